@@ -1,0 +1,10 @@
+/** Type checking stays in `tsc --noEmit`; jest only strips types (swc, ~1 s a file). */
+module.exports = {
+  testEnvironment: "node",
+  transform: { "^.+\\.ts$": ["@swc/jest"] },
+  testMatch: ["<rootDir>/test/**/*.test.ts"],
+  setupFiles: ["<rootDir>/test/harness/setup-env.ts"],
+  testTimeout: 30000,
+  // Broker and server tests share ports and CPU on 2-core machines: keep them few at a time.
+  maxWorkers: 2,
+};

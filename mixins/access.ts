@@ -1,0 +1,37 @@
+import type { Context } from "moleculer";
+import { unauthorized } from "./errors";
+import type { Role } from "./jwt";
+
+/**
+ * Who is calling, as the gateway resolved it into `ctx.meta.user`: from a bearer token, or
+ * from an API key (then with that key's scopes).
+ */
+export interface Principal {
+  id: string;
+  roles: Role[];
+  apiKeyId?: string;
+  scopes?: string[];
+}
+
+/**
+ * Custom properties of a published action, read by the gateway before it calls the action:
+ * `access` who may call it (default "user"), `sessionOnly` no API keys, `scope` the API-key
+ * scope it needs (default "read" for GET, "write" otherwise).
+ */
+export type Access = "public" | "user" | "admin";
+
+export interface CallerMeta {
+  user?: Principal | null;
+  $statusCode?: number;
+  $responseHeaders?: Record<string, string>;
+}
+
+export function callerOf(ctx: Context<unknown, CallerMeta>): Principal {
+  const user = ctx.meta.user;
+  if (!user) throw unauthorized();
+  return user;
+}
+
+export function isAdmin(principal: Principal): boolean {
+  return principal.roles.includes("admin");
+}

@@ -1,0 +1,129 @@
+import type { Service, ServiceBroker, ServiceSchema, Span } from "moleculer";
+import { addHealthCheck } from "../health.mixin";
+import { currentContext } from "../request-context";
+import { settingsOf, type Settings } from "../settings";
+import { MongoStore } from "./mongo.store";
+import { NedbStore } from "./nedb.store";
+import {
+  assertFilter,
+  assertFindOptions,
+  assertUpdate,
+  type Doc,
+  type Filter,
+  type IndexSpec,
+  type Repository,
+  type Store,
+  type Update,
+} from "./repository";
+
+export type { Doc, Filter, IndexSpec, Repository, Update } from "./repository";
+
+/** One store a process, shared by its services: one connection pool, one NeDB file each. */
+const stores = new Map<string, { store: Store; users: number }>();
+
+function storeKey(settings: Settings): string {
+  return settings.dbUri ?? `nedb:${settings.dataDir}`;
+}
+
+export function openStore(settings: Settings): Store {
+  const key = storeKey(settings);
+  let entry = stores.get(key);
+  if (!entry) {
+    const store = settings.dbUri?.startsWith("mongodb")
+      ? new MongoStore(settings.dbUri)
+      : new NedbStore(settings.dataDir);
+    entry = { store, users: 0 };
+    stores.set(key, entry);
+  }
+  entry.users++;
+  return entry.store;
+}
+
+export async function closeStore(settings: Settings): Promise<void> {
+  const key = storeKey(settings);
+  const entry = stores.get(key);
+  if (!entry || --entry.users > 0) return;
+  stores.delete(key);
+  await entry.store.close();
+}
+
+const METHODS = [
+  "insert",
+  "findById",
+  "findOne",
+  "find",
+  "count",
+  "updateOne",
+  "updateMany",
+  "findOneAndUpdate",
+  "upsert",
+  "deleteOne",
+  "deleteMany",
+] as const;
+
+function assertArguments(method: (typeof METHODS)[number], args: unknown[]): void {
+  if (method === "insert" || method === "findById") return;
+  assertFilter(args[0] as Filter);
+  if (method === "find" && args[1]) assertFindOptions(args[1] as object);
+  if (["updateOne", "updateMany", "findOneAndUpdate", "upsert"].includes(method))
+    assertUpdate(args[1] as Update);
+}
+
+/**
+ * Every store gets the same checks of the query subset, and each call becomes a child span of
+ * the action that made it (when that action is traced).
+ */
+export function instrument<T extends Doc>(
+  repo: Repository<T>,
+  collection: string,
+  broker: ServiceBroker,
+): Repository<T> {
+  const wrapped: Record<string, unknown> = {};
+  for (const method of METHODS) {
+    const call = (repo[method] as (...a: unknown[]) => Promise<unknown>).bind(repo);
+    wrapped[method] = async (...args: unknown[]) => {
+      assertArguments(method, args);
+      const parent = broker.isTracingEnabled() ? currentContext()?.span : undefined;
+      if (!parent) return call(...args);
+      const span: Span = parent.startSpan(`db ${collection}.${method}`, {
+        tags: { "db.collection": collection, "db.operation": method },
+      });
+      try {
+        return await call(...args);
+      } catch (err) {
+        span.setError(err as Error);
+        throw err;
+      } finally {
+        span.finish();
+      }
+    };
+  }
+  return wrapped as unknown as Repository<T>;
+}
+
+export type DbService<R extends Record<string, Doc>> = Service & {
+  repos: { [K in keyof R]: Repository<R[K]> };
+};
+
+/**
+ * Gives a service `this.repos`, one repository a collection it names, with the indexes it
+ * declares, and reports the store in its `health` action.
+ */
+export function DbMixin(collections: Record<string, IndexSpec[]>): Partial<ServiceSchema> {
+  return {
+    async started(this: Service) {
+      const settings = settingsOf(this.broker);
+      const store = openStore(settings);
+      const repos: Record<string, Repository<Doc>> = {};
+      for (const [collection, indexes] of Object.entries(collections)) {
+        const repo = await store.repository<Doc>(collection, indexes);
+        repos[collection] = instrument(repo, collection, this.broker);
+      }
+      (this as DbService<Record<string, Doc>>).repos = repos;
+      addHealthCheck(this, "db", () => store.ping());
+    },
+    async stopped(this: Service) {
+      await closeStore(settingsOf(this.broker));
+    },
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * The one repository API every service uses, whatever the store. The query and update
+ * language is a deliberately small subset of MongoDB's, checked here, so that every store
+ * (NeDB, MongoDB, PostgreSQL) implements exactly the same thing.
+ */
+
+export type Doc = { id: string } & Record<string, unknown>;
+
+/** `{ field: value }` is equality; dotted paths reach into sub-documents. */
+export type Filter = Record<string, unknown>;
+
+export interface Update {
+  $set?: Record<string, unknown>;
+  $unset?: Record<string, true>;
+  $inc?: Record<string, number>;
+  $push?: Record<string, unknown>;
+}
+
+export type SortOrder = 1 | -1;
+
+export interface FindOptions {
+  sort?: Record<string, SortOrder>;
+  skip?: number;
+  limit?: number;
+}
+
+export interface IndexSpec {
+  fields: string[];
+  unique?: boolean;
+  /** The 409 a unique violation becomes (default: DUPLICATE_KEY). */
+  conflict?: { type: string; message: string };
+}
+
+export type NewDoc<T extends Doc> = Omit<T, "id"> & { id?: string };
+
+export interface Repository<T extends Doc> {
+  insert(doc: NewDoc<T>): Promise<T>;
+  findById(id: string): Promise<T | null>;
+  findOne(filter: Filter): Promise<T | null>;
+  find(filter: Filter, options?: FindOptions): Promise<T[]>;
+  count(filter: Filter): Promise<number>;
+  /** Updates the first match; returns how many matched (0 or 1), so a guarded `$inc` is atomic. */
+  updateOne(filter: Filter, update: Update): Promise<number>;
+  updateMany(filter: Filter, update: Update): Promise<number>;
+  /** Updates the first match and returns it as it is after the update, or null. */
+  findOneAndUpdate(filter: Filter, update: Update): Promise<T | null>;
+  /** Updates the match, or inserts the filter's equality fields with the update applied. */
+  upsert(filter: Filter, update: Update): Promise<{ inserted: boolean }>;
+  deleteOne(filter: Filter): Promise<number>;
+  deleteMany(filter: Filter): Promise<number>;
+}
+
+/** What a store must provide: its repositories, a health probe and a way to close. */
+export interface Store {
+  repository<T extends Doc>(collection: string, indexes: IndexSpec[]): Promise<Repository<T>>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class UnsupportedQueryError extends Error {
+  constructor(detail: string) {
+    super(`Unsupported by the repository API: ${detail}`);
+    this.name = "UnsupportedQueryError";
+  }
+}
+
+const FIELD_OPERATORS = new Set([
+  "$eq",
+  "$ne",
+  "$gt",
+  "$gte",
+  "$lt",
+  "$lte",
+  "$in",
+  "$nin",
+  "$exists",
+]);
+const UPDATE_OPERATORS = new Set(["$set", "$unset", "$inc", "$push"]);
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$/;
+
+function assertField(field: string): void {
+  if (!FIELD_NAME.test(field)) throw new UnsupportedQueryError(`field name "${field}"`);
+}
+
+function isOperatorObject(value: unknown): value is Record<string, unknown> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.keys(value).some((k) => k.startsWith("$"))
+  );
+}
+
+export function assertFilter(filter: Filter): void {
+  for (const [key, value] of Object.entries(filter)) {
+    if (key === "$or" || key === "$and") {
+      if (!Array.isArray(value) || value.length === 0)
+        throw new UnsupportedQueryError(`${key} needs a non-empty list`);
+      value.forEach((sub) => assertFilter(sub as Filter));
+      continue;
+    }
+    assertField(key);
+    if (!isOperatorObject(value)) continue;
+    for (const [op, operand] of Object.entries(value)) {
+      if (!FIELD_OPERATORS.has(op)) throw new UnsupportedQueryError(`operator ${op}`);
+      if ((op === "$in" || op === "$nin") && !Array.isArray(operand))
+        throw new UnsupportedQueryError(`${op} needs a list`);
+    }
+  }
+}
+
+export function assertUpdate(update: Update): void {
+  const ops = Object.keys(update);
+  if (ops.length === 0) throw new UnsupportedQueryError("an empty update");
+  for (const op of ops) {
+    if (!UPDATE_OPERATORS.has(op)) throw new UnsupportedQueryError(`update operator ${op}`);
+    for (const [field, value] of Object.entries(update[op as keyof Update] ?? {})) {
+      assertField(field);
+      if (field === "id" || field.startsWith("id.")) throw new UnsupportedQueryError("changing id");
+      if (op === "$inc" && typeof value !== "number")
+        throw new UnsupportedQueryError(`$inc of ${field} by a non-number`);
+    }
+  }
+}
+
+export function assertFindOptions(options: FindOptions): void {
+  for (const [field, order] of Object.entries(options.sort ?? {})) {
+    assertField(field);
+    if (order !== 1 && order !== -1) throw new UnsupportedQueryError(`sort order ${order}`);
+  }
+  for (const key of ["skip", "limit"] as const) {
+    const n = options[key];
+    if (n !== undefined && (!Number.isInteger(n) || n < 0))
+      throw new UnsupportedQueryError(`${key} ${n}`);
+  }
+}
+
+/** The equality fields of a filter: what an upsert inserts along with the update. */
+export function equalityFields(filter: Filter): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(filter)) {
+    if (key.startsWith("$") || isOperatorObject(value)) continue;
+    fields[key] = value;
+  }
+  return fields;
+}

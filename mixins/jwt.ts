@@ -1,0 +1,42 @@
+import jwt from "jsonwebtoken";
+
+/**
+ * Access tokens: issued by `users`, checked by every gateway without a network hop. The
+ * algorithm is pinned so a token cannot choose how it is verified ("none", RS/HS confusion).
+ */
+const ALGORITHM = "HS256";
+const ISSUER = "bazaar";
+const AUDIENCE = "bazaar-api";
+
+export type Role = "customer" | "admin";
+
+export interface TokenSubject {
+  id: string;
+  roles: Role[];
+}
+
+export function signAccessToken(subject: TokenSubject, secret: string, ttlSeconds: number): string {
+  return jwt.sign({ roles: subject.roles }, secret, {
+    algorithm: ALGORITHM,
+    subject: subject.id,
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    expiresIn: ttlSeconds,
+  });
+}
+
+/** The token's subject, or null for anything not issued by us, expired or malformed. */
+export function verifyAccessToken(token: string, secret: string): TokenSubject | null {
+  try {
+    const claims = jwt.verify(token, secret, {
+      algorithms: [ALGORITHM],
+      issuer: ISSUER,
+      audience: AUDIENCE,
+    });
+    if (typeof claims !== "object" || typeof claims.sub !== "string") return null;
+    const roles = Array.isArray(claims.roles) ? (claims.roles as Role[]) : [];
+    return { id: claims.sub, roles };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,232 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { BlockList, isIP } from "node:net";
+import path from "node:path";
+import type { ServiceBroker } from "moleculer";
+
+/** Every service folder under services/; `SERVICES` may name only these. */
+export const ALL_SERVICES = ["api", "users"] as const;
+export type ServiceName = (typeof ALL_SERVICES)[number];
+
+export interface Settings {
+  production: boolean;
+  nodeId: string;
+  namespace: string;
+  transporter?: string;
+  dbUri?: string;
+  redisUrl?: string;
+  services: ServiceName[];
+  port: number;
+  metricsPort: number;
+  jaegerHost?: string;
+  jaegerPort: number;
+  tracingSampleRate: number;
+  jwtSecret: string;
+  jwtTtlSeconds: number;
+  adminEmail?: string;
+  adminPassword?: string;
+  rateLimitAuth: number;
+  rateLimitApi: number;
+  adminIpAllowlist?: BlockList;
+  trustProxyHops: number;
+  corsOrigins: string[];
+  webhookAllowPrivate: boolean;
+  smtpUrl?: string;
+  dataDir: string;
+  requestTimeoutMs: number;
+  gatewayMaxInFlight: number;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace";
+  /** Said once at start-up, after the logger exists. */
+  warnings: string[];
+}
+
+export class SettingsError extends Error {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
+    super(`${variable}: ${reason}`);
+    this.name = "SettingsError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new SettingsError(name, `expected a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max)
+    throw new SettingsError(name, `expected a number from ${min} to ${max}, got ${value}`);
+  return value;
+}
+
+function fraction(env: Env, name: string, fallback: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value > 1)
+    throw new SettingsError(name, `expected a number from 0 to 1, got "${raw}"`);
+  return value;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = text(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (["true", "1", "yes"].includes(raw)) return true;
+  if (["false", "0", "no"].includes(raw)) return false;
+  throw new SettingsError(name, `expected true or false, got "${raw}"`);
+}
+
+function url(env: Env, name: string, schemes: string[]): string | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new SettingsError(name, "is not a valid URL");
+  }
+  const scheme = parsed.protocol.replace(/:$/, "");
+  if (!schemes.includes(scheme))
+    throw new SettingsError(name, `expected a ${schemes.map((s) => s + "://").join(" or ")} URL`);
+  return raw;
+}
+
+function serviceList(env: Env): ServiceName[] {
+  const raw = text(env, "SERVICES");
+  if (raw === undefined || raw === "all") return [...ALL_SERVICES];
+  const names = raw.split(",").map((name) => name.trim());
+  for (const name of names) {
+    if (!(ALL_SERVICES as readonly string[]).includes(name))
+      throw new SettingsError(
+        "SERVICES",
+        `unknown service "${name}" (known: ${ALL_SERVICES.join(", ")})`,
+      );
+  }
+  return [...new Set(names)] as ServiceName[];
+}
+
+function ipAllowlist(env: Env): BlockList | undefined {
+  const raw = text(env, "ADMIN_IP_ALLOWLIST");
+  if (raw === undefined) return undefined;
+  const list = new BlockList();
+  for (const entry of raw.split(",").map((e) => e.trim())) {
+    const [address, prefix] = entry.split("/");
+    const family = isIP(address);
+    if (family === 0) throw new SettingsError("ADMIN_IP_ALLOWLIST", `"${entry}" is not an IP`);
+    const type = family === 6 ? "ipv6" : "ipv4";
+    if (prefix === undefined) list.addAddress(address, type);
+    else {
+      const bits = Number(prefix);
+      if (!Number.isInteger(bits) || bits < 0 || bits > (family === 6 ? 128 : 32))
+        throw new SettingsError("ADMIN_IP_ALLOWLIST", `"${entry}" has a bad prefix length`);
+      list.addSubnet(address, bits, type);
+    }
+  }
+  return list;
+}
+
+const MIN_SECRET_LENGTH = 32;
+
+/**
+ * Cluster nodes must share one secret, so it is required there; a laptop gets one generated
+ * per data dir and kept, so tokens survive a restart.
+ */
+function jwtSecret(env: Env, dataDir: string, clustered: boolean, warnings: string[]): string {
+  const given = text(env, "JWT_SECRET");
+  if (given !== undefined) {
+    if (given.length < MIN_SECRET_LENGTH)
+      throw new SettingsError("JWT_SECRET", `must be at least ${MIN_SECRET_LENGTH} characters`);
+    return given;
+  }
+  if (clustered)
+    throw new SettingsError("JWT_SECRET", "is required when TRANSPORTER is set (cluster mode)");
+  const file = path.join(dataDir, "jwt-secret");
+  try {
+    return readFileSync(file, "utf8").trim();
+  } catch {
+    mkdirSync(dataDir, { recursive: true });
+    const secret = randomBytes(48).toString("base64url");
+    writeFileSync(file, secret + "\n", { mode: 0o600 });
+    warnings.push(
+      `JWT_SECRET is not set: generated one and kept it in ${file}. Set JWT_SECRET in production.`,
+    );
+    return secret;
+  }
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
+
+export function readSettings(env: Env = process.env): Settings {
+  const warnings: string[] = [];
+  const production = env.NODE_ENV === "production";
+  const transporter = url(env, "TRANSPORTER", ["nats"]);
+  const dataDir = path.resolve(text(env, "DATA_DIR") ?? "data");
+  const logLevel = text(env, "LOG_LEVEL") ?? "info";
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel))
+    throw new SettingsError("LOG_LEVEL", `expected one of ${LOG_LEVELS.join(", ")}`);
+  const adminEmail = text(env, "ADMIN_EMAIL");
+  const adminPassword = text(env, "ADMIN_PASSWORD");
+  if ((adminEmail === undefined) !== (adminPassword === undefined))
+    throw new SettingsError(
+      adminEmail ? "ADMIN_PASSWORD" : "ADMIN_EMAIL",
+      "ADMIN_EMAIL and ADMIN_PASSWORD go together",
+    );
+  if (adminPassword !== undefined && adminPassword.length < 8)
+    throw new SettingsError("ADMIN_PASSWORD", "must be at least 8 characters");
+
+  return {
+    production,
+    nodeId: text(env, "NODE_ID") ?? `${hostname()}-${process.pid}`,
+    namespace: text(env, "NAMESPACE") ?? "",
+    transporter,
+    dbUri: url(env, "DB_URI", ["mongodb", "mongodb+srv"]),
+    redisUrl: url(env, "REDIS_URL", ["redis", "rediss"]),
+    services: serviceList(env),
+    port: integer(env, "PORT", 3000, 0, 65535),
+    metricsPort: integer(env, "METRICS_PORT", 3030, 0, 65535),
+    jaegerHost: text(env, "JAEGER_HOST"),
+    jaegerPort: integer(env, "JAEGER_PORT", 6832, 1, 65535),
+    tracingSampleRate: fraction(env, "TRACING_SAMPLE_RATE", 0.1),
+    jwtSecret: jwtSecret(env, dataDir, transporter !== undefined, warnings),
+    jwtTtlSeconds: integer(env, "JWT_TTL_SECONDS", 3600, 60, 30 * 86400),
+    adminEmail,
+    adminPassword,
+    rateLimitAuth: integer(env, "RATE_LIMIT_AUTH", 20, 1, 1_000_000),
+    rateLimitApi: integer(env, "RATE_LIMIT_API", 1200, 1, 10_000_000),
+    adminIpAllowlist: ipAllowlist(env),
+    trustProxyHops: integer(env, "TRUST_PROXY_HOPS", 0, 0, 10),
+    corsOrigins: (text(env, "CORS_ORIGINS") ?? "")
+      .split(",")
+      .map((o) => o.trim())
+      .filter(Boolean),
+    webhookAllowPrivate: flag(env, "WEBHOOK_ALLOW_PRIVATE", false),
+    smtpUrl: url(env, "SMTP_URL", ["smtp", "smtps"]),
+    dataDir,
+    requestTimeoutMs: integer(env, "REQUEST_TIMEOUT_MS", 10_000, 100, 600_000),
+    gatewayMaxInFlight: integer(env, "GATEWAY_MAX_IN_FLIGHT", 1000, 1, 1_000_000),
+    logLevel: logLevel as Settings["logLevel"],
+    warnings,
+  };
+}
+
+declare module "moleculer" {
+  interface BrokerOptions {
+    /** Bazaar's validated settings; read by services through `settingsOf`. */
+    bazaar?: Settings;
+  }
+}
+
+export function settingsOf(broker: ServiceBroker): Settings {
+  const settings = broker.options.bazaar;
+  if (!settings) throw new Error("The broker was not built by createBrokerConfig()");
+  return settings;
+}

@@ -1,0 +1,19 @@
+import path from "node:path";
+import { createBrokerConfig } from "./broker.config";
+import { ALL_SERVICES } from "./mixins/settings";
+
+/**
+ * What moleculer-runner loads. The runner reads `SERVICES` itself and would look for
+ * `<name>.service.js`, so a list of names becomes the matching `.ts` files here.
+ */
+const config = createBrokerConfig(process.env);
+const services = config.bazaar?.services ?? ALL_SERVICES;
+if (services.length !== ALL_SERVICES.length) {
+  process.env.SERVICES = services
+    .map((name) => path.join(__dirname, "services", name, `${name}.service.ts`))
+    .join(",");
+} else {
+  delete process.env.SERVICES;
+}
+
+export default config;

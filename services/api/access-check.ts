@@ -1,0 +1,38 @@
+import type { BlockList } from "node:net";
+import type { Access, Principal } from "../../mixins/access";
+import { forbidden, unauthorized } from "../../mixins/errors";
+
+/** What the gateway knows of the published action a request is routed to. */
+export interface ActionAccess {
+  access?: Access;
+  sessionOnly?: boolean;
+  scope?: string;
+}
+
+/**
+ * Whether this caller may call this action over HTTP; throws the 401 or 403 otherwise.
+ * Ownership of a resource is the owning service's check, not this one.
+ */
+export function assertAllowed(
+  action: ActionAccess,
+  caller: Principal | null,
+  method: string,
+  ip: string,
+  adminAllowlist?: BlockList,
+): void {
+  const access = action.access ?? "user";
+  if (access === "public") return;
+  if (!caller) throw unauthorized();
+  if (access === "admin") {
+    if (!caller.roles.includes("admin")) throw forbidden("Admins only");
+    if (adminAllowlist && !adminAllowlist.check(ip, ip.includes(":") ? "ipv6" : "ipv4"))
+      throw forbidden("Admin routes are not allowed from this address");
+  }
+  if (caller.apiKeyId === undefined) return;
+  if (action.sessionOnly) throw forbidden("This needs a signed-in session, not an API key");
+  const needed = action.scope ?? (method === "GET" || method === "HEAD" ? "read" : "write");
+  const scopes = caller.scopes ?? [];
+  if (!scopes.includes(needed)) throw forbidden(`This API key lacks the '${needed}' scope`);
+  if (access === "admin" && !scopes.includes("admin"))
+    throw forbidden("This API key lacks the 'admin' scope");
+}

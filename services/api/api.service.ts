@@ -1,0 +1,269 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse, Server } from "node:http";
+import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
+import ApiGateway from "moleculer-web";
+import type { CallerMeta, Principal } from "../../mixins/access";
+import { tooManyRequests, unauthorized } from "../../mixins/errors";
+import { addHealthCheck, HealthMixin, type HealthReport } from "../../mixins/health.mixin";
+import { verifyAccessToken } from "../../mixins/jwt";
+import { countMetric, DomainMetric } from "../../mixins/metrics";
+import { createRedis, waitUntilReady } from "../../mixins/redis";
+import { settingsOf, type Settings } from "../../mixins/settings";
+import { assertAllowed, type ActionAccess } from "./access-check";
+import { clientIp } from "./client-ip";
+import { toHttpError } from "./http-errors";
+import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from "./rate-limit";
+import { readiness } from "./readiness";
+import { apiRoute, authRoute, healthRoute, routedServices, type Limiter } from "./routes";
+
+type Request = IncomingMessage & {
+  $action?: ActionAccess;
+  $route?: { opts: { limiter?: Limiter } };
+  $ctx?: Context;
+  $clientIp?: string;
+};
+type Route = { opts: { limiter?: Limiter } };
+
+type GatewayThis = Service & {
+  bazaar: Settings;
+  server: Server;
+  rateLimits: RateLimitStore;
+  inFlight: number;
+  redisReady?: Promise<void>;
+  clientAddress(req: Request): string;
+  identify(ctx: Context, req: Request): Promise<Principal | null>;
+  applyRateLimit(limiter: Limiter, key: string, res: ServerResponse): Promise<void>;
+};
+
+const RATE_WINDOW_MS = 60_000;
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+const gatewayHttpHandler = (
+  ApiGateway as unknown as { methods: { httpHandler: (...a: unknown[]) => unknown } }
+).methods.httpHandler;
+
+function sendError(this: GatewayThis, req: Request, res: ServerResponse, err: unknown): void {
+  const error = toHttpError(err);
+  if (error.code >= 500)
+    this.logger.error(
+      `${req.method} ${req.url} failed (request ${req.$ctx?.requestID ?? "-"}):`,
+      err instanceof Error ? (err.stack ?? err.message) : err,
+    );
+  if (res.headersSent) return void res.end();
+  const retryAfter = (error.data as { retryAfter?: number } | undefined)?.retryAfter;
+  if (error.code === 429 && retryAfter !== undefined) res.setHeader("Retry-After", retryAfter);
+  if (error.code === 503) res.setHeader("Retry-After", 1);
+  res.setHeader("Content-Type", "application/json; charset=utf-8");
+  res.writeHead(error.code);
+  res.end(JSON.stringify(error));
+}
+
+function corsSettings(settings: Settings) {
+  if (settings.corsOrigins.length === 0) return undefined;
+  return {
+    origin: settings.corsOrigins.includes("*") ? "*" : settings.corsOrigins,
+    methods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+    allowedHeaders: [
+      "Authorization",
+      "Content-Type",
+      "X-API-Key",
+      "X-Request-ID",
+      "Idempotency-Key",
+    ],
+    exposedHeaders: ["X-Request-ID", "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining"],
+    credentials: false,
+    maxAge: 600,
+  };
+}
+
+const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
+  name: "api",
+  mixins: [ApiGateway as unknown as Partial<ServiceSchema>, HealthMixin],
+
+  settings: {
+    port: 3000,
+    ip: "0.0.0.0",
+    routes: [healthRoute, authRoute, apiRoute],
+    log4XXResponses: false,
+    logRequest: "debug",
+    logResponse: "debug",
+    // A request that has not sent its headers and body by then is cut off.
+    requestTimeout: 30_000,
+    rootCallOptions(options: { requestID?: string }, req: IncomingMessage) {
+      const given = req.headers["x-request-id"];
+      options.requestID =
+        typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    onError: sendError,
+  },
+
+  actions: {
+    live: {
+      access: "public",
+      handler(): HealthReport {
+        return { status: "up", checks: {} };
+      },
+    },
+    ready: {
+      access: "public",
+      async handler(this: GatewayThis, ctx: Context<unknown, CallerMeta>) {
+        const report = await readiness(
+          this.broker,
+          () => this.actions.health({}, { parentCtx: ctx }) as Promise<HealthReport>,
+          routedServices(),
+        );
+        if (report.status !== "up") ctx.meta.$statusCode = 503;
+        return report;
+      },
+    },
+    details: {
+      access: "public",
+      async handler(this: GatewayThis, ctx: Context<unknown, CallerMeta>) {
+        const report = (await this.actions.ready({}, { parentCtx: ctx })) as HealthReport;
+        if (report.status !== "up") ctx.meta.$statusCode = 503;
+        return {
+          ...report,
+          node: this.broker.nodeID,
+          uptimeSeconds: Math.round(process.uptime()),
+          version: process.env.npm_package_version,
+        };
+      },
+    },
+  },
+
+  methods: {
+    /**
+     * A bulkhead in front of everything but the health routes: past the limit, 503 at once
+     * rather than a queue that grows until every request times out.
+     */
+    httpHandler(this: GatewayThis, req: Request, res: ServerResponse) {
+      const limit = this.bazaar.gatewayMaxInFlight;
+      if (this.inFlight >= limit && !req.url?.startsWith("/health")) {
+        return sendError.call(this, req, res, { code: 503, type: "QUEUE_FULL" });
+      }
+      this.inFlight++;
+      res.once("close", () => this.inFlight--);
+      return gatewayHttpHandler.call(this, req, res);
+    },
+
+    clientAddress(this: GatewayThis, req: Request): string {
+      req.$clientIp ??= clientIp(req, this.bazaar.trustProxyHops);
+      return req.$clientIp;
+    },
+
+    async identify(this: GatewayThis, ctx: Context, req: Request): Promise<Principal | null> {
+      const authorization = req.headers.authorization;
+      const apiKey = req.headers["x-api-key"];
+      if (authorization !== undefined) {
+        const [scheme, token] = authorization.split(" ");
+        if (scheme !== "Bearer" || !token) throw unauthorized("Malformed Authorization header");
+        const subject = verifyAccessToken(token, this.bazaar.jwtSecret);
+        if (!subject) throw unauthorized("Invalid or expired token");
+        return { id: subject.id, roles: subject.roles };
+      }
+      if (apiKey !== undefined) {
+        const key = Array.isArray(apiKey) ? apiKey[0] : apiKey;
+        const principal = await ctx.call<Principal | null, { key: string }>("users.resolveApiKey", {
+          key: key.slice(0, 200),
+        });
+        if (!principal) throw unauthorized("Invalid API key");
+        return principal;
+      }
+      return null;
+    },
+
+    async applyRateLimit(this: GatewayThis, limiter: Limiter, key: string, res: ServerResponse) {
+      const settings = this.bazaar;
+      const limit = limiter === "auth" ? settings.rateLimitAuth : settings.rateLimitApi;
+      const { count, resetInMs } = await this.rateLimits.hit(`${limiter}:${key}`, RATE_WINDOW_MS);
+      const resetSeconds = Math.max(1, Math.ceil(resetInMs / 1000));
+      res.setHeader("X-RateLimit-Limit", limit);
+      res.setHeader("X-RateLimit-Remaining", Math.max(0, limit - count));
+      res.setHeader("X-RateLimit-Reset", resetSeconds);
+      if (count > limit) {
+        countMetric(this.broker, DomainMetric.RATE_LIMIT_REJECTIONS, { limit: limiter });
+        throw tooManyRequests(resetSeconds);
+      }
+    },
+
+    /**
+     * Runs before every routed call. Auth routes are limited per client address before
+     * anything else; elsewhere the caller is identified first, so the limit is per user or
+     * key, and a failed identification still spends the address's budget.
+     */
+    async authenticate(
+      this: GatewayThis,
+      ctx: Context,
+      route: Route,
+      req: Request,
+      res: ServerResponse,
+    ): Promise<Principal | null> {
+      const ip = this.clientAddress(req);
+      if (route.opts.limiter === "auth") {
+        await this.applyRateLimit("auth", `ip:${ip}`, res);
+        return null;
+      }
+      let caller: Principal | null = null;
+      let failure: unknown;
+      try {
+        caller = await this.identify(ctx, req);
+      } catch (err) {
+        failure = err;
+      }
+      const key = caller?.apiKeyId
+        ? `key:${caller.apiKeyId}`
+        : caller
+          ? `user:${caller.id}`
+          : `ip:${ip}`;
+      await this.applyRateLimit("api", key, res);
+      if (failure) throw failure;
+      return caller;
+    },
+
+    authorize(this: GatewayThis, ctx: Context<unknown, CallerMeta>, _route: Route, req: Request) {
+      assertAllowed(
+        req.$action ?? {},
+        ctx.meta.user ?? null,
+        req.method ?? "GET",
+        this.clientAddress(req),
+        this.bazaar.adminIpAllowlist,
+      );
+    },
+  },
+
+  /** Runs before moleculer-web's `created`, which builds the server and routes from settings. */
+  merged(this: GatewayThis, schema: ServiceSchema) {
+    const settings = settingsOf(this.broker);
+    schema.settings = { ...schema.settings, port: settings.port, cors: corsSettings(settings) };
+  },
+
+  created(this: GatewayThis) {
+    const settings = settingsOf(this.broker);
+    this.bazaar = settings;
+    this.inFlight = 0;
+    if (settings.redisUrl) {
+      const redis = createRedis(settings.redisUrl, "bazaar-gateway");
+      this.redisReady = waitUntilReady(redis, 5000);
+      this.rateLimits = new RedisRateLimitStore(redis);
+      addHealthCheck(this, "redis", async () => {
+        if (redis.status !== "ready") throw new Error(`redis is ${redis.status}`);
+      });
+    } else {
+      this.rateLimits = new MemoryRateLimitStore();
+    }
+  },
+
+  async started(this: GatewayThis) {
+    await this.redisReady;
+    // Longer than a load balancer's idle timeout (60 s on most), so the balancer, not us,
+    // closes idle connections and never sends on one we are closing.
+    this.server.keepAliveTimeout = 65_000;
+    this.server.headersTimeout = 66_000;
+  },
+
+  stopped(this: GatewayThis) {
+    this.rateLimits.close();
+  },
+};
+
+export default ApiService;

@@ -1,0 +1,43 @@
+import type { ServiceBroker } from "moleculer";
+import type { CheckStatus, HealthReport } from "../../mixins/health.mixin";
+
+const SERVICE_CHECK_TIMEOUT_MS = 2000;
+
+/**
+ * Ready means this node can serve: broker started and not stopping, transporter connected,
+ * its own dependencies up (the gateway's own `health`), and every service it routes to
+ * registered somewhere with its dependencies up.
+ */
+export async function readiness(
+  broker: ServiceBroker,
+  ownHealth: () => Promise<HealthReport>,
+  requiredServices: string[],
+): Promise<HealthReport> {
+  const checks: Record<string, CheckStatus> = {};
+  const b = broker as ServiceBroker & { started?: boolean; stopping?: boolean };
+  checks.broker = b.started && !b.stopping ? "up" : "down";
+  if (broker.transit) checks.transporter = broker.transit.connected ? "up" : "down";
+
+  const own = await ownHealth();
+  for (const [name, status] of Object.entries(own.checks)) checks[name] = status;
+
+  await Promise.all(
+    requiredServices.map(async (service) => {
+      try {
+        const report = await broker.call<HealthReport, Record<string, never>>(
+          `${service}.health`,
+          {},
+          {
+            timeout: SERVICE_CHECK_TIMEOUT_MS,
+            retries: 0,
+          },
+        );
+        checks[`service:${service}`] = report.status;
+      } catch {
+        checks[`service:${service}`] = "down";
+      }
+    }),
+  );
+  const status = Object.values(checks).every((s) => s === "up") ? "up" : "down";
+  return { status, checks };
+}

@@ -1,0 +1,57 @@
+/**
+ * The REST surface: every path a client can reach, and the action behind it. Only these
+ * aliases are reachable (`mappingPolicy: "restrict"`).
+ */
+const JSON_BODY = { bodyParsers: { json: { strict: true, limit: "1MB" }, urlencoded: false } };
+
+export type Limiter = "auth" | "api";
+
+export const healthRoute = {
+  path: "/health",
+  authentication: false,
+  authorization: false,
+  mappingPolicy: "restrict",
+  bodyParsers: { json: false, urlencoded: false },
+  aliases: {
+    "GET /": "api.details",
+    "GET /live": "api.live",
+    "GET /ready": "api.ready",
+  },
+};
+
+export const authRoute = {
+  path: "/api/v1/auth",
+  limiter: "auth" as Limiter,
+  authentication: true,
+  authorization: true,
+  mappingPolicy: "restrict",
+  ...JSON_BODY,
+  aliases: {
+    "POST /register": "users.register",
+    "POST /login": "users.login",
+  },
+};
+
+export const apiRoute = {
+  path: "/api/v1",
+  limiter: "api" as Limiter,
+  authentication: true,
+  authorization: true,
+  mappingPolicy: "restrict",
+  ...JSON_BODY,
+  aliases: {
+    "GET /users/me": "users.me",
+    "PATCH /users/me": "users.updateMe",
+    "POST /api-keys": "users.createApiKey",
+    "GET /api-keys": "users.listApiKeys",
+    "DELETE /api-keys/:id": "users.revokeApiKey",
+  },
+};
+
+/** Services the gateway routes to: readiness needs each of them somewhere in the cluster. */
+export function routedServices(): string[] {
+  const names = new Set<string>();
+  for (const route of [authRoute, apiRoute])
+    for (const action of Object.values(route.aliases)) names.add(action.split(".")[0]);
+  return [...names];
+}

@@ -1,0 +1,113 @@
+import type { LoggerInstance } from "moleculer";
+import { ErrorType, invalid, notFound, unauthorized } from "../../mixins/errors";
+import type { Repository } from "../../mixins/db/db.mixin";
+import type { Role } from "../../mixins/jwt";
+import { hashPassword, spendPasswordCheck, verifyPassword } from "./passwords";
+import type { UserDoc } from "./schemas";
+
+export type Users = Repository<UserDoc>;
+
+export const USER_INDEXES = [
+  {
+    fields: ["email"],
+    unique: true,
+    conflict: { type: ErrorType.EMAIL_TAKEN, message: "An account with this e-mail exists" },
+  },
+];
+
+/** E-mails arrive normalized by the validator (trimmed, lower case); the unique index decides. */
+export async function registerUser(
+  users: Users,
+  input: { email: string; password: string; name: string },
+  roles: Role[] = ["customer"],
+): Promise<UserDoc> {
+  const now = new Date().toISOString();
+  return users.insert({
+    email: input.email,
+    name: input.name,
+    roles,
+    passwordHash: await hashPassword(input.password),
+    createdAt: now,
+    updatedAt: now,
+  });
+}
+
+const BAD_CREDENTIALS = "Invalid e-mail or password";
+
+/** The same answer, in about the same time, for an unknown e-mail and a wrong password. */
+export async function checkCredentials(
+  users: Users,
+  email: string,
+  password: string,
+): Promise<UserDoc> {
+  const user = await users.findOne({ email });
+  const ok = user
+    ? await verifyPassword(password, user.passwordHash)
+    : await spendPasswordCheck(password);
+  if (!user || !ok) throw unauthorized(BAD_CREDENTIALS);
+  return user;
+}
+
+export async function updateProfile(
+  users: Users,
+  userId: string,
+  changes: { name?: string; password?: string; currentPassword?: string },
+): Promise<UserDoc> {
+  if (changes.name === undefined && changes.password === undefined)
+    throw invalid([
+      { field: "name", message: "Nothing to change: give name or password", type: "required" },
+    ]);
+  const user = await users.findById(userId);
+  if (!user) throw notFound("User");
+  const $set: Record<string, unknown> = { updatedAt: new Date().toISOString() };
+  if (changes.name !== undefined) $set.name = changes.name;
+  if (changes.password !== undefined) {
+    const confirmed =
+      changes.currentPassword !== undefined &&
+      (await verifyPassword(changes.currentPassword, user.passwordHash));
+    if (!confirmed)
+      throw invalid([
+        {
+          field: "currentPassword",
+          message: "The current password is needed to set a new one, and must be right",
+          type: "currentPassword",
+        },
+      ]);
+    $set.passwordHash = await hashPassword(changes.password);
+  }
+  const updated = await users.findOneAndUpdate({ id: userId }, { $set });
+  if (!updated) throw notFound("User");
+  return updated;
+}
+
+/**
+ * Creates the first admin from ADMIN_EMAIL/ADMIN_PASSWORD when there is none. An existing
+ * account with that e-mail is promoted, never overwritten. Two nodes starting together may
+ * race: the unique e-mail index lets one win, and the other finds the admin there.
+ */
+export async function seedAdmin(
+  users: Users,
+  email: string,
+  password: string,
+  logger: LoggerInstance,
+): Promise<void> {
+  if ((await users.count({ roles: "admin" })) > 0) return;
+  const normalized = email.trim().toLowerCase();
+  const promoted = await users.updateOne(
+    { email: normalized },
+    { $set: { roles: ["admin", "customer"], updatedAt: new Date().toISOString() } },
+  );
+  if (promoted) {
+    logger.info(`Promoted ${normalized} to admin (ADMIN_EMAIL).`);
+    return;
+  }
+  try {
+    await registerUser(users, { email: normalized, password, name: "Administrator" }, [
+      "admin",
+      "customer",
+    ]);
+    logger.info(`Created the first admin ${normalized} (ADMIN_EMAIL).`);
+  } catch (err) {
+    if ((err as { type?: string }).type !== ErrorType.EMAIL_TAKEN) throw err;
+  }
+}

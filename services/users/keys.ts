@@ -1,0 +1,63 @@
+import type { Principal } from "../../mixins/access";
+import type { Repository } from "../../mixins/db/db.mixin";
+import { invalid, notFound } from "../../mixins/errors";
+import { apiKeyMatches, apiKeyPrefix, DEFAULT_SCOPES, generateApiKey } from "./api-keys";
+import type { ApiKeyDoc, UserDoc } from "./schemas";
+
+export type ApiKeys = Repository<ApiKeyDoc>;
+
+export const API_KEY_INDEXES = [{ fields: ["prefix"], unique: true }, { fields: ["userId"] }];
+export const MAX_KEYS_PER_USER = 50;
+
+export async function createApiKey(
+  keys: ApiKeys,
+  owner: Principal,
+  input: { name: string; scopes?: string[] },
+): Promise<{ doc: ApiKeyDoc; key: string }> {
+  const scopes = input.scopes ?? DEFAULT_SCOPES;
+  if (scopes.includes("admin") && !owner.roles.includes("admin"))
+    throw invalid([
+      { field: "scopes", message: "The admin scope needs an admin account", type: "scope" },
+    ]);
+  if ((await keys.count({ userId: owner.id, revokedAt: { $exists: false } })) >= MAX_KEYS_PER_USER)
+    throw invalid([
+      {
+        field: "name",
+        message: `At most ${MAX_KEYS_PER_USER} keys; revoke one first`,
+        type: "limit",
+      },
+    ]);
+  const { key, prefix, hash } = generateApiKey();
+  const doc = await keys.insert({
+    userId: owner.id,
+    name: input.name,
+    prefix,
+    hash,
+    scopes,
+    createdAt: new Date().toISOString(),
+  });
+  return { doc, key };
+}
+
+/** The caller a key stands for, with its owner's current roles; null for any unusable key. */
+export async function resolveApiKey(
+  keys: ApiKeys,
+  users: Repository<UserDoc>,
+  key: string,
+): Promise<Principal | null> {
+  const prefix = apiKeyPrefix(key);
+  if (!prefix) return null;
+  const record = await keys.findOne({ prefix, revokedAt: { $exists: false } });
+  if (!record || !apiKeyMatches(key, record.hash)) return null;
+  const owner = await users.findById(record.userId);
+  if (!owner) return null;
+  return { id: owner.id, roles: owner.roles, apiKeyId: record.id, scopes: record.scopes };
+}
+
+export async function revokeApiKey(keys: ApiKeys, ownerId: string, id: string): Promise<void> {
+  const revoked = await keys.updateOne(
+    { id, userId: ownerId, revokedAt: { $exists: false } },
+    { $set: { revokedAt: new Date().toISOString() } },
+  );
+  if (!revoked) throw notFound("API key");
+}

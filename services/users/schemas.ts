@@ -1,0 +1,80 @@
+import type { Role } from "../../mixins/jwt";
+import { API_KEY_SCOPES } from "./api-keys";
+
+export interface UserDoc {
+  id: string;
+  email: string;
+  name: string;
+  roles: Role[];
+  passwordHash: string;
+  createdAt: string;
+  updatedAt: string;
+  [key: string]: unknown;
+}
+
+export interface ApiKeyDoc {
+  id: string;
+  userId: string;
+  name: string;
+  prefix: string;
+  hash: string;
+  scopes: string[];
+  createdAt: string;
+  revokedAt?: string;
+  [key: string]: unknown;
+}
+
+export interface UserView {
+  id: string;
+  email: string;
+  name: string;
+  roles: Role[];
+  createdAt: string;
+}
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  createdAt: string;
+}
+
+export function toUserView(user: UserDoc): UserView {
+  const { id, email, name, roles, createdAt } = user;
+  return { id, email, name, roles, createdAt };
+}
+
+export function toApiKeyView(key: ApiKeyDoc): ApiKeyView {
+  const { id, name, prefix, scopes, createdAt } = key;
+  return { id, name, prefix, scopes, createdAt };
+}
+
+const email = { type: "email", normalize: true, max: 254 } as const;
+const password = { type: "string", min: 8, max: 128 } as const;
+const name = { type: "string", trim: true, min: 1, max: 100 } as const;
+
+/** `$$strict: true`: a body that tries to set roles, ids or hashes is refused, not trimmed. */
+export const registerParams = { $$strict: true, email, password, name } as const;
+export const loginParams = {
+  $$strict: true,
+  email,
+  password: { type: "string", min: 1, max: 128 },
+} as const;
+export const updateProfileParams = {
+  $$strict: true,
+  name: { ...name, optional: true },
+  password: { ...password, optional: true },
+  currentPassword: { type: "string", min: 1, max: 128, optional: true },
+} as const;
+export const createApiKeyParams = {
+  $$strict: true,
+  name: { type: "string", trim: true, min: 1, max: 100 },
+  scopes: {
+    type: "array",
+    optional: true,
+    min: 1,
+    unique: true,
+    items: { type: "enum", values: [...API_KEY_SCOPES] },
+  },
+} as const;
