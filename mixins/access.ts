@@ -23,6 +23,7 @@ export type Access = "public" | "user" | "admin";
 export interface CallerMeta {
   user?: Principal | null;
   $statusCode?: number;
+  $location?: string;
   $responseHeaders?: Record<string, string>;
 }
 

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse, Server } from "node:http";
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import type { CallerMeta, Principal } from "../../mixins/access";
-import { tooManyRequests, unauthorized } from "../../mixins/errors";
+import { tooManyRequests, unauthorized, unavailable } from "../../mixins/errors";
 import { addHealthCheck, HealthMixin, type HealthReport } from "../../mixins/health.mixin";
 import { verifyAccessToken } from "../../mixins/jwt";
 import { countMetric, DomainMetric } from "../../mixins/metrics";
@@ -11,6 +11,7 @@ import { createRedis, waitUntilReady } from "../../mixins/redis";
 import { settingsOf, type Settings } from "../../mixins/settings";
 import { assertAllowed, type ActionAccess } from "./access-check";
 import { clientIp } from "./client-ip";
+import { clusterView, type ClusterView } from "./cluster-view";
 import { toHttpError } from "./http-errors";
 import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from "./rate-limit";
 import { readiness } from "./readiness";
@@ -44,11 +45,11 @@ const gatewayHttpHandler = (
 
 function sendError(this: GatewayThis, req: Request, res: ServerResponse, err: unknown): void {
   const error = toHttpError(err);
-  if (error.code >= 500)
-    this.logger.error(
-      `${req.method} ${req.url} failed (request ${req.$ctx?.requestID ?? "-"}):`,
-      err instanceof Error ? (err.stack ?? err.message) : err,
-    );
+  const where = `${req.method} ${req.url} (request ${req.$ctx?.requestID ?? "-"})`;
+  if (error.code === 500)
+    this.logger.error(`${where} failed:`, err instanceof Error ? (err.stack ?? err.message) : err);
+  else if (error.code > 500)
+    this.logger.warn(`${where} answered ${error.code}:`, (err as Error)?.message);
   if (res.headersSent) return void res.end();
   const retryAfter = (error.data as { retryAfter?: number } | undefined)?.retryAfter;
   if (error.code === 429 && retryAfter !== undefined) res.setHeader("Retry-After", retryAfter);
@@ -129,6 +130,12 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
         };
       },
     },
+    cluster: {
+      access: "admin",
+      handler(this: GatewayThis): ClusterView {
+        return clusterView(this.broker);
+      },
+    },
   },
 
   methods: {
@@ -139,7 +146,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
     httpHandler(this: GatewayThis, req: Request, res: ServerResponse) {
       const limit = this.bazaar.gatewayMaxInFlight;
       if (this.inFlight >= limit && !req.url?.startsWith("/health")) {
-        return sendError.call(this, req, res, { code: 503, type: "QUEUE_FULL" });
+        return sendError.call(this, req, res, unavailable("Too many requests in flight"));
       }
       this.inFlight++;
       res.once("close", () => this.inFlight--);

@@ -45,6 +45,7 @@ export const apiRoute = {
     "POST /api-keys": "users.createApiKey",
     "GET /api-keys": "users.listApiKeys",
     "DELETE /api-keys/:id": "users.revokeApiKey",
+    "GET /cluster": "api.cluster",
   },
 };
 
@@ -53,5 +54,6 @@ export function routedServices(): string[] {
   const names = new Set<string>();
   for (const route of [authRoute, apiRoute])
     for (const action of Object.values(route.aliases)) names.add(action.split(".")[0]);
+  names.delete("api");
   return [...names];
 }

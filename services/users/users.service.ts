@@ -44,6 +44,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
         const user = await registerUser(this.repos.users, ctx.params);
         countMetric(this.broker, DomainMetric.USERS_REGISTERED);
         ctx.meta.$statusCode = 201;
+        ctx.meta.$location = "/api/v1/users/me";
         return { user: toUserView(user), token: issueToken.call(this, user) };
       },
     },
@@ -95,6 +96,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
         const { doc, key } = await createApiKey(this.repos.api_keys, callerOf(ctx), ctx.params);
         countMetric(this.broker, DomainMetric.API_KEYS_CREATED);
         ctx.meta.$statusCode = 201;
+        ctx.meta.$location = `/api/v1/api-keys/${doc.id}`;
         return { ...toApiKeyView(doc), key };
       },
     },

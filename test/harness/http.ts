@@ -1,0 +1,56 @@
+export interface Reply<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface Auth {
+  token?: string;
+  apiKey?: string;
+  headers?: Record<string, string>;
+}
+
+/** A JSON client for the gateway: what any user of the REST API would send. */
+export function client(baseUrl: string) {
+  async function request<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    auth: Auth = {},
+  ): Promise<Reply<T>> {
+    const headers: Record<string, string> = { ...auth.headers };
+    if (auth.token) headers.authorization = `Bearer ${auth.token}`;
+    if (auth.apiKey) headers["x-api-key"] = auth.apiKey;
+    let payload: string | undefined;
+    if (body !== undefined) {
+      headers["content-type"] ??= "application/json";
+      payload = typeof body === "string" ? body : JSON.stringify(body);
+    }
+    const res = await fetch(baseUrl + path, { method, headers, body: payload });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text, the test will say so
+    }
+    return { status: res.status, body: parsed as T, headers: res.headers };
+  }
+  return {
+    request,
+    get: <T = any>(path: string, auth?: Auth) => request<T>("GET", path, undefined, auth),
+    post: <T = any>(path: string, body?: unknown, auth?: Auth) =>
+      request<T>("POST", path, body, auth),
+    patch: <T = any>(path: string, body?: unknown, auth?: Auth) =>
+      request<T>("PATCH", path, body, auth),
+    delete: <T = any>(path: string, auth?: Auth) => request<T>("DELETE", path, undefined, auth),
+  };
+}
+
+export type Client = ReturnType<typeof client>;
+
+let counter = 0;
+export function uniqueEmail(label = "user"): string {
+  counter++;
+  return `${label}-${process.pid}-${Date.now()}-${counter}@example.com`;
+}

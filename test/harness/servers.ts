@@ -1,0 +1,116 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, connect } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+/**
+ * Real servers for the tests that need them, each on a free port in its own temp dir, always
+ * stopped afterwards. Missing binaries fail the run under CI=true; on a laptop those tests are
+ * skipped, loudly.
+ */
+export function hasBinary(name: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${name}`]).status === 0;
+}
+
+export function describeWith(binaries: string[]): jest.Describe {
+  const missing = binaries.filter((b) => !hasBinary(b));
+  if (missing.length === 0) return describe;
+  const message = `${missing.join(", ")} not installed: run scripts/install-servers.sh`;
+  if (process.env.CI === "true") throw new Error(`CI needs ${message}`);
+  // eslint-disable-next-line no-console
+  console.warn(`\n*** SKIPPING tests that need real servers: ${message} ***\n`);
+  return describe.skip;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, "127.0.0.1");
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listened on port ${port} within ${timeoutMs} ms`);
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+function stopper(child: ChildProcess, dir: string): () => Promise<void> {
+  return () =>
+    new Promise((resolve) => {
+      const done = () => {
+        rmSync(dir, { recursive: true, force: true });
+        resolve();
+      };
+      if (child.exitCode !== null || child.signalCode !== null) return done();
+      child.once("exit", done);
+      child.kill("SIGTERM");
+      setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+    });
+}
+
+async function startServer(
+  name: string,
+  scheme: string,
+  args: (port: number, dir: string) => string[],
+): Promise<RunningServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), `bazaar-${name}-`));
+  const child = spawn(name, args(port, dir), { stdio: "ignore" });
+  const exited = new Promise<never>((_, reject) =>
+    child.once("exit", (code) => reject(new Error(`${name} exited with ${code}`))),
+  );
+  await Promise.race([waitForPort(port, 10_000), exited]);
+  return { url: `${scheme}://127.0.0.1:${port}`, port, process: child, stop: stopper(child, dir) };
+}
+
+export function startNats(): Promise<RunningServer> {
+  return startServer("nats-server", "nats", (port, dir) => [
+    "-a",
+    "127.0.0.1",
+    "-p",
+    String(port),
+    "-js",
+    "-sd",
+    dir,
+  ]);
+}
+
+export function startRedis(): Promise<RunningServer> {
+  return startServer("redis-server", "redis", (port, dir) => [
+    "--bind",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--dir",
+    dir,
+  ]);
+}
