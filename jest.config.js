@@ -5,6 +5,7 @@ module.exports = {
   testMatch: ["<rootDir>/test/**/*.test.ts"],
   setupFiles: ["<rootDir>/test/harness/setup-env.ts"],
   testTimeout: 30000,
+  reporters: ["default", "<rootDir>/test/harness/summary-reporter.js"],
   // Broker and server tests share ports and CPU on 2-core machines: keep them few at a time.
   maxWorkers: 2,
 };

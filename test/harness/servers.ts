@@ -77,8 +77,9 @@ async function startServer(
   name: string,
   scheme: string,
   args: (port: number, dir: string) => string[],
+  fixedPort?: number,
 ): Promise<RunningServer> {
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const dir = mkdtempSync(path.join(tmpdir(), `bazaar-${name}-`));
   const child = spawn(name, args(port, dir), { stdio: "ignore" });
   const exited = new Promise<never>((_, reject) =>
@@ -100,17 +101,23 @@ export function startNats(): Promise<RunningServer> {
   ]);
 }
 
-export function startRedis(): Promise<RunningServer> {
-  return startServer("redis-server", "redis", (port, dir) => [
-    "--bind",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-    "--dir",
-    dir,
-  ]);
+/** `port` restarts a stopped server where its clients expect it. */
+export function startRedis(port?: number): Promise<RunningServer> {
+  return startServer(
+    "redis-server",
+    "redis",
+    (port, dir) => [
+      "--bind",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--dir",
+      dir,
+    ],
+    port,
+  );
 }

@@ -1,0 +1,231 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ServiceBroker } from "moleculer";
+import { instrument } from "../../mixins/db/db.mixin";
+import { MongoStore } from "../../mixins/db/mongo.store";
+import { NedbStore } from "../../mixins/db/nedb.store";
+import type { Doc, Repository, Store } from "../../mixins/db/repository";
+
+/**
+ * One contract, every store: the embedded NeDB store always, MongoDB whenever a mongodb://
+ * DB_URI is given (MongoDB cannot run on the build machines).
+ */
+interface Product extends Doc {
+  sku: string;
+  name: string;
+  stock: number;
+  price: number;
+  tags?: string[];
+  meta?: { color?: string };
+  [key: string]: unknown;
+}
+
+interface StoreCase {
+  name: string;
+  open(): Promise<{ store: Store; cleanup(): Promise<void> }>;
+}
+
+const cases: StoreCase[] = [
+  {
+    name: "NeDB (embedded)",
+    async open() {
+      const dir = mkdtempSync(path.join(tmpdir(), "bazaar-contract-"));
+      const store = new NedbStore(dir);
+      return {
+        store,
+        async cleanup() {
+          await store.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+];
+
+const mongoUri = process.env.DB_URI;
+if (mongoUri?.startsWith("mongodb")) {
+  cases.push({
+    name: "MongoDB",
+    async open() {
+      const store = new MongoStore(mongoUri);
+      return { store, cleanup: () => store.close() };
+    },
+  });
+} else {
+  // eslint-disable-next-line no-console
+  console.warn("MongoDB contract tests skipped: set DB_URI=mongodb://… to run them.");
+}
+
+describe.each(cases)("the repository contract on $name", ({ open }) => {
+  const broker = new ServiceBroker({ logger: false });
+  let store: Store;
+  let cleanup: () => Promise<void>;
+  let products: Repository<Product>;
+  let run = 0;
+
+  beforeAll(async () => {
+    ({ store, cleanup } = await open());
+  });
+  afterAll(() => cleanup());
+
+  beforeEach(async () => {
+    run++;
+    const raw = await store.repository<Product>(`products_${Date.now()}_${run}`, [
+      { fields: ["sku"], unique: true, conflict: { type: "SKU_TAKEN", message: "SKU exists" } },
+      { fields: ["price"] },
+    ]);
+    products = instrument(raw, "products", broker);
+  });
+
+  const item = (sku: string, over: Partial<Product> = {}) => ({
+    sku,
+    name: `Item ${sku}`,
+    stock: 5,
+    price: 100,
+    ...over,
+  });
+
+  test("When a document is inserted, then it gets a string id and reads back equal", async () => {
+    const saved = await products.insert(item("A"));
+    expect(typeof saved.id).toBe("string");
+    expect(await products.findById(saved.id)).toEqual(saved);
+    const chosen = await products.insert({ ...item("B"), id: "my-id" });
+    expect(chosen.id).toBe("my-id");
+    expect(await products.findById("missing")).toBeNull();
+  });
+
+  test("When a unique field repeats, then a 409 with the index's type, and nothing is written", async () => {
+    await products.insert(item("DUP"));
+    await expect(products.insert(item("DUP", { name: "other" }))).rejects.toMatchObject({
+      code: 409,
+      type: "SKU_TAKEN",
+    });
+    expect(await products.count({ sku: "DUP" })).toBe(1);
+    const other = await products.insert(item("OTHER"));
+    await expect(
+      products.updateOne({ id: other.id }, { $set: { sku: "DUP" } }),
+    ).rejects.toMatchObject({
+      code: 409,
+      type: "SKU_TAKEN",
+    });
+    expect((await products.findById(other.id))?.sku).toBe("OTHER");
+  });
+
+  test("When filtering, then equality, comparisons, $in, $nin, $ne, $exists, $or and dotted paths work", async () => {
+    await products.insert(item("A", { price: 100, meta: { color: "red" }, tags: ["x"] }));
+    await products.insert(item("B", { price: 200, meta: { color: "blue" } }));
+    await products.insert(item("C", { price: 300 }));
+    const skus = async (filter: Record<string, unknown>) =>
+      (await products.find(filter, { sort: { sku: 1 } })).map((p) => p.sku);
+    expect(await skus({ price: 200 })).toEqual(["B"]);
+    expect(await skus({ price: { $gte: 200 } })).toEqual(["B", "C"]);
+    expect(await skus({ price: { $gt: 100, $lt: 300 } })).toEqual(["B"]);
+    expect(await skus({ price: { $lte: 100 } })).toEqual(["A"]);
+    expect(await skus({ sku: { $in: ["A", "C", "Z"] } })).toEqual(["A", "C"]);
+    expect(await skus({ sku: { $nin: ["A"] } })).toEqual(["B", "C"]);
+    expect(await skus({ sku: { $ne: "B" } })).toEqual(["A", "C"]);
+    expect(await skus({ meta: { $exists: false } })).toEqual(["C"]);
+    expect(await skus({ "meta.color": "blue" })).toEqual(["B"]);
+    expect(await skus({ $or: [{ sku: "A" }, { price: 300 }] })).toEqual(["A", "C"]);
+    expect(await skus({ tags: "x" })).toEqual(["A"]);
+  });
+
+  test("When sorting and paging, then skip and limit apply after the sort", async () => {
+    for (const [sku, price] of [
+      ["A", 30],
+      ["B", 10],
+      ["C", 20],
+      ["D", 40],
+    ] as const)
+      await products.insert(item(sku, { price }));
+    const page = await products.find({}, { sort: { price: -1 }, skip: 1, limit: 2 });
+    expect(page.map((p) => p.sku)).toEqual(["A", "C"]);
+    expect(await products.count({ price: { $gt: 15 } })).toBe(3);
+  });
+
+  test("When a guarded $inc runs, then it reports whether it matched, so a reservation is atomic", async () => {
+    const p = await products.insert(item("STOCK", { stock: 5 }));
+    const reserve = (qty: number) =>
+      products.updateOne({ id: p.id, stock: { $gte: qty } }, { $inc: { stock: -qty } });
+    const results = await Promise.all(Array.from({ length: 10 }, () => reserve(1)));
+    expect(results.filter((n) => n === 1)).toHaveLength(5);
+    expect(results.filter((n) => n === 0)).toHaveLength(5);
+    expect((await products.findById(p.id))?.stock).toBe(0);
+  });
+
+  test("When updating, then $set, $unset, $inc and $push change what they name, and findOneAndUpdate returns the result", async () => {
+    const p = await products.insert(item("U", { tags: ["a"], meta: { color: "red" } }));
+    const after = await products.findOneAndUpdate(
+      { id: p.id },
+      {
+        $set: { name: "Renamed", "meta.color": "green" },
+        $inc: { stock: 2 },
+        $push: { tags: "b" },
+      },
+    );
+    expect(after).toMatchObject({
+      name: "Renamed",
+      stock: 7,
+      tags: ["a", "b"],
+      meta: { color: "green" },
+    });
+    await products.updateOne({ id: p.id }, { $unset: { meta: true } });
+    expect((await products.findById(p.id))?.meta).toBeUndefined();
+    expect(await products.findOneAndUpdate({ id: "missing" }, { $set: { name: "x" } })).toBeNull();
+  });
+
+  test("When updating many, then the count of matched documents comes back", async () => {
+    await products.insert(item("M1", { price: 1 }));
+    await products.insert(item("M2", { price: 1 }));
+    await products.insert(item("M3", { price: 2 }));
+    expect(await products.updateMany({ price: 1 }, { $set: { price: 5 } })).toBe(2);
+    expect(await products.count({ price: 5 })).toBe(2);
+    expect(await products.updateOne({ price: 99 }, { $set: { price: 1 } })).toBe(0);
+  });
+
+  test("When upserting, then the first call inserts the filter's fields with a string id and the second updates", async () => {
+    expect(
+      await products.upsert({ sku: "UP" }, { $set: { name: "Up" }, $inc: { stock: 1 } }),
+    ).toEqual({
+      inserted: true,
+    });
+    expect(await products.upsert({ sku: "UP" }, { $inc: { stock: 1 } })).toEqual({
+      inserted: false,
+    });
+    const [doc] = await products.find({ sku: "UP" });
+    expect(doc).toMatchObject({ sku: "UP", name: "Up", stock: 2 });
+    expect(typeof doc.id).toBe("string");
+  });
+
+  test("When deleting, then one or many go and the counts say how many", async () => {
+    await products.insert(item("D1", { price: 7 }));
+    await products.insert(item("D2", { price: 7 }));
+    await products.insert(item("D3", { price: 7 }));
+    expect(await products.deleteOne({ price: 7 })).toBe(1);
+    expect(await products.deleteMany({ price: 7 })).toBe(2);
+    expect(await products.deleteMany({ price: 7 })).toBe(0);
+  });
+
+  test.each([
+    ["an unknown filter operator", () => products.find({ name: { $regex: "x" } })],
+    ["$where", () => products.find({ $where: "1" } as never)],
+    ["an odd field name", () => products.find({ na$me: 1 })],
+    ["$in without a list", () => products.find({ sku: { $in: "A" } })],
+    ["an unknown update operator", () => products.updateOne({}, { $rename: { a: "b" } } as never)],
+    ["an empty update", () => products.updateOne({}, {})],
+    ["changing the id", () => products.updateOne({}, { $set: { id: "x" } })],
+    ["a non-number $inc", () => products.updateOne({}, { $inc: { stock: "1" as never } })],
+    ["a bad sort order", () => products.find({}, { sort: { sku: 0 as never } })],
+    ["a negative limit", () => products.find({}, { limit: -1 })],
+  ])(
+    "When a call uses %s, then it is refused before it reaches the store",
+    async (_label, call) => {
+      await expect(call()).rejects.toThrow(/Unsupported by the repository API/);
+    },
+  );
+
+  test("When the store is pinged, then it answers", async () => {
+    await expect(store.ping()).resolves.toBeUndefined();
+  });
+});

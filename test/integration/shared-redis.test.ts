@@ -1,0 +1,76 @@
+import { client, uniqueEmail, type Client } from "../harness/http";
+import { waitFor } from "../harness/node-process";
+import { describeWith, startRedis, type RunningServer } from "../harness/servers";
+import { startSystem, type TestSystem } from "../harness/system";
+
+describeWith(["redis-server"])("two gateways sharing a real Redis", () => {
+  let redis: RunningServer;
+  let first: TestSystem;
+  let second: TestSystem;
+  let a: Client;
+  let b: Client;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    const env = { REDIS_URL: redis.url, RATE_LIMIT_AUTH: "4", RATE_LIMIT_API: "1000" };
+    first = await startSystem(env);
+    second = await startSystem(env);
+    a = client(first.baseUrl);
+    b = client(second.baseUrl);
+  });
+
+  afterAll(async () => {
+    await first?.stop();
+    await second?.stop();
+    await redis?.stop();
+  });
+
+  const login = (api: Client, email = "nobody@example.com") =>
+    api.post("/api/v1/auth/login", { email, password: "whatever-1" });
+
+  test("When one address calls both gateways, then they share one budget", async () => {
+    expect((await login(a)).status).toBe(401);
+    expect((await login(b)).status).toBe(401);
+    expect((await login(a)).status).toBe(401);
+    const fourth = await login(b);
+    expect(fourth.status).toBe(401);
+    expect(fourth.headers.get("x-ratelimit-remaining")).toBe("0");
+    const limitedOnA = await login(a);
+    const limitedOnB = await login(b);
+    expect(limitedOnA.status).toBe(429);
+    expect(limitedOnB.status).toBe(429);
+    expect(Number(limitedOnB.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+
+  test("When readiness is asked, then Redis is among the checks", async () => {
+    const ready = await a.get("/health/ready");
+    expect(ready.status).toBe(200);
+    expect(ready.body.checks.redis).toBe("up");
+  });
+
+  test("When Redis goes away, then rate-limited routes answer 503 quickly and readiness goes down; when it returns, all recovers", async () => {
+    const port = redis.port;
+    await redis.stop();
+    const started = Date.now();
+    const res = await a.get("/api/v1/users/me");
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(res.status).toBe(503);
+    expect(res.body.type).toBe("SERVICE_UNAVAILABLE");
+    const ready = await a.get("/health/ready");
+    expect(ready.status).toBe(503);
+    expect(ready.body.checks.redis).toBe("down");
+    expect((await a.get("/health/live")).status).toBe(200);
+
+    redis = await startRedis(port);
+    await waitFor(async () => (await a.get("/health/ready")).status === 200, 15_000, "readiness");
+    const reg = await a.post("/api/v1/auth/register", {
+      email: uniqueEmail(),
+      password: "correct-horse",
+      name: "Back",
+    });
+    // The new Redis starts empty: the spent budget went with the old one.
+    expect(reg.status).toBe(201);
+    const me = await a.get("/api/v1/users/me");
+    expect(me.status).toBe(401);
+  });
+});

@@ -1,0 +1,118 @@
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createBrokerConfig } from "../../broker.config";
+import { readSettings, SettingsError } from "../../mixins/settings";
+
+const dataDir = () => mkdtempSync(path.join(tmpdir(), "bazaar-settings-"));
+const SECRET = "s".repeat(40);
+
+describe("settings from the environment", () => {
+  test("When nothing is set, then the embedded defaults of DESIGN §2 apply", () => {
+    const dir = dataDir();
+    const s = readSettings({ DATA_DIR: dir });
+    expect(s).toMatchObject({
+      transporter: undefined,
+      dbUri: undefined,
+      redisUrl: undefined,
+      services: ["api", "users"],
+      port: 3000,
+      metricsPort: 3030,
+      rateLimitAuth: 20,
+      rateLimitApi: 1200,
+      webhookAllowPrivate: false,
+      dataDir: dir,
+    });
+    expect(s.jaegerHost).toBeUndefined();
+  });
+
+  test.each([
+    ["PORT", "eighty", /PORT: expected a whole number/],
+    ["PORT", "70000", /PORT: expected a number from 0 to 65535/],
+    ["METRICS_PORT", "-1", /METRICS_PORT/],
+    ["TRANSPORTER", "redis://x", /TRANSPORTER: expected a nats:\/\/ URL/],
+    ["TRANSPORTER", "not a url", /TRANSPORTER: is not a valid URL/],
+    ["DB_URI", "mysql://db", /DB_URI/],
+    ["REDIS_URL", "http://cache", /REDIS_URL/],
+    ["SERVICES", "api,billing", /SERVICES: unknown service "billing"/],
+    ["RATE_LIMIT_AUTH", "0", /RATE_LIMIT_AUTH/],
+    ["RATE_LIMIT_API", "1.5", /RATE_LIMIT_API/],
+    ["WEBHOOK_ALLOW_PRIVATE", "maybe", /WEBHOOK_ALLOW_PRIVATE: expected true or false/],
+    ["TRACING_SAMPLE_RATE", "2", /TRACING_SAMPLE_RATE/],
+    ["LOG_LEVEL", "loud", /LOG_LEVEL/],
+    ["JWT_SECRET", "short", /JWT_SECRET: must be at least 32 characters/],
+    ["ADMIN_IP_ALLOWLIST", "10.0.0.0/99", /ADMIN_IP_ALLOWLIST/],
+    ["ADMIN_IP_ALLOWLIST", "example.com", /ADMIN_IP_ALLOWLIST/],
+    ["SMTP_URL", "mail.example.com", /SMTP_URL/],
+  ])("When %s is %p, then start-up stops with a message naming it", (name, value, message) => {
+    const env = { DATA_DIR: dataDir(), [name]: value };
+    expect(() => createBrokerConfig(env)).toThrow(SettingsError);
+    expect(() => createBrokerConfig(env)).toThrow(message);
+  });
+
+  test("When TRANSPORTER is set without JWT_SECRET, then start-up stops: cluster nodes must share it", () => {
+    expect(() =>
+      readSettings({ DATA_DIR: dataDir(), TRANSPORTER: "nats://127.0.0.1:4222" }),
+    ).toThrow(/JWT_SECRET: is required/);
+    const s = readSettings({ TRANSPORTER: "nats://127.0.0.1:4222", JWT_SECRET: SECRET });
+    expect(s.jwtSecret).toBe(SECRET);
+  });
+
+  test("When only one of ADMIN_EMAIL and ADMIN_PASSWORD is set, then start-up stops", () => {
+    expect(() => readSettings({ DATA_DIR: dataDir(), ADMIN_EMAIL: "a@example.com" })).toThrow(
+      /ADMIN_PASSWORD/,
+    );
+    expect(() => readSettings({ DATA_DIR: dataDir(), ADMIN_PASSWORD: "long-enough" })).toThrow(
+      /ADMIN_EMAIL/,
+    );
+  });
+
+  test("When no JWT_SECRET is set on a laptop, then one is generated, kept private in the data dir, reused, and warned about", () => {
+    const dir = dataDir();
+    const first = readSettings({ DATA_DIR: dir });
+    expect(first.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    expect(first.warnings.join()).toMatch(/JWT_SECRET is not set/);
+    const file = path.join(dir, "jwt-secret");
+    expect(readFileSync(file, "utf8").trim()).toBe(first.jwtSecret);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const second = readSettings({ DATA_DIR: dir });
+    expect(second.jwtSecret).toBe(first.jwtSecret);
+    expect(second.warnings).toEqual([]);
+  });
+
+  test("When SERVICES names some services, then only those are listed, once each", () => {
+    expect(readSettings({ DATA_DIR: dataDir(), SERVICES: "users, api,users" }).services).toEqual([
+      "users",
+      "api",
+    ]);
+  });
+
+  test("When the broker config is built, then calls time out, retries are opt-in and a dead node is noticed fast", () => {
+    const config = createBrokerConfig({
+      DATA_DIR: dataDir(),
+      TRANSPORTER: "nats://127.0.0.1:4222",
+      JWT_SECRET: SECRET,
+      REDIS_URL: "redis://127.0.0.1:6379",
+      JAEGER_HOST: "jaeger",
+      NODE_ENV: "production",
+    });
+    expect(config.transporter).toBe("nats://127.0.0.1:4222");
+    expect(config.requestTimeout).toBeGreaterThan(0);
+    expect(config.retryPolicy?.enabled).toBe(false);
+    expect(config.circuitBreaker?.enabled).toBe(true);
+    expect(config.bulkhead?.enabled).toBe(true);
+    expect(config.heartbeatTimeout).toBeLessThanOrEqual(10);
+    expect(config.tracking?.enabled).toBe(true);
+    expect(config.cacher).toMatchObject({ type: "Redis" });
+    expect(config.tracing).toMatchObject({ enabled: true, exporter: { type: "Jaeger" } });
+    expect(config.metrics).toMatchObject({ enabled: true });
+  });
+
+  test("When the retry check sees an error, then only retryable ones qualify", () => {
+    const check = createBrokerConfig({ DATA_DIR: dataDir() }).retryPolicy!.check!;
+    expect(check(Object.assign(new Error("timeout"), { retryable: true }))).toBe(true);
+    expect(check(Object.assign(new Error("declined"), { retryable: false, code: 402 }))).toBe(
+      false,
+    );
+  });
+});
