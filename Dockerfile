@@ -1,0 +1,24 @@
+# Bazaar node image: one image, every role; SERVICES picks what a container hosts.
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    DATA_DIR=/app/data \
+    PORT=3000 \
+    METRICS_PORT=3030
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json tsconfig.json broker.config.ts moleculer.config.ts ./
+COPY mixins ./mixins
+COPY services ./services
+RUN mkdir -p /app/data && chown node:node /app/data
+USER node
+EXPOSE 3000 3030
+# Every node serves metrics, gateway or not: a scrape that answers means the process is alive.
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+process.env.METRICS_PORT+'/metrics').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+STOPSIGNAL SIGTERM
+CMD ["node", "--import", "tsx", "node_modules/moleculer/bin/moleculer-runner.js", "--config", "moleculer.config.ts", "--mask", "**/*.service.ts", "services"]
