@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ServiceBroker } from "moleculer";
+import { ServiceBroker, type ServiceSchema } from "moleculer";
 import { createBrokerConfig } from "../../broker.config";
 import UsersService from "../../services/users/users.service";
 
@@ -26,7 +26,7 @@ describe("tracing of repository calls", () => {
       exporter: { type: "Event", options: { interval: 0 } },
     },
   });
-  broker.createService(UsersService);
+  broker.createService(UsersService as unknown as ServiceSchema);
   broker.createService({
     name: "span-collector",
     events: {
