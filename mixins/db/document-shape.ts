@@ -4,7 +4,7 @@ import type { Doc, Filter, FindOptions } from "./repository";
  * NeDB and MongoDB keep the id in `_id`; the repository API calls it `id`. These map between
  * the two at the store's edge.
  */
-type StoreDoc = { _id: string } & Record<string, unknown>;
+export type StoreDoc = { _id: string } & Record<string, unknown>;
 
 function renameId(key: string): string {
   return key === "id" ? "_id" : key.startsWith("id.") ? "_" + key : key;

@@ -1,19 +1,24 @@
 import { randomUUID } from "node:crypto";
 import { MongoClient, MongoServerError, type Collection, type Document } from "mongodb";
-import { conflict, ErrorType } from "../errors";
-import { fromStoreDoc, toStoreDoc, toStoreFilter, toStoreSort } from "./document-shape";
-import type {
-  Doc,
-  Filter,
-  FindOptions,
-  IndexSpec,
-  NewDoc,
-  Repository,
-  Store,
-  Update,
+import {
+  fromStoreDoc,
+  toStoreDoc,
+  toStoreFilter,
+  toStoreSort,
+  type StoreDoc,
+} from "./document-shape";
+import {
+  duplicateKeyError,
+  type Doc,
+  type Filter,
+  type FindOptions,
+  type IndexSpec,
+  type NewDoc,
+  type Repository,
+  type Store,
+  type Update,
 } from "./repository";
 
-type StoreDoc = { _id: string } & Record<string, unknown>;
 const DUPLICATE_KEY = 11000;
 
 /** MongoDB through the official driver; ids are strings, as in every other store. */
@@ -35,8 +40,7 @@ class MongoRepository<T extends Doc> implements Repository<T> {
             i.fields.length === fields.length &&
             i.fields.every((f) => fields.includes(f)),
         );
-        const c = index?.conflict ?? { type: ErrorType.DUPLICATE_KEY, message: "Already exists" };
-        throw conflict(c.type as ErrorType, c.message);
+        throw duplicateKeyError(index);
       }
       throw err;
     }

@@ -2,20 +2,25 @@ import Datastore from "@seald-io/nedb";
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { conflict, ErrorType } from "../errors";
-import { fromStoreDoc, toStoreDoc, toStoreFilter, toStoreSort } from "./document-shape";
-import type {
-  Doc,
-  Filter,
-  FindOptions,
-  IndexSpec,
-  NewDoc,
-  Repository,
-  Store,
-  Update,
+import {
+  fromStoreDoc,
+  toStoreDoc,
+  toStoreFilter,
+  toStoreSort,
+  type StoreDoc,
+} from "./document-shape";
+import {
+  duplicateKeyError,
+  type Doc,
+  type Filter,
+  type FindOptions,
+  type IndexSpec,
+  type NewDoc,
+  type Repository,
+  type Store,
+  type Update,
 } from "./repository";
 
-type StoreDoc = { _id: string } & Record<string, unknown>;
 const COMPACT_EVERY_MS = 10 * 60 * 1000;
 
 function isUniqueViolation(err: unknown): boolean {
@@ -37,12 +42,9 @@ class NedbRepository<T extends Doc> implements Repository<T> {
     for (const index of this.indexes.filter((i) => i.unique)) {
       const query: Filter = Object.fromEntries(index.fields.map((f) => [f, doc[f]]));
       if (id !== undefined) query._id = { $ne: id };
-      if (await this.db.findOneAsync(query as never)) {
-        const c = index.conflict ?? { type: ErrorType.DUPLICATE_KEY, message: "Already exists" };
-        return conflict(c.type as ErrorType, c.message);
-      }
+      if (await this.db.findOneAsync(query as never)) return duplicateKeyError(index);
     }
-    return conflict(ErrorType.DUPLICATE_KEY, "Already exists");
+    return duplicateKeyError();
   }
 
   private async guarded<R>(run: () => Promise<R>, doc: Record<string, unknown>, id?: string) {

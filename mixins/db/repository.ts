@@ -1,3 +1,5 @@
+import { conflict, ErrorType } from "../errors";
+
 /**
  * The one repository API every service uses, whatever the store. The query and update
  * language is a deliberately small subset of MongoDB's, checked here, so that every store
@@ -143,4 +145,10 @@ export function equalityFields(filter: Filter): Record<string, unknown> {
     fields[key] = value;
   }
   return fields;
+}
+
+/** The 409 a unique violation of this index becomes (DUPLICATE_KEY when it names none). */
+export function duplicateKeyError(index?: IndexSpec) {
+  const c = index?.conflict ?? { type: ErrorType.DUPLICATE_KEY, message: "Already exists" };
+  return conflict(c.type as ErrorType, c.message);
 }

@@ -19,7 +19,6 @@ import { apiRoute, authRoute, healthRoute, routedServices, type Limiter } from "
 
 type Request = IncomingMessage & {
   $action?: ActionAccess;
-  $route?: { opts: { limiter?: Limiter } };
   $ctx?: Context;
   $clientIp?: string;
 };

@@ -1,4 +1,4 @@
-import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
+import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { callerOf, type CallerMeta } from "../../mixins/access";
 import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
 import { notFound } from "../../mixins/errors";
@@ -20,17 +20,14 @@ import {
   type UserDoc,
 } from "./schemas";
 
-type UsersThis = DbService<{ users: UserDoc; api_keys: ApiKeyDoc }>;
+type UsersThis = DbService<{ users: UserDoc; api_keys: ApiKeyDoc }> & {
+  issueToken(user: UserDoc): string;
+};
 type Ctx<P = Record<string, never>> = Context<P, CallerMeta>;
 
 /** Cache keys of `resolveApiKey` hold the key (hashed by the cacher): clean them all on a change. */
 const API_KEY_CACHE = "users.resolveApiKey:**";
 const API_KEYS_CHANGED = "users.apiKeys.changed";
-
-function issueToken(this: Service, user: UserDoc): string {
-  const settings = settingsOf(this.broker);
-  return signAccessToken(user, settings.jwtSecret, settings.jwtTtlSeconds);
-}
 
 const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
   name: "users",
@@ -45,7 +42,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
         countMetric(this.broker, DomainMetric.USERS_REGISTERED);
         ctx.meta.$statusCode = 201;
         ctx.meta.$location = "/api/v1/users/me";
-        return { user: toUserView(user), token: issueToken.call(this, user) };
+        return { user: toUserView(user), token: this.issueToken(user) };
       },
     },
 
@@ -60,7 +57,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
             ctx.params.password,
           );
           countMetric(this.broker, DomainMetric.AUTH_LOGINS, { result: "success" });
-          return { user: toUserView(user), token: issueToken.call(this, user) };
+          return { user: toUserView(user), token: this.issueToken(user) };
         } catch (err) {
           countMetric(this.broker, DomainMetric.AUTH_LOGINS, { result: "failure" });
           throw err;
@@ -144,6 +141,13 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
     // cache TTL above. With REDIS_URL the cache is shared and the clean is immediate anyway.
     async [API_KEYS_CHANGED](this: UsersThis) {
       await this.broker.cacher?.clean(API_KEY_CACHE);
+    },
+  },
+
+  methods: {
+    issueToken(this: UsersThis, user: UserDoc): string {
+      const settings = settingsOf(this.broker);
+      return signAccessToken(user, settings.jwtSecret, settings.jwtTtlSeconds);
     },
   },
 
