@@ -1,4 +1,5 @@
-import type { Middleware } from "moleculer";
+import { randomUUID } from "node:crypto";
+import type { Middleware, ServiceBroker } from "moleculer";
 import { Middleware as ChannelsMiddleware } from "@moleculer/channels";
 import type { Settings } from "./settings";
 
@@ -8,14 +9,103 @@ declare module "moleculer" {
   }
 }
 
-/** Durable channels over NATS JetStream in a cluster; in one process, an in-process adapter. */
+/** Every durable channel of DESIGN §6. */
+export const Channel = {
+  USERS_REGISTERED: "users.registered",
+  ORDERS_CONFIRMED: "orders.confirmed",
+  ORDERS_CANCELLED: "orders.cancelled",
+  ORDERS_SHIPPED: "orders.shipped",
+  ORDERS_DELIVERED: "orders.delivered",
+  ORDERS_FAILED: "orders.failed",
+  PAYMENTS_SUCCEEDED: "payments.succeeded",
+  PAYMENTS_FAILED: "payments.failed",
+  PAYMENTS_REFUNDED: "payments.refunded",
+  ANALYTICS_EVENTS: "analytics.events",
+} as const;
+export type ChannelName = (typeof Channel)[keyof typeof Channel];
+
+export const DEAD_LETTER_CHANNEL = "bazaar.dead-letters";
+
+/** What every channel message is: `id` lets consumers drop a second delivery. */
+export interface ChannelMessage<D = Record<string, unknown>> {
+  id: string;
+  type: ChannelName;
+  ts: string;
+  data: D;
+}
+
+export function channelMessage<D>(
+  type: ChannelName,
+  data: D,
+  id: string = randomUUID(),
+): ChannelMessage<D> {
+  return { id, type, ts: new Date().toISOString(), data };
+}
+
+const SECOND_NS = 1_000_000_000;
+/** Messages are kept 7 days or 1 GiB a stream, whichever comes first. */
+const STREAM_CONFIG = { max_age: 7 * 24 * 3600 * SECOND_NS, max_bytes: 1024 ** 3 };
+/** A consumer that holds a message this long without an ack has it redelivered elsewhere. */
+const ACK_WAIT_NS = 30 * SECOND_NS;
+export const MAX_DELIVERIES = 3;
+
+function streamName(channel: string): string {
+  return channel.split(".").join("_").replace(/-/g, "_");
+}
+
+type NatsAdapter = {
+  createStream(name: string, subjects: string[], config: object): Promise<unknown>;
+};
+
+/**
+ * JetStream creates a stream only when a consumer subscribes, and a publish before that fails.
+ * Create them all at start-up, with the same config the adapter would use.
+ */
+export async function createStreams(broker: ServiceBroker): Promise<void> {
+  const adapter = (broker as unknown as { channelAdapter?: NatsAdapter }).channelAdapter;
+  if (!adapter || typeof adapter.createStream !== "function") return;
+  for (const channel of [...Object.values(Channel), DEAD_LETTER_CHANNEL])
+    await adapter.createStream(streamName(channel), [channel], {});
+}
+
+/**
+ * Durable channels: NATS JetStream in a cluster (retention, explicit ack wait, redelivery and
+ * a dead-letter channel); in one process, an in-process adapter.
+ */
 export function channelsMiddleware(settings: Settings): Middleware {
   const adapter = settings.transporter
-    ? { type: "NATS", options: { nats: { url: settings.transporter } } }
+    ? {
+        type: "NATS",
+        options: {
+          nats: {
+            url: settings.transporter,
+            streamConfig: STREAM_CONFIG,
+            consumerOptions: { config: { ack_wait: ACK_WAIT_NS, deliver_policy: "all" } },
+          },
+          maxRetries: MAX_DELIVERIES,
+          maxInFlight: 10,
+          deadLettering: { enabled: true, queueName: DEAD_LETTER_CHANNEL },
+        },
+      }
     : { type: "Fake" };
-  return ChannelsMiddleware({
+  const middleware = ChannelsMiddleware({
     adapter,
     sendMethodName: "sendToChannel",
     context: true,
-  } as unknown as Parameters<typeof ChannelsMiddleware>[0]) as unknown as Middleware;
+  } as unknown as Parameters<typeof ChannelsMiddleware>[0]) as unknown as Middleware & {
+    started?: () => Promise<void>;
+  };
+  let broker: ServiceBroker;
+  const created = (middleware as { created?: (b: ServiceBroker) => void }).created;
+  const started = middleware.started;
+  return Object.assign(middleware, {
+    created(b: ServiceBroker) {
+      broker = b;
+      created?.call(middleware, b);
+    },
+    async started() {
+      await started?.call(middleware);
+      await createStreams(broker);
+    },
+  }) as unknown as Middleware;
 }

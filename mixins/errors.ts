@@ -71,7 +71,7 @@ export function tooManyRequests(retryAfterSeconds: number) {
   return named(error, "RateLimitedError");
 }
 
-export function unavailable(message = "Service unavailable") {
-  const error = new MoleculerRetryableError(message, 503, ErrorType.SERVICE_UNAVAILABLE);
+export function unavailable(message = "Service unavailable", data?: Record<string, unknown>) {
+  const error = new MoleculerRetryableError(message, 503, ErrorType.SERVICE_UNAVAILABLE, data);
   return named(error, "ServiceUnavailableError");
 }

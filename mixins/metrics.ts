@@ -9,10 +9,20 @@ export const DomainMetric = {
   USERS_REGISTERED: "bazaar.users.registered.total",
   API_KEYS_CREATED: "bazaar.api_keys.created.total",
   RATE_LIMIT_REJECTIONS: "bazaar.gateway.rate_limited.total",
+  ORDERS: "bazaar.orders.total",
+  REVENUE: "bazaar.revenue.total",
+  PAYMENTS: "bazaar.payments.total",
+  RESERVATIONS_REJECTED: "bazaar.reservations.rejected.total",
+  OUTBOX_PENDING: "bazaar.outbox.pending",
 } as const;
 type DomainMetric = (typeof DomainMetric)[keyof typeof DomainMetric];
 
-const DEFINITIONS: { name: DomainMetric; description: string; labelNames: string[] }[] = [
+const DEFINITIONS: {
+  name: DomainMetric;
+  description: string;
+  labelNames: string[];
+  type?: "counter" | "gauge";
+}[] = [
   {
     name: DomainMetric.AUTH_LOGINS,
     description: "Login attempts by result",
@@ -25,6 +35,28 @@ const DEFINITIONS: { name: DomainMetric; description: string; labelNames: string
     description: "Requests refused by a rate limit, by limit",
     labelNames: ["limit"],
   },
+  { name: DomainMetric.ORDERS, description: "Orders reaching a status", labelNames: ["status"] },
+  {
+    name: DomainMetric.REVENUE,
+    description: "Confirmed order value, minor units, by currency (refunds not netted)",
+    labelNames: ["currency"],
+  },
+  {
+    name: DomainMetric.PAYMENTS,
+    description: "Charge attempts by result (succeeded, declined, error)",
+    labelNames: ["result"],
+  },
+  {
+    name: DomainMetric.RESERVATIONS_REJECTED,
+    description: "Orders refused for want of stock",
+    labelNames: [],
+  },
+  {
+    name: DomainMetric.OUTBOX_PENDING,
+    description: "Order events written but not yet published, as the relay last saw them",
+    labelNames: [],
+    type: "gauge",
+  },
 ];
 
 export const DomainMetricsMiddleware = {
@@ -36,10 +68,15 @@ export const DomainMetricsMiddleware = {
   },
 } as unknown as Middleware;
 
+export function setGauge(broker: ServiceBroker, name: DomainMetric, value: number): void {
+  if (broker.isMetricsEnabled()) broker.metrics.set(name, value);
+}
+
 export function countMetric(
   broker: ServiceBroker,
   name: DomainMetric,
   labels?: Record<string, string>,
+  by = 1,
 ): void {
-  if (broker.isMetricsEnabled()) broker.metrics.increment(name, labels);
+  if (broker.isMetricsEnabled()) broker.metrics.increment(name, labels, by);
 }

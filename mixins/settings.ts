@@ -6,7 +6,7 @@ import path from "node:path";
 import type { ServiceBroker } from "moleculer";
 
 /** Every service folder under services/; `SERVICES` may name only these. */
-export const ALL_SERVICES = ["api", "users"] as const;
+export const ALL_SERVICES = ["api", "users", "catalog", "cart", "orders", "payments"] as const;
 export type ServiceName = (typeof ALL_SERVICES)[number];
 
 export interface Settings {
@@ -37,6 +37,12 @@ export interface Settings {
   requestTimeoutMs: number;
   gatewayMaxInFlight: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace";
+  seedDemoCatalog: boolean;
+  cartTtlDays: number;
+  /** A PENDING order untouched this long is finished or compensated by the recovery loop. */
+  orderStaleMs: number;
+  /** Test-only crash points of the order saga (FAULT_INJECTION); empty in production. */
+  faultInjection: string[];
   /** Said once at start-up, after the logger exists. */
   warnings: string[];
 }
@@ -163,6 +169,28 @@ function jwtSecret(env: Env, dataDir: string, clustered: boolean, warnings: stri
   }
 }
 
+export const FAULT_POINTS = [
+  "after-order-insert",
+  "after-reserve",
+  "after-charge",
+  "after-confirm-write",
+] as const;
+
+function faultPoints(env: Env): string[] {
+  const raw = text(env, "FAULT_INJECTION");
+  if (raw === undefined) return [];
+  const points = raw.split(",").map((p) => p.trim());
+  for (const point of points)
+    if (!(FAULT_POINTS as readonly string[]).includes(point))
+      throw new SettingsError(
+        "FAULT_INJECTION",
+        `unknown point "${point}" (known: ${FAULT_POINTS.join(", ")})`,
+      );
+  if (env.NODE_ENV === "production")
+    throw new SettingsError("FAULT_INJECTION", "is for tests and must not be set in production");
+  return points;
+}
+
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
 
 export function readSettings(env: Env = process.env): Settings {
@@ -214,6 +242,10 @@ export function readSettings(env: Env = process.env): Settings {
     requestTimeoutMs: integer(env, "REQUEST_TIMEOUT_MS", 10_000, 100, 600_000),
     gatewayMaxInFlight: integer(env, "GATEWAY_MAX_IN_FLIGHT", 1000, 1, 1_000_000),
     logLevel: logLevel as Settings["logLevel"],
+    seedDemoCatalog: flag(env, "SEED_DEMO_CATALOG", false),
+    cartTtlDays: integer(env, "CART_TTL_DAYS", 30, 1, 365),
+    orderStaleMs: integer(env, "ORDER_STALE_MS", 30_000, 500, 3_600_000),
+    faultInjection: faultPoints(env),
     warnings,
   };
 }

@@ -119,7 +119,9 @@ export function DbMixin(collections: Record<string, IndexSpec[]>): Partial<Servi
         const repo = await store.repository<Doc>(collection, indexes);
         repos[collection] = instrument(repo, collection, this.broker);
       }
-      (this as DbService<Record<string, Doc>>).repos = repos;
+      // A service may take the mixin more than once (its own collections, a consumer's).
+      const self = this as DbService<Record<string, Doc>>;
+      self.repos = { ...self.repos, ...repos };
       addHealthCheck(this, "db", () => store.ping());
     },
     async stopped(this: Service) {

@@ -78,7 +78,7 @@ const FIELD_OPERATORS = new Set([
   "$exists",
 ]);
 const UPDATE_OPERATORS = new Set(["$set", "$unset", "$inc", "$push"]);
-const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$/;
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_-]+)*$/;
 
 function assertField(field: string): void {
   if (!FIELD_NAME.test(field)) throw new UnsupportedQueryError(`field name "${field}"`);

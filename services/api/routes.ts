@@ -1,3 +1,5 @@
+import type { IncomingMessage } from "node:http";
+
 /**
  * The REST surface: every path a client can reach, and the action behind it. Only these
  * aliases are reachable (`mappingPolicy: "restrict"`).
@@ -46,6 +48,27 @@ export const apiRoute = {
     "GET /api-keys": "users.listApiKeys",
     "DELETE /api-keys/:id": "users.revokeApiKey",
     "GET /cluster": "api.cluster",
+    "GET /products": "catalog.list",
+    "GET /products/:id": "catalog.get",
+    "POST /products": "catalog.create",
+    "PATCH /products/:id": "catalog.update",
+    "DELETE /products/:id": "catalog.remove",
+    "GET /cart": "cart.get",
+    "PUT /cart/items/:productId": "cart.setItem",
+    "DELETE /cart/items/:productId": "cart.removeItem",
+    "DELETE /cart": "cart.clear",
+    "POST /orders": "orders.create",
+    "GET /orders": "orders.list",
+    "GET /orders/:id": "orders.get",
+    "POST /orders/:id/cancel": "orders.cancel",
+    "POST /orders/:id/ship": "orders.ship",
+    "POST /orders/:id/deliver": "orders.deliver",
+    "GET /payments": "payments.list",
+  },
+  /** Headers an action needs, handed over as meta (actions never see the request). */
+  onBeforeCall(ctx: { meta: Record<string, unknown> }, _route: unknown, req: IncomingMessage) {
+    const key = req.headers["idempotency-key"];
+    if (key !== undefined) ctx.meta.idempotencyKey = key;
   },
 };
 

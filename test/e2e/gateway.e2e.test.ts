@@ -162,7 +162,14 @@ describe("a gateway with small limits", () => {
     expect(ready.status).toBe(200);
     expect(ready.body).toEqual({
       status: "up",
-      checks: { broker: "up", "service:users": "up" },
+      checks: {
+        broker: "up",
+        "service:users": "up",
+        "service:catalog": "up",
+        "service:cart": "up",
+        "service:orders": "up",
+        "service:payments": "up",
+      },
     });
     const details = await api.get("/health");
     expect(details.status).toBe(200);
@@ -187,7 +194,14 @@ describe("a gateway with small limits", () => {
       headers: { "x-forwarded-for": "10.1.2.3" },
     });
     expect(seen.status).toBe(200);
-    expect(seen.body.services.map((s: { name: string }) => s.name)).toEqual(["api", "users"]);
+    expect(seen.body.services.map((s: { name: string }) => s.name)).toEqual([
+      "api",
+      "cart",
+      "catalog",
+      "orders",
+      "payments",
+      "users",
+    ]);
     expect(seen.body.nodes[0]).toMatchObject({ id: system.broker.nodeID, available: true });
 
     const outside = await api.get("/api/v1/cluster", {

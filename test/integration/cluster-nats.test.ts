@@ -18,10 +18,10 @@ describeWith(["nats-server"])("two nodes over real NATS", () => {
   beforeAll(async () => {
     nats = await startNats();
     usersNode = startNodeProcess({
-      SERVICES: "users",
+      SERVICES: "users,catalog,cart,orders,payments",
       TRANSPORTER: nats.url,
       JWT_SECRET: SECRET,
-      NODE_ID: "users-node",
+      NODE_ID: "services-node",
       DATA_DIR: mkdtempSync(path.join(tmpdir(), "bazaar-users-node-")),
       METRICS_PORT: String(await freePort()),
       ADMIN_EMAIL: ADMIN.email,
@@ -38,9 +38,9 @@ describeWith(["nats-server"])("two nodes over real NATS", () => {
     await waitFor(
       async () => (await api.get("/health/ready")).status === 200,
       30_000,
-      "the gateway to see the users node",
+      "the gateway to see the services node",
     ).catch((err) => {
-      throw new Error(`${err.message}\nusers node said:\n${usersNode.output()}`);
+      throw new Error(`${err.message}\nservices node said:\n${usersNode.output()}`);
     });
   }, 60_000);
 
@@ -87,11 +87,14 @@ describeWith(["nats-server"])("two nodes over real NATS", () => {
     const res = await api.get("/api/v1/cluster", { token: login.body.token });
     expect(res.status).toBe(200);
     const ids = res.body.nodes.map((n: { id: string }) => n.id).sort();
-    expect(ids).toEqual(["gateway-node", "users-node"]);
-    expect(res.body.services).toEqual([
-      { name: "api", instances: 1, nodes: ["gateway-node"] },
-      { name: "users", instances: 1, nodes: ["users-node"] },
-    ]);
+    expect(ids).toEqual(["gateway-node", "services-node"]);
+    expect(res.body.services).toEqual(
+      ["api", "cart", "catalog", "orders", "payments", "users"].map((name) => ({
+        name,
+        instances: 1,
+        nodes: [name === "api" ? "gateway-node" : "services-node"],
+      })),
+    );
   });
 
   test("When readiness is asked, then the transporter is reported", async () => {
@@ -99,7 +102,7 @@ describeWith(["nats-server"])("two nodes over real NATS", () => {
     expect(ready.body.checks).toMatchObject({ transporter: "up", "service:users": "up" });
   });
 
-  test("When the users node shuts down gracefully, then its routes answer 503 at once and readiness goes down", async () => {
+  test("When the services node shuts down gracefully, then its routes answer 503 at once and readiness goes down", async () => {
     await usersNode.stop("SIGTERM");
     expect(usersNode.output()).not.toMatch(/Unhandled|TypeError/);
     const login = await waitFor(

@@ -15,7 +15,7 @@ describe("settings from the environment", () => {
       transporter: undefined,
       dbUri: undefined,
       redisUrl: undefined,
-      services: ["api", "users"],
+      services: ["api", "users", "catalog", "cart", "orders", "payments"],
       port: 3000,
       metricsPort: 3030,
       rateLimitAuth: 20,

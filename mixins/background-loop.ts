@@ -1,0 +1,50 @@
+import type { LoggerInstance } from "moleculer";
+
+/**
+ * A periodic job that never overlaps itself, can be woken early, and finishes its current
+ * pass before a node stops.
+ */
+export class BackgroundLoop {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = false;
+
+  constructor(
+    private readonly name: string,
+    private readonly intervalMs: number,
+    private readonly pass: () => Promise<void>,
+    private readonly logger: LoggerInstance,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(this.intervalMs);
+  }
+
+  /** Run soon (after the current pass, if one is running). */
+  wake(): void {
+    if (!this.stopped && !this.running) this.schedule(0);
+  }
+
+  private schedule(delay: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.run(), delay);
+    this.timer.unref();
+  }
+
+  private async run(): Promise<void> {
+    if (this.running || this.stopped) return;
+    this.running = this.pass().catch((err) =>
+      this.logger.warn(`${this.name} pass failed:`, (err as Error).message),
+    );
+    await this.running;
+    this.running = undefined;
+    if (!this.stopped) this.schedule(this.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+}

@@ -1,0 +1,99 @@
+import { randomBytes } from "node:crypto";
+import type { ServiceBroker } from "moleculer";
+import { channelMessage, type ChannelMessage, type ChannelName } from "./channels";
+import type { Doc, Repository, Update } from "./db/repository";
+
+/**
+ * The outbox inside the document (DESIGN §5.5): a state change writes its events into the
+ * same document in the same atomic update, under `outbox.<eventId>`, and counts them in
+ * `outboxPending`. The relay publishes what is pending and marks it sent, so a crash between
+ * the write and the publish loses nothing; a crash after the publish and before the mark
+ * publishes again, and consumers drop the copy by id.
+ *
+ * Effects are the same idea for work on other services that must follow a state change
+ * (release stock, refund): `effects.<name>` is "pending" until the step, itself idempotent,
+ * has run, and `effectsPending` counts them.
+ */
+export interface OutboxEntry extends ChannelMessage {
+  sentAt?: string;
+}
+
+export interface OutboxDoc extends Doc {
+  outbox?: Record<string, OutboxEntry>;
+  outboxPending?: number;
+  effects?: Record<string, "pending" | "done">;
+  effectsPending?: number;
+}
+
+/** Ids are field names in the document, so they are plain words. */
+export function newEventId(): string {
+  return `evt_${randomBytes(12).toString("hex")}`;
+}
+
+/** The part of an update that records events and effects along with a state change. */
+export function withEvents(
+  update: Update,
+  events: { type: ChannelName; data: Record<string, unknown> }[],
+  effects: string[] = [],
+): Update {
+  const $set: Record<string, unknown> = { ...update.$set };
+  const $inc: Record<string, number> = { ...update.$inc };
+  for (const event of events) {
+    const message = channelMessage(event.type, event.data, newEventId());
+    $set[`outbox.${message.id}`] = message;
+  }
+  for (const effect of effects) $set[`effects.${effect}`] = "pending";
+  if (events.length) $inc.outboxPending = (update.$inc?.outboxPending ?? 0) + events.length;
+  if (effects.length) $inc.effectsPending = (update.$inc?.effectsPending ?? 0) + effects.length;
+  return { ...update, $set, ...(Object.keys($inc).length ? { $inc } : {}) };
+}
+
+export function pendingEvents(doc: OutboxDoc): OutboxEntry[] {
+  return Object.values(doc.outbox ?? {})
+    .filter((e) => !e.sentAt)
+    .sort((a, b) => a.ts.localeCompare(b.ts));
+}
+
+export function pendingEffects(doc: OutboxDoc): string[] {
+  return Object.entries(doc.effects ?? {})
+    .filter(([, state]) => state === "pending")
+    .map(([name]) => name);
+}
+
+const BATCH = 100;
+
+/** Publishes every pending event of up to BATCH documents; returns how many it published. */
+export async function relayOutbox<T extends OutboxDoc>(
+  repo: Repository<T>,
+  broker: ServiceBroker,
+): Promise<number> {
+  let published = 0;
+  for (const doc of await repo.find({ outboxPending: { $gt: 0 } }, { limit: BATCH })) {
+    for (const event of pendingEvents(doc)) {
+      const { sentAt: _sentAt, ...message } = event;
+      await broker.sendToChannel(event.type, message);
+      await repo.updateOne(
+        { id: doc.id, [`outbox.${event.id}.sentAt`]: { $exists: false } },
+        {
+          $set: { [`outbox.${event.id}.sentAt`]: new Date().toISOString() },
+          $inc: { outboxPending: -1 },
+        },
+      );
+      published++;
+    }
+  }
+  return published;
+}
+
+/** Marks an effect done, once: true when this call did it. */
+export async function markEffectDone<T extends OutboxDoc>(
+  repo: Repository<T>,
+  id: string,
+  effect: string,
+): Promise<boolean> {
+  const n = await repo.updateOne(
+    { id, [`effects.${effect}`]: "pending" },
+    { $set: { [`effects.${effect}`]: "done" }, $inc: { effectsPending: -1 } },
+  );
+  return n === 1;
+}

@@ -1,0 +1,227 @@
+import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
+import { isAdmin, type CallerMeta } from "../../mixins/access";
+import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
+import { notFound } from "../../mixins/errors";
+import { HealthMixin } from "../../mixins/health.mixin";
+import { countMetric, DomainMetric } from "../../mixins/metrics";
+import { pageParams } from "../../mixins/pagination";
+import { settingsOf } from "../../mixins/settings";
+import { DEMO_CATALOG } from "./demo-catalog";
+import {
+  createProduct,
+  createProductParams,
+  listProductParams,
+  listProducts,
+  PRODUCT_INDEXES,
+  toProductView,
+  updateProduct,
+  updateProductParams,
+  type NewProduct,
+  type ProductDoc,
+} from "./products";
+import {
+  commitStock,
+  releaseStock,
+  reserveStock,
+  restockOrder,
+  type ReservationDoc,
+  type StockLine,
+} from "./stock";
+
+type CatalogThis = DbService<{ products: ProductDoc; reservations: ReservationDoc }> & {
+  productsChanged(ids: string[]): Promise<void>;
+};
+type Ctx<P = Record<string, never>> = Context<P, CallerMeta>;
+
+const CACHE_CLEAN_EVENT = "catalog.cache.clean";
+/** Order ids become field names in hold markers, so they are plain words. */
+const orderId = { type: "string", pattern: /^[A-Za-z0-9_]{1,64}$/ } as const;
+const stockLines = {
+  type: "array",
+  min: 1,
+  max: 100,
+  items: {
+    type: "object",
+    strict: "remove",
+    props: {
+      productId: { type: "string", min: 1, max: 64 },
+      quantity: { type: "number", integer: true, min: 1, max: 10_000 },
+    },
+  },
+} as const;
+
+const callerRoles = "#user.roles";
+
+async function cleanCachedReads(service: CatalogThis, ids: string[]): Promise<void> {
+  const cacher = service.broker.cacher;
+  if (!cacher) return;
+  await cacher.clean(["catalog.list:**", ...ids.map((id) => `catalog.get:${id}**`)]);
+}
+
+const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
+  name: "catalog",
+  mixins: [DbMixin({ products: PRODUCT_INDEXES, reservations: [] }), HealthMixin],
+
+  actions: {
+    list: {
+      access: "public",
+      retryPolicy: { enabled: true },
+      cache: { keys: ["q", "category", "sort", "page", "pageSize", callerRoles], ttl: 30 },
+      params: { ...listProductParams, ...pageParams },
+      handler(
+        this: CatalogThis,
+        ctx: Ctx<{ q?: string; category?: string; sort?: string; page: number; pageSize: number }>,
+      ) {
+        const admin = ctx.meta.user ? isAdmin(ctx.meta.user) : false;
+        return listProducts(this.repos.products, ctx.params, admin);
+      },
+    },
+
+    get: {
+      access: "public",
+      retryPolicy: { enabled: true },
+      cache: { keys: ["id", callerRoles], ttl: 60 },
+      params: { $$strict: true, id: { type: "string", min: 1, max: 64 } },
+      async handler(this: CatalogThis, ctx: Ctx<{ id: string }>) {
+        const product = await this.repos.products.findById(ctx.params.id);
+        const admin = ctx.meta.user ? isAdmin(ctx.meta.user) : false;
+        if (!product || (!product.active && !admin)) throw notFound("Product");
+        return toProductView(product);
+      },
+    },
+
+    /** Products by id for pricing an order: inactive ones included, the caller decides. */
+    getMany: {
+      visibility: "public",
+      retryPolicy: { enabled: true },
+      params: { ids: { type: "array", min: 1, max: 100, items: { type: "string", max: 64 } } },
+      async handler(this: CatalogThis, ctx: Ctx<{ ids: string[] }>) {
+        const docs = await this.repos.products.find({ id: { $in: ctx.params.ids } });
+        return docs.map(toProductView);
+      },
+    },
+
+    create: {
+      access: "admin",
+      params: createProductParams,
+      async handler(this: CatalogThis, ctx: Ctx<NewProduct>) {
+        const product = await createProduct(this.repos.products, ctx.params);
+        await this.productsChanged([product.id]);
+        ctx.meta.$statusCode = 201;
+        ctx.meta.$location = `/api/v1/products/${product.id}`;
+        return toProductView(product);
+      },
+    },
+
+    update: {
+      access: "admin",
+      params: updateProductParams,
+      async handler(this: CatalogThis, ctx: Ctx<Partial<NewProduct> & { id: string }>) {
+        const { id, ...changes } = ctx.params;
+        const product = await updateProduct(this.repos.products, id, changes);
+        await this.productsChanged([id]);
+        return toProductView(product);
+      },
+    },
+
+    /** Deleting hides a product and stops it being ordered; orders keep their lines. */
+    remove: {
+      access: "admin",
+      params: { $$strict: true, id: { type: "string", min: 1, max: 64 } },
+      async handler(this: CatalogThis, ctx: Ctx<{ id: string }>) {
+        const product = await updateProduct(this.repos.products, ctx.params.id, { active: false });
+        await this.productsChanged([product.id]);
+        return toProductView(product);
+      },
+    },
+
+    reserve: {
+      visibility: "public",
+      params: { orderId, items: stockLines },
+      async handler(this: CatalogThis, ctx: Ctx<{ orderId: string; items: StockLine[] }>) {
+        const { products, reservations } = this.repos;
+        try {
+          await reserveStock(products, reservations, ctx.params.orderId, ctx.params.items);
+        } catch (err) {
+          if ((err as { type?: string }).type === "OUT_OF_STOCK")
+            countMetric(this.broker, DomainMetric.RESERVATIONS_REJECTED);
+          throw err;
+        } finally {
+          await this.productsChanged(ctx.params.items.map((l) => l.productId));
+        }
+        return { orderId: ctx.params.orderId, reserved: true };
+      },
+    },
+
+    commit: {
+      visibility: "public",
+      retryPolicy: { enabled: true },
+      params: { orderId },
+      async handler(this: CatalogThis, ctx: Ctx<{ orderId: string }>) {
+        await commitStock(this.repos.products, this.repos.reservations, ctx.params.orderId);
+        return { orderId: ctx.params.orderId, committed: true };
+      },
+    },
+
+    release: {
+      visibility: "public",
+      retryPolicy: { enabled: true },
+      params: { orderId },
+      async handler(this: CatalogThis, ctx: Ctx<{ orderId: string }>) {
+        const { products, reservations } = this.repos;
+        await releaseStock(products, reservations, ctx.params.orderId);
+        const reservation = await reservations.findById(ctx.params.orderId);
+        await this.productsChanged((reservation?.lines ?? []).map((l) => l.productId));
+        return { orderId: ctx.params.orderId, released: true };
+      },
+    },
+
+    restock: {
+      visibility: "public",
+      retryPolicy: { enabled: true },
+      params: { orderId },
+      async handler(this: CatalogThis, ctx: Ctx<{ orderId: string }>) {
+        const { products, reservations } = this.repos;
+        await restockOrder(products, reservations, ctx.params.orderId);
+        const reservation = await reservations.findById(ctx.params.orderId);
+        await this.productsChanged((reservation?.lines ?? []).map((l) => l.productId));
+        return { orderId: ctx.params.orderId, restocked: true };
+      },
+    },
+
+    /** Loads the demo catalog into an empty catalog (REPL: `call catalog.seed`). */
+    seed: {
+      visibility: "public",
+      async handler(this: CatalogThis) {
+        if ((await this.repos.products.count({})) > 0) return { seeded: 0 };
+        for (const product of DEMO_CATALOG) await createProduct(this.repos.products, product);
+        await this.productsChanged([]);
+        return { seeded: DEMO_CATALOG.length };
+      },
+    },
+  },
+
+  events: {
+    // Moleculer events may be lost; a lost one leaves a node's cache stale for its TTL at most.
+    async [CACHE_CLEAN_EVENT](this: CatalogThis, ctx: Context<{ ids: string[] }>) {
+      await cleanCachedReads(this, ctx.params.ids);
+    },
+  },
+
+  methods: {
+    /**
+     * The changed products' cached reads go on every node, so none shows an old price or
+     * stock; lists go whole, as any of them may hold a changed product.
+     */
+    async productsChanged(this: CatalogThis, ids: string[]) {
+      await cleanCachedReads(this, ids);
+      await this.broker.broadcast(CACHE_CLEAN_EVENT, { ids }, "catalog");
+    },
+  },
+
+  async started(this: CatalogThis) {
+    if (settingsOf(this.broker).seedDemoCatalog) await this.actions.seed({});
+  },
+};
+
+export default CatalogService;

@@ -1,0 +1,189 @@
+import type { Repository } from "../../mixins/db/db.mixin";
+import { ErrorType, invalid, notFound } from "../../mixins/errors";
+import type { Page } from "../../mixins/pagination";
+import { queryTerms, rankBySearch, searchTerms } from "./search";
+
+export interface NewProduct {
+  sku: string;
+  name: string;
+  description: string;
+  price: number;
+  currency: string;
+  category: string;
+  stock: number;
+  active: boolean;
+}
+
+export interface ProductDoc {
+  id: string;
+  sku: string;
+  name: string;
+  description: string;
+  price: number;
+  currency: string;
+  category: string;
+  stock: number;
+  active: boolean;
+  searchTerms: string[];
+  createdAt: string;
+  updatedAt: string;
+  [key: string]: unknown;
+}
+
+export type ProductView = NewProduct & { id: string; createdAt: string; updatedAt: string };
+export type Products = Repository<ProductDoc>;
+
+export const PRODUCT_INDEXES = [
+  {
+    fields: ["sku"],
+    unique: true,
+    conflict: { type: ErrorType.SKU_TAKEN, message: "A product with this SKU exists" },
+  },
+  { fields: ["category"] },
+  { fields: ["searchTerms"] },
+];
+
+export function toProductView(doc: ProductDoc): ProductView {
+  const {
+    id,
+    sku,
+    name,
+    description,
+    price,
+    currency,
+    category,
+    stock,
+    active,
+    createdAt,
+    updatedAt,
+  } = doc;
+  return {
+    id,
+    sku,
+    name,
+    description,
+    price,
+    currency,
+    category,
+    stock,
+    active,
+    createdAt,
+    updatedAt,
+  };
+}
+
+const MAX_MINOR_UNITS = 100_000_000_00;
+
+const productFields = {
+  sku: { type: "string", pattern: /^[A-Za-z0-9._-]{1,64}$/ },
+  name: { type: "string", trim: true, min: 1, max: 200 },
+  description: { type: "string", trim: true, max: 5000 },
+  price: { type: "number", integer: true, min: 0, max: MAX_MINOR_UNITS },
+  currency: { type: "string", pattern: /^[A-Z]{3}$/ },
+  category: { type: "string", trim: true, min: 1, max: 64 },
+  stock: { type: "number", integer: true, min: 0, max: 10_000_000 },
+  active: { type: "boolean" },
+} as const;
+
+export const createProductParams = {
+  $$strict: true,
+  ...productFields,
+  description: { ...productFields.description, optional: true, default: "" },
+  currency: { ...productFields.currency, optional: true, default: "USD" },
+  stock: { ...productFields.stock, optional: true, default: 0 },
+  active: { ...productFields.active, optional: true, default: true },
+};
+
+export const updateProductParams = {
+  $$strict: true,
+  id: { type: "string", min: 1, max: 64 },
+  ...Object.fromEntries(
+    Object.entries(productFields).map(([k, rule]) => [k, { ...rule, optional: true }]),
+  ),
+};
+
+const SORTABLE = ["name", "price", "createdAt", "updatedAt", "stock", "sku", "category"];
+export const listProductParams = {
+  $$strict: "remove",
+  q: { type: "string", trim: true, max: 200, optional: true },
+  category: { type: "string", trim: true, max: 64, optional: true },
+  sort: {
+    type: "string",
+    optional: true,
+    pattern: new RegExp(`^-?(${SORTABLE.join("|")})$`),
+  },
+} as const;
+
+export async function createProduct(products: Products, input: NewProduct): Promise<ProductDoc> {
+  const now = new Date().toISOString();
+  return products.insert({
+    ...input,
+    searchTerms: searchTerms(input),
+    createdAt: now,
+    updatedAt: now,
+  });
+}
+
+export async function updateProduct(
+  products: Products,
+  id: string,
+  changes: Partial<NewProduct>,
+): Promise<ProductDoc> {
+  if (Object.keys(changes).length === 0)
+    throw invalid([{ field: "name", message: "Nothing to change", type: "required" }]);
+  const current = await products.findById(id);
+  if (!current) throw notFound("Product");
+  const next = { ...current, ...changes };
+  const $set: Record<string, unknown> = { ...changes, updatedAt: new Date().toISOString() };
+  if (["name", "description", "category", "sku"].some((f) => f in changes))
+    $set.searchTerms = searchTerms(next);
+  const updated = await products.findOneAndUpdate({ id }, { $set });
+  if (!updated) throw notFound("Product");
+  return updated;
+}
+
+const SEARCH_CANDIDATES = 500;
+
+export async function listProducts(
+  products: Products,
+  query: { q?: string; category?: string; sort?: string; page: number; pageSize: number },
+  includeInactive: boolean,
+): Promise<Page<ProductView>> {
+  const filter: Record<string, unknown> = {};
+  if (!includeInactive) filter.active = true;
+  if (query.category) filter.category = query.category;
+  const { page, pageSize } = query;
+  const terms = query.q ? queryTerms(query.q) : [];
+  if (query.q !== undefined && query.q !== "" && terms.length === 0)
+    return { rows: [], total: 0, page, pageSize, totalPages: 0 };
+  if (terms.length > 0 && !query.sort) {
+    filter.searchTerms = { $in: terms };
+    const ranked = rankBySearch(await products.find(filter, { limit: SEARCH_CANDIDATES }), terms);
+    const rows = ranked.slice((page - 1) * pageSize, page * pageSize).map(toProductView);
+    return {
+      rows,
+      total: ranked.length,
+      page,
+      pageSize,
+      totalPages: Math.ceil(ranked.length / pageSize),
+    };
+  }
+  if (terms.length > 0) filter.searchTerms = { $in: terms };
+  const field = query.sort?.replace(/^-/, "") ?? "createdAt";
+  const order = query.sort?.startsWith("-") || !query.sort ? -1 : 1;
+  const [docs, total] = await Promise.all([
+    products.find(filter, {
+      sort: { [field]: order, id: 1 },
+      skip: (page - 1) * pageSize,
+      limit: pageSize,
+    }),
+    products.count(filter),
+  ]);
+  return {
+    rows: docs.map(toProductView),
+    total,
+    page,
+    pageSize,
+    totalPages: Math.ceil(total / pageSize),
+  };
+}

@@ -1,0 +1,177 @@
+import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
+import { callerOf, isAdmin, type CallerMeta } from "../../mixins/access";
+import { BackgroundLoop } from "../../mixins/background-loop";
+import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
+import { notFound } from "../../mixins/errors";
+import { HealthMixin } from "../../mixins/health.mixin";
+import { countMetric, DomainMetric, setGauge } from "../../mixins/metrics";
+import { relayOutbox } from "../../mixins/outbox";
+import { findPage, pageParams } from "../../mixins/pagination";
+import { settingsOf } from "../../mixins/settings";
+import {
+  assertIdempotencyKey,
+  createOrder,
+  moveOrder,
+  recoverStaleOrders,
+  runPendingEffects,
+  type SagaDeps,
+} from "./saga";
+import {
+  createOrderParams,
+  ORDER_INDEXES,
+  orderIdParam,
+  toOrderView,
+  type CreateOrderInput,
+  type OrderDoc,
+} from "./schemas";
+import { OrderStatus } from "./state";
+
+type OrdersThis = DbService<{ orders: OrderDoc }> & {
+  keeper: BackgroundLoop;
+  sagaDeps(ctx?: Context): SagaDeps;
+  visibleOrder(ctx: Ctx<{ id: string }>): Promise<OrderDoc>;
+};
+type Ctx<P = Record<string, never>> = Context<P, CallerMeta & { idempotencyKey?: string }>;
+
+const KEEPER_INTERVAL_MS = 250;
+
+const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersThis> = {
+  name: "orders",
+  mixins: [DbMixin({ orders: ORDER_INDEXES }), HealthMixin],
+
+  actions: {
+    /** POST /orders: runs the saga; 201 CONFIRMED, 409 OUT_OF_STOCK, 402 PAYMENT_DECLINED. */
+    create: {
+      params: createOrderParams,
+      async handler(this: OrdersThis, ctx: Ctx<CreateOrderInput>) {
+        const key = assertIdempotencyKey(ctx.meta.idempotencyKey);
+        const order = await createOrder(this.sagaDeps(ctx), callerOf(ctx), ctx.params, key);
+        ctx.meta.$statusCode = 201;
+        ctx.meta.$location = `/api/v1/orders/${order.id}`;
+        return order;
+      },
+    },
+
+    list: {
+      retryPolicy: { enabled: true },
+      params: {
+        $$strict: "remove",
+        status: { type: "enum", values: Object.values(OrderStatus), optional: true },
+        ...pageParams,
+      },
+      handler(this: OrdersThis, ctx: Ctx<{ status?: string; page: number; pageSize: number }>) {
+        const caller = callerOf(ctx);
+        const filter: Record<string, unknown> = {};
+        if (!isAdmin(caller)) filter.userId = caller.id;
+        if (ctx.params.status) filter.status = ctx.params.status;
+        return findPage(
+          this.repos.orders,
+          filter,
+          { ...ctx.params, sort: { createdAt: -1 } },
+          toOrderView,
+        );
+      },
+    },
+
+    get: {
+      retryPolicy: { enabled: true },
+      params: { $$strict: true, id: orderIdParam },
+      async handler(this: OrdersThis, ctx: Ctx<{ id: string }>) {
+        return toOrderView(await this.visibleOrder(ctx));
+      },
+    },
+
+    /** Refund and restock a CONFIRMED order; anything else is 409 INVALID_STATE. */
+    cancel: {
+      params: { $$strict: true, id: orderIdParam },
+      async handler(this: OrdersThis, ctx: Ctx<{ id: string }>) {
+        const order = await this.visibleOrder(ctx);
+        return toOrderView(await moveOrder(this.sagaDeps(ctx), order, OrderStatus.CANCELLED));
+      },
+    },
+
+    ship: {
+      access: "admin",
+      params: { $$strict: true, id: orderIdParam },
+      async handler(this: OrdersThis, ctx: Ctx<{ id: string }>) {
+        const order = await this.visibleOrder(ctx);
+        return toOrderView(await moveOrder(this.sagaDeps(ctx), order, OrderStatus.SHIPPED));
+      },
+    },
+
+    deliver: {
+      access: "admin",
+      params: { $$strict: true, id: orderIdParam },
+      async handler(this: OrdersThis, ctx: Ctx<{ id: string }>) {
+        const order = await this.visibleOrder(ctx);
+        return toOrderView(await moveOrder(this.sagaDeps(ctx), order, OrderStatus.DELIVERED));
+      },
+    },
+  },
+
+  methods: {
+    /** Another user's order is 404, as if it did not exist. */
+    async visibleOrder(this: OrdersThis, ctx: Ctx<{ id: string }>): Promise<OrderDoc> {
+      const caller = callerOf(ctx);
+      const order = await this.repos.orders.findById(ctx.params.id);
+      if (!order || (order.userId !== caller.id && !isAdmin(caller))) throw notFound("Order");
+      return order;
+    },
+
+    sagaDeps(this: OrdersThis, ctx?: Context): SagaDeps {
+      const settings = settingsOf(this.broker);
+      return {
+        orders: this.repos.orders,
+        call: (action, params) =>
+          (ctx ? ctx.call(action, params) : this.broker.call(action, params)) as Promise<never>,
+        nodeId: this.broker.nodeID,
+        staleMs: settings.orderStaleMs,
+        fault: (point) => {
+          if (!settings.faultInjection.includes(point)) return;
+          this.logger.warn(`FAULT_INJECTION: dying at ${point}`);
+          process.kill(process.pid, "SIGKILL");
+        },
+        arrived: (order) => {
+          countMetric(this.broker, DomainMetric.ORDERS, { status: order.status });
+          if (order.status === OrderStatus.CONFIRMED)
+            countMetric(
+              this.broker,
+              DomainMetric.REVENUE,
+              { currency: order.currency },
+              order.total,
+            );
+          this.keeper.wake();
+        },
+      };
+    },
+  },
+
+  created(this: OrdersThis) {
+    this.keeper = new BackgroundLoop(
+      "orders keeper",
+      KEEPER_INTERVAL_MS,
+      async () => {
+        const deps = this.sagaDeps();
+        await relayOutbox(this.repos.orders, this.broker);
+        await runPendingEffects(deps);
+        await recoverStaleOrders(deps);
+        setGauge(
+          this.broker,
+          DomainMetric.OUTBOX_PENDING,
+          await this.repos.orders.count({ outboxPending: { $gt: 0 } }),
+        );
+      },
+      this.logger,
+    );
+  },
+
+  started(this: OrdersThis) {
+    this.keeper.start();
+  },
+
+  async stopped(this: OrdersThis) {
+    await this.keeper.stop();
+  },
+};
+
+export default OrdersService;

@@ -1,0 +1,139 @@
+import type { OutboxDoc } from "../../mixins/outbox";
+import type { OrderLine } from "./pricing";
+import type { OrderStatus } from "./state";
+
+export interface ShippingAddress {
+  name: string;
+  line1: string;
+  line2?: string;
+  city: string;
+  region?: string;
+  postalCode: string;
+  country: string;
+}
+
+export interface OrderDoc extends OutboxDoc {
+  id: string;
+  userId: string;
+  status: OrderStatus;
+  items: OrderLine[];
+  total: number;
+  currency: string;
+  shippingAddress: ShippingAddress;
+  fromCart: boolean;
+  paymentId?: string;
+  failureReason?: string;
+  /** Kept only while PENDING, so the recovery loop can finish the charge. */
+  paymentToken?: string;
+  /** `<userId>:<Idempotency-Key>`, unique. */
+  idempotencyRef?: string;
+  requestHash?: string;
+  /** Who is working the saga, until when; the recovery loop takes over after that. */
+  lease?: { owner: string; until: string };
+  history: { status: OrderStatus; at: string }[];
+  createdAt: string;
+  updatedAt: string;
+  [key: string]: unknown;
+}
+
+export interface OrderView {
+  id: string;
+  userId: string;
+  status: OrderStatus;
+  items: OrderLine[];
+  total: number;
+  currency: string;
+  shippingAddress: ShippingAddress;
+  paymentId?: string;
+  failureReason?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function toOrderView(doc: OrderDoc): OrderView {
+  const { id, userId, status, items, total, currency, shippingAddress, paymentId, failureReason } =
+    doc;
+  const view: OrderView = {
+    id,
+    userId,
+    status,
+    items,
+    total,
+    currency,
+    shippingAddress,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+  if (paymentId) view.paymentId = paymentId;
+  if (failureReason) view.failureReason = failureReason;
+  return view;
+}
+
+export const ORDER_INDEXES = [
+  { fields: ["idempotencyRef"], unique: true },
+  { fields: ["userId"] },
+  { fields: ["status"] },
+  { fields: ["outboxPending"] },
+  { fields: ["effectsPending"] },
+];
+
+/** ISO 3166-1 alpha-2. */
+export const COUNTRIES = (
+  "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS " +
+  "BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE " +
+  "EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM " +
+  "HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC " +
+  "LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA " +
+  "NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW " +
+  "SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO " +
+  "TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW"
+).split(" ");
+
+const text = (max: number, optional = false) =>
+  ({ type: "string", trim: true, min: optional ? 0 : 1, max, optional }) as const;
+
+export const createOrderParams = {
+  $$strict: true,
+  items: {
+    type: "array",
+    optional: true,
+    min: 1,
+    max: 50,
+    items: {
+      type: "object",
+      strict: true,
+      props: {
+        productId: { type: "string", min: 1, max: 64 },
+        quantity: { type: "number", integer: true, min: 1, max: 1000 },
+      },
+    },
+  },
+  fromCart: { type: "boolean", optional: true },
+  shippingAddress: {
+    type: "object",
+    strict: true,
+    props: {
+      name: text(100),
+      line1: text(200),
+      line2: text(200, true),
+      city: text(100),
+      region: text(100, true),
+      postalCode: text(20),
+      country: { type: "enum", values: COUNTRIES },
+    },
+  },
+  payment: {
+    type: "object",
+    strict: true,
+    props: { token: { type: "string", min: 1, max: 100 } },
+  },
+};
+
+export interface CreateOrderInput {
+  items?: { productId: string; quantity: number }[];
+  fromCart?: boolean;
+  shippingAddress: ShippingAddress;
+  payment: { token: string };
+}
+
+export const orderIdParam = { type: "string", min: 1, max: 64 } as const;

@@ -1,0 +1,70 @@
+import { Channel, type ChannelName } from "../../mixins/channels";
+
+export const OrderStatus = {
+  PENDING: "PENDING",
+  CONFIRMED: "CONFIRMED",
+  SHIPPED: "SHIPPED",
+  DELIVERED: "DELIVERED",
+  REJECTED: "REJECTED",
+  PAYMENT_FAILED: "PAYMENT_FAILED",
+  CANCELLED: "CANCELLED",
+} as const;
+export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
+
+const { PENDING, CONFIRMED, SHIPPED, DELIVERED, REJECTED, PAYMENT_FAILED, CANCELLED } = OrderStatus;
+
+/** DESIGN §5: the only moves an order can make. */
+const TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
+  PENDING: [CONFIRMED, REJECTED, PAYMENT_FAILED],
+  CONFIRMED: [SHIPPED, CANCELLED],
+  SHIPPED: [DELIVERED],
+  DELIVERED: [],
+  REJECTED: [],
+  PAYMENT_FAILED: [],
+  CANCELLED: [],
+};
+
+export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** Where no further move happens without a person (ship, cancel): the saga is done. */
+export function isSettled(status: OrderStatus): boolean {
+  return status !== PENDING;
+}
+
+/** The channel each arrival announces. */
+export function eventOf(status: OrderStatus): ChannelName | null {
+  switch (status) {
+    case CONFIRMED:
+      return Channel.ORDERS_CONFIRMED;
+    case SHIPPED:
+      return Channel.ORDERS_SHIPPED;
+    case DELIVERED:
+      return Channel.ORDERS_DELIVERED;
+    case CANCELLED:
+      return Channel.ORDERS_CANCELLED;
+    case REJECTED:
+    case PAYMENT_FAILED:
+      return Channel.ORDERS_FAILED;
+    default:
+      return null;
+  }
+}
+
+export type Effect = "commitStock" | "releaseStock" | "clearCart" | "refund" | "restock";
+
+/** Work on other services that must follow an arrival, each step idempotent. */
+export function effectsOf(status: OrderStatus, order: { fromCart?: boolean }): Effect[] {
+  switch (status) {
+    case CONFIRMED:
+      return order.fromCart ? ["commitStock", "clearCart"] : ["commitStock"];
+    case REJECTED:
+    case PAYMENT_FAILED:
+      return ["releaseStock"];
+    case CANCELLED:
+      return ["refund", "restock"];
+    default:
+      return [];
+  }
+}

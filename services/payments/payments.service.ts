@@ -1,0 +1,147 @@
+import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
+import { callerOf, isAdmin, type CallerMeta } from "../../mixins/access";
+import { BackgroundLoop } from "../../mixins/background-loop";
+import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
+import { HealthMixin } from "../../mixins/health.mixin";
+import { countMetric, DomainMetric } from "../../mixins/metrics";
+import { relayOutbox } from "../../mixins/outbox";
+import { findPage, pageParams } from "../../mixins/pagination";
+import {
+  chargeOrder,
+  PAYMENT_INDEXES,
+  refundOrder,
+  toPaymentView,
+  type ChargeInput,
+  type PaymentDoc,
+} from "./charges";
+import {
+  SimulatedProcessor,
+  type PaymentProcessor,
+  type ProcessorChargeDoc,
+  type ProcessorRefundDoc,
+} from "./processor";
+
+type PaymentsThis = DbService<{
+  payments: PaymentDoc;
+  processor_charges: ProcessorChargeDoc;
+  processor_refunds: ProcessorRefundDoc;
+}> & { processor: PaymentProcessor; relay: BackgroundLoop };
+type Ctx<P = Record<string, never>> = Context<P, CallerMeta>;
+
+const orderId = { type: "string", pattern: /^[A-Za-z0-9_]{1,64}$/ } as const;
+
+const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsThis> = {
+  name: "payments",
+  mixins: [
+    DbMixin({ payments: PAYMENT_INDEXES, processor_charges: [], processor_refunds: [] }),
+    HealthMixin,
+  ],
+
+  actions: {
+    /** Idempotent per order: asking again never charges again. Not retried by the broker. */
+    charge: {
+      visibility: "public",
+      params: {
+        orderId,
+        userId: { type: "string", min: 1, max: 64 },
+        amount: { type: "number", integer: true, min: 1 },
+        currency: { type: "string", pattern: /^[A-Z]{3}$/ },
+        token: { type: "string", min: 1, max: 100 },
+      },
+      async handler(this: PaymentsThis, ctx: Ctx<ChargeInput>) {
+        try {
+          const payment = await chargeOrder(this.repos.payments, this.processor, ctx.params);
+          countMetric(this.broker, DomainMetric.PAYMENTS, { result: "succeeded" });
+          return toPaymentView(payment);
+        } catch (err) {
+          const result = (err as { code?: number }).code === 402 ? "declined" : "error";
+          countMetric(this.broker, DomainMetric.PAYMENTS, { result });
+          throw err;
+        } finally {
+          this.relay.wake();
+        }
+      },
+    },
+
+    refund: {
+      visibility: "public",
+      retryPolicy: { enabled: true },
+      params: {
+        orderId,
+        refundKey: { type: "string", pattern: /^[A-Za-z0-9_]{1,64}$/ },
+        amount: { type: "number", integer: true, min: 1, optional: true },
+      },
+      async handler(
+        this: PaymentsThis,
+        ctx: Ctx<{ orderId: string; refundKey: string; amount?: number }>,
+      ) {
+        const { orderId: id, refundKey, amount } = ctx.params;
+        const payment = await refundOrder(
+          this.repos.payments,
+          this.processor,
+          id,
+          refundKey,
+          amount,
+        );
+        this.relay.wake();
+        return toPaymentView(payment);
+      },
+    },
+
+    /** The payment of an order, if any: how the recovery loop learns how far a charge got. */
+    ofOrder: {
+      visibility: "public",
+      retryPolicy: { enabled: true },
+      params: { orderId },
+      async handler(this: PaymentsThis, ctx: Ctx<{ orderId: string }>) {
+        const payment = await this.repos.payments.findOne({ orderId: ctx.params.orderId });
+        return payment ? toPaymentView(payment) : null;
+      },
+    },
+
+    /** GET /payments?orderId=: the caller's own payments; admins see everyone's. */
+    list: {
+      retryPolicy: { enabled: true },
+      params: {
+        $$strict: "remove",
+        orderId: { type: "string", min: 1, max: 64, optional: true },
+        ...pageParams,
+      },
+      handler(this: PaymentsThis, ctx: Ctx<{ orderId?: string; page: number; pageSize: number }>) {
+        const caller = callerOf(ctx);
+        const filter: Record<string, unknown> = {};
+        if (!isAdmin(caller)) filter.userId = caller.id;
+        if (ctx.params.orderId) filter.orderId = ctx.params.orderId;
+        return findPage(
+          this.repos.payments,
+          filter,
+          { ...ctx.params, sort: { createdAt: -1 } },
+          toPaymentView,
+        );
+      },
+    },
+  },
+
+  created(this: PaymentsThis) {
+    this.relay = new BackgroundLoop(
+      "payments outbox relay",
+      500,
+      async () => void (await relayOutbox(this.repos.payments, this.broker)),
+      this.logger,
+    );
+  },
+
+  started(this: PaymentsThis) {
+    this.processor = new SimulatedProcessor(
+      this.repos.processor_charges,
+      this.repos.processor_refunds,
+    );
+    this.relay.start();
+  },
+
+  async stopped(this: PaymentsThis) {
+    await this.relay.stop();
+  },
+};
+
+export default PaymentsService;
