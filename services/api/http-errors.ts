@@ -101,7 +101,8 @@ export function toHttpError(error: unknown): ErrorBody {
       "ServiceUnavailableError",
     );
   if (code >= 400 && code < 500) {
-    if (code === 422 || type === "VALIDATION_ERROR")
+    const documented422 = code === 422 && DOCUMENTED_TYPES.has(type) && type !== "VALIDATION_ERROR";
+    if (!documented422 && (code === 422 || type === "VALIDATION_ERROR"))
       return body(
         422,
         ErrorType.VALIDATION_ERROR,

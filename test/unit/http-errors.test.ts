@@ -38,6 +38,11 @@ describe("errors as HTTP answers", () => {
     ]);
   });
 
+  test("When a 422 has its own documented type, then the type is kept", () => {
+    const reused = new Errors.MoleculerClientError("key reused", 422, "IDEMPOTENCY_KEY_REUSED");
+    expect(toHttpError(reused)).toMatchObject({ code: 422, type: "IDEMPOTENCY_KEY_REUSED" });
+  });
+
   test("When body-parser refuses a body, then 400 for bad JSON and 413 for a large one", () => {
     const parse = Object.assign(new SyntaxError("Unexpected token"), {
       type: "entity.parse.failed",
