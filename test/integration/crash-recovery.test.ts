@@ -1,0 +1,127 @@
+import Datastore from "@seald-io/nedb";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { FAULT_POINTS } from "../../mixins/settings";
+import { client, uniqueEmail, type Client } from "../harness/http";
+import { invariantViolations, snapshot } from "../harness/invariants";
+import { startNodeProcess, waitFor, type NodeProcess } from "../harness/node-process";
+import { freePort } from "../harness/servers";
+
+const ADMIN = { email: "crash-admin@example.com", password: "crash-admin-1" };
+const ADDRESS = { name: "C", line1: "1 Road", city: "Town", postalCode: "1", country: "DE" };
+
+interface Node {
+  process: NodeProcess;
+  api: Client;
+}
+
+async function startNode(dataDir: string, fault?: string): Promise<Node> {
+  const port = await freePort();
+  const node = startNodeProcess({
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    METRICS_PORT: String(await freePort()),
+    JWT_SECRET: "crash-test-secret-".padEnd(40, "x"),
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    ORDER_STALE_MS: "1000",
+    RATE_LIMIT_AUTH: "10000",
+    ...(fault ? { FAULT_INJECTION: fault } : {}),
+  });
+  const api = client(`http://127.0.0.1:${port}`);
+  await waitFor(
+    async () => (await api.get("/health/ready")).status === 200,
+    30_000,
+    "the node",
+  ).catch((err) => {
+    throw new Error(`${err.message}\n${node.output()}`);
+  });
+  return { process: node, api };
+}
+
+interface StoredOrder {
+  _id: string;
+  status: string;
+  outbox?: Record<string, { type: string; sentAt?: string }>;
+  outboxPending?: number;
+  effectsPending?: number;
+}
+
+async function storedOrders(dataDir: string): Promise<StoredOrder[]> {
+  const db = new Datastore<StoredOrder>({ filename: path.join(dataDir, "orders.db") });
+  await db.loadDatabaseAsync();
+  return db.findAsync({});
+}
+
+describe.each(FAULT_POINTS)("a node killed %s", (fault) => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), `bazaar-crash-${fault}-`));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  test("When it restarts, then the order is settled once, stock is conserved and each event was published once", async () => {
+    const first = await startNode(dataDir, fault);
+    const admin = (await first.api.post("/api/v1/auth/login", ADMIN)).body.token;
+    const product = (
+      await first.api.post(
+        "/api/v1/products",
+        { sku: `CRASH-${fault}`, name: "Crash", price: 700, category: "c", stock: 5 },
+        { token: admin },
+      )
+    ).body;
+    const customer = (
+      await first.api.post("/api/v1/auth/register", {
+        email: uniqueEmail("crash"),
+        password: "correct-horse",
+        name: "C",
+      })
+    ).body.token;
+    const body = {
+      items: [{ productId: product.id, quantity: 2 }],
+      shippingAddress: ADDRESS,
+      payment: { token: "tok_visa" },
+    };
+    const headers = { "idempotency-key": `crash-${fault}` };
+    const died = await first.api.post("/api/v1/orders", body, { token: customer, headers }).then(
+      (res) => res.status,
+      () => "connection lost",
+    );
+    expect(died).toBe("connection lost");
+    await first.process.stop();
+    expect(first.process.output()).toContain(`FAULT_INJECTION: dying at ${fault}`);
+
+    const second = await startNode(dataDir);
+    try {
+      const settled = await waitFor(
+        async () => {
+          const res = await second.api.get("/api/v1/orders", { token: customer });
+          const [order] = res.body.rows ?? [];
+          return order && order.status !== "PENDING" ? order : undefined;
+        },
+        15_000,
+        "the recovered order",
+      );
+      expect(settled.status).toBe("CONFIRMED");
+      const replay = await second.api.post("/api/v1/orders", body, { token: customer, headers });
+      expect(replay.status).toBe(201);
+      expect(replay.body.id).toBe(settled.id);
+      // Let the keeper finish effects and publish.
+      await waitFor(
+        async () => (await second.api.get(`/api/v1/products/${product.id}`)).body.stock === 3,
+        5_000,
+        "stock",
+      );
+      const snap = await snapshot(second.api, admin, { [product.id]: 5 });
+      expect(invariantViolations(snap)).toEqual([]);
+      await new Promise((r) => setTimeout(r, 1000));
+    } finally {
+      await second.process.stop();
+    }
+
+    const [stored] = await storedOrders(dataDir);
+    expect(stored.outboxPending).toBe(0);
+    expect(stored.effectsPending).toBe(0);
+    const events = Object.values(stored.outbox ?? {});
+    expect(events.map((e) => e.type)).toEqual(["orders.confirmed"]);
+    expect(events.every((e) => e.sentAt)).toBe(true);
+  }, 90_000);
+});
