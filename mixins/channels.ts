@@ -24,7 +24,7 @@ export const Channel = {
 } as const;
 export type ChannelName = (typeof Channel)[keyof typeof Channel];
 
-export const DEAD_LETTER_CHANNEL = "bazaar.dead-letters";
+export const DEAD_LETTER_CHANNEL = "bazaar.dead_letters";
 
 /** What every channel message is: `id` lets consumers drop a second delivery. */
 export interface ChannelMessage<D = Record<string, unknown>> {
@@ -45,12 +45,11 @@ export function channelMessage<D>(
 const SECOND_NS = 1_000_000_000;
 /** Messages are kept 7 days or 1 GiB a stream, whichever comes first. */
 const STREAM_CONFIG = { max_age: 7 * 24 * 3600 * SECOND_NS, max_bytes: 1024 ** 3 };
-/** A consumer that holds a message this long without an ack has it redelivered elsewhere. */
-const ACK_WAIT_NS = 30 * SECOND_NS;
 export const MAX_DELIVERIES = 3;
 
+/** The adapter's own naming, so the streams made here are the ones it subscribes to. */
 function streamName(channel: string): string {
-  return channel.split(".").join("_").replace(/-/g, "_");
+  return channel.split(".").join("_");
 }
 
 type NatsAdapter = {
@@ -80,7 +79,14 @@ export function channelsMiddleware(settings: Settings): Middleware {
           nats: {
             url: settings.transporter,
             streamConfig: STREAM_CONFIG,
-            consumerOptions: { config: { ack_wait: ACK_WAIT_NS, deliver_policy: "all" } },
+            // A consumer that holds a message this long without an ack (it died) has it
+            // redelivered to another member of its group.
+            consumerOptions: {
+              config: {
+                ack_wait: settings.channelAckWaitSeconds * SECOND_NS,
+                deliver_policy: "all",
+              },
+            },
           },
           maxRetries: MAX_DELIVERIES,
           maxInFlight: 10,

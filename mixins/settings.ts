@@ -38,6 +38,7 @@ export interface Settings {
   gatewayMaxInFlight: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace";
   seedDemoCatalog: boolean;
+  channelAckWaitSeconds: number;
   cartTtlDays: number;
   /** A PENDING order untouched this long is finished or compensated by the recovery loop. */
   orderStaleMs: number;
@@ -243,6 +244,7 @@ export function readSettings(env: Env = process.env): Settings {
     gatewayMaxInFlight: integer(env, "GATEWAY_MAX_IN_FLIGHT", 1000, 1, 1_000_000),
     logLevel: logLevel as Settings["logLevel"],
     seedDemoCatalog: flag(env, "SEED_DEMO_CATALOG", false),
+    channelAckWaitSeconds: integer(env, "CHANNEL_ACK_WAIT_SECONDS", 30, 1, 3600),
     cartTtlDays: integer(env, "CART_TTL_DAYS", 30, 1, 365),
     orderStaleMs: integer(env, "ORDER_STALE_MS", 30_000, 500, 3_600_000),
     faultInjection: faultPoints(env),
