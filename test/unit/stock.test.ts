@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { NedbStore } from "../../mixins/db/nedb.store";
+import type { Repository } from "../../mixins/db/repository";
+import type { ProductDoc } from "../../services/catalog/products";
+import {
+  commitStock,
+  releaseStock,
+  reserveStock,
+  restockOrder,
+  type ReservationDoc,
+} from "../../services/catalog/stock";
+
+describe("stock holds", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "bazaar-stock-"));
+  const store = new NedbStore(dir);
+  let products: Repository<ProductDoc>;
+  let reservations: Repository<ReservationDoc>;
+  let run = 0;
+
+  beforeEach(async () => {
+    run++;
+    products = await store.repository<ProductDoc>(`products${run}`, []);
+    reservations = await store.repository<ReservationDoc>(`reservations${run}`, []);
+    for (const [id, stock] of [
+      ["a", 5],
+      ["b", 2],
+    ] as const)
+      await products.insert({
+        id,
+        sku: id,
+        name: id,
+        description: "",
+        price: 1,
+        currency: "USD",
+        category: "c",
+        stock,
+        active: true,
+        searchTerms: [],
+        createdAt: "",
+        updatedAt: "",
+      });
+  });
+  afterAll(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const stock = async (id: string) => (await products.findById(id))!.stock;
+  const lines = [
+    { productId: "a", quantity: 2 },
+    { productId: "b", quantity: 1 },
+  ];
+
+  test("When an order is reserved twice, then stock moves once", async () => {
+    await reserveStock(products, reservations, "o1", lines);
+    await reserveStock(products, reservations, "o1", lines);
+    expect([await stock("a"), await stock("b")]).toEqual([3, 1]);
+  });
+
+  test("When one line is short, then no line keeps a hold and the order is refused", async () => {
+    await expect(
+      reserveStock(products, reservations, "o2", [
+        { productId: "a", quantity: 2 },
+        { productId: "b", quantity: 3 },
+      ]),
+    ).rejects.toMatchObject({ type: "OUT_OF_STOCK" });
+    expect([await stock("a"), await stock("b")]).toEqual([5, 2]);
+  });
+
+  test("When a release is repeated, then stock comes back once; a later reservation is refused", async () => {
+    await reserveStock(products, reservations, "o3", lines);
+    await releaseStock(products, reservations, "o3");
+    await releaseStock(products, reservations, "o3");
+    expect([await stock("a"), await stock("b")]).toEqual([5, 2]);
+    await expect(reserveStock(products, reservations, "o3", lines)).rejects.toMatchObject({
+      type: "INVALID_STATE",
+    });
+  });
+
+  test("When an order is released before it was reserved, then a late reservation takes nothing", async () => {
+    await releaseStock(products, reservations, "o4");
+    await expect(reserveStock(products, reservations, "o4", lines)).rejects.toMatchObject({
+      type: "INVALID_STATE",
+    });
+    expect([await stock("a"), await stock("b")]).toEqual([5, 2]);
+  });
+
+  test("When a reservation is committed, then its units stay sold and its hold markers go", async () => {
+    await reserveStock(products, reservations, "o5", lines);
+    await commitStock(products, reservations, "o5");
+    await commitStock(products, reservations, "o5");
+    expect((await products.findById("a"))!.holds).toEqual({});
+    expect(await stock("a")).toBe(3);
+    await expect(releaseStock(products, reservations, "o5")).rejects.toMatchObject({
+      type: "INVALID_STATE",
+    });
+  });
+
+  test("When a committed order is restocked twice, then its units come back once", async () => {
+    await reserveStock(products, reservations, "o6", lines);
+    await commitStock(products, reservations, "o6");
+    await restockOrder(products, reservations, "o6");
+    await restockOrder(products, reservations, "o6");
+    expect([await stock("a"), await stock("b")]).toEqual([5, 2]);
+  });
+
+  test("When a hold crashed half-way, then a release gives back only what was taken", async () => {
+    await reservations.insert({ id: "o7", lines, state: "holding", createdAt: "", updatedAt: "" });
+    await products.updateOne({ id: "a" }, { $inc: { stock: -2 }, $set: { "holds.o7": 2 } });
+    await releaseStock(products, reservations, "o7");
+    expect([await stock("a"), await stock("b")]).toEqual([5, 2]);
+  });
+});
