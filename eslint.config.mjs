@@ -15,6 +15,11 @@ export default tseslint.config(
     },
   },
   {
+    // Benchmarks and scripts exist to print what they measured or did.
+    files: ["bench/**/*.ts", "scripts/**/*.ts"],
+    rules: { "no-console": "off" },
+  },
+  {
     // Tests read JSON answers whose shape is what they assert.
     files: ["test/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },

@@ -23,6 +23,11 @@ export async function readiness(
 
   await Promise.all(
     requiredServices.map(async (service) => {
+      const registry = broker.registry as unknown as { hasService(name: string): boolean };
+      if (!registry.hasService(service)) {
+        checks[`service:${service}`] = "down";
+        return;
+      }
       try {
         const report = await broker.call<HealthReport, Record<string, never>>(
           `${service}.health`,
