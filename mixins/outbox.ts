@@ -48,6 +48,18 @@ export function withEvents(
   return { ...update, $set, ...(Object.keys($inc).length ? { $inc } : {}) };
 }
 
+/** The outbox fields of a new document that is born with events. */
+export function withNewEvents(
+  events: { type: ChannelName; data: Record<string, unknown> }[],
+): Pick<OutboxDoc, "outbox" | "outboxPending"> {
+  const outbox: Record<string, OutboxEntry> = {};
+  for (const event of events) {
+    const message = channelMessage(event.type, event.data, newEventId());
+    outbox[message.id] = message;
+  }
+  return { outbox, outboxPending: events.length };
+}
+
 export function pendingEvents(doc: OutboxDoc): OutboxEntry[] {
   return Object.values(doc.outbox ?? {})
     .filter((e) => !e.sentAt)

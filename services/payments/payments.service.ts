@@ -1,10 +1,9 @@
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { callerOf, isAdmin, type CallerMeta } from "../../mixins/access";
-import { BackgroundLoop } from "../../mixins/background-loop";
 import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { countMetric, DomainMetric } from "../../mixins/metrics";
-import { relayOutbox } from "../../mixins/outbox";
+import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
 import { findPage, pageParams } from "../../mixins/pagination";
 import {
   chargeOrder,
@@ -25,7 +24,8 @@ type PaymentsThis = DbService<{
   payments: PaymentDoc;
   processor_charges: ProcessorChargeDoc;
   processor_refunds: ProcessorRefundDoc;
-}> & { processor: PaymentProcessor; relay: BackgroundLoop };
+}> &
+  RelayService & { processor: PaymentProcessor };
 type Ctx<P = Record<string, never>> = Context<P, CallerMeta>;
 
 const orderId = { type: "string", pattern: /^[A-Za-z0-9_]{1,64}$/ } as const;
@@ -34,6 +34,7 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsThis> = {
   name: "payments",
   mixins: [
     DbMixin({ payments: PAYMENT_INDEXES, processor_charges: [], processor_refunds: [] }),
+    OutboxRelayMixin("payments"),
     HealthMixin,
   ],
 
@@ -58,7 +59,7 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsThis> = {
           countMetric(this.broker, DomainMetric.PAYMENTS, { result });
           throw err;
         } finally {
-          this.relay.wake();
+          this.outboxRelay.wake();
         }
       },
     },
@@ -83,7 +84,7 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsThis> = {
           refundKey,
           amount,
         );
-        this.relay.wake();
+        this.outboxRelay.wake();
         return toPaymentView(payment);
       },
     },
@@ -122,25 +123,11 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsThis> = {
     },
   },
 
-  created(this: PaymentsThis) {
-    this.relay = new BackgroundLoop(
-      "payments outbox relay",
-      500,
-      async () => void (await relayOutbox(this.repos.payments, this.broker)),
-      this.logger,
-    );
-  },
-
   started(this: PaymentsThis) {
     this.processor = new SimulatedProcessor(
       this.repos.processor_charges,
       this.repos.processor_refunds,
     );
-    this.relay.start();
-  },
-
-  async stopped(this: PaymentsThis) {
-    await this.relay.stop();
   },
 };
 

@@ -1,4 +1,7 @@
+import { randomUUID } from "node:crypto";
 import type { LoggerInstance } from "moleculer";
+import { Channel } from "../../mixins/channels";
+import { withNewEvents } from "../../mixins/outbox";
 import { ErrorType, invalid, notFound, unauthorized } from "../../mixins/errors";
 import type { Repository } from "../../mixins/db/db.mixin";
 import type { Role } from "../../mixins/jwt";
@@ -13,6 +16,7 @@ export const USER_INDEXES = [
     unique: true,
     conflict: { type: ErrorType.EMAIL_TAKEN, message: "An account with this e-mail exists" },
   },
+  { fields: ["outboxPending"] },
 ];
 
 /** E-mails arrive normalized by the validator (trimmed, lower case); the unique index decides. */
@@ -22,13 +26,19 @@ export async function registerUser(
   roles: Role[] = ["customer"],
 ): Promise<UserDoc> {
   const now = new Date().toISOString();
+  const passwordHash = await hashPassword(input.password);
+  const id = randomUUID();
+  // users.registered is born with the account, in the same write (the outbox of DESIGN §5.5).
+  const registered = { userId: id, email: input.email, name: input.name, roles, createdAt: now };
   return users.insert({
+    id,
     email: input.email,
     name: input.name,
     roles,
-    passwordHash: await hashPassword(input.password),
+    passwordHash,
     createdAt: now,
     updatedAt: now,
+    ...withNewEvents([{ type: Channel.USERS_REGISTERED, data: registered }]),
   });
 }
 

@@ -1,7 +1,8 @@
 import type { Role } from "../../mixins/jwt";
+import type { OutboxDoc } from "../../mixins/outbox";
 import { API_KEY_SCOPES } from "./api-keys";
 
-export interface UserDoc {
+export interface UserDoc extends OutboxDoc {
   id: string;
   email: string;
   name: string;

@@ -3,6 +3,7 @@ import { callerOf, type CallerMeta } from "../../mixins/access";
 import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
 import { notFound } from "../../mixins/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
+import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
 import { signAccessToken } from "../../mixins/jwt";
 import { countMetric, DomainMetric } from "../../mixins/metrics";
 import { findPage, pageParams } from "../../mixins/pagination";
@@ -20,9 +21,10 @@ import {
   type UserDoc,
 } from "./schemas";
 
-type UsersThis = DbService<{ users: UserDoc; api_keys: ApiKeyDoc }> & {
-  issueToken(user: UserDoc): string;
-};
+type UsersThis = DbService<{ users: UserDoc; api_keys: ApiKeyDoc }> &
+  RelayService & {
+    issueToken(user: UserDoc): string;
+  };
 type Ctx<P = Record<string, never>> = Context<P, CallerMeta>;
 
 /** Cache keys of `resolveApiKey` hold the key (hashed by the cacher): clean them all on a change. */
@@ -31,7 +33,11 @@ const API_KEYS_CHANGED = "users.apiKeys.changed";
 
 const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
   name: "users",
-  mixins: [DbMixin({ users: USER_INDEXES, api_keys: API_KEY_INDEXES }), HealthMixin],
+  mixins: [
+    DbMixin({ users: USER_INDEXES, api_keys: API_KEY_INDEXES }),
+    OutboxRelayMixin("users"),
+    HealthMixin,
+  ],
 
   actions: {
     register: {
@@ -40,6 +46,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
       async handler(this: UsersThis, ctx: Ctx<{ email: string; password: string; name: string }>) {
         const user = await registerUser(this.repos.users, ctx.params);
         countMetric(this.broker, DomainMetric.USERS_REGISTERED);
+        this.outboxRelay.wake();
         ctx.meta.$statusCode = 201;
         ctx.meta.$location = "/api/v1/users/me";
         return { user: toUserView(user), token: this.issueToken(user) };

@@ -1,0 +1,33 @@
+import type { Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
+import { BackgroundLoop } from "./background-loop";
+import type { DbService } from "./db/db.mixin";
+import { relayOutbox, type OutboxDoc } from "./outbox";
+
+export type RelayService = Service & { outboxRelay: BackgroundLoop };
+
+/**
+ * Publishes the pending events of one collection's documents, every `intervalMs` and at once
+ * when woken (`this.outboxRelay.wake()` after a write that carries events).
+ */
+export function OutboxRelayMixin(collection: string, intervalMs = 500): Partial<ServiceSchema> {
+  const schema: Partial<ServiceSchema<ServiceSettingSchema, RelayService>> = {
+    created(this: RelayService) {
+      this.outboxRelay = new BackgroundLoop(
+        `${this.name} outbox relay`,
+        intervalMs,
+        async () => {
+          const repo = (this as unknown as DbService<Record<string, OutboxDoc>>).repos[collection];
+          await relayOutbox(repo, this.broker);
+        },
+        this.logger,
+      );
+    },
+    started(this: RelayService) {
+      this.outboxRelay.start();
+    },
+    async stopped(this: RelayService) {
+      await this.outboxRelay.stop();
+    },
+  };
+  return schema as Partial<ServiceSchema>;
+}
