@@ -1,5 +1,6 @@
 import { client, uniqueEmail, type Client } from "../harness/http";
 import { invariantViolations, snapshot } from "../harness/invariants";
+import { freePort } from "../harness/servers";
 import { startSystem, type TestSystem } from "../harness/system";
 
 const ADMIN = { email: "shopkeeper@example.com", password: "shopkeeper-1" };
@@ -16,9 +17,12 @@ let api: Client;
 let admin: string;
 const initialStock: Record<string, number> = {};
 let skuCounter = 0;
+let metricsPort: number;
 
 beforeAll(async () => {
+  metricsPort = await freePort();
   system = await startSystem({
+    METRICS_PORT: String(metricsPort),
     RATE_LIMIT_AUTH: "100000",
     RATE_LIMIT_API: "100000",
     ADMIN_EMAIL: ADMIN.email,
@@ -492,6 +496,16 @@ describe("orders", () => {
 });
 
 describe("after everything above", () => {
+  test("When Prometheus scrapes the node, then orders, revenue, payments and rejections are counted", async () => {
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(text).toMatch(/^bazaar_orders_total\{status="CONFIRMED"[^}]*\} [1-9]/m);
+    expect(text).toMatch(/^bazaar_orders_total\{status="REJECTED"[^}]*\} [1-9]/m);
+    expect(text).toMatch(/^bazaar_revenue_total\{currency="USD"[^}]*\} [1-9]/m);
+    expect(text).toMatch(/^bazaar_payments_total\{result="declined"[^}]*\} [1-9]/m);
+    expect(text).toMatch(/^bazaar_reservations_rejected_total(\{[^}]*\})? [1-9]/m);
+    expect(text).toMatch(/^bazaar_outbox_pending(\{[^}]*\})? \d/m);
+  });
+
   test("When the books are checked, then every invariant of DESIGN §5 holds", async () => {
     const snap = await snapshot(api, admin, initialStock);
     expect(invariantViolations(snap)).toEqual([]);

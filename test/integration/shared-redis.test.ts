@@ -1,3 +1,4 @@
+import Redis from "ioredis";
 import { client, uniqueEmail, type Client } from "../harness/http";
 import { waitFor } from "../harness/node-process";
 import { describeWith, startRedis, type RunningServer } from "../harness/servers";
@@ -12,7 +13,12 @@ describeWith(["redis-server"])("two gateways sharing a real Redis", () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    const env = { REDIS_URL: redis.url, RATE_LIMIT_AUTH: "4", RATE_LIMIT_API: "1000" };
+    const env = {
+      REDIS_URL: redis.url,
+      RATE_LIMIT_AUTH: "4",
+      RATE_LIMIT_API: "1000",
+      CART_TTL_DAYS: "2",
+    };
     first = await startSystem(env);
     second = await startSystem(env);
     a = client(first.baseUrl);
@@ -40,6 +46,37 @@ describeWith(["redis-server"])("two gateways sharing a real Redis", () => {
     expect(limitedOnA.status).toBe(429);
     expect(limitedOnB.status).toBe(429);
     expect(Number(limitedOnB.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+
+  test("When REDIS_URL is set, then a cart lives in Redis and expires after CART_TTL_DAYS", async () => {
+    const product = await first.broker.call<{ id: string }, object>(
+      "catalog.create",
+      { sku: "REDIS-CART", name: "Cart thing", price: 100, category: "c", stock: 3 },
+      { meta: { user: { id: "admin", roles: ["admin"] } } },
+    );
+    const buyer = await first.broker.call<{ token: string; user: { id: string } }, object>(
+      "users.register",
+      { email: uniqueEmail("cart"), password: "correct-horse", name: "C" },
+    );
+    const put = await a.request(
+      "PUT",
+      `/api/v1/cart/items/${product.id}`,
+      { quantity: 2 },
+      { token: buyer.token },
+    );
+    expect(put.status).toBe(200);
+    const probe = new Redis(redis.url);
+    try {
+      const key = `bazaar:cart:${buyer.user.id}`;
+      expect(await probe.hget(key, product.id)).toBe("2");
+      const ttl = await probe.ttl(key);
+      expect(ttl).toBeGreaterThan(2 * 86_400 - 60);
+      expect(ttl).toBeLessThanOrEqual(2 * 86_400);
+    } finally {
+      probe.disconnect();
+    }
+    const cart = await a.get("/api/v1/cart", { token: buyer.token });
+    expect(cart.body.items).toEqual([{ productId: product.id, quantity: 2 }]);
   });
 
   test("When readiness is asked, then Redis is among the checks", async () => {

@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { NedbStore } from "../../mixins/db/nedb.store";
+import {
+  chargeOrder,
+  refundOrder,
+  type Payments,
+  type PaymentDoc,
+} from "../../services/payments/charges";
+import {
+  SimulatedProcessor,
+  type ProcessorChargeDoc,
+  type ProcessorRefundDoc,
+} from "../../services/payments/processor";
+import type { Repository } from "../../mixins/db/repository";
+
+describe("charges and refunds", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "bazaar-refunds-"));
+  const store = new NedbStore(dir);
+  let payments: Payments;
+  let ledger: Repository<ProcessorChargeDoc>;
+  let refunds: Repository<ProcessorRefundDoc>;
+  let processor: SimulatedProcessor;
+
+  beforeAll(async () => {
+    payments = await store.repository<PaymentDoc>("payments", [
+      { fields: ["orderId"], unique: true },
+    ]);
+    ledger = await store.repository<ProcessorChargeDoc>("processor_charges", []);
+    refunds = await store.repository<ProcessorRefundDoc>("processor_refunds", []);
+    processor = new SimulatedProcessor(ledger, refunds);
+  });
+  afterAll(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const charge = (orderId: string, token = "tok_visa") =>
+    chargeOrder(payments, processor, {
+      orderId,
+      userId: "u1",
+      amount: 1000,
+      currency: "USD",
+      token,
+    });
+
+  test("When an order is charged again and again, then the processor charged it once", async () => {
+    await Promise.all([charge("o1"), charge("o1"), charge("o1")]);
+    await charge("o1");
+    expect(await payments.count({ orderId: "o1" })).toBe(1);
+    expect(await ledger.count({ id: "charge:o1" })).toBe(1);
+  });
+
+  test("When partial refunds add up, then they never exceed the charge", async () => {
+    await charge("o2");
+    expect((await refundOrder(payments, processor, "o2", "r1", 400)).refunded).toBe(400);
+    expect((await refundOrder(payments, processor, "o2", "r2", 500)).refunded).toBe(900);
+    await expect(refundOrder(payments, processor, "o2", "r3", 200)).rejects.toMatchObject({
+      code: 422,
+    });
+    expect((await refundOrder(payments, processor, "o2", "r4")).refunded).toBe(1000);
+    await expect(refundOrder(payments, processor, "o2", "r5")).rejects.toMatchObject({ code: 422 });
+    expect(await refunds.count({})).toBe(3);
+  });
+
+  test("When the same refund is asked again, concurrently or later, then it happens once", async () => {
+    await charge("o3");
+    await Promise.all([1, 2, 3].map(() => refundOrder(payments, processor, "o3", "cancel")));
+    await refundOrder(payments, processor, "o3", "cancel");
+    expect((await payments.findOne({ orderId: "o3" }))!.refunded).toBe(1000);
+    expect(await refunds.count({ id: { $in: ["refund:o3:cancel"] } })).toBe(1);
+  });
+
+  test("When a declined or unknown charge is refunded, then 409", async () => {
+    await expect(charge("o4", "tok_chargeDeclined")).rejects.toMatchObject({ code: 402 });
+    await expect(refundOrder(payments, processor, "o4", "r")).rejects.toMatchObject({ code: 409 });
+    await expect(refundOrder(payments, processor, "none", "r")).rejects.toMatchObject({
+      code: 409,
+    });
+  });
+});
