@@ -11,6 +11,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { RUNNER_ARGS } from "../test/harness/node-process";
 
 const ROOT = path.join(__dirname, "..");
 const DURATION = Number(process.env.DURATION ?? 15);
@@ -77,17 +78,7 @@ async function main() {
   const port = 3998;
   const profileDir = path.join(dataDir, "profile");
   const node = start(
-    [
-      ...(process.env.PROFILE ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : []),
-      "--import",
-      "tsx",
-      "node_modules/moleculer/bin/moleculer-runner.js",
-      "--config",
-      "moleculer.config.ts",
-      "--mask",
-      "**/*.service.ts",
-      "services",
-    ],
+    [...(process.env.PROFILE ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : []), ...RUNNER_ARGS],
     {
       DATA_DIR: dataDir,
       PORT: String(port),

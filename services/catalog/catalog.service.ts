@@ -52,6 +52,28 @@ const stockLines = {
 
 const callerRoles = "#user.roles";
 
+type StockMove = (
+  products: CatalogThis["repos"]["products"],
+  reservations: CatalogThis["repos"]["reservations"],
+  orderId: string,
+) => Promise<void>;
+
+/** An idempotent stock move for an order that gives units back, and whose reads then change. */
+function stockChange(move: StockMove, done: "released" | "restocked") {
+  return {
+    visibility: "public" as const,
+    retryPolicy: { enabled: true },
+    params: { orderId },
+    async handler(this: CatalogThis, ctx: Ctx<{ orderId: string }>) {
+      const { products, reservations } = this.repos;
+      await move(products, reservations, ctx.params.orderId);
+      const reservation = await reservations.findById(ctx.params.orderId);
+      await this.productsChanged((reservation?.lines ?? []).map((l) => l.productId));
+      return { orderId: ctx.params.orderId, [done]: true };
+    },
+  };
+}
+
 async function cleanCachedReads(service: CatalogThis, ids: string[]): Promise<void> {
   const cacher = service.broker.cacher;
   if (!cacher) return;
@@ -163,31 +185,8 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
       },
     },
 
-    release: {
-      visibility: "public",
-      retryPolicy: { enabled: true },
-      params: { orderId },
-      async handler(this: CatalogThis, ctx: Ctx<{ orderId: string }>) {
-        const { products, reservations } = this.repos;
-        await releaseStock(products, reservations, ctx.params.orderId);
-        const reservation = await reservations.findById(ctx.params.orderId);
-        await this.productsChanged((reservation?.lines ?? []).map((l) => l.productId));
-        return { orderId: ctx.params.orderId, released: true };
-      },
-    },
-
-    restock: {
-      visibility: "public",
-      retryPolicy: { enabled: true },
-      params: { orderId },
-      async handler(this: CatalogThis, ctx: Ctx<{ orderId: string }>) {
-        const { products, reservations } = this.repos;
-        await restockOrder(products, reservations, ctx.params.orderId);
-        const reservation = await reservations.findById(ctx.params.orderId);
-        await this.productsChanged((reservation?.lines ?? []).map((l) => l.productId));
-        return { orderId: ctx.params.orderId, restocked: true };
-      },
-    },
+    release: stockChange(releaseStock, "released"),
+    restock: stockChange(restockOrder, "restocked"),
 
     /** Loads the demo catalog into an empty catalog (REPL: `call catalog.seed`). */
     seed: {

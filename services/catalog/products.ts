@@ -43,33 +43,23 @@ export const PRODUCT_INDEXES = [
   { fields: ["searchTerms"] },
 ];
 
+const VIEW_FIELDS = [
+  "id",
+  "sku",
+  "name",
+  "description",
+  "price",
+  "currency",
+  "category",
+  "stock",
+  "active",
+  "createdAt",
+  "updatedAt",
+] as const;
+
+/** What clients see: never the search terms or the hold markers. */
 export function toProductView(doc: ProductDoc): ProductView {
-  const {
-    id,
-    sku,
-    name,
-    description,
-    price,
-    currency,
-    category,
-    stock,
-    active,
-    createdAt,
-    updatedAt,
-  } = doc;
-  return {
-    id,
-    sku,
-    name,
-    description,
-    price,
-    currency,
-    category,
-    stock,
-    active,
-    createdAt,
-    updatedAt,
-  };
+  return Object.fromEntries(VIEW_FIELDS.map((f) => [f, doc[f]])) as unknown as ProductView;
 }
 
 const MAX_MINOR_UNITS = 100_000_000_00;

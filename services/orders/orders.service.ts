@@ -35,6 +35,18 @@ type Ctx<P = Record<string, never>> = Context<P, CallerMeta & { idempotencyKey?:
 
 const KEEPER_INTERVAL_MS = 250;
 
+/** An action that moves a visible order on by a person's say: cancel, ship, deliver. */
+function moveAction(to: OrderStatus, access?: "admin") {
+  return {
+    ...(access ? { access } : {}),
+    params: { $$strict: true, id: orderIdParam },
+    async handler(this: OrdersThis, ctx: Ctx<{ id: string }>) {
+      const order = await this.visibleOrder(ctx);
+      return toOrderView(await moveOrder(this.sagaDeps(ctx), order, to));
+    },
+  };
+}
+
 const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersThis> = {
   name: "orders",
   mixins: [DbMixin({ orders: ORDER_INDEXES }), HealthMixin],
@@ -82,31 +94,9 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersThis> = {
     },
 
     /** Refund and restock a CONFIRMED order; anything else is 409 INVALID_STATE. */
-    cancel: {
-      params: { $$strict: true, id: orderIdParam },
-      async handler(this: OrdersThis, ctx: Ctx<{ id: string }>) {
-        const order = await this.visibleOrder(ctx);
-        return toOrderView(await moveOrder(this.sagaDeps(ctx), order, OrderStatus.CANCELLED));
-      },
-    },
-
-    ship: {
-      access: "admin",
-      params: { $$strict: true, id: orderIdParam },
-      async handler(this: OrdersThis, ctx: Ctx<{ id: string }>) {
-        const order = await this.visibleOrder(ctx);
-        return toOrderView(await moveOrder(this.sagaDeps(ctx), order, OrderStatus.SHIPPED));
-      },
-    },
-
-    deliver: {
-      access: "admin",
-      params: { $$strict: true, id: orderIdParam },
-      async handler(this: OrdersThis, ctx: Ctx<{ id: string }>) {
-        const order = await this.visibleOrder(ctx);
-        return toOrderView(await moveOrder(this.sagaDeps(ctx), order, OrderStatus.DELIVERED));
-      },
-    },
+    cancel: moveAction(OrderStatus.CANCELLED),
+    ship: moveAction(OrderStatus.SHIPPED, "admin"),
+    deliver: moveAction(OrderStatus.DELIVERED, "admin"),
   },
 
   methods: {

@@ -12,30 +12,6 @@ export interface ShippingAddress {
   country: string;
 }
 
-export interface OrderDoc extends OutboxDoc {
-  id: string;
-  userId: string;
-  status: OrderStatus;
-  items: OrderLine[];
-  total: number;
-  currency: string;
-  shippingAddress: ShippingAddress;
-  fromCart: boolean;
-  paymentId?: string;
-  failureReason?: string;
-  /** Kept only while PENDING, so the recovery loop can finish the charge. */
-  paymentToken?: string;
-  /** `<userId>:<Idempotency-Key>`, unique. */
-  idempotencyRef?: string;
-  requestHash?: string;
-  /** Who is working the saga, until when; the recovery loop takes over after that. */
-  lease?: { owner: string; until: string };
-  history: { status: OrderStatus; at: string }[];
-  createdAt: string;
-  updatedAt: string;
-  [key: string]: unknown;
-}
-
 export interface OrderView {
   id: string;
   userId: string;
@@ -48,6 +24,19 @@ export interface OrderView {
   failureReason?: string;
   createdAt: string;
   updatedAt: string;
+}
+
+export interface OrderDoc extends OrderView, OutboxDoc {
+  fromCart: boolean;
+  /** Kept only while PENDING, so the recovery loop can finish the charge. */
+  paymentToken?: string;
+  /** `<userId>:<Idempotency-Key>`, unique. */
+  idempotencyRef?: string;
+  requestHash?: string;
+  /** Who is working the saga, until when; the recovery loop takes over after that. */
+  lease?: { owner: string; until: string };
+  history: { status: OrderStatus; at: string }[];
+  [key: string]: unknown;
 }
 
 export function toOrderView(doc: OrderDoc): OrderView {

@@ -3,6 +3,18 @@ import path from "node:path";
 
 const ROOT = path.join(__dirname, "..", "..");
 
+/** What `npm start` runs, after `node`. */
+export const RUNNER_ARGS = [
+  "--import",
+  "tsx",
+  "node_modules/moleculer/bin/moleculer-runner.js",
+  "--config",
+  "moleculer.config.ts",
+  "--mask",
+  "**/*.service.ts",
+  "services",
+];
+
 export interface NodeProcess {
   process: ChildProcess;
   output(): string;
@@ -11,20 +23,11 @@ export interface NodeProcess {
 
 /** A Bazaar node started the way `npm start` starts one, with its own environment. */
 export function startNodeProcess(env: Record<string, string>): NodeProcess {
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "node_modules/moleculer/bin/moleculer-runner.js",
-      "--config",
-      "moleculer.config.ts",
-      "--mask",
-      "**/*.service.ts",
-      "services",
-    ],
-    { cwd: ROOT, env: { PATH: process.env.PATH, LOG_LEVEL: "info", ...env }, stdio: "pipe" },
-  );
+  const child = spawn(process.execPath, RUNNER_ARGS, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, LOG_LEVEL: "info", ...env },
+    stdio: "pipe",
+  });
   let output = "";
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));
