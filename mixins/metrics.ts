@@ -14,6 +14,9 @@ export const DomainMetric = {
   PAYMENTS: "bazaar.payments.total",
   RESERVATIONS_REJECTED: "bazaar.reservations.rejected.total",
   OUTBOX_PENDING: "bazaar.outbox.pending",
+  NOTIFICATION_DELIVERIES: "bazaar.notifications.deliveries.total",
+  EVENTS_INGESTED: "bazaar.analytics.events.ingested.total",
+  EVENTS_DROPPED_LATE: "bazaar.analytics.events.dropped_late.total",
 } as const;
 type DomainMetric = (typeof DomainMetric)[keyof typeof DomainMetric];
 
@@ -56,6 +59,21 @@ const DEFINITIONS: {
     description: "Order events written but not yet published, as the relay last saw them",
     labelNames: [],
     type: "gauge",
+  },
+  {
+    name: DomainMetric.NOTIFICATION_DELIVERIES,
+    description: "Notification deliveries by channel (inbox, email, webhook) and result",
+    labelNames: ["channel", "result"],
+  },
+  {
+    name: DomainMetric.EVENTS_INGESTED,
+    description: "Behaviour events accepted by POST /events",
+    labelNames: [],
+  },
+  {
+    name: DomainMetric.EVENTS_DROPPED_LATE,
+    description: "Behaviour events too late for their window",
+    labelNames: [],
   },
 ];
 

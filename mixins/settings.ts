@@ -6,7 +6,16 @@ import path from "node:path";
 import type { ServiceBroker } from "moleculer";
 
 /** Every service folder under services/; `SERVICES` may name only these. */
-export const ALL_SERVICES = ["api", "users", "catalog", "cart", "orders", "payments"] as const;
+export const ALL_SERVICES = [
+  "api",
+  "users",
+  "catalog",
+  "cart",
+  "orders",
+  "payments",
+  "notifications",
+  "analytics",
+] as const;
 export type ServiceName = (typeof ALL_SERVICES)[number];
 
 export interface Settings {
@@ -39,6 +48,13 @@ export interface Settings {
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace";
   seedDemoCatalog: boolean;
   channelAckWaitSeconds: number;
+  webhookTimeoutMs: number;
+  webhookMaxAttempts: number;
+  /** First retry delay; each next one doubles, with jitter, up to an hour. */
+  webhookRetryBaseMs: number;
+  /** Behaviour events older than their window's end plus this are dropped (and counted). */
+  analyticsLatenessSeconds: number;
+  cartAbandonMinutes: number;
   cartTtlDays: number;
   /** A PENDING order untouched this long is finished or compensated by the recovery loop. */
   orderStaleMs: number;
@@ -81,6 +97,15 @@ function fraction(env: Env, name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isFinite(value) || value < 0 || value > 1)
     throw new SettingsError(name, `expected a number from 0 to 1, got "${raw}"`);
+  return value;
+}
+
+function positive(env: Env, name: string, fallback: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || value > 525_600)
+    throw new SettingsError(name, `expected a positive number, got "${raw}"`);
   return value;
 }
 
@@ -245,6 +270,11 @@ export function readSettings(env: Env = process.env): Settings {
     logLevel: logLevel as Settings["logLevel"],
     seedDemoCatalog: flag(env, "SEED_DEMO_CATALOG", false),
     channelAckWaitSeconds: integer(env, "CHANNEL_ACK_WAIT_SECONDS", 30, 1, 3600),
+    webhookTimeoutMs: integer(env, "WEBHOOK_TIMEOUT_MS", 5000, 100, 60_000),
+    webhookMaxAttempts: integer(env, "WEBHOOK_MAX_ATTEMPTS", 6, 1, 20),
+    webhookRetryBaseMs: integer(env, "WEBHOOK_RETRY_BASE_MS", 2000, 10, 3_600_000),
+    analyticsLatenessSeconds: integer(env, "ANALYTICS_ALLOWED_LATENESS_SECONDS", 300, 0, 86_400),
+    cartAbandonMinutes: positive(env, "CART_ABANDON_MINUTES", 60),
     cartTtlDays: integer(env, "CART_TTL_DAYS", 30, 1, 365),
     orderStaleMs: integer(env, "ORDER_STALE_MS", 30_000, 500, 3_600_000),
     faultInjection: faultPoints(env),

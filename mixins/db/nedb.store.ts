@@ -134,20 +134,28 @@ class NedbRepository<T extends Doc> implements Repository<T> {
 }
 
 export class NedbStore implements Store {
-  private readonly open = new Map<string, Datastore<StoreDoc>>();
+  /** Loads in progress or done: two services asking for one collection at once share one file. */
+  private readonly open = new Map<string, Promise<Datastore<StoreDoc>>>();
 
   constructor(private readonly dir: string) {
     mkdirSync(dir, { recursive: true });
   }
 
-  async repository<T extends Doc>(collection: string, indexes: IndexSpec[]) {
-    let db = this.open.get(collection);
-    if (!db) {
-      db = new Datastore<StoreDoc>({ filename: path.join(this.dir, `${collection}.db`) });
-      await db.loadDatabaseAsync();
-      db.setAutocompactionInterval(COMPACT_EVERY_MS);
-      this.open.set(collection, db);
+  private datastore(collection: string): Promise<Datastore<StoreDoc>> {
+    let loading = this.open.get(collection);
+    if (!loading) {
+      const db = new Datastore<StoreDoc>({ filename: path.join(this.dir, `${collection}.db`) });
+      loading = db.loadDatabaseAsync().then(() => {
+        db.setAutocompactionInterval(COMPACT_EVERY_MS);
+        return db;
+      });
+      this.open.set(collection, loading);
     }
+    return loading;
+  }
+
+  async repository<T extends Doc>(collection: string, indexes: IndexSpec[]) {
+    const db = await this.datastore(collection);
     for (const index of indexes) {
       await db.ensureIndexAsync({
         fieldName: index.fields.join(","),
@@ -165,7 +173,8 @@ export class NedbStore implements Store {
   }
 
   async close(): Promise<void> {
-    for (const db of this.open.values()) {
+    for (const loading of this.open.values()) {
+      const db = await loading;
       db.stopAutocompaction();
       await db.compactDatafileAsync();
     }

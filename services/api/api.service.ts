@@ -15,7 +15,14 @@ import { clusterView, type ClusterView } from "./cluster-view";
 import { toHttpError } from "./http-errors";
 import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from "./rate-limit";
 import { readiness } from "./readiness";
-import { apiRoute, authRoute, healthRoute, routedServices, type Limiter } from "./routes";
+import {
+  apiRoute,
+  authRoute,
+  eventsRoute,
+  healthRoute,
+  routedServices,
+  type Limiter,
+} from "./routes";
 
 type Request = IncomingMessage & {
   $action?: ActionAccess;
@@ -83,7 +90,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
   settings: {
     port: 3000,
     ip: "0.0.0.0",
-    routes: [healthRoute, authRoute, apiRoute],
+    routes: [healthRoute, authRoute, eventsRoute, apiRoute],
     log4XXResponses: false,
     logRequest: "debug",
     logResponse: "debug",

@@ -64,6 +64,15 @@ export const apiRoute = {
     "POST /orders/:id/ship": "orders.ship",
     "POST /orders/:id/deliver": "orders.deliver",
     "GET /payments": "payments.list",
+    "GET /notifications": "notifications.list",
+    "POST /notifications/:id/read": "notifications.markRead",
+    "POST /webhooks": "notifications.createWebhook",
+    "GET /webhooks": "notifications.listWebhooks",
+    "GET /webhooks/:id/deliveries": "notifications.deliveries",
+    "DELETE /webhooks/:id": "notifications.removeWebhook",
+    "GET /analytics/orders": "analytics.orders",
+    "GET /analytics/events": "analytics.events",
+    "GET /analytics/top-products": "analytics.topProducts",
   },
   /** Headers an action needs, handed over as meta (actions never see the request). */
   onBeforeCall(ctx: { meta: Record<string, unknown> }, _route: unknown, req: IncomingMessage) {
@@ -72,10 +81,25 @@ export const apiRoute = {
   },
 };
 
+/**
+ * POST /events takes a JSON array, which cannot be merged into params: the action gets it
+ * whole as `params.body`.
+ */
+export const eventsRoute = {
+  path: "/api/v1/events",
+  limiter: "api" as Limiter,
+  authentication: true,
+  authorization: true,
+  mappingPolicy: "restrict",
+  mergeParams: false,
+  ...JSON_BODY,
+  aliases: { "POST /": "analytics.ingest" },
+};
+
 /** Services the gateway routes to: readiness needs each of them somewhere in the cluster. */
 export function routedServices(): string[] {
   const names = new Set<string>();
-  for (const route of [authRoute, apiRoute])
+  for (const route of [authRoute, apiRoute, eventsRoute])
     for (const action of Object.values(route.aliases)) names.add(action.split(".")[0]);
   names.delete("api");
   return [...names];

@@ -131,6 +131,18 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
       },
     },
 
+    /** Where to write to a user (notifications); null for an unknown user. */
+    contactOf: {
+      visibility: "public",
+      retryPolicy: { enabled: true },
+      cache: { keys: ["userId"], ttl: 300 },
+      params: { userId: { type: "string", min: 1, max: 64 } },
+      async handler(this: UsersThis, ctx: Ctx<{ userId: string }>) {
+        const user = await this.repos.users.findById(ctx.params.userId);
+        return user ? { email: user.email, name: user.name } : null;
+      },
+    },
+
     /** The gateway's lookup of an `X-API-Key`; cached, and cleaned on every node on a revoke. */
     resolveApiKey: {
       visibility: "public",

@@ -1,6 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { ALL_SERVICES } from "../../mixins/settings";
 import { client, uniqueEmail, type Client } from "../harness/http";
 import { startNodeProcess, waitFor, type NodeProcess } from "../harness/node-process";
 import { describeWith, freePort, startNats, type RunningServer } from "../harness/servers";
@@ -18,7 +19,7 @@ describeWith(["nats-server"])("two nodes over real NATS", () => {
   beforeAll(async () => {
     nats = await startNats();
     usersNode = startNodeProcess({
-      SERVICES: "users,catalog,cart,orders,payments",
+      SERVICES: ALL_SERVICES.filter((name) => name !== "api").join(","),
       TRANSPORTER: nats.url,
       JWT_SECRET: SECRET,
       NODE_ID: "services-node",
@@ -89,7 +90,7 @@ describeWith(["nats-server"])("two nodes over real NATS", () => {
     const ids = res.body.nodes.map((n: { id: string }) => n.id).sort();
     expect(ids).toEqual(["gateway-node", "services-node"]);
     expect(res.body.services).toEqual(
-      ["api", "cart", "catalog", "orders", "payments", "users"].map((name) => ({
+      [...ALL_SERVICES].sort().map((name) => ({
         name,
         instances: 1,
         nodes: [name === "api" ? "gateway-node" : "services-node"],

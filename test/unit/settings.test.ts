@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createBrokerConfig } from "../../broker.config";
-import { readSettings, SettingsError } from "../../mixins/settings";
+import { ALL_SERVICES, readSettings, SettingsError } from "../../mixins/settings";
 
 const dataDir = () => mkdtempSync(path.join(tmpdir(), "bazaar-settings-"));
 const SECRET = "s".repeat(40);
@@ -15,7 +15,7 @@ describe("settings from the environment", () => {
       transporter: undefined,
       dbUri: undefined,
       redisUrl: undefined,
-      services: ["api", "users", "catalog", "cart", "orders", "payments"],
+      services: [...ALL_SERVICES],
       port: 3000,
       metricsPort: 3030,
       rateLimitAuth: 20,

@@ -1,0 +1,193 @@
+import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
+import { callerOf, type CallerMeta } from "../../mixins/access";
+import { consumer, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
+import { Channel, channelMessage } from "../../mixins/channels";
+import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
+import { invalid } from "../../mixins/errors";
+import { HealthMixin } from "../../mixins/health.mixin";
+import { countMetric, DomainMetric } from "../../mixins/metrics";
+import { settingsOf } from "../../mixins/settings";
+import { applyBehaviourBatch, applyOrderEvent, type EventWindowDoc } from "./aggregates";
+import { validateBatch, type BehaviourEvent } from "./behaviour";
+import {
+  decodeKey,
+  encodeKey,
+  MAX_RANGE_WINDOWS,
+  summarizeOrders,
+  topCounts,
+  WINDOW_MS,
+  windowStarts,
+  type OrderWindowDoc,
+} from "./windows";
+
+type AnalyticsThis = DbService<{ order_windows: OrderWindowDoc; event_windows: EventWindowDoc }> & {
+  range(params: RangeParams): { from: string; to: string };
+};
+type Ctx<P = Record<string, never>> = Context<P, CallerMeta>;
+interface RangeParams {
+  from?: string;
+  to?: string;
+}
+
+const iso = { type: "string", optional: true, max: 40 } as const;
+const rangeParams = { $$strict: "remove", from: iso, to: iso } as const;
+const DEFAULT_RANGE_MS = 60 * WINDOW_MS;
+
+const countOrder = consumer<never>("analytics", async function (message) {
+  const self = this as AnalyticsThis;
+  await applyOrderEvent(self.repos.order_windows, message as never);
+});
+
+const countBehaviour = consumer<{ events: BehaviourEvent[] }>(
+  "analytics",
+  async function (message) {
+    const self = this as AnalyticsThis;
+    const lateness = settingsOf(self.broker).analyticsLatenessSeconds * 1000;
+    const dropped = await applyBehaviourBatch(
+      self.repos.event_windows,
+      message.id,
+      message.data.events,
+      Date.now(),
+      lateness,
+    );
+    if (dropped) countMetric(self.broker, DomainMetric.EVENTS_DROPPED_LATE, {}, dropped);
+  },
+);
+
+const AnalyticsService: ServiceSchema<ServiceSettingSchema, AnalyticsThis> = {
+  name: "analytics",
+  mixins: [DbMixin({ order_windows: [], event_windows: [] }), ConsumerMixin, HealthMixin],
+
+  actions: {
+    /** POST /events: validated whole, answered 202 at once, counted by the consumers. */
+    ingest: {
+      scope: "events",
+      params: { body: { type: "any" } },
+      async handler(this: AnalyticsThis, ctx: Ctx<{ body: unknown }>) {
+        const caller = callerOf(ctx);
+        const events = validateBatch(ctx.params.body);
+        // A signed-in shopper's events are theirs unless they say otherwise; an API key (a
+        // storefront's) speaks for no one in particular.
+        if (caller.apiKeyId === undefined) for (const event of events) event.userId ??= caller.id;
+        await this.broker.sendToChannel(
+          Channel.ANALYTICS_EVENTS,
+          channelMessage(Channel.ANALYTICS_EVENTS, { events }),
+        );
+        countMetric(this.broker, DomainMetric.EVENTS_INGESTED, {}, events.length);
+        ctx.meta.$statusCode = 202;
+        return { accepted: events.length };
+      },
+    },
+
+    orders: {
+      access: "admin",
+      retryPolicy: { enabled: true },
+      params: rangeParams,
+      async handler(this: AnalyticsThis, ctx: Ctx<RangeParams>) {
+        const { from, to } = this.range(ctx.params);
+        const docs = await this.repos.order_windows.find({ id: { $gte: from, $lt: to } });
+        const byStart = new Map(docs.map((d) => [d.id, d]));
+        return {
+          from,
+          to,
+          windows: windowStarts(from, to).map((start) =>
+            summarizeOrders(start, byStart.get(start)),
+          ),
+        };
+      },
+    },
+
+    events: {
+      access: "admin",
+      retryPolicy: { enabled: true },
+      params: {
+        ...rangeParams,
+        type: { type: "string", pattern: /^[a-z][a-z0-9_.]{0,63}$/, optional: true },
+      },
+      async handler(this: AnalyticsThis, ctx: Ctx<RangeParams & { type?: string }>) {
+        const { from, to } = this.range(ctx.params);
+        const docs = await this.repos.event_windows.find({ id: { $gte: from, $lt: to } });
+        const byStart = new Map(docs.map((d) => [d.id, d]));
+        const late = await this.repos.event_windows.findById("late");
+        const windows = windowStarts(from, to).map((start) => {
+          const counts = byStart.get(start)?.counts ?? {};
+          if (ctx.params.type)
+            return { windowStart: start, count: counts[encodeKey(ctx.params.type)] ?? 0 };
+          return {
+            windowStart: start,
+            counts: Object.fromEntries(Object.entries(counts).map(([k, n]) => [decodeKey(k), n])),
+          };
+        });
+        return { from, to, windows, droppedLate: (late?.dropped as number | undefined) ?? 0 };
+      },
+    },
+
+    topProducts: {
+      access: "admin",
+      retryPolicy: { enabled: true },
+      params: {
+        ...rangeParams,
+        limit: { type: "number", integer: true, min: 1, max: 100, convert: true, default: 10 },
+      },
+      async handler(this: AnalyticsThis, ctx: Ctx<RangeParams & { limit: number }>) {
+        const { from, to } = this.range({ from: ctx.params.from, to: ctx.params.to });
+        const filter = { id: { $gte: from, $lt: to } };
+        const [events, orders] = await Promise.all([
+          this.repos.event_windows.find(filter),
+          this.repos.order_windows.find(filter),
+        ]);
+        const limit = ctx.params.limit;
+        return {
+          from,
+          to,
+          mostViewed: topCounts(
+            events.map((d) => d.views),
+            limit,
+          ).map(({ key, count }) => ({
+            productId: key,
+            views: count,
+          })),
+          mostSold: topCounts(
+            orders.map((d) => d.sold),
+            limit,
+          ).map(({ key, count }) => ({
+            productId: key,
+            quantity: count,
+          })),
+        };
+      },
+    },
+  },
+
+  channels: {
+    [Channel.ORDERS_CONFIRMED]: countOrder,
+    [Channel.ORDERS_CANCELLED]: countOrder,
+    [Channel.ANALYTICS_EVENTS]: countBehaviour,
+  },
+
+  methods: {
+    /** A bounded range of whole minutes: default the last hour, at most a day, from before to. */
+    range(this: AnalyticsThis, params: RangeParams) {
+      const parse = (field: "from" | "to", value: string | undefined, fallback: number) => {
+        if (value === undefined) return fallback;
+        const ms = Date.parse(value);
+        if (Number.isNaN(ms))
+          throw invalid([
+            { field, message: "An ISO-8601 time, such as 2026-11-21T10:00:00Z", type: "date" },
+          ]);
+        return ms;
+      };
+      const endOfThisMinute = Math.ceil((Date.now() + 1) / WINDOW_MS) * WINDOW_MS;
+      const to = Math.ceil(parse("to", params.to, endOfThisMinute) / WINDOW_MS) * WINDOW_MS;
+      const from =
+        Math.floor(parse("from", params.from, to - DEFAULT_RANGE_MS) / WINDOW_MS) * WINDOW_MS;
+      if (from >= to)
+        throw invalid([{ field: "from", message: "Must be before to", type: "range" }]);
+      if ((to - from) / WINDOW_MS > MAX_RANGE_WINDOWS)
+        throw invalid([{ field: "to", message: "At most 24 hours at a time", type: "range" }]);
+      return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+    },
+  },
+};
+
+export default AnalyticsService;

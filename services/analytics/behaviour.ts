@@ -1,0 +1,107 @@
+import { Errors } from "moleculer";
+import Validator, { type ValidationError } from "fastest-validator";
+import { ErrorType, invalid } from "../../mixins/errors";
+
+export const STANDARD_TYPES = [
+  "page_view",
+  "product_view",
+  "add_to_cart",
+  "remove_from_cart",
+  "search",
+  "checkout_started",
+] as const;
+export const MAX_BATCH = 500;
+const MAX_PROPS_BYTES = 2048;
+const FUTURE_SLACK_MS = 5 * 60_000;
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,9})?)?(Z|[+-]\d\d:\d\d)$/;
+
+export interface BehaviourEvent {
+  type: string;
+  ts: string;
+  userId?: string;
+  sessionId?: string;
+  productId?: string;
+  props?: Record<string, unknown>;
+}
+
+/** Standard types and custom names share one rule (DESIGN §4): `^[a-z][a-z0-9_.]{0,63}$`. */
+const checkEvent = new Validator().compile({
+  $$root: true,
+  type: "object",
+  strict: true,
+  props: {
+    type: { type: "string", pattern: /^[a-z][a-z0-9_.]{0,63}$/ },
+    ts: { type: "string", pattern: ISO_TIME, optional: true },
+    userId: { type: "string", min: 1, max: 64, optional: true },
+    sessionId: { type: "string", min: 1, max: 128, optional: true },
+    productId: { type: "string", min: 1, max: 64, optional: true },
+    props: { type: "object", optional: true },
+  },
+});
+
+interface Problem {
+  index: number;
+  field: string;
+  message: string;
+  type: string;
+}
+
+function tooLarge(count: number) {
+  const error = new Errors.MoleculerClientError(
+    `At most ${MAX_BATCH} events a batch, got ${count}`,
+    413,
+    ErrorType.PAYLOAD_TOO_LARGE,
+  );
+  error.name = "PayloadTooLarge";
+  return error;
+}
+
+/**
+ * A batch is accepted whole or not at all: 413 past MAX_BATCH, 422 naming every bad event
+ * (by index) otherwise. Missing times become the arrival time.
+ */
+export function validateBatch(body: unknown, now = Date.now()): BehaviourEvent[] {
+  if (!Array.isArray(body) || body.length === 0)
+    throw invalid([{ field: "body", message: "A non-empty array of events", type: "array" }]);
+  if (body.length > MAX_BATCH) throw tooLarge(body.length);
+  const problems: Problem[] = [];
+  const arrival = new Date(now).toISOString();
+  const events = body.map((event, index) => {
+    const result = checkEvent(event) as true | ValidationError[];
+    if (result !== true) {
+      for (const p of result)
+        problems.push({
+          index,
+          field: p.field ?? "",
+          message: p.message ?? "invalid",
+          type: p.type,
+        });
+      return null;
+    }
+    const e = event as BehaviourEvent;
+    if (e.ts !== undefined) {
+      const t = Date.parse(e.ts);
+      if (Number.isNaN(t) || t > now + FUTURE_SLACK_MS)
+        problems.push({
+          index,
+          field: "ts",
+          message: "Not a real time, or in the future",
+          type: "ts",
+        });
+    }
+    if (e.props !== undefined && Buffer.byteLength(JSON.stringify(e.props)) > MAX_PROPS_BYTES)
+      problems.push({
+        index,
+        field: "props",
+        message: `At most ${MAX_PROPS_BYTES} bytes`,
+        type: "props",
+      });
+    return { ...e, ts: e.ts ? new Date(e.ts).toISOString() : arrival };
+  });
+  if (problems.length)
+    throw invalid(
+      problems.map((p) => ({ ...p, field: `[${p.index}].${p.field}` })),
+      `${new Set(problems.map((p) => p.index)).size} of ${body.length} events are invalid; none was accepted`,
+    );
+  return events as BehaviourEvent[];
+}

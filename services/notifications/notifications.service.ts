@@ -1,0 +1,308 @@
+import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
+import { callerOf, type CallerMeta } from "../../mixins/access";
+import { BackgroundLoop } from "../../mixins/background-loop";
+import { consumer, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
+import { Channel, type ChannelMessage } from "../../mixins/channels";
+import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
+import { notFound } from "../../mixins/errors";
+import { HealthMixin } from "../../mixins/health.mixin";
+import { countMetric, DomainMetric } from "../../mixins/metrics";
+import { findPage, pageParams } from "../../mixins/pagination";
+import { settingsOf, type Settings } from "../../mixins/settings";
+import { emailOnce, smtpMailer, type EmailDoc, type Mailer } from "./email";
+import {
+  NOTIFICATION_INDEXES,
+  putInInbox,
+  toNotificationView,
+  type NotificationDoc,
+} from "./inbox";
+import { cartReminder, render, type Message } from "./templates";
+import {
+  attemptDelivery,
+  DELIVERY_INDEXES,
+  enqueueDeliveries,
+  registerWebhook,
+  removeWebhook,
+  toDeliveryView,
+  toWebhookView,
+  WEBHOOK_INDEXES,
+  type DeliveryDoc,
+  type WebhookDoc,
+} from "./webhooks";
+
+type NotificationsThis = DbService<{
+  notifications: NotificationDoc;
+  emails: EmailDoc;
+  webhooks: WebhookDoc;
+  webhook_deliveries: DeliveryDoc;
+}> & {
+  bazaar: Settings;
+  mailer?: Mailer;
+  deliveryLoop: BackgroundLoop;
+  notify(key: string, userId: string, message: Message, email?: string): Promise<void>;
+  counted(channel: string, result: string): void;
+};
+type Ctx<P = Record<string, never>> = Context<P, CallerMeta>;
+
+/** The channels people hear about (DESIGN §6 and issue 4), in the inbox and by e-mail. */
+const TOLD = [
+  Channel.USERS_REGISTERED,
+  Channel.ORDERS_CONFIRMED,
+  Channel.ORDERS_CANCELLED,
+  Channel.ORDERS_SHIPPED,
+  Channel.ORDERS_DELIVERED,
+  Channel.ORDERS_FAILED,
+  Channel.PAYMENTS_FAILED,
+];
+/** What a webhook may subscribe to: every business channel. */
+const WEBHOOK_EVENTS = Object.values(Channel).filter((c) => c !== Channel.ANALYTICS_EVENTS);
+
+/**
+ * One consumer group for every business channel. Each step is idempotent on its own, so a
+ * redelivery after a failure (an SMTP outage, say) repeats nothing that already happened:
+ * webhook deliveries are queued first, then the inbox item, then the e-mail.
+ */
+const handleEvent = consumer<Record<string, unknown>>("notifications", async function (message) {
+  const self = this as NotificationsThis;
+  const event = message as ChannelMessage;
+  const { webhooks, webhook_deliveries } = self.repos;
+  if (await enqueueDeliveries(webhooks, webhook_deliveries, event)) self.deliveryLoop.wake();
+  if (!TOLD.includes(event.type as (typeof TOLD)[number])) return;
+  const content = render(event);
+  const userId = String(message.data.userId ?? "");
+  if (!content || !userId) return;
+  await self.notify(message.id, userId, content, message.data.email as string | undefined);
+});
+
+const channels = Object.fromEntries(WEBHOOK_EVENTS.map((name) => [name, handleEvent]));
+
+const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThis> = {
+  name: "notifications",
+  mixins: [
+    DbMixin({
+      notifications: NOTIFICATION_INDEXES,
+      emails: [],
+      webhooks: WEBHOOK_INDEXES,
+      webhook_deliveries: DELIVERY_INDEXES,
+    }),
+    ConsumerMixin,
+    HealthMixin,
+  ],
+
+  actions: {
+    list: {
+      retryPolicy: { enabled: true },
+      params: {
+        $$strict: "remove",
+        unread: { type: "boolean", convert: true, optional: true },
+        ...pageParams,
+      },
+      handler(
+        this: NotificationsThis,
+        ctx: Ctx<{ unread?: boolean; page: number; pageSize: number }>,
+      ) {
+        const filter: Record<string, unknown> = { userId: callerOf(ctx).id };
+        if (ctx.params.unread) filter.read = false;
+        return findPage(
+          this.repos.notifications,
+          filter,
+          { ...ctx.params, sort: { createdAt: -1, id: -1 } },
+          toNotificationView,
+        );
+      },
+    },
+
+    markRead: {
+      params: { $$strict: true, id: { type: "string", min: 1, max: 200 } },
+      async handler(this: NotificationsThis, ctx: Ctx<{ id: string }>) {
+        const updated = await this.repos.notifications.findOneAndUpdate(
+          { id: ctx.params.id, userId: callerOf(ctx).id },
+          { $set: { read: true } },
+        );
+        if (!updated) throw notFound("Notification");
+        return toNotificationView(updated);
+      },
+    },
+
+    /** An abandoned-cart reminder, once a cart state (`key`). */
+    remindCart: {
+      visibility: "public",
+      retryPolicy: { enabled: true },
+      params: {
+        userId: { type: "string", min: 1, max: 64 },
+        key: { type: "string", pattern: /^[A-Za-z0-9_-]{1,128}$/ },
+        items: {
+          type: "array",
+          min: 1,
+          items: { type: "object", props: { name: "string", quantity: "number" } },
+        },
+      },
+      async handler(
+        this: NotificationsThis,
+        ctx: Ctx<{ userId: string; key: string; items: { name: string; quantity: number }[] }>,
+      ) {
+        await this.notify(
+          `cart_${ctx.params.key}`,
+          ctx.params.userId,
+          cartReminder(ctx.params.items),
+        );
+        return { reminded: true };
+      },
+    },
+
+    createWebhook: {
+      access: "admin",
+      params: {
+        $$strict: true,
+        url: { type: "url", max: 2000 },
+        events: {
+          type: "array",
+          min: 1,
+          unique: true,
+          items: { type: "enum", values: WEBHOOK_EVENTS },
+        },
+        secret: { type: "string", min: 16, max: 200, optional: true },
+      },
+      async handler(
+        this: NotificationsThis,
+        ctx: Ctx<{ url: string; events: string[]; secret?: string }>,
+      ) {
+        const webhook = await registerWebhook(
+          this.repos.webhooks,
+          ctx.params,
+          this.bazaar.webhookAllowPrivate,
+        );
+        ctx.meta.$statusCode = 201;
+        ctx.meta.$location = `/api/v1/webhooks/${webhook.id}`;
+        return { ...toWebhookView(webhook), secret: webhook.secret };
+      },
+    },
+
+    listWebhooks: {
+      access: "admin",
+      params: { $$strict: "remove", ...pageParams },
+      handler(this: NotificationsThis, ctx: Ctx<{ page: number; pageSize: number }>) {
+        return findPage(
+          this.repos.webhooks,
+          { active: true },
+          { ...ctx.params, sort: { createdAt: -1 } },
+          toWebhookView,
+        );
+      },
+    },
+
+    removeWebhook: {
+      access: "admin",
+      params: { $$strict: true, id: { type: "string", min: 1, max: 64 } },
+      async handler(this: NotificationsThis, ctx: Ctx<{ id: string }>) {
+        await removeWebhook(this.repos.webhooks, ctx.params.id);
+        ctx.meta.$statusCode = 204;
+        return null;
+      },
+    },
+
+    deliveries: {
+      access: "admin",
+      params: {
+        $$strict: "remove",
+        id: { type: "string", min: 1, max: 64 },
+        status: {
+          type: "enum",
+          values: ["pending", "delivered", "failed", "dead"],
+          optional: true,
+        },
+        ...pageParams,
+      },
+      async handler(
+        this: NotificationsThis,
+        ctx: Ctx<{ id: string; status?: string; page: number; pageSize: number }>,
+      ) {
+        if (!(await this.repos.webhooks.findById(ctx.params.id))) throw notFound("Webhook");
+        const filter: Record<string, unknown> = { webhookId: ctx.params.id };
+        if (ctx.params.status) filter.status = ctx.params.status;
+        return findPage(
+          this.repos.webhook_deliveries,
+          filter,
+          { ...ctx.params, sort: { createdAt: -1 } },
+          toDeliveryView,
+        );
+      },
+    },
+  },
+
+  channels,
+
+  methods: {
+    /** Inbox and e-mail, each once for this key, whatever how often it is asked. */
+    async notify(
+      this: NotificationsThis,
+      key: string,
+      userId: string,
+      message: Message,
+      email?: string,
+    ) {
+      if (await putInInbox(this.repos.notifications, key, userId, message))
+        this.counted("inbox", "sent");
+      if (!this.mailer) return;
+      const to =
+        email ??
+        (
+          await this.broker.call<{ email: string } | null, { userId: string }>("users.contactOf", {
+            userId,
+          })
+        )?.email;
+      if (!to) return;
+      try {
+        if (await emailOnce(this.repos.emails, this.mailer, key, to, message))
+          this.counted("email", "sent");
+      } catch (err) {
+        this.counted("email", "failed");
+        throw err;
+      }
+    },
+
+    counted(this: NotificationsThis, channel: string, result: string) {
+      countMetric(this.broker, DomainMetric.NOTIFICATION_DELIVERIES, { channel, result });
+    },
+  },
+
+  created(this: NotificationsThis) {
+    this.bazaar = settingsOf(this.broker);
+    if (this.bazaar.smtpUrl) this.mailer = smtpMailer(this.bazaar.smtpUrl);
+    this.deliveryLoop = new BackgroundLoop(
+      "webhook deliveries",
+      500,
+      async () => {
+        const { webhooks, webhook_deliveries } = this.repos;
+        const due = await webhook_deliveries.find(
+          { status: "pending", nextAttemptAt: { $lte: new Date().toISOString() } },
+          { sort: { nextAttemptAt: 1 }, limit: 20 },
+        );
+        const options = {
+          timeoutMs: this.bazaar.webhookTimeoutMs,
+          maxAttempts: this.bazaar.webhookMaxAttempts,
+          retryBaseMs: this.bazaar.webhookRetryBaseMs,
+          allowPrivate: this.bazaar.webhookAllowPrivate,
+        };
+        await Promise.all(
+          due.map(async (delivery) => {
+            const outcome = await attemptDelivery(webhooks, webhook_deliveries, delivery, options);
+            if (outcome) this.counted("webhook", outcome);
+          }),
+        );
+      },
+      this.logger,
+    );
+  },
+
+  started(this: NotificationsThis) {
+    this.deliveryLoop.start();
+  },
+
+  async stopped(this: NotificationsThis) {
+    await this.deliveryLoop.stop();
+    this.mailer?.close();
+  },
+};
+
+export default NotificationsService;

@@ -1,0 +1,206 @@
+import type { Repository } from "../../mixins/db/db.mixin";
+import { invalid, notFound } from "../../mixins/errors";
+import type { ChannelMessage } from "../../mixins/channels";
+import { newWebhookSecret, retryDelayMs, signedHeaders, verdictOf } from "./webhook-signing";
+import { targetProblem } from "./webhook-target";
+
+export interface WebhookDoc {
+  id: string;
+  url: string;
+  events: string[];
+  secret: string;
+  active: boolean;
+  createdAt: string;
+  [key: string]: unknown;
+}
+
+export interface Attempt {
+  at: string;
+  status?: number;
+  error?: string;
+  durationMs: number;
+}
+
+export type DeliveryStatus = "pending" | "delivered" | "failed" | "dead";
+
+export interface DeliveryDoc {
+  id: string;
+  webhookId: string;
+  eventId: string;
+  type: string;
+  message: ChannelMessage;
+  status: DeliveryStatus;
+  attempts: Attempt[];
+  nextAttemptAt: string;
+  createdAt: string;
+  updatedAt: string;
+  [key: string]: unknown;
+}
+
+export const WEBHOOK_INDEXES = [{ fields: ["active"] }];
+export const DELIVERY_INDEXES = [
+  { fields: ["webhookId"] },
+  { fields: ["status"] },
+  { fields: ["nextAttemptAt"] },
+];
+
+export function toWebhookView(doc: WebhookDoc) {
+  const { id, url, events, active, createdAt } = doc;
+  return { id, url, events, active, createdAt };
+}
+
+export function toDeliveryView(doc: DeliveryDoc) {
+  const { id, webhookId, eventId, type, status, attempts, nextAttemptAt, createdAt, updatedAt } =
+    doc;
+  return {
+    id,
+    webhookId,
+    eventId,
+    type,
+    status,
+    attempts,
+    ...(status === "pending" ? { nextAttemptAt } : {}),
+    createdAt,
+    updatedAt,
+  };
+}
+
+const PROBLEMS = {
+  scheme: "Only http and https targets",
+  credentials: "No credentials in the URL; verify the signature instead",
+  private: "Targets on loopback or private addresses are refused",
+  unresolvable: "The target's host name does not resolve",
+} as const;
+
+/** Registers a target; the secret is made here when none is given, and shown only now. */
+export async function registerWebhook(
+  webhooks: Repository<WebhookDoc>,
+  input: { url: string; events: string[]; secret?: string },
+  allowPrivate: boolean,
+): Promise<WebhookDoc> {
+  const problem = await targetProblem(input.url, allowPrivate);
+  if (problem) throw invalid([{ field: "url", message: PROBLEMS[problem], type: problem }]);
+  return webhooks.insert({
+    url: input.url,
+    events: [...new Set(input.events)],
+    secret: input.secret ?? newWebhookSecret(),
+    active: true,
+    createdAt: new Date().toISOString(),
+  });
+}
+
+export async function removeWebhook(webhooks: Repository<WebhookDoc>, id: string): Promise<void> {
+  if (!(await webhooks.updateOne({ id, active: true }, { $set: { active: false } })))
+    throw notFound("Webhook");
+}
+
+/** One delivery per event and webhook, whatever how often the event arrives. */
+export async function enqueueDeliveries(
+  webhooks: Repository<WebhookDoc>,
+  deliveries: Repository<DeliveryDoc>,
+  message: ChannelMessage,
+): Promise<number> {
+  const targets = await webhooks.find({ active: true, events: message.type });
+  const now = new Date().toISOString();
+  let queued = 0;
+  for (const webhook of targets) {
+    try {
+      await deliveries.insert({
+        id: `${message.id}_${webhook.id}`,
+        webhookId: webhook.id,
+        eventId: message.id,
+        type: message.type,
+        message,
+        status: "pending",
+        attempts: [],
+        nextAttemptAt: now,
+        createdAt: now,
+        updatedAt: now,
+      });
+      queued++;
+    } catch (err) {
+      if ((err as { code?: number }).code !== 409) throw err;
+    }
+  }
+  return queued;
+}
+
+export interface DeliveryOptions {
+  timeoutMs: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  allowPrivate: boolean;
+}
+
+export type Outcome = "delivered" | "retried" | "failed" | "dead_lettered";
+
+async function post(url: string, headers: Record<string, string>, body: string, timeoutMs: number) {
+  const started = Date.now();
+  try {
+    const res = await fetch(url, {
+      method: "POST",
+      headers,
+      body,
+      redirect: "manual",
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await res.arrayBuffer().catch(() => undefined);
+    return { status: res.status, durationMs: Date.now() - started };
+  } catch (err) {
+    const error = (err as Error).name === "TimeoutError" ? "timeout" : "network error";
+    return { error, durationMs: Date.now() - started };
+  }
+}
+
+/**
+ * One attempt at one delivery it first claims (so two notification nodes never post the same
+ * delivery at once). Returns what became of it, or null when another node had it.
+ */
+export async function attemptDelivery(
+  webhooks: Repository<WebhookDoc>,
+  deliveries: Repository<DeliveryDoc>,
+  delivery: DeliveryDoc,
+  options: DeliveryOptions,
+): Promise<Outcome | null> {
+  const claimUntil = new Date(Date.now() + options.timeoutMs + 5000).toISOString();
+  const claimed = await deliveries.updateOne(
+    { id: delivery.id, status: "pending", nextAttemptAt: delivery.nextAttemptAt },
+    { $set: { nextAttemptAt: claimUntil } },
+  );
+  if (!claimed) return null;
+  const webhook = await webhooks.findById(delivery.webhookId);
+  const now = new Date().toISOString();
+  let attempt: Attempt;
+  if (!webhook || !webhook.active) {
+    attempt = { at: now, error: "webhook removed", durationMs: 0 };
+  } else if (await targetProblem(webhook.url, options.allowPrivate)) {
+    // Re-checked at every attempt: a name may have come to resolve to a private address.
+    attempt = { at: now, error: "target refused", durationMs: 0 };
+  } else {
+    const body = JSON.stringify(delivery.message);
+    const headers = signedHeaders(webhook.secret, delivery.type, body);
+    attempt = { at: now, ...(await post(webhook.url, headers, body, options.timeoutMs)) };
+  }
+  const verdict =
+    webhook?.active && !attempt.error?.startsWith("target") ? verdictOf(attempt.status) : "failed";
+  const attempts = delivery.attempts.length + 1;
+  let outcome: Outcome;
+  const $set: Record<string, unknown> = { updatedAt: new Date().toISOString() };
+  if (verdict === "delivered") {
+    outcome = "delivered";
+    $set.status = "delivered";
+  } else if (verdict === "retry" && attempts < options.maxAttempts) {
+    outcome = "retried";
+    $set.nextAttemptAt = new Date(
+      Date.now() + retryDelayMs(attempts, options.retryBaseMs),
+    ).toISOString();
+  } else if (verdict === "retry") {
+    outcome = "dead_lettered";
+    $set.status = "dead";
+  } else {
+    outcome = "failed";
+    $set.status = "failed";
+  }
+  await deliveries.updateOne({ id: delivery.id }, { $set, $push: { attempts: attempt } });
+  return outcome;
+}
