@@ -70,12 +70,16 @@ export function validateBatch(body: unknown, now = Date.now()): BehaviourEvent[]
     const result = checkEvent(event) as true | ValidationError[];
     if (result !== true) {
       for (const p of result)
-        problems.push({
-          index,
-          field: p.field ?? "",
-          message: p.message ?? "invalid",
-          type: p.type,
-        });
+        problems.push(
+          p.type === "objectStrict"
+            ? {
+                index,
+                field: String(p.actual),
+                message: `Not an accepted field: ${p.actual}`,
+                type: "unknownField",
+              }
+            : { index, field: p.field ?? "", message: p.message ?? "invalid", type: p.type },
+        );
       return null;
     }
     const e = event as BehaviourEvent;

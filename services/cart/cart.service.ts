@@ -7,12 +7,22 @@ import { addHealthCheck, HealthMixin } from "../../mixins/health.mixin";
 import { createRedis, waitUntilReady } from "../../mixins/redis";
 import { settingsOf } from "../../mixins/settings";
 import type { ProductView } from "../catalog/products";
-import { RedisCartStore, RepositoryCartStore, type CartDoc, type CartStore } from "./cart-store";
+import { cartState, shouldRemind, type CartActivity } from "./abandonment";
+import {
+  RedisCartStore,
+  RepositoryCartStore,
+  type Cart,
+  type CartDoc,
+  type CartStore,
+} from "./cart-store";
 
-type CartThis = DbService<{ carts: CartDoc }> & {
+type CartThis = DbService<{ carts: CartDoc; cart_activity: CartActivity }> & {
   store: CartStore;
   sweeper?: BackgroundLoop;
+  reminders: BackgroundLoop;
   disconnect?: () => void;
+  touched(userId: string, cart: Cart): Promise<Cart>;
+  remindAbandoned(): Promise<void>;
 };
 type Ctx<P = Record<string, never>> = Context<P, CallerMeta>;
 
@@ -21,7 +31,10 @@ const productId = { type: "string", min: 1, max: 64 } as const;
 
 const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
   name: "cart",
-  mixins: [DbMixin({ carts: [{ fields: ["expiresAt"] }] }), HealthMixin],
+  mixins: [
+    DbMixin({ carts: [{ fields: ["expiresAt"] }], cart_activity: [{ fields: ["updatedAt"] }] }),
+    HealthMixin,
+  ],
 
   actions: {
     get: {
@@ -54,20 +67,26 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
               type: "cartFull",
             },
           ]);
-        return this.store.setItem(userId, ctx.params.productId, ctx.params.quantity);
+        return this.touched(
+          userId,
+          await this.store.setItem(userId, ctx.params.productId, ctx.params.quantity),
+        );
       },
     },
 
     removeItem: {
       params: { $$strict: true, productId },
-      handler(this: CartThis, ctx: Ctx<{ productId: string }>) {
-        return this.store.removeItem(callerOf(ctx).id, ctx.params.productId);
+      async handler(this: CartThis, ctx: Ctx<{ productId: string }>) {
+        const userId = callerOf(ctx).id;
+        return this.touched(userId, await this.store.removeItem(userId, ctx.params.productId));
       },
     },
 
     clear: {
       async handler(this: CartThis, ctx: Ctx) {
-        await this.store.clear(callerOf(ctx).id);
+        const userId = callerOf(ctx).id;
+        await this.store.clear(userId);
+        await this.repos.cart_activity.deleteOne({ id: userId });
         ctx.meta.$statusCode = 204;
         return null;
       },
@@ -89,12 +108,80 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
       params: { userId: { type: "string", min: 1, max: 64 } },
       async handler(this: CartThis, ctx: Ctx<{ userId: string }>) {
         await this.store.clear(ctx.params.userId);
+        await this.repos.cart_activity.deleteOne({ id: ctx.params.userId });
         return { cleared: true };
       },
     },
   },
 
+  methods: {
+    /** What the abandoned-cart rule needs to know: when the cart changed, and to what. */
+    async touched(this: CartThis, userId: string, cart: Cart): Promise<Cart> {
+      if (cart.items.length === 0) {
+        await this.repos.cart_activity.deleteOne({ id: userId });
+        return cart;
+      }
+      await this.repos.cart_activity.upsert(
+        { id: userId },
+        {
+          $set: {
+            updatedAt: new Date().toISOString(),
+            state: cartState(cart.items),
+            itemCount: cart.items.length,
+          },
+        },
+      );
+      return cart;
+    },
+
+    async remindAbandoned(this: CartThis) {
+      const abandonMs = settingsOf(this.broker).cartAbandonMinutes * 60_000;
+      const now = Date.now();
+      const cutoff = new Date(now - abandonMs).toISOString();
+      for (const activity of await this.repos.cart_activity.find(
+        { updatedAt: { $lte: cutoff } },
+        { sort: { updatedAt: 1 }, limit: 100 },
+      )) {
+        if (activity.remindedState === activity.state) continue;
+        const lastOrderAt = await this.broker.call<string | null, { userId: string }>(
+          "orders.lastOrderAt",
+          { userId: activity.id },
+        );
+        if (!shouldRemind(activity, lastOrderAt, now, abandonMs)) continue;
+        const cart = await this.store.get(activity.id);
+        if (cart.items.length === 0 || cartState(cart.items) !== activity.state) continue;
+        const products = await this.broker.call<ProductView[], { ids: string[] }>(
+          "catalog.getMany",
+          {
+            ids: cart.items.map((i) => i.productId),
+          },
+        );
+        const names = new Map(products.map((p) => [p.id, p.name]));
+        await this.broker.call("notifications.remindCart", {
+          userId: activity.id,
+          key: `${activity.id}_${activity.state}`,
+          items: cart.items.map((i) => ({
+            name: names.get(i.productId) ?? "an item",
+            quantity: i.quantity,
+          })),
+        });
+        await this.repos.cart_activity.updateOne(
+          { id: activity.id, state: activity.state },
+          { $set: { remindedState: activity.state } },
+        );
+      }
+    },
+  },
+
   started(this: CartThis) {
+    const abandonMs = settingsOf(this.broker).cartAbandonMinutes * 60_000;
+    this.reminders = new BackgroundLoop(
+      "abandoned-cart reminders",
+      Math.max(1000, Math.min(60_000, abandonMs / 3)),
+      () => this.remindAbandoned(),
+      this.logger,
+    );
+    this.reminders.start();
     const settings = settingsOf(this.broker);
     const ttlSeconds = settings.cartTtlDays * 86_400;
     if (settings.redisUrl) {
@@ -118,6 +205,7 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
   },
 
   async stopped(this: CartThis) {
+    await this.reminders?.stop();
     await this.sweeper?.stop();
     this.disconnect?.();
   },

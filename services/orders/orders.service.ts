@@ -93,6 +93,23 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersThis> = {
       },
     },
 
+    /** When a user last placed an order that went through (for the abandoned-cart rule). */
+    lastOrderAt: {
+      visibility: "public",
+      retryPolicy: { enabled: true },
+      params: { userId: { type: "string", min: 1, max: 64 } },
+      async handler(this: OrdersThis, ctx: Ctx<{ userId: string }>) {
+        const [last] = await this.repos.orders.find(
+          {
+            userId: ctx.params.userId,
+            status: { $in: ["CONFIRMED", "SHIPPED", "DELIVERED", "CANCELLED"] },
+          },
+          { sort: { createdAt: -1 }, limit: 1 },
+        );
+        return last?.createdAt ?? null;
+      },
+    },
+
     /** Refund and restock a CONFIRMED order; anything else is 409 INVALID_STATE. */
     cancel: moveAction(OrderStatus.CANCELLED),
     ship: moveAction(OrderStatus.SHIPPED, "admin"),

@@ -1,0 +1,564 @@
+import { channelMessage } from "../../mixins/channels";
+import { verifySignature } from "../../services/notifications/webhook-signing";
+import { client, uniqueEmail, type Client } from "../harness/http";
+import { waitFor } from "../harness/node-process";
+import { readMail, startReceiver, startSmtp, type Inbox } from "../harness/receivers";
+import { startSystem, type TestSystem } from "../harness/system";
+
+const ADMIN = { email: "ops-consumers@example.com", password: "ops-password-1" };
+const ADDRESS = { name: "N", line1: "1 Lane", city: "Town", postalCode: "1", country: "GB" };
+
+let system: TestSystem;
+let api: Client;
+let smtp: Inbox;
+let admin: string;
+
+beforeAll(async () => {
+  smtp = await startSmtp();
+  system = await startSystem({
+    SMTP_URL: smtp.url,
+    WEBHOOK_ALLOW_PRIVATE: "true",
+    WEBHOOK_RETRY_BASE_MS: "50",
+    WEBHOOK_MAX_ATTEMPTS: "3",
+    WEBHOOK_TIMEOUT_MS: "1000",
+    CART_ABANDON_MINUTES: "0.03",
+    RATE_LIMIT_AUTH: "100000",
+    RATE_LIMIT_API: "100000",
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+  });
+  api = client(system.baseUrl);
+  admin = (await api.post("/api/v1/auth/login", ADMIN)).body.token;
+});
+afterAll(async () => {
+  await system.stop();
+  await smtp.stop();
+});
+
+async function customer() {
+  const email = uniqueEmail("consumer");
+  const res = await api.post("/api/v1/auth/register", {
+    email,
+    password: "correct-horse",
+    name: "Nia",
+  });
+  return { token: res.body.token as string, id: res.body.user.id as string, email };
+}
+
+let sku = 0;
+async function product(stock = 20, price = 1999) {
+  sku++;
+  const res = await api.post(
+    "/api/v1/products",
+    { sku: `CONS-${process.pid}-${sku}`, name: `Widget ${sku}`, price, category: "widgets", stock },
+    { token: admin },
+  );
+  return res.body as { id: string; name: string };
+}
+
+const order = (token: string, productId: string, quantity = 1, card = "tok_visa") =>
+  api.post(
+    "/api/v1/orders",
+    { items: [{ productId, quantity }], shippingAddress: ADDRESS, payment: { token: card } },
+    { token },
+  );
+
+const inbox = async (token: string) =>
+  (await api.get("/api/v1/notifications?pageSize=100", { token })).body;
+const typesOf = async (token: string) =>
+  (await inbox(token)).rows.map((n: { type: string }) => n.type);
+const mailsTo = (email: string) =>
+  smtp.mails.filter((m) => m.to.includes(email)).map((m) => readMail(m.raw));
+
+describe("notifications", () => {
+  test("When someone registers, then a welcome lands in their inbox and their mailbox", async () => {
+    const me = await customer();
+    await waitFor(async () => (await typesOf(me.token)).includes("welcome"), 5000, "the welcome");
+    await waitFor(async () => mailsTo(me.email).length === 1, 5000, "the welcome e-mail");
+    expect(mailsTo(me.email)[0].subject).toBe("Welcome to the shop");
+  });
+
+  test("When an order is confirmed, then one confirmation with its lines and total, in the inbox and by e-mail", async () => {
+    const me = await customer();
+    const p = await product();
+    const placed = await order(me.token, p.id, 2);
+    expect(placed.status).toBe(201);
+    await waitFor(
+      async () => (await typesOf(me.token)).includes("order_confirmed"),
+      5000,
+      "the confirmation",
+    );
+    const note = (await inbox(me.token)).rows.find(
+      (n: { type: string }) => n.type === "order_confirmed",
+    );
+    expect(note).toMatchObject({ orderId: placed.body.id, read: false });
+    expect(note.body).toContain(`2 × ${p.name}: $39.98`);
+    expect(note.body).toContain("Total: $39.98");
+    await waitFor(
+      async () => mailsTo(me.email).some((m) => m.subject.includes("confirmed")),
+      5000,
+      "mail",
+    );
+    expect(mailsTo(me.email).find((m) => m.subject.includes("confirmed"))!.text).toContain(
+      "Total: $39.98",
+    );
+  });
+
+  test("When the same event is delivered again, then nothing is sent again", async () => {
+    const me = await customer();
+    const p = await product();
+    const placed = await order(me.token, p.id);
+    await waitFor(
+      async () => (await typesOf(me.token)).includes("order_confirmed"),
+      5000,
+      "the confirmation",
+    );
+    const again = channelMessage(
+      "orders.confirmed",
+      { orderId: placed.body.id, userId: me.id, total: 1999, currency: "USD", items: [] },
+      (await inbox(me.token)).rows
+        .find((n: { type: string }) => n.type === "order_confirmed")
+        .id.slice(4),
+    );
+    await system.broker.sendToChannel("orders.confirmed", again);
+    await system.broker.sendToChannel("orders.confirmed", again);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await typesOf(me.token)).filter((t: string) => t === "order_confirmed")).toHaveLength(
+      1,
+    );
+    expect(mailsTo(me.email).filter((m) => m.subject.includes("confirmed"))).toHaveLength(1);
+  });
+
+  test("When a payment fails or stock runs out, then the customer is told once, with the reason", async () => {
+    const me = await customer();
+    const p = await product(1);
+    expect((await order(me.token, p.id, 1, "tok_insufficientFunds")).status).toBe(402);
+    expect((await order(me.token, p.id, 5)).status).toBe(409);
+    await waitFor(
+      async () => {
+        const types = await typesOf(me.token);
+        return types.includes("payment_failed") && types.includes("order_failed");
+      },
+      5000,
+      "both failures",
+    );
+    const rows = (await inbox(me.token)).rows;
+    expect(rows.filter((n: { type: string }) => n.type.endsWith("_failed"))).toHaveLength(2);
+    expect(rows.find((n: { type: string }) => n.type === "payment_failed").body).toContain(
+      "insufficient funds",
+    );
+  });
+
+  test("When an order is shipped, delivered, or another is cancelled, then each is told once", async () => {
+    const me = await customer();
+    const p = await product();
+    const kept = await order(me.token, p.id);
+    const cancelled = await order(me.token, p.id);
+    await api.post(`/api/v1/orders/${kept.body.id}/ship`, undefined, { token: admin });
+    await api.post(`/api/v1/orders/${kept.body.id}/deliver`, undefined, { token: admin });
+    await api.post(`/api/v1/orders/${cancelled.body.id}/cancel`, undefined, { token: me.token });
+    await waitFor(async () => (await typesOf(me.token)).length === 6, 5000, "six notifications");
+    expect((await typesOf(me.token)).sort()).toEqual([
+      "order_cancelled",
+      "order_confirmed",
+      "order_confirmed",
+      "order_delivered",
+      "order_shipped",
+      "welcome",
+    ]);
+  });
+
+  test("When reading the inbox, then it is newest first, paged, one's own, and can be marked read", async () => {
+    const me = await customer();
+    const other = await customer();
+    const p = await product();
+    await order(me.token, p.id);
+    await waitFor(async () => (await inbox(me.token)).total === 2, 5000, "two notifications");
+    const page = await api.get("/api/v1/notifications?pageSize=1", { token: me.token });
+    expect(page.body).toMatchObject({ total: 2, pageSize: 1, totalPages: 2 });
+    expect(page.body.rows[0].type).toBe("order_confirmed");
+    const id = page.body.rows[0].id;
+    expect(
+      (await api.post(`/api/v1/notifications/${id}/read`, undefined, { token: other.token }))
+        .status,
+    ).toBe(404);
+    const read = await api.post(`/api/v1/notifications/${id}/read`, undefined, { token: me.token });
+    expect(read.body.read).toBe(true);
+    expect(
+      (await api.get("/api/v1/notifications?unread=true", { token: me.token })).body.total,
+    ).toBe(1);
+    expect(
+      (await inbox(other.token)).rows.every((n: { type: string }) => n.type === "welcome"),
+    ).toBe(true);
+    expect((await api.get("/api/v1/notifications?pageSize=500", { token: me.token })).status).toBe(
+      422,
+    );
+  });
+});
+
+describe("webhooks", () => {
+  async function hook(url: string, events = ["orders.confirmed"]) {
+    const res = await api.post("/api/v1/webhooks", { url, events }, { token: admin });
+    expect(res.status).toBe(201);
+    return res.body as { id: string; secret: string };
+  }
+  const deliveries = async (id: string) =>
+    (await api.get(`/api/v1/webhooks/${id}/deliveries`, { token: admin })).body.rows;
+
+  test("When an order is confirmed, then each webhook gets one signed POST its receiver can verify", async () => {
+    const receiver = await startReceiver();
+    try {
+      const created = await hook(receiver.url);
+      expect(created.secret).toMatch(/^whsec_/);
+      const listed = await api.get("/api/v1/webhooks", { token: admin });
+      expect(JSON.stringify(listed.body)).not.toContain(created.secret);
+      const me = await customer();
+      const placed = await order(me.token, (await product()).id);
+      await waitFor(async () => receiver.hits.length >= 1, 5000, "the delivery");
+      const [hit] = receiver.hits;
+      expect(hit.headers["x-bazaar-event"]).toBe("orders.confirmed");
+      const ok = verifySignature(
+        created.secret,
+        {
+          timestamp: String(hit.headers["x-bazaar-timestamp"]),
+          signature: String(hit.headers["x-bazaar-signature"]),
+        },
+        hit.body,
+      );
+      expect(ok).toBe(true);
+      expect(
+        verifySignature(
+          "whsec_wrong-secret-123456",
+          {
+            timestamp: String(hit.headers["x-bazaar-timestamp"]),
+            signature: String(hit.headers["x-bazaar-signature"]),
+          },
+          hit.body,
+        ),
+      ).toBe(false);
+      const message = JSON.parse(hit.body);
+      expect(message).toMatchObject({
+        type: "orders.confirmed",
+        data: { orderId: placed.body.id },
+      });
+      const [delivery] = await deliveries(created.id);
+      expect(delivery).toMatchObject({ status: "delivered", eventId: message.id });
+      expect(delivery.attempts).toEqual([
+        { at: expect.any(String), status: 200, durationMs: expect.any(Number) },
+      ]);
+      await api.delete(`/api/v1/webhooks/${created.id}`, { token: admin });
+    } finally {
+      await receiver.stop();
+    }
+  });
+
+  test("When a receiver fails first, then the retry delivers, and every attempt is listed", async () => {
+    const receiver = await startReceiver([503]);
+    try {
+      const created = await hook(receiver.url);
+      const me = await customer();
+      await order(me.token, (await product()).id);
+      await waitFor(
+        async () => (await deliveries(created.id))[0]?.status === "delivered",
+        5000,
+        "the retry",
+      );
+      const [delivery] = await deliveries(created.id);
+      expect(delivery.attempts.map((a: { status: number }) => a.status)).toEqual([503, 200]);
+      await api.delete(`/api/v1/webhooks/${created.id}`, { token: admin });
+    } finally {
+      await receiver.stop();
+    }
+  });
+
+  test("When a receiver is dead, then the delivery is dead-lettered after the last attempt; a 4xx is final at once", async () => {
+    const dead = await hook("http://127.0.0.1:9/nobody-home");
+    const refusing = await startReceiver([410]);
+    try {
+      const gone = await hook(refusing.url);
+      const me = await customer();
+      await order(me.token, (await product()).id);
+      await waitFor(
+        async () => (await deliveries(dead.id))[0]?.status === "dead",
+        8000,
+        "the dead letter",
+      );
+      const [deadDelivery] = await deliveries(dead.id);
+      expect(deadDelivery.attempts).toHaveLength(3);
+      expect(deadDelivery.attempts[0]).toMatchObject({ error: "network error" });
+      const deadOnly = await api.get(`/api/v1/webhooks/${dead.id}/deliveries?status=dead`, {
+        token: admin,
+      });
+      expect(deadOnly.body.total).toBe(1);
+      await waitFor(
+        async () => (await deliveries(gone.id))[0]?.status === "failed",
+        5000,
+        "the 410",
+      );
+      expect((await deliveries(gone.id))[0].attempts).toHaveLength(1);
+      await api.delete(`/api/v1/webhooks/${dead.id}`, { token: admin });
+      await api.delete(`/api/v1/webhooks/${gone.id}`, { token: admin });
+    } finally {
+      await refusing.stop();
+    }
+  });
+
+  test.each([
+    ["a URL that is not one", { url: "not a url", events: ["orders.confirmed"] }],
+    ["an ftp URL", { url: "ftp://example.com/x", events: ["orders.confirmed"] }],
+    ["credentials in the URL", { url: "http://u:p@127.0.0.1/x", events: ["orders.confirmed"] }],
+    ["an unknown event", { url: "http://127.0.0.1/x", events: ["orders.exploded"] }],
+    ["no events", { url: "http://127.0.0.1/x", events: [] }],
+    [
+      "a short secret",
+      { url: "http://127.0.0.1/x", events: ["orders.confirmed"], secret: "short" },
+    ],
+  ])("When a webhook has %s, then 422 and none is registered", async (_label, body) => {
+    const before = (await api.get("/api/v1/webhooks", { token: admin })).body.total;
+    const res = await api.post("/api/v1/webhooks", body, { token: admin });
+    expect(res.status).toBe(422);
+    expect((await api.get("/api/v1/webhooks", { token: admin })).body.total).toBe(before);
+  });
+
+  test("When a customer touches webhooks, then 403; an unknown webhook is 404", async () => {
+    const me = await customer();
+    expect((await api.get("/api/v1/webhooks", { token: me.token })).status).toBe(403);
+    expect(
+      (
+        await api.post(
+          "/api/v1/webhooks",
+          { url: "http://x.y/", events: ["orders.confirmed"] },
+          { token: me.token },
+        )
+      ).status,
+    ).toBe(403);
+    expect((await api.get("/api/v1/webhooks/nope/deliveries", { token: admin })).status).toBe(404);
+    expect((await api.delete("/api/v1/webhooks/nope", { token: admin })).status).toBe(404);
+  });
+});
+
+describe("abandoned carts", () => {
+  test("When a cart is left alone, then one reminder per cart state, and none after an order", async () => {
+    const me = await customer();
+    const p = await product();
+    await api.request("PUT", `/api/v1/cart/items/${p.id}`, { quantity: 1 }, { token: me.token });
+    const reminders = async () =>
+      (await typesOf(me.token)).filter((t: string) => t === "cart_reminder").length;
+    await waitFor(async () => (await reminders()) === 1, 10_000, "the reminder");
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await reminders()).toBe(1);
+    const note = (await inbox(me.token)).rows.find(
+      (n: { type: string }) => n.type === "cart_reminder",
+    );
+    expect(note.body).toContain(`1 × ${p.name}`);
+    await waitFor(
+      async () => mailsTo(me.email).some((m) => m.subject === "Your cart is waiting"),
+      5000,
+      "mail",
+    );
+
+    await api.request("PUT", `/api/v1/cart/items/${p.id}`, { quantity: 2 }, { token: me.token });
+    await waitFor(async () => (await reminders()) === 2, 10_000, "a reminder for the new cart");
+
+    await api.post(
+      "/api/v1/orders",
+      { fromCart: true, shippingAddress: ADDRESS, payment: { token: "tok_visa" } },
+      { token: me.token },
+    );
+    await api.request("PUT", `/api/v1/cart/items/${p.id}`, { quantity: 1 }, { token: me.token });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await reminders()).toBe(2);
+  }, 40_000);
+});
+
+describe("analytics", () => {
+  const minute = (offsetMinutes: number) =>
+    new Date(Math.floor(Date.now() / 60_000) * 60_000 + offsetMinutes * 60_000).toISOString();
+
+  test("When a batch of events is posted, then 202 and they are counted in their windows", async () => {
+    const me = await customer();
+    const p = await product();
+    const tag = `promo.clicked${process.pid}`.replace(/\d/g, "x");
+    const res = await api.post(
+      "/api/v1/events",
+      [
+        { type: "page_view", sessionId: "s1" },
+        { type: "product_view", productId: p.id },
+        { type: "product_view", productId: p.id, ts: minute(-2) },
+        { type: tag, props: { campaign: "autumn" } },
+      ],
+      { token: me.token },
+    );
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ accepted: 4 });
+    const stats = async () =>
+      (
+        await api.get(`/api/v1/analytics/events?from=${minute(-5)}&to=${minute(1)}`, {
+          token: admin,
+        })
+      ).body;
+    await waitFor(
+      async () => (await stats()).windows.some((w: { counts: object }) => tag in w.counts),
+      5000,
+      "counts",
+    );
+    const windows = (await stats()).windows;
+    const now = windows.find((w: { windowStart: string }) => w.windowStart === minute(0));
+    const earlier = windows.find((w: { windowStart: string }) => w.windowStart === minute(-2));
+    expect(now.counts).toMatchObject({ page_view: 1, product_view: 1, [tag]: 1 });
+    expect(earlier.counts).toMatchObject({ product_view: 1 });
+    const onlyViews = await api.get(
+      `/api/v1/analytics/events?type=product_view&from=${minute(-5)}&to=${minute(1)}`,
+      {
+        token: admin,
+      },
+    );
+    expect(
+      onlyViews.body.windows.reduce((n: number, w: { count: number }) => n + w.count, 0),
+    ).toBeGreaterThanOrEqual(2);
+    const top = await api.get(`/api/v1/analytics/top-products?from=${minute(-5)}&to=${minute(1)}`, {
+      token: admin,
+    });
+    expect(top.body.mostViewed).toContainEqual({ productId: p.id, views: 2 });
+  });
+
+  test("When an event is later than the allowed lateness, then it is dropped and counted as dropped", async () => {
+    const me = await customer();
+    const before = (await api.get("/api/v1/analytics/events", { token: admin })).body.droppedLate;
+    await api.post("/api/v1/events", [{ type: "search", ts: minute(-30) }], { token: me.token });
+    await waitFor(
+      async () =>
+        (await api.get("/api/v1/analytics/events", { token: admin })).body.droppedLate ===
+        before + 1,
+      5000,
+      "the drop",
+    );
+  });
+
+  test("When orders are confirmed and one is cancelled, then the order windows show them net", async () => {
+    // Summed over two minutes, so a minute turning during the test changes nothing.
+    const range = `from=${minute(0)}&to=${minute(2)}`;
+    const totals = async () => {
+      const { windows } = (await api.get(`/api/v1/analytics/orders?${range}`, { token: admin }))
+        .body;
+      return windows.reduce(
+        (t: { orders: number; revenue: number }, w: { orders: number; revenue: number }) => ({
+          orders: t.orders + w.orders,
+          revenue: t.revenue + w.revenue,
+        }),
+        { orders: 0, revenue: 0 },
+      );
+    };
+    const before = await totals();
+    const me = await customer();
+    const p = await product(50, 1000);
+    const a = await order(me.token, p.id, 1);
+    await order(me.token, p.id, 2);
+    await api.post(`/api/v1/orders/${a.body.id}/cancel`, undefined, { token: me.token });
+    await waitFor(
+      async () => (await totals()).revenue - before.revenue === 2000,
+      5000,
+      "net revenue",
+    );
+    expect((await totals()).orders - before.orders).toBe(1);
+    const { windows } = (await api.get(`/api/v1/analytics/orders?${range}`, { token: admin })).body;
+    expect(windows.some((w: { uniqueUsers: number }) => w.uniqueUsers >= 1)).toBe(true);
+    const top = await api.get(`/api/v1/analytics/top-products?${range}`, { token: admin });
+    expect(top.body.mostSold).toContainEqual({ productId: p.id, quantity: 2 });
+  });
+
+  test("When the same batch message arrives twice, then it is counted once", async () => {
+    const message = channelMessage("analytics.events", {
+      events: [{ type: "checkout_started", ts: new Date().toISOString() }],
+    });
+    const count = async () =>
+      (
+        await api.get(
+          `/api/v1/analytics/events?type=checkout_started&from=${minute(-1)}&to=${minute(1)}`,
+          { token: admin },
+        )
+      ).body.windows.reduce((n: number, w: { count: number }) => n + w.count, 0);
+    const before = await count();
+    await system.broker.sendToChannel("analytics.events", message);
+    await waitFor(async () => (await count()) === before + 1, 5000, "the count");
+    await system.broker.sendToChannel("analytics.events", message);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await count()).toBe(before + 1);
+  });
+
+  test.each([
+    ["an object instead of a list", 422, () => ({ type: "page_view" })],
+    ["an empty list", 422, () => []],
+    [
+      "501 events",
+      413,
+      (probe: object) => [probe, ...Array.from({ length: 500 }, () => ({ type: "page_view" }))],
+    ],
+    ["a bad type", 422, (probe: object) => [probe, { type: "Not A Type" }]],
+    ["an unknown field", 422, (probe: object) => [probe, { type: "page_view", price: 1 }]],
+    [
+      "a future time",
+      422,
+      (probe: object) => [probe, { type: "page_view", ts: "2999-01-01T00:00:00Z" }],
+    ],
+    ["a bad time", 422, (probe: object) => [probe, { type: "page_view", ts: "yesterday" }]],
+  ])(
+    "When /events gets %s, then %i and not even its good events are counted",
+    async (_label, status, batch) => {
+      const me = await customer();
+      const type = `probe_${Math.random().toString(36).slice(2, 10)}`;
+      const res = await api.post("/api/v1/events", batch({ type }), { token: me.token });
+      expect(res.status).toBe(status);
+      if (status === 422 && _label !== "an object instead of a list" && _label !== "an empty list")
+        expect(res.body.data.map((p: { field: string }) => p.field)).toEqual([
+          expect.stringMatching(/^\[1\]\./),
+        ]);
+      await new Promise((r) => setTimeout(r, 300));
+      const seen = await api.get(
+        `/api/v1/analytics/events?type=${type}&from=${minute(-1)}&to=${minute(1)}`,
+        {
+          token: admin,
+        },
+      );
+      expect(seen.body.windows.every((w: { count: number }) => w.count === 0)).toBe(true);
+    },
+  );
+
+  test("When an API key sends events, then it needs the events scope", async () => {
+    const me = await customer();
+    const readOnly = await api.post(
+      "/api/v1/api-keys",
+      { name: "r", scopes: ["read"] },
+      { token: me.token },
+    );
+    const events = await api.post(
+      "/api/v1/api-keys",
+      { name: "e", scopes: ["events"] },
+      { token: me.token },
+    );
+    const batch = [{ type: "page_view" }];
+    expect((await api.post("/api/v1/events", batch, { apiKey: readOnly.body.key })).status).toBe(
+      403,
+    );
+    expect((await api.post("/api/v1/events", batch, { apiKey: events.body.key })).status).toBe(202);
+    expect((await api.post("/api/v1/events", batch)).status).toBe(401);
+  });
+
+  test.each([
+    ["a range over a day", `from=${new Date(Date.now() - 2 * 86_400_000).toISOString()}`],
+    [
+      "from after to",
+      `from=${new Date(Date.now() + 3_600_000).toISOString()}&to=${new Date().toISOString()}`,
+    ],
+    ["a bad date", "from=last-tuesday"],
+  ])("When analytics are asked for %s, then 422", async (_label, query) => {
+    const res = await api.get(`/api/v1/analytics/orders?${query}`, { token: admin });
+    expect(res.status).toBe(422);
+  });
+
+  test("When a customer asks for analytics, then 403", async () => {
+    const me = await customer();
+    for (const path of ["orders", "events", "top-products"])
+      expect((await api.get(`/api/v1/analytics/${path}`, { token: me.token })).status).toBe(403);
+  });
+});
