@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Middleware, ServiceBroker } from "moleculer";
 import { Middleware as ChannelsMiddleware } from "@moleculer/channels";
+import { InProcessAdapter } from "./in-process-channels";
 import type { Settings } from "./settings";
 
 declare module "moleculer" {
@@ -69,7 +70,8 @@ export async function createStreams(broker: ServiceBroker): Promise<void> {
 
 /**
  * Durable channels: NATS JetStream in a cluster (retention, explicit ack wait, redelivery and
- * a dead-letter channel); in one process, an in-process adapter.
+ * a dead-letter channel); in one process, an adapter that hands each message to its consumers
+ * and waits for them (`in-process-channels.ts`).
  */
 export function channelsMiddleware(settings: Settings): Middleware {
   const adapter = settings.transporter
@@ -93,7 +95,7 @@ export function channelsMiddleware(settings: Settings): Middleware {
           deadLettering: { enabled: true, queueName: DEAD_LETTER_CHANNEL },
         },
       }
-    : { type: "Fake" };
+    : new InProcessAdapter({ maxRetries: MAX_DELIVERIES });
   const middleware = ChannelsMiddleware({
     adapter,
     sendMethodName: "sendToChannel",

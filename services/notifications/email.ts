@@ -24,17 +24,22 @@ export interface EmailDoc {
   id: string;
   to: string;
   subject: string;
-  status: "pending" | "sent";
+  status: "pending" | "sending" | "sent";
   attempts: number;
+  claimedUntil?: string;
   sentAt?: string;
   createdAt: string;
   [key: string]: unknown;
 }
 
+/** A sender that died mid-send gives its claim up after this long. */
+const CLAIM_MS = 60_000;
+
 /**
- * Sends one e-mail a key. The record says whether it went; a redelivered event finds it sent
- * and sends nothing. (A crash between the server's accept and the record can still send it
- * twice: e-mail has no idempotency key.) Returns true when this call sent it.
+ * Sends one e-mail a key. A delivery must first claim the send (atomically), so twin
+ * deliveries of one event never both send; the record then says it went. (A crash between
+ * the server's accept and the record can still send it twice: e-mail has no idempotency key.)
+ * Returns true when this call sent it.
  */
 export async function emailOnce(
   emails: Repository<EmailDoc>,
@@ -44,24 +49,36 @@ export async function emailOnce(
   message: Message,
 ): Promise<boolean> {
   const id = `email_${key}`;
-  const existing = await emails.findById(id);
-  if (existing?.status === "sent") return false;
-  if (!existing) {
-    try {
-      await emails.insert({
-        id,
-        to,
-        subject: message.title,
-        status: "pending",
-        attempts: 0,
-        createdAt: new Date().toISOString(),
-      });
-    } catch (err) {
-      if ((err as { code?: number }).code !== 409) throw err;
-    }
+  const now = new Date();
+  try {
+    await emails.insert({
+      id,
+      to,
+      subject: message.title,
+      status: "pending",
+      attempts: 0,
+      createdAt: now.toISOString(),
+    });
+  } catch (err) {
+    if ((err as { code?: number }).code !== 409) throw err;
   }
-  await emails.updateOne({ id }, { $inc: { attempts: 1 } });
-  await mailer.send({ to, subject: message.title, text: message.body });
+  const claimed = await emails.updateOne(
+    {
+      id,
+      $or: [{ status: "pending" }, { status: "sending", claimedUntil: { $lt: now.toISOString() } }],
+    },
+    {
+      $set: { status: "sending", claimedUntil: new Date(now.getTime() + CLAIM_MS).toISOString() },
+      $inc: { attempts: 1 },
+    },
+  );
+  if (!claimed) return false;
+  try {
+    await mailer.send({ to, subject: message.title, text: message.body });
+  } catch (err) {
+    await emails.updateOne({ id, status: "sending" }, { $set: { status: "pending" } });
+    throw err;
+  }
   await emails.updateOne({ id }, { $set: { status: "sent", sentAt: new Date().toISOString() } });
   return true;
 }

@@ -1,0 +1,102 @@
+import { randomUUID } from "node:crypto";
+import { Adapters } from "@moleculer/channels";
+
+type Chan = {
+  id: string;
+  name: string;
+  group: string;
+  maxRetries?: number;
+  deadLettering?: { enabled?: boolean; queueName?: string };
+  unsubscribing?: boolean;
+  handler(payload: unknown, raw: unknown): Promise<unknown>;
+};
+
+type Base = {
+  broker: unknown;
+  logger: { warn(...a: unknown[]): void; error(...a: unknown[]): void };
+  connected: boolean;
+  opts: { maxRetries?: number };
+  initChannelActiveMessages(id: string): void;
+  stopChannelActiveMessages(id: string): void;
+  addChannelActiveMessages(id: string, ids: string[]): void;
+  removeChannelActiveMessages(id: string, ids: string[]): void;
+  getNumberOfChannelActiveMessages(id: string): number;
+};
+const BaseAdapter = Adapters.Base as unknown as new (opts?: object) => Base;
+
+/**
+ * Channels inside one process. @moleculer/channels' Fake adapter hands messages over as
+ * fire-and-forget events behind a bounded queue: under load it drops them after the sender
+ * was told they were sent. Here `publish` resolves only once every consumer group has handled
+ * the message (retries, then the dead-letter channel), so a producer slows down instead of
+ * losing messages, and an outbox marks an event sent only once it was consumed.
+ */
+export class InProcessAdapter extends BaseAdapter {
+  private readonly subscribers = new Map<string, Chan[]>();
+  private turn = 0;
+
+  async connect(): Promise<void> {
+    this.connected = true;
+  }
+
+  async disconnect(): Promise<void> {
+    this.connected = false;
+  }
+
+  async subscribe(chan: Chan): Promise<void> {
+    this.subscribers.set(chan.name, [...(this.subscribers.get(chan.name) ?? []), chan]);
+    this.initChannelActiveMessages(chan.id);
+  }
+
+  async unsubscribe(chan: Chan): Promise<void> {
+    if (chan.unsubscribing) return;
+    chan.unsubscribing = true;
+    this.subscribers.set(
+      chan.name,
+      (this.subscribers.get(chan.name) ?? []).filter((c) => c.id !== chan.id),
+    );
+    while (this.getNumberOfChannelActiveMessages(chan.id) > 0)
+      await new Promise((r) => setTimeout(r, 20));
+    this.stopChannelActiveMessages(chan.id);
+  }
+
+  /** One member of each consumer group handles the message, the groups side by side. */
+  async publish(channelName: string, payload: unknown): Promise<void> {
+    const groups = new Map<string, Chan[]>();
+    for (const chan of this.subscribers.get(channelName) ?? [])
+      groups.set(chan.group, [...(groups.get(chan.group) ?? []), chan]);
+    await Promise.all(
+      [...groups.values()].map((members) =>
+        this.deliver(members[this.turn++ % members.length], payload),
+      ),
+    );
+  }
+
+  private async deliver(chan: Chan, payload: unknown): Promise<void> {
+    const id = randomUUID();
+    const deliveries = Math.max(1, chan.maxRetries ?? this.opts.maxRetries ?? 3);
+    this.addChannelActiveMessages(chan.id, [id]);
+    try {
+      for (let delivery = 1; ; delivery++) {
+        try {
+          await chan.handler(payload, { channel: chan.name, delivery });
+          return;
+        } catch (err) {
+          if (delivery < deliveries) continue;
+          const deadLetters = chan.deadLettering?.enabled
+            ? chan.deadLettering.queueName
+            : undefined;
+          this.logger.error(
+            `${chan.group} gave up on a '${chan.name}' message after ${delivery} deliveries` +
+              (deadLetters ? `; moved to '${deadLetters}'` : ""),
+            (err as Error).message,
+          );
+          if (deadLetters && deadLetters !== chan.name) await this.publish(deadLetters, payload);
+          return;
+        }
+      }
+    } finally {
+      this.removeChannelActiveMessages(chan.id, [id]);
+    }
+  }
+}
