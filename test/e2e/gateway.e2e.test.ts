@@ -209,6 +209,27 @@ describe("a gateway with small limits", () => {
     expect(listed.status).toBe(200);
   });
 
+  test("When an admin points a webhook at loopback or a private network by default, then 422", async () => {
+    const headers = { "x-forwarded-for": "10.1.2.3" };
+    const token = (await api.post("/api/v1/auth/login", ADMIN, { headers })).body.token;
+    for (const url of [
+      "http://127.0.0.1:8080/hook",
+      "http://10.0.0.5/hook",
+      "http://localhost/hook",
+    ]) {
+      const res = await api.post(
+        "/api/v1/webhooks",
+        { url, events: ["orders.confirmed"] },
+        { token, headers },
+      );
+      expect(res.status).toBe(422);
+      expect(res.body.data).toEqual([
+        { field: "url", message: expect.stringMatching(/private/), type: "private" },
+      ]);
+    }
+    expect((await api.get("/api/v1/webhooks", { token, headers })).body.total).toBe(0);
+  });
+
   test("When Prometheus scrapes the node, then Moleculer's and Bazaar's metrics are there", async () => {
     await api.post(
       "/api/v1/auth/login",
