@@ -4,6 +4,7 @@ import { currentContext } from "../request-context";
 import { settingsOf, type Settings } from "../settings";
 import { MongoStore } from "./mongo.store";
 import { NedbStore } from "./nedb.store";
+import { PostgresStore } from "./postgres.store";
 import {
   assertFilter,
   assertFindOptions,
@@ -29,9 +30,12 @@ export function openStore(settings: Settings): Store {
   const key = storeKey(settings);
   let entry = stores.get(key);
   if (!entry) {
-    const store = settings.dbUri?.startsWith("mongodb")
-      ? new MongoStore(settings.dbUri)
-      : new NedbStore(settings.dataDir);
+    const uri = settings.dbUri;
+    const store = uri?.startsWith("mongodb")
+      ? new MongoStore(uri)
+      : uri?.startsWith("postgres")
+        ? new PostgresStore(uri)
+        : new NedbStore(settings.dataDir);
     entry = { store, users: 0 };
     stores.set(key, entry);
   }

@@ -5,6 +5,7 @@ import path from "node:path";
 import { ServiceBroker } from "moleculer";
 import { createBrokerConfig } from "../../broker.config";
 import { ALL_SERVICES, type ServiceName } from "../../mixins/settings";
+import { createDatabase } from "./postgres";
 
 export interface TestSystem {
   broker: ServiceBroker;
@@ -23,10 +24,16 @@ const SERVICES_DIR = path.join(__dirname, "..", "..", "services");
  */
 export async function startSystem(env: Record<string, string> = {}): Promise<TestSystem> {
   const dataDir = env.DATA_DIR ?? mkdtempSync(path.join(tmpdir(), "bazaar-data-"));
+  // BAZAAR_TEST_STORE=postgres runs a suite against a fresh PostgreSQL database instead.
+  const database =
+    process.env.BAZAAR_TEST_STORE === "postgres" && !env.DB_URI
+      ? await createDatabase()
+      : undefined;
   const config = createBrokerConfig({
     LOG_LEVEL: process.env.LOG_LEVEL,
     PORT: "0",
     METRICS_PORT: "0",
+    ...(database ? { DB_URI: database.uri } : {}),
     ...env,
     DATA_DIR: dataDir,
   });
@@ -47,6 +54,7 @@ export async function startSystem(env: Record<string, string> = {}): Promise<Tes
     dataDir,
     async stop() {
       await broker.stop();
+      await database?.drop();
       if (!env.DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -5,11 +5,14 @@ import { ServiceBroker } from "moleculer";
 import { instrument } from "../../mixins/db/db.mixin";
 import { MongoStore } from "../../mixins/db/mongo.store";
 import { NedbStore } from "../../mixins/db/nedb.store";
+import { PostgresStore } from "../../mixins/db/postgres.store";
+import { createDatabase, postgresAvailable } from "../harness/postgres";
 import type { Doc, Repository, Store } from "../../mixins/db/repository";
 
 /**
- * One contract, every store: the embedded NeDB store always, MongoDB whenever a mongodb://
- * DB_URI is given (MongoDB cannot run on the build machines).
+ * One contract, every store: the embedded NeDB store and PostgreSQL (a fresh database on the
+ * machine's server) always, MongoDB whenever a mongodb:// DB_URI is given (MongoDB cannot
+ * run on the build machines).
  */
 interface Product extends Doc {
   sku: string;
@@ -42,6 +45,22 @@ const cases: StoreCase[] = [
     },
   },
 ];
+
+if (postgresAvailable())
+  cases.push({
+    name: "PostgreSQL",
+    async open() {
+      const database = await createDatabase();
+      const store = new PostgresStore(database.uri);
+      return {
+        store,
+        async cleanup() {
+          await store.close();
+          await database.drop();
+        },
+      };
+    },
+  });
 
 const mongoUri = process.env.DB_URI;
 if (mongoUri?.startsWith("mongodb")) {

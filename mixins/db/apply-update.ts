@@ -1,0 +1,54 @@
+import type { Update } from "./repository";
+
+type Json = Record<string, unknown>;
+
+function parentOf(doc: Json, path: string[], create: boolean): Json | undefined {
+  let node: Json = doc;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (next === undefined || next === null) {
+      if (!create) return undefined;
+      node[key] = {};
+    } else if (typeof next !== "object") {
+      throw new Error(`Cannot reach into ${key}: it is not a document`);
+    }
+    node = node[key] as Json;
+  }
+  return node;
+}
+
+/**
+ * The repository's update operators, applied to a plain document (a copy is returned): the
+ * PostgreSQL store reads a row, applies this, and writes it back under the row's lock.
+ * Same meaning as MongoDB's: `$set` makes missing parents, `$inc` starts from 0, `$push`
+ * starts an array, `$unset` of a missing field does nothing.
+ */
+export function applyUpdate<T extends Json>(doc: T, update: Update): T {
+  const next = structuredClone(doc) as Json;
+  for (const [field, value] of Object.entries(update.$set ?? {})) {
+    const path = field.split(".");
+    parentOf(next, path, true)![path[path.length - 1]] = structuredClone(value);
+  }
+  for (const field of Object.keys(update.$unset ?? {})) {
+    const path = field.split(".");
+    const parent = parentOf(next, path, false);
+    if (parent) delete parent[path[path.length - 1]];
+  }
+  for (const [field, by] of Object.entries(update.$inc ?? {})) {
+    const path = field.split(".");
+    const parent = parentOf(next, path, true)!;
+    const key = path[path.length - 1];
+    const current = parent[key] ?? 0;
+    if (typeof current !== "number") throw new Error(`Cannot $inc ${field}: it is not a number`);
+    parent[key] = current + by;
+  }
+  for (const [field, value] of Object.entries(update.$push ?? {})) {
+    const path = field.split(".");
+    const parent = parentOf(next, path, true)!;
+    const key = path[path.length - 1];
+    const current = parent[key] ?? [];
+    if (!Array.isArray(current)) throw new Error(`Cannot $push to ${field}: it is not a list`);
+    parent[key] = [...current, structuredClone(value)];
+  }
+  return next as T;
+}

@@ -1,0 +1,123 @@
+import type { Filter, FindOptions } from "./repository";
+
+/**
+ * The repository's filter subset as SQL over `(id text, doc jsonb)` rows, with MongoDB's
+ * meaning: equality also matches a list holding the value, a comparison only matches values
+ * of the operand's type, `$ne`/`$nin` match missing fields, and strings compare byte-wise
+ * (`COLLATE "C"`), so ISO times order as they do in the other stores whatever the locale.
+ * Field names were checked by `assertFilter` (letters, digits, `_`, `-`, dots), so a path can
+ * be written into the SQL as a literal.
+ */
+export class SqlParams {
+  readonly values: unknown[] = [];
+
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+const pathLiteral = (field: string) => `'{${field.split(".").join(",")}}'`;
+const jsonAt = (field: string) => `(doc #> ${pathLiteral(field)})`;
+
+/** `{a: {b: value}}` for the path `a.b`: the shape containment (`@>`) compares against. */
+function nested(field: string, value: unknown): unknown {
+  return field
+    .split(".")
+    .reverse()
+    .reduce<unknown>((inner, key) => ({ [key]: inner }), value);
+}
+
+function equals(field: string, value: unknown, p: SqlParams): string {
+  if (field === "id") return `id = ${p.add(String(value))}`;
+  if (value === null) return `(${jsonAt(field)} IS NULL OR ${jsonAt(field)} = 'null'::jsonb)`;
+  if (typeof value === "object") return `${jsonAt(field)} = ${p.add(JSON.stringify(value))}::jsonb`;
+  const scalar = p.add(JSON.stringify(nested(field, value)));
+  const inList = p.add(JSON.stringify(nested(field, [value])));
+  return `(doc @> ${scalar}::jsonb OR doc @> ${inList}::jsonb)`;
+}
+
+const COMPARATORS: Record<string, string> = { $gt: ">", $gte: ">=", $lt: "<", $lte: "<=" };
+
+function compare(field: string, op: string, value: unknown, p: SqlParams): string {
+  const sqlOp = COMPARATORS[op];
+  if (field === "id") return `id COLLATE "C" ${sqlOp} ${p.add(String(value))}`;
+  const at = jsonAt(field);
+  if (typeof value === "number")
+    return `(CASE WHEN jsonb_typeof(${at}) = 'number' THEN (doc #>> ${pathLiteral(field)})::numeric END) ${sqlOp} ${p.add(value)}`;
+  if (typeof value === "string")
+    return `(CASE WHEN jsonb_typeof(${at}) = 'string' THEN doc #>> ${pathLiteral(field)} END) COLLATE "C" ${sqlOp} ${p.add(value)}`;
+  throw new Error(`${op} needs a number or a string`);
+}
+
+function operator(field: string, op: string, operand: unknown, p: SqlParams): string {
+  switch (op) {
+    case "$eq":
+      return equals(field, operand, p);
+    case "$ne":
+      return `NOT COALESCE(${equals(field, operand, p)}, false)`;
+    case "$in": {
+      const values = operand as unknown[];
+      return values.length ? `(${values.map((v) => equals(field, v, p)).join(" OR ")})` : "false";
+    }
+    case "$nin": {
+      const values = operand as unknown[];
+      return values.length
+        ? `NOT COALESCE((${values.map((v) => equals(field, v, p)).join(" OR ")}), false)`
+        : "true";
+    }
+    case "$exists":
+      if (field === "id") return operand ? "true" : "false";
+      return `${jsonAt(field)} IS ${operand ? "NOT " : ""}NULL`;
+    default:
+      return compare(field, op, operand, p);
+  }
+}
+
+function isOperatorObject(value: unknown): value is Record<string, unknown> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.keys(value).some((k) => k.startsWith("$"))
+  );
+}
+
+export function whereOf(filter: Filter, p: SqlParams): string {
+  const clauses: string[] = [];
+  for (const [key, value] of Object.entries(filter)) {
+    if (key === "$or" || key === "$and") {
+      const parts = (value as Filter[]).map((sub) => `(${whereOf(sub, p)})`);
+      clauses.push(`(${parts.join(key === "$or" ? " OR " : " AND ")})`);
+    } else if (isOperatorObject(value)) {
+      for (const [op, operand] of Object.entries(value))
+        clauses.push(operator(key, op, operand, p));
+    } else {
+      clauses.push(equals(key, value, p));
+    }
+  }
+  return clauses.length ? clauses.join(" AND ") : "true";
+}
+
+/** Numbers by value, then strings byte-wise; missing values first when ascending, as MongoDB. */
+export function orderOf(sort: FindOptions["sort"]): string {
+  const parts: string[] = [];
+  for (const [field, order] of Object.entries(sort ?? {})) {
+    const dir = order === 1 ? "ASC NULLS FIRST" : "DESC NULLS LAST";
+    if (field === "id") {
+      parts.push(`id COLLATE "C" ${order === 1 ? "ASC" : "DESC"}`);
+      continue;
+    }
+    const at = jsonAt(field);
+    parts.push(
+      `(CASE WHEN jsonb_typeof(${at}) = 'number' THEN (doc #>> ${pathLiteral(field)})::numeric END) ${dir}`,
+    );
+    parts.push(`(doc #>> ${pathLiteral(field)}) COLLATE "C" ${dir}`);
+  }
+  return parts.length ? `ORDER BY ${parts.join(", ")}` : "";
+}
+
+/** The expression a unique index is built on, one per field. */
+export function indexExpressions(fields: string[]): string {
+  return fields.map((f) => (f === "id" ? "id" : `(doc #>> ${pathLiteral(f)})`)).join(", ");
+}

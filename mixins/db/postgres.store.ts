@@ -1,0 +1,240 @@
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { applyUpdate } from "./apply-update";
+import { indexExpressions, orderOf, SqlParams, whereOf } from "./postgres-sql";
+import {
+  duplicateKeyError,
+  equalityFields,
+  type Doc,
+  type Filter,
+  type FindOptions,
+  type IndexSpec,
+  type NewDoc,
+  type Repository,
+  type Store,
+  type Update,
+} from "./repository";
+
+type Row = { id: string; doc: Record<string, unknown> };
+type Queryable = Pick<pg.PoolClient, "query">;
+const UNIQUE_VIOLATION = "23505";
+const TABLE_NAME = /^[a-z_][a-z0-9_]{0,40}$/;
+
+const toDoc = <T extends Doc>(row: Row): T => ({ ...row.doc, id: row.id }) as T;
+function fromDoc(doc: Record<string, unknown>): Record<string, unknown> {
+  const { id: _id, ...rest } = doc;
+  return rest;
+}
+
+/**
+ * Documents as JSONB rows, one table a collection: `(id text primary key, doc jsonb)`, a GIN
+ * index for the equality filters and an expression index for each unique index. Updates
+ * read the matching row under its lock, apply the update (`apply-update.ts`) and write it
+ * back in one transaction. In READ COMMITTED, PostgreSQL re-checks a locked row against the
+ * filter, so a guarded `$inc` stays an atomic reservation.
+ */
+class PostgresRepository<T extends Doc> implements Repository<T> {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly table: string,
+    private readonly indexes: IndexSpec[],
+  ) {}
+
+  private fail(err: unknown): never {
+    const e = err as { code?: string; constraint?: string };
+    if (e.code === UNIQUE_VIOLATION) {
+      const index = this.indexes.find((i) => i.unique && indexName(this.table, i) === e.constraint);
+      throw duplicateKeyError(index);
+    }
+    throw err;
+  }
+
+  private async select(
+    filter: Filter,
+    options: FindOptions & { lock?: boolean } = {},
+    db: Queryable = this.pool,
+  ) {
+    const p = new SqlParams();
+    const sql = [
+      `SELECT id, doc FROM "${this.table}" WHERE ${whereOf(filter, p)}`,
+      orderOf(options.sort),
+      options.limit !== undefined ? `LIMIT ${Number(options.limit)}` : "",
+      options.skip ? `OFFSET ${Number(options.skip)}` : "",
+      options.lock ? "FOR UPDATE" : "",
+    ].join(" ");
+    return (await db.query<Row>(sql, p.values)).rows;
+  }
+
+  private async transaction<R>(work: (db: pg.PoolClient) => Promise<R>): Promise<R> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const result = await work(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      this.fail(err);
+    } finally {
+      client.release();
+    }
+  }
+
+  async insert(doc: NewDoc<T>): Promise<T> {
+    const id = doc.id ?? randomUUID();
+    try {
+      await this.pool.query(`INSERT INTO "${this.table}" (id, doc) VALUES ($1, $2)`, [
+        id,
+        fromDoc(doc),
+      ]);
+    } catch (err) {
+      this.fail(err);
+    }
+    return { ...doc, id } as T;
+  }
+
+  async findById(id: string): Promise<T | null> {
+    const [row] = await this.select({ id });
+    return row ? toDoc<T>(row) : null;
+  }
+
+  async findOne(filter: Filter): Promise<T | null> {
+    const [row] = await this.select(filter, { limit: 1 });
+    return row ? toDoc<T>(row) : null;
+  }
+
+  async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
+    return (await this.select(filter, options)).map((r) => toDoc<T>(r));
+  }
+
+  async count(filter: Filter): Promise<number> {
+    const p = new SqlParams();
+    const { rows } = await this.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM "${this.table}" WHERE ${whereOf(filter, p)}`,
+      p.values,
+    );
+    return Number(rows[0].n);
+  }
+
+  private async updateRows(filter: Filter, update: Update, limit?: number): Promise<T[]> {
+    return this.transaction(async (db) => {
+      const rows = await this.select(filter, { limit, lock: true }, db);
+      const updated: T[] = [];
+      for (const row of rows) {
+        const doc = applyUpdate(row.doc, update);
+        await db.query(`UPDATE "${this.table}" SET doc = $2 WHERE id = $1`, [row.id, doc]);
+        updated.push(toDoc<T>({ id: row.id, doc }));
+      }
+      return updated;
+    });
+  }
+
+  async updateOne(filter: Filter, update: Update): Promise<number> {
+    return (await this.updateRows(filter, update, 1)).length;
+  }
+
+  async updateMany(filter: Filter, update: Update): Promise<number> {
+    return (await this.updateRows(filter, update)).length;
+  }
+
+  async findOneAndUpdate(filter: Filter, update: Update): Promise<T | null> {
+    return (await this.updateRows(filter, update, 1))[0] ?? null;
+  }
+
+  async upsert(filter: Filter, update: Update): Promise<{ inserted: boolean }> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.transaction(async (db) => {
+          const [row] = await this.select(filter, { limit: 1, lock: true }, db);
+          if (row) {
+            await db.query(`UPDATE "${this.table}" SET doc = $2 WHERE id = $1`, [
+              row.id,
+              applyUpdate(row.doc, update),
+            ]);
+            return { inserted: false };
+          }
+          const seed = equalityFields(filter);
+          const id = typeof seed.id === "string" ? seed.id : randomUUID();
+          const doc = applyUpdate(fromDoc(seed), update);
+          await db.query(`INSERT INTO "${this.table}" (id, doc) VALUES ($1, $2)`, [id, doc]);
+          return { inserted: true };
+        });
+      } catch (err) {
+        // A twin upsert inserted first: now there is a row to update.
+        if (attempt === 0 && (err as { code?: number }).code === 409) continue;
+        throw err;
+      }
+    }
+  }
+
+  async deleteOne(filter: Filter): Promise<number> {
+    const p = new SqlParams();
+    const { rowCount } = await this.pool.query(
+      `DELETE FROM "${this.table}" WHERE id IN (SELECT id FROM "${this.table}" WHERE ${whereOf(filter, p)} LIMIT 1)`,
+      p.values,
+    );
+    return rowCount ?? 0;
+  }
+
+  async deleteMany(filter: Filter): Promise<number> {
+    const p = new SqlParams();
+    const { rowCount } = await this.pool.query(
+      `DELETE FROM "${this.table}" WHERE ${whereOf(filter, p)}`,
+      p.values,
+    );
+    return rowCount ?? 0;
+  }
+}
+
+function indexName(table: string, index: IndexSpec): string {
+  return `${table}__${index.fields.join("__").replace(/[^a-z0-9_]/gi, "_")}__u`.slice(0, 63);
+}
+
+export class PostgresStore implements Store {
+  private readonly pool: pg.Pool;
+
+  constructor(uri: string) {
+    this.pool = new pg.Pool({ connectionString: uri, max: 10, connectionTimeoutMillis: 5000 });
+    // An idle client losing its server is reported here; the next query reconnects.
+    this.pool.on("error", () => undefined);
+  }
+
+  /** Creates the table and its indexes once, even with several nodes starting together. */
+  async repository<T extends Doc>(collection: string, indexes: IndexSpec[]) {
+    if (!TABLE_NAME.test(collection)) throw new Error(`Bad collection name "${collection}"`);
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [
+        `bazaar-schema:${collection}`,
+      ]);
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS "${collection}" (id text PRIMARY KEY, doc jsonb NOT NULL)`,
+      );
+      await client.query(
+        `CREATE INDEX IF NOT EXISTS "${collection}__doc" ON "${collection}" USING gin (doc jsonb_path_ops)`,
+      );
+      for (const index of indexes.filter(
+        (i) => i.unique && !(i.fields.length === 1 && i.fields[0] === "id"),
+      ))
+        await client.query(
+          `CREATE UNIQUE INDEX IF NOT EXISTS "${indexName(collection, index)}" ON "${collection}" (${indexExpressions(index.fields)})`,
+        );
+      await client.query("COMMIT");
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+    return new PostgresRepository<T>(this.pool, collection, indexes);
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query("SELECT 1");
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

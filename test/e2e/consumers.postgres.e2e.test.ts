@@ -1,0 +1,11 @@
+/** Notifications, webhooks, analytics and reminders again, on PostgreSQL. */
+import { postgresAvailable } from "../harness/postgres";
+
+if (postgresAvailable()) {
+  process.env.BAZAAR_TEST_STORE = "postgres";
+  // The suite must load after the store is chosen, so not a static import.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require("./consumers.e2e.test");
+} else {
+  test.skip("PostgreSQL is not running here", () => undefined);
+}

@@ -1,0 +1,37 @@
+import { applyUpdate } from "../../mixins/db/apply-update";
+
+describe("applying an update to a document", () => {
+  test("When $set names a deep path, then missing parents are made and the original is untouched", () => {
+    const doc = { id: "a", n: 1 };
+    const next = applyUpdate(doc, { $set: { "holds.o1": 2, name: "x" } });
+    expect(next).toEqual({ id: "a", n: 1, holds: { o1: 2 }, name: "x" });
+    expect(doc).toEqual({ id: "a", n: 1 });
+  });
+
+  test("When $inc, $push and $unset apply, then they count from 0, start a list, and drop what exists", () => {
+    const next = applyUpdate(
+      { id: "a", stock: 5, holds: { o1: 2 }, tags: ["x"] },
+      {
+        $inc: { stock: -2, "sold.p1": 3 },
+        $push: { tags: "y", "log.items": { at: 1 } },
+        $unset: { "holds.o1": true, nope: true },
+      },
+    );
+    expect(next).toEqual({
+      id: "a",
+      stock: 3,
+      sold: { p1: 3 },
+      tags: ["x", "y"],
+      log: { items: [{ at: 1 }] },
+      holds: {},
+    });
+  });
+
+  test("When an operator meets the wrong kind of value, then it throws rather than guess", () => {
+    expect(() => applyUpdate({ id: "a", n: "1" }, { $inc: { n: 1 } })).toThrow(/not a number/);
+    expect(() => applyUpdate({ id: "a", t: "x" }, { $push: { t: 1 } })).toThrow(/not a list/);
+    expect(() => applyUpdate({ id: "a", s: "x" }, { $set: { "s.deep": 1 } })).toThrow(
+      /not a document/,
+    );
+  });
+});
