@@ -3,6 +3,7 @@ import { channelsMiddleware } from "./mixins/channels";
 import { loggerConfig } from "./mixins/logging";
 import { DomainMetricsMiddleware } from "./mixins/metrics";
 import { RequestContextMiddleware } from "./mixins/request-context";
+import { ResilientRedisCacher } from "./mixins/resilient-cacher";
 import { readSettings, type Settings } from "./mixins/settings";
 
 type Env = Record<string, string | undefined>;
@@ -36,7 +37,7 @@ export function createBrokerConfig(env: Env = process.env): BrokerOptions {
     logger: loggerConfig(settings.production, settings.logLevel),
     transporter: settings.transporter ?? null,
     cacher: settings.redisUrl
-      ? { type: "Redis", options: { redis: settings.redisUrl, prefix: "bazaar-cache", ttl: 300 } }
+      ? new ResilientRedisCacher(settings.redisUrl, "bazaar-cache", 300)
       : { type: "Memory", options: { ttl: 60 } },
     serializer: "JSON",
 

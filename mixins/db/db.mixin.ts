@@ -1,4 +1,5 @@
 import type { Service, ServiceBroker, ServiceSchema, Span } from "moleculer";
+import { unavailable } from "../errors";
 import { addHealthCheck } from "../health.mixin";
 import { currentContext } from "../request-context";
 import { settingsOf, type Settings } from "../settings";
@@ -81,10 +82,17 @@ export function instrument<T extends Doc>(
   repo: Repository<T>,
   collection: string,
   broker: ServiceBroker,
+  isOutage: (err: unknown) => boolean = () => false,
 ): Repository<T> {
   const wrapped: Record<string, unknown> = {};
   for (const method of METHODS) {
-    const call = (repo[method] as (...a: unknown[]) => Promise<unknown>).bind(repo);
+    const bound = (repo[method] as (...a: unknown[]) => Promise<unknown>).bind(repo);
+    // A store that cannot be reached is a 503 the client may retry, never a 500.
+    const call = (...args: unknown[]) =>
+      bound(...args).catch((err: unknown) => {
+        if (isOutage(err)) throw unavailable("The data store is not reachable; try again shortly");
+        throw err;
+      });
     wrapped[method] = async (...args: unknown[]) => {
       assertArguments(method, args);
       const parent = broker.isTracingEnabled() ? currentContext()?.span : undefined;
@@ -121,7 +129,7 @@ export function DbMixin(collections: Record<string, IndexSpec[]>): Partial<Servi
       const repos: Record<string, Repository<Doc>> = {};
       for (const [collection, indexes] of Object.entries(collections)) {
         const repo = await store.repository<Doc>(collection, indexes);
-        repos[collection] = instrument(repo, collection, this.broker);
+        repos[collection] = instrument(repo, collection, this.broker, (err) => store.isOutage(err));
       }
       // A service may take the mixin more than once (its own collections, a consumer's).
       const self = this as DbService<Record<string, Doc>>;

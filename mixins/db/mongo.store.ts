@@ -1,5 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { MongoClient, MongoServerError, type Collection, type Document } from "mongodb";
+import {
+  MongoClient,
+  MongoNetworkError,
+  MongoServerError,
+  MongoServerSelectionError,
+  type Collection,
+  type Document,
+} from "mongodb";
 import {
   fromStoreDoc,
   toStoreDoc,
@@ -144,6 +151,10 @@ export class MongoStore implements Store {
       });
     }
     return new MongoRepository<T>(collection, indexes);
+  }
+
+  isOutage(err: unknown): boolean {
+    return err instanceof MongoNetworkError || err instanceof MongoServerSelectionError;
   }
 
   async ping(): Promise<void> {

@@ -172,6 +172,10 @@ export class NedbStore implements Store {
     // A file store in this process is up while the process is.
   }
 
+  isOutage(): boolean {
+    return false;
+  }
+
   async close(): Promise<void> {
     for (const loading of this.open.values()) {
       const db = await loading;

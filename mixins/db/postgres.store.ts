@@ -67,16 +67,19 @@ class PostgresRepository<T extends Doc> implements Repository<T> {
 
   private async transaction<R>(work: (db: pg.PoolClient) => Promise<R>): Promise<R> {
     const client = await this.pool.connect();
+    let broken: Error | undefined;
     try {
       await client.query("BEGIN");
       const result = await work(client);
       await client.query("COMMIT");
       return result;
     } catch (err) {
-      await client.query("ROLLBACK").catch(() => undefined);
+      await client.query("ROLLBACK").catch((rollbackFailed: Error) => (broken = rollbackFailed));
       this.fail(err);
     } finally {
-      client.release();
+      // A connection the server cut (an outage, a restart) must not go back to the pool:
+      // every later query on it would fail.
+      client.release(broken);
     }
   }
 
@@ -223,15 +226,39 @@ export class PostgresStore implements Store {
       await client.query("COMMIT");
     } catch (err) {
       await client.query("ROLLBACK").catch(() => undefined);
+      client.release(err as Error);
       throw err;
-    } finally {
-      client.release();
     }
+    client.release();
     return new PostgresRepository<T>(this.pool, collection, indexes);
   }
 
   async ping(): Promise<void> {
     await this.pool.query("SELECT 1");
+  }
+
+  /**
+   * Network errors, and the SQLSTATE classes of a server that is away: 08 (connection),
+   * 57P (shut down, starting up), 53 (out of resources), 55000 (database not accepting
+   * connections).
+   */
+  isOutage(err: unknown): boolean {
+    const code = String((err as { code?: unknown })?.code ?? "");
+    return (
+      [
+        "ECONNREFUSED",
+        "ECONNRESET",
+        "ETIMEDOUT",
+        "EPIPE",
+        "EHOSTUNREACH",
+        "ENOTFOUND",
+        "EAI_AGAIN",
+        "55000",
+      ].includes(code) ||
+      code.startsWith("08") ||
+      code.startsWith("57P") ||
+      code.startsWith("53")
+    );
   }
 
   async close(): Promise<void> {

@@ -57,6 +57,8 @@ export interface Store {
   repository<T extends Doc>(collection: string, indexes: IndexSpec[]): Promise<Repository<T>>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** Whether an error means the store cannot be reached (a 503), not a fault in the call. */
+  isOutage(err: unknown): boolean;
 }
 
 export class UnsupportedQueryError extends Error {

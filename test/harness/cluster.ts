@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { client, type Client } from "./http";
 import { startNodeProcess, waitFor, type NodeProcess } from "./node-process";
-import { createDatabase } from "./postgres";
+import { createDatabase, type TestDatabase } from "./postgres";
 import { freePort, startNats, startRedis, type RunningServer } from "./servers";
 
 export interface NodeSpec {
@@ -19,6 +19,9 @@ export interface ClusterNode extends NodeSpec {
 }
 
 export interface Cluster {
+  nats: RunningServer;
+  redis: RunningServer;
+  database: TestDatabase;
   nodes: Map<string, ClusterNode>;
   gateways: Client[];
   addNode(spec: NodeSpec): Promise<ClusterNode>;
@@ -88,6 +91,9 @@ export async function startCluster(
     );
 
   return {
+    nats,
+    redis,
+    database,
     nodes,
     gateways,
     addNode,

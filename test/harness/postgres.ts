@@ -20,7 +20,25 @@ export function postgresAvailable(): boolean {
   return false;
 }
 
-export async function createDatabase(): Promise<{ uri: string; drop(): Promise<void> }> {
+export interface TestDatabase {
+  uri: string;
+  drop(): Promise<void>;
+  /** An outage of this database only: new connections refused, open ones cut. */
+  suspend(): Promise<void>;
+  resume(): Promise<void>;
+}
+
+async function asAdmin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function createDatabase(): Promise<TestDatabase> {
   const name = `bazaar_test_${process.pid}_${randomBytes(4).toString("hex")}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
@@ -33,6 +51,15 @@ export async function createDatabase(): Promise<{ uri: string; drop(): Promise<v
   uri.pathname = `/${name}`;
   return {
     uri: uri.toString(),
+    async suspend() {
+      await asAdmin(`ALTER DATABASE "${name}" WITH ALLOW_CONNECTIONS false`);
+      await asAdmin(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid()`,
+      );
+    },
+    async resume() {
+      await asAdmin(`ALTER DATABASE "${name}" WITH ALLOW_CONNECTIONS true`);
+    },
     async drop() {
       const client = new pg.Client({ connectionString: ADMIN_URL });
       await client.connect();

@@ -57,20 +57,18 @@ export interface RunningServer {
   port: number;
   process: ChildProcess;
   stop(): Promise<void>;
+  /** Stops it but keeps its data, for `start()` to bring it back on the same port. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
 }
 
-function stopper(child: ChildProcess, dir: string): () => Promise<void> {
-  return () =>
-    new Promise((resolve) => {
-      const done = () => {
-        rmSync(dir, { recursive: true, force: true });
-        resolve();
-      };
-      if (child.exitCode !== null || child.signalCode !== null) return done();
-      child.once("exit", done);
-      child.kill("SIGTERM");
-      setTimeout(() => child.kill("SIGKILL"), 5000).unref();
-    });
+function ended(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+    setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+  });
 }
 
 async function startServer(
@@ -81,12 +79,31 @@ async function startServer(
 ): Promise<RunningServer> {
   const port = fixedPort ?? (await freePort());
   const dir = mkdtempSync(path.join(tmpdir(), `bazaar-${name}-`));
-  const child = spawn(name, args(port, dir), { stdio: "ignore" });
-  const exited = new Promise<never>((_, reject) =>
-    child.once("exit", (code) => reject(new Error(`${name} exited with ${code}`))),
-  );
-  await Promise.race([waitForPort(port, 10_000), exited]);
-  return { url: `${scheme}://127.0.0.1:${port}`, port, process: child, stop: stopper(child, dir) };
+  const launch = async () => {
+    const child = spawn(name, args(port, dir), { stdio: "ignore" });
+    const exited = new Promise<never>((_, reject) =>
+      child.once("exit", (code) => reject(new Error(`${name} exited with ${code}`))),
+    );
+    exited.catch(() => undefined);
+    await Promise.race([waitForPort(port, 10_000), exited]);
+    return child;
+  };
+  const server: RunningServer = {
+    url: `${scheme}://127.0.0.1:${port}`,
+    port,
+    process: await launch(),
+    async pause() {
+      await ended(server.process);
+    },
+    async resume() {
+      server.process = await launch();
+    },
+    async stop() {
+      await ended(server.process);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return server;
 }
 
 export function startNats(): Promise<RunningServer> {
