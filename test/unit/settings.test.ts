@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createBrokerConfig } from "../../broker.config";
+import { ResilientRedisCacher } from "../../mixins/resilient-cacher";
 import { ALL_SERVICES, readSettings, SettingsError } from "../../mixins/settings";
 
 const dataDir = () => mkdtempSync(path.join(tmpdir(), "bazaar-settings-"));
@@ -104,7 +105,7 @@ describe("settings from the environment", () => {
     expect(config.bulkhead?.enabled).toBe(true);
     expect(config.heartbeatTimeout).toBeLessThanOrEqual(10);
     expect(config.tracking?.enabled).toBe(true);
-    expect(config.cacher).toMatchObject({ type: "Redis" });
+    expect(config.cacher).toBeInstanceOf(ResilientRedisCacher);
     expect(config.tracing).toMatchObject({ enabled: true, exporter: { type: "Jaeger" } });
     expect(config.metrics).toMatchObject({ enabled: true });
   });
