@@ -6,37 +6,15 @@
  *   DURATION=5 CONNECTIONS=20 npm run bench:checkout
  *   PROFILE=1 npm run bench:checkout        # also writes a CPU profile of the node
  */
-import autocannon from "autocannon";
-import { spawn, type ChildProcess } from "node:child_process";
+import type autocannon from "autocannon";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { RUNNER_ARGS } from "../test/harness/node-process";
+import { baseline, DURATION, load, ROOT, start, until } from "./harness";
 
-const ROOT = path.join(__dirname, "..");
-const DURATION = Number(process.env.DURATION ?? 15);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 const ADMIN = { email: "bench@example.com", password: "bench-password-1" };
-
-function start(args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, args, {
-    cwd: ROOT,
-    stdio: ["ignore", "ignore", "inherit"],
-    env: { PATH: process.env.PATH, ...env },
-  });
-}
-
-async function until(url: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} never answered`);
-}
 
 async function post(url: string, body: unknown, token?: string) {
   const res = await fetch(url, {
@@ -50,14 +28,6 @@ async function post(url: string, body: unknown, token?: string) {
   return res.json() as Promise<{ token: string; id: string }>;
 }
 
-function load(opts: autocannon.Options): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) =>
-    autocannon({ duration: DURATION, connections: CONNECTIONS, ...opts }, (err, result) =>
-      err ? reject(err) : resolve(result),
-    ),
-  );
-}
-
 function line(name: string, r: autocannon.Result): string {
   const ok = r.requests.total - r.non2xx - r.errors;
   return `${name.padEnd(28)} ${Math.round(ok / DURATION)
@@ -68,11 +38,7 @@ function line(name: string, r: autocannon.Result): string {
 }
 
 async function main() {
-  const baselinePort = 3999;
-  const baseline = start(["--import", "tsx", "bench/baseline-server.ts", String(baselinePort)]);
-  await until(`http://127.0.0.1:${baselinePort}/`);
-  const bare = await load({ url: `http://127.0.0.1:${baselinePort}/` });
-  baseline.kill();
+  const bare = await baseline(CONNECTIONS);
 
   const dataDir = mkdtempSync(path.join(tmpdir(), "bazaar-bench-"));
   const port = 3998;
@@ -111,7 +77,7 @@ async function main() {
       shippingAddress: { name: "B", line1: "1 Road", city: "Town", postalCode: "1", country: "DE" },
       payment: { token: "tok_visa" },
     };
-    const checkout = await load({
+    const checkout = await load(CONNECTIONS, {
       url: `${base}/api/v1/orders`,
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${buyer}` },

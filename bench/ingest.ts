@@ -5,15 +5,12 @@
  *   npm run bench:ingest                    # 15 s, 20 connections, 500 events a batch
  *   BATCH=100 DURATION=5 npm run bench:ingest
  */
-import autocannon from "autocannon";
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { RUNNER_ARGS } from "../test/harness/node-process";
+import { baseline, DURATION, load, start, until } from "./harness";
 
-const ROOT = path.join(__dirname, "..");
-const DURATION = Number(process.env.DURATION ?? 15);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 20);
 const BATCH = Number(process.env.BATCH ?? 500);
 const ADMIN = { email: "bench@example.com", password: "bench-password-1" };
@@ -34,39 +31,8 @@ async function countedEvents(base: string): Promise<number> {
   return windows.reduce((n, w) => n + Object.values(w.counts).reduce((a, b) => a + b, 0), 0);
 }
 
-function start(args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, args, {
-    cwd: ROOT,
-    stdio: ["ignore", "ignore", "inherit"],
-    env: { PATH: process.env.PATH, ...env },
-  });
-}
-
-async function until(url: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} never answered`);
-}
-
-function load(opts: autocannon.Options): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) =>
-    autocannon({ duration: DURATION, connections: CONNECTIONS, ...opts }, (err, result) =>
-      err ? reject(err) : resolve(result),
-    ),
-  );
-}
-
 async function main() {
-  const baseline = start(["--import", "tsx", "bench/baseline-server.ts", "3999"]);
-  await until("http://127.0.0.1:3999/");
-  const bare = await load({ url: "http://127.0.0.1:3999/" });
-  baseline.kill();
+  const bare = await baseline(CONNECTIONS);
 
   const dataDir = mkdtempSync(path.join(tmpdir(), "bazaar-bench-ingest-"));
   const node = start(RUNNER_ARGS, {
@@ -93,7 +59,7 @@ async function main() {
       sessionId: `s${i % 50}`,
       productId: `p${i % 20}`,
     }));
-    const result = await load({
+    const result = await load(CONNECTIONS, {
       url: `${base}/api/v1/events`,
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${token}` },

@@ -14,16 +14,9 @@ export interface NewProduct {
   active: boolean;
 }
 
-export interface ProductDoc {
+export interface ProductDoc extends NewProduct {
   id: string;
-  sku: string;
-  name: string;
-  description: string;
-  price: number;
-  currency: string;
-  category: string;
-  stock: number;
-  active: boolean;
+  /** Words for search (`search.ts`); hold and restock markers live beside them (`stock.ts`). */
   searchTerms: string[];
   createdAt: string;
   updatedAt: string;

@@ -1,4 +1,4 @@
-import { uniqueEmail } from "../harness/http";
+import { placeOrder, uniqueEmail } from "../harness/http";
 import { ADMIN, handledCalls, startCluster, type Cluster } from "../harness/cluster";
 import { waitFor } from "../harness/node-process";
 import { postgresAvailable } from "../harness/postgres";
@@ -17,7 +17,6 @@ const NODES = [
   { id: "notifications-1", services: "notifications" },
   { id: "analytics-1", services: "analytics" },
 ];
-const ADDRESS = { name: "M", line1: "1 Node St", city: "Town", postalCode: "1", country: "SE" };
 
 const describeCluster = postgresAvailable()
   ? describeWith(["nats-server", "redis-server"])
@@ -74,15 +73,7 @@ describeCluster("a cluster of 11 nodes over NATS, Redis and PostgreSQL", () => {
     ).body.token;
     for (let i = 0; i < 10; i++) {
       const gateway = cluster.gateways[i % 2];
-      const res = await gateway.post(
-        "/api/v1/orders",
-        {
-          items: [{ productId: product.id, quantity: 1 }],
-          shippingAddress: ADDRESS,
-          payment: { token: "tok_visa" },
-        },
-        { token: buyer },
-      );
+      const res = await placeOrder(gateway, buyer, product.id);
       expect(res.status).toBe(201);
     }
     for (const id of ["catalog-1", "catalog-2"])

@@ -54,3 +54,29 @@ export function uniqueEmail(label = "user"): string {
   counter++;
   return `${label}-${process.pid}-${Date.now()}-${counter}@example.com`;
 }
+
+export const TEST_ADDRESS = {
+  name: "Test Buyer",
+  line1: "1 Test Street",
+  city: "Testville",
+  postalCode: "12345",
+  country: "DE",
+};
+
+/** POST /api/v1/orders for one product line, as a shopper would place it. */
+export function placeOrder(
+  api: Client,
+  token: string,
+  productId: string,
+  options: { quantity?: number; card?: string; headers?: Record<string, string> } = {},
+) {
+  return api.post(
+    "/api/v1/orders",
+    {
+      items: [{ productId, quantity: options.quantity ?? 1 }],
+      shippingAddress: TEST_ADDRESS,
+      payment: { token: options.card ?? "tok_visa" },
+    },
+    { token, headers: options.headers },
+  );
+}

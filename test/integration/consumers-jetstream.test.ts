@@ -2,14 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ChannelMessage } from "../../mixins/channels";
-import { client, uniqueEmail, type Client } from "../harness/http";
+import { client, placeOrder, uniqueEmail, type Client } from "../harness/http";
 import { startNodeProcess, waitFor, type NodeProcess } from "../harness/node-process";
 import { describeWith, freePort, startNats, type RunningServer } from "../harness/servers";
 import { startSystem, type TestSystem } from "../harness/system";
 
 const SECRET = "consumers-secret-".padEnd(40, "x");
 const ADMIN = { email: "consumers-admin@example.com", password: "consumers-admin-1" };
-const ADDRESS = { name: "J", line1: "1 Stream", city: "Town", postalCode: "1", country: "NL" };
 const ORDERS = 10;
 const PRICE = 700;
 
@@ -94,15 +93,7 @@ describeWith(["nats-server"])(
       ).body.token;
       const from = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
       const place = async () => {
-        const res = await api.post(
-          "/api/v1/orders",
-          {
-            items: [{ productId: product.id, quantity: 1 }],
-            shippingAddress: ADDRESS,
-            payment: { token: "tok_visa" },
-          },
-          { token: buyer },
-        );
+        const res = await placeOrder(api, buyer, product.id);
         expect(res.status).toBe(201);
       };
 
