@@ -1,7 +1,7 @@
 import type { Context, Service, ServiceSchema } from "moleculer";
 import { DbMixin, type DbService } from "./db/db.mixin";
 import { ErrorType } from "./errors";
-import type { ChannelMessage, ChannelName } from "./channels";
+import type { ChannelMessage } from "./channels";
 import { MAX_DELIVERIES, DEAD_LETTER_CHANNEL } from "./channels";
 
 interface ProcessedDoc {
@@ -79,5 +79,3 @@ export function consumer<D>(group: string, handle: ChannelHandler<D>) {
     },
   };
 }
-
-export type { ChannelName };

@@ -1,4 +1,4 @@
-import type { Filter, FindOptions } from "./repository";
+import { isOperatorObject, type Filter, type FindOptions } from "./repository";
 
 /**
  * The repository's filter subset as SQL over `(id text, doc jsonb)` rows, with MongoDB's
@@ -72,15 +72,6 @@ function operator(field: string, op: string, operand: unknown, p: SqlParams): st
     default:
       return compare(field, op, operand, p);
   }
-}
-
-function isOperatorObject(value: unknown): value is Record<string, unknown> {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    !Array.isArray(value) &&
-    Object.keys(value).some((k) => k.startsWith("$"))
-  );
 }
 
 export function whereOf(filter: Filter, p: SqlParams): string {

@@ -86,7 +86,8 @@ function assertField(field: string): void {
   if (!FIELD_NAME.test(field)) throw new UnsupportedQueryError(`field name "${field}"`);
 }
 
-function isOperatorObject(value: unknown): value is Record<string, unknown> {
+/** `{ $gt: 1 }` and the like, as opposed to a plain value to compare with. */
+export function isOperatorObject(value: unknown): value is Record<string, unknown> {
   return (
     typeof value === "object" &&
     value !== null &&

@@ -13,7 +13,6 @@ export interface CartStore {
   setItem(userId: string, productId: string, quantity: number): Promise<Cart>;
   removeItem(userId: string, productId: string): Promise<Cart>;
   clear(userId: string): Promise<void>;
-  lineCount(userId: string): Promise<number>;
 }
 
 function toCart(lines: Record<string, number>, updatedAt: string | null): Cart {
@@ -73,10 +72,6 @@ export class RepositoryCartStore implements CartStore {
 
   async clear(userId: string): Promise<void> {
     await this.carts.deleteOne({ id: userId });
-  }
-
-  async lineCount(userId: string): Promise<number> {
-    return (await this.get(userId)).items.length;
   }
 
   private async dropIfExpired(userId: string): Promise<void> {
@@ -145,10 +140,5 @@ export class RedisCartStore implements CartStore {
 
   async clear(userId: string): Promise<void> {
     await this.run(() => this.redis.del(this.prefix + userId));
-  }
-
-  async lineCount(userId: string): Promise<number> {
-    const fields = await this.run(() => this.redis.hlen(this.prefix + userId));
-    return Math.max(0, fields - 1);
   }
 }
