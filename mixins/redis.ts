@@ -1,4 +1,5 @@
 import Redis from "ioredis";
+import { addHealthCheck } from "./health.mixin";
 
 /**
  * A client that fails fast while Redis is away (no offline queue, one retry a command), so a
@@ -15,7 +16,7 @@ export function createRedis(url: string, connectionName: string): Redis {
 }
 
 /** Wait for the first connection, but never block start-up on it: readiness reports the rest. */
-export function waitUntilReady(redis: Redis, timeoutMs: number): Promise<void> {
+function waitUntilReady(redis: Redis, timeoutMs: number): Promise<void> {
   if (redis.status === "ready") return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
@@ -26,4 +27,16 @@ export function waitUntilReady(redis: Redis, timeoutMs: number): Promise<void> {
     const timer = setTimeout(done, timeoutMs);
     redis.once("ready", done);
   });
+}
+
+/**
+ * A service's own Redis client: reported as `redis` in its health, and its first connection
+ * awaited briefly (`ready`) so the service does not start by answering 503s.
+ */
+export function serviceRedis(service: object, url: string, name: string) {
+  const redis = createRedis(url, name);
+  addHealthCheck(service, "redis", async () => {
+    if (redis.status !== "ready") throw new Error(`redis is ${redis.status}`);
+  });
+  return { redis, ready: waitUntilReady(redis, 5000) };
 }

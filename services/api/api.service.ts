@@ -4,10 +4,10 @@ import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "mole
 import ApiGateway from "moleculer-web";
 import type { CallerMeta, Principal } from "../../mixins/access";
 import { tooManyRequests, unauthorized, unavailable } from "../../mixins/errors";
-import { addHealthCheck, HealthMixin, type HealthReport } from "../../mixins/health.mixin";
+import { HealthMixin, type HealthReport } from "../../mixins/health.mixin";
 import { verifyAccessToken } from "../../mixins/jwt";
 import { countMetric, DomainMetric } from "../../mixins/metrics";
-import { createRedis, waitUntilReady } from "../../mixins/redis";
+import { serviceRedis } from "../../mixins/redis";
 import { settingsOf, type Settings } from "../../mixins/settings";
 import { assertAllowed, type ActionAccess } from "./access-check";
 import { clientIp } from "./client-ip";
@@ -255,12 +255,9 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
     this.bazaar = settings;
     this.inFlight = 0;
     if (settings.redisUrl) {
-      const redis = createRedis(settings.redisUrl, "bazaar-gateway");
-      this.redisReady = waitUntilReady(redis, 5000);
+      const { redis, ready } = serviceRedis(this, settings.redisUrl, "bazaar-gateway");
+      this.redisReady = ready;
       this.rateLimits = new RedisRateLimitStore(redis);
-      addHealthCheck(this, "redis", async () => {
-        if (redis.status !== "ready") throw new Error(`redis is ${redis.status}`);
-      });
     } else {
       this.rateLimits = new MemoryRateLimitStore();
     }

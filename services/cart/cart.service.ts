@@ -3,8 +3,8 @@ import { callerOf, type CallerMeta } from "../../mixins/access";
 import { BackgroundLoop } from "../../mixins/background-loop";
 import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
 import { invalid, notFound } from "../../mixins/errors";
-import { addHealthCheck, HealthMixin } from "../../mixins/health.mixin";
-import { createRedis, waitUntilReady } from "../../mixins/redis";
+import { HealthMixin } from "../../mixins/health.mixin";
+import { serviceRedis } from "../../mixins/redis";
 import { settingsOf } from "../../mixins/settings";
 import type { ProductView } from "../catalog/products";
 import { cartState, shouldRemind, type CartActivity } from "./abandonment";
@@ -185,13 +185,10 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
     const settings = settingsOf(this.broker);
     const ttlSeconds = settings.cartTtlDays * 86_400;
     if (settings.redisUrl) {
-      const redis = createRedis(settings.redisUrl, "bazaar-cart");
+      const { redis, ready } = serviceRedis(this, settings.redisUrl, "bazaar-cart");
       this.store = new RedisCartStore(redis, ttlSeconds);
       this.disconnect = () => redis.disconnect();
-      addHealthCheck(this, "redis", async () => {
-        if (redis.status !== "ready") throw new Error(`redis is ${redis.status}`);
-      });
-      return waitUntilReady(redis, 5000);
+      return ready;
     }
     const store = new RepositoryCartStore(this.repos.carts, ttlSeconds * 1000);
     this.store = store;
