@@ -38,10 +38,8 @@ export function withEvents(
 ): Update {
   const $set: Record<string, unknown> = { ...update.$set };
   const $inc: Record<string, number> = { ...update.$inc };
-  for (const event of events) {
-    const message = channelMessage(event.type, event.data, newEventId());
-    $set[`outbox.${message.id}`] = message;
-  }
+  for (const [id, message] of Object.entries(withNewEvents(events).outbox ?? {}))
+    $set[`outbox.${id}`] = message;
   for (const effect of effects) $set[`effects.${effect}`] = "pending";
   if (events.length) $inc.outboxPending = (update.$inc?.outboxPending ?? 0) + events.length;
   if (effects.length) $inc.effectsPending = (update.$inc?.effectsPending ?? 0) + effects.length;

@@ -1,18 +1,6 @@
 import type { Repository } from "../../mixins/db/db.mixin";
 import type { Message } from "./templates";
 
-export interface NotificationDoc {
-  id: string;
-  userId: string;
-  type: string;
-  title: string;
-  body: string;
-  orderId?: string;
-  read: boolean;
-  createdAt: string;
-  [key: string]: unknown;
-}
-
 export interface NotificationView {
   id: string;
   type: string;
@@ -21,6 +9,11 @@ export interface NotificationView {
   orderId?: string;
   read: boolean;
   createdAt: string;
+}
+
+export interface NotificationDoc extends NotificationView {
+  userId: string;
+  [key: string]: unknown;
 }
 
 export const NOTIFICATION_INDEXES = [{ fields: ["userId"] }, { fields: ["createdAt"] }];
