@@ -75,9 +75,8 @@ async function startServer(
   name: string,
   scheme: string,
   args: (port: number, dir: string) => string[],
-  fixedPort?: number,
 ): Promise<RunningServer> {
-  const port = fixedPort ?? (await freePort());
+  const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), `bazaar-${name}-`));
   const launch = async () => {
     const child = spawn(name, args(port, dir), { stdio: "ignore" });
@@ -118,23 +117,17 @@ export function startNats(): Promise<RunningServer> {
   ]);
 }
 
-/** `port` restarts a stopped server where its clients expect it. */
-export function startRedis(port?: number): Promise<RunningServer> {
-  return startServer(
-    "redis-server",
-    "redis",
-    (port, dir) => [
-      "--bind",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-      "--dir",
-      dir,
-    ],
-    port,
-  );
+export function startRedis(): Promise<RunningServer> {
+  return startServer("redis-server", "redis", (port, dir) => [
+    "--bind",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--dir",
+    dir,
+  ]);
 }
