@@ -29,10 +29,23 @@ export async function findPage<T extends Doc, V>(
   request: { page: number; pageSize: number; sort?: FindOptions["sort"] },
   view: (doc: T) => V,
 ): Promise<Page<V>> {
-  const { page, pageSize, sort } = request;
+  const { page, pageSize } = request;
   const [docs, total] = await Promise.all([
-    repo.find(filter, { sort, skip: (page - 1) * pageSize, limit: pageSize }),
+    repo.find(filter, {
+      sort: withTieBreak(request.sort),
+      skip: (page - 1) * pageSize,
+      limit: pageSize,
+    }),
     repo.count(filter),
   ]);
   return { rows: docs.map(view), total, page, pageSize, totalPages: Math.ceil(total / pageSize) };
+}
+
+/**
+ * Rows that tie on the sort fields (a burst of orders in one millisecond) come back in no
+ * fixed order: PostgreSQL's order among ties changes with LIMIT and whenever a row is
+ * rewritten, so pages would repeat one row and drop another. The id breaks every tie.
+ */
+export function withTieBreak(sort: FindOptions["sort"]): NonNullable<FindOptions["sort"]> {
+  return { ...sort, id: sort?.id ?? 1 };
 }

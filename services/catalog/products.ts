@@ -1,6 +1,6 @@
 import type { Repository } from "../../mixins/db/db.mixin";
 import { ErrorType, invalid, notFound } from "../../mixins/errors";
-import type { Page } from "../../mixins/pagination";
+import { type Page, withTieBreak } from "../../mixins/pagination";
 import { queryTerms, rankBySearch, searchTerms } from "./search";
 
 export interface NewProduct {
@@ -156,7 +156,7 @@ export async function listProducts(
   const order = query.sort?.startsWith("-") || !query.sort ? -1 : 1;
   const [docs, total] = await Promise.all([
     products.find(filter, {
-      sort: { [field]: order, id: 1 },
+      sort: withTieBreak({ [field]: order }),
       skip: (page - 1) * pageSize,
       limit: pageSize,
     }),

@@ -60,14 +60,18 @@ export function invariantViolations(s: Snapshot): string[] {
   return problems;
 }
 
+/** Every row of a paged listing; a row shown on two pages is a defect of its own, not a double. */
 async function allPages<T>(api: Client, path: string, token: string): Promise<T[]> {
-  const rows: T[] = [];
+  const rows = new Map<string, T>();
   for (let page = 1; ; page++) {
     const sep = path.includes("?") ? "&" : "?";
     const res = await api.get(`${path}${sep}page=${page}&pageSize=100`, { token });
     if (res.status !== 200) throw new Error(`${path} answered ${res.status}`);
-    rows.push(...res.body.rows);
-    if (page >= res.body.totalPages) return rows;
+    for (const row of res.body.rows as (T & { id: string })[]) {
+      if (rows.has(row.id)) throw new Error(`${path} listed ${row.id} on two pages`);
+      rows.set(row.id, row);
+    }
+    if (page >= res.body.totalPages) return [...rows.values()];
   }
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { ServiceBroker } from "moleculer";
 import { instrument } from "../../mixins/db/db.mixin";
+import { findPage } from "../../mixins/pagination";
 import { MongoStore } from "../../mixins/db/mongo.store";
 import { NedbStore } from "../../mixins/db/nedb.store";
 import { PostgresStore } from "../../mixins/db/postgres.store";
@@ -161,6 +162,27 @@ describe.each(cases)("the repository contract on $name", ({ open }) => {
     const page = await products.find({}, { sort: { price: -1 }, skip: 1, limit: 2 });
     expect(page.map((p) => p.sku)).toEqual(["A", "C"]);
     expect(await products.count({ price: { $gt: 15 } })).toBe(3);
+  });
+
+  test("When many documents tie on the sort field, then paging through them shows each exactly once", async () => {
+    // A checkout burst writes many orders and payments in the same millisecond; PostgreSQL
+    // orders ties differently for different LIMITs, so without a tie-break a page repeats one
+    // row and drops another (the chaos test saw a payment listed twice and one missing).
+    for (let i = 0; i < 260; i++) await products.insert(item(`T${i}`, { price: 7 }));
+    const seen: string[] = [];
+    for (let page = 1; page <= 3; page++) {
+      // Rows written between two page reads move in PostgreSQL's heap, and so among their ties.
+      if (page > 1) await products.updateMany({}, { $inc: { stock: 1 } });
+      const result = await findPage(
+        products,
+        {},
+        { page, pageSize: 100, sort: { price: -1 } },
+        (p) => p.sku,
+      );
+      seen.push(...result.rows);
+    }
+    expect(seen).toHaveLength(260);
+    expect(new Set(seen).size).toBe(260);
   });
 
   test("When a guarded $inc runs, then it reports whether it matched, so a reservation is atomic", async () => {
