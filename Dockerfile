@@ -8,7 +8,8 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
     DATA_DIR=/app/data \
     PORT=3000 \
-    METRICS_PORT=3030
+    METRICS_PORT=3030 \
+    HEALTH_PORT=3031
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json broker.config.ts moleculer.config.ts ./
@@ -16,9 +17,9 @@ COPY mixins ./mixins
 COPY services ./services
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
-EXPOSE 3000 3030
-# Every node serves metrics, gateway or not: a scrape that answers means the process is alive.
+EXPOSE 3000 3030 3031
+# Every node answers its own probes, gateway or not (mixins/node-health.ts).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:'+process.env.METRICS_PORT+'/metrics').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+  CMD node -e "fetch('http://127.0.0.1:'+process.env.HEALTH_PORT+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 STOPSIGNAL SIGTERM
 CMD ["node", "--import", "tsx", "node_modules/moleculer/bin/moleculer-runner.js", "--config", "moleculer.config.ts", "--mask", "**/*.service.ts", "services"]

@@ -20,6 +20,12 @@ export default tseslint.config(
     rules: { "no-console": "off" },
   },
   {
+    // Plain Node scripts (ESM where a package is ESM only): they print their result.
+    files: ["test/fixtures/**/*.mjs"],
+    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+    rules: { "no-console": "off" },
+  },
+  {
     // Tests read JSON answers whose shape is what they assert.
     files: ["test/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },

@@ -15,5 +15,8 @@ if (services.length !== ALL_SERVICES.length) {
 } else {
   delete process.env.SERVICES;
 }
+// The runner overwrites any option named by an environment variable: it would swap the
+// fail-fast transporter built from TRANSPORTER for a plain one.
+delete process.env.TRANSPORTER;
 
 export default config;

@@ -6,38 +6,15 @@
  *   DURATION=5 CONNECTIONS=20 npm run bench:checkout
  *   PROFILE=1 npm run bench:checkout        # also writes a CPU profile of the node
  *   SERVICES=api,users,catalog,cart,orders,payments npm run bench:checkout  # without consumers
+ *   DB_URI=postgres://… npm run bench:checkout   # on PostgreSQL (an empty database)
  */
-import type autocannon from "autocannon";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { RUNNER_ARGS } from "../test/harness/node-process";
-import { baseline, DURATION, load, ROOT, start, until } from "./harness";
+import { ADMIN, baseline, DURATION, line, loadCheckout, ROOT, start, until } from "./harness";
 
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
-const ADMIN = { email: "bench@example.com", password: "bench-password-1" };
-
-async function post(url: string, body: unknown, token?: string) {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify(body),
-  });
-  return res.json() as Promise<{ token: string; id: string }>;
-}
-
-function line(name: string, r: autocannon.Result): string {
-  const ok = r.requests.total - r.non2xx - r.errors;
-  return `${name.padEnd(28)} ${Math.round(ok / DURATION)
-    .toString()
-    .padStart(
-      7,
-    )} ok/s   p50 ${r.latency.p50} ms   p99 ${r.latency.p99} ms   non-2xx ${r.non2xx}   errors ${r.errors}`;
-}
-
 async function main() {
   const bare = await baseline(CONNECTIONS);
 
@@ -57,50 +34,16 @@ async function main() {
       RATE_LIMIT_AUTH: "100000",
       // SERVICES=… measures a node without some services (the consumers, say).
       ...(process.env.SERVICES ? { SERVICES: process.env.SERVICES } : {}),
+      // DB_URI=postgres://… measures the node on that store instead of NeDB files.
+      ...(process.env.DB_URI ? { DB_URI: process.env.DB_URI } : {}),
     },
   );
   const base = `http://127.0.0.1:${port}`;
   try {
     // Readiness needs every routed service; a node with fewer (SERVICES) is live only.
     await until(`${base}/health/${process.env.SERVICES ? "live" : "ready"}`);
-    let admin: string | undefined;
-    while (!admin) {
-      admin = (await post(`${base}/api/v1/auth/login`, ADMIN)).token;
-      if (!admin) await new Promise((r) => setTimeout(r, 200));
-    }
-    const product = await post(
-      `${base}/api/v1/products`,
-      { sku: "BENCH-1", name: "Bench", price: 999, category: "bench", stock: 10_000_000 },
-      admin,
-    );
-    const buyer = (
-      await post(`${base}/api/v1/auth/register`, {
-        email: "buyer@example.com",
-        password: "correct-horse",
-        name: "B",
-      })
-    ).token;
-    const order = {
-      items: [{ productId: product.id, quantity: 1 }],
-      shippingAddress: { name: "B", line1: "1 Road", city: "Town", postalCode: "1", country: "DE" },
-      payment: { token: "tok_visa" },
-    };
-    const checkout = await load(CONNECTIONS, {
-      url: `${base}/api/v1/orders`,
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${buyer}` },
-      body: JSON.stringify(order),
-    });
-    // Requests still in flight when the load stopped finish on the server: let them settle.
-    await new Promise((r) => setTimeout(r, 2000));
-    const read = (await (await fetch(`${base}/api/v1/products/${product.id}`)).json()) as {
-      stock: number;
-    };
-    const stock = read.stock;
-    const listed = await fetch(`${base}/api/v1/orders?status=CONFIRMED&pageSize=1`, {
-      headers: { authorization: `Bearer ${admin}` },
-    });
-    const confirmed = ((await listed.json()) as { total: number }).total;
+    const { result: checkout, outcome } = await loadCheckout(base, CONNECTIONS, 10_000_000);
+    const { taken, confirmed } = await outcome();
 
     console.log(
       `\nwith ${CONNECTIONS} connections for ${DURATION} s each, on ${process.platform} ${process.arch}`,
@@ -110,7 +53,7 @@ async function main() {
     console.log(
       `ratio checkout/baseline: ${(checkout.requests.average / bare.requests.average).toFixed(3)}`,
     );
-    console.log(`stock taken ${10_000_000 - stock}, orders CONFIRMED: ${confirmed} (must match)`);
+    console.log(`stock taken ${taken}, orders CONFIRMED: ${confirmed} (must match)`);
   } finally {
     node.kill("SIGTERM");
     await new Promise((r) => node.once("exit", r));

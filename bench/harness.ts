@@ -1,5 +1,8 @@
 import autocannon from "autocannon";
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { RUNNER_ARGS } from "../test/harness/node-process";
 import path from "node:path";
 
 export const ROOT = path.join(__dirname, "..");
@@ -43,4 +46,146 @@ export async function baseline(connections: number): Promise<autocannon.Result> 
   } finally {
     server.kill();
   }
+}
+
+export const ADMIN = { email: "bench@example.com", password: "bench-password-1" };
+
+export async function post(url: string, body: unknown, token?: string) {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+  return res.json() as Promise<{ token: string; id: string }>;
+}
+
+/** The admin's token, once the node has seeded the admin. */
+export async function adminToken(base: string): Promise<string> {
+  for (;;) {
+    const { token } = await post(`${base}/api/v1/auth/login`, ADMIN);
+    if (token) return token;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export function line(name: string, r: autocannon.Result): string {
+  const ok = r.requests.total - r.non2xx - r.errors;
+  return `${name.padEnd(34)} ${Math.round(ok / DURATION)
+    .toString()
+    .padStart(
+      7,
+    )} ok/s   p50 ${r.latency.p50} ms   p99 ${r.latency.p99} ms   non-2xx ${r.non2xx}   errors ${r.errors}`;
+}
+
+/** Resident memory of a process, in MB, from /proc (Linux). */
+export function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+export async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await exited;
+}
+
+export interface BenchNodes {
+  /** The REST base URL of the first node (which must set PORT). */
+  base: string;
+  children: Record<string, ChildProcess>;
+  /** Each node's resident memory now, in MB. */
+  rss(): Record<string, number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts node processes (id → its own environment, over `shared`) the way `npm start` does,
+ * each with its data dir and metrics port, and waits until the first one is ready.
+ */
+export async function startNodes(
+  nodes: Record<string, Record<string, string>>,
+  shared: Record<string, string> = {},
+): Promise<BenchNodes> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "bazaar-bench-"));
+  const children: Record<string, ChildProcess> = {};
+  let metricsPort = 3980;
+  for (const [id, env] of Object.entries(nodes))
+    children[id] = start(RUNNER_ARGS, {
+      NODE_ID: id,
+      DATA_DIR: path.join(dataDir, id),
+      METRICS_PORT: String(metricsPort++),
+      LOG_LEVEL: "warn",
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      JWT_SECRET: "bench-secret-".padEnd(48, "x"),
+      RATE_LIMIT_API: "10000000",
+      RATE_LIMIT_AUTH: "100000",
+      ...shared,
+      ...env,
+    });
+  const stopAll = async () => {
+    await Promise.all(Object.values(children).map(stop));
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  const base = `http://127.0.0.1:${Object.values(nodes)[0].PORT}`;
+  await until(`${base}/health/ready`).catch(async (err) => {
+    await stopAll();
+    throw err;
+  });
+  return {
+    base,
+    children,
+    rss: () => Object.fromEntries(Object.entries(children).map(([id, c]) => [id, rssMb(c.pid!)])),
+    stop: stopAll,
+  };
+}
+
+/**
+ * One customer orders one unit of one product (with `stock` units) per request, on every
+ * connection, for the whole run. `outcome()` then says how much stock was taken and how many
+ * orders were CONFIRMED: the two must be equal.
+ */
+export async function loadCheckout(base: string, connections: number, stock: number) {
+  const admin = await adminToken(base);
+  const product = await post(
+    `${base}/api/v1/products`,
+    { sku: "CHECKOUT-1", name: "Checkout", price: 999, category: "bench", stock },
+    admin,
+  );
+  const buyer = (
+    await post(`${base}/api/v1/auth/register`, {
+      email: "buyer@example.com",
+      password: "correct-horse",
+      name: "B",
+    })
+  ).token;
+  const result = await load(connections, {
+    url: `${base}/api/v1/orders`,
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${buyer}` },
+    body: JSON.stringify({
+      items: [{ productId: product.id, quantity: 1 }],
+      shippingAddress: { name: "B", line1: "1 Rd", city: "Town", postalCode: "1", country: "DE" },
+      payment: { token: "tok_visa" },
+    }),
+  });
+  return { result, outcome: () => checkoutOutcome(base, admin, product.id, stock) };
+}
+
+async function checkoutOutcome(base: string, admin: string, productId: string, stock: number) {
+  // Requests still in flight when the load stopped finish on the server: let them settle.
+  await new Promise((r) => setTimeout(r, 3000));
+  const product = (await (await fetch(`${base}/api/v1/products/${productId}`)).json()) as {
+    stock: number;
+  };
+  const listed = await fetch(`${base}/api/v1/orders?status=CONFIRMED&pageSize=1`, {
+    headers: { authorization: `Bearer ${admin}` },
+  });
+  const confirmed = ((await listed.json()) as { total: number }).total;
+  return { taken: stock - product.stock, confirmed };
 }

@@ -33,6 +33,14 @@ export function callerOf(ctx: Context<unknown, CallerMeta>): Principal {
   return user;
 }
 
+/**
+ * Call options for a tool run by an operator with the node in hand (the REPL, the seed script):
+ * the call acts as an administrator named `id`, as if it came through the gateway.
+ */
+export function asOperator(id: string): { meta: CallerMeta } {
+  return { meta: { user: { id, roles: ["admin"] } } };
+}
+
 export function isAdmin(principal: Principal): boolean {
   return principal.roles.includes("admin");
 }

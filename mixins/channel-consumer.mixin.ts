@@ -3,6 +3,8 @@ import { DbMixin, type DbService } from "./db/db.mixin";
 import { ErrorType } from "./errors";
 import type { ChannelMessage } from "./channels";
 import { MAX_DELIVERIES, DEAD_LETTER_CHANNEL } from "./channels";
+import { countMetric, DomainMetric } from "./metrics";
+import { runInContext } from "./request-context";
 
 interface ProcessedDoc {
   id: string;
@@ -19,6 +21,12 @@ export type ChannelHandler<D> = (
   message: ChannelMessage<D>,
   ctx: Context<ChannelMessage<D>>,
 ) => Promise<void>;
+
+/** Which delivery of its message this is: JetStream's count, or the in-process adapter's. */
+function deliveryOf(raw: unknown): number {
+  const message = raw as { info?: { redeliveryCount?: number }; delivery?: number } | undefined;
+  return message?.info?.redeliveryCount ?? message?.delivery ?? 1;
+}
 
 /** Back-off between in-process attempts, before the broker's redelivery takes over. */
 const ATTEMPT_DELAYS_MS = [100, 500];
@@ -41,40 +49,76 @@ export const ConsumerMixin: Partial<ServiceSchema> = DbMixin({
  * the broker up to MAX_DELIVERIES times, then parked in the dead-letter channel.
  */
 export function consumer<D>(group: string, handle: ChannelHandler<D>) {
+  /** Handles one delivery: skips a message already handled, retries, counts failures. */
+  async function consume(
+    this: ConsumerService,
+    ctx: Context<ChannelMessage<D>>,
+    raw?: unknown,
+  ): Promise<void> {
+    const message = ctx.params;
+    const processed = this.repos.processed_messages;
+    const key = `${group}:${message.id}`;
+    if (await processed.findById(key)) return;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await handle.call(this, message, ctx);
+        break;
+      } catch (err) {
+        if (attempt >= ATTEMPT_DELAYS_MS.length) {
+          const labels = { channel: message.type ?? "unknown", group };
+          countMetric(this.broker, DomainMetric.CHANNEL_FAILURES, labels);
+          if (deliveryOf(raw) >= MAX_DELIVERIES)
+            countMetric(this.broker, DomainMetric.CHANNEL_DEAD_LETTERS, labels);
+          throw err;
+        }
+        this.logger.warn(
+          `${group} failed on ${message.type} ${message.id} (attempt ${attempt + 1}):`,
+          (err as Error).message,
+        );
+        await sleep(ATTEMPT_DELAYS_MS[attempt]);
+      }
+    }
+    try {
+      await processed.insert({
+        id: key,
+        group,
+        messageId: message.id,
+        type: message.type,
+        processedAt: new Date().toISOString(),
+      });
+    } catch (err) {
+      // A twin delivery finished first: both did the (idempotent) work, one record stays.
+      if ((err as { type?: string }).type !== ErrorType.DUPLICATE_KEY) throw err;
+    }
+  }
+
   return {
     group,
     context: true,
     maxRetries: MAX_DELIVERIES,
     deadLettering: { enabled: true, queueName: DEAD_LETTER_CHANNEL },
-    async handler(this: ConsumerService, ctx: Context<ChannelMessage<D>>) {
-      const message = ctx.params;
-      const processed = this.repos.processed_messages;
-      const key = `${group}:${message.id}`;
-      if (await processed.findById(key)) return;
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await handle.call(this, message, ctx);
-          break;
-        } catch (err) {
-          if (attempt >= ATTEMPT_DELAYS_MS.length) throw err;
-          this.logger.warn(
-            `${group} failed on ${message.type} ${message.id} (attempt ${attempt + 1}):`,
-            (err as Error).message,
-          );
-          await sleep(ATTEMPT_DELAYS_MS[attempt]);
-        }
-      }
+    async handler(this: ConsumerService, ctx: Context<ChannelMessage<D>>, raw?: unknown) {
+      // A message from a traced request is handled under a span of that trace; the store's
+      // spans and log lines of the handling take it as theirs.
+      if (!ctx.tracing || !this.broker.isTracingEnabled()) return consume.call(this, ctx, raw);
+      const span = ctx.startSpan(`channel '${ctx.params.type}' ${group}`, {
+        traceID: ctx.requestID,
+        parentID: ctx.parentID,
+        sampled: true,
+        type: "custom",
+        tags: {
+          "channel.name": ctx.params.type,
+          "channel.group": group,
+          "message.id": ctx.params.id,
+        },
+      });
       try {
-        await processed.insert({
-          id: key,
-          group,
-          messageId: message.id,
-          type: message.type,
-          processedAt: new Date().toISOString(),
-        });
+        return await runInContext(ctx, () => consume.call(this, ctx, raw));
       } catch (err) {
-        // A twin delivery finished first: both did the (idempotent) work, one record stays.
-        if ((err as { type?: string }).type !== ErrorType.DUPLICATE_KEY) throw err;
+        span.setError(err as Error);
+        throw err;
+      } finally {
+        ctx.finishSpan(span);
       }
     },
   };

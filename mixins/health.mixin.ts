@@ -1,4 +1,4 @@
-import type { Service, ServiceSchema } from "moleculer";
+import type { Service, ServiceBroker, ServiceSchema } from "moleculer";
 
 export type HealthCheck = () => Promise<void>;
 export type CheckStatus = "up" | "down";
@@ -8,6 +8,19 @@ export interface HealthReport {
 }
 
 type HealthService = Service & { $healthChecks?: Map<string, HealthCheck> };
+
+/** Up only when every check is up. */
+export function healthReport(checks: Record<string, CheckStatus>): HealthReport {
+  return { status: Object.values(checks).every((s) => s === "up") ? "up" : "down", checks };
+}
+
+/** What any node needs to serve: started and not stopping, and connected to NATS if clustered. */
+export function brokerChecks(broker: ServiceBroker): Record<string, CheckStatus> {
+  const b = broker as ServiceBroker & { started?: boolean; stopping?: boolean };
+  const checks: Record<string, CheckStatus> = { broker: b.started && !b.stopping ? "up" : "down" };
+  if (broker.transit) checks.transporter = broker.transit.connected ? "up" : "down";
+  return checks;
+}
 
 /** Give a service a dependency to report (its store, its Redis) in its `health` action. */
 export function addHealthCheck(service: object, name: string, check: HealthCheck): void {
@@ -48,8 +61,7 @@ export const HealthMixin: ServiceSchema = {
             checks[name] = "down";
           }
         }
-        const status = Object.values(checks).every((s) => s === "up") ? "up" : "down";
-        return { status, checks };
+        return healthReport(checks);
       },
     },
   },

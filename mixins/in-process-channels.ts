@@ -61,25 +61,34 @@ export class InProcessAdapter extends BaseAdapter {
   }
 
   /** One member of each consumer group handles the message, the groups side by side. */
-  async publish(channelName: string, payload: unknown): Promise<void> {
+  async publish(
+    channelName: string,
+    payload: unknown,
+    opts?: { headers?: Record<string, string> },
+  ): Promise<void> {
     const groups = new Map<string, Chan[]>();
     for (const chan of this.subscribers.get(channelName) ?? [])
       groups.set(chan.group, [...(groups.get(chan.group) ?? []), chan]);
     await Promise.all(
       [...groups.values()].map((members) =>
-        this.deliver(members[this.turn++ % members.length], payload),
+        this.deliver(members[this.turn++ % members.length], payload, opts?.headers),
       ),
     );
   }
 
-  private async deliver(chan: Chan, payload: unknown): Promise<void> {
+  /** `headers` carry the sender's context (request id, trace parent), as JetStream's do. */
+  private async deliver(
+    chan: Chan,
+    payload: unknown,
+    headers?: Record<string, string>,
+  ): Promise<void> {
     const id = randomUUID();
     const deliveries = Math.max(1, chan.maxRetries ?? this.opts.maxRetries ?? 3);
     this.addChannelActiveMessages(chan.id, [id]);
     try {
       for (let delivery = 1; ; delivery++) {
         try {
-          await chan.handler(payload, { channel: chan.name, delivery });
+          await chan.handler(payload, { channel: chan.name, delivery, headers });
           return;
         } catch (err) {
           if (delivery < deliveries) continue;

@@ -17,6 +17,8 @@ export const DomainMetric = {
   NOTIFICATION_DELIVERIES: "bazaar.notifications.deliveries.total",
   EVENTS_INGESTED: "bazaar.analytics.events.ingested.total",
   EVENTS_DROPPED_LATE: "bazaar.analytics.events.dropped_late.total",
+  CHANNEL_FAILURES: "bazaar.channels.failures.total",
+  CHANNEL_DEAD_LETTERS: "bazaar.channels.dead_letters.total",
 } as const;
 type DomainMetric = (typeof DomainMetric)[keyof typeof DomainMetric];
 
@@ -75,7 +77,20 @@ const DEFINITIONS: {
     description: "Behaviour events too late for their window",
     labelNames: [],
   },
+  {
+    name: DomainMetric.CHANNEL_FAILURES,
+    description: "Channel deliveries whose handler failed after its in-process retries",
+    labelNames: ["channel", "group"],
+  },
+  {
+    name: DomainMetric.CHANNEL_DEAD_LETTERS,
+    description: "Channel messages given up on and moved to the dead-letter channel",
+    labelNames: ["channel", "group"],
+  },
 ];
+
+/** The channel subscriptions of a service schema, for their zero-valued series. */
+type ChannelSchemas = Record<string, { group?: string }>;
 
 export const DomainMetricsMiddleware = {
   name: "DomainMetrics",
@@ -84,7 +99,17 @@ export const DomainMetricsMiddleware = {
     for (const definition of DEFINITIONS)
       broker.metrics.register({ type: "counter", ...definition });
   },
+  // A consumer's failure counters exist from its start, at 0: an alert on their increase then
+  // has a series to watch, and a dashboard shows 0 rather than "no data".
+  serviceStarted(service: { name: string; schema: { channels?: ChannelSchemas } }) {
+    if (!service.schema.channels || !broker(service).isMetricsEnabled()) return;
+    for (const [channel, { group = service.name }] of Object.entries(service.schema.channels))
+      for (const name of [DomainMetric.CHANNEL_FAILURES, DomainMetric.CHANNEL_DEAD_LETTERS])
+        broker(service).metrics.increment(name, { channel, group }, 0);
+  },
 } as unknown as Middleware;
+
+const broker = (service: unknown) => (service as { broker: ServiceBroker }).broker;
 
 export function setGauge(broker: ServiceBroker, name: DomainMetric, value: number): void {
   if (broker.isMetricsEnabled()) broker.metrics.set(name, value);

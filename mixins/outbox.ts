@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
 import { channelMessage, type ChannelMessage, type ChannelName } from "./channels";
 import type { Doc, Repository, Update } from "./db/repository";
+import { currentTraceParent, type TraceParent } from "./request-context";
 
 /**
  * The outbox inside the document (DESIGN §5.5): a state change writes its events into the
@@ -16,6 +17,8 @@ import type { Doc, Repository, Update } from "./db/repository";
  */
 export interface OutboxEntry extends ChannelMessage {
   sentAt?: string;
+  /** The traced request that wrote the event: its publish and its consumers join that trace. */
+  trace?: TraceParent;
 }
 
 export interface OutboxDoc extends Doc {
@@ -51,9 +54,10 @@ export function withNewEvents(
   events: { type: ChannelName; data: Record<string, unknown> }[],
 ): Pick<OutboxDoc, "outbox" | "outboxPending"> {
   const outbox: Record<string, OutboxEntry> = {};
+  const trace = currentTraceParent();
   for (const event of events) {
     const message = channelMessage(event.type, event.data, newEventId());
-    outbox[message.id] = message;
+    outbox[message.id] = trace ? { ...message, trace } : message;
   }
   return { outbox, outboxPending: events.length };
 }
@@ -80,8 +84,8 @@ export async function relayOutbox<T extends OutboxDoc>(
   let published = 0;
   for (const doc of await repo.find({ outboxPending: { $gt: 0 } }, { limit: BATCH })) {
     for (const event of pendingEvents(doc)) {
-      const { sentAt: _sentAt, ...message } = event;
-      await broker.sendToChannel(event.type, message);
+      const { sentAt: _sentAt, trace, ...message } = event;
+      await publish(broker, message, trace);
       await repo.updateOne(
         { id: doc.id, [`outbox.${event.id}.sentAt`]: { $exists: false } },
         {
@@ -93,6 +97,31 @@ export async function relayOutbox<T extends OutboxDoc>(
     }
   }
   return published;
+}
+
+/**
+ * Sends one event; when the request that wrote it was traced, under a `publish` span of that
+ * trace, whose id the consumers' contexts take as their parent (@moleculer/channels carries it
+ * in the message headers).
+ */
+async function publish(broker: ServiceBroker, message: ChannelMessage, trace?: TraceParent) {
+  if (!trace || !broker.isTracingEnabled()) return broker.sendToChannel(message.type, message);
+  const span = broker.tracer.startSpan(`publish ${message.type}`, {
+    traceID: trace.requestID,
+    parentID: trace.parentID,
+    sampled: trace.tracing,
+    type: "custom",
+    tags: { "channel.name": message.type, "message.id": message.id },
+  });
+  try {
+    const ctx = { requestID: trace.requestID, id: span.id, tracing: true, level: trace.level + 1 };
+    await broker.sendToChannel(message.type, message, { ctx: { ...ctx, meta: {} } });
+  } catch (err) {
+    span.setError(err as Error);
+    throw err;
+  } finally {
+    span.finish();
+  }
 }
 
 /** Marks an effect done, once: true when this call did it. */

@@ -11,6 +11,33 @@ export function currentContext(): Context | undefined {
   return storage.getStore();
 }
 
+/** Runs `work` as part of `ctx` (for handlers Moleculer does not run as actions: consumers). */
+export function runInContext<R>(ctx: Context, work: () => Promise<R>): Promise<R> {
+  return storage.run(ctx, work);
+}
+
+/**
+ * Where the current request stands in its trace, to be carried across an asynchronous hop (an
+ * outbox event published later by another loop) and picked up on the far side.
+ */
+export interface TraceParent {
+  requestID: string;
+  parentID: string;
+  tracing: boolean;
+  level: number;
+}
+
+export function currentTraceParent(): TraceParent | undefined {
+  const ctx = currentContext();
+  if (!ctx?.requestID || !ctx.tracing) return undefined;
+  return {
+    requestID: ctx.requestID,
+    parentID: ctx.span?.id ?? ctx.id,
+    tracing: true,
+    level: ctx.level,
+  };
+}
+
 export const RequestContextMiddleware: Middleware = {
   name: "RequestContext",
   localAction(next: (ctx: Context) => Promise<unknown>) {

@@ -28,6 +28,10 @@ export interface Settings {
   services: ServiceName[];
   port: number;
   metricsPort: number;
+  /** This node's own liveness and readiness (mixins/node-health.ts); unset: not served. */
+  healthPort?: number;
+  /** Prometheus metrics on (the default) or off. */
+  metricsEnabled: boolean;
   jaegerHost?: string;
   jaegerPort: number;
   tracingSampleRate: number;
@@ -44,6 +48,8 @@ export interface Settings {
   smtpUrl?: string;
   dataDir: string;
   requestTimeoutMs: number;
+  /** On SIGTERM, how long a node keeps serving after telling the others it leaves. */
+  shutdownDelayMs: number;
   gatewayMaxInFlight: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace";
   seedDemoCatalog: boolean;
@@ -247,6 +253,8 @@ export function readSettings(env: Env = process.env): Settings {
     services: serviceList(env),
     port: integer(env, "PORT", 3000, 0, 65535),
     metricsPort: integer(env, "METRICS_PORT", 3030, 0, 65535),
+    healthPort: text(env, "HEALTH_PORT") ? integer(env, "HEALTH_PORT", 0, 0, 65535) : undefined,
+    metricsEnabled: flag(env, "METRICS_ENABLED", true),
     jaegerHost: text(env, "JAEGER_HOST"),
     jaegerPort: integer(env, "JAEGER_PORT", 6832, 1, 65535),
     tracingSampleRate: fraction(env, "TRACING_SAMPLE_RATE", 0.1),
@@ -266,6 +274,7 @@ export function readSettings(env: Env = process.env): Settings {
     smtpUrl: url(env, "SMTP_URL", ["smtp", "smtps"]),
     dataDir,
     requestTimeoutMs: integer(env, "REQUEST_TIMEOUT_MS", 10_000, 100, 600_000),
+    shutdownDelayMs: integer(env, "SHUTDOWN_DELAY_MS", 1000, 0, 60_000),
     gatewayMaxInFlight: integer(env, "GATEWAY_MAX_IN_FLIGHT", 1000, 1, 1_000_000),
     logLevel: logLevel as Settings["logLevel"],
     seedDemoCatalog: flag(env, "SEED_DEMO_CATALOG", false),

@@ -1,31 +1,81 @@
 /**
- * Loads the demo catalog into an empty catalog.
+ * Loads the demo catalog and demo customers, with a progress bar.
  *   npm run seed                       embedded: writes to DATA_DIR (run it before npm start,
  *                                      or use SEED_DEMO_CATALOG=true npm start instead)
- *   TRANSPORTER=nats://… npm run seed  cluster: asks a running catalog node to do it
+ *   TRANSPORTER=nats://… npm run seed  cluster: the running catalog and users nodes do the work
+ *   SEED_USERS=20 npm run seed         how many demo customers (default 5; 0 for none)
+ * A product whose SKU is already there is left as it is, so seeding twice adds nothing. Demo
+ * customers get random passwords, printed once at the end.
  */
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { ServiceBroker } from "moleculer";
 import { createBrokerConfig } from "../broker.config";
+import { asOperator } from "../mixins/access";
+import { ErrorType } from "../mixins/errors";
+import { DEMO_CATALOG } from "../services/catalog/demo-catalog";
+
+const SEED_USERS = Number(process.env.SEED_USERS ?? 5);
+const OPERATOR = asOperator("seed");
+
+/** `[#########...........]  9/20 products`, redrawn in place on a terminal. */
+export function progressBar(done: number, total: number, what: string, width = 24): string {
+  const filled = total ? Math.round((done / total) * width) : width;
+  return `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${String(done).padStart(String(total).length)}/${total} ${what}`;
+}
+
+function show(done: number, total: number, what: string) {
+  const line = progressBar(done, total, what);
+  if (process.stdout.isTTY) process.stdout.write(`\r${line}${done === total ? "\n" : ""}`);
+  else if (done === total) console.log(line);
+}
+
+const isDuplicate = (err: unknown) =>
+  ([ErrorType.SKU_TAKEN, ErrorType.EMAIL_TAKEN] as string[]).includes(
+    (err as { type?: string }).type ?? "",
+  );
 
 async function main() {
   const config = createBrokerConfig({ LOG_LEVEL: "warn", ...process.env, METRICS_PORT: "0" });
   const broker = new ServiceBroker({ ...config, metrics: false, nodeID: `seed-${process.pid}` });
   if (!config.transporter)
-    broker.loadService(path.join(__dirname, "..", "services", "catalog", "catalog.service.ts"));
+    for (const name of ["catalog", "users"])
+      broker.loadService(path.join(__dirname, "..", "services", name, `${name}.service.ts`));
   await broker.start();
   try {
-    await broker.waitForServices(["catalog"], 30_000);
-    const { seeded } = await broker.call<{ seeded: number }>("catalog.seed");
-    console.log(
-      seeded ? `Seeded ${seeded} demo products.` : "The catalog is not empty: nothing seeded.",
-    );
+    await broker.waitForServices(["catalog", "users"], 30_000);
+    let added = 0;
+    for (const [i, product] of DEMO_CATALOG.entries()) {
+      await broker.call("catalog.create", product, OPERATOR).then(
+        () => added++,
+        (err: unknown) => {
+          if (!isDuplicate(err)) throw err;
+        },
+      );
+      show(i + 1, DEMO_CATALOG.length, "products");
+    }
+    const customers: string[] = [];
+    for (let i = 1; i <= SEED_USERS; i++) {
+      const email = `demo${i}@example.com`;
+      const password = randomBytes(9).toString("base64url");
+      await broker.call("users.register", { email, password, name: `Demo customer ${i}` }).then(
+        () => customers.push(`${email}  ${password}`),
+        (err: unknown) => {
+          if (!isDuplicate(err)) throw err;
+        },
+      );
+      show(i, SEED_USERS, "customers");
+    }
+    console.log(`Added ${added} of ${DEMO_CATALOG.length} demo products (the rest were there).`);
+    if (customers.length)
+      console.log(`Demo customers (e-mail, password; shown once):\n  ${customers.join("\n  ")}`);
   } finally {
     await broker.stop();
   }
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+if (require.main === module)
+  main().catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });

@@ -27,6 +27,34 @@ function fromDoc(doc: Record<string, unknown>): Record<string, unknown> {
 }
 
 /**
+ * Runs `work` in a transaction on a client of the pool. A client the server cut while we held it
+ * (an outage, a restart) is destroyed, not pooled: every later query on it would fail.
+ */
+async function inTransaction<R>(
+  pool: pg.Pool,
+  work: (db: pg.PoolClient) => Promise<R>,
+): Promise<R> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  // A checked-out client has no listener of the pool's: cut between two queries, its 'error'
+  // event would go uncaught and end the process.
+  const cut = (err: Error) => (broken = err);
+  client.on("error", cut);
+  try {
+    await client.query("BEGIN");
+    const result = await work(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (err) {
+    await client.query("ROLLBACK").catch((rollbackFailed: Error) => (broken ??= rollbackFailed));
+    throw err;
+  } finally {
+    client.off("error", cut);
+    client.release(broken);
+  }
+}
+
+/**
  * Documents as JSONB rows, one table a collection: `(id text primary key, doc jsonb)`, a GIN
  * index for the equality filters and an expression index for each unique index. Updates
  * read the matching row under its lock, apply the update (`apply-update.ts`) and write it
@@ -66,20 +94,10 @@ class PostgresRepository<T extends Doc> implements Repository<T> {
   }
 
   private async transaction<R>(work: (db: pg.PoolClient) => Promise<R>): Promise<R> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
     try {
-      await client.query("BEGIN");
-      const result = await work(client);
-      await client.query("COMMIT");
-      return result;
+      return await inTransaction(this.pool, work);
     } catch (err) {
-      await client.query("ROLLBACK").catch((rollbackFailed: Error) => (broken = rollbackFailed));
       this.fail(err);
-    } finally {
-      // A connection the server cut (an outage, a restart) must not go back to the pool:
-      // every later query on it would fail.
-      client.release(broken);
     }
   }
 
@@ -205,9 +223,7 @@ export class PostgresStore implements Store {
   /** Creates the table and its indexes once, even with several nodes starting together. */
   async repository<T extends Doc>(collection: string, indexes: IndexSpec[]) {
     if (!TABLE_NAME.test(collection)) throw new Error(`Bad collection name "${collection}"`);
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
+    await inTransaction(this.pool, async (client) => {
       await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [
         `bazaar-schema:${collection}`,
       ]);
@@ -223,13 +239,7 @@ export class PostgresStore implements Store {
         await client.query(
           `CREATE UNIQUE INDEX IF NOT EXISTS "${indexName(collection, index)}" ON "${collection}" (${indexExpressions(index.fields)})`,
         );
-      await client.query("COMMIT");
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      client.release(err as Error);
-      throw err;
-    }
-    client.release();
+    });
     return new PostgresRepository<T>(this.pool, collection, indexes);
   }
 

@@ -1,5 +1,5 @@
 import type { ServiceBroker } from "moleculer";
-import type { CheckStatus, HealthReport } from "../../mixins/health.mixin";
+import { brokerChecks, healthReport, type HealthReport } from "../../mixins/health.mixin";
 
 const SERVICE_CHECK_TIMEOUT_MS = 2000;
 
@@ -13,10 +13,7 @@ export async function readiness(
   ownHealth: () => Promise<HealthReport>,
   requiredServices: string[],
 ): Promise<HealthReport> {
-  const checks: Record<string, CheckStatus> = {};
-  const b = broker as ServiceBroker & { started?: boolean; stopping?: boolean };
-  checks.broker = b.started && !b.stopping ? "up" : "down";
-  if (broker.transit) checks.transporter = broker.transit.connected ? "up" : "down";
+  const checks = brokerChecks(broker);
 
   const own = await ownHealth();
   for (const [name, status] of Object.entries(own.checks)) checks[name] = status;
@@ -43,6 +40,5 @@ export async function readiness(
       }
     }),
   );
-  const status = Object.values(checks).every((s) => s === "up") ? "up" : "down";
-  return { status, checks };
+  return healthReport(checks);
 }

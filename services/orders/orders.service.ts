@@ -5,7 +5,7 @@ import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
 import { notFound } from "../../mixins/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { countMetric, DomainMetric, setGauge } from "../../mixins/metrics";
-import { relayOutbox } from "../../mixins/outbox";
+import { pendingEffects, pendingEvents, relayOutbox } from "../../mixins/outbox";
 import { findPage, pageParams } from "../../mixins/pagination";
 import { settingsOf } from "../../mixins/settings";
 import {
@@ -90,6 +90,35 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersThis> = {
       params: { $$strict: true, id: orderIdParam },
       async handler(this: OrdersThis, ctx: Ctx<{ id: string }>) {
         return toOrderView(await this.visibleOrder(ctx));
+      },
+    },
+
+    /** An order as an operator needs it (the REPL's `order`): its saga history and what waits. */
+    inspect: {
+      visibility: "public",
+      params: { $$strict: true, id: orderIdParam },
+      async handler(this: OrdersThis, ctx: Ctx<{ id: string }>) {
+        const doc = await this.repos.orders.findById(ctx.params.id);
+        if (!doc) throw notFound("Order");
+        return {
+          ...toOrderView(doc),
+          history: doc.history,
+          pendingEffects: pendingEffects(doc),
+          unsentEvents: pendingEvents(doc).map((e) => e.type),
+        };
+      },
+    },
+
+    /** Orders whose events or follow-up steps still wait (for operators: the REPL's `outbox`). */
+    backlog: {
+      visibility: "public",
+      async handler(this: OrdersThis) {
+        const [outbox, effects, pending] = await Promise.all([
+          this.repos.orders.count({ outboxPending: { $gt: 0 } }),
+          this.repos.orders.count({ effectsPending: { $gt: 0 } }),
+          this.repos.orders.count({ status: OrderStatus.PENDING }),
+        ]);
+        return { ordersWithUnsentEvents: outbox, ordersWithPendingEffects: effects, pending };
       },
     },
 

@@ -31,6 +31,18 @@ export interface Cluster {
 
 export const ADMIN = { email: "cluster-admin@example.com", password: "cluster-admin-1" };
 
+/** A shop's cluster: two gateways, two catalog and two orders nodes, one of each other role. */
+export const SHOP_NODES: NodeSpec[] = [
+  { id: "gateway-1", services: "api" },
+  { id: "gateway-2", services: "api" },
+  { id: "catalog-1", services: "catalog" },
+  { id: "catalog-2", services: "catalog" },
+  { id: "orders-1", services: "orders" },
+  { id: "orders-2", services: "orders" },
+  { id: "core-1", services: "users,cart,payments" },
+  { id: "consumers-1", services: "notifications,analytics" },
+];
+
 /** The cluster of DESIGN §2 on one machine: real NATS, Redis and PostgreSQL, one process a node. */
 export async function startCluster(
   specs: NodeSpec[],
@@ -115,4 +127,71 @@ export function handledCalls(metrics: string, action: string): number {
     .split("\n")
     .filter((l) => l.startsWith("moleculer_request_total{") && l.includes(`action="${action}"`))
     .reduce((n, l) => n + Number(l.split(" ").pop()), 0);
+}
+
+/**
+ * What a load balancer or a Kubernetes Service does in front of the gateways: it sends each
+ * request to a gateway whose readiness answered 200 at the last probe (every 100 ms), round robin.
+ */
+export function frontDoor(cluster: Cluster): Client & { close(): void } {
+  const ready = new Map<string, boolean>();
+  const gatewayUrls = () => [...cluster.nodes.values()].flatMap((n) => (n.url ? [n.url] : []));
+  const probe = setInterval(() => {
+    for (const url of gatewayUrls())
+      fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(1000) })
+        .then((res) => ready.set(url, res.ok))
+        .catch(() => ready.set(url, false));
+  }, 100);
+  let turn = 0;
+  // With no gateway ready, a load balancer holds the request a little rather than refuse it.
+  const pick = async () => {
+    for (let waited = 0; ; waited += 100) {
+      const up = gatewayUrls().filter((url) => ready.get(url));
+      if (up.length) return up[turn++ % up.length];
+      if (waited >= 5000) throw new Error("no gateway is ready");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  return { ...client(pick), close: () => clearInterval(probe) };
+}
+
+const alive = (node: ClusterNode) =>
+  node.process.process.exitCode === null && node.process.process.signalCode === null;
+let generation = 0;
+
+/** Waits until every running gateway lists the node as available. */
+async function knownEverywhere(cluster: Cluster, id: string, admin: string): Promise<void> {
+  const gateways = [...cluster.nodes.values()].filter((n) => n.url && alive(n));
+  await waitFor(
+    async () => {
+      for (const gateway of gateways) {
+        const view = (await client(gateway.url!).get("/api/v1/cluster", { token: admin })).body;
+        const nodes: { id: string; available: boolean }[] = view.nodes ?? [];
+        if (!nodes.some((n) => n.id === id && n.available)) return false;
+      }
+      return true;
+    },
+    30_000,
+    `${id} known`,
+  );
+}
+
+/**
+ * A rolling restart the way a Kubernetes Deployment rolls one: for each running node, its
+ * replacement first (ready, and known to every gateway), then SIGTERM to the old node.
+ */
+export async function rollingRestart(cluster: Cluster, admin: string): Promise<void> {
+  generation++;
+  for (const old of [...cluster.nodes.values()].filter(alive)) {
+    const id = `${old.id.replace(/~\d+$/, "")}~${generation}`;
+    const replacement = await cluster.addNode({ id, services: old.services });
+    if (replacement.url)
+      await waitFor(
+        async () => (await client(replacement.url!).get("/health/ready")).status === 200,
+        30_000,
+        `${id} ready`,
+      );
+    await knownEverywhere(cluster, id, admin);
+    await old.process.stop("SIGTERM");
+  }
 }

@@ -11,7 +11,9 @@ export interface Auth {
 }
 
 /** A JSON client for the gateway: what any user of the REST API would send. */
-export function client(baseUrl: string) {
+/** `baseUrl` may be a function: a front door choosing a gateway (and waiting for one) per request. */
+export function client(baseUrl: string | (() => string | Promise<string>)) {
+  const base = typeof baseUrl === "string" ? () => baseUrl : baseUrl;
   async function request<T = any>(
     method: string,
     path: string,
@@ -26,7 +28,7 @@ export function client(baseUrl: string) {
       headers["content-type"] ??= "application/json";
       payload = typeof body === "string" ? body : JSON.stringify(body);
     }
-    const res = await fetch(baseUrl + path, { method, headers, body: payload });
+    const res = await fetch((await base()) + path, { method, headers, body: payload });
     const text = await res.text();
     let parsed: unknown = text;
     try {

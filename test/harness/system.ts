@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ServiceBroker } from "moleculer";
+import { ServiceBroker, type BrokerOptions } from "moleculer";
 import { createBrokerConfig } from "../../broker.config";
 import { ALL_SERVICES, type ServiceName } from "../../mixins/settings";
 import { createDatabase } from "./postgres";
@@ -22,7 +22,10 @@ const SERVICES_DIR = path.join(__dirname, "..", "..", "services");
  * function, same service files), on free ports and a fresh data dir. Tests talk to it over
  * real HTTP only.
  */
-export async function startSystem(env: Record<string, string> = {}): Promise<TestSystem> {
+export async function startSystem(
+  env: Record<string, string> = {},
+  overrides: Partial<BrokerOptions> = {},
+): Promise<TestSystem> {
   const dataDir = env.DATA_DIR ?? mkdtempSync(path.join(tmpdir(), "bazaar-data-"));
   // BAZAAR_TEST_STORE=postgres runs a suite against a fresh PostgreSQL database instead.
   const database =
@@ -33,11 +36,13 @@ export async function startSystem(env: Record<string, string> = {}): Promise<Tes
     LOG_LEVEL: process.env.LOG_LEVEL,
     PORT: "0",
     METRICS_PORT: "0",
+    // One process, no peers and no load balancer to warn before it stops.
+    SHUTDOWN_DELAY_MS: "0",
     ...(database ? { DB_URI: database.uri } : {}),
     ...env,
     DATA_DIR: dataDir,
   });
-  const broker = new ServiceBroker(config);
+  const broker = new ServiceBroker({ ...config, ...overrides });
   const services = (config.bazaar?.services ?? ALL_SERVICES) as ServiceName[];
   for (const name of services)
     broker.loadService(path.join(SERVICES_DIR, name, `${name}.service.ts`));

@@ -5,8 +5,9 @@ import path from "node:path";
 import { ServiceBroker } from "moleculer";
 import { createBrokerConfig } from "../../broker.config";
 import { Channel, channelMessage, DEAD_LETTER_CHANNEL } from "../../mixins/channels";
+import { listDeadLetters, replayDeadLetter } from "../../mixins/dead-letters";
 import { waitFor } from "../harness/node-process";
-import { describeWith, startNats, type RunningServer } from "../harness/servers";
+import { describeWith, freePort, startNats, type RunningServer } from "../harness/servers";
 
 const ROOT = path.join(__dirname, "..", "..");
 const SECRET = "channels-secret-".padEnd(40, "x");
@@ -18,6 +19,7 @@ describeWith(["nats-server"])("durable channels over real NATS JetStream", () =>
   const recordFile = path.join(dir, "received.log");
   const deadLetters: { id: string }[] = [];
 
+  let recorderMetricsPort = 0;
   function startRecorder(): ChildProcess {
     return spawn(process.execPath, ["--import", "tsx", "test/fixtures/recorder-node.ts"], {
       cwd: ROOT,
@@ -27,7 +29,7 @@ describeWith(["nats-server"])("durable channels over real NATS JetStream", () =>
         TRANSPORTER: nats.url,
         JWT_SECRET: SECRET,
         DATA_DIR: path.join(dir, "recorder-data"),
-        METRICS_PORT: "0",
+        METRICS_PORT: String(recorderMetricsPort),
         LOG_LEVEL: "error",
         RECORD_FILE: recordFile,
         RECORD_DELAY_MS: "10",
@@ -121,7 +123,8 @@ describeWith(["nats-server"])("durable channels over real NATS JetStream", () =>
     }
   }, 120_000);
 
-  test("When a message can never be handled, then it lands in the dead-letter channel", async () => {
+  test("When a message can never be handled, then it lands in the dead-letter channel and is counted", async () => {
+    recorderMetricsPort = await freePort();
     const recorder = startRecorder();
     try {
       const poison = channelMessage(Channel.ORDERS_CONFIRMED, { n: 0, poison: true });
@@ -132,6 +135,38 @@ describeWith(["nats-server"])("durable channels over real NATS JetStream", () =>
         "the dead letter",
       );
       expect(received()).not.toContain(poison.id);
+      const metrics = await (await fetch(`http://127.0.0.1:${recorderMetricsPort}/metrics`)).text();
+      const sample = (name: string) =>
+        metrics
+          .split("\n")
+          .find((l) => l.startsWith(`${name}{`) && l.includes('channel="orders.confirmed"'));
+      expect(sample("bazaar_channels_dead_letters_total")).toMatch(/ 1$/);
+      expect(sample("bazaar_channels_failures_total")).toMatch(/ [1-9]\d*$/);
+    } finally {
+      recorder.kill("SIGTERM");
+      await new Promise((r) => recorder.once("exit", r));
+    }
+  }, 60_000);
+
+  test("When an operator lists the dead letters and replays one, then it goes back to its channel and its consumer sees it again", async () => {
+    const recorder = startRecorder();
+    try {
+      const letters = await listDeadLetters(publisher);
+      const poison = letters.find((l) => l.channel === Channel.ORDERS_CONFIRMED);
+      expect(poison).toMatchObject({ group: "recorder", type: Channel.ORDERS_CONFIRMED });
+      const replayed = await replayDeadLetter(publisher, poison!.seq);
+      expect(replayed.id).toBe(poison!.id);
+      expect((await listDeadLetters(publisher)).map((l) => l.seq)).not.toContain(poison!.seq);
+      // Still indigestible: the recorder fails on it again, and it is parked again.
+      await waitFor(
+        async () =>
+          (await listDeadLetters(publisher)).some(
+            (l) => l.id === poison!.id && l.seq > poison!.seq,
+          ),
+        30_000,
+        "parked again",
+      );
+      await expect(replayDeadLetter(publisher, 999_999)).rejects.toThrow("No dead letter #999999");
     } finally {
       recorder.kill("SIGTERM");
       await new Promise((r) => recorder.once("exit", r));

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createBrokerConfig } from "../../broker.config";
+import { FailFastNatsTransporter } from "../../mixins/fail-fast-nats";
 import { ResilientRedisCacher } from "../../mixins/resilient-cacher";
 import { ALL_SERVICES, readSettings, SettingsError } from "../../mixins/settings";
 
@@ -89,7 +90,7 @@ describe("settings from the environment", () => {
     ]);
   });
 
-  test("When the broker config is built, then calls time out, retries are opt-in and a dead node is noticed fast", () => {
+  test("When the broker config is built, then calls time out, retries are opt-in and a dead node is noticed by NATS", () => {
     const config = createBrokerConfig({
       DATA_DIR: dataDir(),
       TRANSPORTER: "nats://127.0.0.1:4222",
@@ -98,12 +99,15 @@ describe("settings from the environment", () => {
       JAEGER_HOST: "jaeger",
       NODE_ENV: "production",
     });
-    expect(config.transporter).toBe("nats://127.0.0.1:4222");
+    expect(config.transporter).toBeInstanceOf(FailFastNatsTransporter);
+    expect((config.transporter as unknown as { opts: { url: string } }).opts.url).toBe(
+      "nats://127.0.0.1:4222",
+    );
+    expect(config.registry).toMatchObject({ stopDelay: 1000 });
     expect(config.requestTimeout).toBeGreaterThan(0);
     expect(config.retryPolicy?.enabled).toBe(false);
     expect(config.circuitBreaker?.enabled).toBe(true);
     expect(config.bulkhead?.enabled).toBe(true);
-    expect(config.heartbeatTimeout).toBeLessThanOrEqual(10);
     expect(config.tracking?.enabled).toBe(true);
     expect(config.cacher).toBeInstanceOf(ResilientRedisCacher);
     expect(config.tracing).toMatchObject({ enabled: true, exporter: { type: "Jaeger" } });

@@ -1,0 +1,156 @@
+import { ADMIN, handledCalls, startCluster, type Cluster } from "../harness/cluster";
+import { TEST_ADDRESS, uniqueEmail } from "../harness/http";
+import { waitFor } from "../harness/node-process";
+import { postgresAvailable } from "../harness/postgres";
+import { describeWith } from "../harness/servers";
+
+/**
+ * A SIGKILLed node must cost no idempotent call and, of the others, only those it was running.
+ * Heartbeats alone (2 s/6 s) would keep routing calls to it for 6–12 s.
+ */
+const NODES = [
+  { id: "gateway-1", services: "api" },
+  { id: "catalog-1", services: "catalog" },
+  { id: "catalog-2", services: "catalog" },
+  { id: "orders-1", services: "orders" },
+  { id: "orders-2", services: "orders" },
+  { id: "core-1", services: "users,cart,payments,notifications,analytics" },
+];
+const HEARTBEAT_TIMEOUT_MS = 6000;
+
+const describeCluster = postgresAvailable()
+  ? describeWith(["nats-server", "redis-server"])
+  : describe.skip;
+
+describeCluster("failover: a node SIGKILLed under load", () => {
+  let cluster: Cluster;
+
+  beforeAll(async () => {
+    cluster = await startCluster(NODES, {
+      RATE_LIMIT_API: "1000000",
+      REQUEST_TIMEOUT_MS: "5000",
+      ORDER_STALE_MS: "3000",
+    });
+  }, 180_000);
+  afterAll(() => cluster?.stop(), 60_000);
+
+  /** Kills a node while `load` runs; resolves how long until the gateway dropped it. */
+  async function killUnderLoad(id: string): Promise<number> {
+    const [gateway] = cluster.gateways;
+    const admin = (await gateway.post("/api/v1/auth/login", ADMIN)).body.token;
+    await cluster.nodes.get(id)!.process.stop("SIGKILL");
+    const killedAt = Date.now();
+    await waitFor(
+      async () => {
+        const view = (await gateway.get("/api/v1/cluster", { token: admin })).body;
+        return !view.nodes.some(
+          (n: { id: string; available: boolean }) => n.id === id && n.available,
+        );
+      },
+      HEARTBEAT_TIMEOUT_MS * 2,
+      `${id} gone`,
+    );
+    return Date.now() - killedAt;
+  }
+
+  test("When a catalog node is SIGKILLed, then every read still answers 200 and the gateway drops the node before heartbeats could", async () => {
+    const [gateway] = cluster.gateways;
+    const admin = (await gateway.post("/api/v1/auth/login", ADMIN)).body.token;
+    const product = (
+      await gateway.post(
+        "/api/v1/products",
+        { sku: "FAIL-1", name: "Failover", price: 100, category: "f", stock: 10 },
+        { token: admin },
+      )
+    ).body;
+
+    const statuses: number[] = [];
+    let running = true;
+    const reader = async () => {
+      while (running) {
+        // Cached or not, each read is a call to one catalog node: the cache is looked up there.
+        const res = await gateway.get(`/api/v1/products/${product.id}`);
+        statuses.push(res.status);
+      }
+    };
+    const load = Promise.all([reader(), reader(), reader()]);
+    await waitFor(
+      async () => handledCalls(await cluster.metricsOf("catalog-2"), "catalog.get") > 0,
+      10_000,
+      "catalog-2 serving",
+    );
+
+    const gone = await killUnderLoad("catalog-2").finally(() =>
+      setTimeout(() => (running = false), 1000),
+    );
+    await load;
+
+    process.stderr.write(`FAILOVER gone=${gone} reads=${statuses.length}\n`);
+    expect(gone).toBeLessThan(HEARTBEAT_TIMEOUT_MS / 2);
+    expect(statuses.length).toBeGreaterThan(50);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+  }, 60_000);
+
+  test("When an orders node is SIGKILLed, then only the checkouts it was running may fail, with 503, and each of those settles", async () => {
+    const [gateway] = cluster.gateways;
+    const admin = (await gateway.post("/api/v1/auth/login", ADMIN)).body.token;
+    const product = (
+      await gateway.post(
+        "/api/v1/products",
+        { sku: "FAIL-2", name: "Failover 2", price: 100, category: "f", stock: 1000 },
+        { token: admin },
+      )
+    ).body;
+    const buyers = await Promise.all(
+      [0, 1, 2].map(async () => {
+        const res = await gateway.post("/api/v1/auth/register", {
+          email: uniqueEmail("failover"),
+          password: "correct-horse",
+          name: "F",
+        });
+        return res.body.token as string;
+      }),
+    );
+
+    const statuses: number[] = [];
+    let running = true;
+    const shopper = async (token: string) => {
+      while (running) {
+        const res = await gateway.post(
+          "/api/v1/orders",
+          {
+            items: [{ productId: product.id, quantity: 1 }],
+            shippingAddress: TEST_ADDRESS,
+            payment: { token: "tok_visa" },
+          },
+          { token },
+        );
+        statuses.push(res.status);
+      }
+    };
+    const load = Promise.all(buyers.map(shopper));
+    await waitFor(
+      async () => handledCalls(await cluster.metricsOf("orders-2"), "orders.create") > 0,
+      10_000,
+      "orders-2 serving",
+    );
+
+    const gone = await killUnderLoad("orders-2").finally(() =>
+      setTimeout(() => (running = false), 1000),
+    );
+    await load;
+
+    const failed = statuses.filter((s) => s !== 201);
+    process.stderr.write(`FAILOVER checkouts=${statuses.length} failed=${failed} gone=${gone}\n`);
+    // Three shoppers, one checkout each at a time: at most three were running on the dead node.
+    expect(failed.length).toBeLessThanOrEqual(buyers.length);
+    expect(failed.every((s) => s === 503)).toBe(true);
+    await waitFor(
+      async () =>
+        (await gateway.get("/api/v1/orders?status=PENDING&pageSize=1", { token: admin })).body
+          .total === 0,
+      30_000,
+      "every order settled",
+    );
+  }, 60_000);
+});

@@ -1,0 +1,101 @@
+import { ServiceBroker } from "moleculer";
+import { FailFastNatsTransporter, RerouteUndeliveredMiddleware } from "../../mixins/fail-fast-nats";
+import { toHttpError } from "../../services/api/http-errors";
+import { describeWith, startNats, type RunningServer } from "../harness/servers";
+
+/** Three brokers on a real nats-server; one loses its connection the way a killed process does. */
+describeWith(["nats-server"])("fail-fast NATS transporter", () => {
+  let nats: RunningServer;
+  let brokers: ServiceBroker[] = [];
+
+  const broker = (nodeID: string) =>
+    new ServiceBroker({
+      nodeID,
+      logger: false,
+      transporter: new FailFastNatsTransporter({ url: nats.url }),
+      // Heartbeats far too slow to notice anything within the test.
+      heartbeatInterval: 30,
+      heartbeatTimeout: 90,
+      requestTimeout: 5000,
+      registry: { strategy: "RoundRobin" },
+      middlewares: [RerouteUndeliveredMiddleware()],
+    });
+
+  beforeAll(async () => {
+    nats = await startNats();
+  });
+  afterAll(() => nats?.stop());
+
+  beforeEach(async () => {
+    brokers = ["caller", "worker-1", "worker-2"].map(broker);
+    const [, ...workers] = brokers;
+    for (const w of workers) {
+      w.createService({
+        name: "work",
+        actions: {
+          where: () => w.nodeID,
+          slow: async () => {
+            await new Promise((r) => setTimeout(r, 3000));
+            return w.nodeID;
+          },
+        },
+      });
+    }
+    await Promise.all(brokers.map((b) => b.start()));
+    await brokers[0].waitForServices(["work"]);
+    await brokers[0].call("work.where");
+    // Both workers known to the caller.
+    while (
+      brokers[0].registry.getServiceList({ onlyAvailable: true }).filter((s) => s.name === "work")
+        .length < 2
+    )
+      await new Promise((r) => setTimeout(r, 50));
+  });
+  afterEach(async () => {
+    await Promise.all(brokers.map((b) => b.stop().catch(() => undefined)));
+  });
+
+  /** What SIGKILL does to a node's NATS side: the connection closes, no goodbye is sent. */
+  const cutOff = async (b: ServiceBroker) =>
+    (b.transit as unknown as { tx: { client: { close(): Promise<void> } } }).tx.client.close();
+
+  test("When a node's connection is gone, then calls that were routed to it reach the other node and the node leaves the registry", async () => {
+    const [caller, worker1] = brokers;
+    await cutOff(worker1);
+
+    const answers = [];
+    for (let i = 0; i < 6; i++) answers.push(await caller.call("work.where"));
+
+    expect(answers).toEqual(Array(6).fill("worker-2"));
+    expect(caller.registry.nodes.get("worker-1")?.available).toBe(false);
+  });
+
+  test("When a node dies with a call in flight, then the caller learns within a second, not at the timeout", async () => {
+    const [caller, worker1] = brokers;
+    const inFlight = caller
+      .call("work.slow", {}, { nodeID: "worker-1" })
+      .catch((err: Error) => err);
+    await new Promise((r) => setTimeout(r, 100));
+    const diedAt = Date.now();
+    await cutOff(worker1);
+
+    const err = (await inFlight) as Error & { retryable?: boolean };
+    expect(err.name).toBe("RequestRejectedError");
+    expect(err.retryable).toBe(true);
+    expect(Date.now() - diedAt).toBeLessThan(2000);
+  });
+
+  test("When every instance is gone, then the call fails at once with an error the gateway answers 503", async () => {
+    const [caller, worker1, worker2] = brokers;
+    await Promise.all([cutOff(worker1), cutOff(worker2)]);
+
+    const started = Date.now();
+    const err = await caller.call("work.where").catch((e: Error) => e);
+    // Which of the two is found gone last decides the error's kind; none waits for the timeout.
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(["ServiceNotAvailableError", "UndeliveredError", "RequestRejectedError"]).toContain(
+      (err as Error).constructor.name,
+    );
+    expect(toHttpError(err).code).toBe(503);
+  });
+});

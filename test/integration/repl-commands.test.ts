@@ -1,0 +1,95 @@
+import { REPL_COMMANDS } from "../../mixins/repl-commands";
+import { client, placeOrder, uniqueEmail } from "../harness/http";
+import { waitFor } from "../harness/node-process";
+import { startSystem, type TestSystem } from "../harness/system";
+
+/** The operators' REPL commands, run against a real node the way the REPL runs them. */
+const run = (system: TestSystem, name: string, args: Record<string, unknown> = {}) =>
+  REPL_COMMANDS.find((c) => c.command.split(" ")[0] === name)!.action(system.broker, args);
+
+describe("REPL commands", () => {
+  let system: TestSystem;
+  let orderId: string;
+  const log = jest.spyOn(console, "log").mockImplementation(() => undefined);
+
+  beforeAll(async () => {
+    system = await startSystem({
+      ADMIN_EMAIL: "repl-admin@example.com",
+      ADMIN_PASSWORD: "repl-admin-password",
+    });
+    const api = client(system.baseUrl);
+    const admin = (
+      await api.post("/api/v1/auth/login", {
+        email: "repl-admin@example.com",
+        password: "repl-admin-password",
+      })
+    ).body.token;
+    const product = (
+      await api.post(
+        "/api/v1/products",
+        { sku: "REPL-1", name: "Repl lamp", price: 1200, category: "r", stock: 7 },
+        { token: admin },
+      )
+    ).body;
+    const buyer = (
+      await api.post("/api/v1/auth/register", {
+        email: uniqueEmail("repl"),
+        password: "correct-horse",
+        name: "R",
+      })
+    ).body.token;
+    orderId = (await placeOrder(api, buyer, product.id, { quantity: 2 })).body.id;
+  }, 60_000);
+  afterAll(async () => {
+    log.mockRestore();
+    await system?.stop();
+  });
+
+  test("When an operator looks up an order, then its status, lines and saga history are shown", async () => {
+    const lines = await run(system, "order", { id: orderId });
+    expect(lines[0]).toContain(`order ${orderId}  CONFIRMED`);
+    expect(lines.join("\n")).toMatch(/2 × Repl lamp/);
+    expect(lines.slice(lines.indexOf("history:") + 1).map((l) => l.trim().split("  ")[1])).toEqual([
+      "PENDING",
+      "CONFIRMED",
+    ]);
+    expect(log).toHaveBeenCalledWith(lines[0]);
+  });
+
+  test("When the order does not exist, then one line says so", async () => {
+    expect(await run(system, "order", { id: "no-such-order" })).toEqual([
+      expect.stringMatching(/^error: .*not found/i),
+    ]);
+  });
+
+  test("When an operator asks for a SKU's stock, then it is the stock left after the order", async () => {
+    expect(await run(system, "stock", { sku: "repl-1" })).toEqual([
+      expect.stringMatching(/^REPL-1 {2}Repl lamp {2}stock 5 /),
+    ]);
+    expect(await run(system, "stock", { sku: "NOPE-9" })).toEqual(["no product with SKU NOPE-9"]);
+  });
+
+  test("When an operator asks for the outbox, then nothing waits once the order is settled", async () => {
+    // The relay publishes within a keeper pass (250 ms) of the order.
+    const settled = () => run(system, "outbox").then((l) => l.map((x) => x.replace(/\s+/g, " ")));
+    await waitFor(async () => (await settled())[0].endsWith(" 0"), 5000, "outbox empty");
+    expect(await settled()).toEqual([
+      "ordersWithUnsentEvents 0",
+      "ordersWithPendingEffects 0",
+      "pending 0",
+    ]);
+  });
+
+  test("When an operator lists the cluster, then the node shows with its services and load", async () => {
+    const [line] = await run(system, "cluster");
+    expect(line).toContain(system.broker.nodeID);
+    expect(line).toMatch(/cpu \d+ % {2}rss \d+ MB/);
+    expect(line).toContain("orders");
+  });
+
+  test("When an operator asks for dead letters on a node without JetStream, then one line says where they are kept", async () => {
+    expect(await run(system, "deadletters")).toEqual([
+      "error: Dead letters are kept only with NATS JetStream (TRANSPORTER=nats://…)",
+    ]);
+  });
+});
