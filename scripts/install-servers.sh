@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Installs the servers the integration tests start for themselves (nats-server with
-# JetStream, redis-server, prometheus with promtool), from Debian's packages, when missing.
+# Installs the servers and tools the tests start for themselves (nats-server with JetStream,
+# redis-server, prometheus with promtool, chromium for the docs page), from Debian's packages,
+# when missing.
 set -euo pipefail
 
 missing=()
 command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
-[ ${#missing[@]} -eq 0 ] && { echo "servers: nats-server, redis-server and prometheus present"; exit 0; }
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+[ ${#missing[@]} -eq 0 ] && { echo "servers: nats-server, redis-server, prometheus and chromium present"; exit 0; }
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then

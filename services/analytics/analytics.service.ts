@@ -5,10 +5,11 @@ import { Channel, channelMessage } from "../../mixins/channels";
 import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
 import { invalid } from "../../mixins/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
+import { arrayOf, dateTime, integer, mapOf, number, object, string } from "../../mixins/openapi";
 import { countMetric, DomainMetric } from "../../mixins/metrics";
 import { settingsOf } from "../../mixins/settings";
 import { applyBehaviourBatch, applyOrderEvent, type EventWindowDoc } from "./aggregates";
-import { validateBatch, type BehaviourEvent } from "./behaviour";
+import { BEHAVIOUR_EVENT_RULE, MAX_BATCH, validateBatch, type BehaviourEvent } from "./behaviour";
 import {
   decodeKey,
   encodeKey,
@@ -30,6 +31,10 @@ interface RangeParams {
 }
 
 const iso = { type: "string", optional: true, max: 40 } as const;
+const range = { from: dateTime, to: dateTime };
+const rangeNote =
+  "`from` and `to` are ISO-8601 times, rounded down to the minute (default: the last hour).";
+
 const rangeParams = { $$strict: "remove", from: iso, to: iso } as const;
 const DEFAULT_RANGE_MS = 60 * WINDOW_MS;
 
@@ -61,6 +66,14 @@ const AnalyticsService: ServiceSchema<ServiceSettingSchema, AnalyticsThis> = {
   actions: {
     /** POST /events: validated whole, answered 202 at once, counted by the consumers. */
     ingest: {
+      openapi: {
+        summary: "Record a batch of behaviour events (up to 500)",
+        description:
+          "`type` is a standard event or a custom name; `ts` defaults to arrival time. Events later than the allowed lateness are counted as dropped. Problems are listed per event (`index`).",
+        status: 202,
+        body: { type: "array", min: 1, max: MAX_BATCH, items: BEHAVIOUR_EVENT_RULE },
+        response: object({ accepted: integer }),
+      },
       scope: "events",
       params: { body: { type: "any" } },
       async handler(this: AnalyticsThis, ctx: Ctx<{ body: unknown }>) {
@@ -80,6 +93,26 @@ const AnalyticsService: ServiceSchema<ServiceSettingSchema, AnalyticsThis> = {
     },
 
     orders: {
+      openapi: {
+        summary: "Orders, revenue, unique buyers and average order value per minute",
+        description: rangeNote,
+        response: object({
+          ...range,
+          windows: arrayOf(
+            object(
+              {
+                windowStart: dateTime,
+                orders: integer,
+                revenue: integer,
+                uniqueUsers: integer,
+                avgOrderValue: number,
+              },
+              [],
+              "OrderWindow",
+            ),
+          ),
+        }),
+      },
       access: "admin",
       retryPolicy: { enabled: true },
       params: rangeParams,
@@ -98,6 +131,20 @@ const AnalyticsService: ServiceSchema<ServiceSettingSchema, AnalyticsThis> = {
     },
 
     events: {
+      openapi: {
+        summary: "Behaviour event counts per minute, all types or one",
+        description: `${rangeNote} With \`type\`, each window has that type's \`count\`; without, \`counts\` by type.`,
+        response: object({
+          ...range,
+          windows: arrayOf(
+            object({ windowStart: dateTime, count: integer, counts: mapOf(integer) }, [
+              "count",
+              "counts",
+            ]),
+          ),
+          droppedLate: integer,
+        }),
+      },
       access: "admin",
       retryPolicy: { enabled: true },
       params: {
@@ -123,6 +170,15 @@ const AnalyticsService: ServiceSchema<ServiceSettingSchema, AnalyticsThis> = {
     },
 
     topProducts: {
+      openapi: {
+        summary: "Most viewed and most sold products",
+        description: rangeNote,
+        response: object({
+          ...range,
+          mostViewed: arrayOf(object({ productId: string, views: integer })),
+          mostSold: arrayOf(object({ productId: string, quantity: integer })),
+        }),
+      },
       access: "admin",
       retryPolicy: { enabled: true },
       params: {

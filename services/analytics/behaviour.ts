@@ -25,8 +25,7 @@ export interface BehaviourEvent {
 }
 
 /** Standard types and custom names share one rule (DESIGN §4): `^[a-z][a-z0-9_.]{0,63}$`. */
-const checkEvent = new Validator().compile({
-  $$root: true,
+export const BEHAVIOUR_EVENT_RULE = {
   type: "object",
   strict: true,
   props: {
@@ -37,7 +36,8 @@ const checkEvent = new Validator().compile({
     productId: { type: "string", min: 1, max: 64, optional: true },
     props: { type: "object", optional: true },
   },
-});
+} as const;
+const checkEvent = new Validator().compile({ $$root: true, ...BEHAVIOUR_EVENT_RULE });
 
 interface Problem {
   index: number;

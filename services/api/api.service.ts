@@ -3,10 +3,20 @@ import type { IncomingMessage, ServerResponse, Server } from "node:http";
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import type { CallerMeta, Principal } from "../../mixins/access";
-import { tooManyRequests, unauthorized, unavailable } from "../../mixins/errors";
+import { notFound, tooManyRequests, unauthorized, unavailable } from "../../mixins/errors";
 import { HealthMixin, type HealthReport } from "../../mixins/health.mixin";
 import { verifyAccessToken } from "../../mixins/jwt";
 import { countMetric, DomainMetric } from "../../mixins/metrics";
+import {
+  arrayOf,
+  boolean,
+  integer,
+  mapOf,
+  object,
+  oneOf,
+  string,
+  type JsonSchema,
+} from "../../mixins/openapi";
 import { serviceRedis } from "../../mixins/redis";
 import { settingsOf, type Settings } from "../../mixins/settings";
 import { assertAllowed, type ActionAccess } from "./access-check";
@@ -15,11 +25,17 @@ import { clusterView, type ClusterView } from "./cluster-view";
 import { toHttpError } from "./http-errors";
 import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from "./rate-limit";
 import { readiness } from "./readiness";
+import { DOCS_HEADERS, DOCS_PAGE, docsAssetType, isDocsAsset, readDocsAsset } from "./docs-page";
+import { openApiDocument, type OpenApiDocument } from "./openapi";
+import { packageVersion, publishedActions } from "./published-actions";
 import {
   apiRoute,
   authRoute,
+  docsRoute,
+  DOCUMENTED_ROUTES,
   eventsRoute,
   healthRoute,
+  openApiRoute,
   routedServices,
   type Limiter,
 } from "./routes";
@@ -37,12 +53,19 @@ type GatewayThis = Service & {
   rateLimits: RateLimitStore;
   inFlight: number;
   redisReady?: Promise<void>;
+  description?: Promise<OpenApiDocument>;
+  docsAssets: Map<string, Promise<Buffer>>;
   clientAddress(req: Request): string;
   identify(ctx: Context, req: Request): Promise<Principal | null>;
   applyRateLimit(limiter: Limiter, key: string, res: ServerResponse): Promise<void>;
 };
 
 const RATE_WINDOW_MS = 60_000;
+const HEALTH_SHAPE = object(
+  { status: oneOf(["up", "down"]), checks: mapOf(oneOf(["up", "down"])) },
+  [],
+  "HealthReport",
+);
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 const gatewayHttpHandler = (
@@ -90,7 +113,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
   settings: {
     port: 3000,
     ip: "0.0.0.0",
-    routes: [healthRoute, authRoute, eventsRoute, apiRoute],
+    routes: [healthRoute, authRoute, eventsRoute, openApiRoute, docsRoute, apiRoute],
     log4XXResponses: false,
     logRequest: "debug",
     logResponse: "debug",
@@ -107,12 +130,19 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
   actions: {
     live: {
       access: "public",
+      openapi: { summary: "Liveness: the process answers", response: HEALTH_SHAPE },
       handler(): HealthReport {
         return { status: "up", checks: {} };
       },
     },
     ready: {
       access: "public",
+      openapi: {
+        summary: "Readiness: broker, transporter, stores, Redis and every routed service",
+        description: "503, with the same report, while something it needs is down.",
+        response: HEALTH_SHAPE,
+        sameBodyOn: [503],
+      },
       async handler(this: GatewayThis, ctx: Context<unknown, CallerMeta>) {
         const report = await readiness(
           this.broker,
@@ -125,6 +155,19 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
     },
     details: {
       access: "public",
+      openapi: {
+        summary: "Readiness with this node's id, uptime and version",
+        response: object(
+          {
+            ...(HEALTH_SHAPE.properties as Record<string, JsonSchema>),
+            node: string,
+            uptimeSeconds: integer,
+            version: string,
+          },
+          ["version"],
+        ),
+        sameBodyOn: [503],
+      },
       async handler(this: GatewayThis, ctx: Context<unknown, CallerMeta>) {
         const report = (await this.actions.ready({}, { parentCtx: ctx })) as HealthReport;
         if (report.status !== "up") ctx.meta.$statusCode = 503;
@@ -138,8 +181,53 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
     },
     cluster: {
       access: "admin",
+      openapi: {
+        summary: "Nodes, and each service with the nodes that host it",
+        response: object({
+          nodes: arrayOf(
+            object({ id: string, available: boolean, local: boolean, services: arrayOf(string) }),
+          ),
+          services: arrayOf(object({ name: string, instances: integer, nodes: arrayOf(string) })),
+        }),
+      },
       handler(this: GatewayThis): ClusterView {
         return clusterView(this.broker);
+      },
+    },
+
+    /** The OpenAPI 3.1 description, built once from the routes and the actions' rules. */
+    openapi: {
+      access: "public",
+      async handler(this: GatewayThis) {
+        this.description ??= publishedActions(ApiService).then((actions) =>
+          openApiDocument(DOCUMENTED_ROUTES, actions, packageVersion()),
+        );
+        return this.description;
+      },
+    },
+
+    docsPage: {
+      access: "public",
+      handler(ctx: Context<unknown, CallerMeta & { $responseType?: string }>) {
+        ctx.meta.$responseType = "text/html; charset=utf-8";
+        ctx.meta.$responseHeaders = DOCS_HEADERS;
+        return DOCS_PAGE;
+      },
+    },
+
+    docsAsset: {
+      access: "public",
+      params: { file: { type: "string", max: 64 } },
+      async handler(
+        this: GatewayThis,
+        ctx: Context<{ file: string }, CallerMeta & { $responseType?: string }>,
+      ) {
+        const { file } = ctx.params;
+        if (!isDocsAsset(file)) throw notFound("File");
+        if (!this.docsAssets.has(file)) this.docsAssets.set(file, readDocsAsset(file));
+        ctx.meta.$responseType = docsAssetType(file);
+        ctx.meta.$responseHeaders = { ...DOCS_HEADERS, "Cache-Control": "public, max-age=3600" };
+        return this.docsAssets.get(file);
       },
     },
   },
@@ -254,6 +342,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
     const settings = settingsOf(this.broker);
     this.bazaar = settings;
     this.inFlight = 0;
+    this.docsAssets = new Map();
     if (settings.redisUrl) {
       const { redis, ready } = serviceRedis(this, settings.redisUrl, "bazaar-gateway");
       this.redisReady = ready;

@@ -96,6 +96,30 @@ export const eventsRoute = {
   aliases: { "POST /": "analytics.ingest" },
 };
 
+/**
+ * The API description and a page to read it: public and static, so neither limited nor
+ * signed. Routes of their own, as moleculer-web keeps one route a path.
+ */
+const docsRouteOptions = {
+  authentication: false,
+  authorization: false,
+  mappingPolicy: "restrict",
+  bodyParsers: { json: false, urlencoded: false },
+};
+export const openApiRoute = {
+  path: "/api/v1/openapi.json",
+  ...docsRouteOptions,
+  aliases: { "GET /": "api.openapi" },
+};
+export const docsRoute = {
+  path: "/api/v1/docs",
+  ...docsRouteOptions,
+  aliases: { "GET /": "api.docsPage", "GET /:file": "api.docsAsset" },
+};
+
+/** What the API description covers: every route but the description's own. */
+export const DOCUMENTED_ROUTES = [healthRoute, authRoute, eventsRoute, apiRoute];
+
 /** Services the gateway routes to: readiness needs each of them somewhere in the cluster. */
 export function routedServices(): string[] {
   const names = new Set<string>();

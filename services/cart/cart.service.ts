@@ -9,6 +9,7 @@ import { settingsOf } from "../../mixins/settings";
 import type { ProductView } from "../catalog/products";
 import { cartState, shouldRemind, type CartActivity } from "./abandonment";
 import {
+  CART_SHAPE,
   RedisCartStore,
   RepositoryCartStore,
   type Cart,
@@ -38,6 +39,7 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
 
   actions: {
     get: {
+      openapi: { summary: "Your cart", response: CART_SHAPE },
       retryPolicy: { enabled: true },
       handler(this: CartThis, ctx: Ctx) {
         return this.store.get(callerOf(ctx).id);
@@ -46,6 +48,7 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
 
     /** Sets a line's quantity (not adds to it), so a repeated PUT changes nothing more. */
     setItem: {
+      openapi: { summary: "Set how many of a product the cart holds", response: CART_SHAPE },
       params: {
         $$strict: true,
         productId,
@@ -75,6 +78,7 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
     },
 
     removeItem: {
+      openapi: { summary: "Take a product out of the cart", response: CART_SHAPE },
       params: { $$strict: true, productId },
       async handler(this: CartThis, ctx: Ctx<{ productId: string }>) {
         const userId = callerOf(ctx).id;
@@ -83,6 +87,7 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
     },
 
     clear: {
+      openapi: { summary: "Empty the cart", status: 204 },
       async handler(this: CartThis, ctx: Ctx) {
         const userId = callerOf(ctx).id;
         await this.store.clear(userId);

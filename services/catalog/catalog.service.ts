@@ -4,6 +4,7 @@ import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
 import { notFound } from "../../mixins/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { countMetric, DomainMetric } from "../../mixins/metrics";
+import { pageOf } from "../../mixins/openapi";
 import { pageParams } from "../../mixins/pagination";
 import { settingsOf } from "../../mixins/settings";
 import { DEMO_CATALOG } from "./demo-catalog";
@@ -13,6 +14,7 @@ import {
   listProductParams,
   listProducts,
   PRODUCT_INDEXES,
+  PRODUCT_SHAPE,
   toProductView,
   updateProduct,
   updateProductParams,
@@ -86,6 +88,12 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
 
   actions: {
     list: {
+      openapi: {
+        summary: "Search and list products (admins also see inactive ones)",
+        description:
+          "`q` searches names, descriptions, SKUs and categories; `sort` is a field, `-` first for descending (`-price`).",
+        response: pageOf(PRODUCT_SHAPE),
+      },
       access: "public",
       retryPolicy: { enabled: true },
       cache: { keys: ["q", "category", "sort", "page", "pageSize", callerRoles], ttl: 30 },
@@ -100,6 +108,7 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
     },
 
     get: {
+      openapi: { summary: "One product", response: PRODUCT_SHAPE },
       access: "public",
       retryPolicy: { enabled: true },
       cache: { keys: ["id", callerRoles], ttl: 60 },
@@ -124,6 +133,7 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
     },
 
     create: {
+      openapi: { summary: "Add a product", status: 201, response: PRODUCT_SHAPE, errors: [409] },
       access: "admin",
       params: createProductParams,
       async handler(this: CatalogThis, ctx: Ctx<NewProduct>) {
@@ -136,6 +146,7 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
     },
 
     update: {
+      openapi: { summary: "Change a product", response: PRODUCT_SHAPE, errors: [409] },
       access: "admin",
       params: updateProductParams,
       async handler(this: CatalogThis, ctx: Ctx<Partial<NewProduct> & { id: string }>) {
@@ -148,6 +159,10 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
 
     /** Deleting hides a product and stops it being ordered; orders keep their lines. */
     remove: {
+      openapi: {
+        summary: "Withdraw a product: it becomes inactive and hidden from customers",
+        response: PRODUCT_SHAPE,
+      },
       access: "admin",
       params: { $$strict: true, id: { type: "string", min: 1, max: 64 } },
       async handler(this: CatalogThis, ctx: Ctx<{ id: string }>) {

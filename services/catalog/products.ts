@@ -1,5 +1,6 @@
 import type { Repository } from "../../mixins/db/db.mixin";
 import { ErrorType, invalid, notFound } from "../../mixins/errors";
+import { boolean, dateTime, integer, object, string } from "../../mixins/openapi";
 import { type Page, withTieBreak } from "../../mixins/pagination";
 import { queryTerms, rankBySearch, searchTerms } from "./search";
 
@@ -54,6 +55,24 @@ const VIEW_FIELDS = [
 export function toProductView(doc: ProductDoc): ProductView {
   return Object.fromEntries(VIEW_FIELDS.map((f) => [f, doc[f]])) as unknown as ProductView;
 }
+
+export const PRODUCT_SHAPE = object(
+  {
+    id: string,
+    sku: string,
+    name: string,
+    description: string,
+    price: { ...integer, description: "In minor units (cents)" },
+    currency: string,
+    category: string,
+    stock: integer,
+    active: boolean,
+    createdAt: dateTime,
+    updatedAt: dateTime,
+  },
+  [],
+  "Product",
+);
 
 const MAX_MINOR_UNITS = 100_000_000_00;
 

@@ -1,4 +1,5 @@
 import type { Repository } from "../../mixins/db/db.mixin";
+import { boolean, dateTime, object, string } from "../../mixins/openapi";
 import type { Message } from "./templates";
 
 export interface NotificationView {
@@ -10,6 +11,20 @@ export interface NotificationView {
   read: boolean;
   createdAt: string;
 }
+
+export const NOTIFICATION_SHAPE = object(
+  {
+    id: string,
+    type: string,
+    title: string,
+    body: string,
+    orderId: string,
+    read: boolean,
+    createdAt: dateTime,
+  },
+  ["orderId"],
+  "Notification",
+);
 
 export interface NotificationDoc extends NotificationView {
   userId: string;

@@ -6,12 +6,14 @@ import { Channel, type ChannelMessage } from "../../mixins/channels";
 import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
 import { notFound } from "../../mixins/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
+import { pageOf } from "../../mixins/openapi";
 import { countMetric, DomainMetric } from "../../mixins/metrics";
 import { findPage, pageParams } from "../../mixins/pagination";
 import { settingsOf, type Settings } from "../../mixins/settings";
 import { emailOnce, smtpMailer, type EmailDoc, type Mailer } from "./email";
 import {
   NOTIFICATION_INDEXES,
+  NOTIFICATION_SHAPE,
   putInInbox,
   toNotificationView,
   type NotificationDoc,
@@ -20,6 +22,9 @@ import { cartReminder, render, type Message } from "./templates";
 import {
   attemptDelivery,
   DELIVERY_INDEXES,
+  DELIVERY_SHAPE,
+  NEW_WEBHOOK_SHAPE,
+  WEBHOOK_SHAPE,
   enqueueDeliveries,
   registerWebhook,
   removeWebhook,
@@ -91,6 +96,7 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
 
   actions: {
     list: {
+      openapi: { summary: "Your inbox, newest first", response: pageOf(NOTIFICATION_SHAPE) },
       retryPolicy: { enabled: true },
       params: {
         $$strict: "remove",
@@ -113,6 +119,7 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
     },
 
     markRead: {
+      openapi: { summary: "Mark a notification read", response: NOTIFICATION_SHAPE },
       params: { $$strict: true, id: { type: "string", min: 1, max: 200 } },
       async handler(this: NotificationsThis, ctx: Ctx<{ id: string }>) {
         const updated = await this.repos.notifications.findOneAndUpdate(
@@ -151,6 +158,13 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
     },
 
     createWebhook: {
+      openapi: {
+        summary: "Send these events to a URL, signed (X-Bazaar-Signature)",
+        description:
+          "The URL must be http(s) on a public address. The secret is shown only in this answer.",
+        status: 201,
+        response: NEW_WEBHOOK_SHAPE,
+      },
       access: "admin",
       params: {
         $$strict: true,
@@ -179,6 +193,7 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
     },
 
     listWebhooks: {
+      openapi: { summary: "Active webhooks", response: pageOf(WEBHOOK_SHAPE) },
       access: "admin",
       params: { $$strict: "remove", ...pageParams },
       handler(this: NotificationsThis, ctx: Ctx<{ page: number; pageSize: number }>) {
@@ -192,6 +207,7 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
     },
 
     removeWebhook: {
+      openapi: { summary: "Stop a webhook", status: 204 },
       access: "admin",
       params: { $$strict: true, id: { type: "string", min: 1, max: 64 } },
       async handler(this: NotificationsThis, ctx: Ctx<{ id: string }>) {
@@ -202,6 +218,10 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
     },
 
     deliveries: {
+      openapi: {
+        summary: "A webhook's deliveries, newest first",
+        response: pageOf(DELIVERY_SHAPE),
+      },
       access: "admin",
       params: {
         $$strict: "remove",

@@ -1,6 +1,7 @@
 import type { Repository } from "../../mixins/db/db.mixin";
 import { invalid, notFound } from "../../mixins/errors";
 import type { ChannelMessage } from "../../mixins/channels";
+import { arrayOf, boolean, dateTime, integer, object, oneOf, string } from "../../mixins/openapi";
 import { newWebhookSecret, retryDelayMs, signedHeaders, verdictOf } from "./webhook-signing";
 import { targetProblem } from "./webhook-target";
 
@@ -43,6 +44,45 @@ export const DELIVERY_INDEXES = [
   { fields: ["status"] },
   { fields: ["nextAttemptAt"] },
 ];
+
+const webhookFields = {
+  id: string,
+  url: string,
+  events: arrayOf(string),
+  active: boolean,
+  createdAt: dateTime,
+};
+export const WEBHOOK_SHAPE = object(webhookFields, [], "Webhook");
+export const NEW_WEBHOOK_SHAPE = object(
+  { ...webhookFields, secret: { ...string, description: "Signs every delivery; shown only here" } },
+  [],
+  "NewWebhook",
+);
+export const DELIVERY_SHAPE = object(
+  {
+    id: string,
+    webhookId: string,
+    eventId: string,
+    type: string,
+    status: oneOf(["pending", "delivered", "failed", "dead"] satisfies DeliveryStatus[]),
+    attempts: arrayOf(
+      object(
+        {
+          at: dateTime,
+          status: { ...integer, description: "The receiver's HTTP status" },
+          error: string,
+          durationMs: integer,
+        },
+        ["status", "error"],
+      ),
+    ),
+    nextAttemptAt: dateTime,
+    createdAt: dateTime,
+    updatedAt: dateTime,
+  },
+  ["nextAttemptAt"],
+  "WebhookDelivery",
+);
 
 export function toWebhookView(doc: WebhookDoc) {
   const { id, url, events, active, createdAt } = doc;

@@ -5,11 +5,13 @@ import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
 import { notFound } from "../../mixins/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { countMetric, DomainMetric, setGauge } from "../../mixins/metrics";
+import { pageOf } from "../../mixins/openapi";
 import { pendingEffects, pendingEvents, relayOutbox } from "../../mixins/outbox";
 import { findPage, pageParams } from "../../mixins/pagination";
 import { settingsOf } from "../../mixins/settings";
 import {
   assertIdempotencyKey,
+  IDEMPOTENCY_KEY,
   createOrder,
   moveOrder,
   recoverStaleOrders,
@@ -19,6 +21,7 @@ import {
 import {
   createOrderParams,
   ORDER_INDEXES,
+  ORDER_SHAPE,
   orderIdParam,
   toOrderView,
   type CreateOrderInput,
@@ -34,11 +37,24 @@ type OrdersThis = DbService<{ orders: OrderDoc }> & {
 type Ctx<P = Record<string, never>> = Context<P, CallerMeta & { idempotencyKey?: string }>;
 
 const KEEPER_INTERVAL_MS = 250;
+const ADDRESS_EXAMPLE = {
+  name: "Your Name",
+  line1: "1 Market Street",
+  city: "Springfield",
+  postalCode: "12345",
+  country: "US",
+};
 
 /** An action that moves a visible order on by a person's say: cancel, ship, deliver. */
-function moveAction(to: OrderStatus, access?: "admin") {
+function moveAction(to: OrderStatus, summary: string, access?: "admin") {
   return {
     ...(access ? { access } : {}),
+    openapi: {
+      summary,
+      description: "Anything but the order's next step is 409 INVALID_STATE.",
+      response: ORDER_SHAPE,
+      errors: [409],
+    },
     params: { $$strict: true, id: orderIdParam },
     async handler(this: OrdersThis, ctx: Ctx<{ id: string }>) {
       const order = await this.visibleOrder(ctx);
@@ -54,6 +70,27 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersThis> = {
   actions: {
     /** POST /orders: runs the saga; 201 CONFIRMED, 409 OUT_OF_STOCK, 402 PAYMENT_DECLINED. */
     create: {
+      openapi: {
+        summary: "Place an order: reserve stock, charge, confirm",
+        description:
+          "Items are given, or taken from the cart (`fromCart`). The answer is the CONFIRMED order; a declined card is 402, missing stock 409 OUT_OF_STOCK. Test cards: `tok_visa` succeeds, `tok_chargeDeclined` and `tok_insufficientFunds` decline, `tok_processingError` fails transiently. Send an `Idempotency-Key`: a retry with the same key and body gets the same order, with another body 409 IDEMPOTENCY_KEY_REUSED.",
+        status: 201,
+        response: ORDER_SHAPE,
+        errors: [402, 409],
+        example: {
+          items: [{ productId: "<a product id>", quantity: 1 }],
+          shippingAddress: ADDRESS_EXAMPLE,
+          payment: { token: "tok_visa" },
+        },
+        headers: [
+          {
+            name: "Idempotency-Key",
+            required: false,
+            description: "Makes retries safe: one order per key and user",
+            schema: { type: "string", pattern: IDEMPOTENCY_KEY.source },
+          },
+        ],
+      },
       params: createOrderParams,
       async handler(this: OrdersThis, ctx: Ctx<CreateOrderInput>) {
         const key = assertIdempotencyKey(ctx.meta.idempotencyKey);
@@ -65,6 +102,10 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersThis> = {
     },
 
     list: {
+      openapi: {
+        summary: "Your orders, newest first (an admin sees all)",
+        response: pageOf(ORDER_SHAPE),
+      },
       retryPolicy: { enabled: true },
       params: {
         $$strict: "remove",
@@ -86,6 +127,7 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersThis> = {
     },
 
     get: {
+      openapi: { summary: "One order", response: ORDER_SHAPE },
       retryPolicy: { enabled: true },
       params: { $$strict: true, id: orderIdParam },
       async handler(this: OrdersThis, ctx: Ctx<{ id: string }>) {
@@ -140,9 +182,9 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersThis> = {
     },
 
     /** Refund and restock a CONFIRMED order; anything else is 409 INVALID_STATE. */
-    cancel: moveAction(OrderStatus.CANCELLED),
-    ship: moveAction(OrderStatus.SHIPPED, "admin"),
-    deliver: moveAction(OrderStatus.DELIVERED, "admin"),
+    cancel: moveAction(OrderStatus.CANCELLED, "Cancel a CONFIRMED order: refund and restock"),
+    ship: moveAction(OrderStatus.SHIPPED, "Mark a CONFIRMED order shipped", "admin"),
+    deliver: moveAction(OrderStatus.DELIVERED, "Mark a SHIPPED order delivered", "admin"),
   },
 
   methods: {

@@ -50,7 +50,7 @@ export function requestHash(input: CreateOrderInput): string {
     .digest("hex");
 }
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export function assertIdempotencyKey(key: unknown): string | undefined {
   if (key === undefined) return undefined;

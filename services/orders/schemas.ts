@@ -1,6 +1,7 @@
+import { arrayOf, dateTime, integer, object, oneOf, string } from "../../mixins/openapi";
 import type { OutboxDoc } from "../../mixins/outbox";
 import type { OrderLine } from "./pricing";
-import type { OrderStatus } from "./state";
+import { OrderStatus } from "./state";
 
 export interface ShippingAddress {
   name: string;
@@ -38,6 +39,51 @@ export interface OrderDoc extends OrderView, OutboxDoc {
   history: { status: OrderStatus; at: string }[];
   [key: string]: unknown;
 }
+
+const ORDER_LINE_SHAPE = object(
+  {
+    productId: string,
+    sku: string,
+    name: string,
+    unitPrice: integer,
+    quantity: integer,
+    lineTotal: integer,
+  },
+  [],
+  "OrderLine",
+);
+
+const ADDRESS_SHAPE = object(
+  {
+    name: string,
+    line1: string,
+    line2: string,
+    city: string,
+    region: string,
+    postalCode: string,
+    country: string,
+  },
+  ["line2", "region"],
+  "ShippingAddress",
+);
+
+export const ORDER_SHAPE = object(
+  {
+    id: string,
+    userId: string,
+    status: oneOf(Object.values(OrderStatus)),
+    items: arrayOf(ORDER_LINE_SHAPE),
+    total: { ...integer, description: "In minor units (cents)" },
+    currency: string,
+    shippingAddress: ADDRESS_SHAPE,
+    paymentId: string,
+    failureReason: string,
+    createdAt: dateTime,
+    updatedAt: dateTime,
+  },
+  ["paymentId", "failureReason"],
+  "Order",
+);
 
 export function toOrderView(doc: OrderDoc): OrderView {
   const { id, userId, status, items, total, currency, shippingAddress, paymentId, failureReason } =

@@ -2,6 +2,7 @@ import { Errors } from "moleculer";
 import type { Repository } from "../../mixins/db/db.mixin";
 import { Channel } from "../../mixins/channels";
 import { conflict, ErrorType, invalid, unavailable } from "../../mixins/errors";
+import { dateTime, integer, object, oneOf, string } from "../../mixins/openapi";
 import { withEvents, type OutboxDoc } from "../../mixins/outbox";
 import { TransientProcessorError, type PaymentProcessor } from "./processor";
 
@@ -22,6 +23,20 @@ export interface PaymentDoc extends OutboxDoc {
   updatedAt: string;
   [key: string]: unknown;
 }
+
+export const PAYMENT_SHAPE = object(
+  {
+    id: string,
+    orderId: string,
+    amount: integer,
+    refunded: integer,
+    currency: string,
+    status: oneOf(["pending", "succeeded", "declined", "failed"] satisfies PaymentStatus[]),
+    createdAt: dateTime,
+  },
+  [],
+  "Payment",
+);
 
 export interface PaymentView {
   id: string;

@@ -2,12 +2,14 @@ import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { callerOf, isAdmin, type CallerMeta } from "../../mixins/access";
 import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
 import { HealthMixin } from "../../mixins/health.mixin";
+import { pageOf } from "../../mixins/openapi";
 import { countMetric, DomainMetric } from "../../mixins/metrics";
 import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
 import { findPage, pageParams } from "../../mixins/pagination";
 import {
   chargeOrder,
   PAYMENT_INDEXES,
+  PAYMENT_SHAPE,
   refundOrder,
   toPaymentView,
   type ChargeInput,
@@ -102,6 +104,10 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsThis> = {
 
     /** GET /payments?orderId=: the caller's own payments; admins see everyone's. */
     list: {
+      openapi: {
+        summary: "Your payments, or an order's (an admin sees all)",
+        response: pageOf(PAYMENT_SHAPE),
+      },
       retryPolicy: { enabled: true },
       params: {
         $$strict: "remove",

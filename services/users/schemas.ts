@@ -1,4 +1,5 @@
 import type { Role } from "../../mixins/jwt";
+import { arrayOf, dateTime, object, oneOf, string } from "../../mixins/openapi";
 import type { OutboxDoc } from "../../mixins/outbox";
 import { API_KEY_SCOPES } from "./api-keys";
 
@@ -79,3 +80,26 @@ export const createApiKeyParams = {
     items: { type: "enum", values: [...API_KEY_SCOPES] },
   },
 } as const;
+
+/** What the API answers (mixins/openapi.ts): the views above, field for field. */
+export const USER_SHAPE = object(
+  {
+    id: string,
+    email: string,
+    name: string,
+    roles: arrayOf(oneOf(["customer", "admin"])),
+    createdAt: dateTime,
+  },
+  [],
+  "User",
+);
+const apiKeyFields = {
+  id: string,
+  name: string,
+  prefix: string,
+  scopes: arrayOf(oneOf(API_KEY_SCOPES)),
+  createdAt: dateTime,
+};
+export const API_KEY_SHAPE = object(apiKeyFields, [], "ApiKey");
+export const NEW_API_KEY_SHAPE = object({ ...apiKeyFields, key: string }, [], "NewApiKey");
+export const SESSION_SHAPE = object({ user: USER_SHAPE, token: string }, [], "Session");

@@ -3,6 +3,7 @@ import { callerOf, type CallerMeta } from "../../mixins/access";
 import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
 import { notFound } from "../../mixins/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
+import { pageOf } from "../../mixins/openapi";
 import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
 import { signAccessToken } from "../../mixins/jwt";
 import { countMetric, DomainMetric } from "../../mixins/metrics";
@@ -11,8 +12,12 @@ import { settingsOf } from "../../mixins/settings";
 import { checkCredentials, registerUser, seedAdmin, updateProfile, USER_INDEXES } from "./accounts";
 import { API_KEY_INDEXES, createApiKey, resolveApiKey, revokeApiKey } from "./keys";
 import {
+  API_KEY_SHAPE,
   createApiKeyParams,
   loginParams,
+  NEW_API_KEY_SHAPE,
+  SESSION_SHAPE,
+  USER_SHAPE,
   registerParams,
   toApiKeyView,
   toUserView,
@@ -41,6 +46,12 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
 
   actions: {
     register: {
+      openapi: {
+        summary: "Create an account and sign in",
+        status: 201,
+        response: SESSION_SHAPE,
+        errors: [409],
+      },
       access: "public",
       params: registerParams,
       async handler(this: UsersThis, ctx: Ctx<{ email: string; password: string; name: string }>) {
@@ -54,6 +65,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
     },
 
     login: {
+      openapi: { summary: "Sign in with e-mail and password", response: SESSION_SHAPE },
       access: "public",
       params: loginParams,
       async handler(this: UsersThis, ctx: Ctx<{ email: string; password: string }>) {
@@ -73,6 +85,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
     },
 
     me: {
+      openapi: { summary: "Your profile", response: USER_SHAPE },
       retryPolicy: { enabled: true },
       async handler(this: UsersThis, ctx: Ctx) {
         const user = await this.repos.users.findById(callerOf(ctx).id);
@@ -82,6 +95,10 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
     },
 
     updateMe: {
+      openapi: {
+        summary: "Change your name or password (the password needs the current one)",
+        response: USER_SHAPE,
+      },
       sessionOnly: true,
       params: updateProfileParams,
       async handler(
@@ -94,6 +111,11 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
     },
 
     createApiKey: {
+      openapi: {
+        summary: "Create an API key: the key is shown once, in this answer",
+        status: 201,
+        response: NEW_API_KEY_SHAPE,
+      },
       sessionOnly: true,
       params: createApiKeyParams,
       async handler(this: UsersThis, ctx: Ctx<{ name: string; scopes?: string[] }>) {
@@ -106,6 +128,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
     },
 
     listApiKeys: {
+      openapi: { summary: "Your API keys (without the keys)", response: pageOf(API_KEY_SHAPE) },
       sessionOnly: true,
       retryPolicy: { enabled: true },
       params: { $$strict: "remove", ...pageParams },
@@ -121,6 +144,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
     },
 
     revokeApiKey: {
+      openapi: { summary: "Revoke one of your API keys", status: 204 },
       sessionOnly: true,
       params: { $$strict: true, id: { type: "string", min: 1, max: 64 } },
       async handler(this: UsersThis, ctx: Ctx<{ id: string }>) {

@@ -5,7 +5,7 @@ import { startSystem, type TestSystem } from "../harness/system";
 
 const ADMIN = { email: "shopkeeper@example.com", password: "shopkeeper-1" };
 const ADDRESS = {
-  name: "Ann Buyer",
+  name: "Test Buyer",
   line1: "1 Market Street",
   city: "Springfield",
   postalCode: "12345",
@@ -29,6 +29,7 @@ beforeAll(async () => {
     ADMIN_PASSWORD: ADMIN.password,
   });
   api = client(system.baseUrl);
+  await api.followContract();
   admin = (await api.post("/api/v1/auth/login", ADMIN)).body.token;
 });
 afterAll(() => system.stop());

@@ -28,6 +28,7 @@ beforeAll(async () => {
     ADMIN_PASSWORD: ADMIN.password,
   });
   api = client(system.baseUrl);
+  await api.followContract();
   admin = (await api.post("/api/v1/auth/login", ADMIN)).body.token;
 });
 afterAll(async () => {

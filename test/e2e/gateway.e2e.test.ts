@@ -33,6 +33,7 @@ describe("a gateway with small limits", () => {
       METRICS_PORT: String(metricsPort),
     });
     api = client(system.baseUrl);
+    await api.followContract();
   });
   afterAll(() => system.stop());
 
@@ -232,6 +233,7 @@ describe("a gateway whose services are missing", () => {
   beforeAll(async () => {
     system = await startSystem({ SERVICES: "api" });
     api = client(system.baseUrl);
+    await api.followContract();
   });
   afterAll(() => system.stop());
 
@@ -258,6 +260,7 @@ describe("a gateway at its in-flight limit", () => {
   beforeAll(async () => {
     system = await startSystem({ GATEWAY_MAX_IN_FLIGHT: "1", RATE_LIMIT_AUTH: "1000" });
     api = client(system.baseUrl);
+    await api.followContract();
   });
   afterAll(() => system.stop());
 
@@ -285,6 +288,7 @@ describe("a gateway with default webhook settings", () => {
   beforeAll(async () => {
     system = await startSystem({ ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password });
     api = client(system.baseUrl);
+    await api.followContract();
   });
   afterAll(() => system.stop());
 

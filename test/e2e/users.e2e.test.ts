@@ -13,6 +13,7 @@ beforeAll(async () => {
     ADMIN_PASSWORD: ADMIN.password,
   });
   api = client(system.baseUrl);
+  await api.followContract();
 });
 afterAll(() => system.stop());
 

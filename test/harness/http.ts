@@ -1,3 +1,5 @@
+import { Contract } from "./contract";
+
 export interface Reply<T = any> {
   status: number;
   body: T;
@@ -14,6 +16,7 @@ export interface Auth {
 /** `baseUrl` may be a function: a front door choosing a gateway (and waiting for one) per request. */
 export function client(baseUrl: string | (() => string | Promise<string>)) {
   const base = typeof baseUrl === "string" ? () => baseUrl : baseUrl;
+  let contract: Contract | undefined;
   async function request<T = any>(
     method: string,
     path: string,
@@ -36,10 +39,20 @@ export function client(baseUrl: string | (() => string | Promise<string>)) {
     } catch {
       // not JSON: keep the text, the test will say so
     }
+    const problems = contract?.violations(method, path, res.status, parsed) ?? [];
+    if (problems.length > 0)
+      throw new Error(`The answer breaks the API description:\n${problems.join("\n")}`);
     return { status: res.status, body: parsed as T, headers: res.headers };
   }
   return {
     request,
+    /** From now on, every answer must match the gateway's own API description. */
+    async followContract(): Promise<Contract> {
+      const res = await request("GET", "/api/v1/openapi.json");
+      if (res.status !== 200) throw new Error(`/api/v1/openapi.json answered ${res.status}`);
+      contract = new Contract(res.body);
+      return contract;
+    },
     get: <T = any>(path: string, auth?: Auth) => request<T>("GET", path, undefined, auth),
     post: <T = any>(path: string, body?: unknown, auth?: Auth) =>
       request<T>("POST", path, body, auth),

@@ -1,0 +1,36 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import type { ServiceSchema } from "moleculer";
+import { ALL_SERVICES } from "../../mixins/settings";
+import type { PublishedAction } from "./openapi";
+
+/**
+ * Every service's action definitions, read from the service modules themselves rather than
+ * from the registry: the description is then the same on every gateway, whichever services
+ * are running, and validation patterns survive (the registry sends them as JSON, where a
+ * RegExp is lost). Loaded on the first request for the description, not at start-up.
+ */
+type SchemaActions = Pick<ServiceSchema, "name"> & { actions?: Record<string, unknown> };
+
+export async function publishedActions(
+  gateway: SchemaActions,
+): Promise<Record<string, PublishedAction>> {
+  const others = ALL_SERVICES.filter((name) => name !== gateway.name);
+  const schemas: SchemaActions[] = [
+    gateway,
+    ...(await Promise.all(
+      others.map(async (name) => (await import(`../${name}/${name}.service`)).default),
+    )),
+  ];
+  const actions: Record<string, PublishedAction> = {};
+  for (const schema of schemas)
+    for (const [name, def] of Object.entries(schema.actions ?? {}))
+      if (typeof def === "object" && def !== null)
+        actions[`${schema.name}.${name}`] = def as PublishedAction;
+  return actions;
+}
+
+export function packageVersion(): string {
+  const file = path.join(__dirname, "..", "..", "package.json");
+  return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+}
