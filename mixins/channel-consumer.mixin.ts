@@ -1,9 +1,11 @@
-import type { Context, Service, ServiceSchema } from "moleculer";
+import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { DbMixin, type DbService } from "./db/db.mixin";
 import { ErrorType } from "./errors";
 import type { ChannelMessage } from "./channels";
 import { MAX_DELIVERIES, DEAD_LETTER_CHANNEL } from "./channels";
-import { countMetric, DomainMetric } from "./metrics";
+import { BackgroundLoop } from "./background-loop";
+import { channelLag } from "./channels";
+import { countMetric, DomainMetric, setGauge } from "./metrics";
 import { runInContext } from "./request-context";
 
 interface ProcessedDoc {
@@ -35,13 +37,51 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+const LAG_INTERVAL_MS = 5000;
+
+type LaggingService = Service & { lagLoop: BackgroundLoop };
+
+/**
+ * Sets the lag gauge of each channel the service consumes, as JetStream counts it. A count
+ * that cannot be read (NATS away, the consumer not yet made) keeps the last one.
+ */
+async function measureLag(service: LaggingService): Promise<void> {
+  const channels = (service.schema as { channels?: Record<string, { group?: string }> }).channels;
+  for (const [channel, { group = service.name }] of Object.entries(channels ?? {})) {
+    try {
+      const lag = await channelLag(service.broker, channel, group);
+      setGauge(service.broker, DomainMetric.CHANNEL_LAG, lag, { channel, group });
+    } catch (err) {
+      service.logger.debug(`No lag for ${group} on ${channel}:`, (err as Error).message);
+    }
+  }
+}
+
 /**
  * Gives a service the store of the messages it has handled, so `consumer()` can drop a
- * message that comes again (at-least-once delivery makes that normal, not rare).
+ * message that comes again (at-least-once delivery makes that normal, not rare), and reports
+ * how far behind its consumer groups are.
  */
-export const ConsumerMixin: Partial<ServiceSchema> = DbMixin({
-  processed_messages: [{ fields: ["group"] }],
-});
+const consumerSchema: Partial<ServiceSchema<ServiceSettingSchema, LaggingService>> = {
+  mixins: [DbMixin({ processed_messages: [{ fields: ["group"] }] })],
+  created(this: LaggingService) {
+    this.lagLoop = new BackgroundLoop(
+      `${this.name} channel lag`,
+      LAG_INTERVAL_MS,
+      () => measureLag(this),
+      this.logger,
+    );
+  },
+  started(this: LaggingService) {
+    if (!this.broker.isMetricsEnabled()) return;
+    this.lagLoop.start();
+    this.lagLoop.wake();
+  },
+  async stopped(this: LaggingService) {
+    await this.lagLoop.stop();
+  },
+};
+export const ConsumerMixin = consumerSchema as Partial<ServiceSchema>;
 
 /**
  * A durable channel subscription in a consumer group. Each message is handled once per group:

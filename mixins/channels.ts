@@ -53,9 +53,38 @@ function streamName(channel: string): string {
   return channel.split(".").join("_");
 }
 
+/** The adapter's name for a consumer group's durable JetStream consumer. */
+function durableName(group: string): string {
+  return group.split(".").join("_");
+}
+
 type NatsAdapter = {
   createStream(name: string, subjects: string[], config: object): Promise<unknown>;
+  manager?: {
+    consumers: {
+      info(
+        stream: string,
+        durable: string,
+      ): Promise<{ num_pending: number; num_ack_pending: number }>;
+    };
+  };
 };
+
+/**
+ * How far a consumer group is behind on a channel: messages JetStream holds for it that it has
+ * not yet been given, plus those given and not yet acknowledged. In one process there is no
+ * queue (a publish waits for its consumers, and a backlog is the outbox's), so it is 0.
+ */
+export async function channelLag(
+  broker: ServiceBroker,
+  channel: string,
+  group: string,
+): Promise<number> {
+  const adapter = (broker as unknown as { channelAdapter?: NatsAdapter }).channelAdapter;
+  if (!adapter?.manager) return 0;
+  const info = await adapter.manager.consumers.info(streamName(channel), durableName(group));
+  return info.num_pending + info.num_ack_pending;
+}
 
 /**
  * JetStream creates a stream only when a consumer subscribes, and a publish before that fails.

@@ -19,6 +19,7 @@ export const DomainMetric = {
   EVENTS_DROPPED_LATE: "bazaar.analytics.events.dropped_late.total",
   CHANNEL_FAILURES: "bazaar.channels.failures.total",
   CHANNEL_DEAD_LETTERS: "bazaar.channels.dead_letters.total",
+  CHANNEL_LAG: "bazaar.channels.lag",
 } as const;
 type DomainMetric = (typeof DomainMetric)[keyof typeof DomainMetric];
 
@@ -87,6 +88,13 @@ const DEFINITIONS: {
     description: "Channel messages given up on and moved to the dead-letter channel",
     labelNames: ["channel", "group"],
   },
+  {
+    name: DomainMetric.CHANNEL_LAG,
+    description:
+      "Messages a consumer group has yet to handle: waiting in JetStream plus given and not yet acknowledged (every member reports the group's count)",
+    labelNames: ["channel", "group"],
+    type: "gauge",
+  },
 ];
 
 /** The channel subscriptions of a service schema, for their zero-valued series. */
@@ -111,8 +119,13 @@ export const DomainMetricsMiddleware = {
 
 const broker = (service: unknown) => (service as { broker: ServiceBroker }).broker;
 
-export function setGauge(broker: ServiceBroker, name: DomainMetric, value: number): void {
-  if (broker.isMetricsEnabled()) broker.metrics.set(name, value);
+export function setGauge(
+  broker: ServiceBroker,
+  name: DomainMetric,
+  value: number,
+  labels?: Record<string, string>,
+): void {
+  if (broker.isMetricsEnabled()) broker.metrics.set(name, value, labels);
 }
 
 export function countMetric(

@@ -20,7 +20,7 @@ describeWith(["nats-server"])("durable channels over real NATS JetStream", () =>
   const deadLetters: { id: string }[] = [];
 
   let recorderMetricsPort = 0;
-  function startRecorder(): ChildProcess {
+  function startRecorder(extraEnv: Record<string, string> = {}): ChildProcess {
     return spawn(process.execPath, ["--import", "tsx", "test/fixtures/recorder-node.ts"], {
       cwd: ROOT,
       stdio: "ignore",
@@ -34,6 +34,7 @@ describeWith(["nats-server"])("durable channels over real NATS JetStream", () =>
         RECORD_FILE: recordFile,
         RECORD_DELAY_MS: "10",
         CHANNEL_ACK_WAIT_SECONDS: "3",
+        ...extraEnv,
       },
     });
   }
@@ -122,6 +123,54 @@ describeWith(["nats-server"])("durable channels over real NATS JetStream", () =>
       await new Promise((r) => recorder.once("exit", r));
     }
   }, 120_000);
+
+  test("When a consumer group falls behind, then its lag is JetStream's count of what it has yet to handle, down to 0", async () => {
+    // Published while no member of the group runs: all of it waits in JetStream. The recorder
+    // then takes 8 s (10 in flight, 1 s each), so the lag, read every 5 s, is seen falling.
+    const backlog = Array.from({ length: 80 }, (_, n) =>
+      channelMessage(Channel.ORDERS_CONFIRMED, { n }),
+    );
+    for (const m of backlog) await publisher.sendToChannel(Channel.ORDERS_CONFIRMED, m);
+    recorderMetricsPort = await freePort();
+    const recorder = startRecorder({ RECORD_DELAY_MS: "1000" });
+    const lag = async () => {
+      const metrics = await fetch(`http://127.0.0.1:${recorderMetricsPort}/metrics`)
+        .then((r) => r.text())
+        .catch(() => "");
+      const line = metrics
+        .split("\n")
+        .find(
+          (l) =>
+            l.startsWith("bazaar_channels_lag{") &&
+            l.includes('channel="orders.confirmed"') &&
+            l.includes('group="recorder"'),
+        );
+      return line ? Number(line.split(" ").pop()) : undefined;
+    };
+    try {
+      const seen: number[] = [];
+      await waitFor(
+        async () => {
+          const value = await lag();
+          if (value !== undefined) seen.push(value);
+          return value !== undefined && value >= 10;
+        },
+        20_000,
+        "a lag of the backlog's size",
+      );
+      const ids = new Set(backlog.map((m) => m.id));
+      await waitFor(
+        async () => new Set(received().filter((id) => ids.has(id))).size === backlog.length,
+        30_000,
+        "the backlog handled",
+      );
+      await waitFor(async () => (await lag()) === 0, 15_000, "the lag back to 0");
+      expect(Math.max(...seen)).toBeLessThanOrEqual(backlog.length);
+    } finally {
+      recorder.kill("SIGTERM");
+      await new Promise((r) => recorder.once("exit", r));
+    }
+  }, 90_000);
 
   test("When a message can never be handled, then it lands in the dead-letter channel and is counted", async () => {
     recorderMetricsPort = await freePort();
