@@ -1,7 +1,9 @@
 import type { BrokerOptions, ServiceBroker } from "moleculer";
 import { channelsMiddleware } from "./mixins/channels";
 import { FailFastNatsTransporter, RerouteUndeliveredMiddleware } from "./mixins/fail-fast-nats";
+import { installLeanObservability } from "./mixins/lean-observability";
 import { loggerConfig } from "./mixins/logging";
+import { actionTraceTags } from "./mixins/trace-tags";
 import { DomainMetricsMiddleware } from "./mixins/metrics";
 import { NodeHealthMiddleware } from "./mixins/node-health";
 import { REPL_COMMANDS } from "./mixins/repl-commands";
@@ -17,14 +19,18 @@ function isRetryable(err: Error & { retryable?: boolean }): boolean {
 }
 
 function tracing(settings: Settings): BrokerOptions["tracing"] {
-  if (!settings.jaegerHost) return { enabled: false };
   return {
-    enabled: true,
+    enabled: Boolean(settings.jaegerHost),
     sampling: { rate: settings.tracingSampleRate },
-    exporter: {
-      type: "Jaeger",
-      options: { host: settings.jaegerHost, port: settings.jaegerPort },
-    },
+    tags: { action: actionTraceTags },
+    ...(settings.jaegerHost
+      ? {
+          exporter: {
+            type: "Jaeger",
+            options: { host: settings.jaegerHost, port: settings.jaegerPort },
+          },
+        }
+      : {}),
   };
 }
 
@@ -34,6 +40,7 @@ function tracing(settings: Settings): BrokerOptions["tracing"] {
  */
 export function createBrokerConfig(env: Env = process.env): BrokerOptions {
   const settings = readSettings(env);
+  installLeanObservability();
   return {
     namespace: settings.namespace,
     nodeID: settings.nodeId,

@@ -87,6 +87,18 @@ export function rssMb(pid: number): number {
   return Math.round(kb / 1024);
 }
 
+/**
+ * CPU time (user + system) a process has used, in ms. Unlike throughput, CPU per request hardly
+ * moves when other work shares the machine, so costs are compared on it.
+ */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+/** Linux's USER_HZ: 100 on every architecture Node runs on. */
+const CLOCK_TICKS = 100;
+
 export async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once("exit", r));
@@ -100,6 +112,8 @@ export interface BenchNodes {
   children: Record<string, ChildProcess>;
   /** Each node's resident memory now, in MB. */
   rss(): Record<string, number>;
+  /** CPU time all the nodes have used so far, in ms. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -141,6 +155,7 @@ export async function startNodes(
     base,
     children,
     rss: () => Object.fromEntries(Object.entries(children).map(([id, c]) => [id, rssMb(c.pid!)])),
+    cpuMs: () => Object.values(children).reduce((sum, child) => sum + cpuMs(child.pid!), 0),
     stop: stopAll,
   };
 }

@@ -6,10 +6,14 @@
  *   npm run bench:read                      # 15 s a run, 50 connections
  *   DURATION=5 CONNECTIONS=20 npm run bench:read
  *   BREAKDOWN=1 npm run bench:read          # also metrics alone and tracing alone
+ *   ROUNDS=5 npm run bench:read             # rounds of alternating runs (default 3), medians
+ *
+ * Besides requests/s, each run reports the nodes' CPU time per request (from /proc): both, as
+ * medians of alternating rounds, since the shared machine moves single runs.
  */
 import type autocannon from "autocannon";
 import { startNats } from "../test/harness/servers";
-import { adminToken, baseline, line, load, post, startNodes } from "./harness";
+import { adminToken, baseline, DURATION, load, post, startNodes } from "./harness";
 
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 
@@ -17,6 +21,8 @@ interface Run {
   name: string;
   result: autocannon.Result;
   rss: Record<string, number>;
+  /** The nodes' CPU time per answered request, in µs. */
+  cpuUs: number;
 }
 
 /** Starts nodes (id → environment), loads a cached read through the first one, stops them. */
@@ -32,68 +38,94 @@ async function readThrough(name: string, nodes: Record<string, Record<string, st
     );
     const url = `${base}/api/v1/products/${product.id}`;
     await fetch(url); // the first read fills the cache
+    const cpuBefore = cluster.cpuMs();
     const result = await load(CONNECTIONS, { url });
-    return { name, result, rss: cluster.rss() } satisfies Run;
+    const cpuUs = ((cluster.cpuMs() - cpuBefore) * 1000) / result.requests.total;
+    return { name, result, rss: cluster.rss(), cpuUs } satisfies Run;
   } finally {
     await cluster.stop();
   }
 }
 
-async function main() {
-  const bare = await baseline(CONNECTIONS);
-  const runs: Run[] = [];
-  // Metrics on and tracing sampled at the default rate, spans sent to a Jaeger agent port that
-  // nobody reads: the cost of building and sending them is paid all the same.
-  runs.push(
-    await readThrough("embedded, metrics + tracing 10 %", {
-      embedded: { PORT: "3970", JAEGER_HOST: "127.0.0.1", JAEGER_PORT: "6899" },
-    }),
-  );
-  runs.push(
-    await readThrough("embedded, observability off", {
-      embedded: { PORT: "3970", METRICS_ENABLED: "false" },
-    }),
-  );
-  if (process.env.BREAKDOWN) {
-    runs.push(await readThrough("embedded, metrics only", { embedded: { PORT: "3970" } }));
-    runs.push(
-      await readThrough("embedded, tracing 10 % only", {
-        embedded: {
-          PORT: "3970",
-          METRICS_ENABLED: "false",
-          JAEGER_HOST: "127.0.0.1",
-          JAEGER_PORT: "6899",
-        },
-      }),
-    );
-  }
-  const nats = await startNats();
-  try {
-    runs.push(
-      await readThrough("gateway → catalog node over NATS", {
-        gateway: { PORT: "3970", SERVICES: "api", TRANSPORTER: nats.url },
+const JAEGER = { JAEGER_HOST: "127.0.0.1", JAEGER_PORT: "6899" };
+
+/** Each configuration: a name and its nodes (id → environment; the first serves HTTP). */
+function configurations(natsUrl: string): [string, Record<string, Record<string, string>>][] {
+  const embedded = (env: Record<string, string>) => ({ embedded: { PORT: "3970", ...env } });
+  return [
+    // Metrics on and tracing sampled at the default rate, spans sent to a Jaeger agent port
+    // that nobody reads: the cost of building and sending them is paid all the same.
+    ["embedded, metrics + tracing 10 %", embedded(JAEGER)],
+    ["embedded, observability off", embedded({ METRICS_ENABLED: "false" })],
+    ...(process.env.BREAKDOWN
+      ? ([
+          ["embedded, metrics only", embedded({})],
+          ["embedded, tracing 10 % only", embedded({ METRICS_ENABLED: "false", ...JAEGER })],
+        ] as [string, Record<string, Record<string, string>>][])
+      : []),
+    [
+      "gateway → catalog node over NATS",
+      {
+        gateway: { PORT: "3970", SERVICES: "api", TRANSPORTER: natsUrl },
         services: {
           SERVICES: "users,catalog,cart,orders,payments,notifications,analytics",
-          TRANSPORTER: nats.url,
+          TRANSPORTER: natsUrl,
         },
-      }),
-    );
+      },
+    ],
+  ];
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
+
+async function main() {
+  // Runs of each configuration alternate, round after round, and each figure is the median
+  // of its rounds: the machine's other load (a shared VM) moves single runs by ±30 %.
+  const rounds = Number(process.env.ROUNDS ?? 3);
+  const bare: autocannon.Result[] = [];
+  const byName = new Map<string, Run[]>();
+  const nats = await startNats();
+  try {
+    for (let round = 0; round < rounds; round++) {
+      bare.push(await baseline(CONNECTIONS));
+      for (const [name, nodes] of configurations(nats.url))
+        byName.set(name, [...(byName.get(name) ?? []), await readThrough(name, nodes)]);
+    }
   } finally {
     await nats.stop();
   }
 
-  console.log(`\nGET /api/v1/products/:id, cached; ${CONNECTIONS} connections`);
-  console.log(line("bare node:http (baseline)", bare));
-  for (const run of runs) {
-    const ratio = (run.result.requests.average / bare.requests.average).toFixed(3);
-    const rss = Object.entries(run.rss)
+  const okPerSecond = (r: autocannon.Result) => (r.requests.total - r.non2xx - r.errors) / DURATION;
+  const bareRate = median(bare.map(okPerSecond));
+  console.log(
+    `\nGET /api/v1/products/:id, cached; ${CONNECTIONS} connections, ${DURATION} s a run, ` +
+      `median of ${rounds} rounds`,
+  );
+  console.log(`${"bare node:http (baseline)".padEnd(34)} ${Math.round(bareRate)} ok/s`);
+  const summary = new Map<string, { rate: number; cpuUs: number }>();
+  for (const [name, runs] of byName) {
+    const rate = median(runs.map((r) => okPerSecond(r.result)));
+    const cpuUs = median(runs.map((r) => r.cpuUs));
+    summary.set(name, { rate, cpuUs });
+    const p99 = median(runs.map((r) => r.result.latency.p99));
+    const rss = Object.entries(runs[runs.length - 1].rss)
       .map(([id, mb]) => `${id} ${mb} MB`)
       .join(", ");
-    console.log(`${line(run.name, run.result)}   ratio ${ratio}   RSS ${rss}`);
+    console.log(
+      `${name.padEnd(34)} ${Math.round(rate)} ok/s   p99 ${p99} ms   ratio ${(rate / bareRate).toFixed(3)}` +
+        `   ${Math.round(cpuUs)} µs CPU/req   RSS ${rss}`,
+    );
   }
-  const [on, off] = runs;
-  const cost = 1 - on.result.requests.average / off.result.requests.average;
-  console.log(`observability cost: ${(100 * cost).toFixed(1)} % of throughput`);
+  const off = summary.get("embedded, observability off")!;
+  for (const [name, s] of summary) {
+    if (!name.startsWith("embedded,") || s === off) continue;
+    const throughputCost = 1 - s.rate / off.rate;
+    const cpuCost = s.cpuUs / off.cpuUs - 1;
+    console.log(
+      `cost of ${name.replace("embedded, ", "")}: ${(100 * throughputCost).toFixed(1)} % of ` +
+        `throughput, +${(100 * cpuCost).toFixed(1)} % CPU a request`,
+    );
+  }
 }
 
 main().catch((err) => {

@@ -96,7 +96,7 @@ export function instrument<T extends Doc>(
     wrapped[method] = async (...args: unknown[]) => {
       assertArguments(method, args);
       const parent = broker.isTracingEnabled() ? currentContext()?.span : undefined;
-      if (!parent) return call(...args);
+      if (!parent?.sampled) return call(...args);
       const span: Span = parent.startSpan(`db ${collection}.${method}`, {
         tags: { "db.collection": collection, "db.operation": method },
       });

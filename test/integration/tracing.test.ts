@@ -1,3 +1,8 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { BrokerOptions } from "moleculer";
+import { createBrokerConfig } from "../../broker.config";
 import { client, placeOrder, uniqueEmail } from "../harness/http";
 import { waitFor } from "../harness/node-process";
 import { startSystem, type TestSystem } from "../harness/system";
@@ -12,6 +17,38 @@ interface ExportedSpan {
   name: string;
   traceID: string;
   parentID?: string;
+  tags?: Record<string, unknown>;
+}
+
+/** The node's own tracing options (sampling, tags) at this rate, exported as broker events. */
+function capturedTracing(sampleRate: string): BrokerOptions["tracing"] {
+  const { tracing } = createBrokerConfig({
+    DATA_DIR: mkdtempSync(path.join(tmpdir(), "bazaar-tracing-")),
+    JAEGER_HOST: "127.0.0.1",
+    TRACING_SAMPLE_RATE: sampleRate,
+  });
+  return {
+    ...(tracing as object),
+    exporter: [
+      { type: "Event", options: { eventName: "$tracing.spans", interval: 0, broadcast: false } },
+    ],
+  };
+}
+
+async function startTraced(sampleRate: string, spans: ExportedSpan[]): Promise<TestSystem> {
+  const system = await startSystem(
+    { ADMIN_EMAIL: "trace-admin@example.com", ADMIN_PASSWORD: "trace-admin-password" },
+    { tracing: capturedTracing(sampleRate) },
+  );
+  system.broker.createService({
+    name: "span-recorder",
+    events: {
+      "$tracing.spans"(ctx: { params: ExportedSpan[] }) {
+        spans.push(...ctx.params);
+      },
+    },
+  });
+  return system;
 }
 
 describe("traces across the asynchronous hop", () => {
@@ -19,29 +56,7 @@ describe("traces across the asynchronous hop", () => {
   const spans: ExportedSpan[] = [];
 
   beforeAll(async () => {
-    system = await startSystem(
-      { ADMIN_EMAIL: "trace-admin@example.com", ADMIN_PASSWORD: "trace-admin-password" },
-      {
-        tracing: {
-          enabled: true,
-          sampling: { rate: 1 },
-          exporter: [
-            {
-              type: "Event",
-              options: { eventName: "$tracing.spans", interval: 0, broadcast: false },
-            },
-          ],
-        },
-      },
-    );
-    system.broker.createService({
-      name: "span-recorder",
-      events: {
-        "$tracing.spans"(ctx: { params: ExportedSpan[] }) {
-          spans.push(...ctx.params);
-        },
-      },
-    });
+    system = await startTraced("1", spans);
   }, 60_000);
   afterAll(() => system?.stop());
 
@@ -100,5 +115,50 @@ describe("traces across the asynchronous hop", () => {
     // The consumer's own store calls are in the trace too.
     const underConsumer = trace.filter((s) => s.parentID === consumed("notifications")!.id);
     expect(underConsumer.some((s) => s.name.startsWith("db "))).toBe(true);
+  });
+});
+
+describe("sampling and what a span records", () => {
+  let system: TestSystem;
+  const spans: ExportedSpan[] = [];
+
+  beforeAll(async () => {
+    system = await startTraced("0.25", spans);
+  }, 60_000);
+  afterAll(() => system?.stop());
+
+  test("When a quarter of requests are sampled, then only those are exported, each whole, and the rest leave no span", async () => {
+    const api = client(system.baseUrl);
+    for (let i = 0; i < 40; i++)
+      expect((await api.get(`/api/v1/products?q=sampling${i}`)).status).toBe(200);
+    await waitFor(async () => spans.length > 0, 5000, "spans");
+    await new Promise((r) => setTimeout(r, 200));
+    const lists = spans.filter((s) => s.name === "action 'catalog.list'");
+    expect(lists).toHaveLength(10);
+    const traces = new Set(lists.map((s) => s.traceID));
+    expect(traces.size).toBe(10);
+    // Every exported span belongs to a sampled request: none from the other thirty.
+    expect(spans.filter((s) => !traces.has(s.traceID))).toEqual([]);
+    expect(spans.some((s) => s.name.startsWith("db products."))).toBe(true);
+  });
+
+  test("When a sampled call carries a password, then its span records the call without it", async () => {
+    spans.length = 0;
+    const api = client(system.baseUrl);
+    const password = "trace-secret-password";
+    for (let i = 0; i < 8; i++)
+      await api.post("/api/v1/auth/register", {
+        email: uniqueEmail("secret"),
+        password,
+        name: "Traced",
+      });
+    await waitFor(
+      async () => spans.some((s) => s.name === "action 'users.register'"),
+      5000,
+      "a register span",
+    );
+    const register = spans.find((s) => s.name === "action 'users.register'")!;
+    expect(register.tags?.params).toMatchObject({ name: "Traced", password: "[redacted]" });
+    expect(JSON.stringify(spans)).not.toContain(password);
   });
 });
