@@ -1,7 +1,13 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { applyUpdate } from "./apply-update";
-import { indexExpressions, orderOf, SqlParams, whereOf } from "./postgres-sql";
+import {
+  APPLY_UPDATE_FUNCTION,
+  indexExpressions,
+  orderOf,
+  SqlParams,
+  whereOf,
+} from "./postgres-sql";
 import {
   duplicateKeyError,
   equalityFields,
@@ -56,10 +62,10 @@ async function inTransaction<R>(
 
 /**
  * Documents as JSONB rows, one table a collection: `(id text primary key, doc jsonb)`, a GIN
- * index for the equality filters and an expression index for each unique index. Updates
- * read the matching row under its lock, apply the update (`apply-update.ts`) and write it
- * back in one transaction. In READ COMMITTED, PostgreSQL re-checks a locked row against the
- * filter, so a guarded `$inc` stays an atomic reservation.
+ * index for the equality filters and an expression index for each unique index. Updates are
+ * one statement, applied in the database (`bazaar_apply_update`, postgres-sql.ts); an update
+ * of one row not pinned by id, and an upsert, read the row under its lock, apply the update
+ * (`apply-update.ts`) and write it back in one transaction.
  */
 class PostgresRepository<T extends Doc> implements Repository<T> {
   constructor(
@@ -137,6 +143,25 @@ class PostgresRepository<T extends Doc> implements Repository<T> {
     return Number(rows[0].n);
   }
 
+  /**
+   * One statement: the filter and the update run together under the row's lock, and READ
+   * COMMITTED re-checks the filter on a row another update changed first, so a guarded `$inc`
+   * is an atomic reservation. Only an update of one row that the filter does not pin by id
+   * needs the read-then-write transaction below, to pick that one row.
+   */
+  private async updateInPlace(filter: Filter, update: Update, returning: boolean) {
+    const p = new SqlParams();
+    const changes = p.add(JSON.stringify(update));
+    const sql =
+      `UPDATE "${this.table}" SET doc = bazaar_apply_update(doc, ${changes}::jsonb) ` +
+      `WHERE ${whereOf(filter, p)}${returning ? " RETURNING id, doc" : ""}`;
+    try {
+      return await this.pool.query<Row>(sql, p.values);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
   private async updateRows(filter: Filter, update: Update, limit?: number): Promise<T[]> {
     return this.transaction(async (db) => {
       const rows = await this.select(filter, { limit, lock: true }, db);
@@ -151,15 +176,18 @@ class PostgresRepository<T extends Doc> implements Repository<T> {
   }
 
   async updateOne(filter: Filter, update: Update): Promise<number> {
-    return (await this.updateRows(filter, update, 1)).length;
+    if (!pinsOneRow(filter)) return (await this.updateRows(filter, update, 1)).length;
+    return (await this.updateInPlace(filter, update, false)).rowCount ?? 0;
   }
 
   async updateMany(filter: Filter, update: Update): Promise<number> {
-    return (await this.updateRows(filter, update)).length;
+    return (await this.updateInPlace(filter, update, false)).rowCount ?? 0;
   }
 
   async findOneAndUpdate(filter: Filter, update: Update): Promise<T | null> {
-    return (await this.updateRows(filter, update, 1))[0] ?? null;
+    if (!pinsOneRow(filter)) return (await this.updateRows(filter, update, 1))[0] ?? null;
+    const [row] = (await this.updateInPlace(filter, update, true)).rows;
+    return row ? toDoc<T>(row) : null;
   }
 
   async upsert(filter: Filter, update: Update): Promise<{ inserted: boolean }> {
@@ -207,6 +235,11 @@ class PostgresRepository<T extends Doc> implements Repository<T> {
   }
 }
 
+/** A filter on one id (the primary key) matches one row at most. */
+function pinsOneRow(filter: Filter): boolean {
+  return typeof filter.id === "string";
+}
+
 function indexName(table: string, index: IndexSpec): string {
   return `${table}__${index.fields.join("__").replace(/[^a-z0-9_]/gi, "_")}__u`.slice(0, 63);
 }
@@ -221,8 +254,23 @@ export class PostgresStore implements Store {
   }
 
   /** Creates the table and its indexes once, even with several nodes starting together. */
+  private functionsReady?: Promise<void>;
+
+  /** The update function, made once a store; nodes starting together take turns. */
+  private createFunctions(): Promise<void> {
+    this.functionsReady ??= inTransaction(this.pool, async (client) => {
+      await client.query("SELECT pg_advisory_xact_lock(hashtext('bazaar-schema:functions'))");
+      await client.query(APPLY_UPDATE_FUNCTION);
+    }).catch((err: unknown) => {
+      this.functionsReady = undefined;
+      throw err;
+    });
+    return this.functionsReady;
+  }
+
   async repository<T extends Doc>(collection: string, indexes: IndexSpec[]) {
     if (!TABLE_NAME.test(collection)) throw new Error(`Bad collection name "${collection}"`);
+    await this.createFunctions();
     await inTransaction(this.pool, async (client) => {
       await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [
         `bazaar-schema:${collection}`,

@@ -216,6 +216,36 @@ describe.each(cases)("the repository contract on $name", ({ open }) => {
     expect(await products.findOneAndUpdate({ id: "missing" }, { $set: { name: "x" } })).toBeNull();
   });
 
+  test("When one update sets two fields under a missing parent, counts from nothing and starts a list, then all of it lands", async () => {
+    const p = await products.insert(item("NEST"));
+    const update = {
+      $set: { "holds.o1": 2, "holds.o2": 3 },
+      $inc: { "counts.views": 1 },
+      $push: { "log.events": "made" },
+      $unset: { "absent.field": true as const },
+    };
+    expect(await products.updateOne({ id: p.id }, update)).toBe(1);
+    const byFilter = await products.findOneAndUpdate(
+      { sku: "NEST" },
+      { $inc: { "counts.views": 2 }, $set: { "holds.o3": 1 } },
+    );
+    expect(byFilter).toMatchObject({
+      holds: { o1: 2, o2: 3, o3: 1 },
+      counts: { views: 3 },
+      log: { events: ["made"] },
+    });
+    expect(await products.findById(p.id)).toEqual(byFilter);
+  });
+
+  test("When an update meets a field of the wrong type, then it fails and the document is unchanged", async () => {
+    const p = await products.insert(item("TYPED", { name: "not a number" }));
+    await expect(products.updateOne({ id: p.id }, { $inc: { name: 1 } })).rejects.toThrow();
+    await expect(
+      products.updateOne({ id: p.id }, { $inc: { stock: 1 }, $push: { name: "x" } }),
+    ).rejects.toThrow();
+    expect(await products.findById(p.id)).toEqual(p);
+  });
+
   test("When updating many, then the count of matched documents comes back", async () => {
     await products.insert(item("M1", { price: 1 }));
     await products.insert(item("M2", { price: 1 }));
