@@ -39,15 +39,28 @@ function equals(field: string, value: unknown, p: SqlParams): string {
 
 const COMPARATORS: Record<string, string> = { $gt: ">", $gte: ">=", $lt: "<", $lte: "<=" };
 
+/** A field as a number, or NULL when it is not one: what numeric comparisons and indexes use. */
+const numberAt = (field: string) =>
+  `(CASE WHEN jsonb_typeof(${jsonAt(field)}) = 'number' THEN (doc #>> ${pathLiteral(field)})::numeric END)`;
+/** A field as text, or NULL when it is not a string, compared byte-wise. */
+const stringAt = (field: string) =>
+  `((CASE WHEN jsonb_typeof(${jsonAt(field)}) = 'string' THEN doc #>> ${pathLiteral(field)} END) COLLATE "C")`;
+
 function compare(field: string, op: string, value: unknown, p: SqlParams): string {
   const sqlOp = COMPARATORS[op];
   if (field === "id") return `id COLLATE "C" ${sqlOp} ${p.add(String(value))}`;
-  const at = jsonAt(field);
-  if (typeof value === "number")
-    return `(CASE WHEN jsonb_typeof(${at}) = 'number' THEN (doc #>> ${pathLiteral(field)})::numeric END) ${sqlOp} ${p.add(value)}`;
-  if (typeof value === "string")
-    return `(CASE WHEN jsonb_typeof(${at}) = 'string' THEN doc #>> ${pathLiteral(field)} END) COLLATE "C" ${sqlOp} ${p.add(value)}`;
+  if (typeof value === "number") return `${numberAt(field)} ${sqlOp} ${p.add(value)}`;
+  if (typeof value === "string") return `${stringAt(field)} ${sqlOp} ${p.add(value)}`;
   throw new Error(`${op} needs a number or a string`);
+}
+
+/**
+ * The expressions a plain index on a field is made of, the very ones comparisons use, so a
+ * range query (`outboxPending > 0`, `nextAttemptAt <= now`) reads the index instead of every
+ * row. Equality needs none: the GIN index answers containment.
+ */
+export function rangeIndexExpression(field: string, kind: "number" | "string"): string {
+  return kind === "number" ? numberAt(field) : stringAt(field);
 }
 
 function operator(field: string, op: string, operand: unknown, p: SqlParams): string {

@@ -5,6 +5,7 @@ import {
   APPLY_UPDATE_FUNCTION,
   indexExpressions,
   orderOf,
+  rangeIndexExpression,
   SqlParams,
   whereOf,
 } from "./postgres-sql";
@@ -240,8 +241,10 @@ function pinsOneRow(filter: Filter): boolean {
   return typeof filter.id === "string";
 }
 
-function indexName(table: string, index: IndexSpec): string {
-  return `${table}__${index.fields.join("__").replace(/[^a-z0-9_]/gi, "_")}__u`.slice(0, 63);
+/** `__u` a unique index; `__n` and `__s` a range index on numbers or strings. */
+function indexName(table: string, index: IndexSpec, suffix = "u"): string {
+  const name = `${table}__${index.fields.join("__").replace(/[^a-z0-9_]/gi, "_")}`;
+  return `${name.slice(0, 60)}__${suffix}`;
 }
 
 export class PostgresStore implements Store {
@@ -281,6 +284,11 @@ export class PostgresStore implements Store {
       await client.query(
         `CREATE INDEX IF NOT EXISTS "${collection}__doc" ON "${collection}" USING gin (doc jsonb_path_ops)`,
       );
+      for (const index of indexes.filter((i) => i.range && !i.unique))
+        for (const field of index.fields.filter((f) => f !== "id"))
+          await client.query(
+            `CREATE INDEX IF NOT EXISTS "${indexName(collection, { fields: [field] }, index.range![0])}" ON "${collection}" (${rangeIndexExpression(field, index.range!)})`,
+          );
       for (const index of indexes.filter(
         (i) => i.unique && !(i.fields.length === 1 && i.fields[0] === "id"),
       ))

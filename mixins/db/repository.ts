@@ -29,6 +29,12 @@ export interface FindOptions {
 export interface IndexSpec {
   fields: string[];
   unique?: boolean;
+  /**
+   * The field is also compared by range, as numbers or as strings (ISO times): PostgreSQL then
+   * gets an index of that type, so `outboxPending > 0` or `nextAttemptAt <= now` does not read
+   * every row of a table that only grows. Other stores index the field as they always do.
+   */
+  range?: "number" | "string";
   /** The 409 a unique violation becomes (default: DUPLICATE_KEY). */
   conflict?: { type: string; message: string };
 }

@@ -33,7 +33,10 @@ const productId = { type: "string", min: 1, max: 64 } as const;
 const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
   name: "cart",
   mixins: [
-    DbMixin({ carts: [{ fields: ["expiresAt"] }], cart_activity: [{ fields: ["updatedAt"] }] }),
+    DbMixin({
+      carts: [{ fields: ["expiresAt"], range: "string" }],
+      cart_activity: [{ fields: ["updatedAt"], range: "string" }],
+    }),
     HealthMixin,
   ],
 

@@ -1,3 +1,4 @@
+import type { IndexSpec } from "../../mixins/db/repository";
 import type { Repository } from "../../mixins/db/db.mixin";
 import { invalid, notFound } from "../../mixins/errors";
 import type { ChannelMessage } from "../../mixins/channels";
@@ -39,10 +40,10 @@ export interface DeliveryDoc {
 }
 
 export const WEBHOOK_INDEXES = [{ fields: ["active"] }];
-export const DELIVERY_INDEXES = [
+export const DELIVERY_INDEXES: IndexSpec[] = [
   { fields: ["webhookId"] },
   { fields: ["status"] },
-  { fields: ["nextAttemptAt"] },
+  { fields: ["nextAttemptAt"], range: "string" },
 ];
 
 const webhookFields = {

@@ -1,3 +1,4 @@
+import type { IndexSpec } from "../../mixins/db/repository";
 import { arrayOf, dateTime, integer, object, oneOf, string } from "../../mixins/openapi";
 import type { OutboxDoc } from "../../mixins/outbox";
 import type { OrderLine } from "./pricing";
@@ -104,12 +105,12 @@ export function toOrderView(doc: OrderDoc): OrderView {
   return view;
 }
 
-export const ORDER_INDEXES = [
+export const ORDER_INDEXES: IndexSpec[] = [
   { fields: ["idempotencyRef"], unique: true },
   { fields: ["userId"] },
   { fields: ["status"] },
-  { fields: ["outboxPending"] },
-  { fields: ["effectsPending"] },
+  { fields: ["outboxPending"], range: "number" },
+  { fields: ["effectsPending"], range: "number" },
 ];
 
 /** ISO 3166-1 alpha-2. */

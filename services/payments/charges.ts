@@ -1,3 +1,4 @@
+import type { IndexSpec } from "../../mixins/db/repository";
 import { Errors } from "moleculer";
 import type { Repository } from "../../mixins/db/db.mixin";
 import { Channel } from "../../mixins/channels";
@@ -51,10 +52,10 @@ export interface PaymentView {
 export type Payments = Repository<PaymentDoc>;
 
 /** One payment an order, by a unique index: a second charge cannot even be recorded. */
-export const PAYMENT_INDEXES = [
+export const PAYMENT_INDEXES: IndexSpec[] = [
   { fields: ["orderId"], unique: true },
   { fields: ["userId"] },
-  { fields: ["outboxPending"] },
+  { fields: ["outboxPending"], range: "number" },
 ];
 
 export function toPaymentView(doc: PaymentDoc): PaymentView {

@@ -1,3 +1,4 @@
+import type { IndexSpec } from "../../mixins/db/repository";
 import { randomUUID } from "node:crypto";
 import type { LoggerInstance } from "moleculer";
 import { Channel } from "../../mixins/channels";
@@ -10,13 +11,13 @@ import type { UserDoc } from "./schemas";
 
 export type Users = Repository<UserDoc>;
 
-export const USER_INDEXES = [
+export const USER_INDEXES: IndexSpec[] = [
   {
     fields: ["email"],
     unique: true,
     conflict: { type: ErrorType.EMAIL_TAKEN, message: "An account with this e-mail exists" },
   },
-  { fields: ["outboxPending"] },
+  { fields: ["outboxPending"], range: "number" },
 ];
 
 /** E-mails arrive normalized by the validator (trimmed, lower case); the unique index decides. */

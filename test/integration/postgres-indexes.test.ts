@@ -1,0 +1,66 @@
+import pg from "pg";
+import { PostgresStore } from "../../mixins/db/postgres.store";
+import { SqlParams, whereOf } from "../../mixins/db/postgres-sql";
+import { createDatabase, postgresAvailable, type TestDatabase } from "../harness/postgres";
+
+/**
+ * Background loops look for work with range filters (`outboxPending > 0`, `nextAttemptAt <=
+ * now`). On a table that only grows, a filter that reads every row makes each pass slower than
+ * the last: the plain indexes a service declares must serve those filters.
+ */
+(postgresAvailable() ? describe : describe.skip)("PostgreSQL indexes for range filters", () => {
+  let database: TestDatabase;
+  let store: PostgresStore;
+  let client: pg.Client;
+
+  beforeAll(async () => {
+    database = await createDatabase();
+    store = new PostgresStore(database.uri);
+    client = new pg.Client({ connectionString: database.uri });
+    await client.connect();
+  });
+  afterAll(async () => {
+    await client?.end();
+    await store?.close();
+    await database?.drop();
+  });
+
+  async function plan(table: string, filter: Record<string, unknown>): Promise<string> {
+    const p = new SqlParams();
+    const sql = `EXPLAIN (FORMAT JSON) SELECT id FROM "${table}" WHERE ${whereOf(filter, p)}`;
+    const { rows } = await client.query(sql, p.values);
+    return JSON.stringify(rows[0]["QUERY PLAN"]);
+  }
+
+  test("When a loop looks for pending work among many done rows, then the index is read, not every row", async () => {
+    const orders = await store.repository<{ id: string; outboxPending: number; nextAt: string }>(
+      "orders_ranges",
+      [
+        { fields: ["outboxPending"], range: "number" },
+        { fields: ["nextAt"], range: "string" },
+      ],
+    );
+    const done = Array.from({ length: 5000 }, (_, i) => ({
+      id: `o${i}`,
+      outboxPending: 0,
+      nextAt: `2026-01-01T00:00:${String(i % 60).padStart(2, "0")}.000Z`,
+    }));
+    await client.query(
+      `INSERT INTO orders_ranges (id, doc) SELECT d->>'id', d - 'id' FROM jsonb_array_elements($1::jsonb) d`,
+      [JSON.stringify(done)],
+    );
+    await orders.insert({ id: "waiting", outboxPending: 2, nextAt: "2026-02-01T00:00:00.000Z" });
+    await client.query("ANALYZE orders_ranges");
+
+    expect(await orders.find({ outboxPending: { $gt: 0 } })).toEqual([
+      { id: "waiting", outboxPending: 2, nextAt: "2026-02-01T00:00:00.000Z" },
+    ]);
+    expect(await plan("orders_ranges", { outboxPending: { $gt: 0 } })).toContain(
+      "orders_ranges__outboxPending__n",
+    );
+    expect(await plan("orders_ranges", { nextAt: { $gte: "2026-01-15" } })).toContain(
+      "orders_ranges__nextAt__s",
+    );
+    expect(await plan("orders_ranges", { outboxPending: { $gt: 0 } })).not.toContain("Seq Scan");
+  });
+});
