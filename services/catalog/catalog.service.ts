@@ -172,8 +172,10 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
       },
     },
 
+    /** Once per order however often asked, so a call its node died running is sent again. */
     reserve: {
       visibility: "public",
+      idempotent: true,
       params: { orderId, items: stockLines },
       async handler(this: CatalogThis, ctx: Ctx<{ orderId: string; items: StockLine[] }>) {
         const { products, reservations } = this.repos;

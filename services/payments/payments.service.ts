@@ -42,8 +42,10 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsThis> = {
 
   actions: {
     /** Idempotent per order: asking again never charges again. Not retried by the broker. */
+    /** Once per order however often asked, so a call its node died running is sent again. */
     charge: {
       visibility: "public",
+      idempotent: true,
       params: {
         orderId,
         userId: { type: "string", min: 1, max: 64 },

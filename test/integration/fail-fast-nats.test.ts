@@ -38,6 +38,13 @@ describeWith(["nats-server"])("fail-fast NATS transporter", () => {
             await new Promise((r) => setTimeout(r, 3000));
             return w.nodeID;
           },
+          slowOnce: {
+            idempotent: true,
+            async handler() {
+              await new Promise((r) => setTimeout(r, 300));
+              return w.nodeID;
+            },
+          },
         },
       });
     }
@@ -103,6 +110,14 @@ describeWith(["nats-server"])("fail-fast NATS transporter", () => {
     expect(err.name).toBe("RequestRejectedError");
     expect(err.retryable).toBe(true);
     expect(Date.now() - diedAt).toBeLessThan(2000);
+  });
+
+  test("When a node dies running an idempotent call, then the call is sent to the other node and answers", async () => {
+    const [caller, worker1] = brokers;
+    const inFlight = caller.call("work.slowOnce", {}, { nodeID: "worker-1" });
+    await new Promise((r) => setTimeout(r, 100));
+    await cutOff(worker1);
+    expect(await inFlight).toBe("worker-2");
   });
 
   test("When every instance is gone, then the call fails at once with an error the gateway answers 503", async () => {
