@@ -242,6 +242,10 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
       if (this.inFlight >= limit && !req.url?.startsWith("/health")) {
         return sendError.call(this, req, res, unavailable("Too many requests in flight"));
       }
+      // Leaving (SIGTERM, during SHUTDOWN_DELAY_MS): each answer closes its connection, so no
+      // client still holds an idle pooled one, to send on, at the moment the server closes.
+      if (!(this.broker as unknown as { started: boolean }).started)
+        res.setHeader("Connection", "close");
       this.inFlight++;
       res.once("close", () => this.inFlight--);
       return gatewayHttpHandler.call(this, req, res);

@@ -1,3 +1,4 @@
+import http from "node:http";
 import { ALL_SERVICES } from "../../mixins/settings";
 import { client, uniqueEmail, type Client } from "../harness/http";
 import { freePort } from "../harness/servers";
@@ -311,5 +312,32 @@ describe("a gateway with default webhook settings", () => {
       ]);
     }
     expect((await api.get("/api/v1/webhooks", { token, headers })).body.total).toBe(0);
+  });
+});
+
+describe("a gateway that is leaving", () => {
+  test("When it has been told to stop, then it still answers during the delay, each answer closing its connection", async () => {
+    const system = await startSystem({ SHUTDOWN_DELAY_MS: "1500" });
+    const agent = new http.Agent({ keepAlive: true });
+    const get = () =>
+      new Promise<{ status: number; connection?: string }>((resolve, reject) =>
+        http
+          .get(`${system.baseUrl}/health/live`, { agent }, (res) => {
+            res.resume();
+            res.on("end", () =>
+              resolve({ status: res.statusCode!, connection: res.headers.connection }),
+            );
+          })
+          .on("error", reject),
+      );
+    try {
+      expect(await get()).toEqual({ status: 200, connection: "keep-alive" });
+      const stopped = system.stop();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await get()).toEqual({ status: 200, connection: "close" });
+      await stopped;
+    } finally {
+      agent.destroy();
+    }
   });
 });
