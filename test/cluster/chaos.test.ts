@@ -1,8 +1,6 @@
-import { ADMIN, type Cluster, SHOP_NODES, startCluster } from "../harness/cluster";
+import { ADMIN, type Cluster, SHOP_NODES, startCluster, describeCluster } from "../harness/cluster";
 import { invariantViolations, snapshot } from "../harness/invariants";
 import { waitFor } from "../harness/node-process";
-import { postgresAvailable } from "../harness/postgres";
-import { describeWith } from "../harness/servers";
 import { confirmationsSeen, startShoppers, tally } from "../harness/shoppers";
 
 /**
@@ -12,10 +10,6 @@ import { confirmationsSeen, startShoppers, tally } from "../harness/shoppers";
 const KILLS = ["orders-1", "catalog-2", "orders-2", "catalog-1"];
 const SHOPPERS = 4;
 const STOCK = 5000;
-
-const describeCluster = postgresAvailable()
-  ? describeWith(["nats-server", "redis-server"])
-  : describe.skip;
 
 describeCluster("chaos: nodes SIGKILLed and restarted under load", () => {
   let cluster: Cluster;

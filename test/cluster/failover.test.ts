@@ -1,8 +1,12 @@
-import { ADMIN, handledCalls, startCluster, type Cluster } from "../harness/cluster";
-import { TEST_ADDRESS, uniqueEmail } from "../harness/http";
+import {
+  ADMIN,
+  handledCalls,
+  startCluster,
+  type Cluster,
+  describeCluster,
+} from "../harness/cluster";
+import { createProduct, loginToken, placeOrder, registerBuyer } from "../harness/http";
 import { waitFor } from "../harness/node-process";
-import { postgresAvailable } from "../harness/postgres";
-import { describeWith } from "../harness/servers";
 
 /**
  * A SIGKILLed node must cost no idempotent call and, of the others, only those it was running.
@@ -17,10 +21,6 @@ const NODES = [
   { id: "core-1", services: "users,cart,payments,notifications,analytics" },
 ];
 const HEARTBEAT_TIMEOUT_MS = 6000;
-
-const describeCluster = postgresAvailable()
-  ? describeWith(["nats-server", "redis-server"])
-  : describe.skip;
 
 describeCluster("failover: a node SIGKILLed under load", () => {
   let cluster: Cluster;
@@ -55,14 +55,9 @@ describeCluster("failover: a node SIGKILLed under load", () => {
 
   test("When a catalog node is SIGKILLed, then every read still answers 200 and the gateway drops the node before heartbeats could", async () => {
     const [gateway] = cluster.gateways;
-    const admin = (await gateway.post("/api/v1/auth/login", ADMIN)).body.token;
-    const product = (
-      await gateway.post(
-        "/api/v1/products",
-        { sku: "FAIL-1", name: "Failover", price: 100, category: "f", stock: 10 },
-        { token: admin },
-      )
-    ).body;
+    const product = await createProduct(gateway, await loginToken(gateway, ADMIN), {
+      sku: "FAIL-1",
+    });
 
     const statuses: number[] = [];
     let running = true;
@@ -93,39 +88,15 @@ describeCluster("failover: a node SIGKILLed under load", () => {
 
   test("When an orders node is SIGKILLed, then only the checkouts it was running may fail, with 503, and each of those settles", async () => {
     const [gateway] = cluster.gateways;
-    const admin = (await gateway.post("/api/v1/auth/login", ADMIN)).body.token;
-    const product = (
-      await gateway.post(
-        "/api/v1/products",
-        { sku: "FAIL-2", name: "Failover 2", price: 100, category: "f", stock: 1000 },
-        { token: admin },
-      )
-    ).body;
-    const buyers = await Promise.all(
-      [0, 1, 2].map(async () => {
-        const res = await gateway.post("/api/v1/auth/register", {
-          email: uniqueEmail("failover"),
-          password: "correct-horse",
-          name: "F",
-        });
-        return res.body.token as string;
-      }),
-    );
+    const admin = await loginToken(gateway, ADMIN);
+    const product = await createProduct(gateway, admin, { sku: "FAIL-2", stock: 1000 });
+    const buyers = await Promise.all([0, 1, 2].map(() => registerBuyer(gateway, "failover")));
 
     const statuses: number[] = [];
     let running = true;
     const shopper = async (token: string) => {
       while (running) {
-        const res = await gateway.post(
-          "/api/v1/orders",
-          {
-            items: [{ productId: product.id, quantity: 1 }],
-            shippingAddress: TEST_ADDRESS,
-            payment: { token: "tok_visa" },
-          },
-          { token },
-        );
-        statuses.push(res.status);
+        statuses.push((await placeOrder(gateway, token, product.id)).status);
       }
     };
     const load = Promise.all(buyers.map(shopper));

@@ -1,8 +1,12 @@
 import { placeOrder, uniqueEmail } from "../harness/http";
-import { ADMIN, handledCalls, startCluster, type Cluster } from "../harness/cluster";
+import {
+  ADMIN,
+  handledCalls,
+  startCluster,
+  type Cluster,
+  describeCluster,
+} from "../harness/cluster";
 import { waitFor } from "../harness/node-process";
-import { postgresAvailable } from "../harness/postgres";
-import { describeWith } from "../harness/servers";
 
 const NODES = [
   { id: "gateway-1", services: "api" },
@@ -17,10 +21,6 @@ const NODES = [
   { id: "notifications-1", services: "notifications" },
   { id: "analytics-1", services: "analytics" },
 ];
-
-const describeCluster = postgresAvailable()
-  ? describeWith(["nats-server", "redis-server"])
-  : describe.skip;
 
 describeCluster("a cluster of 11 nodes over NATS, Redis and PostgreSQL", () => {
   let cluster: Cluster;

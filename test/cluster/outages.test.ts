@@ -1,9 +1,7 @@
-import { ADMIN, startCluster, type Cluster } from "../harness/cluster";
+import { ADMIN, startCluster, type Cluster, describeCluster } from "../harness/cluster";
 import { uniqueEmail } from "../harness/http";
 import { invariantViolations, snapshot } from "../harness/invariants";
 import { waitFor } from "../harness/node-process";
-import { postgresAvailable } from "../harness/postgres";
-import { describeWith } from "../harness/servers";
 
 /**
  * Redis, then PostgreSQL, then NATS taken away for a few seconds and brought back while a customer
@@ -17,10 +15,6 @@ const NODES = [
 const ADDRESS = { name: "O", line1: "1 Outage Way", city: "Town", postalCode: "1", country: "IT" };
 const TIMEOUT_MS = 3000;
 const STOCK = 500;
-
-const describeCluster = postgresAvailable()
-  ? describeWith(["nats-server", "redis-server"])
-  : describe.skip;
 
 describeCluster("dependency outages under load", () => {
   let cluster: Cluster;

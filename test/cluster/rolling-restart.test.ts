@@ -5,11 +5,10 @@ import {
   rollingRestart,
   SHOP_NODES,
   startCluster,
+  describeCluster,
 } from "../harness/cluster";
 import { invariantViolations, snapshot } from "../harness/invariants";
 import { waitFor } from "../harness/node-process";
-import { postgresAvailable } from "../harness/postgres";
-import { describeWith } from "../harness/servers";
 import { startShoppers, tally } from "../harness/shoppers";
 
 /**
@@ -17,10 +16,6 @@ import { startShoppers, tally } from "../harness/shoppers";
  * the old), under steady load through a readiness-checking front door: not one request may fail.
  */
 const STOCK = 5000;
-
-const describeCluster = postgresAvailable()
-  ? describeWith(["nats-server", "redis-server"])
-  : describe.skip;
 
 describeCluster("rolling restart: every node replaced by SIGTERM under load", () => {
   let cluster: Cluster;

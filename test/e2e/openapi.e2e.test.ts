@@ -52,7 +52,6 @@ describe("the OpenAPI description", () => {
   });
 
   test("When every documented operation is called, anonymously and as an admin, then it is served and answers as documented", async () => {
-    const answered: string[] = [];
     for (const route of contract.routes) {
       const url = route.template.replace(/\{[^}]+\}/g, "doc-check");
       const body = ["POST", "PUT", "PATCH"].includes(route.method) ? {} : undefined;
@@ -60,10 +59,8 @@ describe("the OpenAPI description", () => {
         // The client checks every answer against the description and throws on a mismatch.
         const res = await api.request(route.method, url, body, auth);
         expect(isUnknownRoute(res.status, res.body)).toBe(false);
-        answered.push(`${route.method} ${route.template} ${res.status}`);
       }
     }
-    expect(answered).toHaveLength(contract.routes.length * 2);
   });
 
   test("When an answer is not what the description says, then the contract check reports it", () => {

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { client, type Client } from "./http";
 import { startNodeProcess, waitFor, type NodeProcess } from "./node-process";
-import { createDatabase, type TestDatabase } from "./postgres";
-import { freePort, startNats, startRedis, type RunningServer } from "./servers";
+import { createDatabase, postgresAvailable, type TestDatabase } from "./postgres";
+import { describeWith, freePort, startNats, startRedis, type RunningServer } from "./servers";
 
 export interface NodeSpec {
   id: string;
@@ -27,6 +27,17 @@ export interface Cluster {
   addNode(spec: NodeSpec): Promise<ClusterNode>;
   metricsOf(id: string): Promise<string>;
   stop(): Promise<void>;
+}
+
+/**
+ * A cluster suite: it needs PostgreSQL, nats-server and redis-server (skipped loudly without
+ * them, a failure under CI). A function, as the bench scripts import this module outside jest.
+ */
+export function describeCluster(name: string, suite: () => void): void {
+  const describeIt = postgresAvailable()
+    ? describeWith(["nats-server", "redis-server"])
+    : describe.skip;
+  describeIt(name, suite);
 }
 
 export const ADMIN = { email: "cluster-admin@example.com", password: "cluster-admin-1" };

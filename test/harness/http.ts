@@ -78,6 +78,42 @@ export const TEST_ADDRESS = {
   country: "DE",
 };
 
+/** The bearer token of an account, by logging in; throws if the login is refused. */
+export async function loginToken(
+  api: Client,
+  credentials: { email: string; password: string },
+): Promise<string> {
+  const res = await api.post("/api/v1/auth/login", credentials);
+  if (res.status !== 200) throw new Error(`login of ${credentials.email} answered ${res.status}`);
+  return res.body.token;
+}
+
+/** A new customer's bearer token (a fresh e-mail under `label`). */
+export async function registerBuyer(api: Client, label: string): Promise<string> {
+  const res = await api.post("/api/v1/auth/register", {
+    email: uniqueEmail(label),
+    password: "correct-horse",
+    name: label,
+  });
+  if (res.status !== 201) throw new Error(`registration answered ${res.status}`);
+  return res.body.token;
+}
+
+/** A product made by an admin: category "test", price 100 and stock 10 unless given. */
+export async function createProduct(
+  api: Client,
+  adminToken: string,
+  fields: { sku: string; name?: string; price?: number; stock?: number; category?: string },
+): Promise<{ id: string; sku: string; stock: number; price: number }> {
+  const res = await api.post(
+    "/api/v1/products",
+    { name: fields.sku, price: 100, stock: 10, category: "test", ...fields },
+    { token: adminToken },
+  );
+  if (res.status !== 201) throw new Error(`creating ${fields.sku} answered ${res.status}`);
+  return res.body;
+}
+
 /** POST /api/v1/orders for one product line, as a shopper would place it. */
 export function placeOrder(
   api: Client,

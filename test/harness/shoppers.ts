@@ -1,4 +1,4 @@
-import { TEST_ADDRESS, uniqueEmail, type Client } from "./http";
+import { placeOrder, registerBuyer, type Client } from "./http";
 
 /** What the shoppers saw: each answer's status (0: no answer at all). */
 export interface ShoppingLog {
@@ -25,12 +25,7 @@ export async function startShoppers(
   const customers = await Promise.all(
     Array.from({ length: count }, async (_, i) => {
       const gw = gateways[i % gateways.length];
-      const res = await gw.post("/api/v1/auth/register", {
-        email: uniqueEmail("shopper"),
-        password: "correct-horse",
-        name: "Shopper",
-      });
-      return { gw, token: res.body.token as string };
+      return { gw, token: await registerBuyer(gw, "shopper") };
     }),
   );
   let running = true;
@@ -43,19 +38,7 @@ export async function startShoppers(
   const shop = async ({ gw, token }: { gw: Client; token: string }) => {
     while (running) {
       log.reads.push(await status(gw.get(`/api/v1/products/${productId}`)));
-      log.checkouts.push(
-        await status(
-          gw.post(
-            "/api/v1/orders",
-            {
-              items: [{ productId, quantity: 1 }],
-              shippingAddress: TEST_ADDRESS,
-              payment: { token: "tok_visa" },
-            },
-            { token },
-          ),
-        ),
-      );
+      log.checkouts.push(await status(placeOrder(gw, token, productId)));
     }
   };
   const load = Promise.all(customers.map(shop));

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { METRIC } from "moleculer";
 import { parse } from "yaml";
-import { client, placeOrder, uniqueEmail } from "../harness/http";
+import { client, createProduct, loginToken, placeOrder, registerBuyer } from "../harness/http";
 import { waitFor } from "../harness/node-process";
 import { describeWith, freePort } from "../harness/servers";
 import { startSystem, type TestSystem } from "../harness/system";
@@ -47,21 +47,9 @@ describeWith(["prometheus", "promtool"])("Prometheus over a running node", () =>
     });
     // Traffic that touches every panel: logins, reads, a confirmed order, an error.
     const api = client(system.baseUrl);
-    const admin = (await api.post("/api/v1/auth/login", ADMIN)).body.token;
-    const product = (
-      await api.post(
-        "/api/v1/products",
-        { sku: "PROM-1", name: "Prom", price: 500, category: "p", stock: 5 },
-        { token: admin },
-      )
-    ).body;
-    const buyer = (
-      await api.post("/api/v1/auth/register", {
-        email: uniqueEmail("prom"),
-        password: "correct-horse",
-        name: "P",
-      })
-    ).body.token;
+    const admin = await loginToken(api, ADMIN);
+    const product = await createProduct(api, admin, { sku: "PROM-1" });
+    const buyer = await registerBuyer(api, "prom");
     await placeOrder(api, buyer, product.id);
     await api.get("/api/v1/products/does-not-exist");
 

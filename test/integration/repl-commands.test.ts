@@ -1,5 +1,5 @@
 import { REPL_COMMANDS } from "../../mixins/repl-commands";
-import { client, placeOrder, uniqueEmail } from "../harness/http";
+import { client, createProduct, loginToken, placeOrder, registerBuyer } from "../harness/http";
 import { waitFor } from "../harness/node-process";
 import { startSystem, type TestSystem } from "../harness/system";
 
@@ -7,37 +7,19 @@ import { startSystem, type TestSystem } from "../harness/system";
 const run = (system: TestSystem, name: string, args: Record<string, unknown> = {}) =>
   REPL_COMMANDS.find((c) => c.command.split(" ")[0] === name)!.action(system.broker, args);
 
+const ADMIN = { email: "repl-admin@example.com", password: "repl-admin-password" };
+
 describe("REPL commands", () => {
   let system: TestSystem;
   let orderId: string;
   const log = jest.spyOn(console, "log").mockImplementation(() => undefined);
 
   beforeAll(async () => {
-    system = await startSystem({
-      ADMIN_EMAIL: "repl-admin@example.com",
-      ADMIN_PASSWORD: "repl-admin-password",
-    });
+    system = await startSystem({ ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password });
     const api = client(system.baseUrl);
-    const admin = (
-      await api.post("/api/v1/auth/login", {
-        email: "repl-admin@example.com",
-        password: "repl-admin-password",
-      })
-    ).body.token;
-    const product = (
-      await api.post(
-        "/api/v1/products",
-        { sku: "REPL-1", name: "Repl lamp", price: 1200, category: "r", stock: 7 },
-        { token: admin },
-      )
-    ).body;
-    const buyer = (
-      await api.post("/api/v1/auth/register", {
-        email: uniqueEmail("repl"),
-        password: "correct-horse",
-        name: "R",
-      })
-    ).body.token;
+    const admin = await loginToken(api, ADMIN);
+    const product = await createProduct(api, admin, { sku: "REPL-1", name: "Repl lamp", stock: 7 });
+    const buyer = await registerBuyer(api, "repl");
     orderId = (await placeOrder(api, buyer, product.id, { quantity: 2 })).body.id;
   }, 60_000);
   afterAll(async () => {

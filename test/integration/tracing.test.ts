@@ -3,7 +3,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { BrokerOptions } from "moleculer";
 import { createBrokerConfig } from "../../broker.config";
-import { client, placeOrder, uniqueEmail } from "../harness/http";
+import {
+  client,
+  createProduct,
+  loginToken,
+  placeOrder,
+  registerBuyer,
+  uniqueEmail,
+} from "../harness/http";
 import { waitFor } from "../harness/node-process";
 import { startSystem, type TestSystem } from "../harness/system";
 
@@ -19,6 +26,8 @@ interface ExportedSpan {
   parentID?: string;
   tags?: Record<string, unknown>;
 }
+
+const ADMIN = { email: "trace-admin@example.com", password: "trace-admin-password" };
 
 /** The node's own tracing options (sampling, tags) at this rate, exported as broker events. */
 function capturedTracing(sampleRate: string): BrokerOptions["tracing"] {
@@ -37,7 +46,7 @@ function capturedTracing(sampleRate: string): BrokerOptions["tracing"] {
 
 async function startTraced(sampleRate: string, spans: ExportedSpan[]): Promise<TestSystem> {
   const system = await startSystem(
-    { ADMIN_EMAIL: "trace-admin@example.com", ADMIN_PASSWORD: "trace-admin-password" },
+    { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password },
     { tracing: capturedTracing(sampleRate) },
   );
   system.broker.createService({
@@ -62,26 +71,9 @@ describe("traces across the asynchronous hop", () => {
 
   test("When an order is placed, then the gateway, the saga's calls, the store, the publish and both consumers share one trace", async () => {
     const api = client(system.baseUrl);
-    const admin = (
-      await api.post("/api/v1/auth/login", {
-        email: "trace-admin@example.com",
-        password: "trace-admin-password",
-      })
-    ).body.token;
-    const product = (
-      await api.post(
-        "/api/v1/products",
-        { sku: "TRACE-1", name: "Trace", price: 100, category: "t", stock: 3 },
-        { token: admin },
-      )
-    ).body;
-    const buyer = (
-      await api.post("/api/v1/auth/register", {
-        email: uniqueEmail("trace"),
-        password: "correct-horse",
-        name: "T",
-      })
-    ).body.token;
+    const admin = await loginToken(api, ADMIN);
+    const product = await createProduct(api, admin, { sku: "TRACE-1" });
+    const buyer = await registerBuyer(api, "trace");
     const order = await placeOrder(api, buyer, product.id);
     expect(order.status).toBe(201);
 
