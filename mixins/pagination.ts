@@ -46,6 +46,6 @@ export async function findPage<T extends Doc, V>(
  * fixed order: PostgreSQL's order among ties changes with LIMIT and whenever a row is
  * rewritten, so pages would repeat one row and drop another. The id breaks every tie.
  */
-export function withTieBreak(sort: FindOptions["sort"]): NonNullable<FindOptions["sort"]> {
+function withTieBreak(sort: FindOptions["sort"]): NonNullable<FindOptions["sort"]> {
   return { ...sort, id: sort?.id ?? 1 };
 }

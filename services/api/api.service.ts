@@ -224,7 +224,15 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
       ) {
         const { file } = ctx.params;
         if (!isDocsAsset(file)) throw notFound("File");
-        if (!this.docsAssets.has(file)) this.docsAssets.set(file, readDocsAsset(file));
+        // Read once; a failed read is not kept, so the next request tries again.
+        if (!this.docsAssets.has(file))
+          this.docsAssets.set(
+            file,
+            readDocsAsset(file).catch((err: unknown) => {
+              this.docsAssets.delete(file);
+              throw err;
+            }),
+          );
         ctx.meta.$responseType = docsAssetType(file);
         ctx.meta.$responseHeaders = { ...DOCS_HEADERS, "Cache-Control": "public, max-age=3600" };
         return this.docsAssets.get(file);

@@ -144,8 +144,10 @@ function operation(
       ? { description: STATUS_TEXT[status], content: json(doc.response) }
       : { description: STATUS_TEXT[status] },
   };
-  for (const s of doc.sameBodyOn ?? [])
-    responses[s] = { description: STATUS_TEXT[s] ?? String(s), content: json(doc.response!) };
+  for (const s of doc.sameBodyOn ?? []) {
+    if (!doc.response) throw new Error(`${name} answers ${s} with its body, but has none`);
+    responses[s] = { description: STATUS_TEXT[s] ?? String(s), content: json(doc.response) };
+  }
   const hasInput = fields.length > 0 || pathNames.length > 0 || requestBody !== undefined;
   for (const s of errorStatuses(route, action, method, pathNames.length > 0, hasInput))
     responses[s] = {

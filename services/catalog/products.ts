@@ -1,7 +1,7 @@
 import type { Repository } from "../../mixins/db/db.mixin";
 import { ErrorType, invalid, notFound } from "../../mixins/errors";
 import { boolean, dateTime, integer, object, string } from "../../mixins/openapi";
-import { type Page, withTieBreak } from "../../mixins/pagination";
+import { findPage, type Page } from "../../mixins/pagination";
 import { queryTerms, rankBySearch, searchTerms } from "./search";
 
 export interface NewProduct {
@@ -173,19 +173,5 @@ export async function listProducts(
   if (terms.length > 0) filter.searchTerms = { $in: terms };
   const field = query.sort?.replace(/^-/, "") ?? "createdAt";
   const order = query.sort?.startsWith("-") || !query.sort ? -1 : 1;
-  const [docs, total] = await Promise.all([
-    products.find(filter, {
-      sort: withTieBreak({ [field]: order }),
-      skip: (page - 1) * pageSize,
-      limit: pageSize,
-    }),
-    products.count(filter),
-  ]);
-  return {
-    rows: docs.map(toProductView),
-    total,
-    page,
-    pageSize,
-    totalPages: Math.ceil(total / pageSize),
-  };
+  return findPage(products, filter, { page, pageSize, sort: { [field]: order } }, toProductView);
 }

@@ -193,6 +193,10 @@ describe("the OpenAPI document", () => {
     expect(() =>
       openApiDocument([{ path: "/x", aliases: { "GET /": "a.b" } }], { "a.b": {} }, "1"),
     ).toThrow(/a.b is routed but has no openapi note/);
+    const noBody = { "a.b": { openapi: { summary: "s", sameBodyOn: [503] } } };
+    expect(() =>
+      openApiDocument([{ path: "/x", aliases: { "GET /": "a.b" } }], noBody, "1"),
+    ).toThrow(/a.b answers 503 with its body, but has none/);
   });
 });
 
