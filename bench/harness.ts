@@ -71,9 +71,13 @@ export async function adminToken(base: string): Promise<string> {
   }
 }
 
+/** Answers with a 2xx status, per second of the run. */
+export function okPerSecond(r: autocannon.Result): number {
+  return (r.requests.total - r.non2xx - r.errors) / DURATION;
+}
+
 export function line(name: string, r: autocannon.Result): string {
-  const ok = r.requests.total - r.non2xx - r.errors;
-  return `${name.padEnd(34)} ${Math.round(ok / DURATION)
+  return `${name.padEnd(34)} ${Math.round(okPerSecond(r))
     .toString()
     .padStart(
       7,

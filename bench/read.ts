@@ -13,7 +13,7 @@
  */
 import type autocannon from "autocannon";
 import { startNats } from "../test/harness/servers";
-import { adminToken, baseline, DURATION, load, post, startNodes } from "./harness";
+import { adminToken, baseline, DURATION, load, okPerSecond, post, startNodes } from "./harness";
 
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 
@@ -95,7 +95,6 @@ async function main() {
     await nats.stop();
   }
 
-  const okPerSecond = (r: autocannon.Result) => (r.requests.total - r.non2xx - r.errors) / DURATION;
   const bareRate = median(bare.map(okPerSecond));
   console.log(
     `\nGET /api/v1/products/:id, cached; ${CONNECTIONS} connections, ${DURATION} s a run, ` +
