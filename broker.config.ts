@@ -10,8 +10,29 @@ import { REPL_COMMANDS } from "./mixins/repl-commands";
 import { RequestContextMiddleware } from "./mixins/request-context";
 import { ResilientRedisCacher } from "./mixins/resilient-cacher";
 import { readSettings, type Settings } from "./mixins/settings";
+import { hardenedValidator } from "./mixins/validator";
 
 type Env = Record<string, string | undefined>;
+
+/**
+ * Moleculer's process metrics that describe the machine rather than the service: the OS user,
+ * home directory, host name, IP and MAC addresses, process arguments and ids. No dashboard reads
+ * them, and a scraper should not learn them.
+ */
+export const PRIVATE_METRICS = [
+  "os.user.*",
+  "os.network.*",
+  "os.hostname",
+  "os.datetime.*",
+  "os.type",
+  "os.release",
+  "os.arch",
+  "os.platform",
+  "os.cpu.info.*",
+  "process.arguments",
+  "process.pid",
+  "process.ppid",
+];
 
 /** Errors a caller may retry: Moleculer's retryable ones (timeouts included), never 4xx. */
 function isRetryable(err: Error & { retryable?: boolean }): boolean {
@@ -52,6 +73,8 @@ export function createBrokerConfig(env: Env = process.env): BrokerOptions {
       ? new ResilientRedisCacher(settings.redisUrl, "bazaar-cache", 300)
       : { type: "Memory", options: { ttl: 60 } },
     serializer: "JSON",
+    // Lengths before patterns, a bound on every pattern, and `null` never taken for "absent".
+    validator: hardenedValidator() as unknown as BrokerOptions["validator"],
 
     // Every call ends: a dead peer or a stuck handler costs at most this long.
     requestTimeout: settings.requestTimeoutMs,
@@ -100,7 +123,13 @@ export function createBrokerConfig(env: Env = process.env): BrokerOptions {
       collectProcessMetrics: true,
       reporter: {
         type: "Prometheus",
-        options: { port: settings.metricsPort, path: "/metrics", defaultLabels: null },
+        options: {
+          port: settings.metricsPort,
+          host: settings.metricsHost,
+          path: "/metrics",
+          defaultLabels: null,
+          excludes: PRIVATE_METRICS,
+        },
       },
     },
     tracing: tracing(settings),

@@ -46,3 +46,12 @@ export function asOperator(id: string): { meta: CallerMeta } {
 export function isAdmin(principal: Principal): boolean {
   return principal.roles.includes("admin");
 }
+
+/**
+ * What an API key may act as: its owner's roles, less `admin` unless the key carries the `admin`
+ * scope. A key's power is the intersection of the two, so services that check `isAdmin` (to show
+ * every user's orders, to cancel another's) see a customer behind a read/write key.
+ */
+export function apiKeyRoles(ownerRoles: Role[], scopes: string[]): Role[] {
+  return scopes.includes("admin") ? ownerRoles : ownerRoles.filter((role) => role !== "admin");
+}

@@ -64,8 +64,8 @@ export function invalid(problems: FieldProblem[], message = "Parameters validati
   );
 }
 
-export function tooManyRequests(retryAfterSeconds: number) {
-  const error = new MoleculerClientError("Too many requests", 429, ErrorType.RATE_LIMITED, {
+export function tooManyRequests(retryAfterSeconds: number, message = "Too many requests") {
+  const error = new MoleculerClientError(message, 429, ErrorType.RATE_LIMITED, {
     retryAfter: retryAfterSeconds,
   });
   return named(error, "RateLimitedError");

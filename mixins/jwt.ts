@@ -14,10 +14,12 @@ export type Role = "customer" | "admin";
 export interface TokenSubject {
   id: string;
   roles: Role[];
+  /** The user's session version when the token was issued; a later one ends this token. */
+  sessionVersion?: number;
 }
 
 export function signAccessToken(subject: TokenSubject, secret: string, ttlSeconds: number): string {
-  return jwt.sign({ roles: subject.roles }, secret, {
+  return jwt.sign({ roles: subject.roles, sv: subject.sessionVersion ?? 0 }, secret, {
     algorithm: ALGORITHM,
     subject: subject.id,
     issuer: ISSUER,
@@ -47,7 +49,8 @@ export function verifyAccessToken(token: string, secret: string): TokenSubject |
     });
     if (typeof claims !== "object" || typeof claims.sub !== "string") return null;
     const roles = Array.isArray(claims.roles) ? (claims.roles as Role[]) : [];
-    return { id: claims.sub, roles };
+    const sessionVersion = typeof claims.sv === "number" ? claims.sv : 0;
+    return { id: claims.sub, roles, sessionVersion };
   } catch {
     return null;
   }

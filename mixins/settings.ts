@@ -28,6 +28,11 @@ export interface Settings {
   services: ServiceName[];
   port: number;
   metricsPort: number;
+  /**
+   * The address the metrics port listens on: loopback embedded, every interface in a cluster
+   * (Prometheus scrapes pods). It must never be reachable from the public internet.
+   */
+  metricsHost: string;
   /** This node's own liveness and readiness (mixins/node-health.ts); unset: not served. */
   healthPort?: number;
   /** Prometheus metrics on (the default) or off. */
@@ -51,6 +56,12 @@ export interface Settings {
   /** On SIGTERM, how long a node keeps serving after telling the others it leaves. */
   shutdownDelayMs: number;
   gatewayMaxInFlight: number;
+  /** One client address may hold at most this many requests in flight (slow bodies included). */
+  gatewayMaxInFlightPerClient: number;
+  /** A request's headers must all arrive within this long. */
+  gatewayHeadersTimeoutMs: number;
+  /** A request, headers and body, must all arrive within this long. */
+  gatewayRequestTimeoutMs: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace";
   seedDemoCatalog: boolean;
   channelAckWaitSeconds: number;
@@ -121,6 +132,14 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
   if (["true", "1", "yes"].includes(raw)) return true;
   if (["false", "0", "no"].includes(raw)) return false;
   throw new SettingsError(name, `expected true or false, got "${raw}"`);
+}
+
+/** An IP address to listen on. */
+function address(env: Env, name: string, fallback: string): string {
+  const value = text(env, name);
+  if (value === undefined) return fallback;
+  if (isIP(value) === 0) throw new SettingsError(name, "must be an IP address, such as 127.0.0.1");
+  return value;
 }
 
 function url(env: Env, name: string, schemes: string[]): string | undefined {
@@ -253,6 +272,7 @@ export function readSettings(env: Env = process.env): Settings {
     services: serviceList(env),
     port: integer(env, "PORT", 3000, 0, 65535),
     metricsPort: integer(env, "METRICS_PORT", 3030, 0, 65535),
+    metricsHost: address(env, "METRICS_HOST", transporter ? "0.0.0.0" : "127.0.0.1"),
     healthPort: text(env, "HEALTH_PORT") ? integer(env, "HEALTH_PORT", 0, 0, 65535) : undefined,
     metricsEnabled: flag(env, "METRICS_ENABLED", true),
     jaegerHost: text(env, "JAEGER_HOST"),
@@ -276,6 +296,9 @@ export function readSettings(env: Env = process.env): Settings {
     requestTimeoutMs: integer(env, "REQUEST_TIMEOUT_MS", 10_000, 100, 600_000),
     shutdownDelayMs: integer(env, "SHUTDOWN_DELAY_MS", 1000, 0, 60_000),
     gatewayMaxInFlight: integer(env, "GATEWAY_MAX_IN_FLIGHT", 1000, 1, 1_000_000),
+    gatewayMaxInFlightPerClient: integer(env, "GATEWAY_MAX_IN_FLIGHT_PER_CLIENT", 50, 1, 1_000_000),
+    gatewayHeadersTimeoutMs: integer(env, "GATEWAY_HEADERS_TIMEOUT_MS", 10_000, 100, 600_000),
+    gatewayRequestTimeoutMs: integer(env, "GATEWAY_REQUEST_TIMEOUT_MS", 30_000, 100, 3_600_000),
     logLevel: logLevel as Settings["logLevel"],
     seedDemoCatalog: flag(env, "SEED_DEMO_CATALOG", false),
     channelAckWaitSeconds: integer(env, "CHANNEL_ACK_WAIT_SECONDS", 30, 1, 3600),

@@ -1,4 +1,4 @@
-import type { Update } from "./repository";
+import { assertFieldPath, type Update } from "./repository";
 
 type Json = Record<string, unknown>;
 
@@ -21,21 +21,22 @@ function parentOf(doc: Json, path: string[], create: boolean): Json | undefined 
  * The repository's update operators, applied to a plain document (a copy is returned): the
  * PostgreSQL store reads a row, applies this, and writes it back under the row's lock.
  * Same meaning as MongoDB's: `$set` makes missing parents, `$inc` starts from 0, `$push`
- * starts an array, `$unset` of a missing field does nothing.
+ * starts an array, `$unset` of a missing field does nothing. Every path is checked here too, as
+ * the applier walks objects by key.
  */
 export function applyUpdate<T extends Json>(doc: T, update: Update): T {
   const next = structuredClone(doc) as Json;
   for (const [field, value] of Object.entries(update.$set ?? {})) {
-    const path = field.split(".");
+    const path = assertFieldPath(field);
     parentOf(next, path, true)![path[path.length - 1]] = structuredClone(value);
   }
   for (const field of Object.keys(update.$unset ?? {})) {
-    const path = field.split(".");
+    const path = assertFieldPath(field);
     const parent = parentOf(next, path, false);
     if (parent) delete parent[path[path.length - 1]];
   }
   for (const [field, by] of Object.entries(update.$inc ?? {})) {
-    const path = field.split(".");
+    const path = assertFieldPath(field);
     const parent = parentOf(next, path, true)!;
     const key = path[path.length - 1];
     const current = parent[key] ?? 0;
@@ -43,7 +44,7 @@ export function applyUpdate<T extends Json>(doc: T, update: Update): T {
     parent[key] = current + by;
   }
   for (const [field, value] of Object.entries(update.$push ?? {})) {
-    const path = field.split(".");
+    const path = assertFieldPath(field);
     const parent = parentOf(next, path, true)!;
     const key = path[path.length - 1];
     const current = parent[key] ?? [];

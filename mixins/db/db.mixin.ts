@@ -9,6 +9,7 @@ import { PostgresStore } from "./postgres.store";
 import {
   assertFilter,
   assertFindOptions,
+  assertSafeValue,
   assertUpdate,
   type Doc,
   type Filter,
@@ -67,7 +68,8 @@ const METHODS = [
 ] as const;
 
 function assertArguments(method: (typeof METHODS)[number], args: unknown[]): void {
-  if (method === "insert" || method === "findById") return;
+  if (method === "findById") return;
+  if (method === "insert") return assertSafeValue(args[0]);
   assertFilter(args[0] as Filter);
   if (method === "find" && args[1]) assertFindOptions(args[1] as object);
   if (["updateOne", "updateMany", "findOneAndUpdate", "upsert"].includes(method))

@@ -86,10 +86,40 @@ const FIELD_OPERATORS = new Set([
   "$exists",
 ]);
 const UPDATE_OPERATORS = new Set(["$set", "$unset", "$inc", "$push"]);
-const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_-]+)*$/;
+const TOP_FIELD = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const SUB_FIELD = /^[A-Za-z0-9_-]{1,128}$/;
+/** Names that reach into Object.prototype when a store walks a path or copies a value. */
+const RESERVED_KEYS = new Set(["__proto__", "prototype", "constructor"]);
+const MAX_PATH_LENGTH = 512;
 
-function assertField(field: string): void {
-  if (!FIELD_NAME.test(field)) throw new UnsupportedQueryError(`field name "${field}"`);
+/**
+ * The one check of a field path, for every store and for the update applier: dot-separated
+ * segments of letters, digits, `_` and `-`, none empty and none a reserved name. Paths are often
+ * built from ids (`items.<productId>`); a path such as `__proto__.toString` once made every
+ * token check in the process fail.
+ */
+export function assertFieldPath(field: string): string[] {
+  if (typeof field !== "string" || field.length > MAX_PATH_LENGTH)
+    throw new UnsupportedQueryError("a field name of that length");
+  const segments = field.split(".");
+  segments.forEach((segment, i) => {
+    if (!(i === 0 ? TOP_FIELD : SUB_FIELD).test(segment) || RESERVED_KEYS.has(segment))
+      throw new UnsupportedQueryError(`field name "${field}"`);
+  });
+  return segments;
+}
+
+const assertField = (field: string): void => void assertFieldPath(field);
+
+/** A value written into a document holds no key that reaches into a prototype. */
+export function assertSafeValue(value: unknown, depth = 0): void {
+  if (typeof value !== "object" || value === null) return;
+  if (depth > 64) throw new UnsupportedQueryError("a value nested deeper than 64 levels");
+  if (Array.isArray(value)) return value.forEach((item) => assertSafeValue(item, depth + 1));
+  for (const key of Object.keys(value)) {
+    if (RESERVED_KEYS.has(key)) throw new UnsupportedQueryError(`a key named "${key}"`);
+    assertSafeValue((value as Record<string, unknown>)[key], depth + 1);
+  }
 }
 
 /** `{ $gt: 1 }` and the like, as opposed to a plain value to compare with. */
@@ -111,6 +141,7 @@ export function assertFilter(filter: Filter): void {
       continue;
     }
     assertField(key);
+    assertSafeValue(value);
     if (!isOperatorObject(value)) continue;
     for (const [op, operand] of Object.entries(value)) {
       if (!FIELD_OPERATORS.has(op)) throw new UnsupportedQueryError(`operator ${op}`);
@@ -128,6 +159,7 @@ export function assertUpdate(update: Update): void {
     for (const [field, value] of Object.entries(update[op as keyof Update] ?? {})) {
       assertField(field);
       if (field === "id" || field.startsWith("id.")) throw new UnsupportedQueryError("changing id");
+      assertSafeValue(value);
       if (op === "$inc" && typeof value !== "number")
         throw new UnsupportedQueryError(`$inc of ${field} by a non-number`);
     }

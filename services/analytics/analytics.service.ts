@@ -20,6 +20,7 @@ import {
   windowStarts,
   type OrderWindowDoc,
 } from "./windows";
+import {  } from "../../mixins/ids";
 
 type AnalyticsThis = DbService<{ order_windows: OrderWindowDoc; event_windows: EventWindowDoc }> & {
   range(params: RangeParams): { from: string; to: string };
@@ -149,7 +150,7 @@ const AnalyticsService: ServiceSchema<ServiceSettingSchema, AnalyticsThis> = {
       retryPolicy: { enabled: true },
       params: {
         ...rangeParams,
-        type: { type: "string", pattern: /^[a-z][a-z0-9_.]{0,63}$/, optional: true },
+        type: { type: "string", max: 64, pattern: /^[a-z][a-z0-9_.]{0,63}$/, optional: true },
       },
       async handler(this: AnalyticsThis, ctx: Ctx<RangeParams & { type?: string }>) {
         const { from, to } = this.range(ctx.params);

@@ -1,6 +1,7 @@
 import { Errors } from "moleculer";
 import Validator, { type ValidationError } from "fastest-validator";
 import { ErrorType, invalid } from "../../mixins/errors";
+import { optionalIdRule } from "../../mixins/ids";
 
 export const STANDARD_TYPES = [
   "page_view",
@@ -29,11 +30,11 @@ export const BEHAVIOUR_EVENT_RULE = {
   type: "object",
   strict: true,
   props: {
-    type: { type: "string", pattern: /^[a-z][a-z0-9_.]{0,63}$/ },
-    ts: { type: "string", pattern: ISO_TIME, optional: true },
-    userId: { type: "string", min: 1, max: 64, optional: true },
+    type: { type: "string", max: 64, pattern: /^[a-z][a-z0-9_.]{0,63}$/ },
+    ts: { type: "string", max: 40, pattern: ISO_TIME, optional: true },
+    userId: optionalIdRule,
     sessionId: { type: "string", min: 1, max: 128, optional: true },
-    productId: { type: "string", min: 1, max: 64, optional: true },
+    productId: optionalIdRule,
     props: { type: "object", optional: true },
   },
 } as const;

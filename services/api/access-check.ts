@@ -9,6 +9,8 @@ export interface ActionAccess {
   scope?: string;
 }
 
+const KNOWN_ACCESS = new Set<string>(["public", "user", "admin"]);
+
 /**
  * Whether this caller may call this action over HTTP; throws the 401 or 403 otherwise.
  * Ownership of a resource is the owning service's check, not this one.
@@ -21,6 +23,8 @@ export function assertAllowed(
   adminAllowlist?: BlockList,
 ): void {
   const access = action.access ?? "user";
+  // An access level this check does not know (a typo) is closed to everyone, never "user".
+  if (!KNOWN_ACCESS.has(access)) throw forbidden();
   if (access === "public") return;
   if (!caller) throw unauthorized();
   if (access === "admin") {

@@ -1,5 +1,11 @@
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, ServerResponse, Server } from "node:http";
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import type { CallerMeta, Principal } from "../../mixins/access";
@@ -25,6 +31,9 @@ import { clusterView, type ClusterView } from "./cluster-view";
 import { toHttpError } from "./http-errors";
 import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from "./rate-limit";
 import { readiness } from "./readiness";
+import { SessionFloors, type SessionsEnded } from "./session-floors";
+import { BackgroundLoop } from "../../mixins/background-loop";
+import { addHealthCheck } from "../../mixins/health.mixin";
 import { DOCS_HEADERS, DOCS_PAGE, docsAssetType, isDocsAsset, readDocsAsset } from "./docs-page";
 import { openApiDocument, type OpenApiDocument } from "./openapi";
 import { packageVersion, publishedActions } from "./published-actions";
@@ -52,15 +61,20 @@ type GatewayThis = Service & {
   server: Server;
   rateLimits: RateLimitStore;
   inFlight: number;
+  inFlightByClient: Map<string, number>;
   redisReady?: Promise<void>;
   description?: Promise<OpenApiDocument>;
   docsAssets: Map<string, Promise<Buffer>>;
+  sessionFloors: SessionFloors;
+  sessionLoop: BackgroundLoop;
   clientAddress(req: Request): string;
   identify(ctx: Context, req: Request): Promise<Principal | null>;
   applyRateLimit(limiter: Limiter, key: string, res: ServerResponse): Promise<void>;
 };
 
 const RATE_WINDOW_MS = 60_000;
+/** How stale a gateway's list of ended sessions may be when a broadcast was lost. */
+const SESSION_POLL_MS = 2000;
 const HEALTH_SHAPE = object(
   { status: oneOf(["up", "down"]), checks: mapOf(oneOf(["up", "down"])) },
   [],
@@ -117,8 +131,6 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
     log4XXResponses: false,
     logRequest: "debug",
     logResponse: "debug",
-    // A request that has not sent its headers and body by then is cut off.
-    requestTimeout: 30_000,
     rootCallOptions(options: { requestID?: string }, req: IncomingMessage) {
       const given = req.headers["x-request-id"];
       options.requestID =
@@ -156,14 +168,12 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
     details: {
       access: "public",
       openapi: {
-        summary: "Readiness with this node's id, uptime and version",
+        summary: "Readiness and the version this node runs",
+        description:
+          "Anonymous, so it names no host, process or address: a node's identity is on its own " +
+          "health port (HEALTH_PORT) and in GET /api/v1/cluster, for admins.",
         response: object(
-          {
-            ...(HEALTH_SHAPE.properties as Record<string, JsonSchema>),
-            node: string,
-            uptimeSeconds: integer,
-            version: string,
-          },
+          { ...(HEALTH_SHAPE.properties as Record<string, JsonSchema>), version: string },
           ["version"],
         ),
         sameBodyOn: [503],
@@ -171,12 +181,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
       async handler(this: GatewayThis, ctx: Context<unknown, CallerMeta>) {
         const report = (await this.actions.ready({}, { parentCtx: ctx })) as HealthReport;
         if (report.status !== "up") ctx.meta.$statusCode = 503;
-        return {
-          ...report,
-          node: this.broker.nodeID,
-          uptimeSeconds: Math.round(process.uptime()),
-          version: process.env.npm_package_version,
-        };
+        return { ...report, version: packageVersion() };
       },
     },
     cluster: {
@@ -242,14 +247,47 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
 
   methods: {
     /**
+     * moleculer-web's server, with timeouts that a slow client cannot stretch: headers and the
+     * whole request must arrive in time, checked every second (Node checks every 30 s by default).
+     */
+    createServer(this: GatewayThis) {
+      if (this.server) return;
+      // Called by moleculer-web's `created`, before ours has set `this.bazaar`.
+      const settings = settingsOf(this.broker);
+      this.server = createServer(
+        {
+          headersTimeout: settings.gatewayHeadersTimeoutMs,
+          requestTimeout: settings.gatewayRequestTimeoutMs,
+          connectionsCheckingInterval: 1000,
+        },
+        this.httpHandler as unknown as RequestListener,
+      );
+      (this as unknown as { isHTTPS: boolean }).isHTTPS = false;
+    },
+
+    /**
      * A bulkhead in front of everything but the health routes: past the limit, 503 at once
      * rather than a queue that grows until every request times out.
      */
     httpHandler(this: GatewayThis, req: Request, res: ServerResponse) {
       const limit = this.bazaar.gatewayMaxInFlight;
-      if (this.inFlight >= limit && !req.url?.startsWith("/health")) {
+      const health = req.url?.startsWith("/health") === true;
+      if (this.inFlight >= limit && !health) {
         return sendError.call(this, req, res, unavailable("Too many requests in flight"));
       }
+      // This runs when the headers are in, before the body: one client sending slow bodies
+      // holds its own share of the bulkhead, not everyone's.
+      const client = this.clientAddress(req);
+      const ofClient = this.inFlightByClient.get(client) ?? 0;
+      if (ofClient >= this.bazaar.gatewayMaxInFlightPerClient && !health) {
+        return sendError.call(this, req, res, tooManyRequests(1, "Too many requests in flight"));
+      }
+      this.inFlightByClient.set(client, ofClient + 1);
+      res.once("close", () => {
+        const left = (this.inFlightByClient.get(client) ?? 1) - 1;
+        if (left > 0) this.inFlightByClient.set(client, left);
+        else this.inFlightByClient.delete(client);
+      });
       // Leaving (SIGTERM, during SHUTDOWN_DELAY_MS): each answer closes its connection, so no
       // client still holds an idle pooled one, to send on, at the moment the server closes.
       if (!(this.broker as unknown as { started: boolean }).started)
@@ -272,6 +310,10 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
         if (scheme !== "Bearer" || !token) throw unauthorized("Malformed Authorization header");
         const subject = verifyAccessToken(token, this.bazaar.jwtSecret);
         if (!subject) throw unauthorized("Invalid or expired token");
+        if (!this.sessionFloors.loaded)
+          throw unavailable("Sign-in state is still loading; try again shortly");
+        if (!this.sessionFloors.accepts(subject))
+          throw unauthorized("This session has ended; sign in again");
         return { id: subject.id, roles: subject.roles };
       }
       if (apiKey !== undefined) {
@@ -354,7 +396,24 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
     const settings = settingsOf(this.broker);
     this.bazaar = settings;
     this.inFlight = 0;
+    this.inFlightByClient = new Map();
     this.docsAssets = new Map();
+    this.sessionFloors = new SessionFloors(settings.jwtTtlSeconds);
+    this.sessionLoop = new BackgroundLoop(
+      "ended sessions",
+      SESSION_POLL_MS,
+      async () => {
+        const registry = this.broker.registry as unknown as { hasService(n: string): boolean };
+        if (!registry.hasService("users")) return;
+        await this.sessionFloors.refresh((since) =>
+          this.broker.call<SessionsEnded[], { since: string }>("users.sessionsEnded", { since }),
+        );
+      },
+      this.logger,
+    );
+    addHealthCheck(this, "sessions", async () => {
+      if (!this.sessionFloors.loaded) throw new Error("ended sessions not loaded yet");
+    });
     if (settings.redisUrl) {
       const { redis, ready } = serviceRedis(this, settings.redisUrl, "bazaar-gateway");
       this.redisReady = ready;
@@ -364,15 +423,27 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
     }
   },
 
+  events: {
+    "users.sessions.ended"(this: GatewayThis, ctx: Context<SessionsEnded>) {
+      this.sessionFloors.record(ctx.params);
+    },
+    // A node starting beside its users service reads ended sessions as soon as it appears.
+    "$services.changed"(this: GatewayThis) {
+      if (!this.sessionFloors.loaded) this.sessionLoop.wake();
+    },
+  },
+
   async started(this: GatewayThis) {
+    this.sessionLoop.start();
+    this.sessionLoop.wake();
     await this.redisReady;
     // Longer than a load balancer's idle timeout (60 s on most), so the balancer, not us,
     // closes idle connections and never sends on one we are closing.
     this.server.keepAliveTimeout = 65_000;
-    this.server.headersTimeout = 66_000;
   },
 
-  stopped(this: GatewayThis) {
+  async stopped(this: GatewayThis) {
+    await this.sessionLoop.stop();
     this.rateLimits.close();
   },
 };

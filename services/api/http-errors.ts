@@ -50,6 +50,8 @@ function bodyParserError(err: AnyError): ErrorBody | null {
       "Malformed JSON in the request body",
       "BadRequestError",
     );
+  if (err.type === "entity.too.deep")
+    return body(400, ErrorType.BAD_REQUEST, err.message, "BadRequestError");
   if (err.type === "entity.too.large")
     return body(413, ErrorType.PAYLOAD_TOO_LARGE, "Request body too large", "PayloadTooLarge");
   if (

@@ -30,7 +30,10 @@ export async function publishedActions(
   return actions;
 }
 
+let version: string | undefined;
+/** Read once: health probes ask for it every few seconds. */
 export function packageVersion(): string {
   const file = path.join(__dirname, "..", "..", "package.json");
-  return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+  version ??= (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+  return version;
 }

@@ -1,10 +1,13 @@
 import type { IncomingMessage } from "node:http";
+import { refuseDeepJson } from "./json-depth";
 
 /**
  * The REST surface: every path a client can reach, and the action behind it. Only these
  * aliases are reachable (`mappingPolicy: "restrict"`).
  */
-const JSON_BODY = { bodyParsers: { json: { strict: true, limit: "1MB" }, urlencoded: false } };
+const JSON_BODY = {
+  bodyParsers: { json: { strict: true, limit: "1MB", verify: refuseDeepJson }, urlencoded: false },
+};
 
 export type Limiter = "auth" | "api";
 
@@ -44,6 +47,7 @@ export const apiRoute = {
   aliases: {
     "GET /users/me": "users.me",
     "PATCH /users/me": "users.updateMe",
+    "PUT /users/:id/roles": "users.setRoles",
     "POST /api-keys": "users.createApiKey",
     "GET /api-keys": "users.listApiKeys",
     "DELETE /api-keys/:id": "users.revokeApiKey",

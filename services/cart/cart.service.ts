@@ -16,6 +16,7 @@ import {
   type CartDoc,
   type CartStore,
 } from "./cart-store";
+import { idRule } from "../../mixins/ids";
 
 type CartThis = DbService<{ carts: CartDoc; cart_activity: CartActivity }> & {
   store: CartStore;
@@ -28,7 +29,7 @@ type CartThis = DbService<{ carts: CartDoc; cart_activity: CartActivity }> & {
 type Ctx<P = Record<string, never>> = Context<P, CallerMeta>;
 
 export const MAX_CART_LINES = 100;
-const productId = { type: "string", min: 1, max: 64 } as const;
+const productId = idRule;
 
 const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
   name: "cart",
@@ -104,7 +105,7 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
     ofUser: {
       visibility: "public",
       retryPolicy: { enabled: true },
-      params: { userId: { type: "string", min: 1, max: 64 } },
+      params: { userId: idRule },
       handler(this: CartThis, ctx: Ctx<{ userId: string }>) {
         return this.store.get(ctx.params.userId);
       },
@@ -113,7 +114,7 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
     clearOfUser: {
       visibility: "public",
       retryPolicy: { enabled: true },
-      params: { userId: { type: "string", min: 1, max: 64 } },
+      params: { userId: idRule },
       async handler(this: CartThis, ctx: Ctx<{ userId: string }>) {
         await this.store.clear(ctx.params.userId);
         await this.repos.cart_activity.deleteOne({ id: ctx.params.userId });

@@ -29,6 +29,7 @@ import {
   type ReservationDoc,
   type StockLine,
 } from "./stock";
+import { idRule } from "../../mixins/ids";
 
 type CatalogThis = DbService<{ products: ProductDoc; reservations: ReservationDoc }> & {
   productsChanged(ids: string[]): Promise<void>;
@@ -37,7 +38,7 @@ type Ctx<P = Record<string, never>> = Context<P, CallerMeta>;
 
 const CACHE_CLEAN_EVENT = "catalog.cache.clean";
 /** Order ids become field names in hold markers, so they are plain words. */
-const orderId = { type: "string", pattern: /^[A-Za-z0-9_]{1,64}$/ } as const;
+const orderId = idRule;
 const stockLines = {
   type: "array",
   min: 1,
@@ -46,7 +47,7 @@ const stockLines = {
     type: "object",
     strict: "remove",
     props: {
-      productId: { type: "string", min: 1, max: 64 },
+      productId: idRule,
       quantity: { type: "number", integer: true, min: 1, max: 10_000 },
     },
   },
@@ -112,7 +113,7 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
       access: "public",
       retryPolicy: { enabled: true },
       cache: { keys: ["id", callerRoles], ttl: 60 },
-      params: { $$strict: true, id: { type: "string", min: 1, max: 64 } },
+      params: { $$strict: true, id: idRule },
       async handler(this: CatalogThis, ctx: Ctx<{ id: string }>) {
         const product = await this.repos.products.findById(ctx.params.id);
         const admin = ctx.meta.user ? isAdmin(ctx.meta.user) : false;
@@ -164,7 +165,7 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
         response: PRODUCT_SHAPE,
       },
       access: "admin",
-      params: { $$strict: true, id: { type: "string", min: 1, max: 64 } },
+      params: { $$strict: true, id: idRule },
       async handler(this: CatalogThis, ctx: Ctx<{ id: string }>) {
         const product = await updateProduct(this.repos.products, ctx.params.id, { active: false });
         await this.productsChanged([product.id]);

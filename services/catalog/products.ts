@@ -3,6 +3,7 @@ import { ErrorType, invalid, notFound } from "../../mixins/errors";
 import { boolean, dateTime, integer, object, string } from "../../mixins/openapi";
 import { findPage, type Page } from "../../mixins/pagination";
 import { queryTerms, rankBySearch, searchTerms } from "./search";
+import { idRule } from "../../mixins/ids";
 
 export interface NewProduct {
   sku: string;
@@ -77,11 +78,11 @@ export const PRODUCT_SHAPE = object(
 const MAX_MINOR_UNITS = 100_000_000_00;
 
 const productFields = {
-  sku: { type: "string", pattern: /^[A-Za-z0-9._-]{1,64}$/ },
+  sku: { type: "string", max: 64, pattern: /^[A-Za-z0-9._-]{1,64}$/ },
   name: { type: "string", trim: true, min: 1, max: 200 },
   description: { type: "string", trim: true, max: 5000 },
   price: { type: "number", integer: true, min: 0, max: MAX_MINOR_UNITS },
-  currency: { type: "string", pattern: /^[A-Z]{3}$/ },
+  currency: { type: "string", max: 3, pattern: /^[A-Z]{3}$/ },
   category: { type: "string", trim: true, min: 1, max: 64 },
   stock: { type: "number", integer: true, min: 0, max: 10_000_000 },
   active: { type: "boolean" },
@@ -98,7 +99,7 @@ export const createProductParams = {
 
 export const updateProductParams = {
   $$strict: true,
-  id: { type: "string", min: 1, max: 64 },
+  id: idRule,
   ...Object.fromEntries(
     Object.entries(productFields).map(([k, rule]) => [k, { ...rule, optional: true }]),
   ),
@@ -112,6 +113,7 @@ export const listProductParams = {
   sort: {
     type: "string",
     optional: true,
+    max: 32,
     pattern: new RegExp(`^-?(${SORTABLE.join("|")})$`),
   },
 } as const;

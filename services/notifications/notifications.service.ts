@@ -34,6 +34,7 @@ import {
   type DeliveryDoc,
   type WebhookDoc,
 } from "./webhooks";
+import { idRule } from "../../mixins/ids";
 
 type NotificationsThis = DbService<{
   notifications: NotificationDoc;
@@ -136,8 +137,8 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
       visibility: "public",
       retryPolicy: { enabled: true },
       params: {
-        userId: { type: "string", min: 1, max: 64 },
-        key: { type: "string", pattern: /^[A-Za-z0-9_-]{1,128}$/ },
+        userId: idRule,
+        key: { type: "string", max: 128, pattern: /^[A-Za-z0-9_-]{1,128}$/ },
         items: {
           type: "array",
           min: 1,
@@ -209,7 +210,7 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
     removeWebhook: {
       openapi: { summary: "Stop a webhook", status: 204 },
       access: "admin",
-      params: { $$strict: true, id: { type: "string", min: 1, max: 64 } },
+      params: { $$strict: true, id: idRule },
       async handler(this: NotificationsThis, ctx: Ctx<{ id: string }>) {
         await removeWebhook(this.repos.webhooks, ctx.params.id);
         ctx.meta.$statusCode = 204;
@@ -225,7 +226,7 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
       access: "admin",
       params: {
         $$strict: "remove",
-        id: { type: "string", min: 1, max: 64 },
+        id: idRule,
         status: {
           type: "enum",
           values: ["pending", "delivered", "failed", "dead"],

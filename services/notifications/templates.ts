@@ -17,7 +17,17 @@ interface OrderData {
   failureReason?: string;
 }
 
+/** What `payments.failed` carries (services/payments/charges.ts): an amount, not a total. */
+interface PaymentData {
+  orderId: string;
+  amount: number;
+  currency: string;
+  reason?: string;
+}
+
+/** Money in minor units as a person reads it; anything but whole minor units is refused, never "$NaN". */
 export function formatMoney(minor: number, currency: string): string {
+  if (!Number.isInteger(minor)) throw new TypeError(`Not an amount in minor units: ${minor}`);
   const digits =
     new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions()
       .maximumFractionDigits ?? 2;
@@ -91,12 +101,14 @@ export function render(event: ChannelMessage): Message | null {
         body: `We could not place your order: ${REASONS.out_of_stock}. You were not charged.`,
       };
     case "payments.failed": {
-      const reason = REASONS[String(event.data.reason)] ?? "the payment failed";
+      const payment = event.data as unknown as PaymentData;
+      const reason = REASONS[String(payment.reason)] ?? "the payment failed";
+      const amount = formatMoney(payment.amount, payment.currency);
       return {
         type: "payment_failed",
-        orderId: order.orderId,
-        title: `Payment for order ${shortId(order.orderId)} failed`,
-        body: `We could not take payment of ${total()}: ${reason}. You were not charged.`,
+        orderId: payment.orderId,
+        title: `Payment for order ${shortId(payment.orderId)} failed`,
+        body: `We could not take payment of ${amount}: ${reason}. You were not charged.`,
       };
     }
     default:

@@ -4,7 +4,8 @@ import { invalid, notFound } from "../../mixins/errors";
 import type { ChannelMessage } from "../../mixins/channels";
 import { arrayOf, boolean, dateTime, integer, object, oneOf, string } from "../../mixins/openapi";
 import { newWebhookSecret, retryDelayMs, signedHeaders, verdictOf } from "./webhook-signing";
-import { targetProblem } from "./webhook-target";
+import { postToTarget } from "./webhook-post";
+import { isProblem, vetTarget } from "./webhook-target";
 
 export interface WebhookDoc {
   id: string;
@@ -107,6 +108,7 @@ export function toDeliveryView(doc: DeliveryDoc) {
 }
 
 const PROBLEMS = {
+  url: "Not a URL a request can be sent to",
   scheme: "Only http and https targets",
   credentials: "No credentials in the URL; verify the signature instead",
   private: "Targets on loopback or private addresses are refused",
@@ -119,8 +121,9 @@ export async function registerWebhook(
   input: { url: string; events: string[]; secret?: string },
   allowPrivate: boolean,
 ): Promise<WebhookDoc> {
-  const problem = await targetProblem(input.url, allowPrivate);
-  if (problem) throw invalid([{ field: "url", message: PROBLEMS[problem], type: problem }]);
+  const vetted = await vetTarget(input.url, allowPrivate);
+  if (isProblem(vetted))
+    throw invalid([{ field: "url", message: PROBLEMS[vetted], type: vetted }]);
   return webhooks.insert({
     url: input.url,
     events: [...new Set(input.events)],
@@ -175,24 +178,6 @@ export interface DeliveryOptions {
 
 export type Outcome = "delivered" | "retried" | "failed" | "dead_lettered";
 
-async function post(url: string, headers: Record<string, string>, body: string, timeoutMs: number) {
-  const started = Date.now();
-  try {
-    const res = await fetch(url, {
-      method: "POST",
-      headers,
-      body,
-      redirect: "manual",
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    await res.arrayBuffer().catch(() => undefined);
-    return { status: res.status, durationMs: Date.now() - started };
-  } catch (err) {
-    const error = (err as Error).name === "TimeoutError" ? "timeout" : "network error";
-    return { error, durationMs: Date.now() - started };
-  }
-}
-
 /**
  * One attempt at one delivery it first claims (so two notification nodes never post the same
  * delivery at once). Returns what became of it, or null when another node had it.
@@ -214,13 +199,17 @@ export async function attemptDelivery(
   let attempt: Attempt;
   if (!webhook || !webhook.active) {
     attempt = { at: now, error: "webhook removed", durationMs: 0 };
-  } else if (await targetProblem(webhook.url, options.allowPrivate)) {
-    // Re-checked at every attempt: a name may have come to resolve to a private address.
-    attempt = { at: now, error: "target refused", durationMs: 0 };
   } else {
-    const body = JSON.stringify(delivery.message);
-    const headers = signedHeaders(webhook.secret, delivery.type, body);
-    attempt = { at: now, ...(await post(webhook.url, headers, body, options.timeoutMs)) };
+    // Vetted at every attempt (a name may have come to resolve to a private address), and the
+    // post connects to the address vetted now.
+    const target = await vetTarget(webhook.url, options.allowPrivate);
+    if (isProblem(target)) {
+      attempt = { at: now, error: "target refused", durationMs: 0 };
+    } else {
+      const body = JSON.stringify(delivery.message);
+      const headers = signedHeaders(webhook.secret, delivery.type, body);
+      attempt = { at: now, ...(await postToTarget(target, headers, body, options.timeoutMs)) };
+    }
   }
   const verdict =
     webhook?.active && !attempt.error?.startsWith("target") ? verdictOf(attempt.status) : "failed";

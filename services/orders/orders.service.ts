@@ -28,6 +28,7 @@ import {
   type OrderDoc,
 } from "./schemas";
 import { OrderStatus } from "./state";
+import { idRule } from "../../mixins/ids";
 
 type OrdersThis = DbService<{ orders: OrderDoc }> & {
   keeper: BackgroundLoop;
@@ -168,7 +169,7 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersThis> = {
     lastOrderAt: {
       visibility: "public",
       retryPolicy: { enabled: true },
-      params: { userId: { type: "string", min: 1, max: 64 } },
+      params: { userId: idRule },
       async handler(this: OrdersThis, ctx: Ctx<{ userId: string }>) {
         const [last] = await this.repos.orders.find(
           {

@@ -27,7 +27,33 @@ export interface SagaDeps {
   arrived(order: OrderDoc): void;
 }
 
-type Failure = Error & { code?: number; type?: string; data?: { reason?: string } };
+type Failure = Error & {
+  code?: number;
+  type?: string;
+  retryable?: boolean;
+  data?: { reason?: string };
+};
+
+/** Why a settled order failed, as clients read it in `failureReason`. */
+export const FailureReason = {
+  OUT_OF_STOCK: "out_of_stock",
+  DECLINED: "declined",
+  PROCESSING_ERROR: "processing_error",
+  /** A step refused the order's own input: asking again cannot help. */
+  REFUSED: "refused",
+} as const;
+
+/**
+ * A step refused the order itself (a 4xx that is not "try again"), as opposed to being down or
+ * slow. The order then settles as failed and compensates, rather than waiting for a recovery
+ * that can never succeed; a step that is down leaves it PENDING for the recovery loop.
+ */
+export function isRefusal(err: unknown): boolean {
+  const { code, retryable } = err as Failure;
+  return typeof code === "number" && code >= 400 && code < 500 && code !== 408 && code !== 429
+    ? retryable !== true
+    : false;
+}
 
 export function newOrderId(): string {
   return `ord_${randomBytes(12).toString("hex")}`;
@@ -127,10 +153,16 @@ export async function runSaga(deps: SagaDeps, order: OrderDoc): Promise<OrderDoc
     });
   } catch (err) {
     if ((err as Failure).type === ErrorType.OUT_OF_STOCK)
-      return moveOrder(deps, order, OrderStatus.REJECTED, { failureReason: "out_of_stock" });
+      return moveOrder(deps, order, OrderStatus.REJECTED, {
+        failureReason: FailureReason.OUT_OF_STOCK,
+      });
+    if (isRefusal(err))
+      return moveOrder(deps, order, OrderStatus.REJECTED, { failureReason: FailureReason.REFUSED });
     throw err;
   }
   deps.fault("after-reserve");
+  // Nothing to charge: a free order confirms with no payment.
+  if (order.total === 0) return moveOrder(deps, order, OrderStatus.CONFIRMED);
 
   let paymentId: string;
   try {
@@ -146,11 +178,15 @@ export async function runSaga(deps: SagaDeps, order: OrderDoc): Promise<OrderDoc
     const failure = err as Failure;
     if (failure.type === ErrorType.PAYMENT_DECLINED)
       return moveOrder(deps, order, OrderStatus.PAYMENT_FAILED, {
-        failureReason: failure.data?.reason ?? "declined",
+        failureReason: failure.data?.reason ?? FailureReason.DECLINED,
       });
-    if (failure.data?.reason === "processing_error")
+    if (failure.data?.reason === FailureReason.PROCESSING_ERROR)
       return moveOrder(deps, order, OrderStatus.PAYMENT_FAILED, {
-        failureReason: "processing_error",
+        failureReason: FailureReason.PROCESSING_ERROR,
+      });
+    if (isRefusal(err))
+      return moveOrder(deps, order, OrderStatus.PAYMENT_FAILED, {
+        failureReason: FailureReason.REFUSED,
       });
     throw err;
   }
@@ -174,13 +210,19 @@ function paymentDeclined(order: OrderDoc) {
 
 /** What the client is told about a settled order: the same the first time and on replay. */
 export function outcome(order: OrderDoc): OrderView {
+  // No internal step's parameter names reach the client: only that the order was refused.
+  if (order.failureReason === FailureReason.REFUSED)
+    throw invalid(
+      [{ field: "items", message: "This order cannot be placed as given", type: "refused" }],
+      "The order could not be placed",
+    );
   if (order.status === OrderStatus.REJECTED) {
     const error = conflict(ErrorType.OUT_OF_STOCK, "Not enough stock for this order");
     error.data = { orderId: order.id };
     throw error;
   }
   if (order.status === OrderStatus.PAYMENT_FAILED) {
-    if (order.failureReason === "processing_error")
+    if (order.failureReason === FailureReason.PROCESSING_ERROR)
       throw unavailable("The payment processor is not answering; the order was not charged");
     throw paymentDeclined(order);
   }

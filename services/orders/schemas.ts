@@ -3,6 +3,7 @@ import { arrayOf, dateTime, integer, object, oneOf, string } from "../../mixins/
 import type { OutboxDoc } from "../../mixins/outbox";
 import type { OrderLine } from "./pricing";
 import { OrderStatus } from "./state";
+import { idRule } from "../../mixins/ids";
 
 export interface ShippingAddress {
   name: string;
@@ -139,7 +140,7 @@ export const createOrderParams = {
       type: "object",
       strict: true,
       props: {
-        productId: { type: "string", min: 1, max: 64 },
+        productId: idRule,
         quantity: { type: "number", integer: true, min: 1, max: 1000 },
       },
     },
@@ -172,4 +173,4 @@ export interface CreateOrderInput {
   payment: { token: string };
 }
 
-export const orderIdParam = { type: "string", min: 1, max: 64 } as const;
+export const orderIdParam = idRule;

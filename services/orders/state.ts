@@ -55,7 +55,10 @@ export function eventOf(status: OrderStatus): ChannelName | null {
 export type Effect = "commitStock" | "releaseStock" | "clearCart" | "refund" | "restock";
 
 /** Work on other services that must follow an arrival, each step idempotent. */
-export function effectsOf(status: OrderStatus, order: { fromCart?: boolean }): Effect[] {
+export function effectsOf(
+  status: OrderStatus,
+  order: { fromCart?: boolean; paymentId?: string },
+): Effect[] {
   switch (status) {
     case CONFIRMED:
       return order.fromCart ? ["commitStock", "clearCart"] : ["commitStock"];
@@ -63,7 +66,8 @@ export function effectsOf(status: OrderStatus, order: { fromCart?: boolean }): E
     case PAYMENT_FAILED:
       return ["releaseStock"];
     case CANCELLED:
-      return ["refund", "restock"];
+      // A free order was never charged: nothing to refund.
+      return order.paymentId ? ["refund", "restock"] : ["restock"];
     default:
       return [];
   }

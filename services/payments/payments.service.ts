@@ -21,6 +21,7 @@ import {
   type ProcessorChargeDoc,
   type ProcessorRefundDoc,
 } from "./processor";
+import { idRule, optionalIdRule } from "../../mixins/ids";
 
 type PaymentsThis = DbService<{
   payments: PaymentDoc;
@@ -30,7 +31,7 @@ type PaymentsThis = DbService<{
   RelayService & { processor: PaymentProcessor };
 type Ctx<P = Record<string, never>> = Context<P, CallerMeta>;
 
-const orderId = { type: "string", pattern: /^[A-Za-z0-9_]{1,64}$/ } as const;
+const orderId = idRule;
 
 const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsThis> = {
   name: "payments",
@@ -48,9 +49,9 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsThis> = {
       idempotent: true,
       params: {
         orderId,
-        userId: { type: "string", min: 1, max: 64 },
+        userId: idRule,
         amount: { type: "number", integer: true, min: 1 },
-        currency: { type: "string", pattern: /^[A-Z]{3}$/ },
+        currency: { type: "string", max: 3, pattern: /^[A-Z]{3}$/ },
         token: { type: "string", min: 1, max: 100 },
       },
       async handler(this: PaymentsThis, ctx: Ctx<ChargeInput>) {
@@ -73,7 +74,7 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsThis> = {
       retryPolicy: { enabled: true },
       params: {
         orderId,
-        refundKey: { type: "string", pattern: /^[A-Za-z0-9_]{1,64}$/ },
+        refundKey: idRule,
         amount: { type: "number", integer: true, min: 1, optional: true },
       },
       async handler(
@@ -113,7 +114,7 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsThis> = {
       retryPolicy: { enabled: true },
       params: {
         $$strict: "remove",
-        orderId: { type: "string", min: 1, max: 64, optional: true },
+        orderId: optionalIdRule,
         ...pageParams,
       },
       handler(this: PaymentsThis, ctx: Ctx<{ orderId?: string; page: number; pageSize: number }>) {

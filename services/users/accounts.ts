@@ -18,7 +18,36 @@ export const USER_INDEXES: IndexSpec[] = [
     conflict: { type: ErrorType.EMAIL_TAKEN, message: "An account with this e-mail exists" },
   },
   { fields: ["outboxPending"], range: "number" },
+  { fields: ["sessionsEndedAt"], range: "string" },
 ];
+
+/**
+ * Ends every session issued before now: tokens carry the user's session version (`sv`), and a
+ * gateway refuses a token whose version is below the user's current one. A password change and
+ * a role change do this, in the same write as the change.
+ */
+export function endSessions(now: string) {
+  return { $inc: { sessionVersion: 1 }, $set: { sessionsEndedAt: now } };
+}
+
+export interface SessionsEnded {
+  userId: string;
+  sessionVersion: number;
+  endedAt: string;
+}
+
+/** Users whose sessions ended after `since`: what gateways poll, a few rows at a time. */
+export async function sessionsEndedSince(users: Users, since: string): Promise<SessionsEnded[]> {
+  const rows = await users.find(
+    { sessionsEndedAt: { $gt: since } },
+    { sort: { sessionsEndedAt: 1 }, limit: 1000 },
+  );
+  return rows.map((u) => ({
+    userId: u.id,
+    sessionVersion: u.sessionVersion ?? 0,
+    endedAt: u.sessionsEndedAt ?? since,
+  }));
+}
 
 /** E-mails arrive normalized by the validator (trimmed, lower case); the unique index decides. */
 export async function registerUser(
@@ -70,7 +99,9 @@ export async function updateProfile(
     ]);
   const user = await users.findById(userId);
   if (!user) throw notFound("User");
-  const $set: Record<string, unknown> = { updatedAt: new Date().toISOString() };
+  const now = new Date().toISOString();
+  const $set: Record<string, unknown> = { updatedAt: now };
+  let $inc: Record<string, number> | undefined;
   if (changes.name !== undefined) $set.name = changes.name;
   if (changes.password !== undefined) {
     const confirmed =
@@ -85,8 +116,23 @@ export async function updateProfile(
         },
       ]);
     $set.passwordHash = await hashPassword(changes.password);
+    const ended = endSessions(now);
+    Object.assign($set, ended.$set);
+    $inc = ended.$inc;
   }
-  const updated = await users.findOneAndUpdate({ id: userId }, { $set });
+  const updated = await users.findOneAndUpdate({ id: userId }, $inc ? { $set, $inc } : { $set });
+  if (!updated) throw notFound("User");
+  return updated;
+}
+
+/** An admin's change of a user's roles; it ends the sessions issued under the old roles. */
+export async function setRoles(users: Users, userId: string, roles: Role[]): Promise<UserDoc> {
+  const now = new Date().toISOString();
+  const ended = endSessions(now);
+  const updated = await users.findOneAndUpdate(
+    { id: userId },
+    { $set: { roles, updatedAt: now, ...ended.$set }, $inc: ended.$inc },
+  );
   if (!updated) throw notFound("User");
   return updated;
 }
@@ -104,9 +150,11 @@ export async function seedAdmin(
 ): Promise<void> {
   if ((await users.count({ roles: "admin" })) > 0) return;
   const normalized = email.trim().toLowerCase();
+  const now = new Date().toISOString();
+  const ended = endSessions(now);
   const promoted = await users.updateOne(
     { email: normalized },
-    { $set: { roles: ["admin", "customer"], updatedAt: new Date().toISOString() } },
+    { $set: { roles: ["admin", "customer"], updatedAt: now, ...ended.$set }, $inc: ended.$inc },
   );
   if (promoted) {
     logger.info(`Promoted ${normalized} to admin (ADMIN_EMAIL).`);

@@ -1,4 +1,4 @@
-import type { Principal } from "../../mixins/access";
+import { apiKeyRoles, type Principal } from "../../mixins/access";
 import type { Repository } from "../../mixins/db/db.mixin";
 import { invalid, notFound } from "../../mixins/errors";
 import { apiKeyMatches, apiKeyPrefix, DEFAULT_SCOPES, generateApiKey } from "./api-keys";
@@ -39,7 +39,7 @@ export async function createApiKey(
   return { doc, key };
 }
 
-/** The caller a key stands for, with its owner's current roles; null for any unusable key. */
+/** The caller a key stands for, with what its scopes leave of its owner's current roles. */
 export async function resolveApiKey(
   keys: ApiKeys,
   users: Repository<UserDoc>,
@@ -51,7 +51,8 @@ export async function resolveApiKey(
   if (!record || !apiKeyMatches(key, record.hash)) return null;
   const owner = await users.findById(record.userId);
   if (!owner) return null;
-  return { id: owner.id, roles: owner.roles, apiKeyId: record.id, scopes: record.scopes };
+  const roles = apiKeyRoles(owner.roles, record.scopes);
+  return { id: owner.id, roles, apiKeyId: record.id, scopes: record.scopes };
 }
 
 export async function revokeApiKey(keys: ApiKeys, ownerId: string, id: string): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Role } from "../../mixins/jwt";
-import { arrayOf, dateTime, object, oneOf, string } from "../../mixins/openapi";
+import { idRule } from "../../mixins/ids";
+import { arrayOf, dateTime, object, oneOf, string, type JsonSchema } from "../../mixins/openapi";
 import type { OutboxDoc } from "../../mixins/outbox";
 import { API_KEY_SCOPES } from "./api-keys";
 
@@ -11,6 +12,9 @@ export interface UserDoc extends OutboxDoc {
   passwordHash: string;
   createdAt: string;
   updatedAt: string;
+  /** Raised to end every token issued before; tokens carry the version they were issued at. */
+  sessionVersion?: number;
+  sessionsEndedAt?: string;
   [key: string]: unknown;
 }
 
@@ -103,3 +107,15 @@ const apiKeyFields = {
 export const API_KEY_SHAPE = object(apiKeyFields, [], "ApiKey");
 export const NEW_API_KEY_SHAPE = object({ ...apiKeyFields, key: string }, [], "NewApiKey");
 export const SESSION_SHAPE = object({ user: USER_SHAPE, token: string }, [], "Session");
+export const PROFILE_UPDATE_SHAPE = object(
+  { ...(USER_SHAPE.properties as Record<string, JsonSchema>), token: string },
+  ["token"],
+  "ProfileUpdate",
+);
+
+export const ROLES = ["customer", "admin"] as const;
+export const setRolesParams = {
+  $$strict: true,
+  id: idRule,
+  roles: { type: "array", min: 1, max: ROLES.length, unique: true, items: { type: "enum", values: [...ROLES] } },
+} as const;

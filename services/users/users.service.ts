@@ -5,18 +5,28 @@ import { notFound } from "../../mixins/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { pageOf } from "../../mixins/openapi";
 import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
-import { signAccessToken } from "../../mixins/jwt";
+import { signAccessToken, type Role } from "../../mixins/jwt";
 import { countMetric, DomainMetric } from "../../mixins/metrics";
 import { findPage, pageParams } from "../../mixins/pagination";
 import { settingsOf } from "../../mixins/settings";
-import { checkCredentials, registerUser, seedAdmin, updateProfile, USER_INDEXES } from "./accounts";
+import {
+  checkCredentials,
+  registerUser,
+  seedAdmin,
+  sessionsEndedSince,
+  setRoles,
+  updateProfile,
+  USER_INDEXES,
+} from "./accounts";
 import { API_KEY_INDEXES, createApiKey, resolveApiKey, revokeApiKey } from "./keys";
 import {
   API_KEY_SHAPE,
   createApiKeyParams,
   loginParams,
   NEW_API_KEY_SHAPE,
+  PROFILE_UPDATE_SHAPE,
   SESSION_SHAPE,
+  setRolesParams,
   USER_SHAPE,
   registerParams,
   toApiKeyView,
@@ -25,16 +35,20 @@ import {
   type ApiKeyDoc,
   type UserDoc,
 } from "./schemas";
+import { idRule } from "../../mixins/ids";
 
 type UsersThis = DbService<{ users: UserDoc; api_keys: ApiKeyDoc }> &
   RelayService & {
     issueToken(user: UserDoc): string;
+    sessionsEnded(user: UserDoc): Promise<void>;
   };
 type Ctx<P = Record<string, never>> = Context<P, CallerMeta>;
 
 /** Cache keys of `resolveApiKey` hold the key (hashed by the cacher): clean them all on a change. */
 const API_KEY_CACHE = "users.resolveApiKey:**";
 const API_KEYS_CHANGED = "users.apiKeys.changed";
+/** Said to every gateway at once; gateways also poll `sessionsEnded`, as events may be lost. */
+export const SESSIONS_ENDED = "users.sessions.ended";
 
 const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
   name: "users",
@@ -97,7 +111,10 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
     updateMe: {
       openapi: {
         summary: "Change your name or password (the password needs the current one)",
-        response: USER_SHAPE,
+        description:
+          "A password change ends every session and API-key-less token issued before it; the " +
+          "answer then carries a new token for this session.",
+        response: PROFILE_UPDATE_SHAPE,
       },
       sessionOnly: true,
       params: updateProfileParams,
@@ -106,7 +123,34 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
         ctx: Ctx<{ name?: string; password?: string; currentPassword?: string }>,
       ) {
         const user = await updateProfile(this.repos.users, callerOf(ctx).id, ctx.params);
+        if (ctx.params.password === undefined) return toUserView(user);
+        await this.sessionsEnded(user);
+        return { ...toUserView(user), token: this.issueToken(user) };
+      },
+    },
+
+    setRoles: {
+      openapi: {
+        summary: "Set a user's roles (ends the sessions that user had)",
+        response: USER_SHAPE,
+      },
+      access: "admin",
+      params: setRolesParams,
+      async handler(this: UsersThis, ctx: Ctx<{ id: string; roles: Role[] }>) {
+        const user = await setRoles(this.repos.users, ctx.params.id, ctx.params.roles);
+        await this.sessionsEnded(user);
+        await this.broker.broadcast(API_KEYS_CHANGED);
         return toUserView(user);
+      },
+    },
+
+    /** Users whose sessions ended after `since`: gateways poll this (services/api). */
+    sessionsEnded: {
+      visibility: "public",
+      retryPolicy: { enabled: true },
+      params: { since: { type: "string", max: 40 } },
+      handler(this: UsersThis, ctx: Ctx<{ since: string }>) {
+        return sessionsEndedSince(this.repos.users, ctx.params.since);
       },
     },
 
@@ -146,7 +190,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
     revokeApiKey: {
       openapi: { summary: "Revoke one of your API keys", status: 204 },
       sessionOnly: true,
-      params: { $$strict: true, id: { type: "string", min: 1, max: 64 } },
+      params: { $$strict: true, id: idRule },
       async handler(this: UsersThis, ctx: Ctx<{ id: string }>) {
         await revokeApiKey(this.repos.api_keys, callerOf(ctx).id, ctx.params.id);
         await this.broker.broadcast(API_KEYS_CHANGED);
@@ -160,7 +204,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
       visibility: "public",
       retryPolicy: { enabled: true },
       cache: { keys: ["userId"], ttl: 300 },
-      params: { userId: { type: "string", min: 1, max: 64 } },
+      params: { userId: idRule },
       async handler(this: UsersThis, ctx: Ctx<{ userId: string }>) {
         const user = await this.repos.users.findById(ctx.params.userId);
         return user ? { email: user.email, name: user.name } : null;
@@ -191,6 +235,14 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
     issueToken(this: UsersThis, user: UserDoc): string {
       const settings = settingsOf(this.broker);
       return signAccessToken(user, settings.jwtSecret, settings.jwtTtlSeconds);
+    },
+
+    async sessionsEnded(this: UsersThis, user: UserDoc): Promise<void> {
+      await this.broker.broadcast(SESSIONS_ENDED, {
+        userId: user.id,
+        sessionVersion: user.sessionVersion ?? 0,
+        endedAt: user.sessionsEndedAt,
+      });
     },
   },
 

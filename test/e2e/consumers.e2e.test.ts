@@ -145,9 +145,13 @@ describe("notifications", () => {
     );
     const rows = (await inbox(me.token)).rows;
     expect(rows.filter((n: { type: string }) => n.type.endsWith("_failed"))).toHaveLength(2);
-    expect(rows.find((n: { type: string }) => n.type === "payment_failed").body).toContain(
-      "insufficient funds",
-    );
+    const told = rows.find((n: { type: string }) => n.type === "payment_failed").body;
+    expect(told).toContain("insufficient funds");
+    // The amount the customer was not charged, as money: once it read "$NaN".
+    expect(told).toContain("payment of $19.99:");
+    const paymentMail = () => mailsTo(me.email).find((m) => m.subject.startsWith("Payment"));
+    await waitFor(async () => paymentMail() !== undefined, 5000, "the payment e-mail");
+    expect(paymentMail()?.text).toContain("payment of $19.99:");
   });
 
   test("When an order is shipped, delivered, or another is cancelled, then each is told once", async () => {

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import http from "node:http";
 import { ALL_SERVICES } from "../../mixins/settings";
 import { client, uniqueEmail, type Client } from "../harness/http";
@@ -168,12 +169,22 @@ describe("a gateway with small limits", () => {
       status: "up",
       checks: {
         broker: "up",
+        sessions: "up",
         ...Object.fromEntries(services.map((name) => [`service:${name}`, "up"])),
       },
     });
     const details = await api.get("/health");
     expect(details.status).toBe(200);
-    expect(details.body).toMatchObject({ status: "up", node: system.broker.nodeID });
+    expect(details.body).toMatchObject({ status: "up", version: expect.any(String) });
+  });
+
+  test("When anyone reads /health, then it names no host, process or node", async () => {
+    const details = await api.get("/health");
+    const text = JSON.stringify(details.body);
+    expect(text).not.toContain(system.broker.nodeID);
+    expect(text).not.toContain(hostname());
+    expect(text).not.toContain(String(process.pid));
+    expect(Object.keys(details.body).sort()).toEqual(["checks", "status", "version"]);
   });
 
   test("When a customer asks for /cluster, then 403; an admin from an allowed address sees the nodes", async () => {

@@ -1,5 +1,5 @@
 import { BlockList } from "node:net";
-import type { Principal } from "../../mixins/access";
+import { apiKeyRoles, type Principal } from "../../mixins/access";
 import { assertAllowed } from "../../services/api/access-check";
 
 const customer: Principal = { id: "u1", roles: ["customer"] };
@@ -51,5 +51,17 @@ describe("who may call an action over HTTP", () => {
     expect(allowed({ sessionOnly: true }, customer, "POST", "ip")).toBe("ok");
     expect(allowed({ access: "admin" }, key(["read"], ["admin"]), "GET", "ip")).toBe("FORBIDDEN");
     expect(allowed({ access: "admin" }, key(["read", "admin"], ["admin"]), "GET", "ip")).toBe("ok");
+  });
+
+  test("When an action's access level is misspelt, then no one may call it, not even an admin", () => {
+    const misspelt = { access: "admni" } as unknown as Parameters<typeof assertAllowed>[0];
+    expect(allowed(misspelt, admin, "GET", "ip")).toBe("FORBIDDEN");
+    expect(allowed(misspelt, customer, "GET", "ip")).toBe("FORBIDDEN");
+  });
+
+  test("When an admin's key lacks the admin scope, then it acts as a customer", () => {
+    expect(apiKeyRoles(["admin", "customer"], ["read", "write"])).toEqual(["customer"]);
+    expect(apiKeyRoles(["admin", "customer"], ["read", "admin"])).toEqual(["admin", "customer"]);
+    expect(apiKeyRoles(["customer"], ["admin"])).toEqual(["customer"]);
   });
 });

@@ -33,7 +33,11 @@ describe("passwords", () => {
 describe("access tokens", () => {
   test("When a token is signed, then it verifies to its subject and roles", () => {
     const token = signAccessToken({ id: "u1", roles: ["admin"] }, SECRET, 60);
-    expect(verifyAccessToken(token, SECRET)).toEqual({ id: "u1", roles: ["admin"] });
+    expect(verifyAccessToken(token, SECRET)).toEqual({
+      id: "u1",
+      roles: ["admin"],
+      sessionVersion: 0,
+    });
   });
 
   test("When a token uses another algorithm, secret, issuer or is expired, then it is refused", () => {

@@ -44,7 +44,9 @@ describe("the order state machine", () => {
     expect(effectsOf("CONFIRMED", { fromCart: true })).toEqual(["commitStock", "clearCart"]);
     expect(effectsOf("REJECTED", {})).toEqual(["releaseStock"]);
     expect(effectsOf("PAYMENT_FAILED", {})).toEqual(["releaseStock"]);
-    expect(effectsOf("CANCELLED", {})).toEqual(["refund", "restock"]);
+    expect(effectsOf("CANCELLED", { paymentId: "pay_1" })).toEqual(["refund", "restock"]);
+    // A free order was never charged: a cancel only puts the stock back.
+    expect(effectsOf("CANCELLED", {})).toEqual(["restock"]);
     expect(effectsOf("SHIPPED", {})).toEqual([]);
   });
 

@@ -6,7 +6,20 @@ import {
   verdictOf,
   verifySignature,
 } from "../../services/notifications/webhook-signing";
-import { isPrivateAddress, targetProblem } from "../../services/notifications/webhook-target";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { postToTarget } from "../../services/notifications/webhook-post";
+import {
+  isPrivateAddress,
+  isProblem,
+  vetTarget,
+} from "../../services/notifications/webhook-target";
+
+/** What vetting a URL says: its problem, or "ok". */
+async function verdict(url: string, allowPrivate: boolean): Promise<string> {
+  const vetted = await vetTarget(url, allowPrivate);
+  return isProblem(vetted) ? vetted : "ok";
+}
 
 describe("webhook signatures", () => {
   const secret = "whsec_test-secret-value";
@@ -66,7 +79,16 @@ describe("webhook targets", () => {
     "::1",
     "fd00::1",
     "::ffff:10.0.0.1",
+    "::ffff:7f00:1",
     "0.0.0.0",
+    "::127.0.0.1",
+    "64:ff9b::7f00:1",
+    "64:ff9b:1::a00:1",
+    "2002:7f00:1::1",
+    "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+    "240.0.0.1",
+    "255.255.255.255",
+    "198.51.100.7",
   ])("When the target is %s, then it is private", (address) =>
     expect(isPrivateAddress(address)).toBe(true),
   );
@@ -77,13 +99,50 @@ describe("webhook targets", () => {
   );
 
   test("When a URL targets the inside, then it is refused unless private targets are allowed", async () => {
-    expect(await targetProblem("http://127.0.0.1:8080/hook", false)).toBe("private");
-    expect(await targetProblem("http://[::1]/hook", false)).toBe("private");
-    expect(await targetProblem("http://localhost/hook", false)).toBe("private");
-    expect(await targetProblem("http://127.0.0.1:8080/hook", true)).toBeNull();
-    expect(await targetProblem("https://93.184.216.34/hook", false)).toBeNull();
-    expect(await targetProblem("ftp://93.184.216.34/x", true)).toBe("scheme");
-    expect(await targetProblem("https://user:pw@93.184.216.34/x", true)).toBe("credentials");
-    expect(await targetProblem("https://no-such-host.invalid/x", false)).toBe("unresolvable");
+    expect(await verdict("http://127.0.0.1:8080/hook", false)).toBe("private");
+    expect(await verdict("http://[::1]/hook", false)).toBe("private");
+    expect(await verdict("http://[::127.0.0.1]/hook", false)).toBe("private");
+    expect(await verdict("http://localhost/hook", false)).toBe("private");
+    expect(await verdict("http://127.0.0.1:8080/hook", true)).toBe("ok");
+    expect(await verdict("https://93.184.216.34/hook", false)).toBe("ok");
+    expect(await verdict("ftp://93.184.216.34/x", true)).toBe("scheme");
+    expect(await verdict("https://user:pw@93.184.216.34/x", true)).toBe("credentials");
+    expect(await verdict("https://no-such-host.invalid/x", false)).toBe("unresolvable");
+  });
+
+  test.each(["http://a b/", "http://example.com:99999/", "http://[::1/", "not a url"])(
+    "When the URL %s cannot be parsed, then it is refused as a URL, not a crash",
+    async (url) => expect(await verdict(url, true)).toBe("url"),
+  );
+
+  test("When a name resolves to a private address, then vetting refuses it", async () => {
+    const resolve = async () => [{ address: "10.0.0.5", family: 4 }];
+    expect(await vetTarget("https://looks-public.example/x", false, resolve)).toBe("private");
+  });
+
+  describe("a delivery to a vetted target", () => {
+    let server: Server;
+    let port: number;
+    const hits: string[] = [];
+    beforeAll(async () => {
+      server = createServer((req, res) => {
+        hits.push(String(req.headers.host));
+        req.resume().on("end", () => res.writeHead(204).end());
+      });
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      port = (server.address() as AddressInfo).port;
+    });
+    afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+    test("When the post is sent, then it connects to the vetted address, never looking the name up again", async () => {
+      // The name resolves nowhere: only the address vetted for it can be reached.
+      const target = {
+        url: new URL(`http://webhook-target.invalid:${port}/hook`),
+        addresses: [{ address: "127.0.0.1", family: 4 }],
+      };
+      const result = await postToTarget(target, { "Content-Type": "application/json" }, "{}", 2000);
+      expect(result.status).toBe(204);
+      expect(hits).toContain(`webhook-target.invalid:${port}`);
+    });
   });
 });

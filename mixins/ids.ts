@@ -1,0 +1,16 @@
+/**
+ * The one rule for every id a client or a message hands a service: letters, digits, `_` and
+ * `-`, starting with a letter or a digit, at most 64 characters, and never a name JavaScript
+ * objects reserve. An id is often a key inside a document (`items.<productId>`,
+ * `holds.<orderId>`): this rule keeps it a plain key, and the repository refuses any path that is
+ * not one (mixins/db/repository.ts), whatever reached it.
+ */
+export const ID_PATTERN = /^(?!(?:constructor|prototype)$)[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+export const idRule = { type: "string", max: 64, pattern: ID_PATTERN } as const;
+
+export const optionalIdRule = { ...idRule, optional: true } as const;
+
+export function isId(value: unknown): value is string {
+  return typeof value === "string" && value.length <= 64 && ID_PATTERN.test(value);
+}

@@ -1,0 +1,54 @@
+import type { TokenSubject } from "../../mixins/jwt";
+
+/** One user's sessions ended, as `users.sessionsEnded` and the `users.sessions.ended` event say. */
+export interface SessionsEnded {
+  userId: string;
+  sessionVersion: number;
+  endedAt: string;
+}
+
+const PAGE = 1000;
+/** Rows written in the same moment may commit out of order: read a little behind. */
+const OVERLAP_MS = 2000;
+
+/**
+ * The lowest session version each user's tokens may carry, held in memory on every gateway so a
+ * token check reads no database. Filled from the users service by polling (events may be lost)
+ * and by its broadcast (the poll is the bound, the event the common case). Until the first load
+ * succeeds no token is taken: a gateway that cannot know which sessions ended fails closed.
+ */
+export class SessionFloors {
+  private readonly floors = new Map<string, number>();
+  private since: string;
+  loaded = false;
+
+  /** Tokens live at most `tokenTtlSeconds`: sessions ended before that need no floor. */
+  constructor(tokenTtlSeconds: number, now = Date.now()) {
+    this.since = new Date(now - tokenTtlSeconds * 1000).toISOString();
+  }
+
+  record(ended: SessionsEnded): void {
+    if ((this.floors.get(ended.userId) ?? 0) < ended.sessionVersion)
+      this.floors.set(ended.userId, ended.sessionVersion);
+  }
+
+  accepts(subject: TokenSubject): boolean {
+    return (subject.sessionVersion ?? 0) >= (this.floors.get(subject.id) ?? 0);
+  }
+
+  /** Reads what ended since the last read, by the users node's own clock, a little behind. */
+  async refresh(fetch: (since: string) => Promise<SessionsEnded[]>): Promise<void> {
+    let newest = this.since;
+    for (let from = this.since; ; ) {
+      const rows = await fetch(from);
+      rows.forEach((row) => this.record(row));
+      const last = rows.at(-1)?.endedAt;
+      if (last && last > newest) newest = last;
+      if (rows.length < PAGE || !last) break;
+      from = last;
+    }
+    const behind = new Date(Date.parse(newest) - OVERLAP_MS).toISOString();
+    if (behind > this.since) this.since = behind;
+    this.loaded = true;
+  }
+}
