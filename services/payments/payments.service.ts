@@ -23,6 +23,9 @@ import {
 } from "./processor";
 import { idRule, optionalIdRule } from "../../mixins/ids";
 
+/** The most one charge may take, in minor units, as card processors cap a charge. */
+const MAX_CHARGE = 99_999_999;
+
 type PaymentsThis = DbService<{
   payments: PaymentDoc;
   processor_charges: ProcessorChargeDoc;
@@ -50,7 +53,7 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsThis> = {
       params: {
         orderId,
         userId: idRule,
-        amount: { type: "number", integer: true, min: 1 },
+        amount: { type: "number", integer: true, min: 1, max: MAX_CHARGE },
         currency: { type: "string", max: 3, pattern: /^[A-Z]{3}$/ },
         token: { type: "string", min: 1, max: 100 },
       },

@@ -246,6 +246,18 @@ describe("orders that must end", () => {
     expect(after.body.stock).toBe(3);
   });
 
+  test("When a step refuses the order's input, then the order fails, gives its stock back, and names no internal parameter", async () => {
+    const me = await newCustomer();
+    // Over the processor's cap for one charge: the payment step refuses its amount.
+    const p = await product({ price: 60_000_000, stock: 3 });
+    const res = await order(me.token, { items: [{ productId: p.id, quantity: 2 }] });
+    expect(res.status).toBe(422);
+    expect(JSON.stringify(res.body)).not.toMatch(/amount|token|orderId/);
+    const [placed] = (await api.get("/api/v1/orders", { token: me.token })).body.rows;
+    expect(placed).toMatchObject({ status: "PAYMENT_FAILED", failureReason: "refused" });
+    expect((await api.get(`/api/v1/products/${p.id}`)).body.stock).toBe(3);
+  });
+
   test("When items is null with a full cart, then 422 and nothing is ordered", async () => {
     const me = await newCustomer();
     const p = await product();

@@ -64,20 +64,24 @@ if (postgresAvailable())
   });
 
 const mongoUri = process.env.DB_URI;
-if (mongoUri?.startsWith("mongodb")) {
-  cases.push({
-    name: "MongoDB",
-    async open() {
-      const store = new MongoStore(mongoUri);
-      return { store, cleanup: () => store.close() };
-    },
+const mongoCase: StoreCase = {
+  name: "MongoDB",
+  async open() {
+    const store = new MongoStore(mongoUri!);
+    return { store, cleanup: () => store.close() };
+  },
+};
+// MongoDB cannot run on the build machines: without a mongodb:// DB_URI its contract tests are
+// reported as skipped (counted, with the reason in their name), never as passed.
+if (mongoUri?.startsWith("mongodb")) cases.push(mongoCase);
+else
+  describe.skip("the repository contract on MongoDB (skipped: no mongodb:// DB_URI given)", () => {
+    contractTests(mongoCase);
   });
-} else {
-  // eslint-disable-next-line no-console
-  console.warn("MongoDB contract tests skipped: set DB_URI=mongodb://… to run them.");
-}
 
-describe.each(cases)("the repository contract on $name", ({ open }) => {
+describe.each(cases)("the repository contract on $name", contractTests);
+
+function contractTests({ open }: StoreCase): void {
   const broker = new ServiceBroker({ logger: false });
   let store: Store;
   let cleanup: () => Promise<void>;
@@ -299,4 +303,38 @@ describe.each(cases)("the repository contract on $name", ({ open }) => {
   test("When the store is pinged, then it answers", async () => {
     await expect(store.ping()).resolves.toBeUndefined();
   });
-});
+
+  test.each([
+    ["$set", { $set: { "meta.__proto__.polluted": true } }],
+    ["$set", { $set: { "__proto__.polluted": true } }],
+    ["$inc", { $inc: { "constructor.prototype.polluted": 1 } }],
+    ["$unset", { $unset: { "meta.__proto__.toString": true as const } }],
+    ["$push", { $push: { "tags.prototype": "x" } }],
+    ["$set", { $set: { "meta..color": "x" } }],
+  ])(
+    "When an update reaches for a prototype (%s), then it is refused and Object.prototype is unchanged",
+    async (_op, update) => {
+      const doc = await products.insert({ sku: `POLLUTE-${run}`, name: "p", stock: 1, price: 1 });
+      await expect(products.updateOne({ id: doc.id }, update)).rejects.toThrow(
+        /Unsupported by the repository API/,
+      );
+      await expect(products.upsert({ sku: `UPSERT-${run}` }, update)).rejects.toThrow(
+        /Unsupported by the repository API/,
+      );
+      expect(Object.keys(Object.prototype)).toEqual([]);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      expect(typeof ({} as object).toString).toBe("function");
+      expect(await products.findById(doc.id)).toMatchObject({ stock: 1, name: "p" });
+    },
+  );
+
+  test("When a filter or a written value names __proto__, then it is refused too", async () => {
+    await expect(products.find({ "__proto__.x": 1 })).rejects.toThrow(/Unsupported/);
+    const hostile = JSON.parse('{"__proto__": {"polluted": true}}');
+    await expect(
+      products.insert({ sku: `VALUE-${run}`, name: "v", stock: 1, price: 1, meta: hostile }),
+    ).rejects.toThrow(/Unsupported/);
+    expect(await products.count({ sku: `VALUE-${run}` })).toBe(0);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+}
