@@ -12,7 +12,7 @@ export interface ActionDoc {
   summary: string;
   description?: string;
   /** The success status (200 unless said). */
-  status?: 200 | 201 | 202 | 204;
+  status?: 200 | 201 | 202 | 204 | 302;
   /** The success body (none with 204). */
   response?: JsonSchema;
   /** The body, as a validation rule, when the params cannot say it (a JSON array, whole). */

@@ -44,6 +44,7 @@ import {
   DOCUMENTED_ROUTES,
   eventsRoute,
   healthRoute,
+  homeRoute,
   openApiRoute,
   routedServices,
   type Limiter,
@@ -73,6 +74,7 @@ type GatewayThis = Service & {
 };
 
 const RATE_WINDOW_MS = 60_000;
+const DOCS_PATH = "/api/v1/docs";
 /** How stale a gateway's list of ended sessions may be when a broadcast was lost. */
 const SESSION_POLL_MS = 2000;
 const HEALTH_SHAPE = object(
@@ -127,7 +129,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
   settings: {
     port: 3000,
     ip: "0.0.0.0",
-    routes: [healthRoute, authRoute, eventsRoute, openApiRoute, docsRoute, apiRoute],
+    routes: [healthRoute, authRoute, eventsRoute, openApiRoute, docsRoute, apiRoute, homeRoute],
     log4XXResponses: false,
     logRequest: "debug",
     logResponse: "debug",
@@ -211,9 +213,31 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
       },
     },
 
+    home: {
+      access: "public",
+      openapi: {
+        summary: "Where to read the API: sends a browser to the docs page",
+        status: 302,
+        response: object({ docs: string, openapi: string }),
+      },
+      handler(ctx: Context<unknown, CallerMeta>) {
+        ctx.meta.$statusCode = 302;
+        ctx.meta.$location = DOCS_PATH;
+        return { docs: DOCS_PATH, openapi: "/api/v1/openapi.json" };
+      },
+    },
+
     docsPage: {
       access: "public",
-      handler(ctx: Context<unknown, CallerMeta & { $responseType?: string }>) {
+      handler(
+        ctx: Context<unknown, CallerMeta & { $responseType?: string; trailingSlash?: boolean }>,
+      ) {
+        // The page's asset URLs are relative: from `/api/v1/docs/` they would miss (a blank page).
+        if (ctx.meta.trailingSlash) {
+          ctx.meta.$statusCode = 308;
+          ctx.meta.$location = "../docs";
+          return "";
+        }
         ctx.meta.$responseType = "text/html; charset=utf-8";
         ctx.meta.$responseHeaders = DOCS_HEADERS;
         return DOCS_PAGE;

@@ -38,6 +38,7 @@ const STATUS_TEXT: Record<number, string> = {
   201: "Created",
   202: "Accepted",
   204: "No content",
+  302: "Found: `Location` says where",
   400: "Malformed JSON",
   401: "Not signed in, or a missing, malformed, expired or forged token or key",
   402: "Payment declined",

@@ -45,6 +45,7 @@ export const apiRoute = {
   mappingPolicy: "restrict",
   ...JSON_BODY,
   aliases: {
+    "GET /": "api.home",
     "GET /users/me": "users.me",
     "PATCH /users/me": "users.updateMe",
     "PUT /users/:id/roles": "users.setRoles",
@@ -119,6 +120,18 @@ export const docsRoute = {
   path: "/api/v1/docs",
   ...docsRouteOptions,
   aliases: { "GET /": "api.docsPage", "GET /:file": "api.docsAsset" },
+  /** The page's URLs are relative to `/api/v1/docs`: it needs to know how it was asked for. */
+  onBeforeCall(ctx: { meta: Record<string, unknown> }, _route: unknown, req: IncomingMessage) {
+    const asked = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? "";
+    ctx.meta.trailingSlash = asked.split("?")[0].endsWith("/");
+  },
+};
+
+/** `/`: a visitor who knows nothing is sent to the docs. Last, so every other route wins. */
+export const homeRoute = {
+  path: "/",
+  ...docsRouteOptions,
+  aliases: { "GET /": "api.home" },
 };
 
 /** What the API description covers: every route but the description's own. */

@@ -45,7 +45,8 @@ describe("the OpenAPI description", () => {
     const aliases =
       await system.broker.call<{ methods: string; fullPath: string }[]>("api.listAliases");
     const live = aliases
-      .filter((a) => !/^\/api\/v1\/(openapi\.json|docs)/.test(a.fullPath))
+      // The description's own routes and the site root (a pointer to the docs) stay outside it.
+      .filter((a) => !/^\/api\/v1\/(openapi\.json|docs)/.test(a.fullPath) && a.fullPath !== "/")
       .map((a) => `${a.methods} ${a.fullPath.replace(/:(\w+)/g, "{$1}").replace(/(.)\/$/, "$1")}`);
     const documented = contract.routes.map((r) => `${r.method} ${r.template}`);
     expect(documented.sort()).toEqual(live.sort());
@@ -140,5 +141,34 @@ describeWith(["chromium"])("the docs page, in headless Chromium", () => {
     expect(problems).toEqual([]);
     expect([...origins]).toEqual([system.baseUrl]);
     await page.close();
+  });
+
+  test.each(["/", "/api/v1", "/api/v1/docs/"])(
+    "When a browser opens %s, then it lands on the docs page with every operation",
+    async (start) => {
+      const page = await browser.newPage();
+      await page.goto(`${system.baseUrl}${start}`);
+      await page.waitForSelector(".opblock", { timeout: 15_000 });
+      expect(new URL(page.url()).pathname).toBe("/api/v1/docs");
+      expect(await page.locator(".opblock").count()).toBe(contract.routes.length);
+      await page.close();
+    },
+  );
+});
+
+describe("a visitor who knows nothing", () => {
+  test.each([
+    ["/", 302, "/api/v1/docs"],
+    ["/api/v1", 302, "/api/v1/docs"],
+    ["/api/v1/docs/", 308, "../docs"],
+  ])("When %s is asked for, then %s points at the docs", async (path, status, location) => {
+    const res = await fetch(system.baseUrl + path, { redirect: "manual" });
+    expect(res.status).toBe(status);
+    expect(res.headers.get("location")).toBe(location);
+  });
+
+  test("When a path no route knows is asked for, then still a 404", async () => {
+    const res = await fetch(`${system.baseUrl}/nowhere/at/all`, { redirect: "manual" });
+    expect(res.status).toBe(404);
   });
 });

@@ -31,7 +31,13 @@ export function client(baseUrl: string | (() => string | Promise<string>)) {
       headers["content-type"] ??= "application/json";
       payload = typeof body === "string" ? body : JSON.stringify(body);
     }
-    const res = await fetch((await base()) + path, { method, headers, body: payload });
+    // A client sees what the server answers: a redirect is checked, not followed.
+    const res = await fetch((await base()) + path, {
+      method,
+      headers,
+      body: payload,
+      redirect: "manual",
+    });
     const text = await res.text();
     let parsed: unknown = text;
     try {
