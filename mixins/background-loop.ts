@@ -7,7 +7,9 @@ import type { LoggerInstance } from "moleculer";
 export class BackgroundLoop {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
-  private stopped = false;
+  /** Nothing runs before `start()`: a wake-up then is kept for the start. */
+  private stopped = true;
+  private wokenEarly = false;
 
   constructor(
     private readonly name: string,
@@ -18,12 +20,14 @@ export class BackgroundLoop {
 
   start(): void {
     this.stopped = false;
-    this.schedule(this.intervalMs);
+    this.schedule(this.wokenEarly ? 0 : this.intervalMs);
+    this.wokenEarly = false;
   }
 
-  /** Run soon (after the current pass, if one is running). */
+  /** Run soon (after the current pass, if one is running); before `start()`, at the start. */
   wake(): void {
-    if (!this.stopped && !this.running) this.schedule(0);
+    if (this.stopped) this.wokenEarly = true;
+    else if (!this.running) this.schedule(0);
   }
 
   private schedule(delay: number): void {

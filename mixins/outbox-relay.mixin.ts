@@ -1,6 +1,6 @@
 import type { Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { BackgroundLoop } from "./background-loop";
-import type { DbService } from "./db/db.mixin";
+import { addStoreLoop, type DbService } from "./db/db.mixin";
 import { relayOutbox, type OutboxDoc } from "./outbox";
 
 export type RelayService = Service & { outboxRelay: BackgroundLoop };
@@ -21,12 +21,8 @@ export function OutboxRelayMixin(collection: string, intervalMs = 500): Partial<
         },
         this.logger,
       );
-    },
-    started(this: RelayService) {
-      this.outboxRelay.start();
-    },
-    async stopped(this: RelayService) {
-      await this.outboxRelay.stop();
+      // Runs only while the store is open, whatever order the mixins start and stop in.
+      addStoreLoop(this, this.outboxRelay);
     },
   };
   return schema as Partial<ServiceSchema>;

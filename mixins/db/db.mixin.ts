@@ -1,4 +1,5 @@
 import type { Service, ServiceBroker, ServiceSchema, Span } from "moleculer";
+import type { BackgroundLoop } from "../background-loop";
 import { unavailable } from "../errors";
 import { addHealthCheck } from "../health.mixin";
 import { currentContext } from "../request-context";
@@ -115,6 +116,19 @@ export function instrument<T extends Doc>(
   return wrapped as unknown as Repository<T>;
 }
 
+type LoopingService = Service & { $storeLoops?: BackgroundLoop[] };
+
+/**
+ * A background loop that reads or writes this service's store: it is started once the
+ * repositories exist and stopped before the store closes. Mixins start in reverse order and stop
+ * in order, so a loop a mixin started itself ran before the store was open (a relay pass failed on
+ * `this.repos` at every slow start) and after it had closed ("pool after calling end").
+ */
+export function addStoreLoop(service: object, loop: BackgroundLoop): void {
+  const self = service as LoopingService;
+  (self.$storeLoops ??= []).push(loop);
+}
+
 export type DbService<R extends Record<string, Doc>> = Service & {
   repos: { [K in keyof R]: Repository<R[K]> };
 };
@@ -137,8 +151,10 @@ export function DbMixin(collections: Record<string, IndexSpec[]>): Partial<Servi
       const self = this as DbService<Record<string, Doc>>;
       self.repos = { ...self.repos, ...repos };
       addHealthCheck(this, "db", () => store.ping());
+      for (const loop of (this as LoopingService).$storeLoops ?? []) loop.start();
     },
     async stopped(this: Service) {
+      await Promise.all(((this as LoopingService).$storeLoops ?? []).map((loop) => loop.stop()));
       await closeStore(settingsOf(this.broker));
     },
   };

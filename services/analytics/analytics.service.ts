@@ -20,7 +20,7 @@ import {
   windowStarts,
   type OrderWindowDoc,
 } from "./windows";
-import {  } from "../../mixins/ids";
+import {} from "../../mixins/ids";
 
 type AnalyticsThis = DbService<{ order_windows: OrderWindowDoc; event_windows: EventWindowDoc }> & {
   range(params: RangeParams): { from: string; to: string };

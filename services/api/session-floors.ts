@@ -39,7 +39,7 @@ export class SessionFloors {
   /** Reads what ended since the last read, by the users node's own clock, a little behind. */
   async refresh(fetch: (since: string) => Promise<SessionsEnded[]>): Promise<void> {
     let newest = this.since;
-    for (let from = this.since; ; ) {
+    for (let from = this.since; ;) {
       const rows = await fetch(from);
       rows.forEach((row) => this.record(row));
       const last = rows.at(-1)?.endedAt;

@@ -1,21 +1,11 @@
 import type Redis from "ioredis";
 import type { Repository } from "../../mixins/db/db.mixin";
 import { unavailable } from "../../mixins/errors";
-import { arrayOf, dateTime, integer, object, string } from "../../mixins/openapi";
 
 export interface Cart {
   items: { productId: string; quantity: number }[];
   updatedAt: string | null;
 }
-
-export const CART_SHAPE = object(
-  {
-    items: arrayOf(object({ productId: string, quantity: integer })),
-    updatedAt: { ...dateTime, type: ["string", "null"], description: "null for an empty cart" },
-  },
-  [],
-  "Cart",
-);
 
 /** One cart a user; a cart untouched for the TTL is gone. Prices are never kept here. */
 export interface CartStore {

@@ -8,8 +8,8 @@ import { serviceRedis } from "../../mixins/redis";
 import { settingsOf } from "../../mixins/settings";
 import type { ProductView } from "../catalog/products";
 import { cartState, shouldRemind, type CartActivity } from "./abandonment";
+import { CART_VIEW_SHAPE, cartView, type CartView } from "./cart-view";
 import {
-  CART_SHAPE,
   RedisCartStore,
   RepositoryCartStore,
   type Cart,
@@ -24,6 +24,7 @@ type CartThis = DbService<{ carts: CartDoc; cart_activity: CartActivity }> & {
   reminders: BackgroundLoop;
   disconnect?: () => void;
   touched(userId: string, cart: Cart): Promise<Cart>;
+  viewOf(ctx: Context, cart: Cart): Promise<CartView>;
   remindAbandoned(): Promise<void>;
 };
 type Ctx<P = Record<string, never>> = Context<P, CallerMeta>;
@@ -43,16 +44,19 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
 
   actions: {
     get: {
-      openapi: { summary: "Your cart", response: CART_SHAPE },
+      openapi: {
+        summary: "Your cart, each line at the product's current price, and its subtotal",
+        response: CART_VIEW_SHAPE,
+      },
       retryPolicy: { enabled: true },
-      handler(this: CartThis, ctx: Ctx) {
-        return this.store.get(callerOf(ctx).id);
+      async handler(this: CartThis, ctx: Ctx) {
+        return this.viewOf(ctx, await this.store.get(callerOf(ctx).id));
       },
     },
 
     /** Sets a line's quantity (not adds to it), so a repeated PUT changes nothing more. */
     setItem: {
-      openapi: { summary: "Set how many of a product the cart holds", response: CART_SHAPE },
+      openapi: { summary: "Set how many of a product the cart holds", response: CART_VIEW_SHAPE },
       params: {
         $$strict: true,
         productId,
@@ -74,19 +78,18 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
               type: "cartFull",
             },
           ]);
-        return this.touched(
-          userId,
-          await this.store.setItem(userId, ctx.params.productId, ctx.params.quantity),
-        );
+        const updated = await this.store.setItem(userId, ctx.params.productId, ctx.params.quantity);
+        return this.viewOf(ctx, await this.touched(userId, updated));
       },
     },
 
     removeItem: {
-      openapi: { summary: "Take a product out of the cart", response: CART_SHAPE },
+      openapi: { summary: "Take a product out of the cart", response: CART_VIEW_SHAPE },
       params: { $$strict: true, productId },
       async handler(this: CartThis, ctx: Ctx<{ productId: string }>) {
         const userId = callerOf(ctx).id;
-        return this.touched(userId, await this.store.removeItem(userId, ctx.params.productId));
+        const updated = await this.store.removeItem(userId, ctx.params.productId);
+        return this.viewOf(ctx, await this.touched(userId, updated));
       },
     },
 
@@ -124,6 +127,14 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
   },
 
   methods: {
+    async viewOf(this: CartThis, ctx: Context, cart: Cart): Promise<CartView> {
+      if (cart.items.length === 0) return cartView(cart, []);
+      const products = await ctx.call<ProductView[], { ids: string[] }>("catalog.getMany", {
+        ids: cart.items.map((i) => i.productId),
+      });
+      return cartView(cart, products);
+    },
+
     /** What the abandoned-cart rule needs to know: when the cart changed, and to what. */
     async touched(this: CartThis, userId: string, cart: Cart): Promise<Cart> {
       if (cart.items.length === 0) {

@@ -122,8 +122,7 @@ export async function registerWebhook(
   allowPrivate: boolean,
 ): Promise<WebhookDoc> {
   const vetted = await vetTarget(input.url, allowPrivate);
-  if (isProblem(vetted))
-    throw invalid([{ field: "url", message: PROBLEMS[vetted], type: vetted }]);
+  if (isProblem(vetted)) throw invalid([{ field: "url", message: PROBLEMS[vetted], type: vetted }]);
   return webhooks.insert({
     url: input.url,
     events: [...new Set(input.events)],

@@ -117,5 +117,11 @@ export const ROLES = ["customer", "admin"] as const;
 export const setRolesParams = {
   $$strict: true,
   id: idRule,
-  roles: { type: "array", min: 1, max: ROLES.length, unique: true, items: { type: "enum", values: [...ROLES] } },
+  roles: {
+    type: "array",
+    min: 1,
+    max: ROLES.length,
+    unique: true,
+    items: { type: "enum", values: [...ROLES] },
+  },
 } as const;

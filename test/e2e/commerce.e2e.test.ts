@@ -203,16 +203,21 @@ describe("the catalog", () => {
 });
 
 describe("the cart", () => {
-  test("When a user fills and empties their cart, then it holds quantities and never prices", async () => {
+  test("When a user fills and empties their cart, then it holds quantities and shows current prices", async () => {
     const token = await customer();
     const a = await product();
     const b = await product();
-    expect((await api.get("/api/v1/cart", { token })).body).toEqual({ items: [], updatedAt: null });
+    expect((await api.get("/api/v1/cart", { token })).body).toEqual({
+      items: [],
+      subtotal: 0,
+      currency: null,
+      updatedAt: null,
+    });
     await api.request("PUT", `/api/v1/cart/items/${a.id}`, { quantity: 2 }, { token });
     const put = await api.request("PUT", `/api/v1/cart/items/${b.id}`, { quantity: 1 }, { token });
     expect(put.status).toBe(200);
     expect(put.body.items).toHaveLength(2);
-    expect(JSON.stringify(put.body)).not.toMatch(/price/);
+    expect(put.body).toMatchObject({ subtotal: 3 * 1250, currency: "USD" });
     await api.request("PUT", `/api/v1/cart/items/${a.id}`, { quantity: 5 }, { token });
     const cart = (await api.get("/api/v1/cart", { token })).body;
     expect(cart.items.find((i: { productId: string }) => i.productId === a.id).quantity).toBe(5);
@@ -221,6 +226,29 @@ describe("the cart", () => {
     expect((await api.get("/api/v1/cart", { token })).body.items).toEqual([]);
     const other = await customer();
     expect((await api.get("/api/v1/cart", { token: other })).body.items).toEqual([]);
+  });
+
+  test("When a price or the stock changes, then the cart shows it at once: line totals, availability, subtotal", async () => {
+    const token = await customer();
+    const a = await product({ name: "Desk lamp", stock: 10 });
+    const b = await product({ stock: 1 });
+    await api.request("PUT", `/api/v1/cart/items/${a.id}`, { quantity: 2 }, { token });
+    await api.request("PUT", `/api/v1/cart/items/${b.id}`, { quantity: 3 }, { token });
+    await api.patch(`/api/v1/products/${a.id}`, { price: 999 }, { token: admin });
+    const cart = (await api.get("/api/v1/cart", { token })).body;
+    const line = (id: string) => cart.items.find((i: { productId: string }) => i.productId === id);
+    expect(line(a.id)).toEqual({
+      productId: a.id,
+      quantity: 2,
+      sku: a.sku,
+      name: "Desk lamp",
+      unitPrice: 999,
+      lineTotal: 1998,
+      available: true,
+    });
+    // Three wanted, one in stock: shown, flagged, and left out of the subtotal.
+    expect(line(b.id)).toMatchObject({ quantity: 3, lineTotal: 3750, available: false });
+    expect(cart).toMatchObject({ subtotal: 1998, currency: "USD" });
   });
 
   test.each([

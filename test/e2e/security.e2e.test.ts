@@ -185,14 +185,17 @@ describe("bodies built to be expensive", () => {
       "/api/v1/auth/login",
       () => `{"email":"a@b.co","password":${"[".repeat(100_000)}${"]".repeat(100_000)}}`,
     ],
-  ])("When a body holds %s, then 400 and no request outlives its answer", async (_l, path, body) => {
-    const me = await newCustomer();
-    const res = await api.post(path, body(), { token: me.token });
-    expect(res.status).toBe(400);
-    expect(res.body.type).toBe("BAD_REQUEST");
-    const tracked = system.broker as unknown as { _trackedContexts: unknown[] };
-    expect(tracked._trackedContexts).toHaveLength(0);
-  });
+  ])(
+    "When a body holds %s, then 400 and no request outlives its answer",
+    async (_l, path, body) => {
+      const me = await newCustomer();
+      const res = await api.post(path, body(), { token: me.token });
+      expect(res.status).toBe(400);
+      expect(res.body.type).toBe("BAD_REQUEST");
+      const tracked = system.broker as unknown as { _trackedContexts: unknown[] };
+      expect(tracked._trackedContexts).toHaveLength(0);
+    },
+  );
 });
 
 describe("API keys", () => {
@@ -264,7 +267,9 @@ describe("orders that must end", () => {
     await api.request("PUT", `/api/v1/cart/items/${p.id}`, { quantity: 2 }, { token: me.token });
     const res = await order(me.token, { items: null, fromCart: true });
     expect(res.status).toBe(422);
-    expect(res.body.data).toEqual([expect.objectContaining({ field: "items", type: "notNullable" })]);
+    expect(res.body.data).toEqual([
+      expect.objectContaining({ field: "items", type: "notNullable" }),
+    ]);
     expect((await api.get("/api/v1/orders", { token: me.token })).body.total).toBe(0);
     expect((await api.get(`/api/v1/products/${p.id}`)).body.stock).toBe(5);
   });

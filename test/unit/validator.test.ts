@@ -19,7 +19,9 @@ describe("the hardened validator", () => {
   });
 
   test("When a string is longer than its max, then the pattern is not tried", () => {
-    const found = problems(login({ email: "a@b.co", code: "a".repeat(40) + "!" }) as true | Problem[]);
+    const found = problems(
+      login({ email: "a@b.co", code: "a".repeat(40) + "!" }) as true | Problem[],
+    );
     expect(found.map((p) => p.type)).toEqual(["stringMax"]);
   });
 
