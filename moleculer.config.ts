@@ -1,5 +1,6 @@
 import path from "node:path";
 import { createBrokerConfig } from "./broker.config";
+import { assertDataDirFree } from "./mixins/db/data-dir-lock";
 import { ALL_SERVICES } from "./mixins/settings";
 
 /**
@@ -7,6 +8,9 @@ import { ALL_SERVICES } from "./mixins/settings";
  * `<name>.service.js`, so a list of names becomes the matching `.ts` files here.
  */
 const config = createBrokerConfig(process.env);
+// Before any port is bound: a second embedded node (`npm run repl` beside `npm start`) is told
+// why it cannot start, instead of failing on a port with a stack trace.
+if (!config.bazaar?.dbUri) assertDataDirFree(config.bazaar!.dataDir);
 const services = config.bazaar?.services ?? ALL_SERVICES;
 if (services.length !== ALL_SERVICES.length) {
   process.env.SERVICES = services

@@ -4,7 +4,8 @@ import { listDeadLetters, replayDeadLetter } from "./dead-letters";
 
 /**
  * Commands for operators in the Moleculer REPL (`npm run repl`), on any node of the cluster:
- *   order <id>    an order, its lines, its saga history and what still waits
+ *   order <id>    an order (by its id, or a prefix of 8 or more characters), its lines, its saga
+ *                 history and what still waits
  *   stock <sku>   a product's stock, by SKU
  *   outbox        orders whose events or follow-up steps still wait, and orders still PENDING
  *   cluster       nodes, what each hosts, and its CPU and memory
@@ -59,7 +60,7 @@ export const REPL_COMMANDS: ReplCommand[] = [
       attempt(async () => {
         const order = await broker.call<OrderView, { id: string }>(
           "orders.inspect",
-          { id: String(args.id) },
+          { id: String(args.id).replace(/…$/, "") },
           operator,
         );
         return [
@@ -77,11 +78,10 @@ export const REPL_COMMANDS: ReplCommand[] = [
     action: (broker, args) =>
       attempt(async () => {
         const sku = String(args.sku);
-        const page = await broker.call<
-          { rows: { id: string; sku: string; name: string; stock: number; active: boolean }[] },
-          { q: string; pageSize: number }
-        >("catalog.list", { q: sku, pageSize: 100 }, operator);
-        const product = page.rows.find((p) => p.sku.toLowerCase() === sku.toLowerCase());
+        const product = await broker.call<
+          { id: string; sku: string; name: string; stock: number; active: boolean } | null,
+          { sku: string }
+        >("catalog.bySku", { sku });
         if (!product) return [`no product with SKU ${sku}`];
         return [
           `${product.sku}  ${product.name}  stock ${product.stock}${product.active ? "" : "  (inactive)"}  id ${product.id}`,

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { BlockList, isIP } from "node:net";
 import path from "node:path";
+import { inspect } from "node:util";
 import type { ServiceBroker } from "moleculer";
 
 /** Every service folder under services/; `SERVICES` may name only these. */
@@ -81,7 +82,18 @@ export interface Settings {
   warnings: string[];
 }
 
-export class SettingsError extends Error {
+/**
+ * An error an operator fixes by changing how the node is started. Printed as its message alone:
+ * moleculer-runner prints an error's message and then the error, and the stack trace of a
+ * mistyped setting tells an operator nothing.
+ */
+export class StartupError extends Error {
+  [inspect.custom](): string {
+    return "";
+  }
+}
+
+export class SettingsError extends StartupError {
   constructor(
     readonly variable: string,
     reason: string,

@@ -1,7 +1,7 @@
 /**
  * Loads the demo catalog and demo customers, with a progress bar.
- *   npm run seed                       embedded: writes to DATA_DIR (run it before npm start,
- *                                      or use SEED_DEMO_CATALOG=true npm start instead)
+ *   npm run seed                       embedded: writes to DATA_DIR; refused while a node runs
+ *                                      on it (then use SEED_DEMO_CATALOG=true npm start)
  *   TRANSPORTER=nats://… npm run seed  cluster: the running catalog and users nodes do the work
  *   SEED_USERS=20 npm run seed         how many demo customers (default 5; 0 for none)
  * A product whose SKU is already there is left as it is, so seeding twice adds nothing. Demo
@@ -12,6 +12,7 @@ import path from "node:path";
 import { ServiceBroker } from "moleculer";
 import { createBrokerConfig } from "../broker.config";
 import { asOperator } from "../mixins/access";
+import { assertDataDirFree } from "../mixins/db/data-dir-lock";
 import { ErrorType } from "../mixins/errors";
 import { DEMO_CATALOG } from "../services/catalog/demo-catalog";
 
@@ -37,6 +38,9 @@ const isDuplicate = (err: unknown) =>
 
 async function main() {
   const config = createBrokerConfig({ LOG_LEVEL: "warn", ...process.env, METRICS_PORT: "0" });
+  // Two processes writing one embedded data directory lose each other's writes: seed a running
+  // embedded node through nothing but itself (SEED_DEMO_CATALOG=true npm start).
+  if (!config.transporter && !config.bazaar?.dbUri) assertDataDirFree(config.bazaar!.dataDir);
   const broker = new ServiceBroker({ ...config, metrics: false, nodeID: `seed-${process.pid}` });
   if (!config.transporter)
     for (const name of ["catalog", "users"])

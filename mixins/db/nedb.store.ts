@@ -2,6 +2,7 @@ import Datastore from "@seald-io/nedb";
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
+import { lockDataDir } from "./data-dir-lock";
 import {
   fromStoreDoc,
   toStoreDoc,
@@ -137,8 +138,11 @@ export class NedbStore implements Store {
   /** Loads in progress or done: two services asking for one collection at once share one file. */
   private readonly open = new Map<string, Promise<Datastore<StoreDoc>>>();
 
+  private readonly unlock: () => void;
+
   constructor(private readonly dir: string) {
     mkdirSync(dir, { recursive: true });
+    this.unlock = lockDataDir(dir);
   }
 
   private datastore(collection: string): Promise<Datastore<StoreDoc>> {
@@ -183,5 +187,6 @@ export class NedbStore implements Store {
       await db.compactDatafileAsync();
     }
     this.open.clear();
+    this.unlock();
   }
 }

@@ -9,6 +9,7 @@ import { pageParams } from "../../mixins/pagination";
 import { settingsOf } from "../../mixins/settings";
 import { DEMO_CATALOG } from "./demo-catalog";
 import {
+  productFields,
   createProduct,
   createProductParams,
   listProductParams,
@@ -123,6 +124,19 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
     },
 
     /** Products by id for pricing an order: inactive ones included, the caller decides. */
+    /** A product by its SKU, inactive ones too (for operators: the REPL's `stock`). */
+    bySku: {
+      visibility: "public",
+      retryPolicy: { enabled: true },
+      params: { $$strict: true, sku: productFields.sku },
+      async handler(this: CatalogThis, ctx: Ctx<{ sku: string }>) {
+        // SKUs keep the case they were given; operators type them either way.
+        const { sku } = ctx.params;
+        const doc = await this.repos.products.findOne({ sku: { $in: [sku, sku.toUpperCase()] } });
+        return doc ? toProductView(doc) : null;
+      },
+    },
+
     getMany: {
       visibility: "public",
       retryPolicy: { enabled: true },

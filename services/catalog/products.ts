@@ -77,7 +77,7 @@ export const PRODUCT_SHAPE = object(
 
 const MAX_MINOR_UNITS = 100_000_000_00;
 
-const productFields = {
+export const productFields = {
   sku: { type: "string", max: 64, pattern: /^[A-Za-z0-9._-]{1,64}$/ },
   name: { type: "string", trim: true, min: 1, max: 200 },
   description: { type: "string", trim: true, max: 5000 },

@@ -18,6 +18,7 @@ import {
   runPendingEffects,
   type SagaDeps,
 } from "./saga";
+import { findByIdOrPrefix } from "./inspect";
 import {
   createOrderParams,
   ORDER_INDEXES,
@@ -137,12 +138,12 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersThis> = {
     },
 
     /** An order as an operator needs it (the REPL's `order`): its saga history and what waits. */
+    /** One order for operators, by its id or a prefix of 8 or more characters of it. */
     inspect: {
       visibility: "public",
       params: { $$strict: true, id: orderIdParam },
       async handler(this: OrdersThis, ctx: Ctx<{ id: string }>) {
-        const doc = await this.repos.orders.findById(ctx.params.id);
-        if (!doc) throw notFound("Order");
+        const doc = await findByIdOrPrefix(this.repos.orders, ctx.params.id);
         return {
           ...toOrderView(doc),
           history: doc.history,

@@ -1,3 +1,7 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { asOperator } from "../../mixins/access";
+import { DEMO_CATALOG } from "../../services/catalog/demo-catalog";
 import { REPL_COMMANDS } from "../../mixins/repl-commands";
 import { client, createProduct, loginToken, placeOrder, registerBuyer } from "../harness/http";
 import { waitFor } from "../harness/node-process";
@@ -36,6 +40,25 @@ describe("REPL commands", () => {
       "CONFIRMED",
     ]);
     expect(log).toHaveBeenCalledWith(lines[0]);
+  });
+
+  test("When an operator gives an order id as the README does, by a prefix, then the order is shown", async () => {
+    const lines = await run(system, "order", { id: `${orderId.slice(0, 10)}…` });
+    expect(lines[0]).toContain(`order ${orderId}  CONFIRMED`);
+    expect(await run(system, "order", { id: "ord_" })).toEqual([
+      expect.stringMatching(/^error: .*not found/i),
+    ]);
+  });
+
+  test("When an operator asks for a demo product's stock as the README does, then it is shown", async () => {
+    const readme = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+    const [, sku] = /mol \$ stock (\S+)/.exec(readme)!;
+    const demo = DEMO_CATALOG.find((p) => p.sku === sku);
+    expect(demo).toBeDefined();
+    await system.broker.call("catalog.create", demo, asOperator("test"));
+    expect(await run(system, "stock", { sku })).toEqual([
+      expect.stringMatching(new RegExp(`^${sku} {2}${demo!.name} {2}stock ${demo!.stock} `)),
+    ]);
   });
 
   test("When the order does not exist, then one line says so", async () => {
