@@ -75,7 +75,7 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersThis> = {
       openapi: {
         summary: "Place an order: reserve stock, charge, confirm",
         description:
-          "Items are given, or taken from the cart (`fromCart`). The answer is the CONFIRMED order; a declined card is 402, missing stock 409 OUT_OF_STOCK. Test cards: `tok_visa` succeeds, `tok_chargeDeclined` and `tok_insufficientFunds` decline, `tok_processingError` fails transiently. Send an `Idempotency-Key`: a retry with the same key and body gets the same order, with another body 409 IDEMPOTENCY_KEY_REUSED.",
+          "Items are given, or taken from the cart (`fromCart`). The answer is the CONFIRMED order; a declined card is 402, missing stock 409 OUT_OF_STOCK. Test cards: `tok_visa` succeeds, `tok_chargeDeclined` and `tok_insufficientFunds` decline, `tok_processingError` fails transiently. Send an `Idempotency-Key`: a retry with the same key and body gets the same order, with another body 422 IDEMPOTENCY_KEY_REUSED.",
         status: 201,
         response: ORDER_SHAPE,
         errors: [402, 409],

@@ -137,6 +137,18 @@ describeWith(["prometheus", "promtool"])("Prometheus over a running node", () =>
     expect(empty).toEqual([]);
   });
 
+  test('When an action had calls but no errors, then the errors panel shows it at 0, not "No data"', async () => {
+    const panel = dashboard.panels.find((p) => p.title.startsWith("Errors per action"))!;
+    const res = await fetch(
+      `${promUrl}/api/v1/query?query=${encodeURIComponent(panel.targets[0].expr)}`,
+    );
+    const body = (await res.json()) as {
+      data: { result: { metric: { action: string }; value: [number, string] }[] };
+    };
+    const login = body.data.result.find((r) => r.metric.action === "users.login");
+    expect(login?.value[1]).toBe("0");
+  });
+
   test("When the queries name metrics, then the node exports each of them", async () => {
     const exported = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const names = new Set(

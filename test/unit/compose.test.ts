@@ -15,6 +15,7 @@ type ComposeService = {
   ports?: string[];
   environment?: Record<string, string>;
   depends_on?: Record<string, { condition: string }>;
+  profiles?: string[];
   healthcheck?: { test: string[] };
   volumes?: string[];
   deploy?: { replicas?: number };
@@ -62,6 +63,15 @@ describe("docker-compose.yml", () => {
       for (const host of [...hosts, env.JAEGER_HOST])
         expect({ name, host, known: host in services }).toEqual({ name, host, known: true });
     }
+  });
+
+  test("When PostgreSQL is the store, then no node waits for MongoDB, which starts only with its profile", () => {
+    for (const [name] of bazaarNodes)
+      expect({ name, waitsForMongo: "mongo" in (services[name].depends_on ?? {}) }).toEqual({
+        name,
+        waitsForMongo: false,
+      });
+    expect(services.mongo.profiles).toEqual(["mongo"]);
   });
 
   test("When a container depends on another, then that one exists, and servers are waited for until healthy", () => {
