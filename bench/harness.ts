@@ -9,9 +9,9 @@ export const ROOT = path.join(__dirname, "..");
 export const DURATION = Number(process.env.DURATION ?? 15);
 
 /** A process of the project (its stderr shown), with only the environment given. */
-export function start(args: string[], env: Record<string, string> = {}): ChildProcess {
+export function start(args: string[], env: Record<string, string> = {}, root = ROOT): ChildProcess {
   return spawn(process.execPath, args, {
-    cwd: ROOT,
+    cwd: root,
     stdio: ["ignore", "ignore", "inherit"],
     env: { PATH: process.env.PATH, ...env },
   });
@@ -128,24 +128,30 @@ export interface BenchNodes {
 export async function startNodes(
   nodes: Record<string, Record<string, string>>,
   shared: Record<string, string> = {},
+  /** Another checkout of the project whose code the nodes run (a before/after comparison). */
+  root = ROOT,
 ): Promise<BenchNodes> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "bazaar-bench-"));
   const children: Record<string, ChildProcess> = {};
   let metricsPort = 3980;
   for (const [id, env] of Object.entries(nodes))
-    children[id] = start(RUNNER_ARGS, {
-      NODE_ID: id,
-      DATA_DIR: path.join(dataDir, id),
-      METRICS_PORT: String(metricsPort++),
-      LOG_LEVEL: "warn",
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-      JWT_SECRET: "bench-secret-".padEnd(48, "x"),
-      RATE_LIMIT_API: "10000000",
-      RATE_LIMIT_AUTH: "100000",
-      ...shared,
-      ...env,
-    });
+    children[id] = start(
+      RUNNER_ARGS,
+      {
+        NODE_ID: id,
+        DATA_DIR: path.join(dataDir, id),
+        METRICS_PORT: String(metricsPort++),
+        LOG_LEVEL: "warn",
+        ADMIN_EMAIL: ADMIN.email,
+        ADMIN_PASSWORD: ADMIN.password,
+        JWT_SECRET: "bench-secret-".padEnd(48, "x"),
+        RATE_LIMIT_API: "10000000",
+        RATE_LIMIT_AUTH: "100000",
+        ...shared,
+        ...env,
+      },
+      root,
+    );
   const stopAll = async () => {
     await Promise.all(Object.values(children).map(stop));
     rmSync(dataDir, { recursive: true, force: true });

@@ -7,6 +7,8 @@
  *   DURATION=5 CONNECTIONS=20 npm run bench:read
  *   BREAKDOWN=1 npm run bench:read          # also metrics alone and tracing alone
  *   ROUNDS=5 npm run bench:read             # rounds of alternating runs (default 3), medians
+ *   BEFORE=../bazaar-before npm run bench:read   # also the embedded read of another checkout
+ *                                           # (with its own node_modules), in the same rounds
  *
  * Besides requests/s, each run reports the nodes' CPU time per request (from /proc): both, as
  * medians of alternating rounds, since the shared machine moves single runs.
@@ -26,8 +28,12 @@ interface Run {
 }
 
 /** Starts nodes (id → environment), loads a cached read through the first one, stops them. */
-async function readThrough(name: string, nodes: Record<string, Record<string, string>>) {
-  const cluster = await startNodes(nodes);
+async function readThrough(
+  name: string,
+  nodes: Record<string, Record<string, string>>,
+  root?: string,
+) {
+  const cluster = await startNodes(nodes, {}, root);
   const { base } = cluster;
   try {
     const admin = await adminToken(base);
@@ -50,9 +56,17 @@ async function readThrough(name: string, nodes: Record<string, Record<string, st
 const JAEGER = { JAEGER_HOST: "127.0.0.1", JAEGER_PORT: "6899" };
 
 /** Each configuration: a name and its nodes (id → environment; the first serves HTTP). */
-function configurations(natsUrl: string): [string, Record<string, Record<string, string>>][] {
+type Configuration = [string, Record<string, Record<string, string>>, string?];
+
+function configurations(natsUrl: string): Configuration[] {
   const embedded = (env: Record<string, string>) => ({ embedded: { PORT: "3970", ...env } });
+  const before = process.env.BEFORE;
   return [
+    ...(before
+      ? ([
+          ["before: embedded, metrics + tracing 10 %", embedded(JAEGER), before],
+        ] as Configuration[])
+      : []),
     // Metrics on and tracing sampled at the default rate, spans sent to a Jaeger agent port
     // that nobody reads: the cost of building and sending them is paid all the same.
     ["embedded, metrics + tracing 10 %", embedded(JAEGER)],
@@ -61,7 +75,7 @@ function configurations(natsUrl: string): [string, Record<string, Record<string,
       ? ([
           ["embedded, metrics only", embedded({})],
           ["embedded, tracing 10 % only", embedded({ METRICS_ENABLED: "false", ...JAEGER })],
-        ] as [string, Record<string, Record<string, string>>][])
+        ] as Configuration[])
       : []),
     [
       "gateway → catalog node over NATS",
@@ -88,8 +102,8 @@ async function main() {
   try {
     for (let round = 0; round < rounds; round++) {
       bare.push(await baseline(CONNECTIONS));
-      for (const [name, nodes] of configurations(nats.url))
-        byName.set(name, [...(byName.get(name) ?? []), await readThrough(name, nodes)]);
+      for (const [name, nodes, root] of configurations(nats.url))
+        byName.set(name, [...(byName.get(name) ?? []), await readThrough(name, nodes, root)]);
     }
   } finally {
     await nats.stop();

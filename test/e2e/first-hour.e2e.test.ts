@@ -1,39 +1,15 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { client } from "../harness/http";
+import { RUNNER_ARGS, runToEnd } from "../harness/node-process";
 import { freePort } from "../harness/servers";
 import { startSystem, type TestSystem } from "../harness/system";
 
 /** What a newcomer meets in the first hour, following the README: clear refusals, no traces. */
-const ROOT = path.join(__dirname, "..", "..");
-
-function run(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, LOG_LEVEL: "error", ...env },
-  });
-  let out = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => (out += d));
-  return new Promise<{ status: number | null; out: string }>((resolve) =>
-    child.on("close", (status) => resolve({ status, out })),
-  );
-}
-
-const runner = (env: Record<string, string>) =>
-  run(
-    [
-      "node_modules/moleculer/bin/moleculer-runner.js",
-      "--config",
-      "moleculer.config.ts",
-      "--mask",
-      "**/*.service.ts",
-      "services",
-    ],
-    env,
-  );
+const run = runToEnd;
+/** A node started as `npm start` starts one, run until it exits. */
+const runner = (env: Record<string, string>) => runToEnd(RUNNER_ARGS.slice(2), env);
 
 /** A stack trace's frames: what an operator should never have to read for a setting. */
 const STACK_FRAME = /^\s+at .+\(.+:\d+:\d+\)$/m;

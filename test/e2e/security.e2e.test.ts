@@ -276,31 +276,21 @@ describe("orders that must end", () => {
 });
 
 describe("webhook targets", () => {
-  test.each(["http://a b/", "http://example.com:99999/"])(
-    "When a webhook URL (%s) passes the URL rule but cannot be parsed, then 422, not 500",
-    async (url) => {
-      const res = await api.post(
-        "/api/v1/webhooks",
-        { url, events: ["orders.confirmed"] },
-        { token: admin },
-      );
-      expect(res.status).toBe(422);
-      expect(res.body.data[0]).toMatchObject({ field: "url" });
-    },
-  );
-
-  test.each(["http://[::127.0.0.1]/hook", "http://[64:ff9b::7f00:1]/hook", "http://240.0.0.1/"])(
-    "When a webhook targets %s, then it is refused as private",
-    async (url) => {
-      const res = await api.post(
-        "/api/v1/webhooks",
-        { url, events: ["orders.confirmed"] },
-        { token: admin },
-      );
-      expect(res.status).toBe(422);
-      expect(res.body.data[0]).toMatchObject({ field: "url", type: "private" });
-    },
-  );
+  test.each([
+    ["http://a b/", "url"],
+    ["http://example.com:99999/", "url"],
+    ["http://[::127.0.0.1]/hook", "private"],
+    ["http://[64:ff9b::7f00:1]/hook", "private"],
+    ["http://240.0.0.1/", "private"],
+  ])("When a webhook targets %s, then 422 (%s), never a 500", async (url, problem) => {
+    const res = await api.post(
+      "/api/v1/webhooks",
+      { url, events: ["orders.confirmed"] },
+      { token: admin },
+    );
+    expect(res.status).toBe(422);
+    expect(res.body.data[0]).toMatchObject({ field: "url", type: problem });
+  });
 });
 
 describe("accounts and sessions", () => {

@@ -1,26 +1,13 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { progressBar } from "../../scripts/seed";
 import { client } from "../harness/http";
+import { runToEnd } from "../harness/node-process";
 import { startSystem } from "../harness/system";
 
 /** `npm run seed`: the demo catalog and customers, once, with a progress bar. */
-const ROOT = path.join(__dirname, "..", "..");
-
-function seed(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/seed.ts"], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, LOG_LEVEL: "error", ...env },
-  });
-  let out = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => (out += d));
-  return new Promise<{ status: number | null; out: string }>((resolve) =>
-    child.on("close", (status) => resolve({ status, out })),
-  );
-}
+const seed = (env: Record<string, string>) => runToEnd(["scripts/seed.ts"], env);
 
 describe("npm run seed", () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "bazaar-seed-"));

@@ -15,6 +15,24 @@ export const RUNNER_ARGS = [
   "services",
 ];
 
+/**
+ * A script of the project run to its end (`["scripts/seed.ts"]`, or `RUNNER_ARGS.slice(2)` for a
+ * node), with only the environment given: its exit status and everything it printed.
+ */
+export function runToEnd(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ status: number | null; out: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, LOG_LEVEL: "error", ...env },
+  });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (out += d));
+  return new Promise((resolve) => child.on("close", (status) => resolve({ status, out })));
+}
+
 export interface NodeProcess {
   process: ChildProcess;
   output(): string;
