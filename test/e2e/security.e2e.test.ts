@@ -380,3 +380,27 @@ describe("what anonymous callers and scrapers see", () => {
     expect(server?.address().address).toBe("127.0.0.1");
   });
 });
+
+describe("a gateway that cannot yet know which sessions ended", () => {
+  let alone: TestSystem;
+  beforeAll(async () => {
+    // No users service anywhere: the list of ended sessions cannot be loaded.
+    alone = await startSystem({ SERVICES: "api", JWT_SECRET: "s".repeat(40) });
+  });
+  afterAll(() => alone.stop());
+
+  test("When a token arrives, then 503 and the caller is not let in: the check fails closed", async () => {
+    const token = jwt.sign({ roles: ["admin"], sv: 0 }, "s".repeat(40), {
+      algorithm: "HS256",
+      subject: "someone",
+      issuer: "bazaar",
+      audience: "bazaar-api",
+      expiresIn: 60,
+    });
+    const res = await client(alone.baseUrl).get("/api/v1/cluster", { token });
+    expect(res.status).toBe(503);
+    expect(res.body.type).toBe("SERVICE_UNAVAILABLE");
+    const ready = await client(alone.baseUrl).get("/health/ready");
+    expect(ready.body.checks.sessions).toBe("down");
+  });
+});

@@ -50,6 +50,19 @@ describe("REPL commands", () => {
     ]);
   });
 
+  test("When a prefix fits more than one order, then one line says to give more of it", async () => {
+    const orders = (
+      system.broker.getLocalService("orders") as unknown as {
+        repos: { orders: { insert(doc: object): Promise<unknown> } };
+      }
+    ).repos.orders;
+    for (const id of ["ord_same0000aaaa", "ord_same0000bbbb"])
+      await orders.insert({ id, userId: "u", status: "CANCELLED", items: [], history: [] });
+    expect(await run(system, "order", { id: "ord_same0000" })).toEqual([
+      expect.stringMatching(/^error: More than one order starts with ord_same0000/),
+    ]);
+  });
+
   test("When an operator asks for a demo product's stock as the README does, then it is shown", async () => {
     const readme = readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
     const [, sku] = /mol \$ stock (\S+)/.exec(readme)!;
