@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Middleware, ServiceBroker } from "moleculer";
+import type { Middleware, Service, ServiceBroker } from "moleculer";
 import { Middleware as ChannelsMiddleware } from "@moleculer/channels";
 import { InProcessAdapter } from "./in-process-channels";
 import type { Settings } from "./settings";
@@ -44,13 +44,25 @@ export function channelMessage<D>(
 }
 
 const SECOND_NS = 1_000_000_000;
-/** Messages are kept 7 days or 1 GiB a stream, whichever comes first. */
-const STREAM_CONFIG = { max_age: 7 * 24 * 3600 * SECOND_NS, max_bytes: 1024 ** 3 };
 export const MAX_DELIVERIES = 3;
 
-/** The adapter's own naming, so the streams made here are the ones it subscribes to. */
-function streamName(channel: string): string {
-  return channel.split(".").join("_");
+/**
+ * Each stream's limits, from the settings. JetStream reserves `max_bytes` of the server's
+ * storage for every stream: at 1 GiB a stream, a shared server refused a fourth namespace.
+ */
+export function streamConfig(settings: Settings) {
+  return {
+    max_age: settings.channelStreamMaxAgeHours * 3600 * SECOND_NS,
+    max_bytes: settings.channelStreamMaxMb * 1024 ** 2,
+  };
+}
+
+/**
+ * The adapter's own naming, so the streams made here are the ones it subscribes to: the channel
+ * behind the namespace (`shop.orders.confirmed`), dots made underscores.
+ */
+export function streamName(subject: string): string {
+  return subject.split(".").join("_");
 }
 
 /** The adapter's name for a consumer group's durable JetStream consumer. */
@@ -60,6 +72,7 @@ function durableName(group: string): string {
 
 type NatsAdapter = {
   createStream(name: string, subjects: string[], config: object): Promise<unknown>;
+  addPrefixTopic(channel: string): string;
   manager?: {
     consumers: {
       info(
@@ -82,7 +95,8 @@ export async function channelLag(
 ): Promise<number> {
   const adapter = (broker as unknown as { channelAdapter?: NatsAdapter }).channelAdapter;
   if (!adapter?.manager) return 0;
-  const info = await adapter.manager.consumers.info(streamName(channel), durableName(group));
+  const stream = streamName(adapter.addPrefixTopic(channel));
+  const info = await adapter.manager.consumers.info(stream, durableName(group));
   return info.num_pending + info.num_ack_pending;
 }
 
@@ -93,8 +107,22 @@ export async function channelLag(
 export async function createStreams(broker: ServiceBroker): Promise<void> {
   const adapter = (broker as unknown as { channelAdapter?: NatsAdapter }).channelAdapter;
   if (!adapter || typeof adapter.createStream !== "function") return;
-  for (const channel of [...Object.values(Channel), DEAD_LETTER_CHANNEL])
-    await adapter.createStream(streamName(channel), [channel], {});
+  for (const channel of [...Object.values(Channel), DEAD_LETTER_CHANNEL]) {
+    const subject = adapter.addPrefixTopic(channel);
+    await adapter.createStream(streamName(subject), [subject], {});
+  }
+}
+
+/** The groups a service consumes in, named as @moleculer/channels names them. */
+function declareGroups(adapter: InProcessAdapter, service: Service): void {
+  const channels = (
+    service.schema as { channels?: Record<string, { group?: string; name?: string }> }
+  ).channels;
+  for (const [key, def] of Object.entries(channels ?? {}))
+    adapter.declare(
+      (typeof def === "object" && def.name) || key,
+      (typeof def === "object" && def.group) || service.fullName,
+    );
 }
 
 /**
@@ -109,7 +137,7 @@ export function channelsMiddleware(settings: Settings): Middleware {
         options: {
           nats: {
             url: settings.transporter,
-            streamConfig: STREAM_CONFIG,
+            streamConfig: streamConfig(settings),
             // A consumer that holds a message this long without an ack (it died) has it
             // redelivered to another member of its group.
             consumerOptions: {
@@ -134,11 +162,17 @@ export function channelsMiddleware(settings: Settings): Middleware {
   };
   let broker: ServiceBroker;
   const created = (middleware as { created?: (b: ServiceBroker) => void }).created;
+  const serviceCreated = (middleware as { serviceCreated?: (s: Service) => Promise<void> })
+    .serviceCreated;
   const started = middleware.started;
   return Object.assign(middleware, {
     created(b: ServiceBroker) {
       broker = b;
       created?.call(middleware, b);
+    },
+    async serviceCreated(service: Service) {
+      await serviceCreated?.call(middleware, service);
+      if (adapter instanceof InProcessAdapter) declareGroups(adapter, service);
     },
     async started() {
       await started?.call(middleware);

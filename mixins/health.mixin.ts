@@ -31,6 +31,14 @@ export function addHealthCheck(service: object, name: string, check: HealthCheck
 
 const CHECK_TIMEOUT_MS = 2000;
 
+/** A dependency that is on its way (a list still loading at start-up): down, but no warning. */
+export class NotReadyYet extends Error {
+  constructor(what: string) {
+    super(`${what} not ready yet`);
+    this.name = "NotReadyYet";
+  }
+}
+
 function withTimeout(check: HealthCheck): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -57,7 +65,8 @@ export const HealthMixin: ServiceSchema = {
             await withTimeout(check);
             checks[name] = "up";
           } catch (err) {
-            this.logger.warn(`Health check '${name}' failed:`, (err as Error).message);
+            const log = err instanceof NotReadyYet ? this.logger.debug : this.logger.warn;
+            log.call(this.logger, `Health check '${name}' failed:`, (err as Error).message);
             checks[name] = "down";
           }
         }

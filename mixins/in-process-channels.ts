@@ -1,5 +1,19 @@
 import { randomUUID } from "node:crypto";
 import { Adapters } from "@moleculer/channels";
+import { Errors } from "moleculer";
+
+/**
+ * A group that this process hosts is not listening: it has not subscribed yet (consumers
+ * subscribe only once every service has started) or has already unsubscribed (shutdown). The
+ * message is not sent; an outbox keeps it pending and tries again, so nothing is lost to timing.
+ */
+export class ConsumersAwayError extends Errors.MoleculerRetryableError {
+  constructor(channel: string, groups: string[]) {
+    super(`No member of ${groups.join(", ")} listens to '${channel}' yet`, 503, CONSUMERS_AWAY);
+    this.name = "ConsumersAwayError";
+  }
+}
+export const CONSUMERS_AWAY = "CONSUMERS_AWAY";
 
 type Chan = {
   id: string;
@@ -29,11 +43,19 @@ const BaseAdapter = Adapters.Base as unknown as new (opts?: object) => Base;
  * fire-and-forget events behind a bounded queue: under load it drops them after the sender
  * was told they were sent. Here `publish` resolves only once every consumer group has handled
  * the message (retries, then the dead-letter channel), so a producer slows down instead of
- * losing messages, and an outbox marks an event sent only once it was consumed.
+ * losing messages, and an outbox marks an event sent only once it was consumed. A publish while a
+ * group of this process is not listening (start-up, shutdown) is refused, never dropped.
  */
 export class InProcessAdapter extends BaseAdapter {
   private readonly subscribers = new Map<string, Chan[]>();
+  /** Every group a service of this process declares for each channel, listening or not. */
+  private readonly declared = new Map<string, Set<string>>();
   private turn = 0;
+
+  /** Called as each service is created, before any of them subscribes. */
+  declare(channel: string, group: string): void {
+    this.declared.set(channel, (this.declared.get(channel) ?? new Set()).add(group));
+  }
 
   async connect(): Promise<void> {
     this.connected = true;
@@ -69,6 +91,9 @@ export class InProcessAdapter extends BaseAdapter {
     const groups = new Map<string, Chan[]>();
     for (const chan of this.subscribers.get(channelName) ?? [])
       groups.set(chan.group, [...(groups.get(chan.group) ?? []), chan]);
+    // Handed to every group that exists, or to none: a group away now would never see it.
+    const away = [...(this.declared.get(channelName) ?? [])].filter((g) => !groups.has(g));
+    if (away.length) throw new ConsumersAwayError(channelName, away);
     await Promise.all(
       [...groups.values()].map((members) =>
         this.deliver(members[this.turn++ % members.length], payload, opts?.headers),

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
 import { channelMessage, type ChannelMessage, type ChannelName } from "./channels";
 import type { Doc, Repository, Update } from "./db/repository";
+import { CONSUMERS_AWAY } from "./in-process-channels";
 import { currentTraceParent, type TraceParent } from "./request-context";
 
 /**
@@ -85,7 +86,13 @@ export async function relayOutbox<T extends OutboxDoc>(
   for (const doc of await repo.find({ outboxPending: { $gt: 0 } }, { limit: BATCH })) {
     for (const event of pendingEvents(doc)) {
       const { sentAt: _sentAt, trace, ...message } = event;
-      await publish(broker, message, trace);
+      try {
+        await publish(broker, message, trace);
+      } catch (err) {
+        // Its consumers are starting or stopping: the event waits for the next pass, quietly.
+        if ((err as { type?: string }).type === CONSUMERS_AWAY) return published;
+        throw err;
+      }
       await repo.updateOne(
         { id: doc.id, [`outbox.${event.id}.sentAt`]: { $exists: false } },
         {

@@ -133,6 +133,17 @@ export const SETTING_DOCS: SettingDoc[] = [
     meaning: "JetStream redelivers a message not acknowledged by then",
   },
   {
+    variables: ["CHANNEL_STREAM_MAX_MB"],
+    embedded: "64",
+    meaning:
+      "what one JetStream stream (a channel) may hold; the server reserves it, so 11 streams a namespace take 704 MB of its storage",
+  },
+  {
+    variables: ["CHANNEL_STREAM_MAX_AGE_HOURS"],
+    embedded: "168",
+    meaning: "how long JetStream keeps a channel's messages",
+  },
+  {
     variables: ["WEBHOOK_ALLOW_PRIVATE"],
     embedded: "false",
     meaning: "allow webhook targets on private addresses",

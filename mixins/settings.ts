@@ -66,6 +66,9 @@ export interface Settings {
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace";
   seedDemoCatalog: boolean;
   channelAckWaitSeconds: number;
+  /** What one JetStream stream may hold before its oldest messages go; reserved on the server. */
+  channelStreamMaxMb: number;
+  channelStreamMaxAgeHours: number;
   webhookTimeoutMs: number;
   webhookMaxAttempts: number;
   /** First retry delay; each next one doubles, with jitter, up to an hour. */
@@ -314,6 +317,8 @@ export function readSettings(env: Env = process.env): Settings {
     logLevel: logLevel as Settings["logLevel"],
     seedDemoCatalog: flag(env, "SEED_DEMO_CATALOG", false),
     channelAckWaitSeconds: integer(env, "CHANNEL_ACK_WAIT_SECONDS", 30, 1, 3600),
+    channelStreamMaxMb: integer(env, "CHANNEL_STREAM_MAX_MB", 64, 1, 1024 * 1024),
+    channelStreamMaxAgeHours: integer(env, "CHANNEL_STREAM_MAX_AGE_HOURS", 7 * 24, 1, 24 * 365),
     webhookTimeoutMs: integer(env, "WEBHOOK_TIMEOUT_MS", 5000, 100, 60_000),
     webhookMaxAttempts: integer(env, "WEBHOOK_MAX_ATTEMPTS", 6, 1, 20),
     webhookRetryBaseMs: integer(env, "WEBHOOK_RETRY_BASE_MS", 2000, 10, 3_600_000),

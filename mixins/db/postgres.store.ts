@@ -309,6 +309,8 @@ export class PostgresStore implements Store {
    * connections).
    */
   isOutage(err: unknown): boolean {
+    // A call that reaches the store while the node shuts down: unavailable here, not a fault.
+    if (this.closed) return true;
     const code = String((err as { code?: unknown })?.code ?? "");
     return (
       [
@@ -327,7 +329,10 @@ export class PostgresStore implements Store {
     );
   }
 
+  private closed = false;
+
   async close(): Promise<void> {
+    this.closed = true;
     await this.pool.end();
   }
 }

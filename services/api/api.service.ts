@@ -33,7 +33,7 @@ import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from "
 import { readiness } from "./readiness";
 import { SessionFloors, type SessionsEnded } from "./session-floors";
 import { BackgroundLoop } from "../../mixins/background-loop";
-import { addHealthCheck } from "../../mixins/health.mixin";
+import { addHealthCheck, NotReadyYet } from "../../mixins/health.mixin";
 import { DOCS_HEADERS, DOCS_PAGE, docsAssetType, isDocsAsset, readDocsAsset } from "./docs-page";
 import { openApiDocument, type OpenApiDocument } from "./openapi";
 import { packageVersion, publishedActions } from "./published-actions";
@@ -436,7 +436,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
       this.logger,
     );
     addHealthCheck(this, "sessions", async () => {
-      if (!this.sessionFloors.loaded) throw new Error("ended sessions not loaded yet");
+      if (!this.sessionFloors.loaded) throw new NotReadyYet("the list of ended sessions");
     });
     if (settings.redisUrl) {
       const { redis, ready } = serviceRedis(this, settings.redisUrl, "bazaar-gateway");

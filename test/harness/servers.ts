@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -105,16 +105,16 @@ async function startServer(
   return server;
 }
 
-export function startNats(): Promise<RunningServer> {
-  return startServer("nats-server", "nats", (port, dir) => [
-    "-a",
-    "127.0.0.1",
-    "-p",
-    String(port),
-    "-js",
-    "-sd",
-    dir,
-  ]);
+/** NATS with JetStream; `maxFileStoreMb` limits its storage, as a shared server's is. */
+export function startNats(options: { maxFileStoreMb?: number } = {}): Promise<RunningServer> {
+  return startServer("nats-server", "nats", (port, dir) => {
+    const listen = ["-a", "127.0.0.1", "-p", String(port)];
+    if (options.maxFileStoreMb === undefined) return [...listen, "-js", "-sd", dir];
+    const config = path.join(dir, "nats.conf");
+    const limit = options.maxFileStoreMb * 1024 * 1024;
+    writeFileSync(config, `jetstream { store_dir: "${dir}", max_file_store: ${limit} }\n`);
+    return [...listen, "-c", config];
+  });
 }
 
 export function startRedis(): Promise<RunningServer> {
