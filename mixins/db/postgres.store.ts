@@ -69,11 +69,21 @@ async function inTransaction<R>(
  * (`apply-update.ts`) and write it back in one transaction.
  */
 class PostgresRepository<T extends Doc> implements Repository<T> {
+  private readonly uniqueFields: ReadonlySet<string>;
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly table: string,
     private readonly indexes: IndexSpec[],
-  ) {}
+  ) {
+    this.uniqueFields = new Set(
+      indexes.filter((i) => i.unique && i.fields.length === 1).map((i) => i.fields[0]),
+    );
+  }
+
+  private params(): SqlParams {
+    return new SqlParams(this.uniqueFields);
+  }
 
   private fail(err: unknown): never {
     const e = err as { code?: string; constraint?: string };
@@ -89,7 +99,7 @@ class PostgresRepository<T extends Doc> implements Repository<T> {
     options: FindOptions & { lock?: boolean } = {},
     db: Queryable = this.pool,
   ) {
-    const p = new SqlParams();
+    const p = this.params();
     const sql = [
       `SELECT id, doc FROM "${this.table}" WHERE ${whereOf(filter, p)}`,
       orderOf(options.sort),
@@ -136,7 +146,7 @@ class PostgresRepository<T extends Doc> implements Repository<T> {
   }
 
   async count(filter: Filter): Promise<number> {
-    const p = new SqlParams();
+    const p = this.params();
     const { rows } = await this.pool.query<{ n: string }>(
       `SELECT count(*) AS n FROM "${this.table}" WHERE ${whereOf(filter, p)}`,
       p.values,
@@ -151,7 +161,7 @@ class PostgresRepository<T extends Doc> implements Repository<T> {
    * needs the read-then-write transaction below, to pick that one row.
    */
   private async updateInPlace(filter: Filter, update: Update, returning: boolean) {
-    const p = new SqlParams();
+    const p = this.params();
     const changes = p.add(JSON.stringify(update));
     const sql =
       `UPDATE "${this.table}" SET doc = bazaar_apply_update(doc, ${changes}::jsonb) ` +
@@ -218,7 +228,7 @@ class PostgresRepository<T extends Doc> implements Repository<T> {
   }
 
   async deleteOne(filter: Filter): Promise<number> {
-    const p = new SqlParams();
+    const p = this.params();
     const { rowCount } = await this.pool.query(
       `DELETE FROM "${this.table}" WHERE id IN (SELECT id FROM "${this.table}" WHERE ${whereOf(filter, p)} LIMIT 1)`,
       p.values,
@@ -227,7 +237,7 @@ class PostgresRepository<T extends Doc> implements Repository<T> {
   }
 
   async deleteMany(filter: Filter): Promise<number> {
-    const p = new SqlParams();
+    const p = this.params();
     const { rowCount } = await this.pool.query(
       `DELETE FROM "${this.table}" WHERE ${whereOf(filter, p)}`,
       p.values,

@@ -63,4 +63,29 @@ import { createDatabase, postgresAvailable, type TestDatabase } from "../harness
     );
     expect(await plan("orders_ranges", { outboxPending: { $gt: 0 } })).not.toContain("Seq Scan");
   });
+
+  test("When an order is looked up by its idempotency key among many, then the unique index answers, not a scan", async () => {
+    const orders = await store.repository<{ id: string; idempotencyRef?: string; userId: string }>(
+      "orders_by_key",
+      [{ fields: ["idempotencyRef"], unique: true }, { fields: ["userId"] }],
+    );
+    const many = Array.from({ length: 20_000 }, (_, i) => ({
+      id: `o${i}`,
+      idempotencyRef: `u${i % 500}:key-${i}`,
+      userId: `u${i % 500}`,
+    }));
+    await client.query(
+      `INSERT INTO orders_by_key (id, doc) SELECT d->>'id', d - 'id' FROM jsonb_array_elements($1::jsonb) d`,
+      [JSON.stringify(many)],
+    );
+    await client.query("ANALYZE orders_by_key");
+
+    expect(await orders.findOne({ idempotencyRef: "u7:key-7" })).toMatchObject({ id: "o7" });
+    expect(await orders.findOne({ idempotencyRef: "u7:never-used" })).toBeNull();
+    const p = new SqlParams(new Set(["idempotencyRef"]));
+    const sql = `EXPLAIN (FORMAT JSON) SELECT id, doc FROM orders_by_key WHERE ${whereOf({ idempotencyRef: "u7:never-used" }, p)} LIMIT 1`;
+    const found = JSON.stringify((await client.query(sql, p.values)).rows[0]["QUERY PLAN"]);
+    expect(found).toContain("orders_by_key__idempotencyRef");
+    expect(found).not.toContain("Seq Scan");
+  });
 });
