@@ -20,6 +20,7 @@ export const DomainMetric = {
   CHANNEL_FAILURES: "bazaar.channels.failures.total",
   CHANNEL_DEAD_LETTERS: "bazaar.channels.dead_letters.total",
   CHANNEL_LAG: "bazaar.channels.lag",
+  OUTBOX_LAG: "bazaar.outbox.lag.seconds",
 } as const;
 type DomainMetric = (typeof DomainMetric)[keyof typeof DomainMetric];
 
@@ -93,6 +94,13 @@ const DEFINITIONS: {
     description:
       "Messages a consumer group has yet to handle: waiting in JetStream plus given and not yet acknowledged (every member reports the group's count)",
     labelNames: ["channel", "group"],
+    type: "gauge",
+  },
+  {
+    name: DomainMetric.OUTBOX_LAG,
+    description:
+      "Age of the oldest event written but not yet published, in seconds, by the collection whose outbox holds it (0 when none waits)",
+    labelNames: ["source"],
     type: "gauge",
   },
 ];

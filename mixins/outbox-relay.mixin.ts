@@ -17,7 +17,7 @@ export function OutboxRelayMixin(collection: string, intervalMs = 500): Partial<
         intervalMs,
         async () => {
           const repo = (this as unknown as DbService<Record<string, OutboxDoc>>).repos[collection];
-          await relayOutbox(repo, this.broker);
+          await relayOutbox(repo, this.broker, collection);
         },
         this.logger,
       );

@@ -3,6 +3,7 @@ import type { ServiceBroker } from "moleculer";
 import { channelMessage, type ChannelMessage, type ChannelName } from "./channels";
 import type { Doc, Repository, Update } from "./db/repository";
 import { CONSUMERS_AWAY } from "./in-process-channels";
+import { DomainMetric, setGauge } from "./metrics";
 import { currentTraceParent, type TraceParent } from "./request-context";
 
 /**
@@ -77,8 +78,35 @@ export function pendingEffects(doc: OutboxDoc): string[] {
 
 const BATCH = 100;
 
-/** Publishes every pending event of up to BATCH documents; returns how many it published. */
+/**
+ * How long the oldest event still waiting has waited, in seconds (0 when none waits), among up
+ * to BATCH documents with pending events: the outbox's lag, as a gauge and an alert read it.
+ */
+export async function outboxLagSeconds<T extends OutboxDoc>(
+  repo: Repository<T>,
+  now = Date.now(),
+): Promise<number> {
+  let oldest = now;
+  for (const doc of await repo.find({ outboxPending: { $gt: 0 } }, { limit: BATCH }))
+    for (const event of pendingEvents(doc)) oldest = Math.min(oldest, Date.parse(event.ts));
+  return Math.max(0, (now - oldest) / 1000);
+}
+
+/**
+ * Publishes every pending event of up to BATCH documents; returns how many it published. With
+ * a `source`, then reports the outbox's lag under it.
+ */
 export async function relayOutbox<T extends OutboxDoc>(
+  repo: Repository<T>,
+  broker: ServiceBroker,
+  source?: string,
+): Promise<number> {
+  const published = await publishPending(repo, broker);
+  if (source) setGauge(broker, DomainMetric.OUTBOX_LAG, await outboxLagSeconds(repo), { source });
+  return published;
+}
+
+async function publishPending<T extends OutboxDoc>(
   repo: Repository<T>,
   broker: ServiceBroker,
 ): Promise<number> {

@@ -232,7 +232,7 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersThis> = {
       KEEPER_INTERVAL_MS,
       async () => {
         const deps = this.sagaDeps();
-        await relayOutbox(this.repos.orders, this.broker);
+        await relayOutbox(this.repos.orders, this.broker, "orders");
         await runPendingEffects(deps);
         await recoverStaleOrders(deps);
         setGauge(
