@@ -170,21 +170,30 @@ export async function startNodes(
   };
 }
 
+let checkoutRuns = 0;
+
 /**
  * One customer orders one unit of one product (with `stock` units) per request, on every
  * connection, for the whole run. `outcome()` then says how much stock was taken and how many
  * orders were CONFIRMED: the two must be equal.
  */
-export async function loadCheckout(base: string, connections: number, stock: number) {
+export async function loadCheckout(
+  base: string,
+  connections: number,
+  stock: number,
+  /** More autocannon options: a fixed `overallRate`, another `duration`. */
+  more: Partial<autocannon.Options> = {},
+) {
   const admin = await adminToken(base);
+  const run = ++checkoutRuns;
   const product = await post(
     `${base}/api/v1/products`,
-    { sku: "CHECKOUT-1", name: "Checkout", price: 999, category: "bench", stock },
+    { sku: `CHECKOUT-${run}`, name: "Checkout", price: 999, category: "bench", stock },
     admin,
   );
   const buyer = (
     await post(`${base}/api/v1/auth/register`, {
-      email: "buyer@example.com",
+      email: `buyer-${run}@example.com`,
       password: "correct-horse",
       name: "B",
     })
@@ -198,6 +207,7 @@ export async function loadCheckout(base: string, connections: number, stock: num
       shippingAddress: { name: "B", line1: "1 Rd", city: "Town", postalCode: "1", country: "DE" },
       payment: { token: "tok_visa" },
     }),
+    ...more,
   });
   return { result, outcome: () => checkoutOutcome(base, admin, product.id, stock) };
 }

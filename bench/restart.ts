@@ -37,6 +37,7 @@ async function main() {
         `${store}: ${RESTARTS} restarts, checkouts ${JSON.stringify(tally(run.checkouts))}, ` +
           `confirmed ${run.confirmed.length}, told ${run.told}, counted ${run.counted}, ` +
           `webhook ${run.hooked.length} (${run.deliveries} deliveries), ` +
+          `outboxes empty ${(run.drainedMs / 1000).toFixed(1)} s after the load, ` +
           `violations ${run.violations.length}`,
       );
       if (run.violations.length || Object.values(lost).some((n) => n !== 0)) {

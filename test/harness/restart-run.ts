@@ -14,6 +14,8 @@ import { confirmationsSeen, startShoppers } from "./shoppers";
  * `npm run bench:restart` (long) both run.
  */
 export interface RestartRun {
+  /** How long after the load stopped until no outbox held an unpublished event (ms). */
+  drainedMs: number;
   /** Invariant violations of DESIGN §5 once every order settled. */
   violations: string[];
   confirmed: string[];
@@ -34,6 +36,18 @@ async function ready(api: Client): Promise<void> {
   await waitFor(async () => (await api.get("/health/ready")).status === 200, 60_000, "ready");
 }
 
+/** Every outbox's lag gauge reads 0 and the orders backlog gauge too. */
+async function outboxEmpty(metricsPort: number): Promise<boolean> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const values = (name: string) =>
+    [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "gm"))].map((m) =>
+      Number(m[1]),
+    );
+  const lags = values("bazaar_outbox_lag_seconds");
+  const pending = values("bazaar_outbox_pending");
+  return lags.length > 0 && [...lags, ...pending].every((v) => v === 0);
+}
+
 export async function runRestarts(options: {
   storeEnv: Record<string, string>;
   signals: NodeJS.Signals[];
@@ -45,11 +59,12 @@ export async function runRestarts(options: {
   const receiver = await startReceiver();
   const dataDir = mkdtempSync(path.join(tmpdir(), "bazaar-restart-run-"));
   const port = await freePort();
+  const metricsPort = await freePort();
   const env = {
     ...options.storeEnv,
     DATA_DIR: dataDir,
     PORT: String(port),
-    METRICS_PORT: String(await freePort()),
+    METRICS_PORT: String(metricsPort),
     LOG_LEVEL: "warn",
     JWT_SECRET: "restart-run-secret-".padEnd(48, "x"),
     ADMIN_EMAIL: ADMIN.email,
@@ -85,6 +100,7 @@ export async function runRestarts(options: {
     }
     await pause(1500);
     const { checkouts } = await shoppers.stop();
+    const stoppedAt = Date.now();
 
     await waitFor(
       async () => {
@@ -94,6 +110,9 @@ export async function runRestarts(options: {
       120_000,
       "every order settled",
     );
+    // A backlog is not a loss: wait until every outbox is empty before counting what arrived.
+    await waitFor(() => outboxEmpty(metricsPort), 600_000, "every outbox empty");
+    const drainedMs = Date.now() - stoppedAt;
     const snap = await snapshot(api, admin, { [product.id]: STOCK });
     const confirmed = snap.orders.filter((o) => o.status === "CONFIRMED").map((o) => o.id);
     const hooked = () =>
@@ -121,6 +140,7 @@ export async function runRestarts(options: {
       token: admin,
     });
     return {
+      drainedMs,
       violations: invariantViolations(snap),
       confirmed,
       checkouts,
