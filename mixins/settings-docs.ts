@@ -18,7 +18,8 @@ export const SETTING_DOCS: SettingDoc[] = [
   {
     variables: ["DB_URI"],
     embedded: "NeDB files under `DATA_DIR`",
-    meaning: "`postgres://…` (JSONB) or `mongodb://…` (official driver)",
+    meaning:
+      "`sqlite:` (one SQLite file under `DATA_DIR`, WAL), `postgres://…` (JSONB) or `mongodb://…` (official driver)",
   },
   {
     variables: ["REDIS_URL"],

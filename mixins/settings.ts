@@ -282,7 +282,7 @@ export function readSettings(env: Env = process.env): Settings {
     nodeId: text(env, "NODE_ID") ?? `${hostname()}-${process.pid}`,
     namespace: text(env, "NAMESPACE") ?? "",
     transporter,
-    dbUri: url(env, "DB_URI", ["mongodb", "mongodb+srv", "postgres", "postgresql"]),
+    dbUri: url(env, "DB_URI", ["mongodb", "mongodb+srv", "postgres", "postgresql", "sqlite"]),
     redisUrl: url(env, "REDIS_URL", ["redis", "rediss"]),
     services: serviceList(env),
     port: integer(env, "PORT", 3000, 0, 65535),

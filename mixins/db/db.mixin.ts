@@ -7,6 +7,7 @@ import { settingsOf, type Settings } from "../settings";
 import { MongoStore } from "./mongo.store";
 import { NedbStore } from "./nedb.store";
 import { PostgresStore } from "./postgres.store";
+import { SqliteStore } from "./sqlite.store";
 import {
   assertFilter,
   assertFindOptions,
@@ -26,6 +27,7 @@ export type { Doc, Filter, IndexSpec, Repository, Update } from "./repository";
 const stores = new Map<string, { store: Store; users: number }>();
 
 function storeKey(settings: Settings): string {
+  if (settings.dbUri?.startsWith("sqlite")) return `sqlite:${settings.dataDir}`;
   return settings.dbUri ?? `nedb:${settings.dataDir}`;
 }
 
@@ -38,7 +40,9 @@ export function openStore(settings: Settings): Store {
       ? new MongoStore(uri)
       : uri?.startsWith("postgres")
         ? new PostgresStore(uri)
-        : new NedbStore(settings.dataDir);
+        : uri?.startsWith("sqlite")
+          ? new SqliteStore(settings.dataDir)
+          : new NedbStore(settings.dataDir);
     entry = { store, users: 0 };
     stores.set(key, entry);
   }

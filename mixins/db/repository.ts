@@ -35,6 +35,11 @@ export interface IndexSpec {
    * every row of a table that only grows. Other stores index the field as they always do.
    */
   range?: "number" | "string";
+  /**
+   * The field holds a list, and equality asks whether it holds a value (`searchTerms: "lamp"`):
+   * SQL stores then search its elements instead of comparing the field with its index.
+   */
+  list?: boolean;
   /** The 409 a unique violation becomes (default: DUPLICATE_KEY). */
   conflict?: { type: string; message: string };
 }

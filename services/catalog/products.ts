@@ -35,7 +35,7 @@ export const PRODUCT_INDEXES = [
     conflict: { type: ErrorType.SKU_TAKEN, message: "A product with this SKU exists" },
   },
   { fields: ["category"] },
-  { fields: ["searchTerms"] },
+  { fields: ["searchTerms"], list: true },
 ];
 
 const VIEW_FIELDS = [

@@ -7,6 +7,7 @@ import { findPage } from "../../mixins/pagination";
 import { MongoStore } from "../../mixins/db/mongo.store";
 import { NedbStore } from "../../mixins/db/nedb.store";
 import { PostgresStore } from "../../mixins/db/postgres.store";
+import { SqliteStore } from "../../mixins/db/sqlite.store";
 import { createDatabase, postgresAvailable } from "../harness/postgres";
 import type { Doc, Repository, Store } from "../../mixins/db/repository";
 
@@ -36,6 +37,20 @@ const cases: StoreCase[] = [
     async open() {
       const dir = mkdtempSync(path.join(tmpdir(), "bazaar-contract-"));
       const store = new NedbStore(dir);
+      return {
+        store,
+        async cleanup() {
+          await store.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+  {
+    name: "SQLite (embedded)",
+    async open() {
+      const dir = mkdtempSync(path.join(tmpdir(), "bazaar-contract-sqlite-"));
+      const store = new SqliteStore(dir);
       return {
         store,
         async cleanup() {

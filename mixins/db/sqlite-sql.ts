@@ -1,0 +1,134 @@
+import { assertFieldPath, isOperatorObject, type Filter, type FindOptions } from "./repository";
+
+/**
+ * The repository's filter subset as SQLite SQL over `(id TEXT, doc TEXT)` rows holding JSON, with
+ * the same meaning as the PostgreSQL translation (postgres-sql.ts): equality also matches a list
+ * holding the value, a comparison matches only values of the operand's type, `$ne`/`$nin` match
+ * missing fields, strings compare byte-wise (SQLite's BINARY collation on UTF-8).
+ *
+ * Fields with an index of their own are compared with the very expression the index is built on
+ * (`json_extract(doc, '$."f"')`), so SQLite reads the index; a declared list field (`list: true`)
+ * is searched through its elements.
+ */
+export class SqliteParams {
+  readonly values: unknown[] = [];
+
+  constructor(
+    /** Fields whose equality is a scalar comparison on their index's expression. */
+    readonly scalarIndexed: ReadonlySet<string> = new Set(),
+  ) {}
+
+  add(value: unknown): string {
+    this.values.push(value);
+    return "?";
+  }
+}
+
+/** `$."a"."b-c"`: every segment quoted, so `-` and digits are plain keys. */
+export function jsonPath(field: string): string {
+  return `'$.${assertFieldPath(field)
+    .map((s) => `"${s}"`)
+    .join(".")}'`;
+}
+
+/** The expression an index on a field is built on, and that equality and ranges compare. */
+export const valueAt = (field: string) => `json_extract(doc, ${jsonPath(field)})`;
+const typeAt = (field: string) => `json_type(doc, ${jsonPath(field)})`;
+
+/** The JSON type SQLite reports for a scalar, so `1` never equals `"1"` or `true`. */
+function jsonTypeOf(value: unknown): string[] {
+  if (typeof value === "string") return ["text"];
+  if (typeof value === "boolean") return [value ? "true" : "false"];
+  if (typeof value === "number") return Number.isInteger(value) ? ["integer", "real"] : ["real"];
+  return [];
+}
+
+function sqlValue(value: unknown): unknown {
+  return typeof value === "boolean" ? Number(value) : value;
+}
+
+function scalarEquals(field: string, value: unknown, p: SqliteParams): string {
+  const types = jsonTypeOf(value)
+    .map((t) => `'${t}'`)
+    .join(", ");
+  return `(${valueAt(field)} = ${p.add(sqlValue(value))} AND ${typeAt(field)} IN (${types}))`;
+}
+
+function equals(field: string, value: unknown, p: SqliteParams): string {
+  if (field === "id") return `id = ${p.add(String(value))}`;
+  if (value === null) return `(${typeAt(field)} IS NULL OR ${typeAt(field)} = 'null')`;
+  if (typeof value === "object")
+    return `(${typeAt(field)} IN ('object', 'array') AND json(${valueAt(field)}) = json(${p.add(JSON.stringify(value))}))`;
+  if (p.scalarIndexed.has(field)) return scalarEquals(field, value, p);
+  const types = jsonTypeOf(value)
+    .map((t) => `'${t}'`)
+    .join(", ");
+  const inList =
+    `EXISTS (SELECT 1 FROM json_each(doc, ${jsonPath(field)}) e ` +
+    `WHERE ${typeAt(field)} = 'array' AND e.value = ${p.add(sqlValue(value))} AND e.type IN (${types}))`;
+  return `(${scalarEquals(field, value, p)} OR ${inList})`;
+}
+
+const COMPARATORS: Record<string, string> = { $gt: ">", $gte: ">=", $lt: "<", $lte: "<=" };
+
+function compare(field: string, op: string, value: unknown, p: SqliteParams): string {
+  const sqlOp = COMPARATORS[op];
+  if (field === "id") return `id ${sqlOp} ${p.add(String(value))}`;
+  if (typeof value === "number")
+    return `(${typeAt(field)} IN ('integer', 'real') AND ${valueAt(field)} ${sqlOp} ${p.add(value)})`;
+  if (typeof value === "string")
+    return `(${typeAt(field)} = 'text' AND ${valueAt(field)} ${sqlOp} ${p.add(value)})`;
+  throw new Error(`${op} needs a number or a string`);
+}
+
+function operator(field: string, op: string, operand: unknown, p: SqliteParams): string {
+  switch (op) {
+    case "$eq":
+      return equals(field, operand, p);
+    case "$ne":
+      return `NOT COALESCE(${equals(field, operand, p)}, 0)`;
+    case "$in": {
+      const values = operand as unknown[];
+      return values.length ? `(${values.map((v) => equals(field, v, p)).join(" OR ")})` : "0";
+    }
+    case "$nin": {
+      const values = operand as unknown[];
+      return values.length
+        ? `NOT COALESCE((${values.map((v) => equals(field, v, p)).join(" OR ")}), 0)`
+        : "1";
+    }
+    case "$exists":
+      if (field === "id") return operand ? "1" : "0";
+      return `${typeAt(field)} IS ${operand ? "NOT " : ""}NULL`;
+    default:
+      return compare(field, op, operand, p);
+  }
+}
+
+export function sqliteWhere(filter: Filter, p: SqliteParams): string {
+  const clauses: string[] = [];
+  for (const [key, value] of Object.entries(filter)) {
+    if (key === "$or" || key === "$and") {
+      const parts = (value as Filter[]).map((sub) => `(${sqliteWhere(sub, p)})`);
+      clauses.push(`(${parts.join(key === "$or" ? " OR " : " AND ")})`);
+    } else if (isOperatorObject(value)) {
+      for (const [op, operand] of Object.entries(value))
+        clauses.push(operator(key, op, operand, p));
+    } else {
+      clauses.push(equals(key, value, p));
+    }
+  }
+  return clauses.length ? clauses.join(" AND ") : "1";
+}
+
+/**
+ * SQLite orders NULL, then numbers, then text: missing values first when ascending and last
+ * when descending, numbers by value, strings byte-wise, as the other stores do.
+ */
+export function sqliteOrder(sort: FindOptions["sort"]): string {
+  const parts = Object.entries(sort ?? {}).map(([field, order]) => {
+    const expression = field === "id" ? "id" : valueAt(field);
+    return `${expression} ${order === 1 ? "ASC" : "DESC"}`;
+  });
+  return parts.length ? `ORDER BY ${parts.join(", ")}` : "";
+}

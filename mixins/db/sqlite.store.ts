@@ -1,0 +1,224 @@
+import Database from "better-sqlite3";
+import { randomUUID } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { applyUpdate } from "./apply-update";
+import { lockDataDir } from "./data-dir-lock";
+import {
+  duplicateKeyError,
+  equalityFields,
+  type Doc,
+  type Filter,
+  type FindOptions,
+  type IndexSpec,
+  type NewDoc,
+  type Repository,
+  type Store,
+  type Update,
+} from "./repository";
+import { SqliteParams, sqliteOrder, sqliteWhere, valueAt } from "./sqlite-sql";
+
+const TABLE_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+type Row = { id: string; doc: string };
+type Json = Record<string, unknown>;
+
+function indexName(table: string, index: IndexSpec): string {
+  return `${table}__${index.fields.join("__").replace(/[^a-z0-9_]/gi, "_")}__${index.unique ? "u" : "i"}`;
+}
+
+function toRow(doc: Json): { id: string; doc: string } {
+  const { id, ...rest } = doc;
+  return { id: String(id), doc: JSON.stringify(rest) };
+}
+
+function fromRow<T extends Doc>(row: Row | undefined): T | null {
+  return row ? ({ id: row.id, ...(JSON.parse(row.doc) as Json) } as T) : null;
+}
+
+/**
+ * One SQLite table a collection, in one database file under DATA_DIR, documents as JSON text:
+ * the PostgreSQL store's shape. Every call runs to its end before another starts (better-sqlite3
+ * is synchronous), and an update reads, applies and writes inside one transaction, so a guarded
+ * `$inc` is atomic. Indexes are on the expressions queries compare, so a lookup reads an index
+ * range whatever the table holds.
+ */
+class SqliteRepository<T extends Doc> implements Repository<T> {
+  private readonly scalarIndexed: ReadonlySet<string>;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly table: string,
+    private readonly indexes: IndexSpec[],
+  ) {
+    this.scalarIndexed = new Set(
+      indexes.filter((i) => i.fields.length === 1 && !i.list).map((i) => i.fields[0]),
+    );
+  }
+
+  private params(): SqliteParams {
+    return new SqliteParams(this.scalarIndexed);
+  }
+
+  /** A unique violation becomes the 409 its index declares. */
+  private guarded<R>(run: () => R): R {
+    try {
+      return run();
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      if (e.code === "SQLITE_CONSTRAINT_UNIQUE" || e.code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
+        const index = this.indexes.find(
+          (i) => i.unique && e.message?.includes(indexName(this.table, i)),
+        );
+        throw duplicateKeyError(index);
+      }
+      throw err;
+    }
+  }
+
+  private select(filter: Filter, options: FindOptions = {}): Row[] {
+    const p = this.params();
+    const sql = [
+      `SELECT id, doc FROM "${this.table}" WHERE ${sqliteWhere(filter, p)}`,
+      sqliteOrder(options.sort),
+      options.limit !== undefined ? `LIMIT ${Number(options.limit)}` : "LIMIT -1",
+      options.skip ? `OFFSET ${Number(options.skip)}` : "",
+    ].join(" ");
+    return this.db.prepare(sql).all(...(p.values as unknown[])) as Row[];
+  }
+
+  private write(doc: Json): void {
+    const row = toRow(doc);
+    this.db.prepare(`UPDATE "${this.table}" SET doc = ? WHERE id = ?`).run(row.doc, row.id);
+  }
+
+  private updateRows(filter: Filter, update: Update, limit?: number): T[] {
+    return this.guarded(() =>
+      this.db.transaction(() =>
+        this.select(filter, limit === undefined ? {} : { limit }).map((row) => {
+          const next = applyUpdate(fromRow<T>(row)!, update);
+          this.write(next);
+          return next;
+        }),
+      )(),
+    );
+  }
+
+  async insert(doc: NewDoc<T>): Promise<T> {
+    const full = { ...doc, id: doc.id ?? randomUUID() } as T;
+    const row = toRow(full);
+    this.guarded(() =>
+      this.db.prepare(`INSERT INTO "${this.table}" (id, doc) VALUES (?, ?)`).run(row.id, row.doc),
+    );
+    return full;
+  }
+
+  async findById(id: string): Promise<T | null> {
+    const row = this.db.prepare(`SELECT id, doc FROM "${this.table}" WHERE id = ?`).get(id);
+    return fromRow<T>(row as Row | undefined);
+  }
+
+  async findOne(filter: Filter): Promise<T | null> {
+    return fromRow<T>(this.select(filter, { limit: 1 })[0]);
+  }
+
+  async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
+    return this.select(filter, options).map((row) => fromRow<T>(row)!);
+  }
+
+  async count(filter: Filter): Promise<number> {
+    const p = this.params();
+    const sql = `SELECT count(*) AS n FROM "${this.table}" WHERE ${sqliteWhere(filter, p)}`;
+    return (this.db.prepare(sql).get(...(p.values as unknown[])) as { n: number }).n;
+  }
+
+  async updateOne(filter: Filter, update: Update): Promise<number> {
+    return this.updateRows(filter, update, 1).length;
+  }
+
+  async updateMany(filter: Filter, update: Update): Promise<number> {
+    return this.updateRows(filter, update).length;
+  }
+
+  async findOneAndUpdate(filter: Filter, update: Update): Promise<T | null> {
+    return this.updateRows(filter, update, 1)[0] ?? null;
+  }
+
+  async upsert(filter: Filter, update: Update): Promise<{ inserted: boolean }> {
+    return this.guarded(() =>
+      this.db.transaction(() => {
+        const [row] = this.select(filter, { limit: 1 });
+        if (row) {
+          this.write(applyUpdate(fromRow<T>(row)!, update));
+          return { inserted: false };
+        }
+        const seed = equalityFields(filter);
+        const doc = applyUpdate({ ...seed, id: String(seed.id ?? randomUUID()) }, update);
+        const fresh = toRow(doc);
+        this.db
+          .prepare(`INSERT INTO "${this.table}" (id, doc) VALUES (?, ?)`)
+          .run(fresh.id, fresh.doc);
+        return { inserted: true };
+      })(),
+    );
+  }
+
+  async deleteOne(filter: Filter): Promise<number> {
+    const p = this.params();
+    const sql = `DELETE FROM "${this.table}" WHERE id IN (SELECT id FROM "${this.table}" WHERE ${sqliteWhere(filter, p)} LIMIT 1)`;
+    return this.db.prepare(sql).run(...(p.values as unknown[])).changes;
+  }
+
+  async deleteMany(filter: Filter): Promise<number> {
+    const p = this.params();
+    const sql = `DELETE FROM "${this.table}" WHERE ${sqliteWhere(filter, p)}`;
+    return this.db.prepare(sql).run(...(p.values as unknown[])).changes;
+  }
+}
+
+/**
+ * The embedded store on SQLite (`DB_URI=sqlite:`): one file, `DATA_DIR/bazaar.sqlite`, in WAL
+ * mode, so a reader never waits for the writer and a commit is one append.
+ */
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly unlock: () => void;
+
+  constructor(dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.unlock = lockDataDir(dir);
+    this.db = new Database(path.join(dir, "bazaar.sqlite"));
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma("busy_timeout = 5000");
+  }
+
+  async repository<T extends Doc>(collection: string, indexes: IndexSpec[]) {
+    if (!TABLE_NAME.test(collection)) throw new Error(`Bad collection name "${collection}"`);
+    this.db.exec(
+      `CREATE TABLE IF NOT EXISTS "${collection}" (id TEXT PRIMARY KEY, doc TEXT NOT NULL)`,
+    );
+    for (const index of indexes) {
+      const fields = index.fields.filter((f) => f !== "id");
+      if (fields.length === 0 || (index.list && !index.unique)) continue;
+      this.db.exec(
+        `CREATE ${index.unique ? "UNIQUE " : ""}INDEX IF NOT EXISTS "${indexName(collection, index)}" ` +
+          `ON "${collection}" (${fields.map(valueAt).join(", ")})`,
+      );
+    }
+    return new SqliteRepository<T>(this.db, collection, indexes);
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare("SELECT 1").get();
+  }
+
+  isOutage(): boolean {
+    return false;
+  }
+
+  async close(): Promise<void> {
+    if (!this.db.open) return;
+    this.db.close();
+    this.unlock();
+  }
+}
