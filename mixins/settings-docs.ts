@@ -17,9 +17,9 @@ export const SETTING_DOCS: SettingDoc[] = [
   },
   {
     variables: ["DB_URI"],
-    embedded: "NeDB files under `DATA_DIR`",
+    embedded: "one SQLite file under `DATA_DIR` (WAL)",
     meaning:
-      "`sqlite:` (one SQLite file under `DATA_DIR`, WAL), `postgres://…` (JSONB) or `mongodb://…` (official driver)",
+      "`postgres://…` (JSONB), `mongodb://…` (official driver), or `nedb:` for the NeDB files of earlier versions",
   },
   {
     variables: ["REDIS_URL"],

@@ -23,12 +23,14 @@ import {
 
 export type { Doc, Filter, IndexSpec, Repository, Update } from "./repository";
 
-/** One store a process, shared by its services: one connection pool, one NeDB file each. */
+/** One store a process, shared by its services: one connection pool, one SQLite file. */
 const stores = new Map<string, { store: Store; users: number }>();
 
 function storeKey(settings: Settings): string {
-  if (settings.dbUri?.startsWith("sqlite")) return `sqlite:${settings.dataDir}`;
-  return settings.dbUri ?? `nedb:${settings.dataDir}`;
+  const uri = settings.dbUri;
+  if (uri?.startsWith("nedb")) return `nedb:${settings.dataDir}`;
+  if (!uri || uri.startsWith("sqlite")) return `sqlite:${settings.dataDir}`;
+  return uri;
 }
 
 export function openStore(settings: Settings): Store {
@@ -36,13 +38,14 @@ export function openStore(settings: Settings): Store {
   let entry = stores.get(key);
   if (!entry) {
     const uri = settings.dbUri;
+    // Embedded, SQLite unless DB_URI=nedb: asks for the NeDB files of earlier versions.
     const store = uri?.startsWith("mongodb")
       ? new MongoStore(uri)
       : uri?.startsWith("postgres")
         ? new PostgresStore(uri)
-        : uri?.startsWith("sqlite")
-          ? new SqliteStore(settings.dataDir)
-          : new NedbStore(settings.dataDir);
+        : uri?.startsWith("nedb")
+          ? new NedbStore(settings.dataDir)
+          : new SqliteStore(settings.dataDir);
     entry = { store, users: 0 };
     stores.set(key, entry);
   }

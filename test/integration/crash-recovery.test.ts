@@ -1,4 +1,4 @@
-import Datastore from "@seald-io/nedb";
+import Database from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -41,17 +41,22 @@ async function startNode(dataDir: string, fault?: string): Promise<Node> {
 }
 
 interface StoredOrder {
-  _id: string;
+  id: string;
   status: string;
   outbox?: Record<string, { type: string; sentAt?: string }>;
   outboxPending?: number;
   effectsPending?: number;
 }
 
+/** The orders as the embedded store keeps them, read from its file beside the node. */
 async function storedOrders(dataDir: string): Promise<StoredOrder[]> {
-  const db = new Datastore<StoredOrder>({ filename: path.join(dataDir, "orders.db") });
-  await db.loadDatabaseAsync();
-  return db.findAsync({});
+  const db = new Database(path.join(dataDir, "bazaar.sqlite"), { readonly: true });
+  try {
+    const rows = db.prepare("SELECT id, doc FROM orders").all() as { id: string; doc: string }[];
+    return rows.map((row) => ({ id: row.id, ...(JSON.parse(row.doc) as object) }) as StoredOrder);
+  } finally {
+    db.close();
+  }
 }
 
 describe.each(FAULT_POINTS)("a node killed %s", (fault) => {
