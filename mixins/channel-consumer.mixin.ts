@@ -1,5 +1,6 @@
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
-import { DbMixin, type DbService } from "./db/db.mixin";
+import { addStoreLoop, DbMixin, type DbService } from "./db/db.mixin";
+import { settingsOf } from "./settings";
 import { ErrorType } from "./errors";
 import type { ChannelMessage } from "./channels";
 import { MAX_DELIVERIES, DEAD_LETTER_CHANNEL } from "./channels";
@@ -16,6 +17,25 @@ interface ProcessedDoc {
   processedAt: string;
   [key: string]: unknown;
 }
+
+/**
+ * How long a handled message's record is kept: past the longest a channel keeps a message
+ * (JetStream's retention, default 7 days), with a day to spare, no copy can arrive any more.
+ */
+export function processedRetentionMs(streamMaxAgeHours: number): number {
+  return (streamMaxAgeHours + 24) * 3600_000;
+}
+
+/** Drops the records of messages that can no longer come again; returns how many went. */
+export function sweepProcessed(
+  processed: { deleteMany(filter: object): Promise<number> },
+  retentionMs: number,
+  now = Date.now(),
+): Promise<number> {
+  return processed.deleteMany({ processedAt: { $lt: new Date(now - retentionMs).toISOString() } });
+}
+
+const SWEEP_INTERVAL_MS = 10 * 60_000;
 
 type ConsumerService = DbService<{ processed_messages: ProcessedDoc }>;
 export type ChannelHandler<D> = (
@@ -39,7 +59,7 @@ function sleep(ms: number): Promise<void> {
 
 const LAG_INTERVAL_MS = 5000;
 
-type LaggingService = Service & { lagLoop: BackgroundLoop };
+type LaggingService = Service & { lagLoop: BackgroundLoop; processedSweep: BackgroundLoop };
 
 /**
  * Sets the lag gauge of each channel the service consumes, as JetStream counts it. A count
@@ -63,8 +83,23 @@ async function measureLag(service: LaggingService): Promise<void> {
  * how far behind its consumer groups are.
  */
 const consumerSchema: Partial<ServiceSchema<ServiceSettingSchema, LaggingService>> = {
-  mixins: [DbMixin({ processed_messages: [{ fields: ["group"] }] })],
+  mixins: [
+    DbMixin({
+      processed_messages: [{ fields: ["group"] }, { fields: ["processedAt"], range: "string" }],
+    }),
+  ],
   created(this: LaggingService) {
+    this.processedSweep = new BackgroundLoop(
+      `${this.name} handled-message records`,
+      SWEEP_INTERVAL_MS,
+      async () => {
+        const repos = (this as unknown as ConsumerService).repos;
+        const retention = processedRetentionMs(settingsOf(this.broker).channelStreamMaxAgeHours);
+        await sweepProcessed(repos.processed_messages, retention);
+      },
+      this.logger,
+    );
+    addStoreLoop(this, this.processedSweep);
     this.lagLoop = new BackgroundLoop(
       `${this.name} channel lag`,
       LAG_INTERVAL_MS,

@@ -3,7 +3,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { ServiceBroker } from "moleculer";
 import { createBrokerConfig } from "../../broker.config";
-import { consumer, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
+import {
+  consumer,
+  ConsumerMixin,
+  processedRetentionMs,
+  sweepProcessed,
+} from "../../mixins/channel-consumer.mixin";
 import { channelMessage } from "../../mixins/channels";
 
 describe("a channel consumer", () => {
@@ -49,5 +54,26 @@ describe("a channel consumer", () => {
     await broker.sendToChannel("orders.confirmed", message);
     await new Promise((r) => setTimeout(r, 1200));
     expect(handled.filter((id) => id === message.id)).toHaveLength(1);
+  });
+
+  test("When a handled message's record outlives the channel's retention, then the sweep drops it", async () => {
+    const message = channelMessage("orders.confirmed", { n: 3 });
+    await broker.sendToChannel("orders.confirmed", message);
+    await settle();
+    const service = broker.getLocalService("counter") as unknown as {
+      repos: {
+        processed_messages: {
+          findById(id: string): Promise<{ processedAt: string } | null>;
+          deleteMany(filter: object): Promise<number>;
+        };
+      };
+    };
+    const processed = service.repos.processed_messages;
+    const record = await processed.findById(`counter:${message.id}`);
+    const retention = processedRetentionMs(7 * 24);
+    expect(await sweepProcessed(processed, retention)).toBe(0);
+    const later = Date.parse(record!.processedAt) + retention + 1000;
+    expect(await sweepProcessed(processed, retention, later)).toBeGreaterThan(0);
+    expect(await processed.findById(`counter:${message.id}`)).toBeNull();
   });
 });
