@@ -1,4 +1,5 @@
-import { isOperatorObject, type Filter, type FindOptions } from "./repository";
+import type { Filter, FindOptions } from "./repository";
+import { whereSql, type SqlDialect } from "./sql-filter";
 
 /**
  * The repository's filter subset as SQL over `(id text, doc jsonb)` rows, with MongoDB's
@@ -73,44 +74,16 @@ export function rangeIndexExpression(field: string, kind: "number" | "string"): 
   return kind === "number" ? numberAt(field) : stringAt(field);
 }
 
-function operator(field: string, op: string, operand: unknown, p: SqlParams): string {
-  switch (op) {
-    case "$eq":
-      return equals(field, operand, p);
-    case "$ne":
-      return `NOT COALESCE(${equals(field, operand, p)}, false)`;
-    case "$in": {
-      const values = operand as unknown[];
-      return values.length ? `(${values.map((v) => equals(field, v, p)).join(" OR ")})` : "false";
-    }
-    case "$nin": {
-      const values = operand as unknown[];
-      return values.length
-        ? `NOT COALESCE((${values.map((v) => equals(field, v, p)).join(" OR ")}), false)`
-        : "true";
-    }
-    case "$exists":
-      if (field === "id") return operand ? "true" : "false";
-      return `${jsonAt(field)} IS ${operand ? "NOT " : ""}NULL`;
-    default:
-      return compare(field, op, operand, p);
-  }
-}
+const POSTGRES: SqlDialect<SqlParams> = {
+  equals,
+  compare,
+  exists: (field, present) => `${jsonAt(field)} IS ${present ? "NOT " : ""}NULL`,
+  TRUE: "true",
+  FALSE: "false",
+};
 
 export function whereOf(filter: Filter, p: SqlParams): string {
-  const clauses: string[] = [];
-  for (const [key, value] of Object.entries(filter)) {
-    if (key === "$or" || key === "$and") {
-      const parts = (value as Filter[]).map((sub) => `(${whereOf(sub, p)})`);
-      clauses.push(`(${parts.join(key === "$or" ? " OR " : " AND ")})`);
-    } else if (isOperatorObject(value)) {
-      for (const [op, operand] of Object.entries(value))
-        clauses.push(operator(key, op, operand, p));
-    } else {
-      clauses.push(equals(key, value, p));
-    }
-  }
-  return clauses.length ? clauses.join(" AND ") : "true";
+  return whereSql(POSTGRES, filter, p);
 }
 
 /** Numbers by value, then strings byte-wise; missing values first when ascending, as MongoDB. */

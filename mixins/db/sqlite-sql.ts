@@ -1,4 +1,5 @@
-import { assertFieldPath, isOperatorObject, type Filter, type FindOptions } from "./repository";
+import { assertFieldPath, type Filter, type FindOptions } from "./repository";
+import { whereSql, type SqlDialect } from "./sql-filter";
 
 /**
  * The repository's filter subset as SQLite SQL over `(id TEXT, doc TEXT)` rows holding JSON, with
@@ -81,44 +82,16 @@ function compare(field: string, op: string, value: unknown, p: SqliteParams): st
   throw new Error(`${op} needs a number or a string`);
 }
 
-function operator(field: string, op: string, operand: unknown, p: SqliteParams): string {
-  switch (op) {
-    case "$eq":
-      return equals(field, operand, p);
-    case "$ne":
-      return `NOT COALESCE(${equals(field, operand, p)}, 0)`;
-    case "$in": {
-      const values = operand as unknown[];
-      return values.length ? `(${values.map((v) => equals(field, v, p)).join(" OR ")})` : "0";
-    }
-    case "$nin": {
-      const values = operand as unknown[];
-      return values.length
-        ? `NOT COALESCE((${values.map((v) => equals(field, v, p)).join(" OR ")}), 0)`
-        : "1";
-    }
-    case "$exists":
-      if (field === "id") return operand ? "1" : "0";
-      return `${typeAt(field)} IS ${operand ? "NOT " : ""}NULL`;
-    default:
-      return compare(field, op, operand, p);
-  }
-}
+const SQLITE: SqlDialect<SqliteParams> = {
+  equals,
+  compare,
+  exists: (field, present) => `${typeAt(field)} IS ${present ? "NOT " : ""}NULL`,
+  TRUE: "1",
+  FALSE: "0",
+};
 
 export function sqliteWhere(filter: Filter, p: SqliteParams): string {
-  const clauses: string[] = [];
-  for (const [key, value] of Object.entries(filter)) {
-    if (key === "$or" || key === "$and") {
-      const parts = (value as Filter[]).map((sub) => `(${sqliteWhere(sub, p)})`);
-      clauses.push(`(${parts.join(key === "$or" ? " OR " : " AND ")})`);
-    } else if (isOperatorObject(value)) {
-      for (const [op, operand] of Object.entries(value))
-        clauses.push(operator(key, op, operand, p));
-    } else {
-      clauses.push(equals(key, value, p));
-    }
-  }
-  return clauses.length ? clauses.join(" AND ") : "1";
+  return whereSql(SQLITE, filter, p);
 }
 
 /**

@@ -71,3 +71,25 @@ export async function createDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/** A store a node can be started on: its DB_URI (none: embedded), and how to drop it after. */
+export type StoreCase = [
+  name: string,
+  open: () => Promise<{ env: Record<string, string>; drop(): Promise<void> }>,
+];
+
+/** The embedded store always, and a fresh PostgreSQL database where the server runs. */
+export function embeddedAndPostgres(): StoreCase[] {
+  const cases: StoreCase[] = [
+    ["the embedded store", async () => ({ env: {}, drop: async () => undefined })],
+  ];
+  if (postgresAvailable())
+    cases.push([
+      "PostgreSQL",
+      async () => {
+        const database = await createDatabase();
+        return { env: { DB_URI: database.uri }, drop: () => database.drop() };
+      },
+    ]);
+  return cases;
+}

@@ -1,4 +1,4 @@
-import { createDatabase, postgresAvailable } from "../harness/postgres";
+import { embeddedAndPostgres } from "../harness/postgres";
 import { runRestarts } from "../harness/restart-run";
 import { tally } from "../harness/shoppers";
 
@@ -9,18 +9,7 @@ import { tally } from "../harness/shoppers";
  * listening were once marked sent and lost: 123 of 5,495 over one restart.
  * `npm run bench:restart` is the long variant.
  */
-type StoreCase = [string, () => Promise<{ env: Record<string, string>; drop(): Promise<void> }>];
-const stores: StoreCase[] = [
-  ["the embedded store", async () => ({ env: {}, drop: async () => undefined })],
-];
-if (postgresAvailable())
-  stores.push([
-    "PostgreSQL",
-    async () => {
-      const database = await createDatabase();
-      return { env: { DB_URI: database.uri }, drop: () => database.drop() };
-    },
-  ]);
+const stores = embeddedAndPostgres();
 
 describe.each(stores)("an embedded node on %s, restarted under load", (name, openStore) => {
   test("When it is stopped with SIGTERM and killed with SIGKILL mid-stream, then each confirmed order is told, counted and sent once", async () => {

@@ -5,7 +5,7 @@ import { ServiceBroker, type BrokerOptions } from "moleculer";
 import { createBrokerConfig } from "../../broker.config";
 import { DbMixin } from "../../mixins/db/db.mixin";
 import { OutboxRelayMixin } from "../../mixins/outbox-relay.mixin";
-import { createDatabase, postgresAvailable } from "../harness/postgres";
+import { embeddedAndPostgres } from "../harness/postgres";
 import { startSystem } from "../harness/system";
 
 /**
@@ -26,17 +26,7 @@ function capturingLogger(lines: string[]): BrokerOptions["logger"] {
   } as BrokerOptions["logger"];
 }
 
-const stores: [string, () => Promise<{ env: Record<string, string>; drop(): Promise<void> }>][] = [
-  ["the embedded store", async () => ({ env: {}, drop: async () => undefined })],
-];
-if (postgresAvailable())
-  stores.push([
-    "PostgreSQL",
-    async () => {
-      const database = await createDatabase();
-      return { env: { DB_URI: database.uri }, drop: () => database.drop() };
-    },
-  ]);
+const stores = embeddedAndPostgres();
 
 test.each(stores)(
   "When a node on %s starts, works and stops, then it logs no warning",
