@@ -1,6 +1,10 @@
 # Bazaar node image: one image, every role; SERVICES picks what a container hosts.
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
+# better-sqlite3 (the embedded store) is a native addon: where no prebuilt binary can be
+# fetched, npm builds it, which needs these. They stay in this stage only.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+    && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
