@@ -69,6 +69,7 @@ type GatewayThis = Service & {
   sessionFloors: SessionFloors;
   sessionLoop: BackgroundLoop;
   clientAddress(req: Request): string;
+  loadEndedSessions(): Promise<void>;
   identify(ctx: Context, req: Request): Promise<Principal | null>;
   applyRateLimit(limiter: Limiter, key: string, res: ServerResponse): Promise<void>;
 };
@@ -321,6 +322,14 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
       return gatewayHttpHandler.call(this, req, res);
     },
 
+    async loadEndedSessions(this: GatewayThis): Promise<void> {
+      const registry = this.broker.registry as unknown as { hasService(n: string): boolean };
+      if (!registry.hasService("users")) return;
+      await this.sessionFloors.refresh((since) =>
+        this.broker.call<SessionsEnded[], { since: string }>("users.sessionsEnded", { since }),
+      );
+    },
+
     clientAddress(this: GatewayThis, req: Request): string {
       req.$clientIp ??= clientIp(req, this.bazaar.trustProxyHops);
       return req.$clientIp;
@@ -334,6 +343,8 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
         if (scheme !== "Bearer" || !token) throw unauthorized("Malformed Authorization header");
         const subject = verifyAccessToken(token, this.bazaar.jwtSecret);
         if (!subject) throw unauthorized("Invalid or expired token");
+        // A token that arrives before the first load waits for one try at it, then fails closed.
+        if (!this.sessionFloors.loaded) await this.loadEndedSessions().catch(() => undefined);
         if (!this.sessionFloors.loaded)
           throw unavailable("Sign-in state is still loading; try again shortly");
         if (!this.sessionFloors.accepts(subject))
@@ -426,13 +437,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
     this.sessionLoop = new BackgroundLoop(
       "ended sessions",
       SESSION_POLL_MS,
-      async () => {
-        const registry = this.broker.registry as unknown as { hasService(n: string): boolean };
-        if (!registry.hasService("users")) return;
-        await this.sessionFloors.refresh((since) =>
-          this.broker.call<SessionsEnded[], { since: string }>("users.sessionsEnded", { since }),
-        );
-      },
+      () => this.loadEndedSessions(),
       this.logger,
     );
     addHealthCheck(this, "sessions", async () => {
