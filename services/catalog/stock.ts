@@ -169,4 +169,11 @@ export async function restockOrder(
     );
   }
   await setState(reservations, orderId, ["committed"], "restocked");
+  // The reservation now says "restocked", which is what stops a second restock: the markers
+  // have done their work and go, so a product's document does not grow with every cancellation.
+  for (const line of reservation.lines)
+    await products.updateOne(
+      { id: line.productId, [restockField(orderId)]: { $exists: true } },
+      { $unset: { [restockField(orderId)]: true } },
+    );
 }

@@ -106,6 +106,17 @@ describe("stock holds", () => {
     expect([await stock("a"), await stock("b")]).toEqual([5, 2]);
   });
 
+  test("When an order is restocked, then no marker of it stays in the products: they do not grow", async () => {
+    await reserveStock(products, reservations, "o8", lines);
+    await commitStock(products, reservations, "o8");
+    await restockOrder(products, reservations, "o8");
+    for (const id of ["a", "b"]) {
+      const product = await products.findById(id);
+      expect(product?.holds ?? {}).toEqual({});
+      expect(product?.restocks ?? {}).toEqual({});
+    }
+  });
+
   test("When a hold crashed half-way, then a release gives back only what was taken", async () => {
     await reservations.insert({ id: "o7", lines, state: "holding", createdAt: "", updatedAt: "" });
     await products.updateOne({ id: "a" }, { $inc: { stock: -2 }, $set: { "holds.o7": 2 } });
