@@ -338,6 +338,16 @@ describe("accounts and sessions", () => {
     expect((await api.get("/api/v1/cluster", { token: fresh })).status).toBe(200);
   });
 
+  test("When an admin sets the roles of no one, then 404 and no one is made", async () => {
+    const res = await api.request(
+      "PUT",
+      "/api/v1/users/no-such-user/roles",
+      { roles: ["admin"] },
+      { token: admin },
+    );
+    expect(res.status).toBe(404);
+  });
+
   test("When a customer tries to set roles, then 403 and nothing changes", async () => {
     const me = await newCustomer();
     const profile = await api.get("/api/v1/users/me", { token: me.token });

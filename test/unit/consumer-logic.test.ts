@@ -143,3 +143,20 @@ describe("one-minute windows", () => {
     ]);
   });
 });
+
+describe("money in messages", () => {
+  test('When a payment failure carries no amount, then no message is made: never "$NaN"', () => {
+    const message = channelMessage("payments.failed", {
+      orderId: "o",
+      userId: "u",
+      total: 1999,
+      currency: "USD",
+      reason: "card_declined",
+    });
+    expect(() => render(message)).toThrow(/minor units/);
+    expect(
+      render(channelMessage("payments.failed", { orderId: "o", amount: 1999, currency: "USD" }))
+        ?.body,
+    ).toContain("payment of $19.99:");
+  });
+});
