@@ -1,4 +1,4 @@
-import type { BrokerOptions, ServiceBroker } from "moleculer";
+import type { BrokerOptions, MetricRegistryOptions, ServiceBroker } from "moleculer";
 import { channelsMiddleware } from "./mixins/channels";
 import { FailFastNatsTransporter, RerouteUndeliveredMiddleware } from "./mixins/fail-fast-nats";
 import { installLeanObservability } from "./mixins/lean-observability";
@@ -6,6 +6,7 @@ import { loggerConfig } from "./mixins/logging";
 import { actionTraceTags } from "./mixins/trace-tags";
 import { DomainMetricsMiddleware } from "./mixins/metrics";
 import { NodeHealthMiddleware } from "./mixins/node-health";
+import { PrometheusReporter } from "./mixins/port-in-use";
 import { REPL_COMMANDS } from "./mixins/repl-commands";
 import { RequestContextMiddleware } from "./mixins/request-context";
 import { ResilientRedisCacher } from "./mixins/resilient-cacher";
@@ -121,16 +122,13 @@ export function createBrokerConfig(env: Env = process.env): BrokerOptions {
       // Moleculer leaves process metrics (memory, uptime) out when NODE_ENV=test; we want the same
       // metrics under test as in production.
       collectProcessMetrics: true,
-      reporter: {
-        type: "Prometheus",
-        options: {
-          port: settings.metricsPort,
-          host: settings.metricsHost,
-          path: "/metrics",
-          defaultLabels: null,
-          excludes: PRIVATE_METRICS,
-        },
-      },
+      reporter: new PrometheusReporter({
+        port: settings.metricsPort,
+        host: settings.metricsHost,
+        path: "/metrics",
+        defaultLabels: null,
+        excludes: PRIVATE_METRICS,
+      }) as unknown as MetricRegistryOptions["reporter"],
     },
     tracing: tracing(settings),
 

@@ -71,7 +71,9 @@ export class InProcessAdapter extends BaseAdapter {
   }
 
   async unsubscribe(chan: Chan): Promise<void> {
-    if (chan.unsubscribing) return;
+    // A node whose start failed stops channels that never subscribed: nothing to drain.
+    const subscribed = (this.subscribers.get(chan.name) ?? []).some((c) => c.id === chan.id);
+    if (chan.unsubscribing || !subscribed) return;
     chan.unsubscribing = true;
     this.subscribers.set(
       chan.name,

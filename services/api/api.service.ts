@@ -34,6 +34,7 @@ import { readiness } from "./readiness";
 import { SessionFloors, type SessionsEnded } from "./session-floors";
 import { BackgroundLoop } from "../../mixins/background-loop";
 import { addHealthCheck, NotReadyYet } from "../../mixins/health.mixin";
+import { failFastListen } from "../../mixins/port-in-use";
 import { DOCS_HEADERS, DOCS_PAGE, docsAssetType, isDocsAsset, readDocsAsset } from "./docs-page";
 import { openApiDocument, type OpenApiDocument } from "./openapi";
 import { packageVersion, publishedActions } from "./published-actions";
@@ -279,7 +280,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
       if (this.server) return;
       // Called by moleculer-web's `created`, before ours has set `this.bazaar`.
       const settings = settingsOf(this.broker);
-      this.server = createServer(
+      const server = createServer(
         {
           headersTimeout: settings.gatewayHeadersTimeoutMs,
           requestTimeout: settings.gatewayRequestTimeoutMs,
@@ -287,6 +288,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
         },
         this.httpHandler as unknown as RequestListener,
       );
+      this.server = failFastListen(server, settings.port, "PORT");
       (this as unknown as { isHTTPS: boolean }).isHTTPS = false;
     },
 
@@ -429,6 +431,11 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
 
   created(this: GatewayThis) {
     const settings = settingsOf(this.broker);
+    // moleculer-web logs a server error with its stack; a port in use is said once, plainly.
+    this.server.removeAllListeners("error");
+    this.server.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EADDRINUSE") this.logger.error("Server error:", err.message);
+    });
     this.bazaar = settings;
     this.inFlight = 0;
     this.inFlightByClient = new Map();

@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createServer, type AddressInfo } from "node:net";
 import path from "node:path";
 import { client } from "../harness/http";
 import { RUNNER_ARGS, runToEnd } from "../harness/node-process";
@@ -59,3 +60,29 @@ test("When a setting is wrong, then the node says which and why, without a stack
     rmSync(dataDir, { recursive: true, force: true });
   }
 }, 60_000);
+
+test.each(["PORT", "METRICS_PORT"])(
+  "When %s is taken by another process, then the node says so in one line and stops",
+  async (variable) => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
+    const taken = (holder.address() as AddressInfo).port;
+    const dataDir = mkdtempSync(path.join(tmpdir(), "bazaar-port-taken-"));
+    try {
+      const started = await runner({
+        DATA_DIR: dataDir,
+        PORT: "0",
+        METRICS_PORT: "0",
+        [variable]: String(taken),
+      });
+      expect(started.status).toBe(1);
+      expect(started.out).toContain(`Port ${taken} is in use`);
+      expect(started.out).toContain(`set ${variable} to a free one`);
+      expect(started.out).not.toMatch(STACK_FRAME);
+    } finally {
+      holder.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  },
+  60_000,
+);
