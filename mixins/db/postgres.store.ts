@@ -21,11 +21,11 @@ import {
   type Store,
   type Update,
 } from "./repository";
+import { assertTableName, indexName } from "./sql-schema";
 
 type Row = { id: string; doc: Record<string, unknown> };
 type Queryable = Pick<pg.PoolClient, "query">;
 const UNIQUE_VIOLATION = "23505";
-const TABLE_NAME = /^[a-z_][a-z0-9_]{0,40}$/;
 
 const toDoc = <T extends Doc>(row: Row): T => ({ ...row.doc, id: row.id }) as T;
 function fromDoc(doc: Record<string, unknown>): Record<string, unknown> {
@@ -251,12 +251,6 @@ function pinsOneRow(filter: Filter): boolean {
   return typeof filter.id === "string";
 }
 
-/** `__u` a unique index; `__n` and `__s` a range index on numbers or strings. */
-function indexName(table: string, index: IndexSpec, suffix = "u"): string {
-  const name = `${table}__${index.fields.join("__").replace(/[^a-z0-9_]/gi, "_")}`;
-  return `${name.slice(0, 60)}__${suffix}`;
-}
-
 export class PostgresStore implements Store {
   private readonly pool: pg.Pool;
 
@@ -282,7 +276,7 @@ export class PostgresStore implements Store {
   }
 
   async repository<T extends Doc>(collection: string, indexes: IndexSpec[]) {
-    if (!TABLE_NAME.test(collection)) throw new Error(`Bad collection name "${collection}"`);
+    assertTableName(collection);
     await this.createFunctions();
     await inTransaction(this.pool, async (client) => {
       await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [

@@ -16,15 +16,11 @@ import {
   type Store,
   type Update,
 } from "./repository";
+import { assertTableName, indexName } from "./sql-schema";
 import { SqliteParams, sqliteOrder, sqliteWhere, valueAt } from "./sqlite-sql";
 
-const TABLE_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 type Row = { id: string; doc: string };
 type Json = Record<string, unknown>;
-
-function indexName(table: string, index: IndexSpec): string {
-  return `${table}__${index.fields.join("__").replace(/[^a-z0-9_]/gi, "_")}__${index.unique ? "u" : "i"}`;
-}
 
 function toRow(doc: Json): { id: string; doc: string } {
   const { id, ...rest } = doc;
@@ -193,7 +189,7 @@ export class SqliteStore implements Store {
   }
 
   async repository<T extends Doc>(collection: string, indexes: IndexSpec[]) {
-    if (!TABLE_NAME.test(collection)) throw new Error(`Bad collection name "${collection}"`);
+    assertTableName(collection);
     this.db.exec(
       `CREATE TABLE IF NOT EXISTS "${collection}" (id TEXT PRIMARY KEY, doc TEXT NOT NULL)`,
     );
@@ -201,7 +197,7 @@ export class SqliteStore implements Store {
       const fields = index.fields.filter((f) => f !== "id");
       if (fields.length === 0 || (index.list && !index.unique)) continue;
       this.db.exec(
-        `CREATE ${index.unique ? "UNIQUE " : ""}INDEX IF NOT EXISTS "${indexName(collection, index)}" ` +
+        `CREATE ${index.unique ? "UNIQUE " : ""}INDEX IF NOT EXISTS "${indexName(collection, index, index.unique ? "u" : "i")}" ` +
           `ON "${collection}" (${fields.map(valueAt).join(", ")})`,
       );
     }
