@@ -18,22 +18,38 @@ const OVERLAP_MS = 2000;
  * succeeds no token is taken: a gateway that cannot know which sessions ended fails closed.
  */
 export class SessionFloors {
-  private readonly floors = new Map<string, number>();
+  private readonly floors = new Map<string, { version: number; endedAt: string }>();
   private since: string;
+  private readonly tokenTtlMs: number;
   loaded = false;
 
   /** Tokens live at most `tokenTtlSeconds`: sessions ended before that need no floor. */
   constructor(tokenTtlSeconds: number, now = Date.now()) {
-    this.since = new Date(now - tokenTtlSeconds * 1000).toISOString();
+    this.tokenTtlMs = tokenTtlSeconds * 1000;
+    this.since = new Date(now - this.tokenTtlMs).toISOString();
   }
 
   record(ended: SessionsEnded): void {
-    if ((this.floors.get(ended.userId) ?? 0) < ended.sessionVersion)
-      this.floors.set(ended.userId, ended.sessionVersion);
+    if ((this.floors.get(ended.userId)?.version ?? 0) < ended.sessionVersion)
+      this.floors.set(ended.userId, { version: ended.sessionVersion, endedAt: ended.endedAt });
   }
 
   accepts(subject: TokenSubject): boolean {
-    return (subject.sessionVersion ?? 0) >= (this.floors.get(subject.id) ?? 0);
+    return (subject.sessionVersion ?? 0) >= (this.floors.get(subject.id)?.version ?? 0);
+  }
+
+  /** How many users' floors are held: those whose sessions ended within a token's life. */
+  get size(): number {
+    return this.floors.size;
+  }
+
+  /**
+   * A floor older than a token's life guards nothing (every token issued before it has expired),
+   * so it goes: a gateway that runs for months holds only the last hour's password changes.
+   */
+  private forgetBefore(cutoff: string): void {
+    for (const [userId, floor] of this.floors)
+      if (floor.endedAt < cutoff) this.floors.delete(userId);
   }
 
   /** Reads what ended since the last read, by the users node's own clock, a little behind. */
@@ -49,6 +65,8 @@ export class SessionFloors {
     }
     const behind = new Date(Date.parse(newest) - OVERLAP_MS).toISOString();
     if (behind > this.since) this.since = behind;
+    // By the users node's clock, as every endedAt is.
+    this.forgetBefore(new Date(Date.parse(newest) - this.tokenTtlMs).toISOString());
     this.loaded = true;
   }
 }

@@ -44,4 +44,16 @@ describe("ended sessions on a gateway", () => {
     ).rejects.toThrow();
     expect(floors.loaded).toBe(false);
   });
+
+  test("When a floor is older than a token's life, then it is forgotten, and the tokens it guarded have expired", async () => {
+    const now = Date.parse("2026-12-01T12:00:00.000Z");
+    const floors = new SessionFloors(3600, now - 3 * 3600_000);
+    floors.record(ended("old", 1, "2026-12-01T09:30:00.000Z"));
+    floors.record(ended("recent", 1, "2026-12-01T11:50:00.000Z"));
+    await floors.refresh(async () => [ended("now", 1, "2026-12-01T12:00:00.000Z")]);
+    expect(floors.size).toBe(2);
+    expect(floors.accepts({ id: "recent", roles: [], sessionVersion: 0 })).toBe(false);
+    // A version-0 token of "old" was issued before 09:30, so it expired by 10:30 anyway.
+    expect(floors.accepts({ id: "old", roles: [], sessionVersion: 1 })).toBe(true);
+  });
 });
