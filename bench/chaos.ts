@@ -16,7 +16,7 @@ import {
   SHOP_NODES,
   startCluster,
 } from "../test/harness/cluster";
-import { invariantViolations, snapshot } from "../test/harness/invariants";
+import { everyOrderSettled, invariantViolations, snapshot } from "../test/harness/invariants";
 import { waitFor } from "../test/harness/node-process";
 import { confirmationsSeen, startShoppers, tally } from "../test/harness/shoppers";
 import { DURATION } from "./harness";
@@ -68,13 +68,7 @@ async function main() {
     const rolling = await shoppers.stop();
     tokens.push(...shoppers.tokens);
 
-    await waitFor(
-      async () =>
-        (await front.get("/api/v1/orders?status=PENDING&pageSize=1", { token: admin })).body
-          .total === 0,
-      120_000,
-      "every order settled",
-    );
+    await everyOrderSettled(front, admin, 120_000);
     const snap = await snapshot(front, admin, { [product.id]: STOCK });
     const confirmed = snap.orders.filter((o) => o.status === "CONFIRMED").length;
     await waitFor(

@@ -1,5 +1,5 @@
 import { ADMIN, type Cluster, SHOP_NODES, startCluster, describeCluster } from "../harness/cluster";
-import { invariantViolations, snapshot } from "../harness/invariants";
+import { everyOrderSettled, invariantViolations, snapshot } from "../harness/invariants";
 import { waitFor } from "../harness/node-process";
 import { confirmationsSeen, startShoppers, tally } from "../harness/shoppers";
 
@@ -47,14 +47,7 @@ describeCluster("chaos: nodes SIGKILLed and restarted under load", () => {
     const { reads, checkouts } = await shoppers.stop();
 
     // Every accepted order reaches a final state; then the books must balance.
-    await waitFor(
-      async () => {
-        const res = await gw1.get("/api/v1/orders?status=PENDING&pageSize=1", { token: admin });
-        return res.status === 200 && res.body.total === 0;
-      },
-      60_000,
-      "every order settled",
-    );
+    await everyOrderSettled(gw1, admin, 60_000);
     await new Promise((r) => setTimeout(r, 1000));
     const snap = await snapshot(gw1, admin, { [product.id]: STOCK });
     expect(invariantViolations(snap)).toEqual([]);

@@ -6,6 +6,7 @@ import {
   describeCluster,
 } from "../harness/cluster";
 import { createProduct, loginToken, placeOrder, registerBuyer } from "../harness/http";
+import { everyOrderSettled } from "../harness/invariants";
 import { waitFor } from "../harness/node-process";
 
 /**
@@ -116,12 +117,6 @@ describeCluster("failover: a node SIGKILLed under load", () => {
     // Three shoppers, one checkout each at a time: at most three were running on the dead node.
     expect(failed.length).toBeLessThanOrEqual(buyers.length);
     expect(failed.every((s) => s === 503)).toBe(true);
-    await waitFor(
-      async () =>
-        (await gateway.get("/api/v1/orders?status=PENDING&pageSize=1", { token: admin })).body
-          .total === 0,
-      30_000,
-      "every order settled",
-    );
+    await everyOrderSettled(gateway, admin, 30_000);
   }, 60_000);
 });

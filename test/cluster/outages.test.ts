@@ -1,6 +1,6 @@
 import { ADMIN, startCluster, type Cluster, describeCluster } from "../harness/cluster";
 import { uniqueEmail } from "../harness/http";
-import { invariantViolations, snapshot } from "../harness/invariants";
+import { everyOrderSettled, invariantViolations, snapshot } from "../harness/invariants";
 import { waitFor } from "../harness/node-process";
 
 /**
@@ -143,13 +143,7 @@ describeCluster("dependency outages under load", () => {
     expect(seen.filter((s) => s.status === 503).length).toBeGreaterThan(0);
     expect(seen.filter((s) => s.status === 201).length).toBeGreaterThan(0);
     const [gw] = cluster.gateways;
-    await waitFor(
-      async () =>
-        (await gw.get("/api/v1/orders?status=PENDING&pageSize=1", { token: admin })).body.total ===
-        0,
-      60_000,
-      "every order settled",
-    );
+    await everyOrderSettled(gw, admin, 60_000);
     expect(invariantViolations(await snapshot(gw, admin, { [productId]: STOCK }))).toEqual([]);
   }, 90_000);
 });

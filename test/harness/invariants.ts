@@ -1,4 +1,5 @@
 import type { Client } from "./http";
+import { waitFor } from "./node-process";
 
 /**
  * DESIGN §5's invariants, checked on a snapshot of what the API shows an admin. Pure, so the
@@ -87,4 +88,20 @@ export async function snapshot(
     allPages<Snapshot["payments"][number]>(api, "/api/v1/payments", adminToken),
   ]);
   return { initialStock, products, orders, payments };
+}
+
+/** Waits until no order is PENDING: every accepted order reached a final state (DESIGN §5). */
+export async function everyOrderSettled(
+  api: Client,
+  adminToken: string,
+  timeoutMs: number,
+): Promise<void> {
+  await waitFor(
+    async () => {
+      const res = await api.get("/api/v1/orders?status=PENDING&pageSize=1", { token: adminToken });
+      return res.status === 200 && res.body.total === 0;
+    },
+    timeoutMs,
+    "every order settled",
+  );
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { client, createProduct, loginToken, type Client } from "./http";
-import { invariantViolations, snapshot } from "./invariants";
+import { everyOrderSettled, invariantViolations, snapshot } from "./invariants";
 import { startNodeProcess, waitFor, type NodeProcess } from "./node-process";
 import { startReceiver } from "./receivers";
 import { freePort } from "./servers";
@@ -102,14 +102,7 @@ export async function runRestarts(options: {
     const { checkouts } = await shoppers.stop();
     const stoppedAt = Date.now();
 
-    await waitFor(
-      async () => {
-        const res = await api.get("/api/v1/orders?status=PENDING&pageSize=1", { token: admin });
-        return res.status === 200 && res.body.total === 0;
-      },
-      120_000,
-      "every order settled",
-    );
+    await everyOrderSettled(api, admin, 120_000);
     // A backlog is not a loss: wait until every outbox is empty before counting what arrived.
     await waitFor(() => outboxEmpty(metricsPort), 600_000, "every outbox empty");
     const drainedMs = Date.now() - stoppedAt;
