@@ -208,8 +208,9 @@ export class SqliteStore implements Store {
     this.db.prepare("SELECT 1").get();
   }
 
+  /** A call that reaches the store after it closed (a node shutting down): unavailable, 503. */
   isOutage(): boolean {
-    return false;
+    return !this.db.open;
   }
 
   async close(): Promise<void> {
