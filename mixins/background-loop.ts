@@ -10,6 +10,8 @@ export class BackgroundLoop {
   /** Nothing runs before `start()`: a wake-up then is kept for the start. */
   private stopped = true;
   private wokenEarly = false;
+  /** Woken while a pass ran: what woke it may have come after the pass read its work. */
+  private wokenDuringPass = false;
 
   constructor(
     private readonly name: string,
@@ -27,7 +29,8 @@ export class BackgroundLoop {
   /** Run soon (after the current pass, if one is running); before `start()`, at the start. */
   wake(): void {
     if (this.stopped) this.wokenEarly = true;
-    else if (!this.running) this.schedule(0);
+    else if (this.running) this.wokenDuringPass = true;
+    else this.schedule(0);
   }
 
   private schedule(delay: number): void {
@@ -38,12 +41,13 @@ export class BackgroundLoop {
 
   private async run(): Promise<void> {
     if (this.running || this.stopped) return;
+    this.wokenDuringPass = false;
     this.running = this.pass().catch((err) =>
       this.logger.warn(`${this.name} pass failed:`, (err as Error).message),
     );
     await this.running;
     this.running = undefined;
-    if (!this.stopped) this.schedule(this.intervalMs);
+    if (!this.stopped) this.schedule(this.wokenDuringPass ? 0 : this.intervalMs);
   }
 
   async stop(): Promise<void> {

@@ -1,14 +1,24 @@
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { callerOf, type CallerMeta } from "../../mixins/access";
-import { consumer, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
+import { consumer, ConsumerMixin, processedRetentionMs } from "../../mixins/channel-consumer.mixin";
+import { BackgroundLoop } from "../../mixins/background-loop";
 import { Channel, channelMessage } from "../../mixins/channels";
-import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
+import { addStoreLoop, DbMixin, type DbService } from "../../mixins/db/db.mixin";
 import { invalid } from "../../mixins/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { arrayOf, dateTime, integer, mapOf, number, object, string } from "../../mixins/openapi";
 import { countMetric, DomainMetric } from "../../mixins/metrics";
 import { settingsOf } from "../../mixins/settings";
-import { applyBehaviourBatch, applyOrderEvent, type EventWindowDoc } from "./aggregates";
+import { FOLD_BATCH, foldPending, sweepParts, type FoldStores } from "./fold";
+import {
+  behaviourParts,
+  insertNew,
+  orderEventParts,
+  PART_INDEXES,
+  WINDOW_USER_INDEXES,
+  type WindowPart,
+  type WindowUser,
+} from "./window-parts";
 import { BEHAVIOUR_EVENT_RULE, MAX_BATCH, validateBatch, type BehaviourEvent } from "./behaviour";
 import {
   decodeKey,
@@ -18,12 +28,21 @@ import {
   topCounts,
   WINDOW_MS,
   windowStarts,
+  type EventWindowDoc,
   type OrderWindowDoc,
 } from "./windows";
-import {} from "../../mixins/ids";
 
-type AnalyticsThis = DbService<{ order_windows: OrderWindowDoc; event_windows: EventWindowDoc }> & {
+type AnalyticsThis = DbService<{
+  order_windows: OrderWindowDoc;
+  order_parts: WindowPart;
+  order_window_users: WindowUser;
+  event_windows: EventWindowDoc;
+  event_parts: WindowPart;
+}> & {
   range(params: RangeParams): { from: string; to: string };
+  folds(): FoldStores[];
+  foldLoop: BackgroundLoop;
+  partsSweep: BackgroundLoop;
 };
 type Ctx<P = Record<string, never>> = Context<P, CallerMeta>;
 interface RangeParams {
@@ -39,9 +58,21 @@ const rangeNote =
 const rangeParams = { $$strict: "remove", from: iso, to: iso } as const;
 const DEFAULT_RANGE_MS = 60 * WINDOW_MS;
 
+const FOLD_INTERVAL_MS = 1000;
+const SWEEP_INTERVAL_MS = 10 * 60_000;
+
+/**
+ * A message is recorded as parts (its own rows, which are also its dedupe marks) and the fold
+ * adds them into the windows shortly after: a window document never grows with the messages
+ * it has counted, and its update costs the same at the first order of a minute as at the last.
+ */
 const countOrder = consumer<never>("analytics", async function (message) {
   const self = this as AnalyticsThis;
-  await applyOrderEvent(self.repos.order_windows, message as never);
+  const { part, user } = orderEventParts(message as never);
+  // The buyer's row goes in first, so a fold that sees the part also sees the buyer.
+  if (user) await insertNew(self.repos.order_window_users, [user]);
+  await insertNew(self.repos.order_parts, [part]);
+  self.foldLoop.wake();
 });
 
 const countBehaviour = consumer<{ events: BehaviourEvent[] }>(
@@ -49,20 +80,53 @@ const countBehaviour = consumer<{ events: BehaviourEvent[] }>(
   async function (message) {
     const self = this as AnalyticsThis;
     const lateness = settingsOf(self.broker).analyticsLatenessSeconds * 1000;
-    const dropped = await applyBehaviourBatch(
-      self.repos.event_windows,
+    const { parts, dropped } = behaviourParts(
       message.id,
       message.data.events,
       Date.now(),
       lateness,
     );
+    await insertNew(self.repos.event_parts, parts);
+    self.foldLoop.wake();
     if (dropped) countMetric(self.broker, DomainMetric.EVENTS_DROPPED_LATE, {}, dropped);
   },
 );
 
 const AnalyticsService: ServiceSchema<ServiceSettingSchema, AnalyticsThis> = {
   name: "analytics",
-  mixins: [DbMixin({ order_windows: [], event_windows: [] }), ConsumerMixin, HealthMixin],
+  mixins: [
+    DbMixin({
+      order_windows: [],
+      order_parts: PART_INDEXES,
+      order_window_users: WINDOW_USER_INDEXES,
+      event_windows: [],
+      event_parts: PART_INDEXES,
+    }),
+    ConsumerMixin,
+    HealthMixin,
+  ],
+
+  created(this: AnalyticsThis) {
+    this.foldLoop = new BackgroundLoop(
+      "analytics window fold",
+      FOLD_INTERVAL_MS,
+      async () => {
+        for (const stores of this.folds()) while ((await foldPending(stores)).read === FOLD_BATCH);
+      },
+      this.logger,
+    );
+    addStoreLoop(this, this.foldLoop);
+    this.partsSweep = new BackgroundLoop(
+      "analytics window parts",
+      SWEEP_INTERVAL_MS,
+      async () => {
+        const horizon = processedRetentionMs(settingsOf(this.broker).channelStreamMaxAgeHours);
+        for (const stores of this.folds()) await sweepParts(stores, horizon);
+      },
+      this.logger,
+    );
+    addStoreLoop(this, this.partsSweep);
+  },
 
   actions: {
     /** POST /events: validated whole, answered 202 at once, counted by the consumers. */
@@ -134,7 +198,7 @@ const AnalyticsService: ServiceSchema<ServiceSettingSchema, AnalyticsThis> = {
     events: {
       openapi: {
         summary: "Behaviour event counts per minute, all types or one",
-        description: `${rangeNote} With \`type\`, each window has that type's \`count\`; without, \`counts\` by type.`,
+        description: `${rangeNote} With \`type\`, each window has that type's \`count\`; without, \`counts\` by type. \`droppedLate\` counts the events that arrived in the range too late for their own window.`,
         response: object({
           ...range,
           windows: arrayOf(
@@ -156,7 +220,6 @@ const AnalyticsService: ServiceSchema<ServiceSettingSchema, AnalyticsThis> = {
         const { from, to } = this.range(ctx.params);
         const docs = await this.repos.event_windows.find({ id: { $gte: from, $lt: to } });
         const byStart = new Map(docs.map((d) => [d.id, d]));
-        const late = await this.repos.event_windows.findById("late");
         const windows = windowStarts(from, to).map((start) => {
           const counts = byStart.get(start)?.counts ?? {};
           if (ctx.params.type)
@@ -166,7 +229,8 @@ const AnalyticsService: ServiceSchema<ServiceSettingSchema, AnalyticsThis> = {
             counts: Object.fromEntries(Object.entries(counts).map(([k, n]) => [decodeKey(k), n])),
           };
         });
-        return { from, to, windows, droppedLate: (late?.dropped as number | undefined) ?? 0 };
+        const droppedLate = docs.reduce((n, d) => n + (d.dropped ?? 0), 0);
+        return { from, to, windows, droppedLate };
       },
     },
 
@@ -223,6 +287,14 @@ const AnalyticsService: ServiceSchema<ServiceSettingSchema, AnalyticsThis> = {
   },
 
   methods: {
+    folds(this: AnalyticsThis): FoldStores[] {
+      const r = this.repos;
+      return [
+        { parts: r.order_parts, windows: r.order_windows, users: r.order_window_users },
+        { parts: r.event_parts, windows: r.event_windows },
+      ];
+    },
+
     /** A bounded range of whole minutes: default the last hour, at most a day, from before to. */
     range(this: AnalyticsThis, params: RangeParams) {
       const parse = (field: "from" | "to", value: string | undefined, fallback: number) => {

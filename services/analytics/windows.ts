@@ -34,8 +34,19 @@ export interface OrderWindowDoc {
   id: string;
   orders?: number;
   revenue?: number;
+  uniqueUsers?: number;
+  /** Windows written before buyers were counted in rows of their own listed them here. */
   users?: Record<string, true>;
   sold?: Record<string, number>;
+  [key: string]: unknown;
+}
+
+export interface EventWindowDoc {
+  id: string;
+  counts?: Record<string, number>;
+  views?: Record<string, number>;
+  /** Events that arrived in this window too late for their own. */
+  dropped?: number;
   [key: string]: unknown;
 }
 
@@ -54,7 +65,7 @@ export function summarizeOrders(windowStart: string, doc?: OrderWindowDoc): Orde
     windowStart,
     orders,
     revenue,
-    uniqueUsers: Object.keys(doc?.users ?? {}).length,
+    uniqueUsers: doc?.uniqueUsers ?? Object.keys(doc?.users ?? {}).length,
     avgOrderValue: orders > 0 ? Math.round(revenue / orders) : 0,
   };
 }
