@@ -13,8 +13,7 @@ import path from "node:path";
 import { NedbStore } from "../mixins/db/nedb.store";
 import type { Store } from "../mixins/db/repository";
 import { SqliteStore } from "../mixins/db/sqlite.store";
-import { PRODUCT_INDEXES } from "../services/catalog/products";
-import { ORDER_INDEXES } from "../services/orders/schemas";
+import { preloadShop } from "../test/harness/preload";
 import { DURATION, loadCheckout, okPerSecond, startNodes } from "./harness";
 
 const ORDERS = Number(process.env.ORDERS ?? 100_000);
@@ -26,60 +25,11 @@ function openStore(kind: "sqlite" | "nedb", dir: string): Store {
   return kind === "sqlite" ? new SqliteStore(dir) : new NedbStore(dir);
 }
 
-/** Settled orders, as weeks of trade leave them: events sent, effects done. */
 async function preload(kind: "sqlite" | "nedb", dir: string): Promise<void> {
   const store = openStore(kind, dir);
-  const products = await store.repository("products", PRODUCT_INDEXES);
-  const orders = await store.repository("orders", ORDER_INDEXES);
-  const now = new Date().toISOString();
-  for (let i = 0; i < PRODUCTS; i++)
-    await products.insert({
-      id: `p${i}`,
-      sku: `GROW-${i}`,
-      name: `Product ${i}`,
-      description: "",
-      price: 1000 + (i % 50),
-      currency: "USD",
-      category: `c${i % 40}`,
-      stock: 1000,
-      active: true,
-      searchTerms: [`product`, `${i}`],
-      createdAt: now,
-      updatedAt: now,
-    });
-  for (let i = 0; i < ORDERS; i++) {
-    const productId = `p${i % PRODUCTS}`;
-    await orders.insert({
-      id: `ord_grow${i}`,
-      userId: `u${i % 5000}`,
-      status: "CONFIRMED",
-      items: [
-        {
-          productId,
-          sku: `GROW-${i % PRODUCTS}`,
-          name: "x",
-          unitPrice: 1000,
-          quantity: 1,
-          lineTotal: 1000,
-        },
-      ],
-      total: 1000,
-      currency: "USD",
-      shippingAddress: { name: "A", line1: "1", city: "C", postalCode: "1", country: "DE" },
-      fromCart: false,
-      idempotencyRef: `u${i % 5000}:k${i}`,
-      history: [{ status: "CONFIRMED", at: now }],
-      outbox: {
-        [`evt_${i}`]: { id: `evt_${i}`, type: "orders.confirmed", ts: now, data: {}, sentAt: now },
-      },
-      outboxPending: 0,
-      effects: { commitStock: "done" },
-      effectsPending: 0,
-      createdAt: now,
-      updatedAt: now,
-    });
-    if (i % 50_000 === 0 && i) process.stdout.write(`  ${kind}: ${i} orders loaded\n`);
-  }
+  await preloadShop(store, ORDERS, PRODUCTS, (n) =>
+    process.stdout.write(`  ${kind}: ${n} orders loaded\n`),
+  );
   await store.close();
 }
 

@@ -13,12 +13,20 @@ export class SqlParams {
   readonly values: unknown[] = [];
 
   /**
-   * Fields with a unique index of their own (`(doc #>> '{f}')`): equality on them is written as
-   * that very expression, so the index answers it. Written as containment, a lookup by
-   * idempotency key read 53,000 rows at 50k orders: the planner expected many matches for
-   * `(doc @> … OR doc @> …) LIMIT 1` and scanned the table.
+   * Fields leading a plain or unique index (`(doc #>> '{f}')`): equality on them with a string
+   * or a boolean is written as that very expression, so the index answers it. Written as
+   * containment, a lookup by idempotency key read 53,000 rows at 50k orders: the planner
+   * expected many matches for `(doc @> … OR doc @> …) LIMIT 1` and scanned the table.
    */
-  constructor(readonly uniqueFields: ReadonlySet<string> = new Set()) {}
+  constructor(
+    readonly scalarIndexed: ReadonlySet<string> = new Set(),
+    /**
+     * List fields with a GIN index of their own on `(doc #> '{f}')`: `@>` of a scalar there is
+     * "equal to it, or a list holding it" in one condition that index answers, where the
+     * whole-document GIN's estimate let the planner scan the table.
+     */
+    readonly listIndexed: ReadonlySet<string> = new Set(),
+  ) {}
 
   add(value: unknown): string {
     this.values.push(value);
@@ -39,10 +47,11 @@ function nested(field: string, value: unknown): unknown {
 
 function equals(field: string, value: unknown, p: SqlParams): string {
   if (field === "id") return `id = ${p.add(String(value))}`;
-  if (typeof value === "string" && p.uniqueFields.has(field))
-    return `((doc #>> ${pathLiteral(field)}) = ${p.add(value)} AND jsonb_typeof(${jsonAt(field)}) = 'string')`;
+  if ((typeof value === "string" || typeof value === "boolean") && p.scalarIndexed.has(field))
+    return `((doc #>> ${pathLiteral(field)}) = ${p.add(String(value))} AND jsonb_typeof(${jsonAt(field)}) = '${typeof value}')`;
   if (value === null) return `(${jsonAt(field)} IS NULL OR ${jsonAt(field)} = 'null'::jsonb)`;
   if (typeof value === "object") return `${jsonAt(field)} = ${p.add(JSON.stringify(value))}::jsonb`;
+  if (p.listIndexed.has(field)) return `${jsonAt(field)} @> ${p.add(JSON.stringify(value))}::jsonb`;
   const scalar = p.add(JSON.stringify(nested(field, value)));
   const inList = p.add(JSON.stringify(nested(field, [value])));
   return `(doc @> ${scalar}::jsonb OR doc @> ${inList}::jsonb)`;
@@ -86,13 +95,25 @@ export function whereOf(filter: Filter, p: SqlParams): string {
   return whereSql(POSTGRES, filter, p);
 }
 
-/** Numbers by value, then strings byte-wise; missing values first when ascending, as MongoDB. */
-export function orderOf(sort: FindOptions["sort"]): string {
+/**
+ * Numbers by value, then strings byte-wise; missing values first when ascending, as MongoDB.
+ * A field with a range index holds one kind (`range`), and sorts by that index's expression,
+ * so a page of a sorted listing reads its rows from the index instead of sorting the table.
+ */
+export function orderOf(
+  sort: FindOptions["sort"],
+  rangeKinds: ReadonlyMap<string, "number" | "string"> = new Map(),
+): string {
   const parts: string[] = [];
   for (const [field, order] of Object.entries(sort ?? {})) {
     const dir = order === 1 ? "ASC NULLS FIRST" : "DESC NULLS LAST";
     if (field === "id") {
       parts.push(`id COLLATE "C" ${order === 1 ? "ASC" : "DESC"}`);
+      continue;
+    }
+    const kind = rangeKinds.get(field);
+    if (kind) {
+      parts.push(`${rangeIndexExpression(field, kind)} ${dir}`);
       continue;
     }
     const at = jsonAt(field);
@@ -103,6 +124,9 @@ export function orderOf(sort: FindOptions["sort"]): string {
   }
   return parts.length ? `ORDER BY ${parts.join(", ")}` : "";
 }
+
+/** The expression a list field's own GIN index is built on. */
+export const listIndexExpression = (field: string) => jsonAt(field);
 
 /** The expression a unique index is built on, one per field. */
 export function indexExpressions(fields: string[]): string {

@@ -4,6 +4,7 @@ import { applyUpdate } from "./apply-update";
 import {
   APPLY_UPDATE_FUNCTION,
   indexExpressions,
+  listIndexExpression,
   orderOf,
   rangeIndexExpression,
   SqlParams,
@@ -69,20 +70,27 @@ async function inTransaction<R>(
  * (`apply-update.ts`) and write it back in one transaction.
  */
 class PostgresRepository<T extends Doc> implements Repository<T> {
-  private readonly uniqueFields: ReadonlySet<string>;
+  private readonly scalarIndexed: ReadonlySet<string>;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly table: string,
     private readonly indexes: IndexSpec[],
   ) {
-    this.uniqueFields = new Set(
-      indexes.filter((i) => i.unique && i.fields.length === 1).map((i) => i.fields[0]),
+    this.scalarIndexed = new Set(
+      indexes.filter((i) => !i.list && !i.range).map((i) => i.fields[0]),
+    );
+    this.listIndexed = new Set(indexes.filter((i) => i.list && !i.unique).map((i) => i.fields[0]));
+    this.rangeKinds = new Map(
+      indexes.filter((i) => i.range && !i.unique).map((i) => [i.fields[0], i.range!]),
     );
   }
 
+  private readonly rangeKinds: ReadonlyMap<string, "number" | "string">;
+  private readonly listIndexed: ReadonlySet<string>;
+
   private params(): SqlParams {
-    return new SqlParams(this.uniqueFields);
+    return new SqlParams(this.scalarIndexed, this.listIndexed);
   }
 
   private fail(err: unknown): never {
@@ -102,7 +110,7 @@ class PostgresRepository<T extends Doc> implements Repository<T> {
     const p = this.params();
     const sql = [
       `SELECT id, doc FROM "${this.table}" WHERE ${whereOf(filter, p)}`,
-      orderOf(options.sort),
+      orderOf(options.sort, this.rangeKinds),
       options.limit !== undefined ? `LIMIT ${Number(options.limit)}` : "",
       options.skip ? `OFFSET ${Number(options.skip)}` : "",
       options.lock ? "FOR UPDATE" : "",
@@ -291,13 +299,23 @@ export class PostgresStore implements Store {
       for (const index of indexes.filter((i) => i.range && !i.unique))
         for (const field of index.fields.filter((f) => f !== "id"))
           await client.query(
-            `CREATE INDEX IF NOT EXISTS "${indexName(collection, { fields: [field] }, index.range![0])}" ON "${collection}" (${rangeIndexExpression(field, index.range!)})`,
+            // NULLS FIRST: read forwards it is the ascending sort, backwards the descending one.
+            `CREATE INDEX IF NOT EXISTS "${indexName(collection, { fields: [field] }, index.range![0])}" ON "${collection}" (${rangeIndexExpression(field, index.range!)} NULLS FIRST)`,
           );
       for (const index of indexes.filter(
         (i) => i.unique && !(i.fields.length === 1 && i.fields[0] === "id"),
       ))
         await client.query(
           `CREATE UNIQUE INDEX IF NOT EXISTS "${indexName(collection, index)}" ON "${collection}" (${indexExpressions(index.fields)})`,
+        );
+      for (const index of indexes.filter((i) => i.list && !i.unique))
+        await client.query(
+          `CREATE INDEX IF NOT EXISTS "${indexName(collection, index, "l")}" ON "${collection}" USING gin (${listIndexExpression(index.fields[0])})`,
+        );
+      // Plain indexes answer equality (`status`, `category`) from a B-tree, not the GIN's guess.
+      for (const index of indexes.filter((i) => !i.unique && !i.range && !i.list))
+        await client.query(
+          `CREATE INDEX IF NOT EXISTS "${indexName(collection, index, "i")}" ON "${collection}" (${indexExpressions(index.fields)})`,
         );
     });
     return new PostgresRepository<T>(this.pool, collection, indexes);

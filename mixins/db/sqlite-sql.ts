@@ -9,7 +9,7 @@ import { whereSql, type SqlDialect } from "./sql-filter";
  *
  * Fields with an index of their own are compared with the very expression the index is built on
  * (`json_extract(doc, '$."f"')`), so SQLite reads the index; a declared list field (`list: true`)
- * is searched through its elements.
+ * is searched through a table of its text elements, kept by triggers (sqlite.store.ts).
  */
 export class SqliteParams {
   readonly values: unknown[] = [];
@@ -17,6 +17,8 @@ export class SqliteParams {
   constructor(
     /** Fields whose equality is a scalar comparison on their index's expression. */
     readonly scalarIndexed: ReadonlySet<string> = new Set(),
+    /** List fields whose text elements are kept in a table of their own (`value`, `id`). */
+    readonly elementTables: ReadonlyMap<string, string> = new Map(),
   ) {}
 
   add(value: unknown): string {
@@ -61,6 +63,10 @@ function equals(field: string, value: unknown, p: SqliteParams): string {
   if (typeof value === "object")
     return `(${typeAt(field)} IN ('object', 'array') AND json(${valueAt(field)}) = json(${p.add(JSON.stringify(value))}))`;
   if (p.scalarIndexed.has(field)) return scalarEquals(field, value, p);
+  const elements = p.elementTables.get(field);
+  // Both sides of the OR read an index: the field's own expression, and its elements' table.
+  if (elements && typeof value === "string")
+    return `(${scalarEquals(field, value, p)} OR id IN (SELECT id FROM "${elements}" WHERE value = ${p.add(value)}))`;
   const types = jsonTypeOf(value)
     .map((t) => `'${t}'`)
     .join(", ");

@@ -17,7 +17,7 @@ import {
   type Update,
 } from "./repository";
 import { assertTableName, indexName } from "./sql-schema";
-import { SqliteParams, sqliteOrder, sqliteWhere, valueAt } from "./sqlite-sql";
+import { jsonPath, SqliteParams, sqliteOrder, sqliteWhere, valueAt } from "./sqlite-sql";
 
 type Row = { id: string; doc: string };
 type Json = Record<string, unknown>;
@@ -31,6 +31,45 @@ function fromRow<T extends Doc>(row: Row | undefined): T | null {
   return row ? ({ id: row.id, ...(JSON.parse(row.doc) as Json) } as T) : null;
 }
 
+function elementTableOf(collection: string, index: IndexSpec): string {
+  return indexName(collection, index, "elements");
+}
+
+/**
+ * A list field's text elements as rows `(value, id)`, so "the list holds this value" reads an
+ * index instead of every document. Triggers keep them with the documents through every write
+ * path, and a table made for data already there is filled from it once.
+ */
+function createElementTable(db: Database.Database, collection: string, index: IndexSpec): void {
+  const elements = elementTableOf(collection, index);
+  const at = jsonPath(index.fields[0]);
+  const fresh = !db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+    .get(elements);
+  const rowsOf = (doc: string, id: string) =>
+    `SELECT e.value, ${id} FROM json_each(${doc}, ${at}) e ` +
+    `WHERE json_type(${doc}, ${at}) = 'array' AND e.type = 'text'`;
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS "${elements}" (value TEXT NOT NULL, id TEXT NOT NULL,
+      PRIMARY KEY (value, id)) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS "${elements}__id" ON "${elements}" (id);
+    CREATE TRIGGER IF NOT EXISTS "${elements}__insert" AFTER INSERT ON "${collection}" BEGIN
+      INSERT OR IGNORE INTO "${elements}" ${rowsOf("NEW.doc", "NEW.id")};
+    END;
+    CREATE TRIGGER IF NOT EXISTS "${elements}__update" AFTER UPDATE ON "${collection}" BEGIN
+      DELETE FROM "${elements}" WHERE id = OLD.id;
+      INSERT OR IGNORE INTO "${elements}" ${rowsOf("NEW.doc", "NEW.id")};
+    END;
+    CREATE TRIGGER IF NOT EXISTS "${elements}__delete" AFTER DELETE ON "${collection}" BEGIN
+      DELETE FROM "${elements}" WHERE id = OLD.id;
+    END;`);
+  if (fresh)
+    db.exec(
+      `INSERT OR IGNORE INTO "${elements}" SELECT e.value, c.id FROM "${collection}" c, ` +
+        `json_each(c.doc, ${at}) e WHERE json_type(c.doc, ${at}) = 'array' AND e.type = 'text'`,
+    );
+}
+
 /**
  * One SQLite table a collection, in one database file under DATA_DIR, documents as JSON text:
  * the PostgreSQL store's shape. Every call runs to its end before another starts (better-sqlite3
@@ -40,19 +79,24 @@ function fromRow<T extends Doc>(row: Row | undefined): T | null {
  */
 class SqliteRepository<T extends Doc> implements Repository<T> {
   private readonly scalarIndexed: ReadonlySet<string>;
+  private readonly elementTables: ReadonlyMap<string, string>;
 
   constructor(
     private readonly db: Database.Database,
     private readonly table: string,
     private readonly indexes: IndexSpec[],
   ) {
-    this.scalarIndexed = new Set(
-      indexes.filter((i) => i.fields.length === 1 && !i.list).map((i) => i.fields[0]),
+    // An index's leading field is compared as a scalar: `(active, createdAt)` serves `active`.
+    this.scalarIndexed = new Set(indexes.filter((i) => !i.list).map((i) => i.fields[0]));
+    this.elementTables = new Map(
+      indexes
+        .filter((i) => i.list && !i.unique)
+        .map((i) => [i.fields[0], elementTableOf(table, i)]),
     );
   }
 
   private params(): SqliteParams {
-    return new SqliteParams(this.scalarIndexed);
+    return new SqliteParams(this.scalarIndexed, this.elementTables);
   }
 
   /** A unique violation becomes the 409 its index declares. */
@@ -195,7 +239,15 @@ export class SqliteStore implements Store {
     );
     for (const index of indexes) {
       const fields = index.fields.filter((f) => f !== "id");
-      if (fields.length === 0 || (index.list && !index.unique)) continue;
+      if (fields.length === 0) continue;
+      if (index.list && !index.unique) {
+        this.db.transaction(() => createElementTable(this.db, collection, index))();
+        // A scalar in the field is matched by equality too: its own expression index.
+        this.db.exec(
+          `CREATE INDEX IF NOT EXISTS "${indexName(collection, index, "i")}" ON "${collection}" (${valueAt(fields[0])})`,
+        );
+        continue;
+      }
       this.db.exec(
         `CREATE ${index.unique ? "UNIQUE " : ""}INDEX IF NOT EXISTS "${indexName(collection, index, index.unique ? "u" : "i")}" ` +
           `ON "${collection}" (${fields.map(valueAt).join(", ")})`,

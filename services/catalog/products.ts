@@ -36,6 +36,12 @@ export const PRODUCT_INDEXES = [
   },
   { fields: ["category"] },
   { fields: ["searchTerms"], list: true },
+  // The shop's listing (active products, newest or cheapest first) reads a page, not the
+  // shelf: SQLite through the pairs, PostgreSQL by walking the sort field's own index.
+  { fields: ["active", "createdAt"] },
+  { fields: ["active", "price"] },
+  { fields: ["createdAt"], range: "string" as const },
+  { fields: ["price"], range: "number" as const },
 ];
 
 const VIEW_FIELDS = [

@@ -112,6 +112,8 @@ export const ORDER_INDEXES: IndexSpec[] = [
   { fields: ["status"] },
   { fields: ["outboxPending"], range: "number" },
   { fields: ["effectsPending"], range: "number" },
+  // Listings are newest first: a page is read from this index, not sorted from the table.
+  { fields: ["createdAt"], range: "string" },
 ];
 
 /** ISO 3166-1 alpha-2. */

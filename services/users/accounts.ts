@@ -19,6 +19,8 @@ export const USER_INDEXES: IndexSpec[] = [
   },
   { fields: ["outboxPending"], range: "number" },
   { fields: ["sessionsEndedAt"], range: "string" },
+  // "Is there an admin yet?" at every start.
+  { fields: ["roles"], list: true },
 ];
 
 /**

@@ -170,6 +170,28 @@ function contractTests({ open }: StoreCase): void {
     expect(await skus({ tags: "x" })).toEqual(["A"]);
   });
 
+  test("When a list field is indexed, then equality follows its elements through every write", async () => {
+    const name = `tagged_${Date.now()}_${run}`;
+    const before = await store.repository<Product>(name, []);
+    await before.insert(item("OLD", { tags: ["x", "y"] }));
+    // Declared after data exists: what was there is found too.
+    const tagged = await store.repository<Product>(name, [{ fields: ["tags"], list: true }]);
+    const skus = async (tag: string) =>
+      (await tagged.find({ tags: tag }, { sort: { sku: 1 } })).map((p) => p.sku);
+    const a = await tagged.insert(item("A", { tags: ["x"] }));
+    await tagged.insert(item("S", { tags: "x" as unknown as string[] }));
+    await tagged.insert(item("N", { tags: [1 as unknown as string] }));
+    expect(await skus("x")).toEqual(["A", "OLD", "S"]);
+    await tagged.updateOne({ id: a.id }, { $push: { tags: "z" } });
+    expect(await skus("z")).toEqual(["A"]);
+    await tagged.updateOne({ id: a.id }, { $set: { tags: ["z"] } });
+    expect(await skus("x")).toEqual(["OLD", "S"]);
+    await tagged.upsert({ sku: "NEW" }, { $set: { tags: ["x"], price: 1, name: "n" } });
+    await tagged.deleteMany({ sku: "OLD" });
+    expect(await skus("x")).toEqual(["NEW", "S"]);
+    expect(await tagged.count({ tags: "z" })).toBe(1);
+  });
+
   test("When sorting and paging, then skip and limit apply after the sort", async () => {
     for (const [sku, price] of [
       ["A", 30],

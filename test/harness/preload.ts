@@ -1,0 +1,93 @@
+import type { Repository, Store } from "../../mixins/db/repository";
+import { PRODUCT_INDEXES } from "../../services/catalog/products";
+import { ORDER_INDEXES } from "../../services/orders/schemas";
+
+/** Inserts `count` documents, `parallel` at a time (a server store takes several at once). */
+async function insertAll<T extends { id: string; [key: string]: unknown }>(
+  repo: Repository<T>,
+  count: number,
+  make: (i: number) => T,
+  parallel: number,
+  onProgress?: (loaded: number) => void,
+): Promise<void> {
+  for (let i = 0; i < count; i += parallel) {
+    const batch = Array.from({ length: Math.min(parallel, count - i) }, (_, k) => make(i + k));
+    await Promise.all(batch.map((doc) => repo.insert(doc)));
+    if (onProgress && Math.floor((i + batch.length) / 50_000) > Math.floor(i / 50_000))
+      onProgress(i + batch.length);
+  }
+}
+
+/**
+ * A shop after weeks of trade, written straight through the repository (not the API):
+ * `products` products and `orders` settled orders (events sent, effects done) from 5,000
+ * customers.
+ */
+export async function preloadShop(
+  store: Store,
+  orders: number,
+  products: number,
+  onProgress?: (ordersLoaded: number) => void,
+  parallel = 1,
+): Promise<void> {
+  const productRepo = await store.repository("products", PRODUCT_INDEXES);
+  const orderRepo = await store.repository("orders", ORDER_INDEXES);
+  const start = Date.now() - (orders + products) * 1000;
+  // One second apart, as trade spreads them: listings sorted by time have distinct keys.
+  const at = (i: number) => new Date(start + i * 1000).toISOString();
+  const now = new Date().toISOString();
+  await insertAll(
+    productRepo,
+    products,
+    (i) => ({
+      id: `p${i}`,
+      sku: `GROW-${i}`,
+      name: `Product ${i}`,
+      description: "",
+      price: 1000 + (i % 50),
+      currency: "USD",
+      category: `c${i % 40}`,
+      stock: 1000,
+      active: true,
+      searchTerms: [`product`, `${i}`],
+      createdAt: at(i),
+      updatedAt: at(i),
+    }),
+    parallel,
+  );
+  await insertAll(
+    orderRepo,
+    orders,
+    (i) => ({
+      id: `ord_grow${i}`,
+      userId: `u${i % 5000}`,
+      status: "CONFIRMED",
+      items: [
+        {
+          productId: `p${i % products}`,
+          sku: `GROW-${i % products}`,
+          name: "x",
+          unitPrice: 1000,
+          quantity: 1,
+          lineTotal: 1000,
+        },
+      ],
+      total: 1000,
+      currency: "USD",
+      shippingAddress: { name: "A", line1: "1", city: "C", postalCode: "1", country: "DE" },
+      fromCart: false,
+      idempotencyRef: `u${i % 5000}:k${i}`,
+      history: [{ status: "CONFIRMED", at: now }],
+      outbox: {
+        [`evt_${i}`]: { id: `evt_${i}`, type: "orders.confirmed", ts: now, data: {}, sentAt: now },
+      },
+      outboxPending: 0,
+      effects: { commitStock: "done" },
+      effectsPending: 0,
+      createdAt: at(products + i),
+      updatedAt: now,
+    }),
+    parallel,
+    onProgress,
+  );
+}
