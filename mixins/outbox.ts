@@ -117,20 +117,31 @@ export async function relayOutbox<T extends OutboxDoc>(
   return published;
 }
 
+/**
+ * Documents published at once. Each document's events keep their order (confirmed before
+ * cancelled); different orders have none to keep, and one at a time a relay on PostgreSQL
+ * fell behind a steady stream of orders (each event waits for its consumers' writes).
+ */
+const DOCUMENTS_AT_ONCE = 8;
+
 async function publishPending<T extends OutboxDoc>(
   repo: Repository<T>,
   broker: ServiceBroker,
 ): Promise<number> {
+  const docs = await repo.find({ outboxPending: { $gt: 0 } }, { limit: BATCH });
   let published = 0;
-  for (const doc of await repo.find({ outboxPending: { $gt: 0 } }, { limit: BATCH })) {
+  let consumersAway = false;
+  const publishDoc = async (doc: T) => {
     for (const event of pendingEvents(doc)) {
+      if (consumersAway) return;
       const { sentAt: _sentAt, trace, ...message } = event;
       try {
         await publish(broker, message, trace);
       } catch (err) {
         // Its consumers are starting or stopping: the event waits for the next pass, quietly.
-        if ((err as { type?: string }).type === CONSUMERS_AWAY) return published;
-        throw err;
+        if ((err as { type?: string }).type === CONSUMERS_AWAY) consumersAway = true;
+        else throw err;
+        return;
       }
       await repo.updateOne(
         { id: doc.id, [`outbox.${event.id}.sentAt`]: { $exists: false } },
@@ -141,7 +152,15 @@ async function publishPending<T extends OutboxDoc>(
       );
       published++;
     }
-  }
+  };
+  let next = 0;
+  const results = await Promise.allSettled(
+    Array.from({ length: Math.min(DOCUMENTS_AT_ONCE, docs.length) }, async () => {
+      while (next < docs.length && !consumersAway) await publishDoc(docs[next++]);
+    }),
+  );
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
   return published;
 }
 
