@@ -1,13 +1,23 @@
 import { ADMIN, type Cluster, SHOP_NODES, startCluster, describeCluster } from "../harness/cluster";
 import { everyOrderSettled, invariantViolations, snapshot } from "../harness/invariants";
 import { waitFor } from "../harness/node-process";
+import { startReceiver } from "../harness/receivers";
 import { confirmationsSeen, startShoppers, tally } from "../harness/shoppers";
 
 /**
  * The short chaos run of CI: order and browse load through both gateways while nodes are
- * SIGKILLed and restarted. (`npm run bench:chaos` is the long one.)
+ * stopped (SIGKILL or SIGTERM) at random moments and restarted, the consumers' node among
+ * them. (`npm run bench:chaos` is the long one.)
  */
-const KILLS = ["orders-1", "catalog-2", "orders-2", "catalog-1"];
+const KILLS: [id: string, signal: NodeJS.Signals][] = [
+  ["orders-1", "SIGKILL"],
+  ["consumers-1", "SIGTERM"],
+  ["catalog-2", "SIGKILL"],
+  ["orders-2", "SIGTERM"],
+  ["consumers-1", "SIGKILL"],
+  ["catalog-1", "SIGKILL"],
+];
+const pause = () => new Promise((r) => setTimeout(r, 800 + Math.random() * 1500));
 const SHOPPERS = 4;
 const STOCK = 5000;
 
@@ -20,13 +30,27 @@ describeCluster("chaos: nodes SIGKILLed and restarted under load", () => {
       RATE_LIMIT_AUTH: "100000",
       ORDER_STALE_MS: "3000",
       REQUEST_TIMEOUT_MS: "3000",
+      WEBHOOK_ALLOW_PRIVATE: "true",
+      WEBHOOK_RETRY_BASE_MS: "200",
     });
   }, 180_000);
   afterAll(() => cluster?.stop(), 60_000);
 
-  test("When nodes die mid-load, then no order is lost, nothing is oversold or charged twice, and each confirmed order is told and counted once", async () => {
+  test("When nodes die mid-load, then no order is lost, nothing is oversold or charged twice, and each confirmed order is told, counted and sent once", async () => {
     const [gw1] = cluster.gateways;
     const admin = (await gw1.post("/api/v1/auth/login", ADMIN)).body.token;
+    const receiver = await startReceiver();
+    const hook = await gw1.post(
+      "/api/v1/webhooks",
+      { url: receiver.url, events: ["orders.confirmed"] },
+      { token: admin },
+    );
+    expect(hook.status).toBe(201);
+    const hooked = () =>
+      receiver.hits
+        .map((h) => JSON.parse(h.body) as { type: string; data: { orderId: string } })
+        .filter((m) => m.type === "orders.confirmed")
+        .map((m) => m.data.orderId);
     const product = (
       await gw1.post(
         "/api/v1/products",
@@ -36,14 +60,14 @@ describeCluster("chaos: nodes SIGKILLed and restarted under load", () => {
     ).body;
     const shoppers = await startShoppers(cluster.gateways, product.id, SHOPPERS);
 
-    for (const id of KILLS) {
-      await new Promise((r) => setTimeout(r, 1500));
+    for (const [id, signal] of KILLS) {
+      await pause();
       const spec = cluster.nodes.get(id)!;
-      await spec.process.stop("SIGKILL");
-      await new Promise((r) => setTimeout(r, 1500));
+      await spec.process.stop(signal);
+      await pause();
       await cluster.addNode({ id: spec.id, services: spec.services });
     }
-    await new Promise((r) => setTimeout(r, 1500));
+    await pause();
     const { reads, checkouts } = await shoppers.stop();
 
     // Every accepted order reaches a final state; then the books must balance.
@@ -64,18 +88,26 @@ describeCluster("chaos: nodes SIGKILLed and restarted under load", () => {
     expect(failed.length).toBeLessThanOrEqual(SHOPPERS * KILLS.length);
     expect(checkouts.length - failed.length).toBeLessThanOrEqual(confirmed);
 
-    // One confirmation and one analytics count per confirmed order.
+    // One confirmation, one analytics count and one webhook delivery per confirmed order.
     await waitFor(
       async () => {
         const seen = await confirmationsSeen(gw1, admin, shoppers.tokens);
-        return seen.told >= confirmed && seen.counted >= confirmed;
+        return seen.told >= confirmed && seen.counted >= confirmed && hooked().length >= confirmed;
       },
-      30_000,
+      60_000,
       "consumers",
-    );
+    ).catch(() => undefined);
     expect(await confirmationsSeen(gw1, admin, shoppers.tokens)).toEqual({
       told: confirmed,
       counted: confirmed,
     });
+    const sent = hooked();
+    expect(new Set(sent).size).toBe(confirmed);
+    // A POST the receiver took just before its sender was SIGKILLed, unrecorded, goes again
+    // (with the same event id, for the receiver to drop): at most one a kill of that node.
+    const consumerKills = KILLS.filter(([id, sig]) => id === "consumers-1" && sig === "SIGKILL");
+    expect(sent.length - new Set(sent).size).toBeLessThanOrEqual(consumerKills.length);
+    process.stderr.write(`CHAOS webhook posts=${sent.length} orders=${new Set(sent).size}\n`);
+    await receiver.stop();
   }, 240_000);
 });
