@@ -1,11 +1,11 @@
 /**
- * Does the embedded node's cost grow with its data? For each embedded store, an empty data
- * directory against one preloaded (directly through the repository) with ORDERS orders and
- * 20,000 products, alternating round by round: how long until the node is ready, its RSS
- * then, and checkout throughput.
+ * Does a node's cost grow with its data? For each store, an empty one against one preloaded
+ * (directly through the repository) with ORDERS orders and 20,000 products, alternating round
+ * by round: how long until the node is ready, its RSS then, and checkout throughput.
  *
- *   npm run bench:growth                       # 100,000 orders, SQLite and NeDB, 2 rounds
- *   ORDERS=1000000 STORES=sqlite ROUNDS=3 npm run bench:growth
+ *   npm run bench:growth                       # 100,000 orders, SQLite and PostgreSQL, 2 rounds
+ *   ORDERS=1000000 STORES=sqlite,postgres ROUNDS=3 npm run bench:growth
+ *   STORES=nedb npm run bench:growth           # the store kept for data of earlier versions
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,22 +13,48 @@ import path from "node:path";
 import { NedbStore } from "../mixins/db/nedb.store";
 import type { Store } from "../mixins/db/repository";
 import { SqliteStore } from "../mixins/db/sqlite.store";
+import { PostgresStore } from "../mixins/db/postgres.store";
+import { createDatabase, type TestDatabase } from "../test/harness/postgres";
 import { preloadShop } from "../test/harness/preload";
 import { DURATION, loadCheckout, okPerSecond, startNodes } from "./harness";
 
 const ORDERS = Number(process.env.ORDERS ?? 100_000);
 const PRODUCTS = 20_000;
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
-const STORES = (process.env.STORES ?? "sqlite,nedb").split(",") as ("sqlite" | "nedb")[];
+type Kind = "sqlite" | "nedb" | "postgres";
+const STORES = (process.env.STORES ?? "sqlite,postgres").split(",") as Kind[];
 
-function openStore(kind: "sqlite" | "nedb", dir: string): Store {
-  return kind === "sqlite" ? new SqliteStore(dir) : new NedbStore(dir);
+/** Where a node keeps its data: a directory, or a database of its own on the server. */
+interface Place {
+  env: Record<string, string>;
+  drop(): Promise<void>;
 }
 
-async function preload(kind: "sqlite" | "nedb", dir: string): Promise<void> {
-  const store = openStore(kind, dir);
-  await preloadShop(store, ORDERS, PRODUCTS, (n) =>
-    process.stdout.write(`  ${kind}: ${n} orders loaded\n`),
+async function freshPlace(kind: Kind): Promise<Place & { store: () => Store }> {
+  if (kind === "postgres") {
+    const database: TestDatabase = await createDatabase();
+    return {
+      env: { DB_URI: database.uri },
+      store: () => new PostgresStore(database.uri),
+      drop: () => database.drop(),
+    };
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), `bazaar-growth-${kind}-`));
+  return {
+    env: { DATA_DIR: dir, ...(kind === "nedb" ? { DB_URI: "nedb:" } : {}) },
+    store: () => (kind === "sqlite" ? new SqliteStore(dir) : new NedbStore(dir)),
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+async function preload(kind: Kind, place: { store: () => Store }): Promise<void> {
+  const store = place.store();
+  await preloadShop(
+    store,
+    ORDERS,
+    PRODUCTS,
+    (n) => process.stdout.write(`  ${kind}: ${n} orders loaded\n`),
+    kind === "postgres" ? 16 : 1,
   );
   await store.close();
 }
@@ -39,11 +65,9 @@ interface Measure {
   ordersPerSecond: number;
 }
 
-async function measure(kind: "sqlite" | "nedb", dataDir: string): Promise<Measure> {
+async function measure(place: Place): Promise<Measure> {
   const started = Date.now();
-  const node = await startNodes({
-    embedded: { PORT: "3972", DATA_DIR: dataDir, ...(kind === "nedb" ? { DB_URI: "nedb:" } : {}) },
-  });
+  const node = await startNodes({ embedded: { PORT: "3972", ...place.env } });
   const readyMs = Date.now() - started;
   const rssMb = node.rss().embedded;
   try {
@@ -58,31 +82,27 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.le
 
 async function main() {
   const results = new Map<string, Measure[]>();
-  const loaded = new Map<string, string>();
-  for (const kind of STORES) {
-    const dir = mkdtempSync(path.join(tmpdir(), `bazaar-growth-${kind}-`));
-    const started = Date.now();
-    await preload(kind, dir);
-    console.log(
-      `${kind}: ${ORDERS} orders and ${PRODUCTS} products loaded in ${((Date.now() - started) / 1000).toFixed(0)} s`,
-    );
-    loaded.set(kind, dir);
-  }
+  const loaded = new Map<Kind, Place>();
   try {
+    for (const kind of STORES) {
+      const place = await freshPlace(kind);
+      loaded.set(kind, place);
+      const started = Date.now();
+      await preload(kind, place);
+      console.log(
+        `${kind}: ${ORDERS} orders and ${PRODUCTS} products loaded in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+      );
+    }
     for (let round = 0; round < ROUNDS; round++)
       for (const kind of STORES)
         for (const data of ["empty", "loaded"] as const) {
-          // startNodes takes the directory as it is: a copy per run keeps the loaded one as loaded.
-          const dir =
-            data === "empty"
-              ? mkdtempSync(path.join(tmpdir(), `bazaar-growth-empty-`))
-              : loaded.get(kind)!;
+          const place = data === "empty" ? await freshPlace(kind) : loaded.get(kind)!;
           const name = `${kind}, ${data}`;
-          results.set(name, [...(results.get(name) ?? []), await measure(kind, dir)]);
-          if (data === "empty") rmSync(dir, { recursive: true, force: true });
+          results.set(name, [...(results.get(name) ?? []), await measure(place)]);
+          if (data === "empty") await place.drop();
         }
   } finally {
-    for (const dir of loaded.values()) rmSync(dir, { recursive: true, force: true });
+    for (const place of loaded.values()) await place.drop();
   }
   console.log(
     `\n${ORDERS} orders, ${PRODUCTS} products; checkout ${DURATION} s at 20 connections; median of ${ROUNDS} rounds`,
