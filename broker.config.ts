@@ -1,3 +1,4 @@
+import { ActionPropertiesMiddleware } from "./mixins/action-properties";
 import type { BrokerOptions, MetricRegistryOptions, ServiceBroker } from "moleculer";
 import { channelsMiddleware } from "./mixins/channels";
 import { FailFastNatsTransporter, RerouteUndeliveredMiddleware } from "./mixins/fail-fast-nats";
@@ -133,6 +134,7 @@ export function createBrokerConfig(env: Env = process.env): BrokerOptions {
     tracing: tracing(settings),
 
     middlewares: [
+      ActionPropertiesMiddleware(),
       RequestContextMiddleware,
       DomainMetricsMiddleware,
       RerouteUndeliveredMiddleware(),

@@ -20,7 +20,7 @@ export interface Principal {
  * `idempotent: true`, running it twice changes nothing, so a call whose node died while running
  * it is sent to another instance (mixins/fail-fast-nats.ts).
  */
-export type Access = "public" | "user" | "admin";
+export type { Access } from "./action-properties";
 
 export interface CallerMeta {
   user?: Principal | null;

@@ -1,3 +1,4 @@
+import type { Actions } from "./action-properties";
 import type { Service, ServiceBroker, ServiceSchema } from "moleculer";
 
 export type HealthCheck = () => Promise<void>;
@@ -73,5 +74,5 @@ export const HealthMixin: ServiceSchema = {
         return healthReport(checks);
       },
     },
-  },
+  } satisfies Actions,
 };

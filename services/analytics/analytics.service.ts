@@ -1,3 +1,4 @@
+import type { Actions } from "../../mixins/action-properties";
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { callerOf, type CallerMeta } from "../../mixins/access";
 import { consumer, ConsumerMixin, processedRetentionMs } from "../../mixins/channel-consumer.mixin";
@@ -278,7 +279,7 @@ const AnalyticsService: ServiceSchema<ServiceSettingSchema, AnalyticsThis> = {
         };
       },
     },
-  },
+  } satisfies Actions,
 
   channels: {
     [Channel.ORDERS_CONFIRMED]: countOrder,

@@ -1,3 +1,4 @@
+import type { Actions } from "../../mixins/action-properties";
 import { randomUUID } from "node:crypto";
 import {
   createServer,
@@ -269,7 +270,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
         return this.docsAssets.get(file);
       },
     },
-  },
+  } satisfies Actions,
 
   methods: {
     /**

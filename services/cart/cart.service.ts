@@ -1,3 +1,4 @@
+import type { Actions } from "../../mixins/action-properties";
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { callerOf, type CallerMeta } from "../../mixins/access";
 import { BackgroundLoop } from "../../mixins/background-loop";
@@ -124,7 +125,7 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
         return { cleared: true };
       },
     },
-  },
+  } satisfies Actions,
 
   methods: {
     async viewOf(this: CartThis, ctx: Context, cart: Cart): Promise<CartView> {

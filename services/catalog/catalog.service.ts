@@ -1,3 +1,4 @@
+import type { Actions } from "../../mixins/action-properties";
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { isAdmin, type CallerMeta } from "../../mixins/access";
 import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
@@ -230,7 +231,7 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
         return { seeded: DEMO_CATALOG.length };
       },
     },
-  },
+  } satisfies Actions,
 
   events: {
     // Moleculer events may be lost; a lost one leaves a node's cache stale for its TTL at most.

@@ -1,3 +1,4 @@
+import type { Actions } from "../../mixins/action-properties";
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { callerOf, type CallerMeta } from "../../mixins/access";
 import { BackgroundLoop } from "../../mixins/background-loop";
@@ -249,7 +250,7 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
         );
       },
     },
-  },
+  } satisfies Actions,
 
   channels,
 

@@ -1,3 +1,4 @@
+import type { Actions } from "../../mixins/action-properties";
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { callerOf, isAdmin, type CallerMeta } from "../../mixins/access";
 import { BackgroundLoop } from "../../mixins/background-loop";
@@ -187,7 +188,7 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersThis> = {
     cancel: moveAction(OrderStatus.CANCELLED, "Cancel a CONFIRMED order: refund and restock"),
     ship: moveAction(OrderStatus.SHIPPED, "Mark a CONFIRMED order shipped", "admin"),
     deliver: moveAction(OrderStatus.DELIVERED, "Mark a SHIPPED order delivered", "admin"),
-  },
+  } satisfies Actions,
 
   methods: {
     /** Another user's order is 404, as if it did not exist. */

@@ -1,3 +1,4 @@
+import type { Actions } from "../../mixins/action-properties";
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { callerOf, isAdmin, type CallerMeta } from "../../mixins/access";
 import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
@@ -133,7 +134,7 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsThis> = {
         );
       },
     },
-  },
+  } satisfies Actions,
 
   started(this: PaymentsThis) {
     this.processor = new SimulatedProcessor(

@@ -1,3 +1,4 @@
+import type { Actions } from "../../mixins/action-properties";
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { callerOf, type CallerMeta } from "../../mixins/access";
 import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
@@ -221,7 +222,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
         return resolveApiKey(this.repos.api_keys, this.repos.users, ctx.params.key);
       },
     },
-  },
+  } satisfies Actions,
 
   events: {
     // Moleculer events may be lost; a lost one leaves a revoked key usable for at most the
