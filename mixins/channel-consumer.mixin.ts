@@ -1,7 +1,7 @@
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { addStoreLoop, DbMixin, type DbService } from "./db/db.mixin";
 import { settingsOf } from "./settings";
-import { ErrorType } from "./errors";
+import { isDuplicate } from "./errors";
 import type { ChannelMessage } from "./channels";
 import { MAX_DELIVERIES, DEAD_LETTER_CHANNEL } from "./channels";
 import { BackgroundLoop } from "./background-loop";
@@ -163,7 +163,7 @@ export function consumer<D>(group: string, handle: ChannelHandler<D>) {
       });
     } catch (err) {
       // A twin delivery finished first: both did the (idempotent) work, one record stays.
-      if ((err as { type?: string }).type !== ErrorType.DUPLICATE_KEY) throw err;
+      if (!isDuplicate(err)) throw err;
     }
   }
 

@@ -51,6 +51,45 @@ export function conflict(type: ErrorType, message: string) {
   return named(new MoleculerClientError(message, 409, type), "ConflictError");
 }
 
+/**
+ * A unique index refused a write: the data layer's error, whatever conflict type the index
+ * declares for the client (`EMAIL_TAKEN`, `SKU_TAKEN`, `DUPLICATE_KEY`). Caught by its class,
+ * never by a status.
+ */
+export class DuplicateKeyError extends MoleculerClientError {
+  constructor(type: ErrorType, message: string) {
+    super(message, 409, type);
+    this.name = "DuplicateKeyError";
+  }
+}
+
+export function isDuplicate(err: unknown): err is DuplicateKeyError {
+  return err instanceof DuplicateKeyError;
+}
+
+/** Whether an error, ours or one that crossed the network, carries this `type`. */
+export function hasType(err: unknown, type: ErrorType): boolean {
+  return (err as { type?: unknown } | null)?.type === type;
+}
+
+/**
+ * A refusal of the request itself (bad input, not found, not allowed, a conflict), as opposed
+ * to a failure to answer (down, slow, too busy): asking again cannot help.
+ */
+export function isRequestRefused(err: unknown): boolean {
+  const { code, retryable } = (err ?? {}) as { code?: unknown; retryable?: unknown };
+  if (retryable === true || typeof code !== "number") return false;
+  return code >= 400 && code < 500 && code !== 408 && code !== 429;
+}
+
+/** A card that was declined: the order it was for, and the processor's reason. */
+export function paymentDeclined(data: { orderId: string; reason?: string }) {
+  return named(
+    new MoleculerClientError("Payment declined", 402, ErrorType.PAYMENT_DECLINED, data),
+    "PaymentDeclinedError",
+  );
+}
+
 export interface FieldProblem {
   field: string;
   message: string;

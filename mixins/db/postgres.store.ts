@@ -1,3 +1,4 @@
+import { isDuplicate } from "../errors";
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { applyUpdate } from "./apply-update";
@@ -229,7 +230,7 @@ class PostgresRepository<T extends Doc> implements Repository<T> {
         });
       } catch (err) {
         // A twin upsert inserted first: now there is a row to update.
-        if (attempt === 0 && (err as { code?: number }).code === 409) continue;
+        if (attempt === 0 && isDuplicate(err)) continue;
         throw err;
       }
     }

@@ -1,4 +1,4 @@
-import { conflict, ErrorType } from "../errors";
+import { DuplicateKeyError, ErrorType } from "../errors";
 
 /**
  * The one repository API every service uses, whatever the store. The query and update
@@ -196,5 +196,5 @@ export function equalityFields(filter: Filter): Record<string, unknown> {
 /** The 409 a unique violation of this index becomes (DUPLICATE_KEY when it names none). */
 export function duplicateKeyError(index?: IndexSpec) {
   const c = index?.conflict ?? { type: ErrorType.DUPLICATE_KEY, message: "Already exists" };
-  return conflict(c.type as ErrorType, c.message);
+  return new DuplicateKeyError(c.type as ErrorType, c.message);
 }

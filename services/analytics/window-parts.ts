@@ -1,6 +1,6 @@
 import type { IndexSpec } from "../../mixins/db/repository";
 import type { Repository } from "../../mixins/db/db.mixin";
-import { ErrorType } from "../../mixins/errors";
+import { isDuplicate } from "../../mixins/errors";
 import type { BehaviourEvent } from "./behaviour";
 import { encodeKey, isTooLate, windowStartOf } from "./windows";
 
@@ -110,7 +110,7 @@ export async function insertNew<T extends { id: string; [key: string]: unknown }
     try {
       await repo.insert(doc);
     } catch (err) {
-      if ((err as { type?: string }).type !== ErrorType.DUPLICATE_KEY) throw err;
+      if (!isDuplicate(err)) throw err;
     }
   }
 }

@@ -1,5 +1,5 @@
 import type { Repository } from "../../mixins/db/db.mixin";
-import { conflict, ErrorType } from "../../mixins/errors";
+import { conflict, ErrorType, isDuplicate } from "../../mixins/errors";
 import type { ProductDoc } from "./products";
 
 export interface StockLine {
@@ -85,7 +85,7 @@ async function openReservation(
       updatedAt: now,
     });
   } catch (err) {
-    if ((err as { code?: number }).code !== 409) throw err;
+    if (!isDuplicate(err)) throw err;
     // A twin call opened it first; carry on from what it wrote.
     return (await reservations.findById(orderId)) as ReservationDoc;
   }

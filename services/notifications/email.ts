@@ -1,3 +1,4 @@
+import { isDuplicate } from "../../mixins/errors";
 import nodemailer from "nodemailer";
 import type { Repository } from "../../mixins/db/db.mixin";
 import type { Message } from "./templates";
@@ -60,7 +61,7 @@ export async function emailOnce(
       createdAt: now.toISOString(),
     });
   } catch (err) {
-    if ((err as { code?: number }).code !== 409) throw err;
+    if (!isDuplicate(err)) throw err;
   }
   const claimed = await emails.updateOne(
     {

@@ -1,3 +1,4 @@
+import { isDuplicate } from "../../mixins/errors";
 import type { Repository } from "../../mixins/db/db.mixin";
 import { boolean, dateTime, object, string } from "../../mixins/openapi";
 import type { Message } from "./templates";
@@ -61,7 +62,7 @@ export async function putInInbox(
     });
     return true;
   } catch (err) {
-    if ((err as { code?: number }).code === 409) return false;
+    if (isDuplicate(err)) return false;
     throw err;
   }
 }

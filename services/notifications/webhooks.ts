@@ -1,6 +1,6 @@
 import type { IndexSpec } from "../../mixins/db/repository";
 import type { Repository } from "../../mixins/db/db.mixin";
-import { invalid, notFound } from "../../mixins/errors";
+import { invalid, notFound, isDuplicate } from "../../mixins/errors";
 import type { ChannelMessage } from "../../mixins/channels";
 import { arrayOf, boolean, dateTime, integer, object, oneOf, string } from "../../mixins/openapi";
 import { newWebhookSecret, retryDelayMs, signedHeaders, verdictOf } from "./webhook-signing";
@@ -162,7 +162,7 @@ export async function enqueueDeliveries(
       });
       queued++;
     } catch (err) {
-      if ((err as { code?: number }).code !== 409) throw err;
+      if (!isDuplicate(err)) throw err;
     }
   }
   return queued;

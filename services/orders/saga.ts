@@ -2,7 +2,16 @@ import { createHash, randomBytes } from "node:crypto";
 import { Errors } from "moleculer";
 import type { Principal } from "../../mixins/access";
 import type { Repository } from "../../mixins/db/db.mixin";
-import { conflict, ErrorType, invalid, notFound, unavailable } from "../../mixins/errors";
+import {
+  conflict,
+  ErrorType,
+  invalid,
+  notFound,
+  unavailable,
+  isDuplicate,
+  isRequestRefused,
+  paymentDeclined,
+} from "../../mixins/errors";
 import { markEffectDone, pendingEffects, withEvents } from "../../mixins/outbox";
 import {
   assertDistinctProducts,
@@ -49,10 +58,7 @@ export const FailureReason = {
  * that can never succeed; a step that is down leaves it PENDING for the recovery loop.
  */
 export function isRefusal(err: unknown): boolean {
-  const { code, retryable } = err as Failure;
-  return typeof code === "number" && code >= 400 && code < 500 && code !== 408 && code !== 429
-    ? retryable !== true
-    : false;
+  return isRequestRefused(err);
 }
 
 export function newOrderId(): string {
@@ -194,20 +200,6 @@ export async function runSaga(deps: SagaDeps, order: OrderDoc): Promise<OrderDoc
   return moveOrder(deps, order, OrderStatus.CONFIRMED, { paymentId });
 }
 
-function paymentDeclined(order: OrderDoc) {
-  const error = new Errors.MoleculerClientError(
-    "Payment declined",
-    402,
-    ErrorType.PAYMENT_DECLINED,
-    {
-      orderId: order.id,
-      reason: order.failureReason,
-    },
-  );
-  error.name = "PaymentDeclinedError";
-  return error;
-}
-
 /** What the client is told about a settled order: the same the first time and on replay. */
 export function outcome(order: OrderDoc): OrderView {
   // No internal step's parameter names reach the client: only that the order was refused.
@@ -224,7 +216,7 @@ export function outcome(order: OrderDoc): OrderView {
   if (order.status === OrderStatus.PAYMENT_FAILED) {
     if (order.failureReason === FailureReason.PROCESSING_ERROR)
       throw unavailable("The payment processor is not answering; the order was not charged");
-    throw paymentDeclined(order);
+    throw paymentDeclined({ orderId: order.id, reason: order.failureReason });
   }
   if (order.status === OrderStatus.PENDING)
     throw conflict(
@@ -298,7 +290,7 @@ export async function createOrder(
     });
   } catch (err) {
     // A twin request with the same key got in first: answer as it will.
-    if (idempotencyRef && (err as Failure).code === 409) {
+    if (idempotencyRef && isDuplicate(err)) {
       const first = await deps.orders.findOne({ idempotencyRef });
       if (first) return replay(deps, first, hash);
     }

@@ -1,8 +1,14 @@
 import type { IndexSpec } from "../../mixins/db/repository";
-import { Errors } from "moleculer";
 import type { Repository } from "../../mixins/db/db.mixin";
 import { Channel } from "../../mixins/channels";
-import { conflict, ErrorType, invalid, unavailable } from "../../mixins/errors";
+import {
+  conflict,
+  ErrorType,
+  invalid,
+  unavailable,
+  isDuplicate,
+  paymentDeclined,
+} from "../../mixins/errors";
 import { dateTime, integer, object, oneOf, string } from "../../mixins/openapi";
 import { withEvents, type OutboxDoc } from "../../mixins/outbox";
 import { TransientProcessorError, type PaymentProcessor } from "./processor";
@@ -77,20 +83,6 @@ async function askWithRetries<T>(ask: () => Promise<T>): Promise<T> {
   }
 }
 
-export function declined(reason: string, orderId: string) {
-  const error = new Errors.MoleculerClientError(
-    "Payment declined",
-    402,
-    ErrorType.PAYMENT_DECLINED,
-    {
-      reason,
-      orderId,
-    },
-  );
-  error.name = "PaymentDeclinedError";
-  return error;
-}
-
 export interface ChargeInput {
   orderId: string;
   userId: string;
@@ -111,7 +103,7 @@ async function openPayment(payments: Payments, input: ChargeInput): Promise<Paym
       updatedAt: now,
     });
   } catch (err) {
-    if ((err as { code?: number }).code !== 409) throw err;
+    if (!isDuplicate(err)) throw err;
     return (await payments.findOne({ orderId: input.orderId }))!;
   }
 }
@@ -130,7 +122,10 @@ export async function chargeOrder(
     (await payments.findOne({ orderId: input.orderId })) ?? (await openPayment(payments, input));
   if (payment.status === "succeeded") return payment;
   if (payment.status === "declined")
-    throw declined(payment.failureReason ?? "card_declined", input.orderId);
+    throw paymentDeclined({
+      orderId: input.orderId,
+      reason: payment.failureReason ?? "card_declined",
+    });
   if (payment.amount !== input.amount || payment.currency !== input.currency)
     throw conflict(ErrorType.INVALID_STATE, "This order was charged for another amount");
 
@@ -154,7 +149,7 @@ export async function chargeOrder(
   }
   if (outcome.status === "declined") {
     await settle(payments, payment, "declined", { failureReason: outcome.reason });
-    throw declined(outcome.reason, input.orderId);
+    throw paymentDeclined({ orderId: input.orderId, reason: outcome.reason });
   }
   return settle(payments, payment, "succeeded", { chargeId: outcome.chargeId });
 }

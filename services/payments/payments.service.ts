@@ -1,3 +1,4 @@
+import { hasType, ErrorType } from "../../mixins/errors";
 import type { Actions } from "../../mixins/action-properties";
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { callerOf, isAdmin, type CallerMeta } from "../../mixins/access";
@@ -64,7 +65,7 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsThis> = {
           countMetric(this.broker, DomainMetric.PAYMENTS, { result: "succeeded" });
           return toPaymentView(payment);
         } catch (err) {
-          const result = (err as { code?: number }).code === 402 ? "declined" : "error";
+          const result = hasType(err, ErrorType.PAYMENT_DECLINED) ? "declined" : "error";
           countMetric(this.broker, DomainMetric.PAYMENTS, { result });
           throw err;
         } finally {

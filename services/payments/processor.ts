@@ -1,3 +1,4 @@
+import { isDuplicate } from "../../mixins/errors";
 import { randomUUID } from "node:crypto";
 import type { Repository } from "../../mixins/db/db.mixin";
 
@@ -89,7 +90,7 @@ export class SimulatedProcessor implements PaymentProcessor {
       await this.charges.insert(record);
       return outcomeOf(record);
     } catch (err) {
-      if ((err as { code?: number }).code !== 409) throw err;
+      if (!isDuplicate(err)) throw err;
       return outcomeOf((await this.charges.findById(request.idempotencyKey))!);
     }
   }
@@ -108,7 +109,7 @@ export class SimulatedProcessor implements PaymentProcessor {
       });
       return { refundId };
     } catch (err) {
-      if ((err as { code?: number }).code !== 409) throw err;
+      if (!isDuplicate(err)) throw err;
       return { refundId: (await this.refunds.findById(request.idempotencyKey))!.refundId };
     }
   }

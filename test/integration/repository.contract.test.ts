@@ -10,6 +10,7 @@ import { PostgresStore } from "../../mixins/db/postgres.store";
 import { SqliteStore } from "../../mixins/db/sqlite.store";
 import { createDatabase, postgresAvailable } from "../harness/postgres";
 import type { Doc, Repository, Store } from "../../mixins/db/repository";
+import { isDuplicate } from "../../mixins/errors";
 
 /**
  * One contract, every store: the embedded NeDB store and PostgreSQL (a fresh database on the
@@ -149,6 +150,11 @@ function contractTests({ open }: StoreCase): void {
       type: "SKU_TAKEN",
     });
     expect((await products.findById(other.id))?.sku).toBe("OTHER");
+    // Caught by what it is, whatever type the index gives the client.
+    const again = await products.insert(item("DUP")).catch((err: unknown) => err);
+    expect(isDuplicate(again)).toBe(true);
+    const idTaken = await products.insert({ ...item("NEW"), id: other.id }).catch((e) => e);
+    expect(isDuplicate(idTaken)).toBe(true);
   });
 
   test("When filtering, then equality, comparisons, $in, $nin, $ne, $exists, $or and dotted paths work", async () => {
