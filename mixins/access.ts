@@ -29,6 +29,9 @@ export interface CallerMeta {
   $responseHeaders?: Record<string, string>;
 }
 
+/** The context of an action a caller reached: its params, and who is calling (`meta.user`). */
+export type Ctx<P = Record<string, never>, M = object> = Context<P, CallerMeta & M>;
+
 export function callerOf(ctx: Context<unknown, CallerMeta>): Principal {
   const user = ctx.meta.user;
   if (!user) throw unauthorized();

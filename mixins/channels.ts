@@ -65,10 +65,8 @@ export function streamName(subject: string): string {
   return subject.split(".").join("_");
 }
 
-/** The adapter's name for a consumer group's durable JetStream consumer. */
-function durableName(group: string): string {
-  return group.split(".").join("_");
-}
+/** The adapter's name for a consumer group's durable JetStream consumer: the same rule. */
+const durableName = streamName;
 
 type NatsAdapter = {
   createStream(name: string, subjects: string[], config: object): Promise<unknown>;

@@ -1,3 +1,4 @@
+import { FAIL_FAST_REDIS } from "./redis";
 import { Cachers, type ServiceBroker } from "moleculer";
 
 type CacherInternals = {
@@ -26,10 +27,7 @@ export class ResilientRedisCacher extends Cachers.Redis {
         password: u.password ? decodeURIComponent(u.password) : undefined,
         db: Number(u.pathname.slice(1) || 0),
         tls: u.protocol === "rediss:" ? {} : undefined,
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 1,
-        connectTimeout: 2000,
-        retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
+        ...FAIL_FAST_REDIS,
       },
     } as never);
   }

@@ -1,6 +1,6 @@
 import type { Actions } from "../../mixins/action-properties";
-import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
-import { callerOf, type CallerMeta } from "../../mixins/access";
+import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
+import { callerOf, type Ctx } from "../../mixins/access";
 import { consumer, ConsumerMixin, processedRetentionMs } from "../../mixins/channel-consumer.mixin";
 import { BackgroundLoop } from "../../mixins/background-loop";
 import { Channel, channelMessage } from "../../mixins/channels";
@@ -45,7 +45,6 @@ type AnalyticsThis = DbService<{
   foldLoop: BackgroundLoop;
   partsSweep: BackgroundLoop;
 };
-type Ctx<P = Record<string, never>> = Context<P, CallerMeta>;
 interface RangeParams {
   from?: string;
   to?: string;

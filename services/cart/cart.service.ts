@@ -1,6 +1,6 @@
 import type { Actions } from "../../mixins/action-properties";
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
-import { callerOf, type CallerMeta } from "../../mixins/access";
+import { callerOf, type Ctx } from "../../mixins/access";
 import { BackgroundLoop } from "../../mixins/background-loop";
 import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
 import { invalid, notFound } from "../../mixins/errors";
@@ -28,7 +28,6 @@ type CartThis = DbService<{ carts: CartDoc; cart_activity: CartActivity }> & {
   viewOf(ctx: Context, cart: Cart): Promise<CartView>;
   remindAbandoned(): Promise<void>;
 };
-type Ctx<P = Record<string, never>> = Context<P, CallerMeta>;
 
 export const MAX_CART_LINES = 100;
 const productId = idRule;

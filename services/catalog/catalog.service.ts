@@ -1,6 +1,6 @@
 import type { Actions } from "../../mixins/action-properties";
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
-import { isAdmin, type CallerMeta } from "../../mixins/access";
+import { isAdmin, type Ctx } from "../../mixins/access";
 import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
 import { notFound } from "../../mixins/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
@@ -36,7 +36,6 @@ import { idRule } from "../../mixins/ids";
 type CatalogThis = DbService<{ products: ProductDoc; reservations: ReservationDoc }> & {
   productsChanged(ids: string[]): Promise<void>;
 };
-type Ctx<P = Record<string, never>> = Context<P, CallerMeta>;
 
 const CACHE_CLEAN_EVENT = "catalog.cache.clean";
 /** Order ids become field names in hold markers, so they are plain words. */

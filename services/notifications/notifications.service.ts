@@ -1,6 +1,6 @@
 import type { Actions } from "../../mixins/action-properties";
-import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
-import { callerOf, type CallerMeta } from "../../mixins/access";
+import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
+import { callerOf, type Ctx } from "../../mixins/access";
 import { BackgroundLoop } from "../../mixins/background-loop";
 import { consumer, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
 import { Channel, type ChannelMessage } from "../../mixins/channels";
@@ -49,7 +49,6 @@ type NotificationsThis = DbService<{
   notify(key: string, userId: string, message: Message, email?: string): Promise<void>;
   counted(channel: string, result: string): void;
 };
-type Ctx<P = Record<string, never>> = Context<P, CallerMeta>;
 
 /** The channels people hear about (DESIGN §6 and issue 4), in the inbox and by e-mail. */
 const TOLD = [

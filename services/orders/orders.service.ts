@@ -1,6 +1,6 @@
 import type { Actions } from "../../mixins/action-properties";
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
-import { callerOf, isAdmin, type CallerMeta } from "../../mixins/access";
+import { callerOf, isAdmin, type Ctx as CallerCtx } from "../../mixins/access";
 import { BackgroundLoop } from "../../mixins/background-loop";
 import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
 import { notFound } from "../../mixins/errors";
@@ -37,7 +37,7 @@ type OrdersThis = DbService<{ orders: OrderDoc }> & {
   sagaDeps(ctx?: Context): SagaDeps;
   visibleOrder(ctx: Ctx<{ id: string }>): Promise<OrderDoc>;
 };
-type Ctx<P = Record<string, never>> = Context<P, CallerMeta & { idempotencyKey?: string }>;
+type Ctx<P = Record<string, never>> = CallerCtx<P, { idempotencyKey?: string }>;
 
 const KEEPER_INTERVAL_MS = 250;
 const ADDRESS_EXAMPLE = {

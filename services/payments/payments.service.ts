@@ -1,7 +1,7 @@
 import { hasType, ErrorType } from "../../mixins/errors";
 import type { Actions } from "../../mixins/action-properties";
-import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
-import { callerOf, isAdmin, type CallerMeta } from "../../mixins/access";
+import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
+import { callerOf, isAdmin, type Ctx } from "../../mixins/access";
 import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { pageOf } from "../../mixins/openapi";
@@ -34,7 +34,6 @@ type PaymentsThis = DbService<{
   processor_refunds: ProcessorRefundDoc;
 }> &
   RelayService & { processor: PaymentProcessor };
-type Ctx<P = Record<string, never>> = Context<P, CallerMeta>;
 
 const orderId = idRule;
 

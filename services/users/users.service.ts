@@ -1,6 +1,6 @@
 import type { Actions } from "../../mixins/action-properties";
-import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
-import { callerOf, type CallerMeta } from "../../mixins/access";
+import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
+import { callerOf, type Ctx } from "../../mixins/access";
 import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
 import { notFound } from "../../mixins/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
@@ -43,7 +43,6 @@ type UsersThis = DbService<{ users: UserDoc; api_keys: ApiKeyDoc }> &
     issueToken(user: UserDoc): string;
     sessionsEnded(user: UserDoc): Promise<void>;
   };
-type Ctx<P = Record<string, never>> = Context<P, CallerMeta>;
 
 /** Cache keys of `resolveApiKey` hold the key (hashed by the cacher): clean them all on a change. */
 const API_KEY_CACHE = "users.resolveApiKey:**";

@@ -5,6 +5,7 @@ import { ServiceBroker } from "moleculer";
 import { connect } from "nats";
 import { createBrokerConfig } from "../../broker.config";
 import { Channel, channelMessage } from "../../mixins/channels";
+import { listDeadLetters } from "../../mixins/dead-letters";
 import { waitFor } from "../harness/node-process";
 import { describeWith, startNats, type RunningServer } from "../harness/servers";
 
@@ -81,5 +82,9 @@ describeWith(["nats-server"])("two namespaces on one NATS server", () => {
       "both deliveries",
     );
     expect(received).toEqual({ "shop-a": [first.id], "shop-b": [second.id] });
+  });
+
+  test("When an operator lists dead letters in a namespace, then its own stream answers", async () => {
+    for (const broker of brokers) await expect(listDeadLetters(broker)).resolves.toEqual([]);
   });
 });
