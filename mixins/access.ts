@@ -26,6 +26,8 @@ export interface CallerMeta {
   user?: Principal | null;
   $statusCode?: number;
   $location?: string;
+  /** The id of what this call created: the gateway answers 201 and says where it lives. */
+  $created?: string;
   $responseHeaders?: Record<string, string>;
 }
 

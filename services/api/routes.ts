@@ -11,6 +11,34 @@ const JSON_BODY = {
 
 export type Limiter = "auth" | "api";
 
+/**
+ * Where what an action created lives, by the action: services say only what they created
+ * (`meta.$created`), and paths are the gateway's to know.
+ */
+const CREATED_AT: Record<string, (id: string) => string> = {
+  "users.register": () => "/api/v1/users/me",
+  "users.createApiKey": (id) => `/api/v1/api-keys/${encodeURIComponent(id)}`,
+  "catalog.create": (id) => `/api/v1/products/${encodeURIComponent(id)}`,
+  "orders.create": (id) => `/api/v1/orders/${encodeURIComponent(id)}`,
+  "notifications.createWebhook": (id) => `/api/v1/webhooks/${encodeURIComponent(id)}`,
+};
+
+/** A call that created something is answered 201, with its Location. */
+function answerCreated(
+  ctx: { meta: { $created?: string; $statusCode?: number; $location?: string } },
+  _route: unknown,
+  req: IncomingMessage & { $action?: { name?: string } },
+  _res: unknown,
+  data: unknown,
+) {
+  const created = ctx.meta.$created;
+  if (created === undefined) return data;
+  ctx.meta.$statusCode = 201;
+  const at = CREATED_AT[req.$action?.name ?? ""];
+  if (at) ctx.meta.$location = at(created);
+  return data;
+}
+
 export const healthRoute = {
   path: "/health",
   authentication: false,
@@ -35,6 +63,7 @@ export const authRoute = {
     "POST /register": "users.register",
     "POST /login": "users.login",
   },
+  onAfterCall: answerCreated,
 };
 
 export const apiRoute = {
@@ -84,6 +113,7 @@ export const apiRoute = {
     const key = req.headers["idempotency-key"];
     if (key !== undefined) ctx.meta.idempotencyKey = key;
   },
+  onAfterCall: answerCreated,
 };
 
 /**

@@ -154,8 +154,7 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
       async handler(this: CatalogThis, ctx: Ctx<NewProduct>) {
         const product = await createProduct(this.repos.products, ctx.params);
         await this.productsChanged([product.id]);
-        ctx.meta.$statusCode = 201;
-        ctx.meta.$location = `/api/v1/products/${product.id}`;
+        ctx.meta.$created = product.id;
         return toProductView(product);
       },
     },

@@ -187,8 +187,7 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
           ctx.params,
           this.bazaar.webhookAllowPrivate,
         );
-        ctx.meta.$statusCode = 201;
-        ctx.meta.$location = `/api/v1/webhooks/${webhook.id}`;
+        ctx.meta.$created = webhook.id;
         return { ...toWebhookView(webhook), secret: webhook.secret };
       },
     },

@@ -98,8 +98,7 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersThis> = {
       async handler(this: OrdersThis, ctx: Ctx<CreateOrderInput>) {
         const key = assertIdempotencyKey(ctx.meta.idempotencyKey);
         const order = await createOrder(this.sagaDeps(ctx), callerOf(ctx), ctx.params, key);
-        ctx.meta.$statusCode = 201;
-        ctx.meta.$location = `/api/v1/orders/${order.id}`;
+        ctx.meta.$created = order.id;
         return order;
       },
     },

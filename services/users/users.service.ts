@@ -72,8 +72,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
         const user = await registerUser(this.repos.users, ctx.params);
         countMetric(this.broker, DomainMetric.USERS_REGISTERED);
         this.outboxRelay.wake();
-        ctx.meta.$statusCode = 201;
-        ctx.meta.$location = "/api/v1/users/me";
+        ctx.meta.$created = user.id;
         return { user: toUserView(user), token: this.issueToken(user) };
       },
     },
@@ -165,8 +164,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
       async handler(this: UsersThis, ctx: Ctx<{ name: string; scopes?: string[] }>) {
         const { doc, key } = await createApiKey(this.repos.api_keys, callerOf(ctx), ctx.params);
         countMetric(this.broker, DomainMetric.API_KEYS_CREATED);
-        ctx.meta.$statusCode = 201;
-        ctx.meta.$location = `/api/v1/api-keys/${doc.id}`;
+        ctx.meta.$created = doc.id;
         return { ...toApiKeyView(doc), key };
       },
     },

@@ -58,6 +58,7 @@ async function product(fields: Record<string, unknown> = {}) {
     { token: admin },
   );
   expect(res.status).toBe(201);
+  expect(res.headers.get("location")).toBe(`/api/v1/products/${res.body.id}`);
   initialStock[res.body.id] = res.body.stock;
   return res.body as { id: string; stock: number; price: number; sku: string };
 }

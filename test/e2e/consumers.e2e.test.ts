@@ -205,6 +205,7 @@ describe("webhooks", () => {
   async function hook(url: string, events = ["orders.confirmed"]) {
     const res = await api.post("/api/v1/webhooks", { url, events }, { token: admin });
     expect(res.status).toBe(201);
+    expect(res.headers.get("location")).toBe(`/api/v1/webhooks/${res.body.id}`);
     return res.body as { id: string; secret: string };
   }
   const deliveries = async (id: string) =>
