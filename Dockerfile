@@ -17,6 +17,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json broker.config.ts moleculer.config.ts ./
+COPY contracts ./contracts
 COPY mixins ./mixins
 COPY services ./services
 RUN mkdir -p /app/data && chown node:node /app/data

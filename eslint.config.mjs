@@ -1,5 +1,46 @@
+import { readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+
+/**
+ * The floors (docs/architecture.md): a service reaches another only through contracts/ and a
+ * call or a channel, never by importing its folder; the platform (mixins/) knows no service;
+ * contracts/ imports nothing of ours.
+ */
+const SERVICES = readdirSync(fileURLToPath(new globalThis.URL("./services", import.meta.url)), {
+  withFileTypes: true,
+})
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name);
+const layerRule = (files, group, message) => ({
+  files,
+  rules: { "no-restricted-imports": ["error", { patterns: [{ group, message }] }] },
+});
+const layerRules = [
+  ...SERVICES.map((name) =>
+    layerRule(
+      [`services/${name}/**/*.ts`],
+      SERVICES.filter((other) => other !== name).flatMap((other) => [
+        `../${other}`,
+        `../${other}/**`,
+        `**/services/${other}`,
+        `**/services/${other}/**`,
+      ]),
+      `services/${name} reaches another service through contracts/ and a call or a channel`,
+    ),
+  ),
+  layerRule(
+    ["mixins/**/*.ts"],
+    ["**/services", "**/services/**", "**/broker.config", "**/moleculer.config"],
+    "The platform knows no service and no composition root",
+  ),
+  layerRule(
+    ["contracts/**/*.ts"],
+    ["../*", "../**"],
+    "contracts/ holds types and constants, and imports nothing of ours",
+  ),
+];
 
 export default tseslint.config(
   { ignores: ["node_modules/", "data/", "coverage/", "**/*.js"] },
@@ -14,6 +55,7 @@ export default tseslint.config(
       "no-console": "error",
     },
   },
+  ...layerRules,
   {
     // Benchmarks and scripts exist to print what they measured or did.
     files: ["bench/**/*.ts", "scripts/**/*.ts"],

@@ -1,5 +1,5 @@
 import { arrayOf, boolean, dateTime, integer, object, string } from "../../mixins/openapi";
-import type { ProductView } from "../catalog/products";
+import type { ProductView } from "../../contracts/catalog";
 import type { Cart } from "./cart-store";
 
 /**

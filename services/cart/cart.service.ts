@@ -7,7 +7,7 @@ import { invalid, notFound } from "../../mixins/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { serviceRedis } from "../../mixins/redis";
 import { settingsOf } from "../../mixins/settings";
-import type { ProductView } from "../catalog/products";
+import type { ProductView } from "../../contracts/catalog";
 import { cartState, shouldRemind, type CartActivity } from "./abandonment";
 import { CART_VIEW_SHAPE, cartView, type CartView } from "./cart-view";
 import {

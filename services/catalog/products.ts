@@ -5,16 +5,8 @@ import { findPage, type Page } from "../../mixins/pagination";
 import { queryTerms, rankBySearch, searchTerms } from "./search";
 import { idRule } from "../../mixins/ids";
 
-export interface NewProduct {
-  sku: string;
-  name: string;
-  description: string;
-  price: number;
-  currency: string;
-  category: string;
-  stock: number;
-  active: boolean;
-}
+import type { NewProduct, ProductView } from "../../contracts/catalog";
+export type { NewProduct, ProductView };
 
 export interface ProductDoc extends NewProduct {
   id: string;
@@ -25,7 +17,6 @@ export interface ProductDoc extends NewProduct {
   [key: string]: unknown;
 }
 
-export type ProductView = NewProduct & { id: string; createdAt: string; updatedAt: string };
 export type Products = Repository<ProductDoc>;
 
 export const PRODUCT_INDEXES = [
