@@ -14,3 +14,9 @@ export interface NewProduct {
 }
 
 export type ProductView = NewProduct & { id: string; createdAt: string; updatedAt: string };
+
+/** Units of one product for one order: what a reservation holds. */
+export interface StockLine {
+  productId: string;
+  quantity: number;
+}

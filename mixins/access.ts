@@ -1,17 +1,7 @@
 import type { Context } from "moleculer";
 import { unauthorized } from "./errors";
-import type { Role } from "./jwt";
-
-/**
- * Who is calling, as the gateway resolved it into `ctx.meta.user`: from a bearer token, or
- * from an API key (then with that key's scopes).
- */
-export interface Principal {
-  id: string;
-  roles: Role[];
-  apiKeyId?: string;
-  scopes?: string[];
-}
+import type { Principal, Role } from "../contracts/users";
+export type { Principal } from "../contracts/users";
 
 /**
  * Custom properties of a published action, read by the gateway before it calls the action:

@@ -1,5 +1,7 @@
 import { createSecretKey, type KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
+import type { Role } from "../contracts/users";
+export type { Role };
 
 /**
  * Access tokens: issued by `users`, checked by every gateway without a network hop. The
@@ -8,8 +10,6 @@ import jwt from "jsonwebtoken";
 const ALGORITHM = "HS256";
 const ISSUER = "bazaar";
 const AUDIENCE = "bazaar-api";
-
-export type Role = "customer" | "admin";
 
 export interface TokenSubject {
   id: string;

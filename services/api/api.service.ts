@@ -1,3 +1,4 @@
+import { call } from "../../mixins/typed-call";
 import type { Actions } from "../../mixins/action-properties";
 import { randomUUID } from "node:crypto";
 import {
@@ -329,7 +330,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
       const registry = this.broker.registry as unknown as { hasService(n: string): boolean };
       if (!registry.hasService("users")) return;
       await this.sessionFloors.refresh((since) =>
-        this.broker.call<SessionsEnded[], { since: string }>("users.sessionsEnded", { since }),
+        call(this.broker, "users.sessionsEnded", { since }),
       );
     },
 
@@ -356,7 +357,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
       }
       if (apiKey !== undefined) {
         const key = Array.isArray(apiKey) ? apiKey[0] : apiKey;
-        const principal = await ctx.call<Principal | null, { key: string }>("users.resolveApiKey", {
+        const principal = await call(ctx, "users.resolveApiKey", {
           key: key.slice(0, 200),
         });
         if (!principal) throw unauthorized("Invalid API key");

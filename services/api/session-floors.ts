@@ -1,11 +1,8 @@
 import type { TokenSubject } from "../../mixins/jwt";
+import type { SessionsEnded } from "../../contracts/users";
+export type { SessionsEnded };
 
 /** One user's sessions ended, as `users.sessionsEnded` and the `users.sessions.ended` event say. */
-export interface SessionsEnded {
-  userId: string;
-  sessionVersion: number;
-  endedAt: string;
-}
 
 const PAGE = 1000;
 /** Rows written in the same moment may commit out of order: read a little behind. */

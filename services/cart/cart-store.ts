@@ -2,10 +2,8 @@ import type Redis from "ioredis";
 import type { Repository } from "../../mixins/db/db.mixin";
 import { unavailable } from "../../mixins/errors";
 
-export interface Cart {
-  items: { productId: string; quantity: number }[];
-  updatedAt: string | null;
-}
+import type { Cart } from "../../contracts/cart";
+export type { Cart };
 
 /** One cart a user; a cart untouched for the TTL is gone. Prices are never kept here. */
 export interface CartStore {

@@ -1,3 +1,4 @@
+import { call } from "../../mixins/typed-call";
 import type { Actions } from "../../mixins/action-properties";
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { callerOf, type Ctx } from "../../mixins/access";
@@ -7,7 +8,6 @@ import { invalid, notFound } from "../../mixins/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { serviceRedis } from "../../mixins/redis";
 import { settingsOf } from "../../mixins/settings";
-import type { ProductView } from "../../contracts/catalog";
 import { cartState, shouldRemind, type CartActivity } from "./abandonment";
 import { CART_VIEW_SHAPE, cartView, type CartView } from "./cart-view";
 import {
@@ -64,7 +64,7 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
       },
       async handler(this: CartThis, ctx: Ctx<{ productId: string; quantity: number }>) {
         const userId = callerOf(ctx).id;
-        const [product] = await ctx.call<ProductView[], { ids: string[] }>("catalog.getMany", {
+        const [product] = await call(ctx, "catalog.getMany", {
           ids: [ctx.params.productId],
         });
         if (!product || !product.active) throw notFound("Product");
@@ -129,7 +129,7 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
   methods: {
     async viewOf(this: CartThis, ctx: Context, cart: Cart): Promise<CartView> {
       if (cart.items.length === 0) return cartView(cart, []);
-      const products = await ctx.call<ProductView[], { ids: string[] }>("catalog.getMany", {
+      const products = await call(ctx, "catalog.getMany", {
         ids: cart.items.map((i) => i.productId),
       });
       return cartView(cart, products);
@@ -163,21 +163,15 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
         { sort: { updatedAt: 1 }, limit: 100 },
       )) {
         if (activity.remindedState === activity.state) continue;
-        const lastOrderAt = await this.broker.call<string | null, { userId: string }>(
-          "orders.lastOrderAt",
-          { userId: activity.id },
-        );
+        const lastOrderAt = await call(this.broker, "orders.lastOrderAt", { userId: activity.id });
         if (!shouldRemind(activity, lastOrderAt, now, abandonMs)) continue;
         const cart = await this.store.get(activity.id);
         if (cart.items.length === 0 || cartState(cart.items) !== activity.state) continue;
-        const products = await this.broker.call<ProductView[], { ids: string[] }>(
-          "catalog.getMany",
-          {
-            ids: cart.items.map((i) => i.productId),
-          },
-        );
+        const products = await call(this.broker, "catalog.getMany", {
+          ids: cart.items.map((i) => i.productId),
+        });
         const names = new Map(products.map((p) => [p.id, p.name]));
-        await this.broker.call("notifications.remindCart", {
+        await call(this.broker, "notifications.remindCart", {
           userId: activity.id,
           key: `${activity.id}_${activity.state}`,
           items: cart.items.map((i) => ({

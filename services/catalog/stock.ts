@@ -2,10 +2,8 @@ import type { Repository } from "../../mixins/db/db.mixin";
 import { conflict, ErrorType, isDuplicate } from "../../mixins/errors";
 import type { ProductDoc } from "./products";
 
-export interface StockLine {
-  productId: string;
-  quantity: number;
-}
+import type { StockLine } from "../../contracts/catalog";
+export type { StockLine };
 
 export type ReservationState = "holding" | "held" | "committed" | "released" | "restocked";
 

@@ -1,3 +1,4 @@
+import { call } from "../../mixins/typed-call";
 import type { Actions } from "../../mixins/action-properties";
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { callerOf, type Ctx } from "../../mixins/access";
@@ -267,7 +268,7 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
       const to =
         email ??
         (
-          await this.broker.call<{ email: string } | null, { userId: string }>("users.contactOf", {
+          await call(this.broker, "users.contactOf", {
             userId,
           })
         )?.email;

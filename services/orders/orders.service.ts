@@ -1,3 +1,4 @@
+import { call } from "../../mixins/typed-call";
 import type { Actions } from "../../mixins/action-properties";
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { callerOf, isAdmin, type Ctx as CallerCtx } from "../../mixins/access";
@@ -202,8 +203,7 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersThis> = {
       const settings = settingsOf(this.broker);
       return {
         orders: this.repos.orders,
-        call: (action, params) =>
-          (ctx ? ctx.call(action, params) : this.broker.call(action, params)) as Promise<never>,
+        call: (action, params) => call(ctx ?? this.broker, action, params),
         nodeId: this.broker.nodeID,
         staleMs: settings.orderStaleMs,
         fault: (point) => {

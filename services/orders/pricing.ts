@@ -1,3 +1,4 @@
+import type { ProductView } from "../../contracts/catalog";
 import { invalid, type FieldProblem } from "../../mixins/errors";
 
 export interface RequestedLine {
@@ -5,14 +6,11 @@ export interface RequestedLine {
   quantity: number;
 }
 
-export interface CatalogProduct {
-  id: string;
-  sku: string;
-  name: string;
-  price: number;
-  currency: string;
-  active: boolean;
-}
+/** What pricing reads of a product: the catalog's answer, not a copy of it. */
+export type CatalogProduct = Pick<
+  ProductView,
+  "id" | "sku" | "name" | "price" | "currency" | "active"
+>;
 
 export interface OrderLine {
   productId: string;

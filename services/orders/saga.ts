@@ -1,3 +1,5 @@
+import type { ActionCall } from "../../contracts/actions";
+import { callNamed, type Call } from "../../mixins/typed-call";
 import { createHash, randomBytes } from "node:crypto";
 import { Errors } from "moleculer";
 import type { Principal } from "../../mixins/access";
@@ -13,12 +15,7 @@ import {
   paymentDeclined,
 } from "../../mixins/errors";
 import { markEffectDone, pendingEffects, withEvents } from "../../mixins/outbox";
-import {
-  assertDistinctProducts,
-  priceLines,
-  type CatalogProduct,
-  type RequestedLine,
-} from "./pricing";
+import { assertDistinctProducts, priceLines, type RequestedLine } from "./pricing";
 import { toOrderView, type CreateOrderInput, type OrderDoc, type OrderView } from "./schemas";
 import { canTransition, effectsOf, eventOf, OrderStatus, type Effect } from "./state";
 
@@ -27,7 +24,7 @@ export type Orders = Repository<OrderDoc>;
 /** What the saga needs from its service: the store, calls to others, and its hooks. */
 export interface SagaDeps {
   orders: Orders;
-  call<T>(action: string, params: Record<string, unknown>): Promise<T>;
+  call: Call;
   nodeId: string;
   staleMs: number;
   /** Test-only crash points; a no-op unless FAULT_INJECTION names the point. */
@@ -172,7 +169,7 @@ export async function runSaga(deps: SagaDeps, order: OrderDoc): Promise<OrderDoc
 
   let paymentId: string;
   try {
-    const payment = await deps.call<{ id: string }>("payments.charge", {
+    const payment = await deps.call("payments.charge", {
       orderId: order.id,
       userId: order.userId,
       amount: order.total,
@@ -264,7 +261,7 @@ export async function createOrder(
 
   const lines = await requestedLines(deps, caller, input);
   assertDistinctProducts(lines);
-  const products = await deps.call<CatalogProduct[]>("catalog.getMany", {
+  const products = await deps.call("catalog.getMany", {
     ids: lines.map((l) => l.productId),
   });
   const priced = priceLines(lines, products);
@@ -311,7 +308,7 @@ async function requestedLines(
       { field: "items", message: "Give either items or fromCart: true", type: "oneOf" },
     ]);
   if (input.items) return input.items;
-  const cart = await deps.call<{ items: RequestedLine[] }>("cart.ofUser", { userId: caller.id });
+  const cart = await deps.call("cart.ofUser", { userId: caller.id });
   if (cart.items.length === 0)
     throw invalid([{ field: "fromCart", message: "The cart is empty", type: "emptyCart" }]);
   return cart.items;
@@ -344,7 +341,7 @@ export async function recoverStaleOrders(deps: SagaDeps, limit = 20): Promise<nu
   return recovered;
 }
 
-const EFFECT_CALLS: Record<Effect, (order: OrderDoc) => [string, Record<string, unknown>]> = {
+const EFFECT_CALLS: Record<Effect, (order: OrderDoc) => ActionCall> = {
   commitStock: (o) => ["catalog.commit", { orderId: o.id }],
   releaseStock: (o) => ["catalog.release", { orderId: o.id }],
   clearCart: (o) => ["cart.clearOfUser", { userId: o.userId }],
@@ -355,8 +352,7 @@ const EFFECT_CALLS: Record<Effect, (order: OrderDoc) => [string, Record<string, 
 /** Runs an order's pending effects; each is idempotent, so a repeat after a crash is safe. */
 export async function runEffects(deps: SagaDeps, order: OrderDoc): Promise<void> {
   for (const effect of pendingEffects(order) as Effect[]) {
-    const [action, params] = EFFECT_CALLS[effect](order);
-    await deps.call(action, params);
+    await callNamed(deps.call, EFFECT_CALLS[effect](order));
     await markEffectDone(deps.orders, order.id, effect);
   }
 }

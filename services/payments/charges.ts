@@ -13,7 +13,8 @@ import { dateTime, integer, object, oneOf, string } from "../../mixins/openapi";
 import { withEvents, type OutboxDoc } from "../../mixins/outbox";
 import { TransientProcessorError, type PaymentProcessor } from "./processor";
 
-export type PaymentStatus = "pending" | "succeeded" | "declined" | "failed";
+import type { ChargeInput, PaymentStatus, PaymentView } from "../../contracts/payments";
+export type { ChargeInput, PaymentStatus, PaymentView };
 
 export interface PaymentDoc extends OutboxDoc {
   id: string;
@@ -45,16 +46,6 @@ export const PAYMENT_SHAPE = object(
   "Payment",
 );
 
-export interface PaymentView {
-  id: string;
-  orderId: string;
-  amount: number;
-  refunded: number;
-  currency: string;
-  status: PaymentStatus;
-  createdAt: string;
-}
-
 export type Payments = Repository<PaymentDoc>;
 
 /** One payment an order, by a unique index: a second charge cannot even be recorded. */
@@ -81,14 +72,6 @@ async function askWithRetries<T>(ask: () => Promise<T>): Promise<T> {
       await new Promise((r) => setTimeout(r, RETRY_DELAYS_MS[attempt]));
     }
   }
-}
-
-export interface ChargeInput {
-  orderId: string;
-  userId: string;
-  amount: number;
-  currency: string;
-  token: string;
 }
 
 async function openPayment(payments: Payments, input: ChargeInput): Promise<PaymentDoc> {

@@ -1,0 +1,29 @@
+/** Payments as other services see them. Types only. */
+export type PaymentStatus = "pending" | "succeeded" | "declined" | "failed";
+
+/** What an order asks to be charged; the token is the card's, and is never kept. */
+export interface ChargeInput {
+  orderId: string;
+  userId: string;
+  amount: number;
+  currency: string;
+  token: string;
+}
+
+export interface PaymentView {
+  id: string;
+  orderId: string;
+  amount: number;
+  refunded: number;
+  currency: string;
+  status: PaymentStatus;
+  createdAt: string;
+}
+
+export interface RefundInput {
+  orderId: string;
+  /** One refund a key, however often asked. */
+  refundKey: string;
+  /** Part of the payment; the whole of what is left when absent. */
+  amount?: number;
+}
