@@ -10,20 +10,8 @@ declare module "moleculer" {
   }
 }
 
-/** Every durable channel of DESIGN §6. */
-export const Channel = {
-  USERS_REGISTERED: "users.registered",
-  ORDERS_CONFIRMED: "orders.confirmed",
-  ORDERS_CANCELLED: "orders.cancelled",
-  ORDERS_SHIPPED: "orders.shipped",
-  ORDERS_DELIVERED: "orders.delivered",
-  ORDERS_FAILED: "orders.failed",
-  PAYMENTS_SUCCEEDED: "payments.succeeded",
-  PAYMENTS_FAILED: "payments.failed",
-  PAYMENTS_REFUNDED: "payments.refunded",
-  ANALYTICS_EVENTS: "analytics.events",
-} as const;
-export type ChannelName = (typeof Channel)[keyof typeof Channel];
+import { Channel, type ChannelName } from "../contracts/channels";
+export { Channel, type ChannelName };
 
 export const DEAD_LETTER_CHANNEL = "bazaar.dead_letters";
 

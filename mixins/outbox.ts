@@ -1,6 +1,7 @@
+import type { ChannelEvent } from "../contracts/channels";
 import { randomBytes } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
-import { channelMessage, type ChannelMessage, type ChannelName } from "./channels";
+import { channelMessage, type ChannelMessage } from "./channels";
 import type { Doc, Repository, Update } from "./db/repository";
 import { CONSUMERS_AWAY } from "./in-process-channels";
 import { DomainMetric, setGauge } from "./metrics";
@@ -17,7 +18,7 @@ import { currentTraceParent, type TraceParent } from "./request-context";
  * (release stock, refund): `effects.<name>` is "pending" until the step, itself idempotent,
  * has run, and `effectsPending` counts them.
  */
-export interface OutboxEntry extends ChannelMessage {
+export interface OutboxEntry extends ChannelMessage<unknown> {
   sentAt?: string;
   /** The traced request that wrote the event: its publish and its consumers join that trace. */
   trace?: TraceParent;
@@ -36,11 +37,7 @@ export function newEventId(): string {
 }
 
 /** The part of an update that records events and effects along with a state change. */
-export function withEvents(
-  update: Update,
-  events: { type: ChannelName; data: Record<string, unknown> }[],
-  effects: string[] = [],
-): Update {
+export function withEvents(update: Update, events: ChannelEvent[], effects: string[] = []): Update {
   const $set: Record<string, unknown> = { ...update.$set };
   const $inc: Record<string, number> = { ...update.$inc };
   for (const [id, message] of Object.entries(withNewEvents(events).outbox ?? {}))
@@ -52,9 +49,7 @@ export function withEvents(
 }
 
 /** The outbox fields of a new document that is born with events. */
-export function withNewEvents(
-  events: { type: ChannelName; data: Record<string, unknown> }[],
-): Pick<OutboxDoc, "outbox" | "outboxPending"> {
+export function withNewEvents(events: ChannelEvent[]): Pick<OutboxDoc, "outbox" | "outboxPending"> {
   const outbox: Record<string, OutboxEntry> = {};
   const trace = currentTraceParent();
   for (const event of events) {
@@ -169,7 +164,11 @@ async function publishPending<T extends OutboxDoc>(
  * trace, whose id the consumers' contexts take as their parent (@moleculer/channels carries it
  * in the message headers).
  */
-async function publish(broker: ServiceBroker, message: ChannelMessage, trace?: TraceParent) {
+async function publish(
+  broker: ServiceBroker,
+  message: ChannelMessage<unknown>,
+  trace?: TraceParent,
+) {
   if (!trace || !broker.isTracingEnabled()) return broker.sendToChannel(message.type, message);
   const span = broker.tracer.startSpan(`publish ${message.type}`, {
     traceID: trace.requestID,

@@ -16,14 +16,8 @@ const MAX_PROPS_BYTES = 2048;
 const FUTURE_SLACK_MS = 5 * 60_000;
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,9})?)?(Z|[+-]\d\d:\d\d)$/;
 
-export interface BehaviourEvent {
-  type: string;
-  ts: string;
-  userId?: string;
-  sessionId?: string;
-  productId?: string;
-  props?: Record<string, unknown>;
-}
+import type { BehaviourEvent } from "../../contracts/channels";
+export type { BehaviourEvent };
 
 /** Standard types and custom names share one rule (DESIGN §4): `^[a-z][a-z0-9_.]{0,63}$`. */
 export const BEHAVIOUR_EVENT_RULE = {

@@ -1,3 +1,4 @@
+import type { OrderMoved } from "../../contracts/channels";
 import type { IndexSpec } from "../../mixins/db/repository";
 import type { Repository } from "../../mixins/db/db.mixin";
 import { isDuplicate } from "../../mixins/errors";
@@ -34,11 +35,7 @@ function part(windowStart: string, messageId: string, inc: Record<string, number
   return { id: `${windowStart}:${messageId}`, windowStart, inc, foldPending: 1 };
 }
 
-interface OrderEventData {
-  userId: string;
-  total: number;
-  items: { productId: string; quantity: number }[];
-}
+type OrderEventData = Pick<OrderMoved, "userId" | "total" | "items">;
 
 export interface OrderEventParts {
   part: WindowPart;

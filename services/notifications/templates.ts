@@ -1,3 +1,4 @@
+import type { OrderMoved, PaymentSettled } from "../../contracts/channels";
 import type { ChannelMessage } from "../../mixins/channels";
 
 /** What a person is told, in the inbox and by e-mail. */
@@ -8,22 +9,10 @@ export interface Message {
   orderId?: string;
 }
 
-interface OrderData {
-  orderId: string;
-  userId: string;
-  items?: { name: string; quantity: number; lineTotal: number }[];
-  total: number;
-  currency: string;
-  failureReason?: string;
-}
+type OrderData = OrderMoved;
 
-/** What `payments.failed` carries (services/payments/charges.ts): an amount, not a total. */
-interface PaymentData {
-  orderId: string;
-  amount: number;
-  currency: string;
-  reason?: string;
-}
+/** `payments.failed` carries an amount, not a total. */
+type PaymentData = PaymentSettled;
 
 /** Money in minor units as a person reads it; anything but whole minor units is refused, never "$NaN". */
 export function formatMoney(minor: number, currency: string): string {

@@ -12,14 +12,8 @@ export type CatalogProduct = Pick<
   "id" | "sku" | "name" | "price" | "currency" | "active"
 >;
 
-export interface OrderLine {
-  productId: string;
-  sku: string;
-  name: string;
-  unitPrice: number;
-  quantity: number;
-  lineTotal: number;
-}
+import type { OrderLine } from "../../contracts/orders";
+export type { OrderLine };
 
 export interface PricedOrder {
   items: OrderLine[];

@@ -1,15 +1,7 @@
-import { Channel, type ChannelName } from "../../mixins/channels";
+import { Channel } from "../../mixins/channels";
 
-export const OrderStatus = {
-  PENDING: "PENDING",
-  CONFIRMED: "CONFIRMED",
-  SHIPPED: "SHIPPED",
-  DELIVERED: "DELIVERED",
-  REJECTED: "REJECTED",
-  PAYMENT_FAILED: "PAYMENT_FAILED",
-  CANCELLED: "CANCELLED",
-} as const;
-export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
+import { OrderStatus } from "../../contracts/orders";
+export { OrderStatus };
 
 const { PENDING, CONFIRMED, SHIPPED, DELIVERED, REJECTED, PAYMENT_FAILED, CANCELLED } = OrderStatus;
 
@@ -34,7 +26,15 @@ export function isSettled(status: OrderStatus): boolean {
 }
 
 /** The channel each arrival announces. */
-export function eventOf(status: OrderStatus): ChannelName | null {
+/** The channels that tell an order's moves. */
+export type OrderChannel =
+  | typeof Channel.ORDERS_CONFIRMED
+  | typeof Channel.ORDERS_SHIPPED
+  | typeof Channel.ORDERS_DELIVERED
+  | typeof Channel.ORDERS_CANCELLED
+  | typeof Channel.ORDERS_FAILED;
+
+export function eventOf(status: OrderStatus): OrderChannel | null {
   switch (status) {
     case CONFIRMED:
       return Channel.ORDERS_CONFIRMED;

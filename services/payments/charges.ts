@@ -151,7 +151,7 @@ async function settle(
     amount: payment.amount,
     currency: payment.currency,
     status,
-    ...("failureReason" in fields ? { reason: fields.failureReason } : {}),
+    ...("failureReason" in fields ? { reason: String(fields.failureReason) } : {}),
   };
   const update = withEvents({ $set: { status, ...fields, updatedAt: new Date().toISOString() } }, [
     { type, data },

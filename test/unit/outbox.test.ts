@@ -5,8 +5,8 @@ describe("the outbox inside a document", () => {
     const update = withEvents(
       { $set: { status: "CONFIRMED" }, $inc: { version: 1 } },
       [
-        { type: "orders.confirmed", data: { orderId: "o1" } },
-        { type: "payments.succeeded", data: { orderId: "o1" } },
+        { type: "orders.confirmed", data: { orderId: "o1" } as never },
+        { type: "payments.succeeded", data: { orderId: "o1" } as never },
       ],
       ["commitStock"],
     );

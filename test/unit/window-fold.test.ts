@@ -45,7 +45,13 @@ function confirmed(id: string, userId: string, total: number, ts = "2026-11-21T1
     id,
     type: "orders.confirmed",
     ts,
-    data: { userId, total, items: [{ productId: "lamp", quantity: 2 }] },
+    data: {
+      userId,
+      total,
+      items: [
+        { productId: "lamp", sku: "L", name: "Lamp", unitPrice: 1, quantity: 2, lineTotal: 2 },
+      ],
+    },
   };
 }
 

@@ -1,0 +1,101 @@
+import type { OrderLine, OrderStatus } from "./orders";
+import type { Role } from "./users";
+
+/** Every durable channel (docs/architecture.md): the business facts services tell each other. */
+export const Channel = {
+  USERS_REGISTERED: "users.registered",
+  ORDERS_CONFIRMED: "orders.confirmed",
+  ORDERS_CANCELLED: "orders.cancelled",
+  ORDERS_SHIPPED: "orders.shipped",
+  ORDERS_DELIVERED: "orders.delivered",
+  ORDERS_FAILED: "orders.failed",
+  PAYMENTS_SUCCEEDED: "payments.succeeded",
+  PAYMENTS_FAILED: "payments.failed",
+  PAYMENTS_REFUNDED: "payments.refunded",
+  ANALYTICS_EVENTS: "analytics.events",
+} as const;
+export type ChannelName = (typeof Channel)[keyof typeof Channel];
+
+export interface UserRegistered {
+  userId: string;
+  email: string;
+  name: string;
+  roles: Role[];
+  createdAt: string;
+}
+
+/** An order that moved: its state after the move, and what it holds. */
+export interface OrderMoved {
+  orderId: string;
+  userId: string;
+  status: OrderStatus;
+  items: OrderLine[];
+  total: number;
+  currency: string;
+  createdAt: string;
+  paymentId?: string;
+  failureReason?: string;
+}
+
+export interface PaymentSettled {
+  paymentId: string;
+  orderId: string;
+  userId: string;
+  amount: number;
+  currency: string;
+  status: string;
+  reason?: string;
+}
+
+export interface PaymentRefunded {
+  paymentId: string;
+  orderId: string;
+  userId: string;
+  amount: number;
+  currency: string;
+}
+
+/** A behaviour event as ingested (`POST /events`), its time filled in. */
+export interface BehaviourEvent {
+  type: string;
+  ts: string;
+  userId?: string;
+  sessionId?: string;
+  productId?: string;
+  props?: Record<string, unknown>;
+}
+
+export interface ChannelPayloads {
+  "users.registered": UserRegistered;
+  "orders.confirmed": OrderMoved;
+  "orders.cancelled": OrderMoved;
+  "orders.shipped": OrderMoved;
+  "orders.delivered": OrderMoved;
+  "orders.failed": OrderMoved;
+  "payments.succeeded": PaymentSettled;
+  "payments.failed": PaymentSettled;
+  "payments.refunded": PaymentRefunded;
+  "analytics.events": { events: BehaviourEvent[] };
+}
+
+/**
+ * Each payload's version. Fields are only ever added; a change a consumer could not read
+ * takes a new version, and consumers say which versions they read.
+ */
+export const CHANNEL_VERSIONS: Record<ChannelName, 1> = {
+  "users.registered": 1,
+  "orders.confirmed": 1,
+  "orders.cancelled": 1,
+  "orders.shipped": 1,
+  "orders.delivered": 1,
+  "orders.failed": 1,
+  "payments.succeeded": 1,
+  "payments.failed": 1,
+  "payments.refunded": 1,
+  "analytics.events": 1,
+};
+
+/** A fact ready to be told: a channel and the payload that channel carries. */
+export type ChannelEvent = {
+  [C in ChannelName]: { type: C; data: ChannelPayloads[C] };
+}[ChannelName];
