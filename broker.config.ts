@@ -58,7 +58,7 @@ function tracing(settings: Settings): BrokerOptions["tracing"] {
 }
 
 /**
- * The broker of one Bazaar node, from the environment. Every setting of DESIGN §2 is read and
+ * The broker of one Bazaar node, from the environment. Every setting of architecture §2 is read and
  * validated here; a bad value throws a SettingsError that names the variable.
  */
 export function createBrokerConfig(env: Env = process.env): BrokerOptions {

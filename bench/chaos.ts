@@ -2,7 +2,7 @@
  * The long chaos run (CI runs a short one: test/cluster/chaos.test.ts). Shoppers browse and buy
  * through a readiness-checking front door over two gateways; every few seconds a random node is
  * SIGKILLed and restarted; then every node is replaced by a rolling SIGTERM restart. At the end
- * the invariants of DESIGN §5 are checked and the answers are counted.
+ * the invariants of architecture §5 are checked and the answers are counted.
  *
  *   npm run bench:chaos                        # 120 s of kills, one every 4 s
  *   DURATION=300 KILL_EVERY_MS=2000 npm run bench:chaos

@@ -1,6 +1,6 @@
 import { Errors } from "moleculer";
 
-/** The error `type`s a client can act on (DESIGN §4); the gateway maps them to statuses. */
+/** The error `type`s a client can act on (architecture §4); the gateway maps them to statuses. */
 export const ErrorType = {
   BAD_REQUEST: "BAD_REQUEST",
   UNAUTHORIZED: "UNAUTHORIZED",

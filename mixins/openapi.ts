@@ -76,7 +76,7 @@ export function pageOf(row: JsonSchema): JsonSchema {
   );
 }
 
-/** The error body every failure has (DESIGN §4): never a stack or an internal detail. */
+/** The error body every failure has (architecture §4): never a stack or an internal detail. */
 export const ERROR_BODY = object(
   {
     name: string,

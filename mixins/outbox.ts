@@ -8,7 +8,7 @@ import { DomainMetric, setGauge } from "./metrics";
 import { currentTraceParent, type TraceParent } from "./request-context";
 
 /**
- * The outbox inside the document (DESIGN §5.5): a state change writes its events into the
+ * The outbox inside the document (architecture §5.5): a state change writes its events into the
  * same document in the same atomic update, under `outbox.<eventId>`, and counts them in
  * `outboxPending`. The relay publishes what is pending and marks it sent, so a crash between
  * the write and the publish loses nothing; a crash after the publish and before the mark

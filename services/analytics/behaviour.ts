@@ -19,7 +19,7 @@ const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,9})?)?(Z|[+-]\d\d:\d\d
 import type { BehaviourEvent } from "../../contracts/channels";
 export type { BehaviourEvent };
 
-/** Standard types and custom names share one rule (DESIGN §4): `^[a-z][a-z0-9_.]{0,63}$`. */
+/** Standard types and custom names share one rule (architecture §4): `^[a-z][a-z0-9_.]{0,63}$`. */
 export const BEHAVIOUR_EVENT_RULE = {
   type: "object",
   strict: true,

@@ -45,7 +45,7 @@ export interface OrderEventParts {
 
 /**
  * orders.confirmed counts in its window; orders.cancelled takes the order back out of the
- * window the cancellation happens in (DESIGN §4: revenue net of cancellations there).
+ * window the cancellation happens in (architecture §4: revenue net of cancellations there).
  * Order events are never dropped for lateness: each must be counted once.
  */
 export function orderEventParts(message: {

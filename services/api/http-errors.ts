@@ -85,7 +85,7 @@ function validationProblems(data: unknown): unknown {
 }
 
 /**
- * The one place where an error becomes an HTTP answer (DESIGN §4): client errors keep their
+ * The one place where an error becomes an HTTP answer (architecture §4): client errors keep their
  * message and a documented type; everything else is a bare 500 or 503 with no internals.
  */
 export function toHttpError(error: unknown): ErrorBody {

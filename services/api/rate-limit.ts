@@ -7,7 +7,7 @@ export interface WindowCount {
   resetInMs: number;
 }
 
-/** Fixed one-minute windows: the limits of DESIGN §2 are "requests a minute". */
+/** Fixed one-minute windows: the limits of architecture §2 are "requests a minute". */
 export interface RateLimitStore {
   hit(key: string, windowMs: number): Promise<WindowCount>;
   close(): void;

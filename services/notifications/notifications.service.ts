@@ -51,7 +51,7 @@ type NotificationsThis = DbService<{
   counted(channel: string, result: string): void;
 };
 
-/** The channels people hear about (DESIGN §6 and issue 4), in the inbox and by e-mail. */
+/** The channels people hear about (architecture §6 and issue 4), in the inbox and by e-mail. */
 const TOLD = [
   Channel.USERS_REGISTERED,
   Channel.ORDERS_CONFIRMED,

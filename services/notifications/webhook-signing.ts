@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 
 /**
- * DESIGN §4: `X-Bazaar-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">`
+ * architecture §4: `X-Bazaar-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">`
  * keyed by the webhook's secret, with `X-Bazaar-Timestamp` in unix seconds, so a receiver can
  * verify the body and refuse an old (replayed) delivery.
  */

@@ -144,7 +144,7 @@ async function arrive(
 }
 
 /**
- * Reserve, charge, confirm (DESIGN §5), each step safe to repeat. A client-side failure
+ * Reserve, charge, confirm (architecture §5), each step safe to repeat. A client-side failure
  * settles the order (REJECTED, PAYMENT_FAILED) and compensates through effects; anything
  * else (a service down, a timeout) leaves it PENDING for the recovery loop to finish.
  */

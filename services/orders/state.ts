@@ -5,7 +5,7 @@ export { OrderStatus };
 
 const { PENDING, CONFIRMED, SHIPPED, DELIVERED, REJECTED, PAYMENT_FAILED, CANCELLED } = OrderStatus;
 
-/** DESIGN §5: the only moves an order can make. */
+/** architecture §5: the only moves an order can make. */
 const TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
   PENDING: [CONFIRMED, REJECTED, PAYMENT_FAILED],
   CONFIRMED: [SHIPPED, CANCELLED],

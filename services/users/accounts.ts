@@ -60,7 +60,7 @@ export async function registerUser(
   const now = new Date().toISOString();
   const passwordHash = await hashPassword(input.password);
   const id = randomUUID();
-  // users.registered is born with the account, in the same write (the outbox of DESIGN §5.5).
+  // users.registered is born with the account, in the same write (the outbox of architecture §5.5).
   const registered = { userId: id, email: input.email, name: input.name, roles, createdAt: now };
   return users.insert({
     id,

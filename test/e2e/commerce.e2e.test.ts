@@ -539,7 +539,7 @@ describe("after everything above", () => {
     expect(text).toMatch(/^bazaar_outbox_pending(\{[^}]*\})? \d/m);
   });
 
-  test("When the books are checked, then every invariant of DESIGN §5 holds", async () => {
+  test("When the books are checked, then every invariant of architecture §5 holds", async () => {
     const snap = await snapshot(api, admin, initialStock);
     expect(invariantViolations(snap)).toEqual([]);
     expect(snap.orders.length).toBeGreaterThan(20);

@@ -54,7 +54,7 @@ export const SHOP_NODES: NodeSpec[] = [
   { id: "consumers-1", services: "notifications,analytics" },
 ];
 
-/** The cluster of DESIGN §2 on one machine: real NATS, Redis and PostgreSQL, one process a node. */
+/** The cluster of architecture §2 on one machine: real NATS, Redis and PostgreSQL, one process a node. */
 export async function startCluster(
   specs: NodeSpec[],
   env: Record<string, string> = {},

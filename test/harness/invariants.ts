@@ -2,7 +2,7 @@ import type { Client } from "./http";
 import { waitFor } from "./node-process";
 
 /**
- * DESIGN §5's invariants, checked on a snapshot of what the API shows an admin. Pure, so the
+ * architecture §5's invariants, checked on a snapshot of what the API shows an admin. Pure, so the
  * chaos and cluster tests can reuse it, and so a test can show it catches each violation.
  */
 export interface Snapshot {
@@ -90,7 +90,7 @@ export async function snapshot(
   return { initialStock, products, orders, payments };
 }
 
-/** Waits until no order is PENDING: every accepted order reached a final state (DESIGN §5). */
+/** Waits until no order is PENDING: every accepted order reached a final state (architecture §5). */
 export async function everyOrderSettled(
   api: Client,
   adminToken: string,

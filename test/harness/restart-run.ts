@@ -16,7 +16,7 @@ import { confirmationsSeen, startShoppers } from "./shoppers";
 export interface RestartRun {
   /** How long after the load stopped until no outbox held an unpublished event (ms). */
   drainedMs: number;
-  /** Invariant violations of DESIGN §5 once every order settled. */
+  /** Invariant violations of architecture §5 once every order settled. */
   violations: string[];
   confirmed: string[];
   checkouts: number[];

@@ -10,7 +10,7 @@ const dataDir = () => mkdtempSync(path.join(tmpdir(), "bazaar-settings-"));
 const SECRET = "s".repeat(40);
 
 describe("settings from the environment", () => {
-  test("When nothing is set, then the embedded defaults of DESIGN §2 apply", () => {
+  test("When nothing is set, then the embedded defaults of architecture §2 apply", () => {
     const dir = dataDir();
     const s = readSettings({ DATA_DIR: dir });
     expect(s).toMatchObject({

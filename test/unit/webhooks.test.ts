@@ -25,7 +25,7 @@ describe("webhook signatures", () => {
   const secret = "whsec_test-secret-value";
   const body = '{"id":"e1","type":"orders.confirmed","ts":"2026-01-01T00:00:00Z","data":{}}';
 
-  test("When a delivery is signed, then the signature is HMAC-SHA256 of '<timestamp>.<raw body>' as DESIGN §4 says", () => {
+  test("When a delivery is signed, then the signature is HMAC-SHA256 of '<timestamp>.<raw body>' as architecture §4 says", () => {
     const now = Date.parse("2026-11-21T12:00:00Z");
     const headers = signedHeaders(secret, "orders.confirmed", body, now);
     const timestamp = String(now / 1000);
