@@ -1,3 +1,4 @@
+import type { Principal } from "../contracts/users";
 import type { Doc, FindOptions, Filter, Repository } from "./db/repository";
 
 export const MAX_PAGE_SIZE = 100;
@@ -39,6 +40,22 @@ export async function findPage<T extends Doc, V>(
     repo.count(filter),
   ]);
   return { rows: docs.map(view), total, page, pageSize, totalPages: Math.ceil(total / pageSize) };
+}
+
+/**
+ * A page of the caller's own documents (`userId`), newest first, narrowed by `where`; with
+ * `adminSeesAll`, an admin's page holds everyone's.
+ */
+export function ownPage<T extends Doc, V>(
+  repo: Repository<T>,
+  caller: Principal,
+  request: { page: number; pageSize: number },
+  view: (doc: T) => V,
+  options: { where?: Filter; adminSeesAll?: boolean; sort?: FindOptions["sort"] } = {},
+): Promise<Page<V>> {
+  const seesAll = options.adminSeesAll === true && caller.roles.includes("admin");
+  const filter: Filter = { ...(seesAll ? {} : { userId: caller.id }), ...options.where };
+  return findPage(repo, filter, { ...request, sort: options.sort ?? { createdAt: -1 } }, view);
 }
 
 /**

@@ -10,7 +10,7 @@ import { notFound } from "../../mixins/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { pageOf } from "../../mixins/openapi";
 import { countMetric, DomainMetric } from "../../mixins/metrics";
-import { findPage, pageParams } from "../../mixins/pagination";
+import { findPage, ownPage, pageParams } from "../../mixins/pagination";
 import { settingsOf, type Settings } from "../../mixins/settings";
 import { emailOnce, smtpMailer, type EmailDoc, type Mailer } from "./email";
 import {
@@ -109,14 +109,10 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
         this: NotificationsThis,
         ctx: Ctx<{ unread?: boolean; page: number; pageSize: number }>,
       ) {
-        const filter: Record<string, unknown> = { userId: callerOf(ctx).id };
-        if (ctx.params.unread) filter.read = false;
-        return findPage(
-          this.repos.notifications,
-          filter,
-          { ...ctx.params, sort: { createdAt: -1, id: -1 } },
-          toNotificationView,
-        );
+        return ownPage(this.repos.notifications, callerOf(ctx), ctx.params, toNotificationView, {
+          where: ctx.params.unread ? { read: false } : {},
+          sort: { createdAt: -1, id: -1 },
+        });
       },
     },
 

@@ -9,7 +9,7 @@ import { HealthMixin } from "../../mixins/health.mixin";
 import { countMetric, DomainMetric, setGauge } from "../../mixins/metrics";
 import { pageOf } from "../../mixins/openapi";
 import { pendingEffects, pendingEvents, relayOutbox } from "../../mixins/outbox";
-import { findPage, pageParams } from "../../mixins/pagination";
+import { ownPage, pageParams } from "../../mixins/pagination";
 import { settingsOf } from "../../mixins/settings";
 import {
   assertIdempotencyKey,
@@ -116,16 +116,11 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersThis> = {
         ...pageParams,
       },
       handler(this: OrdersThis, ctx: Ctx<{ status?: string; page: number; pageSize: number }>) {
-        const caller = callerOf(ctx);
-        const filter: Record<string, unknown> = {};
-        if (!isAdmin(caller)) filter.userId = caller.id;
-        if (ctx.params.status) filter.status = ctx.params.status;
-        return findPage(
-          this.repos.orders,
-          filter,
-          { ...ctx.params, sort: { createdAt: -1 } },
-          toOrderView,
-        );
+        const where = ctx.params.status ? { status: ctx.params.status } : {};
+        return ownPage(this.repos.orders, callerOf(ctx), ctx.params, toOrderView, {
+          where,
+          adminSeesAll: true,
+        });
       },
     },
 

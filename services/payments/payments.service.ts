@@ -1,13 +1,13 @@
 import { hasType, ErrorType } from "../../mixins/errors";
 import type { Actions } from "../../mixins/action-properties";
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
-import { callerOf, isAdmin, type Ctx } from "../../mixins/access";
+import { callerOf, type Ctx } from "../../mixins/access";
 import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { pageOf } from "../../mixins/openapi";
 import { countMetric, DomainMetric } from "../../mixins/metrics";
 import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
-import { findPage, pageParams } from "../../mixins/pagination";
+import { ownPage, pageParams } from "../../mixins/pagination";
 import {
   chargeOrder,
   PAYMENT_INDEXES,
@@ -122,16 +122,11 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsThis> = {
         ...pageParams,
       },
       handler(this: PaymentsThis, ctx: Ctx<{ orderId?: string; page: number; pageSize: number }>) {
-        const caller = callerOf(ctx);
-        const filter: Record<string, unknown> = {};
-        if (!isAdmin(caller)) filter.userId = caller.id;
-        if (ctx.params.orderId) filter.orderId = ctx.params.orderId;
-        return findPage(
-          this.repos.payments,
-          filter,
-          { ...ctx.params, sort: { createdAt: -1 } },
-          toPaymentView,
-        );
+        const where = ctx.params.orderId ? { orderId: ctx.params.orderId } : {};
+        return ownPage(this.repos.payments, callerOf(ctx), ctx.params, toPaymentView, {
+          where,
+          adminSeesAll: true,
+        });
       },
     },
   } satisfies Actions,

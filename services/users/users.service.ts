@@ -8,7 +8,7 @@ import { pageOf } from "../../mixins/openapi";
 import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
 import { signAccessToken, type Role } from "../../mixins/jwt";
 import { countMetric, DomainMetric } from "../../mixins/metrics";
-import { findPage, pageParams } from "../../mixins/pagination";
+import { ownPage, pageParams } from "../../mixins/pagination";
 import { settingsOf } from "../../mixins/settings";
 import {
   checkCredentials,
@@ -175,13 +175,9 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
       retryPolicy: { enabled: true },
       params: { $$strict: "remove", ...pageParams },
       async handler(this: UsersThis, ctx: Ctx<{ page: number; pageSize: number }>) {
-        const filter = { userId: callerOf(ctx).id, revokedAt: { $exists: false } };
-        return findPage(
-          this.repos.api_keys,
-          filter,
-          { ...ctx.params, sort: { createdAt: -1 } },
-          toApiKeyView,
-        );
+        return ownPage(this.repos.api_keys, callerOf(ctx), ctx.params, toApiKeyView, {
+          where: { revokedAt: { $exists: false } },
+        });
       },
     },
 
