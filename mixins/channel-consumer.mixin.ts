@@ -15,7 +15,6 @@ interface ProcessedDoc {
   messageId: string;
   type: string;
   processedAt: string;
-  [key: string]: unknown;
 }
 
 /**

@@ -6,7 +6,7 @@ import { DuplicateKeyError, ErrorType } from "../errors";
  * (NeDB, MongoDB, PostgreSQL) implements exactly the same thing.
  */
 
-export type Doc = { id: string } & Record<string, unknown>;
+export type Doc = { id: string };
 
 /** `{ field: value }` is equality; dotted paths reach into sub-documents. */
 export type Filter = Record<string, unknown>;

@@ -12,7 +12,6 @@ export interface FoldedWindow {
   /** The parts the last fold added; cleared of their pending mark before the next fold. */
   lastBatch?: string[];
   uniqueUsers?: number;
-  [key: string]: unknown;
 }
 
 export interface FoldStores {

@@ -1,5 +1,5 @@
 import type { OrderMoved } from "../../contracts/channels";
-import type { IndexSpec } from "../../mixins/db/repository";
+import type { Doc, IndexSpec } from "../../mixins/db/repository";
 import type { Repository } from "../../mixins/db/db.mixin";
 import { isDuplicate } from "../../mixins/errors";
 import type { BehaviourEvent } from "./behaviour";
@@ -15,14 +15,12 @@ export interface WindowPart {
   windowStart: string;
   inc: Record<string, number>;
   foldPending?: 1;
-  [key: string]: unknown;
 }
 
 /** A buyer seen in a window (`<window>:<userId>`), so unique buyers are counted, not listed. */
 export interface WindowUser {
   id: string;
   windowStart: string;
-  [key: string]: unknown;
 }
 
 export const PART_INDEXES: IndexSpec[] = [
@@ -99,10 +97,7 @@ export function behaviourParts(
  * Inserts what is not there yet. A part already there was recorded by an earlier delivery of
  * the same message (counted, or waiting for the fold): it is left as it is.
  */
-export async function insertNew<T extends { id: string; [key: string]: unknown }>(
-  repo: Repository<T>,
-  docs: T[],
-): Promise<void> {
+export async function insertNew<T extends Doc>(repo: Repository<T>, docs: T[]): Promise<void> {
   for (const doc of docs) {
     try {
       await repo.insert(doc);

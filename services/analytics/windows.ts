@@ -38,7 +38,6 @@ export interface OrderWindowDoc {
   /** Windows written before buyers were counted in rows of their own listed them here. */
   users?: Record<string, true>;
   sold?: Record<string, number>;
-  [key: string]: unknown;
 }
 
 export interface EventWindowDoc {
@@ -47,7 +46,6 @@ export interface EventWindowDoc {
   views?: Record<string, number>;
   /** Events that arrived in this window too late for their own. */
   dropped?: number;
-  [key: string]: unknown;
 }
 
 export interface OrderWindow {

@@ -7,7 +7,6 @@ export interface CartActivity {
   state: string;
   itemCount: number;
   remindedState?: string;
-  [key: string]: unknown;
 }
 
 export function cartState(items: { productId: string; quantity: number }[]): string {

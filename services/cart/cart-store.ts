@@ -25,7 +25,6 @@ export interface CartDoc {
   items: Record<string, number>;
   updatedAt: string;
   expiresAt: string;
-  [key: string]: unknown;
 }
 
 /** The embedded store: a document a user; expiry is checked on read and swept. */

@@ -12,9 +12,12 @@ export interface ProductDoc extends NewProduct {
   id: string;
   /** Words for search (`search.ts`); hold and restock markers live beside them (`stock.ts`). */
   searchTerms: string[];
+  /** Units each order holds until it commits or releases them (`stock.ts`). */
+  holds?: Record<string, number>;
+  /** Orders whose units came back, until the restock marker is unset (`stock.ts`). */
+  restocks?: Record<string, true>;
   createdAt: string;
   updatedAt: string;
-  [key: string]: unknown;
 }
 
 export type Products = Repository<ProductDoc>;

@@ -13,7 +13,6 @@ export interface ReservationDoc {
   state: ReservationState;
   createdAt: string;
   updatedAt: string;
-  [key: string]: unknown;
 }
 
 type Products = Repository<ProductDoc>;
@@ -48,7 +47,7 @@ async function holdLine(products: Products, orderId: string, line: StockLine): P
 async function releaseLine(products: Products, orderId: string, productId: string): Promise<void> {
   const field = holdField(orderId);
   const product = await products.findOne({ id: productId, [field]: { $exists: true } });
-  const quantity = (product?.holds as Record<string, number> | undefined)?.[orderId];
+  const quantity = product?.holds?.[orderId];
   if (quantity === undefined) return;
   await products.updateOne(
     { id: productId, [field]: quantity },

@@ -30,7 +30,6 @@ export interface EmailDoc {
   claimedUntil?: string;
   sentAt?: string;
   createdAt: string;
-  [key: string]: unknown;
 }
 
 /** A sender that died mid-send gives its claim up after this long. */

@@ -29,7 +29,6 @@ export const NOTIFICATION_SHAPE = object(
 
 export interface NotificationDoc extends NotificationView {
   userId: string;
-  [key: string]: unknown;
 }
 
 export const NOTIFICATION_INDEXES = [{ fields: ["userId"] }, { fields: ["createdAt"] }];

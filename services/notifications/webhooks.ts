@@ -14,7 +14,6 @@ export interface WebhookDoc {
   secret: string;
   active: boolean;
   createdAt: string;
-  [key: string]: unknown;
 }
 
 export interface Attempt {
@@ -37,7 +36,6 @@ export interface DeliveryDoc {
   nextAttemptAt: string;
   createdAt: string;
   updatedAt: string;
-  [key: string]: unknown;
 }
 
 export const WEBHOOK_INDEXES = [{ fields: ["active"] }];

@@ -39,7 +39,6 @@ export interface OrderDoc extends OrderView, OutboxDoc {
   /** Who is working the saga, until when; the recovery loop takes over after that. */
   lease?: { owner: string; until: string };
   history: { status: OrderStatus; at: string }[];
-  [key: string]: unknown;
 }
 
 const ORDER_LINE_SHAPE = object(

@@ -29,7 +29,6 @@ export interface PaymentDoc extends OutboxDoc {
   refunds?: Record<string, { amount: number; state: "pending" | "done"; refundId?: string }>;
   createdAt: string;
   updatedAt: string;
-  [key: string]: unknown;
 }
 
 export const PAYMENT_SHAPE = object(

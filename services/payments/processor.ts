@@ -41,7 +41,6 @@ export interface ProcessorChargeDoc {
   outcome: "succeeded" | "declined";
   reason?: string;
   createdAt: string;
-  [key: string]: unknown;
 }
 
 export interface ProcessorRefundDoc {
@@ -50,7 +49,6 @@ export interface ProcessorRefundDoc {
   chargeId: string;
   amount: number;
   createdAt: string;
-  [key: string]: unknown;
 }
 
 /** Test-mode card tokens, after the conventions payment processors use. */

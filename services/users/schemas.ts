@@ -15,7 +15,6 @@ export interface UserDoc extends OutboxDoc {
   /** Raised to end every token issued before; tokens carry the version they were issued at. */
   sessionVersion?: number;
   sessionsEndedAt?: string;
-  [key: string]: unknown;
 }
 
 export interface ApiKeyDoc {
@@ -27,7 +26,6 @@ export interface ApiKeyDoc {
   scopes: string[];
   createdAt: string;
   revokedAt?: string;
-  [key: string]: unknown;
 }
 
 export interface UserView {

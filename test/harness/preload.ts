@@ -3,7 +3,7 @@ import { PRODUCT_INDEXES } from "../../services/catalog/products";
 import { ORDER_INDEXES } from "../../services/orders/schemas";
 
 /** Inserts `count` documents, `parallel` at a time (a server store takes several at once). */
-async function insertAll<T extends { id: string; [key: string]: unknown }>(
+async function insertAll<T extends { id: string }>(
   repo: Repository<T>,
   count: number,
   make: (i: number) => T,
