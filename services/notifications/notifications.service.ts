@@ -35,6 +35,7 @@ import {
   WEBHOOK_INDEXES,
   type DeliveryDoc,
   type WebhookDoc,
+  DELIVERY_BATCH,
 } from "./webhooks";
 import { idRule } from "../../mixins/ids";
 
@@ -293,7 +294,7 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
         const { webhooks, webhook_deliveries } = this.repos;
         const due = await webhook_deliveries.find(
           { status: "pending", nextAttemptAt: { $lte: new Date().toISOString() } },
-          { sort: { nextAttemptAt: 1 }, limit: 20 },
+          { sort: { nextAttemptAt: 1 }, limit: DELIVERY_BATCH },
         );
         const options = {
           timeoutMs: this.bazaar.webhookTimeoutMs,

@@ -175,6 +175,9 @@ export interface DeliveryOptions {
 
 export type Outcome = "delivered" | "retried" | "failed" | "dead_lettered";
 
+/** Deliveries one pass posts at once: what a node killed mid-pass may post again. */
+export const DELIVERY_BATCH = 20;
+
 /**
  * One attempt at one delivery it first claims (so two notification nodes never post the same
  * delivery at once). Returns what became of it, or null when another node had it.
