@@ -1,7 +1,8 @@
 import type { Actions } from "../../mixins/action-properties";
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { isAdmin, type Ctx } from "../../mixins/access";
-import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
+import { addStoreLoop, DbMixin, type DbService } from "../../mixins/db/db.mixin";
+import { BackgroundLoop } from "../../mixins/background-loop";
 import { notFound } from "../../mixins/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { countMetric, DomainMetric } from "../../mixins/metrics";
@@ -24,7 +25,9 @@ import {
   type ProductDoc,
 } from "./products";
 import {
+  clearRestockMarkers,
   commitStock,
+  RESERVATION_INDEXES,
   releaseStock,
   reserveStock,
   restockOrder,
@@ -34,6 +37,7 @@ import {
 import { idRule } from "../../mixins/ids";
 
 type CatalogThis = DbService<{ products: ProductDoc; reservations: ReservationDoc }> & {
+  markerSweep: BackgroundLoop;
   productsChanged(ids: string[]): Promise<void>;
 };
 
@@ -86,7 +90,17 @@ async function cleanCachedReads(service: CatalogThis, ids: string[]): Promise<vo
 
 const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
   name: "catalog",
-  mixins: [DbMixin({ products: PRODUCT_INDEXES, reservations: [] }), HealthMixin],
+  mixins: [DbMixin({ products: PRODUCT_INDEXES, reservations: RESERVATION_INDEXES }), HealthMixin],
+
+  created(this: CatalogThis) {
+    this.markerSweep = new BackgroundLoop(
+      "catalog restock markers",
+      60_000,
+      async () => void (await clearRestockMarkers(this.repos.products, this.repos.reservations)),
+      this.logger,
+    );
+    addStoreLoop(this, this.markerSweep);
+  },
 
   actions: {
     list: {

@@ -1,3 +1,4 @@
+import type { IndexSpec } from "../../mixins/db/repository";
 import type { Repository } from "../../mixins/db/db.mixin";
 import { conflict, ErrorType, isDuplicate } from "../../mixins/errors";
 import type { ProductDoc } from "./products";
@@ -11,6 +12,8 @@ export interface ReservationDoc {
   id: string;
   lines: StockLine[];
   state: ReservationState;
+  /** Set when restocked: when its markers in the products can be cleared. */
+  markersClearAfter?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -60,11 +63,45 @@ async function setState(
   orderId: string,
   from: ReservationState[],
   to: ReservationState,
+  also: Record<string, unknown> = {},
 ): Promise<void> {
   await reservations.updateOne(
     { id: orderId, state: { $in: from } },
-    { $set: { state: to, updatedAt: new Date().toISOString() } },
+    { $set: { state: to, updatedAt: new Date().toISOString(), ...also } },
   );
+}
+
+/**
+ * How long a restock's markers outlive it. A second restock that read the reservation before
+ * it said "restocked" is stopped only by the markers; it is a call of seconds, so after this
+ * no such call can still be running, and the markers can go.
+ */
+export const RESTOCK_MARKERS_KEPT_MS = 10 * 60_000;
+
+/** Reservations whose restock markers wait to be cleared, found by a range, not a scan. */
+export const RESERVATION_INDEXES: IndexSpec[] = [
+  { fields: ["markersClearAfter"], range: "string" },
+];
+
+/** Clears the restock markers whose time has come; returns how many reservations it cleared. */
+export async function clearRestockMarkers(
+  products: Products,
+  reservations: Reservations,
+  now = Date.now(),
+): Promise<number> {
+  const due = await reservations.find(
+    { markersClearAfter: { $lt: new Date(now).toISOString() } },
+    { limit: 100 },
+  );
+  for (const reservation of due) {
+    for (const line of reservation.lines)
+      await products.updateOne(
+        { id: line.productId, [restockField(reservation.id)]: { $exists: true } },
+        { $unset: { [restockField(reservation.id)]: true } },
+      );
+    await reservations.updateOne({ id: reservation.id }, { $unset: { markersClearAfter: true } });
+  }
+  return due.length;
 }
 
 async function openReservation(
@@ -165,12 +202,11 @@ export async function restockOrder(
       { $inc: { stock: line.quantity }, $set: { [field]: line.quantity } },
     );
   }
-  await setState(reservations, orderId, ["committed"], "restocked");
-  // The reservation now says "restocked", which is what stops a second restock: the markers
-  // have done their work and go, so a product's document does not grow with every cancellation.
-  for (const line of reservation.lines)
-    await products.updateOne(
-      { id: line.productId, [restockField(orderId)]: { $exists: true } },
-      { $unset: { [restockField(orderId)]: true } },
-    );
+  // The markers stay while a twin restock may still be running (it read "committed" too, and
+  // only a marker stops its increment); they go later, so a product's document does not grow
+  // with every cancellation. Clearing them here let a twin restock the units twice.
+  const clearAfter = new Date(Date.now() + RESTOCK_MARKERS_KEPT_MS).toISOString();
+  await setState(reservations, orderId, ["committed"], "restocked", {
+    markersClearAfter: clearAfter,
+  });
 }

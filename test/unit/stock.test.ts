@@ -5,7 +5,9 @@ import { NedbStore } from "../../mixins/db/nedb.store";
 import type { Repository } from "../../mixins/db/repository";
 import type { ProductDoc } from "../../services/catalog/products";
 import {
+  clearRestockMarkers,
   commitStock,
+  RESTOCK_MARKERS_KEPT_MS,
   releaseStock,
   reserveStock,
   restockOrder,
@@ -106,15 +108,33 @@ describe("stock holds", () => {
     expect([await stock("a"), await stock("b")]).toEqual([5, 2]);
   });
 
-  test("When an order is restocked, then no marker of it stays in the products: they do not grow", async () => {
+  test("When a twin restock read the reservation before the first one finished, then the units come back once", async () => {
+    await reserveStock(products, reservations, "o9", lines);
+    await commitStock(products, reservations, "o9");
+    const readEarly = await reservations.findById("o9");
+    await restockOrder(products, reservations, "o9");
+    // The twin saw "committed", and carries on after the first restock is done.
+    const twinView: Repository<ReservationDoc> = Object.create(reservations);
+    twinView.findById = async () => readEarly;
+    await restockOrder(products, twinView, "o9");
+    expect([await stock("a"), await stock("b")]).toEqual([5, 2]);
+  });
+
+  test("When an order is restocked, then its markers stay while a twin could run, and then go: products do not grow", async () => {
     await reserveStock(products, reservations, "o8", lines);
     await commitStock(products, reservations, "o8");
     await restockOrder(products, reservations, "o8");
+    expect((await products.findById("a"))?.restocks).toEqual({ o8: 2 });
+    expect(await clearRestockMarkers(products, reservations)).toBe(0);
+    const later = Date.now() + RESTOCK_MARKERS_KEPT_MS + 1000;
+    expect(await clearRestockMarkers(products, reservations, later)).toBe(1);
     for (const id of ["a", "b"]) {
       const product = await products.findById(id);
       expect(product?.holds ?? {}).toEqual({});
       expect(product?.restocks ?? {}).toEqual({});
     }
+    await restockOrder(products, reservations, "o8");
+    expect([await stock("a"), await stock("b")]).toEqual([5, 2]);
   });
 
   test("When a hold crashed half-way, then a release gives back only what was taken", async () => {
