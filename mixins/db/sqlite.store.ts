@@ -38,7 +38,8 @@ function elementTableOf(collection: string, index: IndexSpec): string {
 /**
  * A list field's text elements as rows `(value, id)`, so "the list holds this value" reads an
  * index instead of every document. Triggers keep them with the documents through every write
- * path, and a table made for data already there is filled from it once.
+ * path, and a table made for data already there is filled from it once. An update rewrites
+ * them only when the list changed: a product's stock moves on every order, its terms do not.
  */
 function createElementTable(db: Database.Database, collection: string, index: IndexSpec): void {
   const elements = elementTableOf(collection, index);
@@ -56,7 +57,9 @@ function createElementTable(db: Database.Database, collection: string, index: In
     CREATE TRIGGER IF NOT EXISTS "${elements}__insert" AFTER INSERT ON "${collection}" BEGIN
       INSERT OR IGNORE INTO "${elements}" ${rowsOf("NEW.doc", "NEW.id")};
     END;
-    CREATE TRIGGER IF NOT EXISTS "${elements}__update" AFTER UPDATE ON "${collection}" BEGIN
+    DROP TRIGGER IF EXISTS "${elements}__update";
+    CREATE TRIGGER "${elements}__update" AFTER UPDATE ON "${collection}"
+    WHEN json_extract(OLD.doc, ${at}) IS NOT json_extract(NEW.doc, ${at}) BEGIN
       DELETE FROM "${elements}" WHERE id = OLD.id;
       INSERT OR IGNORE INTO "${elements}" ${rowsOf("NEW.doc", "NEW.id")};
     END;
