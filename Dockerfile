@@ -16,15 +16,17 @@ ENV NODE_ENV=production \
     HEALTH_PORT=3031
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json tsconfig.json broker.config.ts moleculer.config.ts ./
+COPY package.json tsconfig.json ./
 COPY contracts ./contracts
+COPY platform ./platform
 COPY mixins ./mixins
+COPY app ./app
 COPY services ./services
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 3000 3030 3031
-# Every node answers its own probes, gateway or not (mixins/node-health.ts).
+# Every node answers its own probes, gateway or not (platform/runtime/node-health.ts).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+process.env.HEALTH_PORT+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 STOPSIGNAL SIGTERM
-CMD ["node", "--import", "tsx", "node_modules/moleculer/bin/moleculer-runner.js", "--config", "moleculer.config.ts", "--mask", "**/*.service.ts", "services"]
+CMD ["node", "--import", "tsx", "node_modules/moleculer/bin/moleculer-runner.js", "--config", "app/moleculer.config.ts", "--mask", "**/*.service.ts", "services"]

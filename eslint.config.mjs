@@ -5,8 +5,8 @@ import tseslint from "typescript-eslint";
 
 /**
  * The floors (docs/architecture.md): a service reaches another only through contracts/ and a
- * call or a channel, never by importing its folder; the platform (mixins/) knows no service;
- * contracts/ imports nothing of ours.
+ * call or a channel, never by importing its folder; the platform (platform/, mixins/) knows no
+ * service and no composition root (app/); contracts/ imports nothing of ours.
  */
 const SERVICES = readdirSync(fileURLToPath(new globalThis.URL("./services", import.meta.url)), {
   withFileTypes: true,
@@ -21,18 +21,22 @@ const layerRules = [
   ...SERVICES.map((name) =>
     layerRule(
       [`services/${name}/**/*.ts`],
-      SERVICES.filter((other) => other !== name).flatMap((other) => [
-        `../${other}`,
-        `../${other}/**`,
-        `**/services/${other}`,
-        `**/services/${other}/**`,
-      ]),
+      [
+        ...SERVICES.filter((other) => other !== name).flatMap((other) => [
+          `../${other}`,
+          `../${other}/**`,
+          `**/services/${other}`,
+          `**/services/${other}/**`,
+        ]),
+        "**/app",
+        "**/app/**",
+      ],
       `services/${name} reaches another service through contracts/ and a call or a channel`,
     ),
   ),
   layerRule(
-    ["mixins/**/*.ts"],
-    ["**/services", "**/services/**", "**/broker.config", "**/moleculer.config"],
+    ["platform/**/*.ts", "mixins/**/*.ts"],
+    ["**/services", "**/services/**", "**/app", "**/app/**"],
     "The platform knows no service and no composition root",
   ),
   layerRule(

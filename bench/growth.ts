@@ -10,10 +10,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { NedbStore } from "../mixins/db/nedb.store";
-import type { Store } from "../mixins/db/repository";
-import { SqliteStore } from "../mixins/db/sqlite.store";
-import { PostgresStore } from "../mixins/db/postgres.store";
+import { NedbStore } from "../platform/data/nedb.store";
+import type { Store } from "../platform/data/repository";
+import { SqliteStore } from "../platform/data/sqlite.store";
+import { PostgresStore } from "../platform/data/postgres.store";
 import { createDatabase, type TestDatabase } from "../test/harness/postgres";
 import { preloadShop } from "../test/harness/preload";
 import { DURATION, loadCheckout, okPerSecond, startNodes } from "./harness";

@@ -1,13 +1,13 @@
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
-import { addStoreLoop, DbMixin, type DbService } from "./db/db.mixin";
-import { settingsOf } from "./settings";
-import { isDuplicate } from "./errors";
-import type { ChannelMessage } from "./channels";
-import { MAX_DELIVERIES, DEAD_LETTER_CHANNEL } from "./channels";
-import { BackgroundLoop } from "./background-loop";
-import { channelLag } from "./channels";
-import { countMetric, DomainMetric, setGauge } from "./metrics";
-import { runInContext } from "./request-context";
+import { addStoreLoop, DbMixin, type DbService } from "./db.mixin";
+import { settingsOf } from "../platform/runtime/settings-of";
+import { isDuplicate } from "../platform/actions/errors";
+import type { ChannelMessage } from "../platform/messaging/channels";
+import { MAX_DELIVERIES, DEAD_LETTER_CHANNEL } from "../platform/messaging/channels";
+import { BackgroundLoop } from "../platform/messaging/background-loop";
+import { channelLag } from "../platform/messaging/channels";
+import { countMetric, DomainMetric, setGauge } from "../platform/observability/metrics";
+import { runInContext } from "../platform/observability/request-context";
 
 interface ProcessedDoc {
   id: string;

@@ -1,4 +1,4 @@
-import type { Actions } from "./action-properties";
+import type { Actions } from "../platform/actions/action-properties";
 import type { Service, ServiceBroker, ServiceSchema } from "moleculer";
 
 export type HealthCheck = () => Promise<void>;

@@ -1,7 +1,7 @@
 import type { Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
-import { BackgroundLoop } from "./background-loop";
-import { addStoreLoop, type DbService } from "./db/db.mixin";
-import { relayOutbox, type OutboxDoc } from "./outbox";
+import { BackgroundLoop } from "../platform/messaging/background-loop";
+import { addStoreLoop, type DbService } from "./db.mixin";
+import { relayOutbox, type OutboxDoc } from "../platform/messaging/outbox";
 
 export type RelayService = Service & { outboxRelay: BackgroundLoop };
 

@@ -10,10 +10,10 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { ServiceBroker } from "moleculer";
-import { createBrokerConfig } from "../broker.config";
-import { asOperator } from "../mixins/access";
-import { assertDataDirFree } from "../mixins/db/data-dir-lock";
-import { ErrorType } from "../mixins/errors";
+import { createBrokerConfig } from "../app/broker.config";
+import { asOperator } from "../platform/actions/access";
+import { assertDataDirFree } from "../platform/data/data-dir-lock";
+import { ErrorType } from "../platform/actions/errors";
 import { DEMO_CATALOG } from "../services/catalog/demo-catalog";
 
 const SEED_USERS = Number(process.env.SEED_USERS ?? 5);

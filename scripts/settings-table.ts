@@ -1,7 +1,7 @@
-/** Writes the README's settings table from mixins/settings-docs.ts (`npm run docs:settings`). */
+/** Writes the README's settings table from app/settings-docs.ts (`npm run docs:settings`). */
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { settingsTable, TABLE_END, TABLE_START } from "../mixins/settings-docs";
+import { settingsTable, TABLE_END, TABLE_START } from "../app/settings-docs";
 
 const file = path.join(__dirname, "..", "README.md");
 const readme = readFileSync(file, "utf8");

@@ -1,15 +1,23 @@
-import type { Actions } from "../../mixins/action-properties";
+import type { Actions } from "../../platform/actions/action-properties";
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
-import { callerOf, type Ctx } from "../../mixins/access";
+import { callerOf, type Ctx } from "../../platform/actions/access";
 import { consumer, ConsumerMixin, processedRetentionMs } from "../../mixins/channel-consumer.mixin";
-import { BackgroundLoop } from "../../mixins/background-loop";
-import { Channel, channelMessage } from "../../mixins/channels";
-import { addStoreLoop, DbMixin, type DbService } from "../../mixins/db/db.mixin";
-import { invalid } from "../../mixins/errors";
+import { BackgroundLoop } from "../../platform/messaging/background-loop";
+import { Channel, channelMessage } from "../../platform/messaging/channels";
+import { addStoreLoop, DbMixin, type DbService } from "../../mixins/db.mixin";
+import { invalid } from "../../platform/actions/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
-import { arrayOf, dateTime, integer, mapOf, number, object, string } from "../../mixins/openapi";
-import { countMetric, DomainMetric } from "../../mixins/metrics";
-import { settingsOf } from "../../mixins/settings";
+import {
+  arrayOf,
+  dateTime,
+  integer,
+  mapOf,
+  number,
+  object,
+  string,
+} from "../../platform/actions/openapi";
+import { countMetric, DomainMetric } from "../../platform/observability/metrics";
+import { settingsOf } from "../../platform/runtime/settings-of";
 import { FOLD_BATCH, foldPending, sweepParts, type FoldStores } from "./fold";
 import {
   behaviourParts,

@@ -1,7 +1,7 @@
 import { Errors } from "moleculer";
 import Validator, { type ValidationError } from "fastest-validator";
-import { ErrorType, invalid } from "../../mixins/errors";
-import { optionalIdRule } from "../../mixins/ids";
+import { ErrorType, invalid } from "../../platform/actions/errors";
+import { optionalIdRule } from "../../platform/actions/ids";
 
 export const STANDARD_TYPES = [
   "page_view",

@@ -1,4 +1,4 @@
-import type { Repository } from "../../mixins/db/db.mixin";
+import type { Repository } from "../../mixins/db.mixin";
 import { insertNew, type WindowPart, type WindowUser } from "./window-parts";
 
 /** How many pending parts one pass reads; a full batch makes the pass go on. */

@@ -1,7 +1,7 @@
 import type { OrderMoved } from "../../contracts/channels";
-import type { Doc, IndexSpec } from "../../mixins/db/repository";
-import type { Repository } from "../../mixins/db/db.mixin";
-import { isDuplicate } from "../../mixins/errors";
+import type { Doc, IndexSpec } from "../../platform/data/repository";
+import type { Repository } from "../../mixins/db.mixin";
+import { isDuplicate } from "../../platform/actions/errors";
 import type { BehaviourEvent } from "./behaviour";
 import { encodeKey, isTooLate, windowStartOf } from "./windows";
 

@@ -1,6 +1,6 @@
 import type { BlockList } from "node:net";
-import type { Access, Principal } from "../../mixins/access";
-import { forbidden, unauthorized } from "../../mixins/errors";
+import type { Access, Principal } from "../../platform/actions/access";
+import { forbidden, unauthorized } from "../../platform/actions/errors";
 
 /** What the gateway knows of the published action a request is routed to. */
 export interface ActionAccess {

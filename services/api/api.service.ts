@@ -1,5 +1,5 @@
-import { call } from "../../mixins/typed-call";
-import type { Actions } from "../../mixins/action-properties";
+import { call } from "../../platform/actions/typed-call";
+import type { Actions } from "../../platform/actions/action-properties";
 import { randomUUID } from "node:crypto";
 import {
   createServer,
@@ -10,11 +10,16 @@ import {
 } from "node:http";
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
-import type { CallerMeta, Principal } from "../../mixins/access";
-import { notFound, tooManyRequests, unauthorized, unavailable } from "../../mixins/errors";
+import type { CallerMeta, Principal } from "../../platform/actions/access";
+import {
+  notFound,
+  tooManyRequests,
+  unauthorized,
+  unavailable,
+} from "../../platform/actions/errors";
 import { HealthMixin, type HealthReport } from "../../mixins/health.mixin";
-import { verifyAccessToken } from "../../mixins/jwt";
-import { countMetric, DomainMetric } from "../../mixins/metrics";
+import { verifyAccessToken } from "../../platform/actions/jwt";
+import { countMetric, DomainMetric } from "../../platform/observability/metrics";
 import {
   arrayOf,
   boolean,
@@ -24,9 +29,10 @@ import {
   oneOf,
   string,
   type JsonSchema,
-} from "../../mixins/openapi";
-import { serviceRedis } from "../../mixins/redis";
-import { settingsOf, type Settings } from "../../mixins/settings";
+} from "../../platform/actions/openapi";
+import { serviceRedis } from "../../platform/runtime/redis";
+import { settingsOf } from "../../platform/runtime/settings-of";
+import type { Settings } from "../../contracts/settings";
 import { assertAllowed, type ActionAccess } from "./access-check";
 import { clientIp } from "./client-ip";
 import { clusterView, type ClusterView } from "./cluster-view";
@@ -34,9 +40,9 @@ import { toHttpError } from "./http-errors";
 import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from "./rate-limit";
 import { readiness } from "./readiness";
 import { SessionFloors, type SessionsEnded } from "./session-floors";
-import { BackgroundLoop } from "../../mixins/background-loop";
+import { BackgroundLoop } from "../../platform/messaging/background-loop";
 import { addHealthCheck, NotReadyYet } from "../../mixins/health.mixin";
-import { failFastListen } from "../../mixins/port-in-use";
+import { failFastListen } from "../../platform/runtime/port-in-use";
 import { DOCS_HEADERS, DOCS_PAGE, docsAssetType, isDocsAsset, readDocsAsset } from "./docs-page";
 import { openApiDocument, type OpenApiDocument } from "./openapi";
 import { packageVersion, publishedActions } from "./published-actions";
@@ -210,7 +216,8 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
     openapi: {
       access: "public",
       async handler(this: GatewayThis) {
-        this.description ??= publishedActions(ApiService).then((actions) =>
+        const loadSchemas = this.broker.options.serviceSchemas ?? (async () => []);
+        this.description ??= publishedActions(ApiService, loadSchemas).then((actions) =>
           openApiDocument(DOCUMENTED_ROUTES, actions, packageVersion()),
         );
         return this.description;

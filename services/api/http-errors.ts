@@ -1,4 +1,4 @@
-import { ErrorType } from "../../mixins/errors";
+import { ErrorType } from "../../platform/actions/errors";
 
 export interface ErrorBody {
   name: string;

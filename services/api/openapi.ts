@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
-import type { Access } from "../../mixins/access";
-import { ERROR_BODY, type ActionDoc, type JsonSchema } from "../../mixins/openapi";
+import type { Access } from "../../platform/actions/access";
+import { ERROR_BODY, type ActionDoc, type JsonSchema } from "../../platform/actions/openapi";
 import { isRequired, objectSchema, ruleSchema, type Params } from "./validator-schema";
 
 /**

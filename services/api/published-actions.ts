@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { ServiceSchema } from "moleculer";
-import { ALL_SERVICES } from "../../mixins/settings";
 import type { PublishedAction } from "./openapi";
 
 /**
@@ -14,14 +13,10 @@ type SchemaActions = Pick<ServiceSchema, "name"> & { actions?: Record<string, un
 
 export async function publishedActions(
   gateway: SchemaActions,
+  loadSchemas: () => Promise<SchemaActions[]>,
 ): Promise<Record<string, PublishedAction>> {
-  const others = ALL_SERVICES.filter((name) => name !== gateway.name);
-  const schemas: SchemaActions[] = [
-    gateway,
-    ...(await Promise.all(
-      others.map(async (name) => (await import(`../${name}/${name}.service`)).default),
-    )),
-  ];
+  const others = (await loadSchemas()).filter((schema) => schema.name !== gateway.name);
+  const schemas: SchemaActions[] = [gateway, ...others];
   const actions: Record<string, PublishedAction> = {};
   for (const schema of schemas)
     for (const [name, def] of Object.entries(schema.actions ?? {}))

@@ -1,5 +1,5 @@
 import type Redis from "ioredis";
-import { unavailable } from "../../mixins/errors";
+import { unavailable } from "../../platform/actions/errors";
 
 export interface WindowCount {
   count: number;

@@ -1,4 +1,4 @@
-import type { TokenSubject } from "../../mixins/jwt";
+import type { TokenSubject } from "../../platform/actions/jwt";
 import type { SessionsEnded } from "../../contracts/users";
 export type { SessionsEnded };
 

@@ -1,4 +1,4 @@
-import type { JsonSchema } from "../../mixins/openapi";
+import type { JsonSchema } from "../../platform/actions/openapi";
 
 /**
  * fastest-validator rules, as the actions declare them, turned into the JSON Schema (2020-12,

@@ -1,6 +1,6 @@
 import type Redis from "ioredis";
-import type { Repository } from "../../mixins/db/db.mixin";
-import { unavailable } from "../../mixins/errors";
+import type { Repository } from "../../mixins/db.mixin";
+import { unavailable } from "../../platform/actions/errors";
 
 import type { Cart } from "../../contracts/cart";
 export type { Cart };

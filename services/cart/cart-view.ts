@@ -1,4 +1,11 @@
-import { arrayOf, boolean, dateTime, integer, object, string } from "../../mixins/openapi";
+import {
+  arrayOf,
+  boolean,
+  dateTime,
+  integer,
+  object,
+  string,
+} from "../../platform/actions/openapi";
 import type { ProductView } from "../../contracts/catalog";
 import type { Cart } from "./cart-store";
 

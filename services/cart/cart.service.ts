@@ -1,13 +1,13 @@
-import { call } from "../../mixins/typed-call";
-import type { Actions } from "../../mixins/action-properties";
+import { call } from "../../platform/actions/typed-call";
+import type { Actions } from "../../platform/actions/action-properties";
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
-import { callerOf, type Ctx } from "../../mixins/access";
-import { BackgroundLoop } from "../../mixins/background-loop";
-import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
-import { invalid, notFound } from "../../mixins/errors";
+import { callerOf, type Ctx } from "../../platform/actions/access";
+import { BackgroundLoop } from "../../platform/messaging/background-loop";
+import { DbMixin, type DbService } from "../../mixins/db.mixin";
+import { invalid, notFound } from "../../platform/actions/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
-import { serviceRedis } from "../../mixins/redis";
-import { settingsOf } from "../../mixins/settings";
+import { serviceRedis } from "../../platform/runtime/redis";
+import { settingsOf } from "../../platform/runtime/settings-of";
 import { cartState, shouldRemind, type CartActivity } from "./abandonment";
 import { CART_VIEW_SHAPE, cartView, type CartView } from "./cart-view";
 import {
@@ -17,7 +17,7 @@ import {
   type CartDoc,
   type CartStore,
 } from "./cart-store";
-import { idRule } from "../../mixins/ids";
+import { idRule } from "../../platform/actions/ids";
 
 type CartThis = DbService<{ carts: CartDoc; cart_activity: CartActivity }> & {
   store: CartStore;

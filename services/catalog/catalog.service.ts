@@ -1,14 +1,14 @@
-import type { Actions } from "../../mixins/action-properties";
+import type { Actions } from "../../platform/actions/action-properties";
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
-import { isAdmin, type Ctx } from "../../mixins/access";
-import { addStoreLoop, DbMixin, type DbService } from "../../mixins/db/db.mixin";
-import { BackgroundLoop } from "../../mixins/background-loop";
-import { notFound } from "../../mixins/errors";
+import { isAdmin, type Ctx } from "../../platform/actions/access";
+import { addStoreLoop, DbMixin, type DbService } from "../../mixins/db.mixin";
+import { BackgroundLoop } from "../../platform/messaging/background-loop";
+import { notFound } from "../../platform/actions/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
-import { countMetric, DomainMetric } from "../../mixins/metrics";
-import { pageOf } from "../../mixins/openapi";
-import { pageParams } from "../../mixins/pagination";
-import { settingsOf } from "../../mixins/settings";
+import { countMetric, DomainMetric } from "../../platform/observability/metrics";
+import { pageOf } from "../../platform/actions/openapi";
+import { pageParams } from "../../platform/data/pagination";
+import { settingsOf } from "../../platform/runtime/settings-of";
 import { DEMO_CATALOG } from "./demo-catalog";
 import {
   productFields,
@@ -34,7 +34,7 @@ import {
   type ReservationDoc,
   type StockLine,
 } from "./stock";
-import { idRule } from "../../mixins/ids";
+import { idRule } from "../../platform/actions/ids";
 
 type CatalogThis = DbService<{ products: ProductDoc; reservations: ReservationDoc }> & {
   markerSweep: BackgroundLoop;

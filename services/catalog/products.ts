@@ -1,9 +1,9 @@
-import type { Repository } from "../../mixins/db/db.mixin";
-import { ErrorType, invalid, notFound } from "../../mixins/errors";
-import { boolean, dateTime, integer, object, string } from "../../mixins/openapi";
-import { findPage, type Page } from "../../mixins/pagination";
+import type { Repository } from "../../mixins/db.mixin";
+import { ErrorType, invalid, notFound } from "../../platform/actions/errors";
+import { boolean, dateTime, integer, object, string } from "../../platform/actions/openapi";
+import { findPage, type Page } from "../../platform/data/pagination";
 import { queryTerms, rankBySearch, searchTerms } from "./search";
-import { idRule } from "../../mixins/ids";
+import { idRule } from "../../platform/actions/ids";
 
 import type { NewProduct, ProductView } from "../../contracts/catalog";
 export type { NewProduct, ProductView };

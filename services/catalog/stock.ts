@@ -1,6 +1,6 @@
-import type { IndexSpec } from "../../mixins/db/repository";
-import type { Repository } from "../../mixins/db/db.mixin";
-import { conflict, ErrorType, isDuplicate } from "../../mixins/errors";
+import type { IndexSpec } from "../../platform/data/repository";
+import type { Repository } from "../../mixins/db.mixin";
+import { conflict, ErrorType, isDuplicate } from "../../platform/actions/errors";
 import type { ProductDoc } from "./products";
 
 import type { StockLine } from "../../contracts/catalog";

@@ -1,6 +1,6 @@
-import { isDuplicate } from "../../mixins/errors";
+import { isDuplicate } from "../../platform/actions/errors";
 import nodemailer from "nodemailer";
-import type { Repository } from "../../mixins/db/db.mixin";
+import type { Repository } from "../../mixins/db.mixin";
 import type { Message } from "./templates";
 
 export interface Mailer {

@@ -1,6 +1,6 @@
-import { isDuplicate } from "../../mixins/errors";
-import type { Repository } from "../../mixins/db/db.mixin";
-import { boolean, dateTime, object, string } from "../../mixins/openapi";
+import { isDuplicate } from "../../platform/actions/errors";
+import type { Repository } from "../../mixins/db.mixin";
+import { boolean, dateTime, object, string } from "../../platform/actions/openapi";
 import type { Message } from "./templates";
 
 export interface NotificationView {

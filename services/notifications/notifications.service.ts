@@ -1,17 +1,18 @@
-import { call } from "../../mixins/typed-call";
-import type { Actions } from "../../mixins/action-properties";
+import { call } from "../../platform/actions/typed-call";
+import type { Actions } from "../../platform/actions/action-properties";
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
-import { callerOf, type Ctx } from "../../mixins/access";
-import { BackgroundLoop } from "../../mixins/background-loop";
+import { callerOf, type Ctx } from "../../platform/actions/access";
+import { BackgroundLoop } from "../../platform/messaging/background-loop";
 import { consumer, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
-import { Channel, type ChannelMessage } from "../../mixins/channels";
-import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
-import { notFound } from "../../mixins/errors";
+import { Channel, type ChannelMessage } from "../../platform/messaging/channels";
+import { DbMixin, type DbService } from "../../mixins/db.mixin";
+import { notFound } from "../../platform/actions/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
-import { pageOf } from "../../mixins/openapi";
-import { countMetric, DomainMetric } from "../../mixins/metrics";
-import { findPage, ownPage, pageParams } from "../../mixins/pagination";
-import { settingsOf, type Settings } from "../../mixins/settings";
+import { pageOf } from "../../platform/actions/openapi";
+import { countMetric, DomainMetric } from "../../platform/observability/metrics";
+import { findPage, ownPage, pageParams } from "../../platform/data/pagination";
+import { settingsOf } from "../../platform/runtime/settings-of";
+import type { Settings } from "../../contracts/settings";
 import { emailOnce, smtpMailer, type EmailDoc, type Mailer } from "./email";
 import {
   NOTIFICATION_INDEXES,
@@ -37,7 +38,7 @@ import {
   type WebhookDoc,
   DELIVERY_BATCH,
 } from "./webhooks";
-import { idRule } from "../../mixins/ids";
+import { idRule } from "../../platform/actions/ids";
 
 type NotificationsThis = DbService<{
   notifications: NotificationDoc;

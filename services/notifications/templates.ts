@@ -1,5 +1,5 @@
 import type { OrderMoved, PaymentSettled } from "../../contracts/channels";
-import type { ChannelMessage } from "../../mixins/channels";
+import type { ChannelMessage } from "../../platform/messaging/channels";
 
 /** What a person is told, in the inbox and by e-mail. */
 export interface Message {

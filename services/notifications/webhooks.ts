@@ -1,8 +1,16 @@
-import type { IndexSpec } from "../../mixins/db/repository";
-import type { Repository } from "../../mixins/db/db.mixin";
-import { invalid, notFound, isDuplicate } from "../../mixins/errors";
-import type { ChannelMessage } from "../../mixins/channels";
-import { arrayOf, boolean, dateTime, integer, object, oneOf, string } from "../../mixins/openapi";
+import type { IndexSpec } from "../../platform/data/repository";
+import type { Repository } from "../../mixins/db.mixin";
+import { invalid, notFound, isDuplicate } from "../../platform/actions/errors";
+import type { ChannelMessage } from "../../platform/messaging/channels";
+import {
+  arrayOf,
+  boolean,
+  dateTime,
+  integer,
+  object,
+  oneOf,
+  string,
+} from "../../platform/actions/openapi";
 import { newWebhookSecret, retryDelayMs, signedHeaders, verdictOf } from "./webhook-signing";
 import { postToTarget } from "./webhook-post";
 import { isProblem, vetTarget } from "./webhook-target";

@@ -1,4 +1,4 @@
-import { invalid, notFound } from "../../mixins/errors";
+import { invalid, notFound } from "../../platform/actions/errors";
 import type { Orders } from "./saga";
 import type { OrderDoc } from "./schemas";
 

@@ -1,16 +1,16 @@
-import { call } from "../../mixins/typed-call";
-import type { Actions } from "../../mixins/action-properties";
+import { call } from "../../platform/actions/typed-call";
+import type { Actions } from "../../platform/actions/action-properties";
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
-import { callerOf, isAdmin, type Ctx as CallerCtx } from "../../mixins/access";
-import { BackgroundLoop } from "../../mixins/background-loop";
-import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
-import { notFound } from "../../mixins/errors";
+import { callerOf, isAdmin, type Ctx as CallerCtx } from "../../platform/actions/access";
+import { BackgroundLoop } from "../../platform/messaging/background-loop";
+import { DbMixin, type DbService } from "../../mixins/db.mixin";
+import { notFound } from "../../platform/actions/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
-import { countMetric, DomainMetric, setGauge } from "../../mixins/metrics";
-import { pageOf } from "../../mixins/openapi";
-import { pendingEffects, pendingEvents, relayOutbox } from "../../mixins/outbox";
-import { ownPage, pageParams } from "../../mixins/pagination";
-import { settingsOf } from "../../mixins/settings";
+import { countMetric, DomainMetric, setGauge } from "../../platform/observability/metrics";
+import { pageOf } from "../../platform/actions/openapi";
+import { pendingEffects, pendingEvents, relayOutbox } from "../../platform/messaging/outbox";
+import { ownPage, pageParams } from "../../platform/data/pagination";
+import { settingsOf } from "../../platform/runtime/settings-of";
 import {
   assertIdempotencyKey,
   IDEMPOTENCY_KEY,
@@ -31,7 +31,7 @@ import {
   type OrderDoc,
 } from "./schemas";
 import { OrderStatus } from "./state";
-import { idRule } from "../../mixins/ids";
+import { idRule } from "../../platform/actions/ids";
 
 type OrdersThis = DbService<{ orders: OrderDoc }> & {
   keeper: BackgroundLoop;

@@ -1,5 +1,5 @@
 import type { ProductView } from "../../contracts/catalog";
-import { invalid, type FieldProblem } from "../../mixins/errors";
+import { invalid, type FieldProblem } from "../../platform/actions/errors";
 
 export interface RequestedLine {
   productId: string;

@@ -1,9 +1,9 @@
 import type { ActionCall } from "../../contracts/actions";
-import { callNamed, type Call } from "../../mixins/typed-call";
+import { callNamed, type Call } from "../../platform/actions/typed-call";
 import { createHash, randomBytes } from "node:crypto";
 import { Errors } from "moleculer";
-import type { Principal } from "../../mixins/access";
-import type { Repository } from "../../mixins/db/db.mixin";
+import type { Principal } from "../../platform/actions/access";
+import type { Repository } from "../../mixins/db.mixin";
 import {
   conflict,
   ErrorType,
@@ -13,8 +13,8 @@ import {
   isDuplicate,
   isRequestRefused,
   paymentDeclined,
-} from "../../mixins/errors";
-import { markEffectDone, pendingEffects, withEvents } from "../../mixins/outbox";
+} from "../../platform/actions/errors";
+import { markEffectDone, pendingEffects, withEvents } from "../../platform/messaging/outbox";
 import { assertDistinctProducts, priceLines, type RequestedLine } from "./pricing";
 import { toOrderView, type CreateOrderInput, type OrderDoc, type OrderView } from "./schemas";
 import { canTransition, effectsOf, eventOf, OrderStatus, type Effect } from "./state";

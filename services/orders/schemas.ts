@@ -1,9 +1,9 @@
-import type { IndexSpec } from "../../mixins/db/repository";
-import { arrayOf, dateTime, integer, object, oneOf, string } from "../../mixins/openapi";
-import type { OutboxDoc } from "../../mixins/outbox";
+import type { IndexSpec } from "../../platform/data/repository";
+import { arrayOf, dateTime, integer, object, oneOf, string } from "../../platform/actions/openapi";
+import type { OutboxDoc } from "../../platform/messaging/outbox";
 import type { OrderLine } from "./pricing";
 import { OrderStatus } from "./state";
-import { idRule } from "../../mixins/ids";
+import { idRule } from "../../platform/actions/ids";
 
 export interface ShippingAddress {
   name: string;

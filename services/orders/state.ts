@@ -1,4 +1,4 @@
-import { Channel } from "../../mixins/channels";
+import { Channel } from "../../platform/messaging/channels";
 
 import { OrderStatus } from "../../contracts/orders";
 export { OrderStatus };

@@ -1,6 +1,6 @@
-import type { IndexSpec } from "../../mixins/db/repository";
-import type { Repository } from "../../mixins/db/db.mixin";
-import { Channel } from "../../mixins/channels";
+import type { IndexSpec } from "../../platform/data/repository";
+import type { Repository } from "../../mixins/db.mixin";
+import { Channel } from "../../platform/messaging/channels";
 import {
   conflict,
   ErrorType,
@@ -8,9 +8,9 @@ import {
   unavailable,
   isDuplicate,
   paymentDeclined,
-} from "../../mixins/errors";
-import { dateTime, integer, object, oneOf, string } from "../../mixins/openapi";
-import { withEvents, type OutboxDoc } from "../../mixins/outbox";
+} from "../../platform/actions/errors";
+import { dateTime, integer, object, oneOf, string } from "../../platform/actions/openapi";
+import { withEvents, type OutboxDoc } from "../../platform/messaging/outbox";
 import { TransientProcessorError, type PaymentProcessor } from "./processor";
 
 import type { ChargeInput, PaymentStatus, PaymentView } from "../../contracts/payments";

@@ -1,13 +1,13 @@
-import { hasType, ErrorType } from "../../mixins/errors";
-import type { Actions } from "../../mixins/action-properties";
+import { hasType, ErrorType } from "../../platform/actions/errors";
+import type { Actions } from "../../platform/actions/action-properties";
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
-import { callerOf, type Ctx } from "../../mixins/access";
-import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
+import { callerOf, type Ctx } from "../../platform/actions/access";
+import { DbMixin, type DbService } from "../../mixins/db.mixin";
 import { HealthMixin } from "../../mixins/health.mixin";
-import { pageOf } from "../../mixins/openapi";
-import { countMetric, DomainMetric } from "../../mixins/metrics";
+import { pageOf } from "../../platform/actions/openapi";
+import { countMetric, DomainMetric } from "../../platform/observability/metrics";
 import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
-import { ownPage, pageParams } from "../../mixins/pagination";
+import { ownPage, pageParams } from "../../platform/data/pagination";
 import {
   chargeOrder,
   PAYMENT_INDEXES,
@@ -23,7 +23,7 @@ import {
   type ProcessorChargeDoc,
   type ProcessorRefundDoc,
 } from "./processor";
-import { idRule, optionalIdRule } from "../../mixins/ids";
+import { idRule, optionalIdRule } from "../../platform/actions/ids";
 
 /** The most one charge may take, in minor units, as card processors cap a charge. */
 const MAX_CHARGE = 99_999_999;

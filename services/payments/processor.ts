@@ -1,6 +1,6 @@
-import { isDuplicate } from "../../mixins/errors";
+import { isDuplicate } from "../../platform/actions/errors";
 import { randomUUID } from "node:crypto";
-import type { Repository } from "../../mixins/db/db.mixin";
+import type { Repository } from "../../mixins/db.mixin";
 
 export interface ChargeRequest {
   /** The processor runs one charge per key, however often it is asked. */

@@ -1,11 +1,11 @@
-import type { IndexSpec } from "../../mixins/db/repository";
+import type { IndexSpec } from "../../platform/data/repository";
 import { randomUUID } from "node:crypto";
 import type { LoggerInstance } from "moleculer";
-import { Channel } from "../../mixins/channels";
-import { withNewEvents } from "../../mixins/outbox";
-import { ErrorType, invalid, notFound, unauthorized } from "../../mixins/errors";
-import type { Repository } from "../../mixins/db/db.mixin";
-import type { Role } from "../../mixins/jwt";
+import { Channel } from "../../platform/messaging/channels";
+import { withNewEvents } from "../../platform/messaging/outbox";
+import { ErrorType, invalid, notFound, unauthorized } from "../../platform/actions/errors";
+import type { Repository } from "../../mixins/db.mixin";
+import type { Role } from "../../platform/actions/jwt";
 import { hashPassword, spendPasswordCheck, verifyPassword } from "./passwords";
 import type { UserDoc } from "./schemas";
 

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { API_KEY_SCOPES, type ApiKeyScope } from "../../mixins/action-properties";
+import { API_KEY_SCOPES, type ApiKeyScope } from "../../platform/actions/action-properties";
 
 /**
  * API keys look like `bzr_<prefix>_<secret>`. The prefix finds the record and is shown in

@@ -1,6 +1,6 @@
-import { apiKeyRoles, type Principal } from "../../mixins/access";
-import type { Repository } from "../../mixins/db/db.mixin";
-import { invalid, notFound } from "../../mixins/errors";
+import { apiKeyRoles, type Principal } from "../../platform/actions/access";
+import type { Repository } from "../../mixins/db.mixin";
+import { invalid, notFound } from "../../platform/actions/errors";
 import { apiKeyMatches, apiKeyPrefix, DEFAULT_SCOPES, generateApiKey } from "./api-keys";
 import type { ApiKeyDoc, UserDoc } from "./schemas";
 

@@ -1,7 +1,14 @@
-import type { Role } from "../../mixins/jwt";
-import { idRule } from "../../mixins/ids";
-import { arrayOf, dateTime, object, oneOf, string, type JsonSchema } from "../../mixins/openapi";
-import type { OutboxDoc } from "../../mixins/outbox";
+import type { Role } from "../../platform/actions/jwt";
+import { idRule } from "../../platform/actions/ids";
+import {
+  arrayOf,
+  dateTime,
+  object,
+  oneOf,
+  string,
+  type JsonSchema,
+} from "../../platform/actions/openapi";
+import type { OutboxDoc } from "../../platform/messaging/outbox";
 import { API_KEY_SCOPES } from "./api-keys";
 
 export interface UserDoc extends OutboxDoc {
@@ -83,7 +90,7 @@ export const createApiKeyParams = {
   },
 } as const;
 
-/** What the API answers (mixins/openapi.ts): the views above, field for field. */
+/** What the API answers (platform/actions/openapi.ts): the views above, field for field. */
 export const USER_SHAPE = object(
   {
     id: string,

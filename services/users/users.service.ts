@@ -1,15 +1,15 @@
-import type { Actions } from "../../mixins/action-properties";
+import type { Actions } from "../../platform/actions/action-properties";
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
-import { callerOf, type Ctx } from "../../mixins/access";
-import { DbMixin, type DbService } from "../../mixins/db/db.mixin";
-import { notFound } from "../../mixins/errors";
+import { callerOf, type Ctx } from "../../platform/actions/access";
+import { DbMixin, type DbService } from "../../mixins/db.mixin";
+import { notFound } from "../../platform/actions/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
-import { pageOf } from "../../mixins/openapi";
+import { pageOf } from "../../platform/actions/openapi";
 import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
-import { signAccessToken, type Role } from "../../mixins/jwt";
-import { countMetric, DomainMetric } from "../../mixins/metrics";
-import { ownPage, pageParams } from "../../mixins/pagination";
-import { settingsOf } from "../../mixins/settings";
+import { signAccessToken, type Role } from "../../platform/actions/jwt";
+import { countMetric, DomainMetric } from "../../platform/observability/metrics";
+import { ownPage, pageParams } from "../../platform/data/pagination";
+import { settingsOf } from "../../platform/runtime/settings-of";
 import {
   checkCredentials,
   registerUser,
@@ -36,7 +36,7 @@ import {
   type ApiKeyDoc,
   type UserDoc,
 } from "./schemas";
-import { idRule } from "../../mixins/ids";
+import { idRule } from "../../platform/actions/ids";
 
 type UsersThis = DbService<{ users: UserDoc; api_keys: ApiKeyDoc }> &
   RelayService & {

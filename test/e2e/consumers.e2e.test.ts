@@ -1,4 +1,4 @@
-import { channelMessage } from "../../mixins/channels";
+import { channelMessage } from "../../platform/messaging/channels";
 import { verifySignature } from "../../services/notifications/webhook-signing";
 import { client, uniqueEmail, type Client } from "../harness/http";
 import { waitFor } from "../harness/node-process";

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import http from "node:http";
-import { ALL_SERVICES } from "../../mixins/settings";
+import { ALL_SERVICES } from "../../app/settings";
 import { client, uniqueEmail, type Client } from "../harness/http";
 import { freePort } from "../harness/servers";
 import { startSystem, type TestSystem } from "../harness/system";

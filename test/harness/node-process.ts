@@ -9,7 +9,7 @@ export const RUNNER_ARGS = [
   "tsx",
   "node_modules/moleculer/bin/moleculer-runner.js",
   "--config",
-  "moleculer.config.ts",
+  "app/moleculer.config.ts",
   "--mask",
   "**/*.service.ts",
   "services",

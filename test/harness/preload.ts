@@ -1,4 +1,4 @@
-import type { Repository, Store } from "../../mixins/db/repository";
+import type { Repository, Store } from "../../platform/data/repository";
 import { PRODUCT_INDEXES } from "../../services/catalog/products";
 import { ORDER_INDEXES } from "../../services/orders/schemas";
 

@@ -3,8 +3,8 @@ import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ServiceBroker, type BrokerOptions } from "moleculer";
-import { createBrokerConfig } from "../../broker.config";
-import { ALL_SERVICES, type ServiceName } from "../../mixins/settings";
+import { createBrokerConfig } from "../../app/broker.config";
+import { ALL_SERVICES, type ServiceName } from "../../app/settings";
 import { createDatabase } from "./postgres";
 
 export interface TestSystem {

@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ServiceBroker } from "moleculer";
-import { createBrokerConfig } from "../../broker.config";
-import { Channel, channelMessage, DEAD_LETTER_CHANNEL } from "../../mixins/channels";
-import { listDeadLetters, replayDeadLetter } from "../../mixins/dead-letters";
+import { createBrokerConfig } from "../../app/broker.config";
+import { Channel, channelMessage, DEAD_LETTER_CHANNEL } from "../../platform/messaging/channels";
+import { listDeadLetters, replayDeadLetter } from "../../platform/messaging/dead-letters";
 import { waitFor } from "../harness/node-process";
 import { describeWith, freePort, startNats, type RunningServer } from "../harness/servers";
 

@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ALL_SERVICES } from "../../mixins/settings";
+import { ALL_SERVICES } from "../../app/settings";
 import { client, uniqueEmail, type Client } from "../harness/http";
 import { startNodeProcess, waitFor, type NodeProcess } from "../harness/node-process";
 import { describeWith, freePort, startNats, type RunningServer } from "../harness/servers";

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { ChannelMessage } from "../../mixins/channels";
+import type { ChannelMessage } from "../../platform/messaging/channels";
 import { client, placeOrder, uniqueEmail, type Client } from "../harness/http";
 import { startNodeProcess, waitFor, type NodeProcess } from "../harness/node-process";
 import { describeWith, freePort, startNats, type RunningServer } from "../harness/servers";

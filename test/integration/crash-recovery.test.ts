@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { FAULT_POINTS } from "../../mixins/settings";
+import { FAULT_POINTS } from "../../app/settings";
 import { client, uniqueEmail, type Client } from "../harness/http";
 import { invariantViolations, snapshot } from "../harness/invariants";
 import { startNodeProcess, waitFor, type NodeProcess } from "../harness/node-process";

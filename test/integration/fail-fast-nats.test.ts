@@ -1,5 +1,8 @@
 import { ServiceBroker } from "moleculer";
-import { FailFastNatsTransporter, RerouteUndeliveredMiddleware } from "../../mixins/fail-fast-nats";
+import {
+  FailFastNatsTransporter,
+  RerouteUndeliveredMiddleware,
+} from "../../platform/runtime/fail-fast-nats";
 import { toHttpError } from "../../services/api/http-errors";
 import { describeWith, startNats, type RunningServer } from "../harness/servers";
 

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { ServiceBroker } from "moleculer";
 import { connect } from "nats";
-import { createBrokerConfig } from "../../broker.config";
-import { Channel, channelMessage } from "../../mixins/channels";
-import { listDeadLetters } from "../../mixins/dead-letters";
+import { createBrokerConfig } from "../../app/broker.config";
+import { Channel, channelMessage } from "../../platform/messaging/channels";
+import { listDeadLetters } from "../../platform/messaging/dead-letters";
 import { waitFor } from "../harness/node-process";
 import { describeWith, startNats, type RunningServer } from "../harness/servers";
 

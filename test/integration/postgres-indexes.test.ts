@@ -1,6 +1,6 @@
 import pg from "pg";
-import { PostgresStore } from "../../mixins/db/postgres.store";
-import { SqlParams, whereOf } from "../../mixins/db/postgres-sql";
+import { PostgresStore } from "../../platform/data/postgres.store";
+import { SqlParams, whereOf } from "../../platform/data/postgres-sql";
 import { createDatabase, postgresAvailable, type TestDatabase } from "../harness/postgres";
 
 /**

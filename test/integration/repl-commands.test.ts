@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { asOperator } from "../../mixins/access";
+import { asOperator } from "../../platform/actions/access";
 import { DEMO_CATALOG } from "../../services/catalog/demo-catalog";
-import { REPL_COMMANDS } from "../../mixins/repl-commands";
+import { REPL_COMMANDS } from "../../app/repl-commands";
 import { client, createProduct, loginToken, placeOrder, registerBuyer } from "../harness/http";
 import { waitFor } from "../harness/node-process";
 import { startSystem, type TestSystem } from "../harness/system";

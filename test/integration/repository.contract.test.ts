@@ -2,15 +2,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ServiceBroker } from "moleculer";
-import { instrument } from "../../mixins/db/db.mixin";
-import { findPage } from "../../mixins/pagination";
-import { MongoStore } from "../../mixins/db/mongo.store";
-import { NedbStore } from "../../mixins/db/nedb.store";
-import { PostgresStore } from "../../mixins/db/postgres.store";
-import { SqliteStore } from "../../mixins/db/sqlite.store";
+import { instrument } from "../../mixins/db.mixin";
+import { findPage } from "../../platform/data/pagination";
+import { MongoStore } from "../../platform/data/mongo.store";
+import { NedbStore } from "../../platform/data/nedb.store";
+import { PostgresStore } from "../../platform/data/postgres.store";
+import { SqliteStore } from "../../platform/data/sqlite.store";
 import { createDatabase, postgresAvailable } from "../harness/postgres";
-import type { Doc, Repository, Store } from "../../mixins/db/repository";
-import { isDuplicate } from "../../mixins/errors";
+import type { Doc, Repository, Store } from "../../platform/data/repository";
+import { isDuplicate } from "../../platform/actions/errors";
 
 /**
  * One contract, every store: the embedded NeDB store and PostgreSQL (a fresh database on the

@@ -2,7 +2,7 @@
  * Checked by `tsc --noEmit` (CI's typecheck), never run: each `@ts-expect-error` must meet an
  * error, or the typecheck fails. A misspelt action property or value must not compile.
  */
-import type { Actions } from "../../mixins/action-properties";
+import type { Actions } from "../../platform/actions/action-properties";
 
 export const misspeltValue = {
   list: {

@@ -1,5 +1,5 @@
 import { BlockList } from "node:net";
-import { apiKeyRoles, type Principal } from "../../mixins/access";
+import { apiKeyRoles, type Principal } from "../../platform/actions/access";
 import { assertAllowed } from "../../services/api/access-check";
 
 const customer: Principal = { id: "u1", roles: ["customer"] };

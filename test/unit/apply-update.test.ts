@@ -1,4 +1,4 @@
-import { applyUpdate } from "../../mixins/db/apply-update";
+import { applyUpdate } from "../../platform/data/apply-update";
 
 describe("applying an update to a document", () => {
   test("When $set names a deep path, then missing parents are made and the original is untouched", () => {

@@ -1,5 +1,5 @@
 import { ServiceBroker } from "moleculer";
-import { BackgroundLoop } from "../../mixins/background-loop";
+import { BackgroundLoop } from "../../platform/messaging/background-loop";
 
 const logger = new ServiceBroker({ logger: false }).getLogger("loop");
 

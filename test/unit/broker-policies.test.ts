@@ -2,9 +2,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Errors, ServiceBroker, type Context } from "moleculer";
-import { createBrokerConfig } from "../../broker.config";
-import { loggerConfig } from "../../mixins/logging";
-import { RequestContextMiddleware } from "../../mixins/request-context";
+import { createBrokerConfig } from "../../app/broker.config";
+import { loggerConfig } from "../../platform/observability/logging";
+import { RequestContextMiddleware } from "../../platform/observability/request-context";
 
 describe("the broker's call policies", () => {
   const calls = { charge: 0, read: 0 };

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
-import { ALL_SERVICES, readSettings } from "../../mixins/settings";
+import { ALL_SERVICES, readSettings } from "../../app/settings";
 
 /**
  * No Docker engine runs here, so docker-compose.yml is checked as a file: it parses, every

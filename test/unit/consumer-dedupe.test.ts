@@ -2,14 +2,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ServiceBroker } from "moleculer";
-import { createBrokerConfig } from "../../broker.config";
+import { createBrokerConfig } from "../../app/broker.config";
 import {
   consumer,
   ConsumerMixin,
   processedRetentionMs,
   sweepProcessed,
 } from "../../mixins/channel-consumer.mixin";
-import { channelMessage } from "../../mixins/channels";
+import { channelMessage } from "../../platform/messaging/channels";
 
 describe("a channel consumer", () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "bazaar-consumer-"));

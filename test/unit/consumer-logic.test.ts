@@ -1,4 +1,4 @@
-import { channelMessage } from "../../mixins/channels";
+import { channelMessage } from "../../platform/messaging/channels";
 import { validateBatch, MAX_BATCH } from "../../services/analytics/behaviour";
 import {
   decodeKey,

@@ -1,5 +1,5 @@
 import jwt from "jsonwebtoken";
-import { signAccessToken, verifyAccessToken } from "../../mixins/jwt";
+import { signAccessToken, verifyAccessToken } from "../../platform/actions/jwt";
 import {
   apiKeyMatches,
   apiKeyPrefix,

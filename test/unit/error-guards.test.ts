@@ -8,7 +8,7 @@ import {
   notFound,
   paymentDeclined,
   unavailable,
-} from "../../mixins/errors";
+} from "../../platform/actions/errors";
 
 describe("telling errors apart without reading a status", () => {
   test("When the data layer refuses a duplicate, then it is a duplicate whatever its client type; a remote 409 is not", () => {

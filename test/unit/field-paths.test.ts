@@ -1,11 +1,11 @@
-import { applyUpdate } from "../../mixins/db/apply-update";
+import { applyUpdate } from "../../platform/data/apply-update";
 import {
   assertFieldPath,
   assertFilter,
   assertSafeValue,
   assertUpdate,
   UnsupportedQueryError,
-} from "../../mixins/db/repository";
+} from "../../platform/data/repository";
 
 const HOSTILE_PATHS = [
   "__proto__.toString",

@@ -1,5 +1,11 @@
 import { Errors } from "moleculer";
-import { forbidden, invalid, notFound, tooManyRequests, unauthorized } from "../../mixins/errors";
+import {
+  forbidden,
+  invalid,
+  notFound,
+  tooManyRequests,
+  unauthorized,
+} from "../../platform/actions/errors";
 import { toHttpError } from "../../services/api/http-errors";
 
 describe("errors as HTTP answers", () => {

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse, parseAllDocuments } from "yaml";
-import { ALL_SERVICES, readSettings } from "../../mixins/settings";
+import { ALL_SERVICES, readSettings } from "../../app/settings";
 
 /**
  * The k8s/ manifests, checked offline: each object against the Kubernetes schemas, then the

@@ -28,10 +28,29 @@ describe("the layer rule", () => {
     ],
     [
       "the platform imports a service",
-      "mixins/x.ts",
-      'import { a } from "../services/orders/schemas";',
+      "platform/data/x.ts",
+      'import { a } from "../../services/orders/model";',
     ],
-    ["contracts import the platform", "contracts/x.ts", 'import { a } from "../mixins/errors";'],
+    [
+      "a mixin imports a service",
+      "mixins/x.mixin.ts",
+      'import { a } from "../services/orders/model";',
+    ],
+    [
+      "the platform imports the composition root",
+      "platform/runtime/x.ts",
+      'import { a } from "../../app/settings";',
+    ],
+    [
+      "a service imports the composition root",
+      "services/cart/x.ts",
+      'import { a } from "../../app/settings";',
+    ],
+    [
+      "contracts import the platform",
+      "contracts/x.ts",
+      'import { a } from "../platform/actions/errors";',
+    ],
   ])("When %s, then lint fails", (_label, file, line) => {
     expect(lint(file, `${line}\nexport const b = a;\n`)).toContain("no-restricted-imports");
   });
@@ -40,7 +59,7 @@ describe("the layer rule", () => {
     const source = [
       'import { a } from "./cart-view";',
       'import type { ProductView } from "../../contracts/catalog";',
-      'import { b } from "../../mixins/errors";',
+      'import { b } from "../../platform/actions/errors";',
       "export const c: [unknown, unknown, ProductView?] = [a, b];",
       "",
     ].join("\n");

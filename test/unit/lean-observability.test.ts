@@ -1,5 +1,5 @@
 import { Errors, ServiceBroker } from "moleculer";
-import { installLeanObservability } from "../../mixins/lean-observability";
+import { installLeanObservability } from "../../platform/observability/lean-observability";
 
 /** The per-call metrics the dashboard and alerts read, from the lean metrics middleware. */
 describe("per-call metrics", () => {

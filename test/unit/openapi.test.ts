@@ -1,5 +1,5 @@
 import ApiService from "../../services/api/api.service";
-import { object, pageOf, string } from "../../mixins/openapi";
+import { object, pageOf, string } from "../../platform/actions/openapi";
 import {
   hoistNamedSchemas,
   openApiDocument,
@@ -8,6 +8,7 @@ import {
   type PublishedAction,
 } from "../../services/api/openapi";
 import { publishedActions } from "../../services/api/published-actions";
+import { serviceSchemas } from "../../app/service-schemas";
 import { DOCUMENTED_ROUTES } from "../../services/api/routes";
 import { objectSchema, ruleSchema } from "../../services/api/validator-schema";
 
@@ -202,7 +203,11 @@ describe("the OpenAPI document", () => {
 
 describe("Bazaar's own description", () => {
   test("When built from the real routes and services, then every alias is one documented operation", async () => {
-    const doc = openApiDocument(DOCUMENTED_ROUTES, await publishedActions(ApiService), "0");
+    const doc = openApiDocument(
+      DOCUMENTED_ROUTES,
+      await publishedActions(ApiService, serviceSchemas),
+      "0",
+    );
     const documented = Object.values(doc.paths).flatMap((ops) =>
       Object.values(ops).map((op) => op.operationId),
     );

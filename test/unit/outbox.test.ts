@@ -1,4 +1,4 @@
-import { pendingEffects, pendingEvents, withEvents } from "../../mixins/outbox";
+import { pendingEffects, pendingEvents, withEvents } from "../../platform/messaging/outbox";
 
 describe("the outbox inside a document", () => {
   test("When a change carries events and effects, then one update writes and counts them all", () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { NedbStore } from "../../mixins/db/nedb.store";
+import { NedbStore } from "../../platform/data/nedb.store";
 import {
   chargeOrder,
   refundOrder,
@@ -13,7 +13,7 @@ import {
   type ProcessorChargeDoc,
   type ProcessorRefundDoc,
 } from "../../services/payments/processor";
-import type { Repository } from "../../mixins/db/repository";
+import type { Repository } from "../../platform/data/repository";
 
 describe("charges and refunds", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "bazaar-refunds-"));

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { readSettings } from "../../mixins/settings";
-import { SETTING_DOCS, TABLE_END, TABLE_START } from "../../mixins/settings-docs";
+import { readSettings } from "../../app/settings";
+import { SETTING_DOCS, TABLE_END, TABLE_START } from "../../app/settings-docs";
 
 /** Every variable readSettings asks for, in embedded and in cluster mode. */
 function variablesRead(): Set<string> {

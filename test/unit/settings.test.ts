@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createBrokerConfig } from "../../broker.config";
-import { FailFastNatsTransporter } from "../../mixins/fail-fast-nats";
-import { ResilientRedisCacher } from "../../mixins/resilient-cacher";
-import { ALL_SERVICES, readSettings, SettingsError } from "../../mixins/settings";
+import { createBrokerConfig } from "../../app/broker.config";
+import { FailFastNatsTransporter } from "../../platform/runtime/fail-fast-nats";
+import { ResilientRedisCacher } from "../../platform/runtime/resilient-cacher";
+import { ALL_SERVICES, readSettings, SettingsError } from "../../app/settings";
 
 const dataDir = () => mkdtempSync(path.join(tmpdir(), "bazaar-settings-"));
 const SECRET = "s".repeat(40);

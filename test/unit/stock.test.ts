@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { NedbStore } from "../../mixins/db/nedb.store";
-import type { Repository } from "../../mixins/db/repository";
+import { NedbStore } from "../../platform/data/nedb.store";
+import type { Repository } from "../../platform/data/repository";
 import type { ProductDoc } from "../../services/catalog/products";
 import {
   clearRestockMarkers,

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ServiceBroker } from "moleculer";
-import { instrument } from "../../mixins/db/db.mixin";
-import { SqliteStore } from "../../mixins/db/sqlite.store";
+import { instrument } from "../../mixins/db.mixin";
+import { SqliteStore } from "../../platform/data/sqlite.store";
 
 describe("a call that reaches the embedded store after it closed", () => {
   test("When the node is shutting down, then the call is a 503 to retry, not a 500", async () => {

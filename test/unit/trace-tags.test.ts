@@ -1,4 +1,4 @@
-import { actionTraceTags, REDACTED, redactSecrets } from "../../mixins/trace-tags";
+import { actionTraceTags, REDACTED, redactSecrets } from "../../platform/observability/trace-tags";
 
 describe("what a span records of a call", () => {
   test("When params hold secrets at any depth, then each is replaced and the rest is kept", () => {

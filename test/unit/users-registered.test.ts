@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ServiceBroker, type ServiceSchema } from "moleculer";
-import { createBrokerConfig } from "../../broker.config";
-import type { ChannelMessage } from "../../mixins/channels";
+import { createBrokerConfig } from "../../app/broker.config";
+import type { ChannelMessage } from "../../platform/messaging/channels";
 import UsersService from "../../services/users/users.service";
 
 describe("the users.registered channel", () => {

@@ -1,5 +1,5 @@
-import { hardenedEngine, RuleError } from "../../mixins/validator";
-import { ID_PATTERN, idRule } from "../../mixins/ids";
+import { hardenedEngine, RuleError } from "../../platform/actions/validator";
+import { ID_PATTERN, idRule } from "../../platform/actions/ids";
 
 type Problem = { type: string; field: string };
 const problems = (result: true | Problem[]) => (result === true ? [] : result);

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { Repository } from "../../mixins/db/db.mixin";
-import { SqliteStore } from "../../mixins/db/sqlite.store";
+import type { Repository } from "../../mixins/db.mixin";
+import { SqliteStore } from "../../platform/data/sqlite.store";
 import {
   foldPending,
   foldWindow,

@@ -3,7 +3,7 @@
  * `-`, starting with a letter or a digit, at most 64 characters, and never a name JavaScript
  * objects reserve. An id is often a key inside a document (`items.<productId>`,
  * `holds.<orderId>`): this rule keeps it a plain key, and the repository refuses any path that is
- * not one (mixins/db/repository.ts), whatever reached it.
+ * not one (platform/data/repository.ts), whatever reached it.
  */
 export const ID_PATTERN = /^(?!(?:constructor|prototype)$)[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 

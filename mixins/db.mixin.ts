@@ -1,13 +1,14 @@
 import type { Service, ServiceBroker, ServiceSchema, Span } from "moleculer";
-import type { BackgroundLoop } from "../background-loop";
-import { unavailable } from "../errors";
-import { addHealthCheck } from "../health.mixin";
-import { currentContext } from "../request-context";
-import { settingsOf, type Settings } from "../settings";
-import { MongoStore } from "./mongo.store";
-import { NedbStore } from "./nedb.store";
-import { PostgresStore } from "./postgres.store";
-import { SqliteStore } from "./sqlite.store";
+import type { BackgroundLoop } from "../platform/messaging/background-loop";
+import { unavailable } from "../platform/actions/errors";
+import { addHealthCheck } from "./health.mixin";
+import { currentContext } from "../platform/observability/request-context";
+import { settingsOf } from "../platform/runtime/settings-of";
+import type { Settings } from "../contracts/settings";
+import { MongoStore } from "../platform/data/mongo.store";
+import { NedbStore } from "../platform/data/nedb.store";
+import { PostgresStore } from "../platform/data/postgres.store";
+import { SqliteStore } from "../platform/data/sqlite.store";
 import {
   assertFilter,
   assertFindOptions,
@@ -19,9 +20,9 @@ import {
   type Repository,
   type Store,
   type Update,
-} from "./repository";
+} from "../platform/data/repository";
 
-export type { Doc, Filter, IndexSpec, Repository, Update } from "./repository";
+export type { Doc, Filter, IndexSpec, Repository, Update } from "../platform/data/repository";
 
 /** One store a process, shared by its services: one connection pool, one SQLite file. */
 const stores = new Map<string, { store: Store; users: number }>();

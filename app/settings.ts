@@ -3,8 +3,11 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { BlockList, isIP } from "node:net";
 import path from "node:path";
-import { inspect } from "node:util";
-import type { ServiceBroker } from "moleculer";
+import type { Settings } from "../contracts/settings";
+import { StartupError } from "../platform/runtime/startup-error";
+
+export type { Settings };
+export { StartupError };
 
 /** Every service folder under services/; `SERVICES` may name only these. */
 export const ALL_SERVICES = [
@@ -18,83 +21,6 @@ export const ALL_SERVICES = [
   "analytics",
 ] as const;
 export type ServiceName = (typeof ALL_SERVICES)[number];
-
-export interface Settings {
-  production: boolean;
-  nodeId: string;
-  namespace: string;
-  transporter?: string;
-  dbUri?: string;
-  redisUrl?: string;
-  services: ServiceName[];
-  port: number;
-  metricsPort: number;
-  /**
-   * The address the metrics port listens on: loopback embedded, every interface in a cluster
-   * (Prometheus scrapes pods). It must never be reachable from the public internet.
-   */
-  metricsHost: string;
-  /** This node's own liveness and readiness (mixins/node-health.ts); unset: not served. */
-  healthPort?: number;
-  /** Prometheus metrics on (the default) or off. */
-  metricsEnabled: boolean;
-  jaegerHost?: string;
-  jaegerPort: number;
-  tracingSampleRate: number;
-  jwtSecret: string;
-  jwtTtlSeconds: number;
-  adminEmail?: string;
-  adminPassword?: string;
-  rateLimitAuth: number;
-  rateLimitApi: number;
-  adminIpAllowlist?: BlockList;
-  trustProxyHops: number;
-  corsOrigins: string[];
-  webhookAllowPrivate: boolean;
-  smtpUrl?: string;
-  dataDir: string;
-  requestTimeoutMs: number;
-  /** On SIGTERM, how long a node keeps serving after telling the others it leaves. */
-  shutdownDelayMs: number;
-  gatewayMaxInFlight: number;
-  /** One client address may hold at most this many requests in flight (slow bodies included). */
-  gatewayMaxInFlightPerClient: number;
-  /** A request's headers must all arrive within this long. */
-  gatewayHeadersTimeoutMs: number;
-  /** A request, headers and body, must all arrive within this long. */
-  gatewayRequestTimeoutMs: number;
-  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace";
-  seedDemoCatalog: boolean;
-  channelAckWaitSeconds: number;
-  /** What one JetStream stream may hold before its oldest messages go; reserved on the server. */
-  channelStreamMaxMb: number;
-  channelStreamMaxAgeHours: number;
-  webhookTimeoutMs: number;
-  webhookMaxAttempts: number;
-  /** First retry delay; each next one doubles, with jitter, up to an hour. */
-  webhookRetryBaseMs: number;
-  /** Behaviour events older than their window's end plus this are dropped (and counted). */
-  analyticsLatenessSeconds: number;
-  cartAbandonMinutes: number;
-  cartTtlDays: number;
-  /** A PENDING order untouched this long is finished or compensated by the recovery loop. */
-  orderStaleMs: number;
-  /** Test-only crash points of the order saga (FAULT_INJECTION); empty in production. */
-  faultInjection: string[];
-  /** Said once at start-up, after the logger exists. */
-  warnings: string[];
-}
-
-/**
- * An error an operator fixes by changing how the node is started. Printed as its message alone:
- * moleculer-runner prints an error's message and then the error, and the stack trace of a
- * mistyped setting tells an operator nothing.
- */
-export class StartupError extends Error {
-  [inspect.custom](): string {
-    return "";
-  }
-}
 
 export class SettingsError extends StartupError {
   constructor(
@@ -336,17 +262,4 @@ export function readSettings(env: Env = process.env): Settings {
     faultInjection: faultPoints(env),
     warnings,
   };
-}
-
-declare module "moleculer" {
-  interface BrokerOptions {
-    /** Bazaar's validated settings; read by services through `settingsOf`. */
-    bazaar?: Settings;
-  }
-}
-
-export function settingsOf(broker: ServiceBroker): Settings {
-  const settings = broker.options.bazaar;
-  if (!settings) throw new Error("The broker was not built by createBrokerConfig()");
-  return settings;
 }

@@ -1,5 +1,5 @@
-import type { Principal } from "../contracts/users";
-import type { Doc, FindOptions, Filter, Repository } from "./db/repository";
+import type { Principal } from "../../contracts/users";
+import type { Doc, FindOptions, Filter, Repository } from "./repository";
 
 export const MAX_PAGE_SIZE = 100;
 

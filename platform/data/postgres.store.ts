@@ -1,4 +1,4 @@
-import { isDuplicate } from "../errors";
+import { isDuplicate } from "../actions/errors";
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { applyUpdate } from "./apply-update";

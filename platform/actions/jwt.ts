@@ -1,6 +1,6 @@
 import { createSecretKey, type KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
-import type { Role } from "../contracts/users";
+import type { Role } from "../../contracts/users";
 export type { Role };
 
 /**

@@ -1,4 +1,4 @@
-import type { ActionCall, ActionName, AnswerOf, ParamsOf } from "../contracts/actions";
+import type { ActionCall, ActionName, AnswerOf, ParamsOf } from "../../contracts/actions";
 
 /** Anything that calls actions: a context, or a broker for work that no request started. */
 export interface Caller {

@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { Middleware, ServiceBroker } from "moleculer";
-import { brokerChecks, healthReport, type HealthReport } from "./health.mixin";
+import { brokerChecks, healthReport, type HealthReport } from "../../mixins/health.mixin";
 
 /**
  * Liveness and readiness of this node, whatever it hosts, on `HEALTH_PORT` (for Kubernetes

@@ -1,14 +1,14 @@
 import type { Context } from "moleculer";
 import { unauthorized } from "./errors";
-import type { Principal, Role } from "../contracts/users";
-export type { Principal } from "../contracts/users";
+import type { Principal, Role } from "../../contracts/users";
+export type { Principal } from "../../contracts/users";
 
 /**
  * Custom properties of a published action, read by the gateway before it calls the action:
  * `access` who may call it (default "user"), `sessionOnly` no API keys, `scope` the API-key
  * scope it needs (default "read" for GET, "write" otherwise). Read by every caller:
  * `idempotent: true`, running it twice changes nothing, so a call whose node died while running
- * it is sent to another instance (mixins/fail-fast-nats.ts).
+ * it is sent to another instance (platform/runtime/fail-fast-nats.ts).
  */
 export type { Access } from "./action-properties";
 

@@ -1,4 +1,4 @@
-import { DuplicateKeyError, ErrorType } from "../errors";
+import { DuplicateKeyError, ErrorType } from "../actions/errors";
 
 /**
  * The one repository API every service uses, whatever the store. The query and update

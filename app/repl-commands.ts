@@ -1,6 +1,6 @@
 import type { ServiceBroker } from "moleculer";
-import { asOperator } from "./access";
-import { listDeadLetters, replayDeadLetter } from "./dead-letters";
+import { asOperator } from "../platform/actions/access";
+import { listDeadLetters, replayDeadLetter } from "../platform/messaging/dead-letters";
 
 /**
  * Commands for operators in the Moleculer REPL (`npm run repl`), on any node of the cluster:

@@ -66,7 +66,7 @@ export function mapOf(values: JsonSchema): JsonSchema {
   return { type: "object", additionalProperties: values };
 }
 
-/** A page of a list, as every list in the API is (`mixins/pagination.ts`). */
+/** A page of a list, as every list in the API is (`platform/data/pagination.ts`). */
 export function pageOf(row: JsonSchema): JsonSchema {
   const title = typeof row.title === "string" ? `${row.title}Page` : undefined;
   return object(

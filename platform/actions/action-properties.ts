@@ -1,5 +1,5 @@
 import type { ActionSchema, Middleware } from "moleculer";
-import { StartupError } from "./settings";
+import { StartupError } from "../../platform/runtime/startup-error";
 
 /** Who may call a published action over HTTP (default "user"). */
 export const ACCESS_LEVELS = ["public", "user", "admin"] as const;

@@ -1,18 +1,22 @@
-import { ActionPropertiesMiddleware } from "./mixins/action-properties";
+import { serviceSchemas } from "./service-schemas";
+import { ActionPropertiesMiddleware } from "../platform/actions/action-properties";
 import type { BrokerOptions, MetricRegistryOptions, ServiceBroker } from "moleculer";
-import { channelsMiddleware } from "./mixins/channels";
-import { FailFastNatsTransporter, RerouteUndeliveredMiddleware } from "./mixins/fail-fast-nats";
-import { installLeanObservability } from "./mixins/lean-observability";
-import { loggerConfig } from "./mixins/logging";
-import { actionTraceTags } from "./mixins/trace-tags";
-import { DomainMetricsMiddleware } from "./mixins/metrics";
-import { NodeHealthMiddleware } from "./mixins/node-health";
-import { PrometheusReporter } from "./mixins/port-in-use";
-import { REPL_COMMANDS } from "./mixins/repl-commands";
-import { RequestContextMiddleware } from "./mixins/request-context";
-import { ResilientRedisCacher } from "./mixins/resilient-cacher";
-import { readSettings, type Settings } from "./mixins/settings";
-import { hardenedValidator } from "./mixins/validator";
+import { channelsMiddleware } from "../platform/messaging/channels";
+import {
+  FailFastNatsTransporter,
+  RerouteUndeliveredMiddleware,
+} from "../platform/runtime/fail-fast-nats";
+import { installLeanObservability } from "../platform/observability/lean-observability";
+import { loggerConfig } from "../platform/observability/logging";
+import { actionTraceTags } from "../platform/observability/trace-tags";
+import { DomainMetricsMiddleware } from "../platform/observability/metrics";
+import { NodeHealthMiddleware } from "../platform/runtime/node-health";
+import { PrometheusReporter } from "../platform/runtime/port-in-use";
+import { REPL_COMMANDS } from "./repl-commands";
+import { RequestContextMiddleware } from "../platform/observability/request-context";
+import { ResilientRedisCacher } from "../platform/runtime/resilient-cacher";
+import { readSettings, type Settings } from "./settings";
+import { hardenedValidator } from "../platform/actions/validator";
 
 type Env = Record<string, string | undefined>;
 
@@ -100,7 +104,7 @@ export function createBrokerConfig(env: Env = process.env): BrokerOptions {
       check: (err: Error & { code?: number }) => (err.code ?? 500) >= 500,
     },
     bulkhead: { enabled: true, concurrency: 100, maxQueueSize: 1000 },
-    // A crashed node is noticed by the NATS server at once (mixins/fail-fast-nats.ts); heartbeats
+    // A crashed node is noticed by the NATS server at once (platform/runtime/fail-fast-nats.ts); heartbeats
     // are for what it cannot see: a node alive on NATS but hung, or cut off on another route.
     heartbeatInterval: 2,
     heartbeatTimeout: 6,
@@ -143,6 +147,7 @@ export function createBrokerConfig(env: Env = process.env): BrokerOptions {
     ],
     replCommands: REPL_COMMANDS as unknown as BrokerOptions["replCommands"],
     bazaar: settings,
+    serviceSchemas,
     created(broker: ServiceBroker) {
       for (const warning of settings.warnings) broker.logger.warn(warning);
     },

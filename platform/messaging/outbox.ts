@@ -1,11 +1,11 @@
-import type { ChannelEvent } from "../contracts/channels";
+import type { ChannelEvent } from "../../contracts/channels";
 import { randomBytes } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
 import { channelMessage, type ChannelMessage } from "./channels";
-import type { Doc, Repository, Update } from "./db/repository";
+import type { Doc, Repository, Update } from "../data/repository";
 import { CONSUMERS_AWAY } from "./in-process-channels";
-import { DomainMetric, setGauge } from "./metrics";
-import { currentTraceParent, type TraceParent } from "./request-context";
+import { DomainMetric, setGauge } from "../observability/metrics";
+import { currentTraceParent, type TraceParent } from "../observability/request-context";
 
 /**
  * The outbox inside the document (architecture §5.5): a state change writes its events into the

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Middleware, Service, ServiceBroker } from "moleculer";
 import { Middleware as ChannelsMiddleware } from "@moleculer/channels";
 import { InProcessAdapter } from "./in-process-channels";
-import type { Settings } from "./settings";
+import type { Settings } from "../../contracts/settings";
 
 declare module "moleculer" {
   interface ServiceBroker {
@@ -10,7 +10,7 @@ declare module "moleculer" {
   }
 }
 
-import { Channel, type ChannelName } from "../contracts/channels";
+import { Channel, type ChannelName } from "../../contracts/channels";
 export { Channel, type ChannelName };
 
 export const DEAD_LETTER_CHANNEL = "bazaar.dead_letters";
