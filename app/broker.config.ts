@@ -1,19 +1,19 @@
 import { serviceSchemas } from "./service-schemas";
-import { ActionPropertiesMiddleware } from "../platform/actions/action-properties";
+import { ActionPropertiesMiddleware } from "../platform/middlewares/action-properties";
 import type { BrokerOptions, MetricRegistryOptions, ServiceBroker } from "moleculer";
-import { channelsMiddleware } from "../platform/messaging/channels";
-import {
-  FailFastNatsTransporter,
-  RerouteUndeliveredMiddleware,
-} from "../platform/runtime/fail-fast-nats";
+import { DurableChannelsMiddleware } from "../platform/middlewares/channels";
+import { Channel } from "../contracts/channels";
+import { SHOP_METRICS } from "../contracts/metrics";
+import { FailFastNatsTransporter } from "../platform/runtime/fail-fast-nats";
+import { RerouteUndeliveredMiddleware } from "../platform/middlewares/reroute-undelivered";
 import { installLeanObservability } from "../platform/observability/lean-observability";
 import { loggerConfig } from "../platform/observability/logging";
 import { actionTraceTags } from "../platform/observability/trace-tags";
-import { DomainMetricsMiddleware } from "../platform/observability/metrics";
-import { NodeHealthMiddleware } from "../platform/runtime/node-health";
+import { MetricsMiddleware } from "../platform/middlewares/metrics";
+import { NodeHealthMiddleware } from "../platform/middlewares/node-health";
 import { PrometheusReporter } from "../platform/runtime/port-in-use";
 import { REPL_COMMANDS } from "./repl-commands";
-import { RequestContextMiddleware } from "../platform/observability/request-context";
+import { RequestContextMiddleware } from "../platform/middlewares/request-context";
 import { ResilientRedisCacher } from "../platform/runtime/resilient-cacher";
 import { readSettings, type Settings } from "./settings";
 import { hardenedValidator } from "../platform/actions/validator";
@@ -139,11 +139,11 @@ export function createBrokerConfig(env: Env = process.env): BrokerOptions {
 
     middlewares: [
       ActionPropertiesMiddleware(),
-      RequestContextMiddleware,
-      DomainMetricsMiddleware,
+      RequestContextMiddleware(),
+      MetricsMiddleware(SHOP_METRICS),
       RerouteUndeliveredMiddleware(),
       NodeHealthMiddleware(settings.healthPort),
-      channelsMiddleware(settings),
+      DurableChannelsMiddleware(settings, Object.values(Channel)),
     ],
     replCommands: REPL_COMMANDS as unknown as BrokerOptions["replCommands"],
     bazaar: settings,

@@ -6,7 +6,7 @@ import type { ChannelMessage } from "../platform/messaging/channels";
 import { MAX_DELIVERIES, DEAD_LETTER_CHANNEL } from "../platform/messaging/channels";
 import { BackgroundLoop } from "../platform/messaging/background-loop";
 import { channelLag } from "../platform/messaging/channels";
-import { countMetric, DomainMetric, setGauge } from "../platform/observability/metrics";
+import { countMetric, setGauge, PlatformMetric } from "../platform/observability/metrics";
 import { runInContext } from "../platform/observability/request-context";
 
 interface ProcessedDoc {
@@ -69,7 +69,7 @@ async function measureLag(service: LaggingService): Promise<void> {
   for (const [channel, { group = service.name }] of Object.entries(channels ?? {})) {
     try {
       const lag = await channelLag(service.broker, channel, group);
-      setGauge(service.broker, DomainMetric.CHANNEL_LAG, lag, { channel, group });
+      setGauge(service.broker, PlatformMetric.CHANNEL_LAG, lag, { channel, group });
     } catch (err) {
       service.logger.debug(`No lag for ${group} on ${channel}:`, (err as Error).message);
     }
@@ -140,9 +140,9 @@ export function consumer<D>(group: string, handle: ChannelHandler<D>) {
       } catch (err) {
         if (attempt >= ATTEMPT_DELAYS_MS.length) {
           const labels = { channel: message.type ?? "unknown", group };
-          countMetric(this.broker, DomainMetric.CHANNEL_FAILURES, labels);
+          countMetric(this.broker, PlatformMetric.CHANNEL_FAILURES, labels);
           if (deliveryOf(raw) >= MAX_DELIVERIES)
-            countMetric(this.broker, DomainMetric.CHANNEL_DEAD_LETTERS, labels);
+            countMetric(this.broker, PlatformMetric.CHANNEL_DEAD_LETTERS, labels);
           throw err;
         }
         this.logger.warn(

@@ -13,8 +13,8 @@ import { ServiceBroker } from "moleculer";
 import { createBrokerConfig } from "../app/broker.config";
 import { asOperator } from "../platform/actions/access";
 import { assertDataDirFree } from "../platform/data/data-dir-lock";
-import { ErrorType } from "../platform/actions/errors";
 import { DEMO_CATALOG } from "../services/catalog/demo-catalog";
+import { ShopError } from "../contracts/errors";
 
 const SEED_USERS = Number(process.env.SEED_USERS ?? 5);
 const OPERATOR = asOperator("seed");
@@ -32,7 +32,7 @@ function show(done: number, total: number, what: string) {
 }
 
 const isDuplicate = (err: unknown) =>
-  ([ErrorType.SKU_TAKEN, ErrorType.EMAIL_TAKEN] as string[]).includes(
+  ([ShopError.SKU_TAKEN, ShopError.EMAIL_TAKEN] as string[]).includes(
     (err as { type?: string }).type ?? "",
   );
 

@@ -1,5 +1,4 @@
-import type { ActionSchema, Middleware } from "moleculer";
-import { StartupError } from "../../platform/runtime/startup-error";
+import type { ActionSchema } from "moleculer";
 
 /** Who may call a published action over HTTP (default "user"). */
 export const ACCESS_LEVELS = ["public", "user", "admin"] as const;
@@ -74,22 +73,4 @@ export function actionPropertyProblems(
     }
   }
   return problems;
-}
-
-/**
- * Refuses to create a service whose actions carry a property value we do not know: a
- * misspelt access level must stop the node, not open the action (JavaScript callers and
- * casts get past the compiler).
- */
-export function ActionPropertiesMiddleware(): Middleware {
-  return {
-    name: "ActionProperties",
-    serviceCreating(
-      _service: unknown,
-      schema: { name?: string; actions?: Record<string, unknown> },
-    ) {
-      const problems = actionPropertyProblems(schema.name ?? "?", schema.actions);
-      if (problems.length) throw new StartupError(`Actions refused: ${problems.join("; ")}`);
-    },
-  } as unknown as Middleware;
 }

@@ -1,6 +1,9 @@
 import { Errors } from "moleculer";
 
-/** The error `type`s a client can act on (architecture §4); the gateway maps them to statuses. */
+/**
+ * The error `type`s a client can act on that any service may raise (architecture §4); the
+ * shop's own are in contracts/errors.ts. The gateway maps them to statuses.
+ */
 export const ErrorType = {
   BAD_REQUEST: "BAD_REQUEST",
   UNAUTHORIZED: "UNAUTHORIZED",
@@ -8,11 +11,7 @@ export const ErrorType = {
   NOT_FOUND: "NOT_FOUND",
   PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
   VALIDATION_ERROR: "VALIDATION_ERROR",
-  EMAIL_TAKEN: "EMAIL_TAKEN",
-  SKU_TAKEN: "SKU_TAKEN",
   DUPLICATE_KEY: "DUPLICATE_KEY",
-  OUT_OF_STOCK: "OUT_OF_STOCK",
-  PAYMENT_DECLINED: "PAYMENT_DECLINED",
   IDEMPOTENCY_KEY_REUSED: "IDEMPOTENCY_KEY_REUSED",
   INVALID_STATE: "INVALID_STATE",
   RATE_LIMITED: "RATE_LIMITED",
@@ -47,17 +46,17 @@ export function notFound(what: string) {
   );
 }
 
-export function conflict(type: ErrorType, message: string) {
+export function conflict(type: string, message: string) {
   return named(new MoleculerClientError(message, 409, type), "ConflictError");
 }
 
 /**
  * A unique index refused a write: the data layer's error, whatever conflict type the index
- * declares for the client (`EMAIL_TAKEN`, `SKU_TAKEN`, `DUPLICATE_KEY`). Caught by its class,
+ * declares for the client (`DUPLICATE_KEY`, or a service's own such as `EMAIL_TAKEN`). Caught by its class,
  * never by a status.
  */
 export class DuplicateKeyError extends MoleculerClientError {
-  constructor(type: ErrorType, message: string) {
+  constructor(type: string, message: string) {
     super(message, 409, type);
     this.name = "DuplicateKeyError";
   }
@@ -68,7 +67,7 @@ export function isDuplicate(err: unknown): err is DuplicateKeyError {
 }
 
 /** Whether an error, ours or one that crossed the network, carries this `type`. */
-export function hasType(err: unknown, type: ErrorType): boolean {
+export function hasType(err: unknown, type: string): boolean {
   return (err as { type?: unknown } | null)?.type === type;
 }
 
@@ -82,12 +81,15 @@ export function isRequestRefused(err: unknown): boolean {
   return code >= 400 && code < 500 && code !== 408 && code !== 429;
 }
 
-/** A card that was declined: the order it was for, and the processor's reason. */
-export function paymentDeclined(data: { orderId: string; reason?: string }) {
-  return named(
-    new MoleculerClientError("Payment declined", 402, ErrorType.PAYMENT_DECLINED, data),
-    "PaymentDeclinedError",
-  );
+/**
+ * A request refused until it is paid differently (a card declined): `kind` is the error's type,
+ * message and name, declared once in contracts/, and `data` says what the client can act on.
+ */
+export function paymentRequired(
+  kind: { type: string; message: string; name: string },
+  data: object,
+) {
+  return named(new MoleculerClientError(kind.message, 402, kind.type, data), kind.name);
 }
 
 export interface FieldProblem {

@@ -1,5 +1,4 @@
 import type {} from "moleculer";
-import { ErrorType } from "./errors";
 
 /**
  * What a published action says about itself for the API description (services/api/openapi.ts).
@@ -75,19 +74,6 @@ export function pageOf(row: JsonSchema): JsonSchema {
     title,
   );
 }
-
-/** The error body every failure has (architecture §4): never a stack or an internal detail. */
-export const ERROR_BODY = object(
-  {
-    name: string,
-    message: string,
-    code: integer,
-    type: oneOf(Object.values(ErrorType)),
-    data: {},
-  },
-  ["data"],
-  "Error",
-);
 
 declare module "moleculer" {
   interface ActionSchema {

@@ -1,7 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Middleware, Service, ServiceBroker } from "moleculer";
-import { Middleware as ChannelsMiddleware } from "@moleculer/channels";
-import { InProcessAdapter } from "./in-process-channels";
+import type { ServiceBroker } from "moleculer";
 import type { Settings } from "../../contracts/settings";
 
 declare module "moleculer" {
@@ -10,28 +8,25 @@ declare module "moleculer" {
   }
 }
 
-import { Channel, type ChannelName } from "../../contracts/channels";
-export { Channel, type ChannelName };
-
 export const DEAD_LETTER_CHANNEL = "bazaar.dead_letters";
 
 /** What every channel message is: `id` lets consumers drop a second delivery. */
 export interface ChannelMessage<D = Record<string, unknown>> {
   id: string;
-  type: ChannelName;
+  type: string;
   ts: string;
   data: D;
 }
 
 export function channelMessage<D>(
-  type: ChannelName,
+  type: string,
   data: D,
   id: string = randomUUID(),
 ): ChannelMessage<D> {
   return { id, type, ts: new Date().toISOString(), data };
 }
 
-const SECOND_NS = 1_000_000_000;
+export const SECOND_NS = 1_000_000_000;
 export const MAX_DELIVERIES = 3;
 
 /**
@@ -90,79 +85,14 @@ export async function channelLag(
  * JetStream creates a stream only when a consumer subscribes, and a publish before that fails.
  * Create them all at start-up, with the same config the adapter would use.
  */
-export async function createStreams(broker: ServiceBroker): Promise<void> {
+export async function createStreams(
+  broker: ServiceBroker,
+  channels: readonly string[],
+): Promise<void> {
   const adapter = (broker as unknown as { channelAdapter?: NatsAdapter }).channelAdapter;
   if (!adapter || typeof adapter.createStream !== "function") return;
-  for (const channel of [...Object.values(Channel), DEAD_LETTER_CHANNEL]) {
+  for (const channel of [...channels, DEAD_LETTER_CHANNEL]) {
     const subject = adapter.addPrefixTopic(channel);
     await adapter.createStream(streamName(subject), [subject], {});
   }
-}
-
-/** The groups a service consumes in, named as @moleculer/channels names them. */
-function declareGroups(adapter: InProcessAdapter, service: Service): void {
-  const channels = (
-    service.schema as { channels?: Record<string, { group?: string; name?: string }> }
-  ).channels;
-  for (const [key, def] of Object.entries(channels ?? {}))
-    adapter.declare(
-      (typeof def === "object" && def.name) || key,
-      (typeof def === "object" && def.group) || service.fullName,
-    );
-}
-
-/**
- * Durable channels: NATS JetStream in a cluster (retention, explicit ack wait, redelivery and
- * a dead-letter channel); in one process, an adapter that hands each message to its consumers
- * and waits for them (`in-process-channels.ts`).
- */
-export function channelsMiddleware(settings: Settings): Middleware {
-  const adapter = settings.transporter
-    ? {
-        type: "NATS",
-        options: {
-          nats: {
-            url: settings.transporter,
-            streamConfig: streamConfig(settings),
-            // A consumer that holds a message this long without an ack (it died) has it
-            // redelivered to another member of its group.
-            consumerOptions: {
-              config: {
-                ack_wait: settings.channelAckWaitSeconds * SECOND_NS,
-                deliver_policy: "all",
-              },
-            },
-          },
-          maxRetries: MAX_DELIVERIES,
-          maxInFlight: 10,
-          deadLettering: { enabled: true, queueName: DEAD_LETTER_CHANNEL },
-        },
-      }
-    : new InProcessAdapter({ maxRetries: MAX_DELIVERIES });
-  const middleware = ChannelsMiddleware({
-    adapter,
-    sendMethodName: "sendToChannel",
-    context: true,
-  } as unknown as Parameters<typeof ChannelsMiddleware>[0]) as unknown as Middleware & {
-    started?: () => Promise<void>;
-  };
-  let broker: ServiceBroker;
-  const created = (middleware as { created?: (b: ServiceBroker) => void }).created;
-  const serviceCreated = (middleware as { serviceCreated?: (s: Service) => Promise<void> })
-    .serviceCreated;
-  const started = middleware.started;
-  return Object.assign(middleware, {
-    created(b: ServiceBroker) {
-      broker = b;
-      created?.call(middleware, b);
-    },
-    async serviceCreated(service: Service) {
-      await serviceCreated?.call(middleware, service);
-      if (adapter instanceof InProcessAdapter) declareGroups(adapter, service);
-    },
-    async started() {
-      await started?.call(middleware);
-      await createStreams(broker);
-    },
-  }) as unknown as Middleware;
 }

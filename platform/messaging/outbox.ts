@@ -4,7 +4,7 @@ import type { ServiceBroker } from "moleculer";
 import { channelMessage, type ChannelMessage } from "./channels";
 import type { Doc, Repository, Update } from "../data/repository";
 import { CONSUMERS_AWAY } from "./in-process-channels";
-import { DomainMetric, setGauge } from "../observability/metrics";
+import { setGauge, PlatformMetric } from "../observability/metrics";
 import { currentTraceParent, type TraceParent } from "../observability/request-context";
 
 /**
@@ -107,7 +107,7 @@ export async function relayOutbox<T extends OutboxDoc>(
   const key = `${broker.nodeID}:${source}`;
   if (source && now - (lagMeasuredAt.get(key) ?? 0) >= LAG_EVERY_MS) {
     lagMeasuredAt.set(key, now);
-    setGauge(broker, DomainMetric.OUTBOX_LAG, await outboxLagSeconds(repo, now), { source });
+    setGauge(broker, PlatformMetric.OUTBOX_LAG, await outboxLagSeconds(repo, now), { source });
   }
   return published;
 }

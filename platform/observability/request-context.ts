@@ -1,11 +1,12 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { Context, Middleware } from "moleculer";
+import type { Context } from "moleculer";
 
 /**
  * The context of the action being run, reachable without passing it down: log lines take
  * its request id and repository calls open their spans under it.
  */
-const storage = new AsyncLocalStorage<Context>();
+export const requestContextStorage = new AsyncLocalStorage<Context>();
+const storage = requestContextStorage;
 
 export function currentContext(): Context | undefined {
   return storage.getStore();
@@ -37,10 +38,3 @@ export function currentTraceParent(): TraceParent | undefined {
     level: ctx.level,
   };
 }
-
-export const RequestContextMiddleware: Middleware = {
-  name: "RequestContext",
-  localAction(next: (ctx: Context) => Promise<unknown>) {
-    return (ctx: Context) => storage.run(ctx, () => next(ctx));
-  },
-} as unknown as Middleware;

@@ -1,5 +1,4 @@
-import { createServer, type Server } from "node:http";
-import type { Middleware, ServiceBroker } from "moleculer";
+import type { ServiceBroker } from "moleculer";
 import { brokerChecks, healthReport, type HealthReport } from "../../mixins/health.mixin";
 
 /**
@@ -27,30 +26,4 @@ export async function nodeReadiness(broker: ServiceBroker): Promise<HealthReport
     checks[`service:${service.name}`] = report.status;
   }
   return healthReport(checks);
-}
-
-export function NodeHealthMiddleware(port: number | undefined): Middleware {
-  let server: Server | undefined;
-  return {
-    name: "NodeHealth",
-    started(broker: ServiceBroker) {
-      if (port === undefined) return;
-      server = createServer((req, res) => {
-        const answer = (code: number, body: unknown) => {
-          res.writeHead(code, { "content-type": "application/json" });
-          res.end(JSON.stringify(body));
-        };
-        if (req.url === "/health/live") return answer(200, { status: "up" });
-        if (req.url !== "/health/ready") return answer(404, { status: "not found" });
-        nodeReadiness(broker).then(
-          (report) => answer(report.status === "up" ? 200 : 503, report),
-          () => answer(503, { status: "down" }),
-        );
-      });
-      return new Promise<void>((resolve) => server!.listen(port, resolve));
-    },
-    stopped() {
-      return new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    },
-  } as unknown as Middleware;
 }

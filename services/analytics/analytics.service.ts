@@ -3,7 +3,7 @@ import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { callerOf, type Ctx } from "../../platform/actions/access";
 import { consumer, ConsumerMixin, processedRetentionMs } from "../../mixins/channel-consumer.mixin";
 import { BackgroundLoop } from "../../platform/messaging/background-loop";
-import { Channel, channelMessage } from "../../platform/messaging/channels";
+import { channelMessage } from "../../platform/messaging/channels";
 import { addStoreLoop, DbMixin, type DbService } from "../../mixins/db.mixin";
 import { invalid } from "../../platform/actions/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
@@ -16,7 +16,7 @@ import {
   object,
   string,
 } from "../../platform/actions/openapi";
-import { countMetric, DomainMetric } from "../../platform/observability/metrics";
+import { countMetric } from "../../platform/observability/metrics";
 import { settingsOf } from "../../platform/runtime/settings-of";
 import { FOLD_BATCH, foldPending, sweepParts, type FoldStores } from "./fold";
 import {
@@ -40,6 +40,8 @@ import {
   type EventWindowDoc,
   type OrderWindowDoc,
 } from "./windows";
+import { ShopMetric } from "../../contracts/metrics";
+import { Channel } from "../../contracts/channels";
 
 type AnalyticsThis = DbService<{
   order_windows: OrderWindowDoc;
@@ -96,7 +98,7 @@ const countBehaviour = consumer<{ events: BehaviourEvent[] }>(
     );
     await insertNew(self.repos.event_parts, parts);
     self.foldLoop.wake();
-    if (dropped) countMetric(self.broker, DomainMetric.EVENTS_DROPPED_LATE, {}, dropped);
+    if (dropped) countMetric(self.broker, ShopMetric.EVENTS_DROPPED_LATE, {}, dropped);
   },
 );
 
@@ -159,7 +161,7 @@ const AnalyticsService: ServiceSchema<ServiceSettingSchema, AnalyticsThis> = {
           Channel.ANALYTICS_EVENTS,
           channelMessage(Channel.ANALYTICS_EVENTS, { events }),
         );
-        countMetric(this.broker, DomainMetric.EVENTS_INGESTED, {}, events.length);
+        countMetric(this.broker, ShopMetric.EVENTS_INGESTED, {}, events.length);
         ctx.meta.$statusCode = 202;
         return { accepted: events.length };
       },

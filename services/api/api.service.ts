@@ -19,7 +19,7 @@ import {
 } from "../../platform/actions/errors";
 import { HealthMixin, type HealthReport } from "../../mixins/health.mixin";
 import { verifyAccessToken } from "../../platform/actions/jwt";
-import { countMetric, DomainMetric } from "../../platform/observability/metrics";
+import { countMetric } from "../../platform/observability/metrics";
 import {
   arrayOf,
   boolean,
@@ -58,6 +58,7 @@ import {
   routedServices,
   type Limiter,
 } from "./routes";
+import { ShopMetric } from "../../contracts/metrics";
 
 type Request = IncomingMessage & {
   $action?: ActionAccess;
@@ -382,7 +383,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
       res.setHeader("X-RateLimit-Remaining", Math.max(0, limit - count));
       res.setHeader("X-RateLimit-Reset", resetSeconds);
       if (count > limit) {
-        countMetric(this.broker, DomainMetric.RATE_LIMIT_REJECTIONS, { limit: limiter });
+        countMetric(this.broker, ShopMetric.RATE_LIMIT_REJECTIONS, { limit: limiter });
         throw tooManyRequests(resetSeconds);
       }
     },

@@ -1,4 +1,5 @@
 import { ErrorType } from "../../platform/actions/errors";
+import { ShopError } from "../../contracts/errors";
 
 export interface ErrorBody {
   name: string;
@@ -27,7 +28,10 @@ const TYPE_BY_STATUS: Record<number, string> = {
   422: ErrorType.VALIDATION_ERROR,
   429: ErrorType.RATE_LIMITED,
 };
-const DOCUMENTED_TYPES = new Set<string>(Object.values(ErrorType));
+const DOCUMENTED_TYPES = new Set<string>([
+  ...Object.values(ErrorType),
+  ...Object.values(ShopError),
+]);
 
 /** Errors that mean "a dependency is down or overloaded", whatever status they carry. */
 const UNAVAILABLE_TYPES = new Set([

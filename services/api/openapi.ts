@@ -1,7 +1,29 @@
 import { isDeepStrictEqual } from "node:util";
 import type { Access } from "../../platform/actions/access";
-import { ERROR_BODY, type ActionDoc, type JsonSchema } from "../../platform/actions/openapi";
+import {
+  integer,
+  object,
+  oneOf,
+  string,
+  type ActionDoc,
+  type JsonSchema,
+} from "../../platform/actions/openapi";
 import { isRequired, objectSchema, ruleSchema, type Params } from "./validator-schema";
+import { ErrorType } from "../../platform/actions/errors";
+import { ShopError } from "../../contracts/errors";
+
+/** The error body every failure has (architecture §4): never a stack or an internal detail. */
+const ERROR_BODY = object(
+  {
+    name: string,
+    message: string,
+    code: integer,
+    type: oneOf([...Object.values(ErrorType), ...Object.values(ShopError)]),
+    data: {},
+  },
+  ["data"],
+  "Error",
+);
 
 /**
  * The OpenAPI 3.1 description of the REST API, built from what serves it: the gateway's

@@ -5,7 +5,7 @@ import { addStoreLoop, DbMixin, type DbService } from "../../mixins/db.mixin";
 import { BackgroundLoop } from "../../platform/messaging/background-loop";
 import { notFound } from "../../platform/actions/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
-import { countMetric, DomainMetric } from "../../platform/observability/metrics";
+import { countMetric } from "../../platform/observability/metrics";
 import { pageOf } from "../../platform/actions/openapi";
 import { pageParams } from "../../platform/data/pagination";
 import { settingsOf } from "../../platform/runtime/settings-of";
@@ -35,6 +35,7 @@ import {
   type StockLine,
 } from "./stock";
 import { idRule } from "../../platform/actions/ids";
+import { ShopMetric } from "../../contracts/metrics";
 
 type CatalogThis = DbService<{ products: ProductDoc; reservations: ReservationDoc }> & {
   markerSweep: BackgroundLoop;
@@ -211,7 +212,7 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
           await reserveStock(products, reservations, ctx.params.orderId, ctx.params.items);
         } catch (err) {
           if ((err as { type?: string }).type === "OUT_OF_STOCK")
-            countMetric(this.broker, DomainMetric.RESERVATIONS_REJECTED);
+            countMetric(this.broker, ShopMetric.RESERVATIONS_REJECTED);
           throw err;
         } finally {
           await this.productsChanged(ctx.params.items.map((l) => l.productId));

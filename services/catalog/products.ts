@@ -1,11 +1,12 @@
 import type { Repository } from "../../mixins/db.mixin";
-import { ErrorType, invalid, notFound } from "../../platform/actions/errors";
+import { invalid, notFound } from "../../platform/actions/errors";
 import { boolean, dateTime, integer, object, string } from "../../platform/actions/openapi";
 import { findPage, type Page } from "../../platform/data/pagination";
 import { queryTerms, rankBySearch, searchTerms } from "./search";
 import { idRule } from "../../platform/actions/ids";
 
 import type { NewProduct, ProductView } from "../../contracts/catalog";
+import { ShopError } from "../../contracts/errors";
 export type { NewProduct, ProductView };
 
 export interface ProductDoc extends NewProduct {
@@ -26,7 +27,7 @@ export const PRODUCT_INDEXES = [
   {
     fields: ["sku"],
     unique: true,
-    conflict: { type: ErrorType.SKU_TAKEN, message: "A product with this SKU exists" },
+    conflict: { type: ShopError.SKU_TAKEN, message: "A product with this SKU exists" },
   },
   { fields: ["category"] },
   { fields: ["searchTerms"], list: true },

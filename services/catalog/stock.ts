@@ -4,6 +4,7 @@ import { conflict, ErrorType, isDuplicate } from "../../platform/actions/errors"
 import type { ProductDoc } from "./products";
 
 import type { StockLine } from "../../contracts/catalog";
+import { ShopError } from "../../contracts/errors";
 export type { StockLine };
 
 export type ReservationState = "holding" | "held" | "committed" | "released" | "restocked";
@@ -140,7 +141,7 @@ export async function reserveStock(
   for (const line of existing.lines) {
     if (await holdLine(products, orderId, line)) continue;
     await releaseStock(products, reservations, orderId);
-    throw conflict(ErrorType.OUT_OF_STOCK, "Not enough stock for every line");
+    throw conflict(ShopError.OUT_OF_STOCK, "Not enough stock for every line");
   }
   await setState(reservations, orderId, ["holding"], "held");
   return { ...existing, state: "held" };

@@ -4,12 +4,12 @@ import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { callerOf, type Ctx } from "../../platform/actions/access";
 import { BackgroundLoop } from "../../platform/messaging/background-loop";
 import { consumer, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
-import { Channel, type ChannelMessage } from "../../platform/messaging/channels";
+import { type ChannelMessage } from "../../platform/messaging/channels";
 import { DbMixin, type DbService } from "../../mixins/db.mixin";
 import { notFound } from "../../platform/actions/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { pageOf } from "../../platform/actions/openapi";
-import { countMetric, DomainMetric } from "../../platform/observability/metrics";
+import { countMetric } from "../../platform/observability/metrics";
 import { findPage, ownPage, pageParams } from "../../platform/data/pagination";
 import { settingsOf } from "../../platform/runtime/settings-of";
 import type { Settings } from "../../contracts/settings";
@@ -39,6 +39,8 @@ import {
   DELIVERY_BATCH,
 } from "./webhooks";
 import { idRule } from "../../platform/actions/ids";
+import { ShopMetric } from "../../contracts/metrics";
+import { Channel } from "../../contracts/channels";
 
 type NotificationsThis = DbService<{
   notifications: NotificationDoc;
@@ -281,7 +283,7 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
     },
 
     counted(this: NotificationsThis, channel: string, result: string) {
-      countMetric(this.broker, DomainMetric.NOTIFICATION_DELIVERIES, { channel, result });
+      countMetric(this.broker, ShopMetric.NOTIFICATION_DELIVERIES, { channel, result });
     },
   },
 

@@ -6,7 +6,7 @@ import { BackgroundLoop } from "../../platform/messaging/background-loop";
 import { DbMixin, type DbService } from "../../mixins/db.mixin";
 import { notFound } from "../../platform/actions/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
-import { countMetric, DomainMetric, setGauge } from "../../platform/observability/metrics";
+import { countMetric, setGauge, PlatformMetric } from "../../platform/observability/metrics";
 import { pageOf } from "../../platform/actions/openapi";
 import { pendingEffects, pendingEvents, relayOutbox } from "../../platform/messaging/outbox";
 import { ownPage, pageParams } from "../../platform/data/pagination";
@@ -32,6 +32,7 @@ import {
 } from "./schemas";
 import { OrderStatus } from "./state";
 import { idRule } from "../../platform/actions/ids";
+import { ShopMetric } from "../../contracts/metrics";
 
 type OrdersThis = DbService<{ orders: OrderDoc }> & {
   keeper: BackgroundLoop;
@@ -207,14 +208,9 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersThis> = {
           process.kill(process.pid, "SIGKILL");
         },
         arrived: (order) => {
-          countMetric(this.broker, DomainMetric.ORDERS, { status: order.status });
+          countMetric(this.broker, ShopMetric.ORDERS, { status: order.status });
           if (order.status === OrderStatus.CONFIRMED)
-            countMetric(
-              this.broker,
-              DomainMetric.REVENUE,
-              { currency: order.currency },
-              order.total,
-            );
+            countMetric(this.broker, ShopMetric.REVENUE, { currency: order.currency }, order.total);
           this.keeper.wake();
         },
       };
@@ -232,7 +228,7 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersThis> = {
         await recoverStaleOrders(deps);
         setGauge(
           this.broker,
-          DomainMetric.OUTBOX_PENDING,
+          PlatformMetric.OUTBOX_PENDING,
           await this.repos.orders.count({ outboxPending: { $gt: 0 } }),
         );
       },

@@ -12,12 +12,13 @@ import {
   unavailable,
   isDuplicate,
   isRequestRefused,
-  paymentDeclined,
+  paymentRequired,
 } from "../../platform/actions/errors";
 import { markEffectDone, pendingEffects, withEvents } from "../../platform/messaging/outbox";
 import { assertDistinctProducts, priceLines, type RequestedLine } from "./pricing";
 import { toOrderView, type CreateOrderInput, type OrderDoc, type OrderView } from "./schemas";
 import { canTransition, effectsOf, eventOf, OrderStatus, type Effect } from "./state";
+import { ShopError, PaymentDeclined } from "../../contracts/errors";
 
 export type Orders = Repository<OrderDoc>;
 
@@ -155,7 +156,7 @@ export async function runSaga(deps: SagaDeps, order: OrderDoc): Promise<OrderDoc
       items: order.items.map((l) => ({ productId: l.productId, quantity: l.quantity })),
     });
   } catch (err) {
-    if ((err as Failure).type === ErrorType.OUT_OF_STOCK)
+    if ((err as Failure).type === ShopError.OUT_OF_STOCK)
       return moveOrder(deps, order, OrderStatus.REJECTED, {
         failureReason: FailureReason.OUT_OF_STOCK,
       });
@@ -179,7 +180,7 @@ export async function runSaga(deps: SagaDeps, order: OrderDoc): Promise<OrderDoc
     paymentId = payment.id;
   } catch (err) {
     const failure = err as Failure;
-    if (failure.type === ErrorType.PAYMENT_DECLINED)
+    if (failure.type === ShopError.PAYMENT_DECLINED)
       return moveOrder(deps, order, OrderStatus.PAYMENT_FAILED, {
         failureReason: failure.data?.reason ?? FailureReason.DECLINED,
       });
@@ -206,14 +207,14 @@ export function outcome(order: OrderDoc): OrderView {
       "The order could not be placed",
     );
   if (order.status === OrderStatus.REJECTED) {
-    const error = conflict(ErrorType.OUT_OF_STOCK, "Not enough stock for this order");
+    const error = conflict(ShopError.OUT_OF_STOCK, "Not enough stock for this order");
     error.data = { orderId: order.id };
     throw error;
   }
   if (order.status === OrderStatus.PAYMENT_FAILED) {
     if (order.failureReason === FailureReason.PROCESSING_ERROR)
       throw unavailable("The payment processor is not answering; the order was not charged");
-    throw paymentDeclined({ orderId: order.id, reason: order.failureReason });
+    throw paymentRequired(PaymentDeclined, { orderId: order.id, reason: order.failureReason });
   }
   if (order.status === OrderStatus.PENDING)
     throw conflict(

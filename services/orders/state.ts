@@ -1,6 +1,5 @@
-import { Channel } from "../../platform/messaging/channels";
-
 import { OrderStatus } from "../../contracts/orders";
+import { Channel } from "../../contracts/channels";
 export { OrderStatus };
 
 const { PENDING, CONFIRMED, SHIPPED, DELIVERED, REJECTED, PAYMENT_FAILED, CANCELLED } = OrderStatus;

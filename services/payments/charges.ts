@@ -1,19 +1,20 @@
 import type { IndexSpec } from "../../platform/data/repository";
 import type { Repository } from "../../mixins/db.mixin";
-import { Channel } from "../../platform/messaging/channels";
 import {
   conflict,
   ErrorType,
   invalid,
   unavailable,
   isDuplicate,
-  paymentDeclined,
+  paymentRequired,
 } from "../../platform/actions/errors";
 import { dateTime, integer, object, oneOf, string } from "../../platform/actions/openapi";
 import { withEvents, type OutboxDoc } from "../../platform/messaging/outbox";
 import { TransientProcessorError, type PaymentProcessor } from "./processor";
 
 import type { ChargeInput, PaymentStatus, PaymentView } from "../../contracts/payments";
+import { PaymentDeclined } from "../../contracts/errors";
+import { Channel } from "../../contracts/channels";
 export type { ChargeInput, PaymentStatus, PaymentView };
 
 export interface PaymentDoc extends OutboxDoc {
@@ -104,7 +105,7 @@ export async function chargeOrder(
     (await payments.findOne({ orderId: input.orderId })) ?? (await openPayment(payments, input));
   if (payment.status === "succeeded") return payment;
   if (payment.status === "declined")
-    throw paymentDeclined({
+    throw paymentRequired(PaymentDeclined, {
       orderId: input.orderId,
       reason: payment.failureReason ?? "card_declined",
     });
@@ -131,7 +132,7 @@ export async function chargeOrder(
   }
   if (outcome.status === "declined") {
     await settle(payments, payment, "declined", { failureReason: outcome.reason });
-    throw paymentDeclined({ orderId: input.orderId, reason: outcome.reason });
+    throw paymentRequired(PaymentDeclined, { orderId: input.orderId, reason: outcome.reason });
   }
   return settle(payments, payment, "succeeded", { chargeId: outcome.chargeId });
 }

@@ -1,11 +1,11 @@
-import { hasType, ErrorType } from "../../platform/actions/errors";
+import { hasType } from "../../platform/actions/errors";
 import type { Actions } from "../../platform/actions/action-properties";
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { callerOf, type Ctx } from "../../platform/actions/access";
 import { DbMixin, type DbService } from "../../mixins/db.mixin";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { pageOf } from "../../platform/actions/openapi";
-import { countMetric, DomainMetric } from "../../platform/observability/metrics";
+import { countMetric } from "../../platform/observability/metrics";
 import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
 import { ownPage, pageParams } from "../../platform/data/pagination";
 import {
@@ -24,6 +24,8 @@ import {
   type ProcessorRefundDoc,
 } from "./processor";
 import { idRule, optionalIdRule } from "../../platform/actions/ids";
+import { ShopError } from "../../contracts/errors";
+import { ShopMetric } from "../../contracts/metrics";
 
 /** The most one charge may take, in minor units, as card processors cap a charge. */
 const MAX_CHARGE = 99_999_999;
@@ -61,11 +63,11 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsThis> = {
       async handler(this: PaymentsThis, ctx: Ctx<ChargeInput>) {
         try {
           const payment = await chargeOrder(this.repos.payments, this.processor, ctx.params);
-          countMetric(this.broker, DomainMetric.PAYMENTS, { result: "succeeded" });
+          countMetric(this.broker, ShopMetric.PAYMENTS, { result: "succeeded" });
           return toPaymentView(payment);
         } catch (err) {
-          const result = hasType(err, ErrorType.PAYMENT_DECLINED) ? "declined" : "error";
-          countMetric(this.broker, DomainMetric.PAYMENTS, { result });
+          const result = hasType(err, ShopError.PAYMENT_DECLINED) ? "declined" : "error";
+          countMetric(this.broker, ShopMetric.PAYMENTS, { result });
           throw err;
         } finally {
           this.outboxRelay.wake();

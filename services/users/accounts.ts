@@ -1,13 +1,14 @@
 import type { IndexSpec } from "../../platform/data/repository";
 import { randomUUID } from "node:crypto";
 import type { LoggerInstance } from "moleculer";
-import { Channel } from "../../platform/messaging/channels";
 import { withNewEvents } from "../../platform/messaging/outbox";
-import { ErrorType, invalid, notFound, unauthorized } from "../../platform/actions/errors";
+import { invalid, notFound, unauthorized } from "../../platform/actions/errors";
 import type { Repository } from "../../mixins/db.mixin";
 import type { Role } from "../../platform/actions/jwt";
 import { hashPassword, spendPasswordCheck, verifyPassword } from "./passwords";
 import type { UserDoc } from "./schemas";
+import { ShopError } from "../../contracts/errors";
+import { Channel } from "../../contracts/channels";
 
 export type Users = Repository<UserDoc>;
 
@@ -15,7 +16,7 @@ export const USER_INDEXES: IndexSpec[] = [
   {
     fields: ["email"],
     unique: true,
-    conflict: { type: ErrorType.EMAIL_TAKEN, message: "An account with this e-mail exists" },
+    conflict: { type: ShopError.EMAIL_TAKEN, message: "An account with this e-mail exists" },
   },
   { fields: ["outboxPending"], range: "number" },
   { fields: ["sessionsEndedAt"], range: "string" },
@@ -169,6 +170,6 @@ export async function seedAdmin(
     ]);
     logger.info(`Created the first admin ${normalized} (ADMIN_EMAIL).`);
   } catch (err) {
-    if ((err as { type?: string }).type !== ErrorType.EMAIL_TAKEN) throw err;
+    if ((err as { type?: string }).type !== ShopError.EMAIL_TAKEN) throw err;
   }
 }

@@ -7,7 +7,7 @@ import { HealthMixin } from "../../mixins/health.mixin";
 import { pageOf } from "../../platform/actions/openapi";
 import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
 import { signAccessToken, type Role } from "../../platform/actions/jwt";
-import { countMetric, DomainMetric } from "../../platform/observability/metrics";
+import { countMetric } from "../../platform/observability/metrics";
 import { ownPage, pageParams } from "../../platform/data/pagination";
 import { settingsOf } from "../../platform/runtime/settings-of";
 import {
@@ -37,6 +37,7 @@ import {
   type UserDoc,
 } from "./schemas";
 import { idRule } from "../../platform/actions/ids";
+import { ShopMetric } from "../../contracts/metrics";
 
 type UsersThis = DbService<{ users: UserDoc; api_keys: ApiKeyDoc }> &
   RelayService & {
@@ -70,7 +71,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
       params: registerParams,
       async handler(this: UsersThis, ctx: Ctx<{ email: string; password: string; name: string }>) {
         const user = await registerUser(this.repos.users, ctx.params);
-        countMetric(this.broker, DomainMetric.USERS_REGISTERED);
+        countMetric(this.broker, ShopMetric.USERS_REGISTERED);
         this.outboxRelay.wake();
         ctx.meta.$created = user.id;
         return { user: toUserView(user), token: this.issueToken(user) };
@@ -88,10 +89,10 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
             ctx.params.email,
             ctx.params.password,
           );
-          countMetric(this.broker, DomainMetric.AUTH_LOGINS, { result: "success" });
+          countMetric(this.broker, ShopMetric.AUTH_LOGINS, { result: "success" });
           return { user: toUserView(user), token: this.issueToken(user) };
         } catch (err) {
-          countMetric(this.broker, DomainMetric.AUTH_LOGINS, { result: "failure" });
+          countMetric(this.broker, ShopMetric.AUTH_LOGINS, { result: "failure" });
           throw err;
         }
       },
@@ -163,7 +164,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
       params: createApiKeyParams,
       async handler(this: UsersThis, ctx: Ctx<{ name: string; scopes?: string[] }>) {
         const { doc, key } = await createApiKey(this.repos.api_keys, callerOf(ctx), ctx.params);
-        countMetric(this.broker, DomainMetric.API_KEYS_CREATED);
+        countMetric(this.broker, ShopMetric.API_KEYS_CREATED);
         ctx.meta.$created = doc.id;
         return { ...toApiKeyView(doc), key };
       },

@@ -4,10 +4,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { ServiceBroker } from "moleculer";
 import { createBrokerConfig } from "../../app/broker.config";
-import { Channel, channelMessage, DEAD_LETTER_CHANNEL } from "../../platform/messaging/channels";
+import { channelMessage, DEAD_LETTER_CHANNEL } from "../../platform/messaging/channels";
 import { listDeadLetters, replayDeadLetter } from "../../platform/messaging/dead-letters";
 import { waitFor } from "../harness/node-process";
 import { describeWith, freePort, startNats, type RunningServer } from "../harness/servers";
+import { Channel } from "../../contracts/channels";
 
 const ROOT = path.join(__dirname, "..", "..");
 const SECRET = "channels-secret-".padEnd(40, "x");

@@ -1,10 +1,8 @@
 import { ServiceBroker } from "moleculer";
-import {
-  FailFastNatsTransporter,
-  RerouteUndeliveredMiddleware,
-} from "../../platform/runtime/fail-fast-nats";
+import { FailFastNatsTransporter } from "../../platform/runtime/fail-fast-nats";
 import { toHttpError } from "../../services/api/http-errors";
 import { describeWith, startNats, type RunningServer } from "../harness/servers";
+import { RerouteUndeliveredMiddleware } from "../../platform/middlewares/reroute-undelivered";
 
 /** Three brokers on a real nats-server; one loses its connection the way a killed process does. */
 describeWith(["nats-server"])("fail-fast NATS transporter", () => {

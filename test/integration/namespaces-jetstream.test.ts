@@ -4,10 +4,11 @@ import path from "node:path";
 import { ServiceBroker } from "moleculer";
 import { connect } from "nats";
 import { createBrokerConfig } from "../../app/broker.config";
-import { Channel, channelMessage } from "../../platform/messaging/channels";
+import { channelMessage } from "../../platform/messaging/channels";
 import { listDeadLetters } from "../../platform/messaging/dead-letters";
 import { waitFor } from "../harness/node-process";
 import { describeWith, startNats, type RunningServer } from "../harness/servers";
+import { Channel } from "../../contracts/channels";
 
 /**
  * Two Bazaar clusters (NAMESPACE) on one NATS server whose JetStream storage is limited, as a

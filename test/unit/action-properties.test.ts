@@ -1,8 +1,6 @@
 import { ServiceBroker } from "moleculer";
-import {
-  ActionPropertiesMiddleware,
-  actionPropertyProblems,
-} from "../../platform/actions/action-properties";
+import { actionPropertyProblems } from "../../platform/actions/action-properties";
+import { ActionPropertiesMiddleware } from "../../platform/middlewares/action-properties";
 
 describe("our action properties", () => {
   test("When a service's action has an access level we do not know, then the service is not created and the node does not start", async () => {

@@ -4,7 +4,7 @@ import path from "node:path";
 import { Errors, ServiceBroker, type Context } from "moleculer";
 import { createBrokerConfig } from "../../app/broker.config";
 import { loggerConfig } from "../../platform/observability/logging";
-import { RequestContextMiddleware } from "../../platform/observability/request-context";
+import { RequestContextMiddleware } from "../../platform/middlewares/request-context";
 
 describe("the broker's call policies", () => {
   const calls = { charge: 0, read: 0 };
@@ -58,7 +58,7 @@ describe("log lines", () => {
   const bindings = { nodeID: "node-1", ns: "", mod: "users" };
   const inAction = <T>(requestID: string, run: () => T): Promise<T> => {
     const wrap = (
-      RequestContextMiddleware as unknown as {
+      RequestContextMiddleware() as unknown as {
         localAction(next: () => Promise<T>): (ctx: Partial<Context>) => Promise<T>;
       }
     ).localAction(() => Promise.resolve(run()));

@@ -1,0 +1,18 @@
+/**
+ * The shop's own error types, beside the platform's generic ones (platform/actions/errors.ts):
+ * a client acts on them by `type`, and a service tells them apart with `hasType(err, …)`.
+ */
+export const ShopError = {
+  EMAIL_TAKEN: "EMAIL_TAKEN",
+  SKU_TAKEN: "SKU_TAKEN",
+  OUT_OF_STOCK: "OUT_OF_STOCK",
+  PAYMENT_DECLINED: "PAYMENT_DECLINED",
+} as const;
+export type ShopError = (typeof ShopError)[keyof typeof ShopError];
+
+/** A card that was declined; its data is `{ orderId, reason }`. Built by `paymentRequired`. */
+export const PaymentDeclined = {
+  type: ShopError.PAYMENT_DECLINED,
+  message: "Payment declined",
+  name: "PaymentDeclinedError",
+} as const;

@@ -1,0 +1,70 @@
+/**
+ * The shop's own metrics, declared once: the composition root registers them on every node
+ * (platform/middlewares/metrics.ts) and services count them by these names. Prometheus sees dots
+ * as underscores: `bazaar.auth.logins.total` is scraped as `bazaar_auth_logins_total`.
+ */
+export const ShopMetric = {
+  AUTH_LOGINS: "bazaar.auth.logins.total",
+  USERS_REGISTERED: "bazaar.users.registered.total",
+  API_KEYS_CREATED: "bazaar.api_keys.created.total",
+  RATE_LIMIT_REJECTIONS: "bazaar.gateway.rate_limited.total",
+  ORDERS: "bazaar.orders.total",
+  REVENUE: "bazaar.revenue.total",
+  PAYMENTS: "bazaar.payments.total",
+  RESERVATIONS_REJECTED: "bazaar.reservations.rejected.total",
+  NOTIFICATION_DELIVERIES: "bazaar.notifications.deliveries.total",
+  EVENTS_INGESTED: "bazaar.analytics.events.ingested.total",
+  EVENTS_DROPPED_LATE: "bazaar.analytics.events.dropped_late.total",
+} as const;
+export type ShopMetric = (typeof ShopMetric)[keyof typeof ShopMetric];
+
+export const SHOP_METRICS: readonly {
+  name: ShopMetric;
+  description: string;
+  labelNames: string[];
+  type?: "counter" | "gauge";
+}[] = [
+  {
+    name: ShopMetric.AUTH_LOGINS,
+    description: "Login attempts by result",
+    labelNames: ["result"],
+  },
+  { name: ShopMetric.USERS_REGISTERED, description: "Accounts created", labelNames: [] },
+  { name: ShopMetric.API_KEYS_CREATED, description: "API keys created", labelNames: [] },
+  {
+    name: ShopMetric.RATE_LIMIT_REJECTIONS,
+    description: "Requests refused by a rate limit, by limit",
+    labelNames: ["limit"],
+  },
+  { name: ShopMetric.ORDERS, description: "Orders reaching a status", labelNames: ["status"] },
+  {
+    name: ShopMetric.REVENUE,
+    description: "Confirmed order value, minor units, by currency (refunds not netted)",
+    labelNames: ["currency"],
+  },
+  {
+    name: ShopMetric.PAYMENTS,
+    description: "Charge attempts by result (succeeded, declined, error)",
+    labelNames: ["result"],
+  },
+  {
+    name: ShopMetric.RESERVATIONS_REJECTED,
+    description: "Orders refused for want of stock",
+    labelNames: [],
+  },
+  {
+    name: ShopMetric.NOTIFICATION_DELIVERIES,
+    description: "Notification deliveries by channel (inbox, email, webhook) and result",
+    labelNames: ["channel", "result"],
+  },
+  {
+    name: ShopMetric.EVENTS_INGESTED,
+    description: "Behaviour events accepted by POST /events",
+    labelNames: [],
+  },
+  {
+    name: ShopMetric.EVENTS_DROPPED_LATE,
+    description: "Behaviour events too late for their window",
+    labelNames: [],
+  },
+];
