@@ -1,6 +1,7 @@
 import type { ServiceBroker } from "moleculer";
 import { asOperator } from "../platform/actions/access";
 import { listDeadLetters, replayDeadLetter } from "../platform/messaging/dead-letters";
+import { Action } from "../contracts/actions";
 
 /**
  * Commands for operators in the Moleculer REPL (`npm run repl`), on any node of the cluster:
@@ -59,7 +60,7 @@ export const REPL_COMMANDS: ReplCommand[] = [
     action: (broker, args) =>
       attempt(async () => {
         const order = await broker.call<OrderView, { id: string }>(
-          "orders.inspect",
+          Action.orders.inspect,
           { id: String(args.id).replace(/…$/, "") },
           operator,
         );
@@ -81,7 +82,7 @@ export const REPL_COMMANDS: ReplCommand[] = [
         const product = await broker.call<
           { id: string; sku: string; name: string; stock: number; active: boolean } | null,
           { sku: string }
-        >("catalog.bySku", { sku });
+        >(Action.catalog.bySku, { sku });
         if (!product) return [`no product with SKU ${sku}`];
         return [
           `${product.sku}  ${product.name}  stock ${product.stock}${product.active ? "" : "  (inactive)"}  id ${product.id}`,
@@ -93,7 +94,7 @@ export const REPL_COMMANDS: ReplCommand[] = [
     description: "Orders whose events or follow-up steps still wait, and orders still PENDING",
     action: (broker) =>
       attempt(async () => {
-        const backlog = await broker.call<Record<string, number>>("orders.backlog");
+        const backlog = await broker.call<Record<string, number>>(Action.orders.backlog);
         return Object.entries(backlog).map(([name, n]) => `${name.padEnd(26)} ${n}`);
       }),
   },

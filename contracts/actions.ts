@@ -34,3 +34,88 @@ export type AnswerOf<A extends ActionName> = ActionContracts[A]["answer"];
 
 /** A call by name with its own params: a value that can wait in a list (the saga's effects). */
 export type ActionCall = { [A in ActionName]: [A, ParamsOf<A>] }[ActionName];
+
+/**
+ * Every action of every service, by service: the one place an action's name is spelt. Routes,
+ * the REPL and typed calls name actions through it (`Action.catalog.reserve`); a test keeps it
+ * equal to the services' own action lists.
+ */
+export const Action = {
+  api: {
+    live: "api.live",
+    ready: "api.ready",
+    details: "api.details",
+    cluster: "api.cluster",
+    openapi: "api.openapi",
+    home: "api.home",
+    docsPage: "api.docsPage",
+    docsAsset: "api.docsAsset",
+  },
+  users: {
+    register: "users.register",
+    login: "users.login",
+    me: "users.me",
+    updateMe: "users.updateMe",
+    setRoles: "users.setRoles",
+    sessionsEnded: "users.sessionsEnded",
+    createApiKey: "users.createApiKey",
+    listApiKeys: "users.listApiKeys",
+    revokeApiKey: "users.revokeApiKey",
+    contactOf: "users.contactOf",
+    resolveApiKey: "users.resolveApiKey",
+  },
+  catalog: {
+    list: "catalog.list",
+    get: "catalog.get",
+    bySku: "catalog.bySku",
+    getMany: "catalog.getMany",
+    create: "catalog.create",
+    update: "catalog.update",
+    remove: "catalog.remove",
+    reserve: "catalog.reserve",
+    commit: "catalog.commit",
+    release: "catalog.release",
+    restock: "catalog.restock",
+    seed: "catalog.seed",
+  },
+  cart: {
+    get: "cart.get",
+    setItem: "cart.setItem",
+    removeItem: "cart.removeItem",
+    clear: "cart.clear",
+    ofUser: "cart.ofUser",
+    clearOfUser: "cart.clearOfUser",
+  },
+  orders: {
+    create: "orders.create",
+    list: "orders.list",
+    get: "orders.get",
+    inspect: "orders.inspect",
+    backlog: "orders.backlog",
+    lastOrderAt: "orders.lastOrderAt",
+    cancel: "orders.cancel",
+    ship: "orders.ship",
+    deliver: "orders.deliver",
+  },
+  payments: {
+    charge: "payments.charge",
+    refund: "payments.refund",
+    ofOrder: "payments.ofOrder",
+    list: "payments.list",
+  },
+  notifications: {
+    list: "notifications.list",
+    markRead: "notifications.markRead",
+    remindCart: "notifications.remindCart",
+    createWebhook: "notifications.createWebhook",
+    listWebhooks: "notifications.listWebhooks",
+    removeWebhook: "notifications.removeWebhook",
+    deliveries: "notifications.deliveries",
+  },
+  analytics: {
+    ingest: "analytics.ingest",
+    orders: "analytics.orders",
+    events: "analytics.events",
+    topProducts: "analytics.topProducts",
+  },
+} as const;

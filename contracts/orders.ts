@@ -19,3 +19,15 @@ export interface OrderLine {
   quantity: number;
   lineTotal: number;
 }
+
+/**
+ * Why a settled order failed, as clients read it in `failureReason`; a declined card's own
+ * reason (`PaymentFailureReason`) is kept as the processor gave it.
+ */
+export const FailureReason = {
+  OUT_OF_STOCK: "out_of_stock",
+  DECLINED: "declined",
+  PROCESSING_ERROR: "processing_error",
+  /** A step refused the order's own input: asking again cannot help. */
+  REFUSED: "refused",
+} as const;

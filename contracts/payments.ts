@@ -27,3 +27,12 @@ export interface RefundInput {
   /** Part of the payment; the whole of what is left when absent. */
   amount?: number;
 }
+
+/** Why a charge failed, as the processor says it and `payments.failed` carries it. */
+export const PaymentFailureReason = {
+  CARD_DECLINED: "card_declined",
+  INSUFFICIENT_FUNDS: "insufficient_funds",
+  INVALID_TOKEN: "invalid_token",
+  PROCESSING_ERROR: "processing_error",
+} as const;
+export type PaymentFailureReason = (typeof PaymentFailureReason)[keyof typeof PaymentFailureReason];

@@ -15,6 +15,7 @@ import { asOperator } from "../platform/actions/access";
 import { assertDataDirFree } from "../platform/data/data-dir-lock";
 import { DEMO_CATALOG } from "../services/catalog/demo-catalog";
 import { ShopError } from "../contracts/errors";
+import { Action } from "../contracts/actions";
 
 const SEED_USERS = Number(process.env.SEED_USERS ?? 5);
 const OPERATOR = asOperator("seed");
@@ -50,7 +51,7 @@ async function main() {
     await broker.waitForServices(["catalog", "users"], 30_000);
     let added = 0;
     for (const [i, product] of DEMO_CATALOG.entries()) {
-      await broker.call("catalog.create", product, OPERATOR).then(
+      await broker.call(Action.catalog.create, product, OPERATOR).then(
         () => added++,
         (err: unknown) => {
           if (!isDuplicate(err)) throw err;
@@ -62,12 +63,14 @@ async function main() {
     for (let i = 1; i <= SEED_USERS; i++) {
       const email = `demo${i}@example.com`;
       const password = randomBytes(9).toString("base64url");
-      await broker.call("users.register", { email, password, name: `Demo customer ${i}` }).then(
-        () => customers.push(`${email}  ${password}`),
-        (err: unknown) => {
-          if (!isDuplicate(err)) throw err;
-        },
-      );
+      await broker
+        .call(Action.users.register, { email, password, name: `Demo customer ${i}` })
+        .then(
+          () => customers.push(`${email}  ${password}`),
+          (err: unknown) => {
+            if (!isDuplicate(err)) throw err;
+          },
+        );
       show(i, SEED_USERS, "customers");
     }
     console.log(`Added ${added} of ${DEMO_CATALOG.length} demo products (the rest were there).`);

@@ -4,6 +4,7 @@ import type { Repository } from "../../mixins/db.mixin";
 import { isDuplicate } from "../../platform/actions/errors";
 import type { BehaviourEvent } from "./behaviour";
 import { encodeKey, isTooLate, windowStartOf } from "./windows";
+import { Channel } from "../../contracts/channels";
 
 /**
  * What one message adds to one window, kept as a row of its own (`<window>:<messageId>`): the
@@ -52,7 +53,7 @@ export function orderEventParts(message: {
   ts: string;
   data: OrderEventData;
 }): OrderEventParts {
-  const sign = message.type === "orders.cancelled" ? -1 : 1;
+  const sign = message.type === Channel.ORDERS_CANCELLED ? -1 : 1;
   const window = windowStartOf(message.ts);
   const inc: Record<string, number> = { orders: sign, revenue: sign * message.data.total };
   for (const line of message.data.items ?? [])

@@ -59,6 +59,7 @@ import {
   type Limiter,
 } from "./routes";
 import { ShopMetric } from "../../contracts/metrics";
+import { Action } from "../../contracts/actions";
 
 type Request = IncomingMessage & {
   $action?: ActionAccess;
@@ -338,7 +339,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
       const registry = this.broker.registry as unknown as { hasService(n: string): boolean };
       if (!registry.hasService("users")) return;
       await this.sessionFloors.refresh((since) =>
-        call(this.broker, "users.sessionsEnded", { since }),
+        call(this.broker, Action.users.sessionsEnded, { since }),
       );
     },
 
@@ -365,7 +366,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
       }
       if (apiKey !== undefined) {
         const key = Array.isArray(apiKey) ? apiKey[0] : apiKey;
-        const principal = await call(ctx, "users.resolveApiKey", {
+        const principal = await call(ctx, Action.users.resolveApiKey, {
           key: key.slice(0, 200),
         });
         if (!principal) throw unauthorized("Invalid API key");

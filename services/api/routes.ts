@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { refuseDeepJson } from "./json-depth";
+import { Action } from "../../contracts/actions";
 
 /**
  * The REST surface: every path a client can reach, and the action behind it. Only these
@@ -16,11 +17,11 @@ export type Limiter = "auth" | "api";
  * (`meta.$created`), and paths are the gateway's to know.
  */
 const CREATED_AT: Record<string, (id: string) => string> = {
-  "users.register": () => "/api/v1/users/me",
-  "users.createApiKey": (id) => `/api/v1/api-keys/${encodeURIComponent(id)}`,
-  "catalog.create": (id) => `/api/v1/products/${encodeURIComponent(id)}`,
-  "orders.create": (id) => `/api/v1/orders/${encodeURIComponent(id)}`,
-  "notifications.createWebhook": (id) => `/api/v1/webhooks/${encodeURIComponent(id)}`,
+  [Action.users.register]: () => "/api/v1/users/me",
+  [Action.users.createApiKey]: (id) => `/api/v1/api-keys/${encodeURIComponent(id)}`,
+  [Action.catalog.create]: (id) => `/api/v1/products/${encodeURIComponent(id)}`,
+  [Action.orders.create]: (id) => `/api/v1/orders/${encodeURIComponent(id)}`,
+  [Action.notifications.createWebhook]: (id) => `/api/v1/webhooks/${encodeURIComponent(id)}`,
 };
 
 /** A call that created something is answered 201, with its Location. */
@@ -46,9 +47,9 @@ export const healthRoute = {
   mappingPolicy: "restrict",
   bodyParsers: { json: false, urlencoded: false },
   aliases: {
-    "GET /": "api.details",
-    "GET /live": "api.live",
-    "GET /ready": "api.ready",
+    "GET /": Action.api.details,
+    "GET /live": Action.api.live,
+    "GET /ready": Action.api.ready,
   },
 };
 
@@ -60,8 +61,8 @@ export const authRoute = {
   mappingPolicy: "restrict",
   ...JSON_BODY,
   aliases: {
-    "POST /register": "users.register",
-    "POST /login": "users.login",
+    "POST /register": Action.users.register,
+    "POST /login": Action.users.login,
   },
   onAfterCall: answerCreated,
 };
@@ -74,39 +75,39 @@ export const apiRoute = {
   mappingPolicy: "restrict",
   ...JSON_BODY,
   aliases: {
-    "GET /": "api.home",
-    "GET /users/me": "users.me",
-    "PATCH /users/me": "users.updateMe",
-    "PUT /users/:id/roles": "users.setRoles",
-    "POST /api-keys": "users.createApiKey",
-    "GET /api-keys": "users.listApiKeys",
-    "DELETE /api-keys/:id": "users.revokeApiKey",
-    "GET /cluster": "api.cluster",
-    "GET /products": "catalog.list",
-    "GET /products/:id": "catalog.get",
-    "POST /products": "catalog.create",
-    "PATCH /products/:id": "catalog.update",
-    "DELETE /products/:id": "catalog.remove",
-    "GET /cart": "cart.get",
-    "PUT /cart/items/:productId": "cart.setItem",
-    "DELETE /cart/items/:productId": "cart.removeItem",
-    "DELETE /cart": "cart.clear",
-    "POST /orders": "orders.create",
-    "GET /orders": "orders.list",
-    "GET /orders/:id": "orders.get",
-    "POST /orders/:id/cancel": "orders.cancel",
-    "POST /orders/:id/ship": "orders.ship",
-    "POST /orders/:id/deliver": "orders.deliver",
-    "GET /payments": "payments.list",
-    "GET /notifications": "notifications.list",
-    "POST /notifications/:id/read": "notifications.markRead",
-    "POST /webhooks": "notifications.createWebhook",
-    "GET /webhooks": "notifications.listWebhooks",
-    "GET /webhooks/:id/deliveries": "notifications.deliveries",
-    "DELETE /webhooks/:id": "notifications.removeWebhook",
-    "GET /analytics/orders": "analytics.orders",
-    "GET /analytics/events": "analytics.events",
-    "GET /analytics/top-products": "analytics.topProducts",
+    "GET /": Action.api.home,
+    "GET /users/me": Action.users.me,
+    "PATCH /users/me": Action.users.updateMe,
+    "PUT /users/:id/roles": Action.users.setRoles,
+    "POST /api-keys": Action.users.createApiKey,
+    "GET /api-keys": Action.users.listApiKeys,
+    "DELETE /api-keys/:id": Action.users.revokeApiKey,
+    "GET /cluster": Action.api.cluster,
+    "GET /products": Action.catalog.list,
+    "GET /products/:id": Action.catalog.get,
+    "POST /products": Action.catalog.create,
+    "PATCH /products/:id": Action.catalog.update,
+    "DELETE /products/:id": Action.catalog.remove,
+    "GET /cart": Action.cart.get,
+    "PUT /cart/items/:productId": Action.cart.setItem,
+    "DELETE /cart/items/:productId": Action.cart.removeItem,
+    "DELETE /cart": Action.cart.clear,
+    "POST /orders": Action.orders.create,
+    "GET /orders": Action.orders.list,
+    "GET /orders/:id": Action.orders.get,
+    "POST /orders/:id/cancel": Action.orders.cancel,
+    "POST /orders/:id/ship": Action.orders.ship,
+    "POST /orders/:id/deliver": Action.orders.deliver,
+    "GET /payments": Action.payments.list,
+    "GET /notifications": Action.notifications.list,
+    "POST /notifications/:id/read": Action.notifications.markRead,
+    "POST /webhooks": Action.notifications.createWebhook,
+    "GET /webhooks": Action.notifications.listWebhooks,
+    "GET /webhooks/:id/deliveries": Action.notifications.deliveries,
+    "DELETE /webhooks/:id": Action.notifications.removeWebhook,
+    "GET /analytics/orders": Action.analytics.orders,
+    "GET /analytics/events": Action.analytics.events,
+    "GET /analytics/top-products": Action.analytics.topProducts,
   },
   /** Headers an action needs, handed over as meta (actions never see the request). */
   onBeforeCall(ctx: { meta: Record<string, unknown> }, _route: unknown, req: IncomingMessage) {
@@ -128,7 +129,7 @@ export const eventsRoute = {
   mappingPolicy: "restrict",
   mergeParams: false,
   ...JSON_BODY,
-  aliases: { "POST /": "analytics.ingest" },
+  aliases: { "POST /": Action.analytics.ingest },
 };
 
 /**
@@ -144,12 +145,12 @@ const docsRouteOptions = {
 export const openApiRoute = {
   path: "/api/v1/openapi.json",
   ...docsRouteOptions,
-  aliases: { "GET /": "api.openapi" },
+  aliases: { "GET /": Action.api.openapi },
 };
 export const docsRoute = {
   path: "/api/v1/docs",
   ...docsRouteOptions,
-  aliases: { "GET /": "api.docsPage", "GET /:file": "api.docsAsset" },
+  aliases: { "GET /": Action.api.docsPage, "GET /:file": Action.api.docsAsset },
   /** The page's URLs are relative to `/api/v1/docs`: it needs to know how it was asked for. */
   onBeforeCall(ctx: { meta: Record<string, unknown> }, _route: unknown, req: IncomingMessage) {
     const asked = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? "";
@@ -161,7 +162,7 @@ export const docsRoute = {
 export const homeRoute = {
   path: "/",
   ...docsRouteOptions,
-  aliases: { "GET /": "api.home" },
+  aliases: { "GET /": Action.api.home },
 };
 
 /** What the API description covers: every route but the description's own. */

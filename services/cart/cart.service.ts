@@ -18,6 +18,7 @@ import {
   type CartStore,
 } from "./cart-store";
 import { idRule } from "../../platform/actions/ids";
+import { Action } from "../../contracts/actions";
 
 type CartThis = DbService<{ carts: CartDoc; cart_activity: CartActivity }> & {
   store: CartStore;
@@ -64,7 +65,7 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
       },
       async handler(this: CartThis, ctx: Ctx<{ productId: string; quantity: number }>) {
         const userId = callerOf(ctx).id;
-        const [product] = await call(ctx, "catalog.getMany", {
+        const [product] = await call(ctx, Action.catalog.getMany, {
           ids: [ctx.params.productId],
         });
         if (!product || !product.active) throw notFound("Product");
@@ -129,7 +130,7 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
   methods: {
     async viewOf(this: CartThis, ctx: Context, cart: Cart): Promise<CartView> {
       if (cart.items.length === 0) return cartView(cart, []);
-      const products = await call(ctx, "catalog.getMany", {
+      const products = await call(ctx, Action.catalog.getMany, {
         ids: cart.items.map((i) => i.productId),
       });
       return cartView(cart, products);
@@ -163,15 +164,17 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
         { sort: { updatedAt: 1 }, limit: 100 },
       )) {
         if (activity.remindedState === activity.state) continue;
-        const lastOrderAt = await call(this.broker, "orders.lastOrderAt", { userId: activity.id });
+        const lastOrderAt = await call(this.broker, Action.orders.lastOrderAt, {
+          userId: activity.id,
+        });
         if (!shouldRemind(activity, lastOrderAt, now, abandonMs)) continue;
         const cart = await this.store.get(activity.id);
         if (cart.items.length === 0 || cartState(cart.items) !== activity.state) continue;
-        const products = await call(this.broker, "catalog.getMany", {
+        const products = await call(this.broker, Action.catalog.getMany, {
           ids: cart.items.map((i) => i.productId),
         });
         const names = new Map(products.map((p) => [p.id, p.name]));
-        await call(this.broker, "notifications.remindCart", {
+        await call(this.broker, Action.notifications.remindCart, {
           userId: activity.id,
           key: `${activity.id}_${activity.state}`,
           items: cart.items.map((i) => ({

@@ -41,6 +41,7 @@ import {
 import { idRule } from "../../platform/actions/ids";
 import { ShopMetric } from "../../contracts/metrics";
 import { Channel } from "../../contracts/channels";
+import { Action } from "../../contracts/actions";
 
 type NotificationsThis = DbService<{
   notifications: NotificationDoc;
@@ -268,7 +269,7 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
       const to =
         email ??
         (
-          await call(this.broker, "users.contactOf", {
+          await call(this.broker, Action.users.contactOf, {
             userId,
           })
         )?.email;

@@ -1,5 +1,6 @@
-import type { OrderMoved, PaymentSettled } from "../../contracts/channels";
-import type { ChannelMessage } from "../../platform/messaging/channels";
+import { Channel, type ChannelEvent, type OrderMoved } from "../../contracts/channels";
+import { FailureReason } from "../../contracts/orders";
+import { PaymentFailureReason } from "../../contracts/payments";
 
 /** What a person is told, in the inbox and by e-mail. */
 export interface Message {
@@ -8,11 +9,6 @@ export interface Message {
   body: string;
   orderId?: string;
 }
-
-type OrderData = OrderMoved;
-
-/** `payments.failed` carries an amount, not a total. */
-type PaymentData = PaymentSettled;
 
 /** Money in minor units as a person reads it; anything but whole minor units is refused, never "$NaN". */
 export function formatMoney(minor: number, currency: string): string {
@@ -23,7 +19,7 @@ export function formatMoney(minor: number, currency: string): string {
   return new Intl.NumberFormat("en", { style: "currency", currency }).format(minor / 10 ** digits);
 }
 
-function lines(order: OrderData): string {
+function lines(order: OrderMoved): string {
   return (order.items ?? [])
     .map((l) => `  ${l.quantity} × ${l.name}: ${formatMoney(l.lineTotal, order.currency)}`)
     .join("\n");
@@ -32,65 +28,65 @@ function lines(order: OrderData): string {
 const shortId = (orderId: string) => orderId.slice(-8).toUpperCase();
 
 const REASONS: Record<string, string> = {
-  out_of_stock: "some items were out of stock",
-  card_declined: "the card was declined",
-  insufficient_funds: "the card has insufficient funds",
-  processing_error: "the payment processor did not answer",
-  invalid_token: "the payment details were not valid",
+  [FailureReason.OUT_OF_STOCK]: "some items were out of stock",
+  [PaymentFailureReason.CARD_DECLINED]: "the card was declined",
+  [PaymentFailureReason.INSUFFICIENT_FUNDS]: "the card has insufficient funds",
+  [PaymentFailureReason.PROCESSING_ERROR]: "the payment processor did not answer",
+  [PaymentFailureReason.INVALID_TOKEN]: "the payment details were not valid",
 };
 
 /**
  * The message for a channel event, or null when this event tells the person nothing new
  * (an order that failed for a payment reason is told by `payments.failed`, once).
  */
-export function render(event: ChannelMessage): Message | null {
-  const order = event.data as unknown as OrderData;
-  const total = () => formatMoney(order.total, order.currency);
+export function render(message: { type: string; data: unknown }): Message | null {
+  // What arrives on a channel is the payload its contract names (contracts/channels.ts).
+  const event = message as ChannelEvent;
   switch (event.type) {
-    case "users.registered":
+    case Channel.USERS_REGISTERED:
       return {
         type: "welcome",
         title: "Welcome to the shop",
-        body: `Hello ${String(event.data.name)}, your account is ready.`,
+        body: `Hello ${event.data.name}, your account is ready.`,
       };
-    case "orders.confirmed":
-      return {
-        type: "order_confirmed",
-        orderId: order.orderId,
-        title: `Order ${shortId(order.orderId)} confirmed`,
-        body: `Thank you for your order.\n${lines(order)}\nTotal: ${total()}`,
-      };
-    case "orders.cancelled":
-      return {
-        type: "order_cancelled",
-        orderId: order.orderId,
-        title: `Order ${shortId(order.orderId)} cancelled`,
-        body: `Your order was cancelled and ${total()} is being refunded.`,
-      };
-    case "orders.shipped":
-      return {
-        type: "order_shipped",
-        orderId: order.orderId,
-        title: `Order ${shortId(order.orderId)} shipped`,
-        body: "Your order is on its way.",
-      };
-    case "orders.delivered":
-      return {
-        type: "order_delivered",
-        orderId: order.orderId,
-        title: `Order ${shortId(order.orderId)} delivered`,
-        body: "Your order was delivered. Enjoy!",
-      };
-    case "orders.failed":
-      if (order.failureReason !== "out_of_stock") return null;
+    case Channel.ORDERS_CONFIRMED:
+      return orderMessage(
+        event.data,
+        "order_confirmed",
+        "confirmed",
+        (order) => `Thank you for your order.\n${lines(order)}\nTotal: ${totalOf(order)}`,
+      );
+    case Channel.ORDERS_CANCELLED:
+      return orderMessage(
+        event.data,
+        "order_cancelled",
+        "cancelled",
+        (order) => `Your order was cancelled and ${totalOf(order)} is being refunded.`,
+      );
+    case Channel.ORDERS_SHIPPED:
+      return orderMessage(
+        event.data,
+        "order_shipped",
+        "shipped",
+        () => "Your order is on its way.",
+      );
+    case Channel.ORDERS_DELIVERED:
+      return orderMessage(
+        event.data,
+        "order_delivered",
+        "delivered",
+        () => "Your order was delivered. Enjoy!",
+      );
+    case Channel.ORDERS_FAILED:
+      if (event.data.failureReason !== FailureReason.OUT_OF_STOCK) return null;
       return {
         type: "order_failed",
-        orderId: order.orderId,
-        title: `Order ${shortId(order.orderId)} could not be placed`,
-        body: `We could not place your order: ${REASONS.out_of_stock}. You were not charged.`,
+        orderId: event.data.orderId,
+        title: `Order ${shortId(event.data.orderId)} could not be placed`,
+        body: `We could not place your order: ${REASONS[FailureReason.OUT_OF_STOCK]}. You were not charged.`,
       };
-    case "payments.failed": {
-      const payment = event.data as unknown as PaymentData;
+    case Channel.PAYMENTS_FAILED: {
+      const payment = event.data;
       const reason = REASONS[String(payment.reason)] ?? "the payment failed";
       const amount = formatMoney(payment.amount, payment.currency);
       return {
@@ -103,6 +99,22 @@ export function render(event: ChannelMessage): Message | null {
     default:
       return null;
   }
+}
+
+const totalOf = (order: OrderMoved) => formatMoney(order.total, order.currency);
+
+function orderMessage(
+  order: OrderMoved,
+  type: string,
+  moved: string,
+  body: (order: OrderMoved) => string,
+): Message {
+  return {
+    type,
+    orderId: order.orderId,
+    title: `Order ${shortId(order.orderId)} ${moved}`,
+    body: body(order),
+  };
 }
 
 export function cartReminder(items: { name: string; quantity: number }[]): Message {

@@ -13,12 +13,15 @@ import {
   isDuplicate,
   isRequestRefused,
   paymentRequired,
+  hasType,
 } from "../../platform/actions/errors";
 import { markEffectDone, pendingEffects, withEvents } from "../../platform/messaging/outbox";
 import { assertDistinctProducts, priceLines, type RequestedLine } from "./pricing";
 import { toOrderView, type CreateOrderInput, type OrderDoc, type OrderView } from "./schemas";
 import { canTransition, effectsOf, eventOf, OrderStatus, type Effect } from "./state";
 import { ShopError, PaymentDeclined } from "../../contracts/errors";
+import { Action } from "../../contracts/actions";
+import { FailureReason } from "../../contracts/orders";
 
 export type Orders = Repository<OrderDoc>;
 
@@ -40,15 +43,6 @@ type Failure = Error & {
   retryable?: boolean;
   data?: { reason?: string };
 };
-
-/** Why a settled order failed, as clients read it in `failureReason`. */
-export const FailureReason = {
-  OUT_OF_STOCK: "out_of_stock",
-  DECLINED: "declined",
-  PROCESSING_ERROR: "processing_error",
-  /** A step refused the order's own input: asking again cannot help. */
-  REFUSED: "refused",
-} as const;
 
 /**
  * A step refused the order itself (a 4xx that is not "try again"), as opposed to being down or
@@ -151,12 +145,12 @@ async function arrive(
  */
 export async function runSaga(deps: SagaDeps, order: OrderDoc): Promise<OrderDoc> {
   try {
-    await deps.call("catalog.reserve", {
+    await deps.call(Action.catalog.reserve, {
       orderId: order.id,
       items: order.items.map((l) => ({ productId: l.productId, quantity: l.quantity })),
     });
   } catch (err) {
-    if ((err as Failure).type === ShopError.OUT_OF_STOCK)
+    if (hasType(err, ShopError.OUT_OF_STOCK))
       return moveOrder(deps, order, OrderStatus.REJECTED, {
         failureReason: FailureReason.OUT_OF_STOCK,
       });
@@ -170,7 +164,7 @@ export async function runSaga(deps: SagaDeps, order: OrderDoc): Promise<OrderDoc
 
   let paymentId: string;
   try {
-    const payment = await deps.call("payments.charge", {
+    const payment = await deps.call(Action.payments.charge, {
       orderId: order.id,
       userId: order.userId,
       amount: order.total,
@@ -180,7 +174,7 @@ export async function runSaga(deps: SagaDeps, order: OrderDoc): Promise<OrderDoc
     paymentId = payment.id;
   } catch (err) {
     const failure = err as Failure;
-    if (failure.type === ShopError.PAYMENT_DECLINED)
+    if (hasType(failure, ShopError.PAYMENT_DECLINED))
       return moveOrder(deps, order, OrderStatus.PAYMENT_FAILED, {
         failureReason: failure.data?.reason ?? FailureReason.DECLINED,
       });
@@ -262,7 +256,7 @@ export async function createOrder(
 
   const lines = await requestedLines(deps, caller, input);
   assertDistinctProducts(lines);
-  const products = await deps.call("catalog.getMany", {
+  const products = await deps.call(Action.catalog.getMany, {
     ids: lines.map((l) => l.productId),
   });
   const priced = priceLines(lines, products);
@@ -309,7 +303,7 @@ async function requestedLines(
       { field: "items", message: "Give either items or fromCart: true", type: "oneOf" },
     ]);
   if (input.items) return input.items;
-  const cart = await deps.call("cart.ofUser", { userId: caller.id });
+  const cart = await deps.call(Action.cart.ofUser, { userId: caller.id });
   if (cart.items.length === 0)
     throw invalid([{ field: "fromCart", message: "The cart is empty", type: "emptyCart" }]);
   return cart.items;
@@ -343,11 +337,11 @@ export async function recoverStaleOrders(deps: SagaDeps, limit = 20): Promise<nu
 }
 
 const EFFECT_CALLS: Record<Effect, (order: OrderDoc) => ActionCall> = {
-  commitStock: (o) => ["catalog.commit", { orderId: o.id }],
-  releaseStock: (o) => ["catalog.release", { orderId: o.id }],
-  clearCart: (o) => ["cart.clearOfUser", { userId: o.userId }],
-  refund: (o) => ["payments.refund", { orderId: o.id, refundKey: "cancel" }],
-  restock: (o) => ["catalog.restock", { orderId: o.id }],
+  commitStock: (o) => [Action.catalog.commit, { orderId: o.id }],
+  releaseStock: (o) => [Action.catalog.release, { orderId: o.id }],
+  clearCart: (o) => [Action.cart.clearOfUser, { userId: o.userId }],
+  refund: (o) => [Action.payments.refund, { orderId: o.id, refundKey: "cancel" }],
+  restock: (o) => [Action.catalog.restock, { orderId: o.id }],
 };
 
 /** Runs an order's pending effects; each is idempotent, so a repeat after a crash is safe. */

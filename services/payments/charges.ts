@@ -15,6 +15,7 @@ import { TransientProcessorError, type PaymentProcessor } from "./processor";
 import type { ChargeInput, PaymentStatus, PaymentView } from "../../contracts/payments";
 import { PaymentDeclined } from "../../contracts/errors";
 import { Channel } from "../../contracts/channels";
+import { PaymentFailureReason } from "../../contracts/payments";
 export type { ChargeInput, PaymentStatus, PaymentView };
 
 export interface PaymentDoc extends OutboxDoc {
@@ -107,7 +108,7 @@ export async function chargeOrder(
   if (payment.status === "declined")
     throw paymentRequired(PaymentDeclined, {
       orderId: input.orderId,
-      reason: payment.failureReason ?? "card_declined",
+      reason: payment.failureReason ?? PaymentFailureReason.CARD_DECLINED,
     });
   if (payment.amount !== input.amount || payment.currency !== input.currency)
     throw conflict(ErrorType.INVALID_STATE, "This order was charged for another amount");
@@ -124,9 +125,11 @@ export async function chargeOrder(
     );
   } catch (err) {
     if (!(err instanceof TransientProcessorError)) throw err;
-    await settle(payments, payment, "failed", { failureReason: "processing_error" });
+    await settle(payments, payment, "failed", {
+      failureReason: PaymentFailureReason.PROCESSING_ERROR,
+    });
     throw unavailable("The payment processor is not answering; try again later", {
-      reason: "processing_error",
+      reason: PaymentFailureReason.PROCESSING_ERROR,
       orderId: input.orderId,
     });
   }

@@ -1,6 +1,7 @@
 import { isDuplicate } from "../../platform/actions/errors";
 import { randomUUID } from "node:crypto";
 import type { Repository } from "../../mixins/db.mixin";
+import { PaymentFailureReason } from "../../contracts/payments";
 
 export interface ChargeRequest {
   /** The processor runs one charge per key, however often it is asked. */
@@ -53,8 +54,8 @@ export interface ProcessorRefundDoc {
 
 /** Test-mode card tokens, after the conventions payment processors use. */
 const DECLINES: Record<string, string> = {
-  tok_chargeDeclined: "card_declined",
-  tok_insufficientFunds: "insufficient_funds",
+  tok_chargeDeclined: PaymentFailureReason.CARD_DECLINED,
+  tok_insufficientFunds: PaymentFailureReason.INSUFFICIENT_FUNDS,
 };
 const TRANSIENT = "tok_processingError";
 const SUCCEEDS = "tok_visa";
@@ -74,7 +75,9 @@ export class SimulatedProcessor implements PaymentProcessor {
     const earlier = await this.charges.findById(request.idempotencyKey);
     if (earlier) return outcomeOf(earlier);
     const declined =
-      request.token === SUCCEEDS ? undefined : (DECLINES[request.token] ?? "invalid_token");
+      request.token === SUCCEEDS
+        ? undefined
+        : (DECLINES[request.token] ?? PaymentFailureReason.INVALID_TOKEN);
     const record = {
       id: request.idempotencyKey,
       chargeId: `ch_${randomUUID().replace(/-/g, "")}`,
@@ -116,5 +119,5 @@ export class SimulatedProcessor implements PaymentProcessor {
 function outcomeOf(doc: ProcessorChargeDoc): ChargeOutcome {
   return doc.outcome === "succeeded"
     ? { status: "succeeded", chargeId: doc.chargeId }
-    : { status: "declined", reason: doc.reason ?? "card_declined" };
+    : { status: "declined", reason: doc.reason ?? PaymentFailureReason.CARD_DECLINED };
 }

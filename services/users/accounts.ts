@@ -2,7 +2,7 @@ import type { IndexSpec } from "../../platform/data/repository";
 import { randomUUID } from "node:crypto";
 import type { LoggerInstance } from "moleculer";
 import { withNewEvents } from "../../platform/messaging/outbox";
-import { invalid, notFound, unauthorized } from "../../platform/actions/errors";
+import { invalid, notFound, unauthorized, hasType } from "../../platform/actions/errors";
 import type { Repository } from "../../mixins/db.mixin";
 import type { Role } from "../../platform/actions/jwt";
 import { hashPassword, spendPasswordCheck, verifyPassword } from "./passwords";
@@ -170,6 +170,6 @@ export async function seedAdmin(
     ]);
     logger.info(`Created the first admin ${normalized} (ADMIN_EMAIL).`);
   } catch (err) {
-    if ((err as { type?: string }).type !== ShopError.EMAIL_TAKEN) throw err;
+    if (!hasType(err, ShopError.EMAIL_TAKEN)) throw err;
   }
 }
