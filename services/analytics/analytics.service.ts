@@ -19,15 +19,8 @@ import {
 import { countMetric } from "../../platform/observability/metrics";
 import { settingsOf } from "../../platform/runtime/settings-of";
 import { FOLD_BATCH, foldPending, sweepParts, type FoldStores } from "./fold";
-import {
-  behaviourParts,
-  insertNew,
-  orderEventParts,
-  PART_INDEXES,
-  WINDOW_USER_INDEXES,
-  type WindowPart,
-  type WindowUser,
-} from "./window-parts";
+import { behaviourParts, insertNew, orderEventParts } from "./window-parts";
+import { PART_INDEXES, WINDOW_USER_INDEXES, type WindowPart, type WindowUser } from "./model";
 import { BEHAVIOUR_EVENT_RULE, MAX_BATCH, validateBatch, type BehaviourEvent } from "./behaviour";
 import {
   decodeKey,
@@ -37,9 +30,8 @@ import {
   topCounts,
   WINDOW_MS,
   windowStarts,
-  type EventWindowDoc,
-  type OrderWindowDoc,
 } from "./windows";
+import { type EventWindowDoc, type OrderWindowDoc } from "./model";
 import { ShopMetric } from "../../contracts/metrics";
 import { Channel } from "../../contracts/channels";
 

@@ -1,5 +1,6 @@
 import type { Repository } from "../../mixins/db.mixin";
-import { insertNew, type WindowPart, type WindowUser } from "./window-parts";
+import { insertNew } from "./window-parts";
+import { type WindowPart, type WindowUser } from "./model";
 
 /** How many pending parts one pass reads; a full batch makes the pass go on. */
 export const FOLD_BATCH = 500;

@@ -1,34 +1,11 @@
 import type { OrderMoved } from "../../contracts/channels";
-import type { Doc, IndexSpec } from "../../platform/data/repository";
+import type { Doc } from "../../platform/data/repository";
 import type { Repository } from "../../mixins/db.mixin";
 import { isDuplicate } from "../../platform/actions/errors";
 import type { BehaviourEvent } from "./behaviour";
 import { encodeKey, isTooLate, windowStartOf } from "./windows";
 import { Channel } from "../../contracts/channels";
-
-/**
- * What one message adds to one window, kept as a row of its own (`<window>:<messageId>`): the
- * row's existence is the message's dedupe mark, so no window document grows with the messages
- * it has counted. `foldPending` is set until the fold has added `inc` into the window.
- */
-export interface WindowPart {
-  id: string;
-  windowStart: string;
-  inc: Record<string, number>;
-  foldPending?: 1;
-}
-
-/** A buyer seen in a window (`<window>:<userId>`), so unique buyers are counted, not listed. */
-export interface WindowUser {
-  id: string;
-  windowStart: string;
-}
-
-export const PART_INDEXES: IndexSpec[] = [
-  { fields: ["foldPending"], range: "number" },
-  { fields: ["windowStart"], range: "string" },
-];
-export const WINDOW_USER_INDEXES: IndexSpec[] = [{ fields: ["windowStart"], range: "string" }];
+import { WindowPart, WindowUser } from "./model";
 
 function part(windowStart: string, messageId: string, inc: Record<string, number>): WindowPart {
   return { id: `${windowStart}:${messageId}`, windowStart, inc, foldPending: 1 };

@@ -1,3 +1,5 @@
+import { OrderWindowDoc, OrderWindow } from "./model";
+
 /** One-minute tumbling windows, keyed by their start (ISO, UTC). */
 export const WINDOW_MS = 60_000;
 export const MAX_RANGE_WINDOWS = 24 * 60;
@@ -28,32 +30,6 @@ export function windowStarts(from: string, to: string): string[] {
   for (let t = Date.parse(windowStartOf(from)); t < Date.parse(to); t += WINDOW_MS)
     starts.push(new Date(t).toISOString());
   return starts;
-}
-
-export interface OrderWindowDoc {
-  id: string;
-  orders?: number;
-  revenue?: number;
-  uniqueUsers?: number;
-  /** Windows written before buyers were counted in rows of their own listed them here. */
-  users?: Record<string, true>;
-  sold?: Record<string, number>;
-}
-
-export interface EventWindowDoc {
-  id: string;
-  counts?: Record<string, number>;
-  views?: Record<string, number>;
-  /** Events that arrived in this window too late for their own. */
-  dropped?: number;
-}
-
-export interface OrderWindow {
-  windowStart: string;
-  orders: number;
-  revenue: number;
-  uniqueUsers: number;
-  avgOrderValue: number;
 }
 
 export function summarizeOrders(windowStart: string, doc?: OrderWindowDoc): OrderWindow {

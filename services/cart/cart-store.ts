@@ -1,8 +1,9 @@
 import type Redis from "ioredis";
 import type { Repository } from "../../mixins/db.mixin";
 import { unavailable } from "../../platform/actions/errors";
-
 import type { Cart } from "../../contracts/cart";
+import { CartDoc } from "./model";
+
 export type { Cart };
 
 /** One cart a user; a cart untouched for the TTL is gone. Prices are never kept here. */
@@ -18,13 +19,6 @@ function toCart(lines: Record<string, number>, updatedAt: string | null): Cart {
     .map(([productId, quantity]) => ({ productId, quantity: Number(quantity) }))
     .sort((a, b) => a.productId.localeCompare(b.productId));
   return { items, updatedAt: items.length ? updatedAt : null };
-}
-
-export interface CartDoc {
-  id: string;
-  items: Record<string, number>;
-  updatedAt: string;
-  expiresAt: string;
 }
 
 /** The embedded store: a document a user; expiry is checked on read and swept. */

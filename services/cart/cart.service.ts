@@ -9,14 +9,10 @@ import { HealthMixin } from "../../mixins/health.mixin";
 import { serviceRedis } from "../../platform/runtime/redis";
 import { settingsOf } from "../../platform/runtime/settings-of";
 import { cartState, shouldRemind, type CartActivity } from "./abandonment";
-import { CART_VIEW_SHAPE, cartView, type CartView } from "./cart-view";
-import {
-  RedisCartStore,
-  RepositoryCartStore,
-  type Cart,
-  type CartDoc,
-  type CartStore,
-} from "./cart-store";
+import { cartView } from "./cart-view";
+import { CART_VIEW_SHAPE, type CartView } from "./model";
+import { RedisCartStore, RepositoryCartStore, type Cart, type CartStore } from "./cart-store";
+import { type CartDoc } from "./model";
 import { idRule } from "../../platform/actions/ids";
 import { Action } from "../../contracts/actions";
 

@@ -10,30 +10,26 @@ import { pageOf } from "../../platform/actions/openapi";
 import { pageParams } from "../../platform/data/pagination";
 import { settingsOf } from "../../platform/runtime/settings-of";
 import { DEMO_CATALOG } from "./demo-catalog";
+import { createProduct, listProducts, updateProduct, type NewProduct } from "./products";
 import {
   productFields,
-  createProduct,
   createProductParams,
   listProductParams,
-  listProducts,
   PRODUCT_INDEXES,
   PRODUCT_SHAPE,
   toProductView,
-  updateProduct,
   updateProductParams,
-  type NewProduct,
   type ProductDoc,
-} from "./products";
+} from "./model";
 import {
   clearRestockMarkers,
   commitStock,
-  RESERVATION_INDEXES,
   releaseStock,
   reserveStock,
   restockOrder,
-  type ReservationDoc,
   type StockLine,
 } from "./stock";
+import { RESERVATION_INDEXES, type ReservationDoc } from "./model";
 import { idRule } from "../../platform/actions/ids";
 import { ShopMetric } from "../../contracts/metrics";
 

@@ -1,23 +1,11 @@
-import type { IndexSpec } from "../../platform/data/repository";
 import type { Repository } from "../../mixins/db.mixin";
 import { conflict, ErrorType, isDuplicate } from "../../platform/actions/errors";
-import type { ProductDoc } from "./products";
-
+import type { ProductDoc } from "./model";
 import type { StockLine } from "../../contracts/catalog";
 import { ShopError } from "../../contracts/errors";
+import { ReservationState, ReservationDoc } from "./model";
+
 export type { StockLine };
-
-export type ReservationState = "holding" | "held" | "committed" | "released" | "restocked";
-
-export interface ReservationDoc {
-  id: string;
-  lines: StockLine[];
-  state: ReservationState;
-  /** Set when restocked: when its markers in the products can be cleared. */
-  markersClearAfter?: string;
-  createdAt: string;
-  updatedAt: string;
-}
 
 type Products = Repository<ProductDoc>;
 type Reservations = Repository<ReservationDoc>;
@@ -78,11 +66,6 @@ async function setState(
  * no such call can still be running, and the markers can go.
  */
 export const RESTOCK_MARKERS_KEPT_MS = 10 * 60_000;
-
-/** Reservations whose restock markers wait to be cleared, found by a range, not a scan. */
-export const RESERVATION_INDEXES: IndexSpec[] = [
-  { fields: ["markersClearAfter"], range: "string" },
-];
 
 /** Clears the restock markers whose time has come; returns how many reservations it cleared. */
 export async function clearRestockMarkers(

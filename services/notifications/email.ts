@@ -2,6 +2,7 @@ import { isDuplicate } from "../../platform/actions/errors";
 import nodemailer from "nodemailer";
 import type { Repository } from "../../mixins/db.mixin";
 import type { Message } from "./templates";
+import { EmailDoc } from "./model";
 
 export interface Mailer {
   send(mail: { to: string; subject: string; text: string }): Promise<void>;
@@ -19,17 +20,6 @@ export function smtpMailer(url: string): Mailer {
     },
     close: () => transport.close(),
   };
-}
-
-export interface EmailDoc {
-  id: string;
-  to: string;
-  subject: string;
-  status: "pending" | "sending" | "sent";
-  attempts: number;
-  claimedUntil?: string;
-  sentAt?: string;
-  createdAt: string;
 }
 
 /** A sender that died mid-send gives its claim up after this long. */

@@ -1,42 +1,7 @@
 import { isDuplicate } from "../../platform/actions/errors";
 import type { Repository } from "../../mixins/db.mixin";
-import { boolean, dateTime, object, string } from "../../platform/actions/openapi";
 import type { Message } from "./templates";
-
-export interface NotificationView {
-  id: string;
-  type: string;
-  title: string;
-  body: string;
-  orderId?: string;
-  read: boolean;
-  createdAt: string;
-}
-
-export const NOTIFICATION_SHAPE = object(
-  {
-    id: string,
-    type: string,
-    title: string,
-    body: string,
-    orderId: string,
-    read: boolean,
-    createdAt: dateTime,
-  },
-  ["orderId"],
-  "Notification",
-);
-
-export interface NotificationDoc extends NotificationView {
-  userId: string;
-}
-
-export const NOTIFICATION_INDEXES = [{ fields: ["userId"] }, { fields: ["createdAt"] }];
-
-export function toNotificationView(doc: NotificationDoc): NotificationView {
-  const { id, type, title, body, orderId, read, createdAt } = doc;
-  return { id, type, title, body, ...(orderId ? { orderId } : {}), read, createdAt };
-}
+import { NotificationDoc } from "./model";
 
 /**
  * One inbox item a `key` (an event id, a cart state): its id is made from the key, so a

@@ -13,31 +13,34 @@ import { countMetric } from "../../platform/observability/metrics";
 import { findPage, ownPage, pageParams } from "../../platform/data/pagination";
 import { settingsOf } from "../../platform/runtime/settings-of";
 import type { Settings } from "../../contracts/settings";
-import { emailOnce, smtpMailer, type EmailDoc, type Mailer } from "./email";
+import { emailOnce, smtpMailer, type Mailer } from "./email";
+import { type EmailDoc } from "./model";
+import { putInInbox } from "./inbox";
 import {
   NOTIFICATION_INDEXES,
   NOTIFICATION_SHAPE,
-  putInInbox,
   toNotificationView,
   type NotificationDoc,
-} from "./inbox";
+} from "./model";
 import { cartReminder, render, type Message } from "./templates";
 import {
   attemptDelivery,
+  enqueueDeliveries,
+  registerWebhook,
+  removeWebhook,
+  DELIVERY_BATCH,
+} from "./webhooks";
+import {
   DELIVERY_INDEXES,
   DELIVERY_SHAPE,
   NEW_WEBHOOK_SHAPE,
   WEBHOOK_SHAPE,
-  enqueueDeliveries,
-  registerWebhook,
-  removeWebhook,
   toDeliveryView,
   toWebhookView,
   WEBHOOK_INDEXES,
   type DeliveryDoc,
   type WebhookDoc,
-  DELIVERY_BATCH,
-} from "./webhooks";
+} from "./model";
 import { idRule } from "../../platform/actions/ids";
 import { ShopMetric } from "../../contracts/metrics";
 import { Channel } from "../../contracts/channels";

@@ -1,6 +1,6 @@
 import { invalid, notFound } from "../../platform/actions/errors";
 import type { Orders } from "./saga";
-import type { OrderDoc } from "./schemas";
+import type { OrderDoc } from "./model";
 
 const SHORTEST_PREFIX = 8;
 

@@ -29,7 +29,7 @@ import {
   toOrderView,
   type CreateOrderInput,
   type OrderDoc,
-} from "./schemas";
+} from "./model";
 import { OrderStatus } from "./state";
 import { idRule } from "../../platform/actions/ids";
 import { ShopMetric } from "../../contracts/metrics";

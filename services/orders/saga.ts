@@ -17,7 +17,7 @@ import {
 } from "../../platform/actions/errors";
 import { markEffectDone, pendingEffects, withEvents } from "../../platform/messaging/outbox";
 import { assertDistinctProducts, priceLines, type RequestedLine } from "./pricing";
-import { toOrderView, type CreateOrderInput, type OrderDoc, type OrderView } from "./schemas";
+import { toOrderView, type CreateOrderInput, type OrderDoc, type OrderView } from "./model";
 import { canTransition, effectsOf, eventOf, OrderStatus, type Effect } from "./state";
 import { ShopError, PaymentDeclined } from "../../contracts/errors";
 import { Action } from "../../contracts/actions";

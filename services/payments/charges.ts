@@ -1,5 +1,3 @@
-import type { IndexSpec } from "../../platform/data/repository";
-import type { Repository } from "../../mixins/db.mixin";
 import {
   conflict,
   ErrorType,
@@ -8,58 +6,15 @@ import {
   isDuplicate,
   paymentRequired,
 } from "../../platform/actions/errors";
-import { dateTime, integer, object, oneOf, string } from "../../platform/actions/openapi";
-import { withEvents, type OutboxDoc } from "../../platform/messaging/outbox";
+import { withEvents } from "../../platform/messaging/outbox";
 import { TransientProcessorError, type PaymentProcessor } from "./processor";
-
 import type { ChargeInput, PaymentStatus, PaymentView } from "../../contracts/payments";
 import { PaymentDeclined } from "../../contracts/errors";
 import { Channel } from "../../contracts/channels";
 import { PaymentFailureReason } from "../../contracts/payments";
+import { PaymentDoc, Payments } from "./model";
+
 export type { ChargeInput, PaymentStatus, PaymentView };
-
-export interface PaymentDoc extends OutboxDoc {
-  id: string;
-  orderId: string;
-  userId: string;
-  amount: number;
-  refunded: number;
-  currency: string;
-  status: PaymentStatus;
-  chargeId?: string;
-  failureReason?: string;
-  refunds?: Record<string, { amount: number; state: "pending" | "done"; refundId?: string }>;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export const PAYMENT_SHAPE = object(
-  {
-    id: string,
-    orderId: string,
-    amount: integer,
-    refunded: integer,
-    currency: string,
-    status: oneOf(["pending", "succeeded", "declined", "failed"] satisfies PaymentStatus[]),
-    createdAt: dateTime,
-  },
-  [],
-  "Payment",
-);
-
-export type Payments = Repository<PaymentDoc>;
-
-/** One payment an order, by a unique index: a second charge cannot even be recorded. */
-export const PAYMENT_INDEXES: IndexSpec[] = [
-  { fields: ["orderId"], unique: true },
-  { fields: ["userId"] },
-  { fields: ["outboxPending"], range: "number" },
-];
-
-export function toPaymentView(doc: PaymentDoc): PaymentView {
-  const { id, orderId, amount, refunded, currency, status, createdAt } = doc;
-  return { id, orderId, amount, refunded, currency, status, createdAt };
-}
 
 /** Transient processor errors are asked again with the same key after these waits. */
 const RETRY_DELAYS_MS = [50, 150, 400];

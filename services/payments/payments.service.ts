@@ -8,21 +8,10 @@ import { pageOf } from "../../platform/actions/openapi";
 import { countMetric } from "../../platform/observability/metrics";
 import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
 import { ownPage, pageParams } from "../../platform/data/pagination";
-import {
-  chargeOrder,
-  PAYMENT_INDEXES,
-  PAYMENT_SHAPE,
-  refundOrder,
-  toPaymentView,
-  type ChargeInput,
-  type PaymentDoc,
-} from "./charges";
-import {
-  SimulatedProcessor,
-  type PaymentProcessor,
-  type ProcessorChargeDoc,
-  type ProcessorRefundDoc,
-} from "./processor";
+import { chargeOrder, refundOrder, type ChargeInput } from "./charges";
+import { PAYMENT_INDEXES, PAYMENT_SHAPE, toPaymentView, type PaymentDoc } from "./model";
+import { SimulatedProcessor, type PaymentProcessor } from "./processor";
+import { type ProcessorChargeDoc, type ProcessorRefundDoc } from "./model";
 import { idRule, optionalIdRule } from "../../platform/actions/ids";
 import { ShopError } from "../../contracts/errors";
 import { ShopMetric } from "../../contracts/metrics";

@@ -2,6 +2,7 @@ import { isDuplicate } from "../../platform/actions/errors";
 import { randomUUID } from "node:crypto";
 import type { Repository } from "../../mixins/db.mixin";
 import { PaymentFailureReason } from "../../contracts/payments";
+import { ProcessorChargeDoc, ProcessorRefundDoc } from "./model";
 
 export interface ChargeRequest {
   /** The processor runs one charge per key, however often it is asked. */
@@ -32,24 +33,6 @@ export class TransientProcessorError extends Error {
 export interface PaymentProcessor {
   charge(request: ChargeRequest): Promise<ChargeOutcome>;
   refund(request: RefundRequest): Promise<{ refundId: string }>;
-}
-
-export interface ProcessorChargeDoc {
-  id: string;
-  chargeId: string;
-  amount: number;
-  currency: string;
-  outcome: "succeeded" | "declined";
-  reason?: string;
-  createdAt: string;
-}
-
-export interface ProcessorRefundDoc {
-  id: string;
-  refundId: string;
-  chargeId: string;
-  amount: number;
-  createdAt: string;
 }
 
 /** Test-mode card tokens, after the conventions payment processors use. */

@@ -1,28 +1,13 @@
-import type { IndexSpec } from "../../platform/data/repository";
 import { randomUUID } from "node:crypto";
 import type { LoggerInstance } from "moleculer";
 import { withNewEvents } from "../../platform/messaging/outbox";
 import { invalid, notFound, unauthorized, hasType } from "../../platform/actions/errors";
-import type { Repository } from "../../mixins/db.mixin";
 import type { Role } from "../../platform/actions/jwt";
 import { hashPassword, spendPasswordCheck, verifyPassword } from "./passwords";
-import type { UserDoc } from "./schemas";
+import type { UserDoc } from "./model";
 import { ShopError } from "../../contracts/errors";
 import { Channel } from "../../contracts/channels";
-
-export type Users = Repository<UserDoc>;
-
-export const USER_INDEXES: IndexSpec[] = [
-  {
-    fields: ["email"],
-    unique: true,
-    conflict: { type: ShopError.EMAIL_TAKEN, message: "An account with this e-mail exists" },
-  },
-  { fields: ["outboxPending"], range: "number" },
-  { fields: ["sessionsEndedAt"], range: "string" },
-  // "Is there an admin yet?" at every start.
-  { fields: ["roles"], list: true },
-];
+import { Users } from "./model";
 
 /**
  * Ends every session issued before now: tokens carry the user's session version (`sv`), and a

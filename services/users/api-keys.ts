@@ -1,40 +1,60 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { API_KEY_SCOPES, type ApiKeyScope } from "../../platform/actions/action-properties";
+import { apiKeyRoles, type Principal } from "../../platform/actions/access";
+import type { Repository } from "../../mixins/db.mixin";
+import { invalid, notFound } from "../../platform/actions/errors";
+import { apiKeyMatches, apiKeyPrefix, DEFAULT_SCOPES, generateApiKey } from "./key-format";
+import type { ApiKeyDoc, UserDoc } from "./model";
+import { ApiKeys, MAX_KEYS_PER_USER } from "./model";
 
-/**
- * API keys look like `bzr_<prefix>_<secret>`. The prefix finds the record and is shown in
- * listings; only a SHA-256 of the whole key is kept (the key has 192 random bits, so a fast
- * hash is enough: there is nothing to guess).
- */
-export { API_KEY_SCOPES, type ApiKeyScope };
-export const DEFAULT_SCOPES: ApiKeyScope[] = ["read", "write"];
-
-const KEY_PATTERN = /^bzr_([A-Za-z0-9_-]{8})_([A-Za-z0-9_-]{32})$/;
-
-export interface NewApiKey {
-  key: string;
-  prefix: string;
-  hash: string;
+export async function createApiKey(
+  keys: ApiKeys,
+  owner: Principal,
+  input: { name: string; scopes?: string[] },
+): Promise<{ doc: ApiKeyDoc; key: string }> {
+  const scopes = input.scopes ?? DEFAULT_SCOPES;
+  if (scopes.includes("admin") && !owner.roles.includes("admin"))
+    throw invalid([
+      { field: "scopes", message: "The admin scope needs an admin account", type: "scope" },
+    ]);
+  if ((await keys.count({ userId: owner.id, revokedAt: { $exists: false } })) >= MAX_KEYS_PER_USER)
+    throw invalid([
+      {
+        field: "name",
+        message: `At most ${MAX_KEYS_PER_USER} keys; revoke one first`,
+        type: "limit",
+      },
+    ]);
+  const { key, prefix, hash } = generateApiKey();
+  const doc = await keys.insert({
+    userId: owner.id,
+    name: input.name,
+    prefix,
+    hash,
+    scopes,
+    createdAt: new Date().toISOString(),
+  });
+  return { doc, key };
 }
 
-export function hashApiKey(key: string): string {
-  return createHash("sha256").update(key).digest("hex");
+/** The caller a key stands for, with what its scopes leave of its owner's current roles. */
+export async function resolveApiKey(
+  keys: ApiKeys,
+  users: Repository<UserDoc>,
+  key: string,
+): Promise<Principal | null> {
+  const prefix = apiKeyPrefix(key);
+  if (!prefix) return null;
+  const record = await keys.findOne({ prefix, revokedAt: { $exists: false } });
+  if (!record || !apiKeyMatches(key, record.hash)) return null;
+  const owner = await users.findById(record.userId);
+  if (!owner) return null;
+  const roles = apiKeyRoles(owner.roles, record.scopes);
+  return { id: owner.id, roles, apiKeyId: record.id, scopes: record.scopes };
 }
 
-export function generateApiKey(): NewApiKey {
-  const prefix = randomBytes(6).toString("base64url");
-  const secret = randomBytes(24).toString("base64url");
-  const key = `bzr_${prefix}_${secret}`;
-  return { key, prefix, hash: hashApiKey(key) };
-}
-
-/** The lookup prefix of a well-formed key, or null: malformed keys never reach the store. */
-export function apiKeyPrefix(key: string): string | null {
-  return KEY_PATTERN.exec(key)?.[1] ?? null;
-}
-
-export function apiKeyMatches(key: string, storedHash: string): boolean {
-  const actual = Buffer.from(hashApiKey(key), "hex");
-  const expected = Buffer.from(storedHash, "hex");
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
+export async function revokeApiKey(keys: ApiKeys, ownerId: string, id: string): Promise<void> {
+  const revoked = await keys.updateOne(
+    { id, userId: ownerId, revokedAt: { $exists: false } },
+    { $set: { revokedAt: new Date().toISOString() } },
+  );
+  if (!revoked) throw notFound("API key");
 }

@@ -17,9 +17,10 @@ import {
   sessionsEndedSince,
   setRoles,
   updateProfile,
-  USER_INDEXES,
 } from "./accounts";
-import { API_KEY_INDEXES, createApiKey, resolveApiKey, revokeApiKey } from "./keys";
+import { USER_INDEXES } from "./model";
+import { createApiKey, resolveApiKey, revokeApiKey } from "./api-keys";
+import { API_KEY_INDEXES } from "./model";
 import {
   API_KEY_SHAPE,
   createApiKeyParams,
@@ -35,7 +36,7 @@ import {
   updateProfileParams,
   type ApiKeyDoc,
   type UserDoc,
-} from "./schemas";
+} from "./model";
 import { idRule } from "../../platform/actions/ids";
 import { ShopMetric } from "../../contracts/metrics";
 

@@ -1,6 +1,6 @@
 import type { Repository, Store } from "../../platform/data/repository";
-import { PRODUCT_INDEXES } from "../../services/catalog/products";
-import { ORDER_INDEXES } from "../../services/orders/schemas";
+import { PRODUCT_INDEXES } from "../../services/catalog/model";
+import { ORDER_INDEXES } from "../../services/orders/model";
 
 /** Inserts `count` documents, `parallel` at a time (a server store takes several at once). */
 async function insertAll<T extends { id: string }>(

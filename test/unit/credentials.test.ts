@@ -5,7 +5,7 @@ import {
   apiKeyPrefix,
   generateApiKey,
   hashApiKey,
-} from "../../services/users/api-keys";
+} from "../../services/users/key-format";
 import { hashPassword, spendPasswordCheck, verifyPassword } from "../../services/users/passwords";
 
 const SECRET = "k".repeat(40);

@@ -2,17 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { NedbStore } from "../../platform/data/nedb.store";
-import {
-  chargeOrder,
-  refundOrder,
-  type Payments,
-  type PaymentDoc,
-} from "../../services/payments/charges";
-import {
-  SimulatedProcessor,
-  type ProcessorChargeDoc,
-  type ProcessorRefundDoc,
-} from "../../services/payments/processor";
+import { chargeOrder, refundOrder } from "../../services/payments/charges";
+import { type Payments, type PaymentDoc } from "../../services/payments/model";
+import { SimulatedProcessor } from "../../services/payments/processor";
+import { type ProcessorChargeDoc, type ProcessorRefundDoc } from "../../services/payments/model";
 import type { Repository } from "../../platform/data/repository";
 
 describe("charges and refunds", () => {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { NedbStore } from "../../platform/data/nedb.store";
 import type { Repository } from "../../platform/data/repository";
-import type { ProductDoc } from "../../services/catalog/products";
+import type { ProductDoc } from "../../services/catalog/model";
 import {
   clearRestockMarkers,
   commitStock,
@@ -11,8 +11,8 @@ import {
   releaseStock,
   reserveStock,
   restockOrder,
-  type ReservationDoc,
 } from "../../services/catalog/stock";
+import { type ReservationDoc } from "../../services/catalog/model";
 
 describe("stock holds", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "bazaar-stock-"));

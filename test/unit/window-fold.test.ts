@@ -9,14 +9,8 @@ import {
   sweepParts,
   type FoldStores,
 } from "../../services/analytics/fold";
-import {
-  behaviourParts,
-  insertNew,
-  orderEventParts,
-  PART_INDEXES,
-  WINDOW_USER_INDEXES,
-  type WindowPart,
-} from "../../services/analytics/window-parts";
+import { behaviourParts, insertNew, orderEventParts } from "../../services/analytics/window-parts";
+import { PART_INDEXES, WINDOW_USER_INDEXES, type WindowPart } from "../../services/analytics/model";
 
 const W = "2026-11-21T12:00:00.000Z";
 let dir: string;

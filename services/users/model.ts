@@ -1,3 +1,6 @@
+import type { Repository } from "../../mixins/db.mixin";
+import type { IndexSpec } from "../../platform/data/repository";
+import { ShopError } from "../../contracts/errors";
 import type { Role } from "../../platform/actions/jwt";
 import { idRule } from "../../platform/actions/ids";
 import {
@@ -9,7 +12,7 @@ import {
   type JsonSchema,
 } from "../../platform/actions/openapi";
 import type { OutboxDoc } from "../../platform/messaging/outbox";
-import { API_KEY_SCOPES } from "./api-keys";
+import { API_KEY_SCOPES } from "./key-format";
 
 export interface UserDoc extends OutboxDoc {
   id: string;
@@ -130,3 +133,22 @@ export const setRolesParams = {
     items: { type: "enum", values: [...ROLES] },
   },
 } as const;
+
+export type Users = Repository<UserDoc>;
+
+export const USER_INDEXES: IndexSpec[] = [
+  {
+    fields: ["email"],
+    unique: true,
+    conflict: { type: ShopError.EMAIL_TAKEN, message: "An account with this e-mail exists" },
+  },
+  { fields: ["outboxPending"], range: "number" },
+  { fields: ["sessionsEndedAt"], range: "string" },
+  // "Is there an admin yet?" at every start.
+  { fields: ["roles"], list: true },
+];
+
+export type ApiKeys = Repository<ApiKeyDoc>;
+
+export const API_KEY_INDEXES = [{ fields: ["prefix"], unique: true }, { fields: ["userId"] }];
+export const MAX_KEYS_PER_USER = 50;

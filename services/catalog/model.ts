@@ -1,0 +1,134 @@
+import type { IndexSpec } from "../../platform/data/repository";
+import type { StockLine } from "../../contracts/catalog";
+import type { Repository } from "../../mixins/db.mixin";
+import { boolean, dateTime, integer, object, string } from "../../platform/actions/openapi";
+import { idRule } from "../../platform/actions/ids";
+import type { NewProduct, ProductView } from "../../contracts/catalog";
+import { ShopError } from "../../contracts/errors";
+
+export interface ProductDoc extends NewProduct {
+  id: string;
+  /** Words for search (`search.ts`); hold and restock markers live beside them (`stock.ts`). */
+  searchTerms: string[];
+  /** Units each order holds until it commits or releases them (`stock.ts`). */
+  holds?: Record<string, number>;
+  /** Orders whose units came back, until the restock marker is unset (`stock.ts`). */
+  restocks?: Record<string, true>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type Products = Repository<ProductDoc>;
+
+export const PRODUCT_INDEXES = [
+  {
+    fields: ["sku"],
+    unique: true,
+    conflict: { type: ShopError.SKU_TAKEN, message: "A product with this SKU exists" },
+  },
+  { fields: ["category"] },
+  { fields: ["searchTerms"], list: true },
+  // The shop's listing (active products, newest or cheapest first) reads a page, not the
+  // shelf: SQLite through the pairs, PostgreSQL by walking the sort field's own index.
+  { fields: ["active", "createdAt"] },
+  { fields: ["active", "price"] },
+  { fields: ["createdAt"], range: "string" as const },
+  { fields: ["price"], range: "number" as const },
+];
+
+const VIEW_FIELDS = [
+  "id",
+  "sku",
+  "name",
+  "description",
+  "price",
+  "currency",
+  "category",
+  "stock",
+  "active",
+  "createdAt",
+  "updatedAt",
+] as const;
+
+/** What clients see: never the search terms or the hold markers. */
+export function toProductView(doc: ProductDoc): ProductView {
+  return Object.fromEntries(VIEW_FIELDS.map((f) => [f, doc[f]])) as unknown as ProductView;
+}
+
+export const PRODUCT_SHAPE = object(
+  {
+    id: string,
+    sku: string,
+    name: string,
+    description: string,
+    price: { ...integer, description: "In minor units (cents)" },
+    currency: string,
+    category: string,
+    stock: integer,
+    active: boolean,
+    createdAt: dateTime,
+    updatedAt: dateTime,
+  },
+  [],
+  "Product",
+);
+
+const MAX_MINOR_UNITS = 100_000_000_00;
+
+export const productFields = {
+  sku: { type: "string", max: 64, pattern: /^[A-Za-z0-9._-]{1,64}$/ },
+  name: { type: "string", trim: true, min: 1, max: 200 },
+  description: { type: "string", trim: true, max: 5000 },
+  price: { type: "number", integer: true, min: 0, max: MAX_MINOR_UNITS },
+  currency: { type: "string", max: 3, pattern: /^[A-Z]{3}$/ },
+  category: { type: "string", trim: true, min: 1, max: 64 },
+  stock: { type: "number", integer: true, min: 0, max: 10_000_000 },
+  active: { type: "boolean" },
+} as const;
+
+export const createProductParams = {
+  $$strict: true,
+  ...productFields,
+  description: { ...productFields.description, optional: true, default: "" },
+  currency: { ...productFields.currency, optional: true, default: "USD" },
+  stock: { ...productFields.stock, optional: true, default: 0 },
+  active: { ...productFields.active, optional: true, default: true },
+};
+
+export const updateProductParams = {
+  $$strict: true,
+  id: idRule,
+  ...Object.fromEntries(
+    Object.entries(productFields).map(([k, rule]) => [k, { ...rule, optional: true }]),
+  ),
+};
+
+const SORTABLE = ["name", "price", "createdAt", "updatedAt", "stock", "sku", "category"];
+export const listProductParams = {
+  $$strict: "remove",
+  q: { type: "string", trim: true, max: 200, optional: true },
+  category: { type: "string", trim: true, max: 64, optional: true },
+  sort: {
+    type: "string",
+    optional: true,
+    max: 32,
+    pattern: new RegExp(`^-?(${SORTABLE.join("|")})$`),
+  },
+} as const;
+
+export type ReservationState = "holding" | "held" | "committed" | "released" | "restocked";
+
+export interface ReservationDoc {
+  id: string;
+  lines: StockLine[];
+  state: ReservationState;
+  /** Set when restocked: when its markers in the products can be cleared. */
+  markersClearAfter?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Reservations whose restock markers wait to be cleared, found by a range, not a scan. */
+export const RESERVATION_INDEXES: IndexSpec[] = [
+  { fields: ["markersClearAfter"], range: "string" },
+];
