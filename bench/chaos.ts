@@ -19,7 +19,7 @@ import {
 import { everyOrderSettled, invariantViolations, snapshot } from "../test/harness/invariants";
 import { waitFor } from "../test/harness/node-process";
 import { confirmationsSeen, startShoppers, tally } from "../test/harness/shoppers";
-import { DURATION } from "./harness";
+import { DURATION } from "../test/harness/load";
 
 const KILL_EVERY_MS = Number(process.env.KILL_EVERY_MS ?? 4000);
 const STOCK = 1_000_000;

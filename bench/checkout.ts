@@ -12,7 +12,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { RUNNER_ARGS } from "../test/harness/node-process";
-import { ADMIN, baseline, DURATION, line, loadCheckout, ROOT, start, until } from "./harness";
+import { ADMIN, baseline, DURATION, line, loadCheckout } from "../test/harness/load";
+import { ROOT, startProcess, untilAnswered } from "../test/harness/node-process";
 
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 async function main() {
@@ -21,7 +22,7 @@ async function main() {
   const dataDir = mkdtempSync(path.join(tmpdir(), "bazaar-bench-"));
   const port = 3998;
   const profileDir = path.join(dataDir, "profile");
-  const node = start(
+  const node = startProcess(
     [...(process.env.PROFILE ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : []), ...RUNNER_ARGS],
     {
       DATA_DIR: dataDir,
@@ -41,7 +42,7 @@ async function main() {
   const base = `http://127.0.0.1:${port}`;
   try {
     // Readiness needs every routed service; a node with fewer (SERVICES) is live only.
-    await until(`${base}/health/${process.env.SERVICES ? "live" : "ready"}`);
+    await untilAnswered(`${base}/health/${process.env.SERVICES ? "live" : "ready"}`);
     const { result: checkout, outcome } = await loadCheckout(base, CONNECTIONS, 10_000_000);
     const { taken, confirmed } = await outcome();
 

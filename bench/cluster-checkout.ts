@@ -8,7 +8,7 @@
 import type autocannon from "autocannon";
 import { createDatabase, postgresAvailable } from "../test/harness/postgres";
 import { startNats, startRedis } from "../test/harness/servers";
-import { baseline, line, loadCheckout, startNodes } from "./harness";
+import { baseline, line, loadCheckout, startNodes } from "../test/harness/load";
 
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 const STOCK = 10_000_000;

@@ -16,7 +16,7 @@ import { SqliteStore } from "../platform/data/sqlite.store";
 import { PostgresStore } from "../platform/data/postgres.store";
 import { createDatabase, type TestDatabase } from "../test/harness/postgres";
 import { preloadShop } from "../test/harness/preload";
-import { DURATION, loadCheckout, okPerSecond, startNodes } from "./harness";
+import { DURATION, loadCheckout, okPerSecond, startNodes } from "../test/harness/load";
 
 const ORDERS = Number(process.env.ORDERS ?? 100_000);
 const PRODUCTS = 20_000;

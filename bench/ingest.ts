@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { RUNNER_ARGS } from "../test/harness/node-process";
-import { baseline, DURATION, load, start, until } from "./harness";
+import { baseline, DURATION, load } from "../test/harness/load";
+import { startProcess, untilAnswered } from "../test/harness/node-process";
 
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 20);
 const BATCH = Number(process.env.BATCH ?? 500);
@@ -35,7 +36,7 @@ async function main() {
   const bare = await baseline(CONNECTIONS);
 
   const dataDir = mkdtempSync(path.join(tmpdir(), "bazaar-bench-ingest-"));
-  const node = start(RUNNER_ARGS, {
+  const node = startProcess(RUNNER_ARGS, {
     DATA_DIR: dataDir,
     PORT: "3998",
     METRICS_PORT: "3997",
@@ -47,7 +48,7 @@ async function main() {
   });
   const base = "http://127.0.0.1:3998";
   try {
-    await until(`${base}/health/ready`);
+    await untilAnswered(`${base}/health/ready`);
     const reg = await fetch(`${base}/api/v1/auth/register`, {
       method: "POST",
       headers: { "content-type": "application/json" },

@@ -9,7 +9,7 @@
  *   LOAD_SECONDS=30 SHARE=0.8 npm run bench:outbox
  *   DB_URI=postgres://… npm run bench:outbox
  */
-import { loadCheckout, okPerSecond, startNodes } from "./harness";
+import { loadCheckout, okPerSecond, startNodes } from "../test/harness/load";
 
 const LOAD_SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
 const SHARE = Number(process.env.SHARE ?? 0.8);

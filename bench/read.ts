@@ -14,8 +14,16 @@
  * medians of alternating rounds, since the shared machine moves single runs.
  */
 import type autocannon from "autocannon";
+import { client } from "../test/harness/http";
 import { startNats } from "../test/harness/servers";
-import { adminToken, baseline, DURATION, load, okPerSecond, post, startNodes } from "./harness";
+import {
+  adminToken,
+  baseline,
+  DURATION,
+  load,
+  okPerSecond,
+  startNodes,
+} from "../test/harness/load";
 
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 
@@ -37,11 +45,13 @@ async function readThrough(
   const { base } = cluster;
   try {
     const admin = await adminToken(base);
-    const product = await post(
-      `${base}/api/v1/products`,
-      { sku: "READ-1", name: "Read", price: 999, category: "bench", stock: 10 },
-      admin,
-    );
+    const product = (
+      await client(base).post(
+        "/api/v1/products",
+        { sku: "READ-1", name: "Read", price: 999, category: "bench", stock: 10 },
+        { token: admin },
+      )
+    ).body as { id: string };
     const url = `${base}/api/v1/products/${product.id}`;
     await fetch(url); // the first read fills the cache
     const cpuBefore = cluster.cpuMs();

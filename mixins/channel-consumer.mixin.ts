@@ -1,13 +1,13 @@
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { addStoreLoop, DbMixin, type DbService } from "./db.mixin";
 import { settingsOf } from "../platform/runtime/settings-of";
-import { isDuplicate } from "../platform/actions/errors";
 import type { ChannelMessage } from "../platform/messaging/channels";
 import { MAX_DELIVERIES, DEAD_LETTER_CHANNEL } from "../platform/messaging/channels";
 import { BackgroundLoop } from "../platform/messaging/background-loop";
 import { channelLag } from "../platform/messaging/channels";
 import { countMetric, setGauge, PlatformMetric } from "../platform/observability/metrics";
 import { runInContext } from "../platform/observability/request-context";
+import { insertIfAbsent } from "../platform/data/insert-if-absent";
 
 interface ProcessedDoc {
   id: string;
@@ -152,18 +152,14 @@ export function consumer<D>(group: string, handle: ChannelHandler<D>) {
         await sleep(ATTEMPT_DELAYS_MS[attempt]);
       }
     }
-    try {
-      await processed.insert({
-        id: key,
-        group,
-        messageId: message.id,
-        type: message.type,
-        processedAt: new Date().toISOString(),
-      });
-    } catch (err) {
-      // A twin delivery finished first: both did the (idempotent) work, one record stays.
-      if (!isDuplicate(err)) throw err;
-    }
+    // A twin delivery may have finished first: both did the (idempotent) work, one record stays.
+    await insertIfAbsent(processed, {
+      id: key,
+      group,
+      messageId: message.id,
+      type: message.type,
+      processedAt: new Date().toISOString(),
+    });
   }
 
   return {

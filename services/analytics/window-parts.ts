@@ -1,11 +1,11 @@
 import type { OrderMoved } from "../../contracts/channels";
 import type { Doc } from "../../platform/data/repository";
 import type { Repository } from "../../mixins/db.mixin";
-import { isDuplicate } from "../../platform/actions/errors";
 import type { BehaviourEvent } from "./behaviour";
 import { encodeKey, isTooLate, windowStartOf } from "./windows";
 import { Channel } from "../../contracts/channels";
 import { WindowPart, WindowUser } from "./model";
+import { insertIfAbsent } from "../../platform/data/insert-if-absent";
 
 function part(windowStart: string, messageId: string, inc: Record<string, number>): WindowPart {
   return { id: `${windowStart}:${messageId}`, windowStart, inc, foldPending: 1 };
@@ -76,11 +76,5 @@ export function behaviourParts(
  * the same message (counted, or waiting for the fold): it is left as it is.
  */
 export async function insertNew<T extends Doc>(repo: Repository<T>, docs: T[]): Promise<void> {
-  for (const doc of docs) {
-    try {
-      await repo.insert(doc);
-    } catch (err) {
-      if (!isDuplicate(err)) throw err;
-    }
-  }
+  for (const doc of docs) await insertIfAbsent(repo, doc);
 }

@@ -23,6 +23,7 @@ import {
 } from "./model";
 import {
   clearRestockMarkers,
+  RESTOCK_MARKER_BATCH,
   commitStock,
   releaseStock,
   reserveStock,
@@ -93,7 +94,11 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
     this.markerSweep = new BackgroundLoop(
       "catalog restock markers",
       60_000,
-      async () => void (await clearRestockMarkers(this.repos.products, this.repos.reservations)),
+      async () => {
+        const cleared = await clearRestockMarkers(this.repos.products, this.repos.reservations);
+        // A full batch leaves more behind: go on at once, not a minute later.
+        if (cleared === RESTOCK_MARKER_BATCH) this.markerSweep.wake();
+      },
       this.logger,
     );
     addStoreLoop(this, this.markerSweep);

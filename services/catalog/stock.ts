@@ -1,9 +1,10 @@
 import type { Repository } from "../../mixins/db.mixin";
-import { conflict, ErrorType, isDuplicate } from "../../platform/actions/errors";
+import { conflict, ErrorType } from "../../platform/actions/errors";
 import type { ProductDoc } from "./model";
 import type { StockLine } from "../../contracts/catalog";
 import { ShopError } from "../../contracts/errors";
 import { ReservationState, ReservationDoc } from "./model";
+import { insertIfAbsent } from "../../platform/data/insert-if-absent";
 
 export type { StockLine };
 
@@ -67,6 +68,9 @@ async function setState(
  */
 export const RESTOCK_MARKERS_KEPT_MS = 10 * 60_000;
 
+/** Reservations a sweep clears at a time; a full batch means more wait. */
+export const RESTOCK_MARKER_BATCH = 100;
+
 /** Clears the restock markers whose time has come; returns how many reservations it cleared. */
 export async function clearRestockMarkers(
   products: Products,
@@ -75,7 +79,7 @@ export async function clearRestockMarkers(
 ): Promise<number> {
   const due = await reservations.find(
     { markersClearAfter: { $lt: new Date(now).toISOString() } },
-    { limit: 100 },
+    { limit: RESTOCK_MARKER_BATCH },
   );
   for (const reservation of due) {
     for (const line of reservation.lines)
@@ -94,19 +98,16 @@ async function openReservation(
   lines: StockLine[],
 ): Promise<ReservationDoc> {
   const now = new Date().toISOString();
-  try {
-    return await reservations.insert({
-      id: orderId,
-      lines,
-      state: "holding",
-      createdAt: now,
-      updatedAt: now,
-    });
-  } catch (err) {
-    if (!isDuplicate(err)) throw err;
-    // A twin call opened it first; carry on from what it wrote.
-    return (await reservations.findById(orderId)) as ReservationDoc;
-  }
+  const inserted = await insertIfAbsent(reservations, {
+    id: orderId,
+    lines,
+    state: "holding",
+    createdAt: now,
+    updatedAt: now,
+  });
+  if (inserted) return inserted;
+  // A twin call opened it first; carry on from what it wrote.
+  return (await reservations.findById(orderId)) as ReservationDoc;
 }
 
 /** All lines or none. Reserving the same order again changes nothing. */

@@ -1,8 +1,8 @@
-import { isDuplicate } from "../../platform/actions/errors";
 import nodemailer from "nodemailer";
 import type { Repository } from "../../mixins/db.mixin";
 import type { Message } from "./templates";
 import { EmailDoc } from "./model";
+import { insertIfAbsent } from "../../platform/data/insert-if-absent";
 
 export interface Mailer {
   send(mail: { to: string; subject: string; text: string }): Promise<void>;
@@ -40,18 +40,14 @@ export async function emailOnce(
 ): Promise<boolean> {
   const id = `email_${key}`;
   const now = new Date();
-  try {
-    await emails.insert({
-      id,
-      to,
-      subject: message.title,
-      status: "pending",
-      attempts: 0,
-      createdAt: now.toISOString(),
-    });
-  } catch (err) {
-    if (!isDuplicate(err)) throw err;
-  }
+  await insertIfAbsent(emails, {
+    id,
+    to,
+    subject: message.title,
+    status: "pending",
+    attempts: 0,
+    createdAt: now.toISOString(),
+  });
   const claimed = await emails.updateOne(
     {
       id,

@@ -1,7 +1,7 @@
-import { isDuplicate } from "../../platform/actions/errors";
 import type { Repository } from "../../mixins/db.mixin";
 import type { Message } from "./templates";
 import { NotificationDoc } from "./model";
+import { insertIfAbsent } from "../../platform/data/insert-if-absent";
 
 /**
  * One inbox item a `key` (an event id, a cart state): its id is made from the key, so a
@@ -13,20 +13,15 @@ export async function putInInbox(
   userId: string,
   message: Message,
 ): Promise<boolean> {
-  try {
-    await inbox.insert({
-      id: `ntf_${key}`,
-      userId,
-      type: message.type,
-      title: message.title,
-      body: message.body,
-      ...(message.orderId ? { orderId: message.orderId } : {}),
-      read: false,
-      createdAt: new Date().toISOString(),
-    });
-    return true;
-  } catch (err) {
-    if (isDuplicate(err)) return false;
-    throw err;
-  }
+  const inserted = await insertIfAbsent(inbox, {
+    id: `ntf_${key}`,
+    userId,
+    type: message.type,
+    title: message.title,
+    body: message.body,
+    ...(message.orderId ? { orderId: message.orderId } : {}),
+    read: false,
+    createdAt: new Date().toISOString(),
+  });
+  return inserted !== undefined;
 }

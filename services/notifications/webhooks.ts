@@ -1,10 +1,11 @@
 import type { Repository } from "../../mixins/db.mixin";
-import { invalid, notFound, isDuplicate } from "../../platform/actions/errors";
+import { invalid, notFound } from "../../platform/actions/errors";
 import type { ChannelMessage } from "../../platform/messaging/channels";
 import { newWebhookSecret, retryDelayMs, signedHeaders, verdictOf } from "./webhook-signing";
 import { postToTarget } from "./webhook-post";
 import { isProblem, vetTarget } from "./webhook-target";
 import { WebhookDoc, Attempt, DeliveryDoc } from "./model";
+import { insertIfAbsent } from "../../platform/data/insert-if-absent";
 
 const PROBLEMS = {
   url: "Not a URL a request can be sent to",
@@ -46,23 +47,19 @@ export async function enqueueDeliveries(
   const now = new Date().toISOString();
   let queued = 0;
   for (const webhook of targets) {
-    try {
-      await deliveries.insert({
-        id: `${message.id}_${webhook.id}`,
-        webhookId: webhook.id,
-        eventId: message.id,
-        type: message.type,
-        message,
-        status: "pending",
-        attempts: [],
-        nextAttemptAt: now,
-        createdAt: now,
-        updatedAt: now,
-      });
-      queued++;
-    } catch (err) {
-      if (!isDuplicate(err)) throw err;
-    }
+    const inserted = await insertIfAbsent(deliveries, {
+      id: `${message.id}_${webhook.id}`,
+      webhookId: webhook.id,
+      eventId: message.id,
+      type: message.type,
+      message,
+      status: "pending",
+      attempts: [],
+      nextAttemptAt: now,
+      createdAt: now,
+      updatedAt: now,
+    });
+    if (inserted) queued++;
   }
   return queued;
 }

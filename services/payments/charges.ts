@@ -3,7 +3,6 @@ import {
   ErrorType,
   invalid,
   unavailable,
-  isDuplicate,
   paymentRequired,
 } from "../../platform/actions/errors";
 import { withEvents } from "../../platform/messaging/outbox";
@@ -13,6 +12,7 @@ import { PaymentDeclined } from "../../contracts/errors";
 import { Channel } from "../../contracts/channels";
 import { PaymentFailureReason } from "../../contracts/payments";
 import { PaymentDoc, Payments } from "./model";
+import { insertIfAbsent } from "../../platform/data/insert-if-absent";
 
 export type { ChargeInput, PaymentStatus, PaymentView };
 
@@ -33,18 +33,15 @@ async function askWithRetries<T>(ask: () => Promise<T>): Promise<T> {
 async function openPayment(payments: Payments, input: ChargeInput): Promise<PaymentDoc> {
   const now = new Date().toISOString();
   const { token: _token, ...fields } = input;
-  try {
-    return await payments.insert({
-      ...fields,
-      refunded: 0,
-      status: "pending",
-      createdAt: now,
-      updatedAt: now,
-    });
-  } catch (err) {
-    if (!isDuplicate(err)) throw err;
-    return (await payments.findOne({ orderId: input.orderId }))!;
-  }
+  const inserted = await insertIfAbsent(payments, {
+    ...fields,
+    refunded: 0,
+    status: "pending",
+    createdAt: now,
+    updatedAt: now,
+  });
+  if (inserted) return inserted;
+  return (await payments.findOne({ orderId: input.orderId }))!;
 }
 
 /**

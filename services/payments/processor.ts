@@ -1,8 +1,8 @@
-import { isDuplicate } from "../../platform/actions/errors";
 import { randomUUID } from "node:crypto";
 import type { Repository } from "../../mixins/db.mixin";
 import { PaymentFailureReason } from "../../contracts/payments";
 import { ProcessorChargeDoc, ProcessorRefundDoc } from "./model";
+import { insertIfAbsent } from "../../platform/data/insert-if-absent";
 
 export interface ChargeRequest {
   /** The processor runs one charge per key, however often it is asked. */
@@ -70,32 +70,24 @@ export class SimulatedProcessor implements PaymentProcessor {
       reason: declined,
       createdAt: new Date().toISOString(),
     };
-    try {
-      await this.charges.insert(record);
-      return outcomeOf(record);
-    } catch (err) {
-      if (!isDuplicate(err)) throw err;
-      return outcomeOf((await this.charges.findById(request.idempotencyKey))!);
-    }
+    const inserted = await insertIfAbsent(this.charges, record);
+    if (inserted) return outcomeOf(record);
+    return outcomeOf((await this.charges.findById(request.idempotencyKey))!);
   }
 
   async refund(request: RefundRequest): Promise<{ refundId: string }> {
     const earlier = await this.refunds.findById(request.idempotencyKey);
     if (earlier) return { refundId: earlier.refundId };
     const refundId = `re_${randomUUID().replace(/-/g, "")}`;
-    try {
-      await this.refunds.insert({
-        id: request.idempotencyKey,
-        refundId,
-        chargeId: request.chargeId,
-        amount: request.amount,
-        createdAt: new Date().toISOString(),
-      });
-      return { refundId };
-    } catch (err) {
-      if (!isDuplicate(err)) throw err;
-      return { refundId: (await this.refunds.findById(request.idempotencyKey))!.refundId };
-    }
+    const inserted = await insertIfAbsent(this.refunds, {
+      id: request.idempotencyKey,
+      refundId,
+      chargeId: request.chargeId,
+      amount: request.amount,
+      createdAt: new Date().toISOString(),
+    });
+    if (inserted) return { refundId };
+    return { refundId: (await this.refunds.findById(request.idempotencyKey))!.refundId };
   }
 }
 

@@ -1,19 +1,31 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import path from "node:path";
 
-const ROOT = path.join(__dirname, "..", "..");
+export const ROOT = path.join(__dirname, "..", "..");
 
 /** What `npm start` runs, after `node`. */
-export const RUNNER_ARGS = [
-  "--import",
-  "tsx",
-  "node_modules/moleculer/bin/moleculer-runner.js",
-  "--config",
-  "app/moleculer.config.ts",
-  "--mask",
-  "**/*.service.ts",
-  "services",
-];
+export const RUNNER_ARGS = runnerArgs(ROOT);
+
+/**
+ * What `npm start` runs in the checkout at `root`: one from before the composition root moved
+ * to app/ (a before/after benchmark) has its runner config at the top.
+ */
+export function runnerArgs(root: string): string[] {
+  const config = existsSync(path.join(root, "app", "moleculer.config.ts"))
+    ? "app/moleculer.config.ts"
+    : "moleculer.config.ts";
+  return [
+    "--import",
+    "tsx",
+    "node_modules/moleculer/bin/moleculer-runner.js",
+    "--config",
+    config,
+    "--mask",
+    "**/*.service.ts",
+    "services",
+  ];
+}
 
 /**
  * A script of the project run to its end (`["scripts/seed.ts"]`, or `RUNNER_ARGS.slice(2)` for a
@@ -80,4 +92,32 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+}
+
+/**
+ * A process of the project (`root`: this checkout, or another one for a before/after run), its
+ * stderr shown, with only the environment given: what the benchmarks start.
+ */
+export function startProcess(
+  args: string[],
+  env: Record<string, string> = {},
+  root = ROOT,
+): ChildProcess {
+  return spawn(process.execPath, args, {
+    cwd: root,
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { PATH: process.env.PATH, ...env },
+  });
+}
+
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await exited;
+}
+
+/** Waits until `url` answers 2xx (30 s at most). */
+export function untilAnswered(url: string): Promise<true> {
+  return waitFor(async () => (await fetch(url)).ok || undefined, 30_000, `${url} to answer`);
 }

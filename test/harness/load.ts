@@ -1,33 +1,18 @@
 import autocannon from "autocannon";
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { RUNNER_ARGS } from "../test/harness/node-process";
 import path from "node:path";
+import { client, loginToken } from "./http";
+import { ROOT, runnerArgs, startProcess, stopProcess, untilAnswered } from "./node-process";
+import { cpuMs, rssMb } from "./process-stats";
 
-export const ROOT = path.join(__dirname, "..");
+/**
+ * Load for the benchmarks in bench/: autocannon runs, the bare node:http baseline, nodes
+ * started as `npm start` starts them, and a checkout under load. Built on the same harness the
+ * tests use (node processes, the HTTP client).
+ */
 export const DURATION = Number(process.env.DURATION ?? 15);
-
-/** A process of the project (its stderr shown), with only the environment given. */
-export function start(args: string[], env: Record<string, string> = {}, root = ROOT): ChildProcess {
-  return spawn(process.execPath, args, {
-    cwd: root,
-    stdio: ["ignore", "ignore", "inherit"],
-    env: { PATH: process.env.PATH, ...env },
-  });
-}
-
-export async function until(url: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} never answered`);
-}
 
 export function load(connections: number, opts: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((resolve, reject) =>
@@ -39,9 +24,9 @@ export function load(connections: number, opts: autocannon.Options): Promise<aut
 
 /** The limit every figure is a ratio of: bare node:http answering a small JSON body. */
 export async function baseline(connections: number): Promise<autocannon.Result> {
-  const server = start(["--import", "tsx", "bench/baseline-server.ts", "3999"]);
+  const server = startProcess(["--import", "tsx", "bench/baseline-server.ts", "3999"]);
   try {
-    await until("http://127.0.0.1:3999/");
+    await untilAnswered("http://127.0.0.1:3999/");
     return await load(connections, { url: "http://127.0.0.1:3999/" });
   } finally {
     server.kill();
@@ -50,22 +35,10 @@ export async function baseline(connections: number): Promise<autocannon.Result> 
 
 export const ADMIN = { email: "bench@example.com", password: "bench-password-1" };
 
-export async function post(url: string, body: unknown, token?: string) {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify(body),
-  });
-  return res.json() as Promise<{ token: string; id: string }>;
-}
-
 /** The admin's token, once the node has seeded the admin. */
 export async function adminToken(base: string): Promise<string> {
   for (;;) {
-    const { token } = await post(`${base}/api/v1/auth/login`, ADMIN);
+    const token = await loginToken(client(base), ADMIN).catch(() => undefined);
     if (token) return token;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -83,32 +56,6 @@ export function line(name: string, r: autocannon.Result): string {
     .padStart(
       7,
     )} ok/s   p50 ${r.latency.p50} ms   p99 ${r.latency.p99} ms   non-2xx ${r.non2xx}   errors ${r.errors}`;
-}
-
-/** Resident memory of a process, in MB, from /proc (Linux). */
-export function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return Math.round(kb / 1024);
-}
-
-/**
- * CPU time (user + system) a process has used, in ms. Unlike throughput, CPU per request hardly
- * moves when other work shares the machine, so costs are compared on it.
- */
-export function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
-  return (ticks * 1000) / CLOCK_TICKS;
-}
-/** Linux's USER_HZ: 100 on every architecture Node runs on. */
-const CLOCK_TICKS = 100;
-
-export async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGTERM");
-  await exited;
 }
 
 export interface BenchNodes {
@@ -136,8 +83,8 @@ export async function startNodes(
   const children: Record<string, ChildProcess> = {};
   let metricsPort = 3980;
   for (const [id, env] of Object.entries(nodes))
-    children[id] = start(
-      RUNNER_ARGS,
+    children[id] = startProcess(
+      runnerArgs(root),
       {
         NODE_ID: id,
         DATA_DIR: path.join(dataDir, id),
@@ -154,11 +101,11 @@ export async function startNodes(
       root,
     );
   const stopAll = async () => {
-    await Promise.all(Object.values(children).map(stop));
+    await Promise.all(Object.values(children).map(stopProcess));
     rmSync(dataDir, { recursive: true, force: true });
   };
   const base = `http://127.0.0.1:${Object.values(nodes)[0].PORT}`;
-  await until(`${base}/health/ready`).catch(async (err) => {
+  await untilAnswered(`${base}/health/ready`).catch(async (err) => {
     await stopAll();
     throw err;
   });
@@ -187,18 +134,21 @@ export async function loadCheckout(
 ) {
   const admin = await adminToken(base);
   const run = ++checkoutRuns;
-  const product = await post(
-    `${base}/api/v1/products`,
-    { sku: `CHECKOUT-${run}`, name: "Checkout", price: 999, category: "bench", stock },
-    admin,
-  );
+  const api = client(base);
+  const product = (
+    await api.post(
+      "/api/v1/products",
+      { sku: `CHECKOUT-${run}`, name: "Checkout", price: 999, category: "bench", stock },
+      { token: admin },
+    )
+  ).body as { id: string };
   const buyer = (
-    await post(`${base}/api/v1/auth/register`, {
+    await api.post("/api/v1/auth/register", {
       email: `buyer-${run}@example.com`,
       password: "correct-horse",
       name: "B",
     })
-  ).token;
+  ).body.token as string;
   const result = await load(connections, {
     url: `${base}/api/v1/orders`,
     method: "POST",
