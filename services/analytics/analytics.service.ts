@@ -154,7 +154,6 @@ const AnalyticsService: ServiceSchema<ServiceSettingSchema, AnalyticsThis> = {
           channelMessage(Channel.ANALYTICS_EVENTS, { events }),
         );
         countMetric(this.broker, ShopMetric.EVENTS_INGESTED, {}, events.length);
-        ctx.meta.$statusCode = 202;
         return { accepted: events.length };
       },
     },

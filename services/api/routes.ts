@@ -24,16 +24,24 @@ const CREATED_AT: Record<string, (id: string) => string> = {
   [Action.notifications.createWebhook]: (id) => `/api/v1/webhooks/${encodeURIComponent(id)}`,
 };
 
-/** A call that created something is answered 201, with its Location. */
-function answerCreated(
+/**
+ * The status of a success is HTTP, so the gateway's: a call that created something is answered
+ * 201 with its Location; an action whose API note says 202 (accepted, done later) or 204 (no
+ * body) is answered so. Services only say what happened.
+ */
+function answerStatus(
   ctx: { meta: { $created?: string; $statusCode?: number; $location?: string } },
   _route: unknown,
-  req: IncomingMessage & { $action?: { name?: string } },
+  req: IncomingMessage & { $action?: { name?: string; openapi?: { status?: number } } },
   _res: unknown,
   data: unknown,
 ) {
   const created = ctx.meta.$created;
-  if (created === undefined) return data;
+  if (created === undefined) {
+    const status = req.$action?.openapi?.status;
+    if (status === 202 || status === 204) ctx.meta.$statusCode = status;
+    return data;
+  }
   ctx.meta.$statusCode = 201;
   const at = CREATED_AT[req.$action?.name ?? ""];
   if (at) ctx.meta.$location = at(created);
@@ -64,7 +72,7 @@ export const authRoute = {
     "POST /register": Action.users.register,
     "POST /login": Action.users.login,
   },
-  onAfterCall: answerCreated,
+  onAfterCall: answerStatus,
 };
 
 export const apiRoute = {
@@ -114,7 +122,7 @@ export const apiRoute = {
     const key = req.headers["idempotency-key"];
     if (key !== undefined) ctx.meta.idempotencyKey = key;
   },
-  onAfterCall: answerCreated,
+  onAfterCall: answerStatus,
 };
 
 /**
@@ -130,6 +138,7 @@ export const eventsRoute = {
   mergeParams: false,
   ...JSON_BODY,
   aliases: { "POST /": Action.analytics.ingest },
+  onAfterCall: answerStatus,
 };
 
 /**

@@ -96,7 +96,6 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
         const userId = callerOf(ctx).id;
         await this.store.clear(userId);
         await this.repos.cart_activity.deleteOne({ id: userId });
-        ctx.meta.$statusCode = 204;
         return null;
       },
     },

@@ -217,7 +217,6 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
       params: { $$strict: true, id: idRule },
       async handler(this: NotificationsThis, ctx: Ctx<{ id: string }>) {
         await removeWebhook(this.repos.webhooks, ctx.params.id);
-        ctx.meta.$statusCode = 204;
         return null;
       },
     },

@@ -190,7 +190,6 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
       async handler(this: UsersThis, ctx: Ctx<{ id: string }>) {
         await revokeApiKey(this.repos.api_keys, callerOf(ctx).id, ctx.params.id);
         await this.broker.broadcast(API_KEYS_CHANGED);
-        ctx.meta.$statusCode = 204;
         return null;
       },
     },
