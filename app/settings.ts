@@ -19,6 +19,7 @@ export const ALL_SERVICES = [
   "payments",
   "notifications",
   "analytics",
+  "courses",
 ] as const;
 export type ServiceName = (typeof ALL_SERVICES)[number];
 

@@ -1,5 +1,5 @@
 import type { Cart } from "./cart";
-import type { ProductView, StockLine } from "./catalog";
+import type { Listing, ProductView, StockLine } from "./catalog";
 import type { CartReminder } from "./notifications";
 import type { ChargeInput, PaymentView, RefundInput } from "./payments";
 import type { Principal, SessionsEnded } from "./users";
@@ -10,6 +10,7 @@ import type { Principal, SessionsEnded } from "./users";
  */
 export interface ActionContracts {
   "catalog.getMany": { params: { ids: string[] }; answer: ProductView[] };
+  "catalog.putListing": { params: Listing; answer: ProductView };
   "catalog.reserve": {
     params: { orderId: string; items: StockLine[] };
     answer: { orderId: string; reserved: true };
@@ -77,6 +78,7 @@ export const Action = {
     release: "catalog.release",
     restock: "catalog.restock",
     seed: "catalog.seed",
+    putListing: "catalog.putListing",
   },
   cart: {
     get: "cart.get",
@@ -117,5 +119,18 @@ export const Action = {
     orders: "analytics.orders",
     events: "analytics.events",
     topProducts: "analytics.topProducts",
+  },
+  courses: {
+    create: "courses.create",
+    update: "courses.update",
+    publish: "courses.publish",
+    archive: "courses.archive",
+    addModule: "courses.addModule",
+    addLesson: "courses.addLesson",
+    updateLesson: "courses.updateLesson",
+    reorder: "courses.reorder",
+    list: "courses.list",
+    get: "courses.get",
+    getLesson: "courses.getLesson",
   },
 } as const;

@@ -2,6 +2,9 @@
  * What the catalog answers about a product, for the services that read it (orders prices a
  * basket from it, cart shows it). Types only: nothing here runs.
  */
+export const ProductKind = { PRODUCT: "product", COURSE: "course" } as const;
+export type ProductKind = (typeof ProductKind)[keyof typeof ProductKind];
+
 export interface NewProduct {
   sku: string;
   name: string;
@@ -11,9 +14,35 @@ export interface NewProduct {
   category: string;
   stock: number;
   active: boolean;
+  /** What is sold: a thing on a shelf (the default) or a course. */
+  kind?: ProductKind;
+  /** Sold without a count of units (a course): never out of stock while active. */
+  unlimited?: boolean;
 }
 
-export type ProductView = NewProduct & { id: string; createdAt: string; updatedAt: string };
+export type ProductView = NewProduct & {
+  id: string;
+  kind: ProductKind;
+  unlimited: boolean;
+  createdAt: string;
+  updatedAt: string;
+};
+
+/**
+ * What another service puts on sale as its own product (a course): made or changed in one
+ * idempotent step, under an id the owner chooses, without a count of units.
+ */
+export interface Listing {
+  id: string;
+  sku: string;
+  name: string;
+  description: string;
+  price: number;
+  currency: string;
+  category: string;
+  active: boolean;
+  kind: ProductKind;
+}
 
 /** Units of one product for one order: what a reservation holds. */
 export interface StockLine {

@@ -1,5 +1,8 @@
-/** Accounts as other services see them. Types only. */
-export type Role = "customer" | "admin";
+/** Accounts as other services see them. Types and constants only. */
+
+/** An instructor manages their own courses; an admin grants the role. */
+export const ROLES = ["customer", "instructor", "admin"] as const;
+export type Role = (typeof ROLES)[number];
 
 /**
  * Who is calling, as the gateway resolved it: from a bearer token, or from an API key (then

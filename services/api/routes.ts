@@ -22,6 +22,8 @@ const CREATED_AT: Record<string, (id: string) => string> = {
   [Action.catalog.create]: (id) => `/api/v1/products/${encodeURIComponent(id)}`,
   [Action.orders.create]: (id) => `/api/v1/orders/${encodeURIComponent(id)}`,
   [Action.notifications.createWebhook]: (id) => `/api/v1/webhooks/${encodeURIComponent(id)}`,
+  [Action.courses.create]: (id) => `/api/v1/courses/${encodeURIComponent(id)}`,
+  [Action.courses.addLesson]: (id) => `/api/v1/lessons/${encodeURIComponent(id)}`,
 };
 
 /**
@@ -116,6 +118,17 @@ export const apiRoute = {
     "GET /analytics/orders": Action.analytics.orders,
     "GET /analytics/events": Action.analytics.events,
     "GET /analytics/top-products": Action.analytics.topProducts,
+    "POST /courses": Action.courses.create,
+    "GET /courses": Action.courses.list,
+    "GET /courses/:id": Action.courses.get,
+    "PATCH /courses/:id": Action.courses.update,
+    "POST /courses/:id/publish": Action.courses.publish,
+    "POST /courses/:id/archive": Action.courses.archive,
+    "POST /courses/:id/modules": Action.courses.addModule,
+    "PUT /courses/:id/outline": Action.courses.reorder,
+    "POST /modules/:id/lessons": Action.courses.addLesson,
+    "GET /lessons/:id": Action.courses.getLesson,
+    "PATCH /lessons/:id": Action.courses.updateLesson,
   },
   /** Headers an action needs, handed over as meta (actions never see the request). */
   onBeforeCall(ctx: { meta: Record<string, unknown> }, _route: unknown, req: IncomingMessage) {

@@ -14,7 +14,8 @@ export function cartView(cart: Cart, products: ProductView[]): CartView {
       name: product?.name ?? "No longer sold",
       unitPrice,
       lineTotal: unitPrice * quantity,
-      available: product !== undefined && product.active && product.stock >= quantity,
+      available:
+        product !== undefined && product.active && (product.unlimited || product.stock >= quantity),
     };
   });
   const available = items.filter((line) => line.available);

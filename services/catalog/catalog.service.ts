@@ -3,16 +3,23 @@ import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { isAdmin, type Ctx } from "../../platform/actions/access";
 import { addStoreLoop, DbMixin, type DbService } from "../../mixins/db.mixin";
 import { BackgroundLoop } from "../../platform/messaging/background-loop";
-import { notFound } from "../../platform/actions/errors";
+import { hasType, notFound } from "../../platform/actions/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { countMetric } from "../../platform/observability/metrics";
 import { pageOf } from "../../platform/actions/openapi";
 import { pageParams } from "../../platform/data/pagination";
 import { settingsOf } from "../../platform/runtime/settings-of";
 import { DEMO_CATALOG } from "./demo-catalog";
-import { createProduct, listProducts, updateProduct, type NewProduct } from "./products";
+import {
+  createProduct,
+  listProducts,
+  putListing,
+  updateProduct,
+  type NewProduct,
+} from "./products";
 import {
   productFields,
+  putListingParams,
   createProductParams,
   listProductParams,
   PRODUCT_INDEXES,
@@ -33,6 +40,8 @@ import {
 import { RESERVATION_INDEXES, type ReservationDoc } from "./model";
 import { idRule } from "../../platform/actions/ids";
 import { ShopMetric } from "../../contracts/metrics";
+import type { Listing } from "../../contracts/catalog";
+import { ShopError } from "../../contracts/errors";
 
 type CatalogThis = DbService<{ products: ProductDoc; reservations: ReservationDoc }> & {
   markerSweep: BackgroundLoop;
@@ -187,6 +196,18 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
       },
     },
 
+    /** Another service's product (a course's), made or changed in one idempotent step. */
+    putListing: {
+      visibility: "public",
+      idempotent: true,
+      params: putListingParams,
+      async handler(this: CatalogThis, ctx: Ctx<Listing>) {
+        const product = await putListing(this.repos.products, ctx.params);
+        await this.productsChanged([product.id]);
+        return toProductView(product);
+      },
+    },
+
     /** Deleting hides a product and stops it being ordered; orders keep their lines. */
     remove: {
       openapi: {
@@ -212,7 +233,7 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
         try {
           await reserveStock(products, reservations, ctx.params.orderId, ctx.params.items);
         } catch (err) {
-          if ((err as { type?: string }).type === "OUT_OF_STOCK")
+          if (hasType(err, ShopError.OUT_OF_STOCK))
             countMetric(this.broker, ShopMetric.RESERVATIONS_REJECTED);
           throw err;
         } finally {

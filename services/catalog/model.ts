@@ -1,9 +1,9 @@
 import type { IndexSpec } from "../../platform/data/repository";
 import type { StockLine } from "../../contracts/catalog";
 import type { Repository } from "../../mixins/db.mixin";
-import { boolean, dateTime, integer, object, string } from "../../platform/actions/openapi";
+import { boolean, dateTime, integer, object, oneOf, string } from "../../platform/actions/openapi";
 import { idRule } from "../../platform/actions/ids";
-import type { NewProduct, ProductView } from "../../contracts/catalog";
+import { ProductKind, type NewProduct, type ProductView } from "../../contracts/catalog";
 import { ShopError } from "../../contracts/errors";
 
 export interface ProductDoc extends NewProduct {
@@ -52,7 +52,9 @@ const VIEW_FIELDS = [
 
 /** What clients see: never the search terms or the hold markers. */
 export function toProductView(doc: ProductDoc): ProductView {
-  return Object.fromEntries(VIEW_FIELDS.map((f) => [f, doc[f]])) as unknown as ProductView;
+  const view = Object.fromEntries(VIEW_FIELDS.map((f) => [f, doc[f]])) as unknown as ProductView;
+  // Products from before kinds existed are things on a shelf, counted.
+  return { ...view, kind: doc.kind ?? ProductKind.PRODUCT, unlimited: doc.unlimited === true };
 }
 
 export const PRODUCT_SHAPE = object(
@@ -64,12 +66,15 @@ export const PRODUCT_SHAPE = object(
     price: { ...integer, description: "In minor units (cents)" },
     currency: string,
     category: string,
-    stock: integer,
+    stock: { ...integer, description: "Units on the shelf; not counted when `unlimited`" },
     active: boolean,
+    kind: { ...oneOf(Object.values(ProductKind)), description: "A thing on a shelf, or a course" },
+    unlimited: { ...boolean, description: "Sold without a count of units (a course)" },
     createdAt: dateTime,
     updatedAt: dateTime,
   },
-  [],
+  // Always sent; optional so an answer from before kinds existed still reads as a product.
+  ["kind", "unlimited"],
   "Product",
 );
 
@@ -132,3 +137,11 @@ export interface ReservationDoc {
 export const RESERVATION_INDEXES: IndexSpec[] = [
   { fields: ["markersClearAfter"], range: "string" },
 ];
+
+const { stock: _uncounted, ...listingFields } = productFields;
+export const putListingParams = {
+  $$strict: true,
+  id: idRule,
+  ...listingFields,
+  kind: { type: "enum", values: Object.values(ProductKind) },
+} as const;

@@ -1,7 +1,9 @@
-import { invalid, notFound } from "../../platform/actions/errors";
+import { conflict, invalid, notFound } from "../../platform/actions/errors";
+import { insertIfAbsent } from "../../platform/data/insert-if-absent";
+import { ShopError } from "../../contracts/errors";
 import { findPage, type Page } from "../../platform/data/pagination";
 import { queryTerms, rankBySearch, searchTerms } from "./search";
-import type { NewProduct, ProductView } from "../../contracts/catalog";
+import type { Listing, NewProduct, ProductView } from "../../contracts/catalog";
 import { ProductDoc, Products, toProductView } from "./model";
 
 export type { NewProduct, ProductView };
@@ -32,6 +34,28 @@ export async function updateProduct(
   const updated = await products.findOneAndUpdate({ id }, { $set });
   if (!updated) throw notFound("Product");
   return updated;
+}
+
+/**
+ * Another service's product (a course), under the id it chose: made the first time, changed
+ * after, never counted. Asking twice with the same listing leaves the same product.
+ */
+export async function putListing(products: Products, listing: Listing): Promise<ProductDoc> {
+  const now = new Date().toISOString();
+  const made = await insertIfAbsent(products, {
+    ...listing,
+    stock: 0,
+    unlimited: true,
+    searchTerms: searchTerms(listing),
+    createdAt: now,
+    updatedAt: now,
+  });
+  if (made) return made;
+  // Not made: either it exists, or another product holds the SKU.
+  if (!(await products.findById(listing.id)))
+    throw conflict(ShopError.SKU_TAKEN, "A product with this SKU exists");
+  const { id, ...changes } = listing;
+  return updateProduct(products, id, { ...changes, unlimited: true });
 }
 
 const SEARCH_CANDIDATES = 500;

@@ -34,7 +34,9 @@ async function holdLine(products: Products, orderId: string, line: StockLine): P
     { $inc: { stock: -line.quantity }, $set: { [field]: line.quantity } },
   );
   if (held) return true;
-  return (await products.count({ id: line.productId, [field]: { $exists: true } })) === 1;
+  if ((await products.count({ id: line.productId, [field]: { $exists: true } })) === 1) return true;
+  // Sold without a count (a course): nothing to hold, only that it is on sale.
+  return (await products.count({ id: line.productId, active: true, unlimited: true })) === 1;
 }
 
 async function releaseLine(products: Products, orderId: string, productId: string): Promise<void> {
@@ -183,7 +185,7 @@ export async function restockOrder(
   for (const line of reservation.lines) {
     const field = restockField(orderId);
     await products.updateOne(
-      { id: line.productId, [field]: { $exists: false } },
+      { id: line.productId, [field]: { $exists: false }, unlimited: { $ne: true } },
       { $inc: { stock: line.quantity }, $set: { [field]: line.quantity } },
     );
   }

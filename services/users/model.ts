@@ -13,6 +13,7 @@ import {
 } from "../../platform/actions/openapi";
 import type { OutboxDoc } from "../../platform/messaging/outbox";
 import { API_KEY_SCOPES } from "./key-format";
+import { ROLES } from "../../contracts/users";
 
 export interface UserDoc extends OutboxDoc {
   id: string;
@@ -99,7 +100,7 @@ export const USER_SHAPE = object(
     id: string,
     email: string,
     name: string,
-    roles: arrayOf(oneOf(["customer", "admin"])),
+    roles: arrayOf(oneOf([...ROLES])),
     createdAt: dateTime,
   },
   [],
@@ -121,7 +122,6 @@ export const PROFILE_UPDATE_SHAPE = object(
   "ProfileUpdate",
 );
 
-export const ROLES = ["customer", "admin"] as const;
 export const setRolesParams = {
   $$strict: true,
   id: idRule,

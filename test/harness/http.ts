@@ -64,6 +64,8 @@ export function client(baseUrl: string | (() => string | Promise<string>)) {
       request<T>("POST", path, body, auth),
     patch: <T = any>(path: string, body?: unknown, auth?: Auth) =>
       request<T>("PATCH", path, body, auth),
+    put: <T = any>(path: string, body?: unknown, auth?: Auth) =>
+      request<T>("PUT", path, body, auth),
     delete: <T = any>(path: string, auth?: Auth) => request<T>("DELETE", path, undefined, auth),
   };
 }

@@ -143,4 +143,40 @@ describe("stock holds", () => {
     await releaseStock(products, reservations, "o7");
     expect([await stock("a"), await stock("b")]).toEqual([5, 2]);
   });
+
+  const course = (id: string, active = true) =>
+    products.insert({
+      id,
+      sku: id,
+      name: id,
+      description: "",
+      price: 1,
+      currency: "USD",
+      category: "c",
+      stock: 0,
+      active,
+      kind: "course",
+      unlimited: true,
+      searchTerms: [],
+      createdAt: "",
+      updatedAt: "",
+    });
+
+  test("When a course (sold without a count) is ordered beside counted goods, then only the goods move, and a cancellation gives back only them", async () => {
+    await course("k");
+    const withCourse = [...lines, { productId: "k", quantity: 1 }];
+    await reserveStock(products, reservations, "o20", withCourse);
+    await commitStock(products, reservations, "o20");
+    expect([await stock("a"), await stock("b"), await stock("k")]).toEqual([3, 1, 0]);
+    await restockOrder(products, reservations, "o20");
+    expect([await stock("a"), await stock("b"), await stock("k")]).toEqual([5, 2, 0]);
+  });
+
+  test("When a course is no longer on sale, then an order for it holds nothing and is refused", async () => {
+    await course("k2", false);
+    await expect(
+      reserveStock(products, reservations, "o21", [...lines, { productId: "k2", quantity: 1 }]),
+    ).rejects.toMatchObject({ type: "OUT_OF_STOCK" });
+    expect([await stock("a"), await stock("b")]).toEqual([5, 2]);
+  });
 });

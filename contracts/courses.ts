@@ -1,0 +1,51 @@
+/** Courses as the shop and the learners see them. Types and constants only. */
+
+export const CourseStatus = {
+  DRAFT: "draft",
+  PUBLISHED: "published",
+  ARCHIVED: "archived",
+} as const;
+export type CourseStatus = (typeof CourseStatus)[keyof typeof CourseStatus];
+
+/** What a lesson is: markdown text, a video by its URL, or one of the learner's documents. */
+export const LessonKind = { TEXT: "text", VIDEO: "video", DOCUMENT: "document" } as const;
+export type LessonKind = (typeof LessonKind)[keyof typeof LessonKind];
+
+export const COURSE_LEVELS = ["beginner", "intermediate", "advanced"] as const;
+export type CourseLevel = (typeof COURSE_LEVELS)[number];
+
+/** A lesson in an outline: what anyone may see of it, never its body. */
+export interface LessonOutline {
+  id: string;
+  title: string;
+  kind: LessonKind;
+  durationMinutes: number;
+}
+
+export interface ModuleOutline {
+  id: string;
+  title: string;
+  lessons: LessonOutline[];
+}
+
+export interface CourseView {
+  id: string;
+  slug: string;
+  title: string;
+  summary: string;
+  description: string;
+  level: CourseLevel;
+  language: string;
+  category: string;
+  price: number;
+  currency: string;
+  instructorId: string;
+  status: CourseStatus;
+  prerequisites: string[];
+  sequential: boolean;
+  /** The course's product in the catalog, once it was published. */
+  productId?: string;
+  modules: ModuleOutline[];
+  createdAt: string;
+  updatedAt: string;
+}

@@ -1,0 +1,103 @@
+import { randomBytes } from "node:crypto";
+import type { Principal } from "../../contracts/users";
+import { CourseStatus } from "../../contracts/courses";
+import { conflict, ErrorType, invalid } from "../../platform/actions/errors";
+import type { CourseDoc, Courses, NewCourse } from "./model";
+import { assertMayTeach, editable } from "./ownership";
+
+export const newId = (prefix: string) => `${prefix}_${randomBytes(8).toString("hex")}`;
+
+/**
+ * Prerequisites must name courses that exist, and following them from `courseId` must never
+ * come back to it: a cycle would lock every course in it for good.
+ */
+export async function assertPrerequisites(
+  courses: Courses,
+  courseId: string,
+  prerequisites: string[],
+): Promise<void> {
+  if (prerequisites.includes(courseId))
+    throw invalid([
+      { field: "prerequisites", message: "A course cannot require itself", type: "cycle" },
+    ]);
+  const seen = new Set<string>();
+  let frontier = prerequisites;
+  let first = true;
+  while (frontier.length > 0) {
+    const found = await courses.find({ id: { $in: frontier } });
+    if (first && found.length !== frontier.length) {
+      const known = new Set(found.map((c) => c.id));
+      const unknown = frontier.filter((id) => !known.has(id));
+      throw invalid([
+        {
+          field: "prerequisites",
+          message: `No such course: ${unknown.join(", ")}`,
+          type: "unknownCourse",
+        },
+      ]);
+    }
+    first = false;
+    const next: string[] = [];
+    for (const course of found)
+      for (const id of course.prerequisites) {
+        if (id === courseId)
+          throw invalid([
+            {
+              field: "prerequisites",
+              message: `Requiring ${course.id} would make a cycle back to this course`,
+              type: "cycle",
+            },
+          ]);
+        if (!seen.has(id)) {
+          seen.add(id);
+          next.push(id);
+        }
+      }
+    frontier = next;
+  }
+}
+
+export async function createCourse(
+  courses: Courses,
+  caller: Principal,
+  input: NewCourse,
+): Promise<CourseDoc> {
+  assertMayTeach(caller);
+  const id = newId("crs");
+  await assertPrerequisites(courses, id, input.prerequisites);
+  const now = new Date().toISOString();
+  return courses.insert({
+    ...input,
+    id,
+    instructorId: caller.id,
+    status: CourseStatus.DRAFT,
+    modules: [],
+    moduleIds: [],
+    lessonIds: [],
+    createdAt: now,
+    updatedAt: now,
+  });
+}
+
+export async function updateCourse(
+  courses: Courses,
+  caller: Principal,
+  id: string,
+  changes: Partial<NewCourse>,
+): Promise<CourseDoc> {
+  const course = editable(await courses.findById(id), caller);
+  if (Object.keys(changes).length === 0)
+    throw invalid([{ field: "title", message: "Nothing to change", type: "required" }]);
+  if (
+    course.status === CourseStatus.ARCHIVED &&
+    (changes.price !== undefined || changes.currency !== undefined)
+  )
+    throw conflict(ErrorType.INVALID_STATE, "An archived course's price cannot change");
+  if (changes.prerequisites) await assertPrerequisites(courses, id, changes.prerequisites);
+  const updated = await courses.findOneAndUpdate(
+    { id, updatedAt: course.updatedAt },
+    { $set: { ...changes, updatedAt: new Date().toISOString() } },
+  );
+  if (!updated) throw conflict(ErrorType.INVALID_STATE, "The course changed meanwhile; try again");
+  return updated;
+}

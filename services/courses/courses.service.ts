@@ -1,0 +1,247 @@
+import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
+import type { Actions } from "../../platform/actions/action-properties";
+import { callerOf, type Ctx } from "../../platform/actions/access";
+import { notFound } from "../../platform/actions/errors";
+import { idRule } from "../../platform/actions/ids";
+import { pageOf } from "../../platform/actions/openapi";
+import { call } from "../../platform/actions/typed-call";
+import { findPage, pageParams } from "../../platform/data/pagination";
+import { DbMixin, type DbService } from "../../mixins/db.mixin";
+import { HealthMixin } from "../../mixins/health.mixin";
+import { Action } from "../../contracts/actions";
+import type { Listing } from "../../contracts/catalog";
+import { CourseStatus } from "../../contracts/courses";
+import { createCourse, updateCourse } from "./authoring";
+import {
+  COURSE_INDEXES,
+  COURSE_SHAPE,
+  createCourseParams,
+  LESSON_SHAPE,
+  lessonFields,
+  toCourseView,
+  updateCourseParams,
+  type CourseDoc,
+  type LessonInput,
+  type NewCourse,
+} from "./model";
+import { addLesson, addModule, findLesson, reorderOutline, updateLesson } from "./outline";
+import { isAuthor } from "./ownership";
+import { archiveCourse, listingOf, publishCourse } from "./publishing";
+
+type CoursesThis = DbService<{ courses: CourseDoc }>;
+
+const moduleTitle = { type: "string", trim: true, min: 1, max: 200 } as const;
+
+const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
+  name: "courses",
+  mixins: [DbMixin({ courses: COURSE_INDEXES }), HealthMixin],
+
+  actions: {
+    create: {
+      openapi: {
+        summary: "Start a course (instructors and admins): a draft until it is published",
+        status: 201,
+        response: COURSE_SHAPE,
+        errors: [403, 409],
+      },
+      params: createCourseParams,
+      async handler(this: CoursesThis, ctx: Ctx<NewCourse>) {
+        const course = await createCourse(this.repos.courses, callerOf(ctx), ctx.params);
+        ctx.meta.$created = course.id;
+        return toCourseView(course);
+      },
+    },
+
+    update: {
+      openapi: {
+        summary: "Change a course you teach; a published one's product follows",
+        response: COURSE_SHAPE,
+        errors: [409],
+      },
+      params: updateCourseParams,
+      async handler(this: CoursesThis, ctx: Ctx<Partial<NewCourse> & { id: string }>) {
+        const { id, ...changes } = ctx.params;
+        const course = await updateCourse(this.repos.courses, callerOf(ctx), id, changes);
+        if (course.status === CourseStatus.PUBLISHED)
+          await call(ctx, Action.catalog.putListing, listingOf(course, true));
+        return toCourseView(course);
+      },
+    },
+
+    publish: {
+      openapi: {
+        summary: "Publish a course: its product goes on sale (asking again changes nothing)",
+        response: COURSE_SHAPE,
+        errors: [409],
+      },
+      params: { $$strict: true, id: idRule },
+      async handler(this: CoursesThis, ctx: Ctx<{ id: string }>) {
+        const put = (listing: Listing) => call(ctx, Action.catalog.putListing, listing);
+        const course = await publishCourse(this.repos.courses, put, callerOf(ctx), ctx.params.id);
+        return toCourseView(course);
+      },
+    },
+
+    archive: {
+      openapi: {
+        summary: "Archive a course: its product comes off sale; enrolled learners keep it",
+        response: COURSE_SHAPE,
+      },
+      params: { $$strict: true, id: idRule },
+      async handler(this: CoursesThis, ctx: Ctx<{ id: string }>) {
+        const put = (listing: Listing) => call(ctx, Action.catalog.putListing, listing);
+        const course = await archiveCourse(this.repos.courses, put, callerOf(ctx), ctx.params.id);
+        return toCourseView(course);
+      },
+    },
+
+    addModule: {
+      openapi: {
+        summary: "Add a module at the end of a course",
+        status: 201,
+        response: COURSE_SHAPE,
+      },
+      params: { $$strict: true, id: idRule, title: moduleTitle },
+      async handler(this: CoursesThis, ctx: Ctx<{ id: string; title: string }>) {
+        const { course, moduleId } = await addModule(
+          this.repos.courses,
+          callerOf(ctx),
+          ctx.params.id,
+          ctx.params.title,
+        );
+        ctx.meta.$created = moduleId;
+        return toCourseView(course);
+      },
+    },
+
+    addLesson: {
+      openapi: {
+        summary: "Add a lesson at the end of a module",
+        description:
+          "A `text` lesson has a markdown `body`, a `video` lesson a `videoUrl`, a `document` lesson a `documentId`.",
+        status: 201,
+        response: LESSON_SHAPE,
+      },
+      params: { $$strict: true, id: idRule, ...lessonFields },
+      async handler(this: CoursesThis, ctx: Ctx<LessonInput & { id: string }>) {
+        const { id, ...input } = ctx.params;
+        const { course, lesson } = await addLesson(this.repos.courses, callerOf(ctx), id, input);
+        ctx.meta.$created = lesson.id;
+        return { ...lesson, courseId: course.id, moduleId: id };
+      },
+    },
+
+    updateLesson: {
+      openapi: { summary: "Change a lesson", response: LESSON_SHAPE },
+      params: {
+        $$strict: true,
+        id: idRule,
+        ...Object.fromEntries(
+          Object.entries(lessonFields).map(([k, rule]) => [k, { ...rule, optional: true }]),
+        ),
+      },
+      async handler(this: CoursesThis, ctx: Ctx<Partial<LessonInput> & { id: string }>) {
+        const { id, ...changes } = ctx.params;
+        const { course, lesson } = await updateLesson(
+          this.repos.courses,
+          callerOf(ctx),
+          id,
+          changes,
+        );
+        const moduleId = findLesson(course, id)!.module.id;
+        return { ...lesson, courseId: course.id, moduleId };
+      },
+    },
+
+    reorder: {
+      openapi: {
+        summary: "Put a course's modules and lessons in a new order",
+        description: "Every module and lesson of the course, each once: nothing is added or lost.",
+        response: COURSE_SHAPE,
+      },
+      params: {
+        $$strict: true,
+        id: idRule,
+        modules: {
+          type: "array",
+          max: 100,
+          items: {
+            type: "object",
+            strict: true,
+            props: { id: idRule, lessons: { type: "array", max: 500, items: idRule } },
+          },
+        },
+      },
+      async handler(
+        this: CoursesThis,
+        ctx: Ctx<{ id: string; modules: { id: string; lessons: string[] }[] }>,
+      ) {
+        const course = await reorderOutline(
+          this.repos.courses,
+          callerOf(ctx),
+          ctx.params.id,
+          ctx.params.modules,
+        );
+        return toCourseView(course);
+      },
+    },
+
+    list: {
+      openapi: { summary: "Published courses, newest first", response: pageOf(COURSE_SHAPE) },
+      access: "public",
+      params: {
+        $$strict: "remove",
+        category: { type: "string", trim: true, max: 64, optional: true },
+        instructorId: { ...idRule, optional: true },
+        ...pageParams,
+      },
+      handler(
+        this: CoursesThis,
+        ctx: Ctx<{ category?: string; instructorId?: string; page: number; pageSize: number }>,
+      ) {
+        const { category, instructorId, ...page } = ctx.params;
+        const filter: Record<string, unknown> = { status: CourseStatus.PUBLISHED };
+        if (category) filter.category = category;
+        if (instructorId) filter.instructorId = instructorId;
+        return findPage(
+          this.repos.courses,
+          filter,
+          { ...page, sort: { createdAt: -1 } },
+          toCourseView,
+        );
+      },
+    },
+
+    get: {
+      openapi: {
+        summary: "A course and its outline (titles and durations, never lesson bodies)",
+        response: COURSE_SHAPE,
+      },
+      access: "public",
+      params: { $$strict: true, id: idRule },
+      async handler(this: CoursesThis, ctx: Ctx<{ id: string }>) {
+        const course = await this.repos.courses.findById(ctx.params.id);
+        if (!course) throw notFound("Course");
+        if (course.status !== CourseStatus.PUBLISHED && !isAuthor(course, ctx.meta.user))
+          throw notFound("Course");
+        return toCourseView(course);
+      },
+    },
+
+    getLesson: {
+      openapi: {
+        summary: "A lesson's content, for its instructor and admins",
+        response: LESSON_SHAPE,
+      },
+      params: { $$strict: true, id: idRule },
+      async handler(this: CoursesThis, ctx: Ctx<{ id: string }>) {
+        const course = await this.repos.courses.findOne({ lessonIds: ctx.params.id });
+        if (!course || !isAuthor(course, callerOf(ctx))) throw notFound("Lesson");
+        const found = findLesson(course, ctx.params.id)!;
+        return { ...found.lesson, courseId: course.id, moduleId: found.module.id };
+      },
+    },
+  } satisfies Actions,
+};
+
+export default CoursesService;

@@ -1,0 +1,219 @@
+import type { Repository } from "../../mixins/db.mixin";
+import type { IndexSpec } from "../../platform/data/repository";
+import {
+  arrayOf,
+  boolean,
+  dateTime,
+  integer,
+  object,
+  oneOf,
+  string,
+} from "../../platform/actions/openapi";
+import { idRule } from "../../platform/actions/ids";
+import {
+  COURSE_LEVELS,
+  CourseStatus,
+  LessonKind,
+  type CourseLevel,
+  type CourseView,
+  type LessonOutline,
+} from "../../contracts/courses";
+import { ShopError } from "../../contracts/errors";
+
+export interface LessonDoc extends LessonOutline {
+  /** Markdown, for a text lesson. */
+  body?: string;
+  videoUrl?: string;
+  documentId?: string;
+}
+
+export interface ModuleDoc {
+  id: string;
+  title: string;
+  lessons: LessonDoc[];
+}
+
+export interface CourseDoc {
+  id: string;
+  slug: string;
+  title: string;
+  summary: string;
+  description: string;
+  level: CourseLevel;
+  language: string;
+  category: string;
+  price: number;
+  currency: string;
+  instructorId: string;
+  status: CourseStatus;
+  prerequisites: string[];
+  sequential: boolean;
+  modules: ModuleDoc[];
+  /** Every module's and lesson's id, so one is found by its own id (`/lessons/:id`). */
+  moduleIds: string[];
+  lessonIds: string[];
+  productId?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type Courses = Repository<CourseDoc>;
+
+export const COURSE_INDEXES: IndexSpec[] = [
+  {
+    fields: ["slug"],
+    unique: true,
+    conflict: { type: ShopError.SLUG_TAKEN, message: "A course with this slug exists" },
+  },
+  { fields: ["instructorId"] },
+  { fields: ["status", "createdAt"] },
+  { fields: ["moduleIds"], list: true },
+  { fields: ["lessonIds"], list: true },
+];
+
+export function toCourseView(doc: CourseDoc): CourseView {
+  const { moduleIds: _m, lessonIds: _l, modules, ...course } = doc;
+  return {
+    ...course,
+    modules: modules.map((module) => ({
+      id: module.id,
+      title: module.title,
+      lessons: module.lessons.map(({ id, title, kind, durationMinutes }) => ({
+        id,
+        title,
+        kind,
+        durationMinutes,
+      })),
+    })),
+  };
+}
+
+export interface LessonView extends LessonDoc {
+  courseId: string;
+  moduleId: string;
+}
+
+const LESSON_OUTLINE_FIELDS = {
+  id: string,
+  title: string,
+  kind: oneOf(Object.values(LessonKind)),
+  durationMinutes: integer,
+};
+
+export const COURSE_SHAPE = object(
+  {
+    id: string,
+    slug: string,
+    title: string,
+    summary: string,
+    description: string,
+    level: oneOf(COURSE_LEVELS),
+    language: string,
+    category: string,
+    price: { ...integer, description: "In minor units; 0 is a free course" },
+    currency: string,
+    instructorId: string,
+    status: oneOf(Object.values(CourseStatus)),
+    prerequisites: arrayOf(string),
+    sequential: { ...boolean, description: "A lesson opens when the one before it is complete" },
+    productId: { ...string, description: "The course's product in the catalog, once published" },
+    modules: arrayOf(
+      object(
+        {
+          id: string,
+          title: string,
+          lessons: arrayOf(object(LESSON_OUTLINE_FIELDS, [], "LessonOutline")),
+        },
+        [],
+        "ModuleOutline",
+      ),
+    ),
+    createdAt: dateTime,
+    updatedAt: dateTime,
+  },
+  ["productId"],
+  "Course",
+);
+
+export const LESSON_SHAPE = object(
+  {
+    ...LESSON_OUTLINE_FIELDS,
+    courseId: string,
+    moduleId: string,
+    body: { ...string, description: "Markdown, for a text lesson" },
+    videoUrl: string,
+    documentId: string,
+  },
+  ["body", "videoUrl", "documentId"],
+  "Lesson",
+);
+
+const MAX_MINOR_UNITS = 100_000_000_00;
+const title = { type: "string", trim: true, min: 1, max: 200 } as const;
+
+export const courseFields = {
+  slug: { type: "string", max: 80, pattern: /^[a-z0-9]+(?:-[a-z0-9]+)*$/ },
+  title,
+  summary: { type: "string", trim: true, max: 500 },
+  description: { type: "string", trim: true, max: 20_000 },
+  level: { type: "enum", values: [...COURSE_LEVELS] },
+  language: { type: "string", max: 12, pattern: /^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$/ },
+  category: { type: "string", trim: true, min: 1, max: 64 },
+  price: { type: "number", integer: true, min: 0, max: MAX_MINOR_UNITS },
+  currency: { type: "string", max: 3, pattern: /^[A-Z]{3}$/ },
+  prerequisites: { type: "array", max: 20, unique: true, items: idRule },
+  sequential: { type: "boolean" },
+} as const;
+
+export type NewCourse = {
+  slug: string;
+  title: string;
+  summary: string;
+  description: string;
+  level: CourseLevel;
+  language: string;
+  category: string;
+  price: number;
+  currency: string;
+  prerequisites: string[];
+  sequential: boolean;
+};
+
+export const createCourseParams = {
+  $$strict: true,
+  ...courseFields,
+  summary: { ...courseFields.summary, optional: true, default: "" },
+  description: { ...courseFields.description, optional: true, default: "" },
+  level: { ...courseFields.level, optional: true, default: "beginner" },
+  language: { ...courseFields.language, optional: true, default: "en" },
+  price: { ...courseFields.price, optional: true, default: 0 },
+  currency: { ...courseFields.currency, optional: true, default: "USD" },
+  prerequisites: { ...courseFields.prerequisites, optional: true, default: [] },
+  sequential: { ...courseFields.sequential, optional: true, default: false },
+};
+
+export const updateCourseParams = {
+  $$strict: true,
+  id: idRule,
+  ...Object.fromEntries(
+    Object.entries(courseFields).map(([k, rule]) => [k, { ...rule, optional: true }]),
+  ),
+};
+
+export const lessonFields = {
+  title,
+  kind: { type: "enum", values: Object.values(LessonKind) },
+  body: { type: "string", max: 100_000, optional: true },
+  videoUrl: { type: "string", max: 2000, pattern: /^https?:\/\/\S+$/, optional: true },
+  documentId: { ...idRule, optional: true },
+  durationMinutes: { type: "number", integer: true, min: 0, max: 10_000, optional: true },
+} as const;
+
+export type LessonInput = {
+  title: string;
+  kind: LessonKind;
+  body?: string;
+  videoUrl?: string;
+  documentId?: string;
+  durationMinutes?: number;
+};

@@ -1,0 +1,190 @@
+import type { Principal } from "../../contracts/users";
+import { conflict, ErrorType, invalid, notFound } from "../../platform/actions/errors";
+import type { CourseDoc, Courses, LessonDoc, LessonInput, ModuleDoc } from "./model";
+import { editable } from "./ownership";
+import { newId } from "./authoring";
+
+export const MAX_MODULES = 100;
+export const MAX_LESSONS = 500;
+
+/**
+ * Writes a changed outline, with the ids that find a module or a lesson. The write holds only
+ * if nobody changed the course since it was read, so two edits never lose one another.
+ */
+async function saveOutline(
+  courses: Courses,
+  course: CourseDoc,
+  modules: ModuleDoc[],
+): Promise<CourseDoc> {
+  const updated = await courses.findOneAndUpdate(
+    { id: course.id, updatedAt: course.updatedAt },
+    {
+      $set: {
+        modules,
+        moduleIds: modules.map((m) => m.id),
+        lessonIds: modules.flatMap((m) => m.lessons.map((l) => l.id)),
+        updatedAt: new Date().toISOString(),
+      },
+    },
+  );
+  if (!updated) throw conflict(ErrorType.INVALID_STATE, "The course changed meanwhile; try again");
+  return updated;
+}
+
+/** A lesson's content must be what its kind says, and nothing else. */
+function lessonContent(kind: LessonInput["kind"], input: Partial<LessonInput>) {
+  const wanted = { text: "body", video: "videoUrl", document: "documentId" }[kind] as
+    "body" | "videoUrl" | "documentId";
+  if (input[wanted] === undefined)
+    throw invalid([
+      { field: wanted, message: `A ${kind} lesson needs ${wanted}`, type: "required" },
+    ]);
+  for (const other of ["body", "videoUrl", "documentId"] as const)
+    if (other !== wanted && input[other] !== undefined)
+      throw invalid([
+        { field: other, message: `A ${kind} lesson has no ${other}`, type: "forbidden" },
+      ]);
+  return { [wanted]: input[wanted] };
+}
+
+export async function addModule(
+  courses: Courses,
+  caller: Principal,
+  courseId: string,
+  title: string,
+): Promise<{ course: CourseDoc; moduleId: string }> {
+  const course = editable(await courses.findById(courseId), caller);
+  if (course.modules.length >= MAX_MODULES)
+    throw invalid([{ field: "title", message: "A course has at most 100 modules", type: "max" }]);
+  const moduleId = newId("mod");
+  const modules = [...course.modules, { id: moduleId, title, lessons: [] }];
+  return { course: await saveOutline(courses, course, modules), moduleId };
+}
+
+export async function addLesson(
+  courses: Courses,
+  caller: Principal,
+  moduleId: string,
+  input: LessonInput,
+): Promise<{ course: CourseDoc; lesson: LessonDoc }> {
+  const course = editable(await courses.findOne({ moduleIds: moduleId }), caller);
+  if (course.lessonIds.length >= MAX_LESSONS)
+    throw invalid([{ field: "title", message: "A course has at most 500 lessons", type: "max" }]);
+  const lesson: LessonDoc = {
+    id: newId("lsn"),
+    title: input.title,
+    kind: input.kind,
+    durationMinutes: input.durationMinutes ?? 0,
+    ...lessonContent(input.kind, input),
+  };
+  const modules = course.modules.map((m) =>
+    m.id === moduleId ? { ...m, lessons: [...m.lessons, lesson] } : m,
+  );
+  return { course: await saveOutline(courses, course, modules), lesson };
+}
+
+export async function updateLesson(
+  courses: Courses,
+  caller: Principal,
+  lessonId: string,
+  changes: Partial<LessonInput>,
+): Promise<{ course: CourseDoc; lesson: LessonDoc }> {
+  const course = editable(await courses.findOne({ lessonIds: lessonId }), caller);
+  if (Object.keys(changes).length === 0)
+    throw invalid([{ field: "title", message: "Nothing to change", type: "required" }]);
+  let changed: LessonDoc | undefined;
+  const modules = course.modules.map((m) => ({
+    ...m,
+    lessons: m.lessons.map((lesson) => {
+      if (lesson.id !== lessonId) return lesson;
+      const kind = changes.kind ?? lesson.kind;
+      const content =
+        changes.kind !== undefined ||
+        changes.body !== undefined ||
+        changes.videoUrl !== undefined ||
+        changes.documentId !== undefined
+          ? lessonContent(kind, {
+              ...(kind === lesson.kind ? contentOf(lesson) : {}),
+              ...pick(changes),
+            })
+          : contentOf(lesson);
+      changed = {
+        id: lesson.id,
+        title: changes.title ?? lesson.title,
+        kind,
+        durationMinutes: changes.durationMinutes ?? lesson.durationMinutes,
+        ...content,
+      };
+      return changed;
+    }),
+  }));
+  if (!changed) throw notFound("Lesson");
+  return { course: await saveOutline(courses, course, modules), lesson: changed };
+}
+
+const contentOf = (lesson: LessonDoc) => pick(lesson);
+function pick(from: Partial<LessonInput>) {
+  const out: Partial<LessonInput> = {};
+  if (from.body !== undefined) out.body = from.body;
+  if (from.videoUrl !== undefined) out.videoUrl = from.videoUrl;
+  if (from.documentId !== undefined) out.documentId = from.documentId;
+  return out;
+}
+
+/**
+ * A new order for the outline: every module and every lesson of the course exactly once. An
+ * id from another course, a missing one or a repeat is refused, and nothing moves.
+ */
+export async function reorderOutline(
+  courses: Courses,
+  caller: Principal,
+  courseId: string,
+  order: { id: string; lessons: string[] }[],
+): Promise<CourseDoc> {
+  const course = editable(await courses.findById(courseId), caller);
+  const modulesById = new Map(course.modules.map((m) => [m.id, m]));
+  const lessonsById = new Map(course.modules.flatMap((m) => m.lessons.map((l) => [l.id, l])));
+  const moduleIds = order.map((m) => m.id);
+  const lessonIds = order.flatMap((m) => m.lessons);
+  const sameSet = (given: string[], known: Map<string, unknown>) =>
+    given.length === known.size &&
+    new Set(given).size === given.length &&
+    given.every((id) => known.has(id));
+  if (!sameSet(moduleIds, modulesById))
+    throw invalid([
+      {
+        field: "modules",
+        message: "Name every module of this course once, and no other",
+        type: "outline",
+      },
+    ]);
+  if (!sameSet(lessonIds, lessonsById))
+    throw invalid([
+      {
+        field: "modules.lessons",
+        message: "Name every lesson of this course once, and no other",
+        type: "outline",
+      },
+    ]);
+  const modules = order.map((m) => ({
+    ...modulesById.get(m.id)!,
+    lessons: m.lessons.map((id) => lessonsById.get(id)!),
+  }));
+  return saveOutline(courses, course, modules);
+}
+
+export function lessonCount(course: CourseDoc): number {
+  return course.lessonIds.length;
+}
+
+/** Where a lesson sits: its module and itself, or nothing. */
+export function findLesson(
+  course: CourseDoc,
+  lessonId: string,
+): { module: ModuleDoc; lesson: LessonDoc } | undefined {
+  for (const module of course.modules) {
+    const lesson = module.lessons.find((l) => l.id === lessonId);
+    if (lesson) return { module, lesson };
+  }
+  return undefined;
+}

@@ -1,0 +1,282 @@
+import { client, uniqueEmail, type Client } from "../harness/http";
+import { startSystem, type TestSystem } from "../harness/system";
+
+const ADMIN = { email: "dean@example.com", password: "dean-password-1" };
+const ADDRESS = { name: "L", line1: "1 Rd", city: "Town", postalCode: "1", country: "DE" };
+
+let system: TestSystem;
+let api: Client;
+let admin: string;
+let slugs = 0;
+
+beforeAll(async () => {
+  system = await startSystem({
+    RATE_LIMIT_AUTH: "100000",
+    RATE_LIMIT_API: "100000",
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+  });
+  api = client(system.baseUrl);
+  await api.followContract();
+  admin = (await api.post("/api/v1/auth/login", ADMIN)).body.token;
+});
+afterAll(() => system.stop());
+
+async function account(label: string): Promise<{ id: string; token: string }> {
+  const email = uniqueEmail(label);
+  const res = await api.post("/api/v1/auth/register", {
+    email,
+    password: "correct-horse",
+    name: label,
+  });
+  return { id: res.body.user.id, token: res.body.token };
+}
+
+/** An instructor: an account an admin granted the role, signed in again to carry it. */
+async function instructor(): Promise<{ id: string; token: string }> {
+  const email = uniqueEmail("teacher");
+  const reg = await api.post("/api/v1/auth/register", {
+    email,
+    password: "correct-horse",
+    name: "Teacher",
+  });
+  const granted = await api.put(
+    `/api/v1/users/${reg.body.user.id}/roles`,
+    { roles: ["customer", "instructor"] },
+    { token: admin },
+  );
+  expect(granted.status).toBe(200);
+  const login = await api.post("/api/v1/auth/login", { email, password: "correct-horse" });
+  return { id: reg.body.user.id, token: login.body.token };
+}
+
+async function draft(token: string, fields: Record<string, unknown> = {}) {
+  slugs++;
+  const res = await api.post(
+    "/api/v1/courses",
+    {
+      slug: `course-${process.pid}-${slugs}`,
+      title: `Photosynthesis ${slugs}`,
+      summary: "Light into sugar",
+      category: "biology",
+      price: 4900,
+      ...fields,
+    },
+    { token },
+  );
+  expect(res.status).toBe(201);
+  return res.body as { id: string; slug: string; title: string };
+}
+
+async function withLesson(token: string, courseId: string) {
+  const mod = await api.post(`/api/v1/courses/${courseId}/modules`, { title: "Basics" }, { token });
+  expect(mod.status).toBe(201);
+  const moduleId = mod.body.modules.at(-1).id;
+  const lesson = await api.post(
+    `/api/v1/modules/${moduleId}/lessons`,
+    { title: "Chlorophyll", kind: "text", body: "# Green", durationMinutes: 12 },
+    { token },
+  );
+  expect(lesson.status).toBe(201);
+  return { moduleId, lessonId: lesson.body.id as string, location: lesson.headers.get("location") };
+}
+
+describe("courses: an instructor builds and publishes", () => {
+  test("When an instructor builds a course and publishes it, then it is listed, its outline hides lesson bodies, and its product is on sale", async () => {
+    const teacher = await instructor();
+    const course = await draft(teacher.token);
+    const { lessonId, location } = await withLesson(teacher.token, course.id);
+    expect(location).toBe(`/api/v1/lessons/${lessonId}`);
+
+    // A draft is the author's alone.
+    expect((await api.get(`/api/v1/courses/${course.id}`)).status).toBe(404);
+    expect((await api.get(`/api/v1/courses/${course.id}`, { token: teacher.token })).status).toBe(
+      200,
+    );
+
+    const published = await api.post(`/api/v1/courses/${course.id}/publish`, {}, teacher);
+    expect(published.status).toBe(200);
+    expect(published.body).toMatchObject({ status: "published", productId: `course-${course.id}` });
+    // Asking again changes nothing.
+    const again = await api.post(`/api/v1/courses/${course.id}/publish`, {}, teacher);
+    expect(again.body.productId).toBe(published.body.productId);
+
+    const outline = await api.get(`/api/v1/courses/${course.id}`);
+    expect(outline.status).toBe(200);
+    expect(outline.body.modules[0].lessons[0]).toEqual({
+      id: lessonId,
+      title: "Chlorophyll",
+      kind: "text",
+      durationMinutes: 12,
+    });
+    const listed = await api.get(`/api/v1/courses?instructorId=${teacher.id}`);
+    expect(listed.body.rows.map((c: { id: string }) => c.id)).toEqual([course.id]);
+
+    const product = await api.get(`/api/v1/products/course-${course.id}`);
+    expect(product.body).toMatchObject({
+      kind: "course",
+      unlimited: true,
+      price: 4900,
+      name: course.title,
+      active: true,
+    });
+
+    // The author reads the lesson; another signed-in user does not learn it exists.
+    const body = await api.get(`/api/v1/lessons/${lessonId}`, teacher);
+    expect(body.body).toMatchObject({ body: "# Green", courseId: course.id });
+    const stranger = await account("stranger");
+    expect((await api.get(`/api/v1/lessons/${lessonId}`, stranger)).status).toBe(404);
+  });
+
+  test("When a published course's price changes, then its product follows; when it is archived, the product is off sale and the price is fixed", async () => {
+    const teacher = await instructor();
+    const course = await draft(teacher.token);
+    await withLesson(teacher.token, course.id);
+    await api.post(`/api/v1/courses/${course.id}/publish`, {}, teacher);
+    await api.patch(`/api/v1/courses/${course.id}`, { price: 2900, title: "Leaves" }, teacher);
+    const changed = await api.get(`/api/v1/products/course-${course.id}`);
+    expect(changed.body).toMatchObject({ price: 2900, name: "Leaves" });
+
+    const archived = await api.post(`/api/v1/courses/${course.id}/archive`, {}, teacher);
+    expect(archived.body.status).toBe("archived");
+    expect((await api.get(`/api/v1/products/course-${course.id}`)).status).toBe(404);
+    const refused = await api.patch(`/api/v1/courses/${course.id}`, { price: 100 }, teacher);
+    expect(refused.status).toBe(409);
+    expect(refused.body.type).toBe("INVALID_STATE");
+    const still = await api.get(`/api/v1/courses/${course.id}`, teacher);
+    expect(still.body.price).toBe(2900);
+  });
+
+  test("When a learner buys a published course, then the order confirms without a count of units", async () => {
+    const teacher = await instructor();
+    const course = await draft(teacher.token);
+    await withLesson(teacher.token, course.id);
+    await api.post(`/api/v1/courses/${course.id}/publish`, {}, teacher);
+    const learner = await account("learner");
+    const order = await api.post(
+      "/api/v1/orders",
+      {
+        items: [{ productId: `course-${course.id}`, quantity: 1 }],
+        shippingAddress: ADDRESS,
+        payment: { token: "tok_visa" },
+      },
+      learner,
+    );
+    expect(order.status).toBe(201);
+    expect(order.body).toMatchObject({ status: "CONFIRMED", total: 4900 });
+  });
+});
+
+describe("courses: what is refused changes nothing", () => {
+  test("When a customer starts a course, then 403; when another instructor edits one, then 404", async () => {
+    const customer = await account("customer");
+    const refused = await api.post(
+      "/api/v1/courses",
+      { slug: "not-mine", title: "T", category: "c" },
+      customer,
+    );
+    expect(refused.status).toBe(403);
+    const owner = await instructor();
+    const other = await instructor();
+    const course = await draft(owner.token);
+    for (const attempt of [
+      api.patch(`/api/v1/courses/${course.id}`, { title: "Mine now" }, other),
+      api.post(`/api/v1/courses/${course.id}/modules`, { title: "M" }, other),
+      api.post(`/api/v1/courses/${course.id}/publish`, {}, other),
+    ])
+      expect((await attempt).status).toBe(404);
+    const unchanged = await api.get(`/api/v1/courses/${course.id}`, owner);
+    expect(unchanged.body).toMatchObject({ title: expect.stringMatching(/^Photosynthesis/) });
+    expect(unchanged.body.modules).toEqual([]);
+    // An admin manages every course.
+    const byAdmin = await api.patch(
+      `/api/v1/courses/${course.id}`,
+      { summary: "S" },
+      {
+        token: admin,
+      },
+    );
+    expect(byAdmin.status).toBe(200);
+  });
+
+  test("When a slug is taken, a prerequisite unknown or circular, then 409 or 422 and nothing is made", async () => {
+    const teacher = await instructor();
+    const first = await draft(teacher.token);
+    const taken = await api.post(
+      "/api/v1/courses",
+      { slug: first.slug, title: "Again", category: "c" },
+      teacher,
+    );
+    expect(taken.status).toBe(409);
+    expect(taken.body.type).toBe("SLUG_TAKEN");
+
+    const unknown = await api.post(
+      "/api/v1/courses",
+      { slug: `x-${process.pid}-unknown`, title: "U", category: "c", prerequisites: ["crs_nope"] },
+      teacher,
+    );
+    expect(unknown.status).toBe(422);
+    expect((await api.get(`/api/v1/courses?instructorId=${teacher.id}`)).body.total).toBe(0);
+
+    const second = await draft(teacher.token, { prerequisites: [first.id] });
+    const cycle = await api.patch(
+      `/api/v1/courses/${first.id}`,
+      { prerequisites: [second.id] },
+      teacher,
+    );
+    expect(cycle.status).toBe(422);
+    expect(cycle.body.data[0]).toMatchObject({ field: "prerequisites", type: "cycle" });
+    const self = await api.patch(
+      `/api/v1/courses/${first.id}`,
+      { prerequisites: [first.id] },
+      teacher,
+    );
+    expect(self.status).toBe(422);
+    expect((await api.get(`/api/v1/courses/${first.id}`, teacher)).body.prerequisites).toEqual([]);
+  });
+
+  test("When an outline is reordered with another course's ids, a lesson lacks its content, or a course without lessons is published, then each is refused", async () => {
+    const teacher = await instructor();
+    const course = await draft(teacher.token);
+    const noLessons = await api.post(`/api/v1/courses/${course.id}/publish`, {}, teacher);
+    expect(noLessons.status).toBe(409);
+    const { moduleId, lessonId } = await withLesson(teacher.token, course.id);
+    const other = await draft(teacher.token);
+    const foreign = await withLesson(teacher.token, other.id);
+
+    const mixed = await api.put(
+      `/api/v1/courses/${course.id}/outline`,
+      { modules: [{ id: moduleId, lessons: [lessonId, foreign.lessonId] }] },
+      teacher,
+    );
+    expect(mixed.status).toBe(422);
+    const reordered = await api.put(
+      `/api/v1/courses/${course.id}/outline`,
+      { modules: [{ id: moduleId, lessons: [lessonId] }] },
+      teacher,
+    );
+    expect(reordered.status).toBe(200);
+
+    const noBody = await api.post(
+      `/api/v1/modules/${moduleId}/lessons`,
+      { title: "Empty", kind: "text" },
+      teacher,
+    );
+    expect(noBody.status).toBe(422);
+    const wrongContent = await api.post(
+      `/api/v1/modules/${moduleId}/lessons`,
+      { title: "Both", kind: "video", videoUrl: "https://video.example/1", body: "x" },
+      teacher,
+    );
+    expect(wrongContent.status).toBe(422);
+    const badUrl = await api.post(
+      `/api/v1/modules/${moduleId}/lessons`,
+      { title: "Script", kind: "video", videoUrl: "javascript:alert(1)" },
+      teacher,
+    );
+    expect(badUrl.status).toBe(422);
+    const outline = await api.get(`/api/v1/courses/${course.id}`, teacher);
+    expect(outline.body.modules[0].lessons.map((l: { id: string }) => l.id)).toEqual([lessonId]);
+    expect((await api.get(`/api/v1/courses/${course.id}`)).status).toBe(404);
+  });
+});

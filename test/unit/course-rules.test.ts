@@ -1,0 +1,123 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { SqliteStore } from "../../platform/data/sqlite.store";
+import type { Principal } from "../../contracts/users";
+import { COURSE_INDEXES, type CourseDoc, type Courses } from "../../services/courses/model";
+import { assertPrerequisites, createCourse } from "../../services/courses/authoring";
+import { addLesson, addModule, reorderOutline, updateLesson } from "../../services/courses/outline";
+import { editable } from "../../services/courses/ownership";
+
+let dir: string;
+let store: SqliteStore;
+let courses: Courses;
+const teacher: Principal = { id: "t1", roles: ["customer", "instructor"] };
+const otherTeacher: Principal = { id: "t2", roles: ["instructor"] };
+const admin: Principal = { id: "a1", roles: ["admin"] };
+let n = 0;
+
+beforeEach(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), "bazaar-courses-"));
+  store = new SqliteStore(dir);
+  courses = await store.repository<CourseDoc>("courses", COURSE_INDEXES);
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const course = (prerequisites: string[] = []) =>
+  createCourse(courses, teacher, {
+    slug: `c-${++n}`,
+    title: "T",
+    summary: "",
+    description: "",
+    level: "beginner",
+    language: "en",
+    category: "c",
+    price: 0,
+    currency: "USD",
+    prerequisites,
+    sequential: false,
+  });
+
+describe("course rules", () => {
+  test("When prerequisites would loop back through three courses, then the loop is refused; a chain is not", async () => {
+    const a = await course();
+    const b = await course([a.id]);
+    const c = await course([b.id]);
+    await expect(assertPrerequisites(courses, a.id, [c.id])).rejects.toMatchObject({
+      code: 422,
+      data: [{ field: "prerequisites", type: "cycle" }],
+    });
+    await expect(assertPrerequisites(courses, c.id, [a.id, b.id])).resolves.toBeUndefined();
+    await expect(assertPrerequisites(courses, a.id, ["crs_missing"])).rejects.toMatchObject({
+      data: [{ type: "unknownCourse" }],
+    });
+  });
+
+  test("When someone other than its instructor or an admin reaches a course, then it is not found", async () => {
+    const mine = await course();
+    expect(editable(mine, teacher).id).toBe(mine.id);
+    expect(editable(mine, admin).id).toBe(mine.id);
+    expect(() => editable(mine, otherTeacher)).toThrow(/not found/);
+    expect(() => editable(mine, { id: "t1", roles: ["customer"] })).toThrow(/not found/);
+  });
+
+  test("When a lesson's kind changes, then its content must change with it", async () => {
+    const c = await course();
+    const { moduleId } = await addModule(courses, teacher, c.id, "M");
+    const { lesson } = await addLesson(courses, teacher, moduleId, {
+      title: "L",
+      kind: "text",
+      body: "words",
+    });
+    await expect(
+      updateLesson(courses, teacher, lesson.id, { kind: "video" }),
+    ).rejects.toMatchObject({ code: 422, data: [{ field: "videoUrl" }] });
+    const { lesson: video } = await updateLesson(courses, teacher, lesson.id, {
+      kind: "video",
+      videoUrl: "https://v.example/1",
+    });
+    expect(video).toEqual({
+      id: lesson.id,
+      title: "L",
+      kind: "video",
+      durationMinutes: 0,
+      videoUrl: "https://v.example/1",
+    });
+  });
+
+  test("When an outline is reordered, then every module and lesson must appear once, and a good order is kept", async () => {
+    const c = await course();
+    const m1 = (await addModule(courses, teacher, c.id, "One")).moduleId;
+    const m2 = (await addModule(courses, teacher, c.id, "Two")).moduleId;
+    const l1 = (await addLesson(courses, teacher, m1, { title: "a", kind: "text", body: "a" }))
+      .lesson.id;
+    const l2 = (await addLesson(courses, teacher, m2, { title: "b", kind: "text", body: "b" }))
+      .lesson.id;
+    for (const bad of [
+      [{ id: m1, lessons: [l1, l2] }],
+      [
+        { id: m1, lessons: [l1] },
+        { id: m2, lessons: [l1] },
+      ],
+      [
+        { id: m2, lessons: [l2] },
+        { id: m2, lessons: [l1] },
+      ],
+    ])
+      await expect(reorderOutline(courses, teacher, c.id, bad)).rejects.toMatchObject({
+        code: 422,
+      });
+    const moved = await reorderOutline(courses, teacher, c.id, [
+      { id: m2, lessons: [l2, l1] },
+      { id: m1, lessons: [] },
+    ]);
+    expect(moved.modules.map((m) => [m.id, m.lessons.map((l) => l.id)])).toEqual([
+      [m2, [l2, l1]],
+      [m1, []],
+    ]);
+    expect(moved.lessonIds).toEqual([l2, l1]);
+  });
+});
