@@ -20,13 +20,8 @@ export interface NewProduct {
   unlimited?: boolean;
 }
 
-export type ProductView = NewProduct & {
-  id: string;
-  kind: ProductKind;
-  unlimited: boolean;
-  createdAt: string;
-  updatedAt: string;
-};
+/** `kind` and `unlimited` are present only when set: absent, a thing on a shelf, counted. */
+export type ProductView = NewProduct & { id: string; createdAt: string; updatedAt: string };
 
 /**
  * What another service puts on sale as its own product (a course): made or changed in one

@@ -53,8 +53,9 @@ const VIEW_FIELDS = [
 /** What clients see: never the search terms or the hold markers. */
 export function toProductView(doc: ProductDoc): ProductView {
   const view = Object.fromEntries(VIEW_FIELDS.map((f) => [f, doc[f]])) as unknown as ProductView;
-  // Products from before kinds existed are things on a shelf, counted.
-  return { ...view, kind: doc.kind ?? ProductKind.PRODUCT, unlimited: doc.unlimited === true };
+  // A thing on a shelf answers as it always has; only another kind says what it is.
+  if (doc.kind === undefined || doc.kind === ProductKind.PRODUCT) return view;
+  return { ...view, kind: doc.kind, unlimited: doc.unlimited === true };
 }
 
 export const PRODUCT_SHAPE = object(
@@ -73,7 +74,7 @@ export const PRODUCT_SHAPE = object(
     createdAt: dateTime,
     updatedAt: dateTime,
   },
-  // Always sent; optional so an answer from before kinds existed still reads as a product.
+  // Sent for courses only: a product without them is a thing on a shelf, counted.
   ["kind", "unlimited"],
   "Product",
 );
