@@ -11,6 +11,7 @@ import type { Principal, SessionsEnded } from "./users";
 export interface ActionContracts {
   "catalog.getMany": { params: { ids: string[] }; answer: ProductView[] };
   "catalog.putListing": { params: Listing; answer: ProductView };
+  "courses.admit": { params: { userId: string; productIds: string[] }; answer: { admitted: true } };
   "catalog.reserve": {
     params: { orderId: string; items: StockLine[] };
     answer: { orderId: string; reserved: true };
@@ -132,5 +133,11 @@ export const Action = {
     list: "courses.list",
     get: "courses.get",
     getLesson: "courses.getLesson",
+    enrol: "courses.enrol",
+    admit: "courses.admit",
+    completeLesson: "courses.completeLesson",
+    myEnrolments: "courses.myEnrolments",
+    myProgress: "courses.myProgress",
+    certificate: "courses.certificate",
   },
 } as const;

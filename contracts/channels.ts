@@ -13,6 +13,8 @@ export const Channel = {
   PAYMENTS_FAILED: "payments.failed",
   PAYMENTS_REFUNDED: "payments.refunded",
   ANALYTICS_EVENTS: "analytics.events",
+  COURSES_LESSON_COMPLETED: "courses.lesson_completed",
+  COURSES_COMPLETED: "courses.completed",
 } as const;
 export type ChannelName = (typeof Channel)[keyof typeof Channel];
 
@@ -65,6 +67,22 @@ export interface BehaviourEvent {
   props?: Record<string, unknown>;
 }
 
+/** A learner completed a lesson, the first time. */
+export interface LessonCompleted {
+  userId: string;
+  courseId: string;
+  lessonId: string;
+  completedAt: string;
+}
+
+/** A learner completed a course: told once per enrolment, with the certificate's id. */
+export interface CourseCompleted {
+  userId: string;
+  courseId: string;
+  certificateId: string;
+  completedAt: string;
+}
+
 export interface ChannelPayloads {
   "users.registered": UserRegistered;
   "orders.confirmed": OrderMoved;
@@ -76,6 +94,8 @@ export interface ChannelPayloads {
   "payments.failed": PaymentSettled;
   "payments.refunded": PaymentRefunded;
   "analytics.events": { events: BehaviourEvent[] };
+  "courses.lesson_completed": LessonCompleted;
+  "courses.completed": CourseCompleted;
 }
 
 /**
@@ -93,6 +113,8 @@ export const CHANNEL_VERSIONS: Record<ChannelName, 1> = {
   "payments.failed": 1,
   "payments.refunded": 1,
   "analytics.events": 1,
+  "courses.lesson_completed": 1,
+  "courses.completed": 1,
 };
 
 /** A fact ready to be told: a channel and the payload that channel carries. */

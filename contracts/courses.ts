@@ -20,6 +20,9 @@ export interface LessonOutline {
   title: string;
   kind: LessonKind;
   durationMinutes: number;
+  /** For an enrolled caller: whether the lesson is open to them yet, and done. */
+  locked?: boolean;
+  completed?: boolean;
 }
 
 export interface ModuleOutline {
@@ -48,4 +51,28 @@ export interface CourseView {
   modules: ModuleOutline[];
   createdAt: string;
   updatedAt: string;
+}
+
+/** A learner's place in a course. */
+export interface EnrolmentView {
+  courseId: string;
+  userId: string;
+  /** How it was granted: the order that bought it, or a free enrolment. */
+  orderId?: string;
+  active: boolean;
+  completedLessons: number;
+  totalLessons: number;
+  percent: number;
+  completedAt?: string;
+  certificateId?: string;
+  enrolledAt: string;
+}
+
+/** What anyone can check about a certificate, by its id. */
+export interface CertificateView {
+  id: string;
+  courseId: string;
+  courseTitle: string;
+  userId: string;
+  completedAt: string;
 }

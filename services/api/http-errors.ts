@@ -33,6 +33,12 @@ const DOCUMENTED_TYPES = new Set<string>([
   ...Object.values(ShopError),
 ]);
 
+/**
+ * The refusals whose `data` a client acts on (when to retry, which courses to take first);
+ * every other error's data stays inside, as it may name internals.
+ */
+const TYPES_WITH_DATA = new Set<string>([ErrorType.RATE_LIMITED, ShopError.PREREQUISITES_NOT_MET]);
+
 /** Errors that mean "a dependency is down or overloaded", whatever status they carry. */
 const UNAVAILABLE_TYPES = new Set([
   "SERVICE_NOT_FOUND",
@@ -120,7 +126,7 @@ export function toHttpError(error: unknown): ErrorBody {
       ? type
       : (TYPE_BY_STATUS[code] ?? ErrorType.BAD_REQUEST);
     const status = TYPE_BY_STATUS[code] || code === 402 ? code : 400;
-    const data = type === ErrorType.RATE_LIMITED ? err.data : undefined;
+    const data = TYPES_WITH_DATA.has(type) ? err.data : undefined;
     return body(status, documented, err.message, err.name, data);
   }
   return body(500, ErrorType.INTERNAL_ERROR, "Internal server error", "InternalServerError");

@@ -129,6 +129,11 @@ export const apiRoute = {
     "POST /modules/:id/lessons": Action.courses.addLesson,
     "GET /lessons/:id": Action.courses.getLesson,
     "PATCH /lessons/:id": Action.courses.updateLesson,
+    "POST /courses/:id/enrol": Action.courses.enrol,
+    "POST /lessons/:id/complete": Action.courses.completeLesson,
+    "GET /me/enrolments": Action.courses.myEnrolments,
+    "GET /me/courses/:id/progress": Action.courses.myProgress,
+    "GET /certificates/:id": Action.courses.certificate,
   },
   /** Headers an action needs, handed over as meta (actions never see the request). */
   onBeforeCall(ctx: { meta: Record<string, unknown> }, _route: unknown, req: IncomingMessage) {

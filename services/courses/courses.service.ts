@@ -1,20 +1,29 @@
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
 import type { Actions } from "../../platform/actions/action-properties";
 import { callerOf, type Ctx } from "../../platform/actions/access";
-import { notFound } from "../../platform/actions/errors";
+import { conflict, notFound } from "../../platform/actions/errors";
+import { ShopError } from "../../contracts/errors";
 import { idRule } from "../../platform/actions/ids";
 import { pageOf } from "../../platform/actions/openapi";
 import { call } from "../../platform/actions/typed-call";
 import { findPage, pageParams } from "../../platform/data/pagination";
 import { DbMixin, type DbService } from "../../mixins/db.mixin";
 import { HealthMixin } from "../../mixins/health.mixin";
+import { consumer, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
+import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
+import { Channel, type OrderMoved } from "../../contracts/channels";
 import { Action } from "../../contracts/actions";
 import type { Listing } from "../../contracts/catalog";
 import { CourseStatus } from "../../contracts/courses";
 import { createCourse, updateCourse } from "./authoring";
 import {
+  CERTIFICATE_SHAPE,
   COURSE_INDEXES,
   COURSE_SHAPE,
+  ENROLMENT_INDEXES,
+  ENROLMENT_SHAPE,
+  enrolmentId,
+  type EnrolmentDoc,
   createCourseParams,
   LESSON_SHAPE,
   lessonFields,
@@ -26,15 +35,38 @@ import {
 } from "./model";
 import { addLesson, addModule, findLesson, reorderOutline, updateLesson } from "./outline";
 import { isAuthor } from "./ownership";
+import { admit, enrolFree, enrolFromOrder, revokeForOrder } from "./enrolment";
+import {
+  completeLesson,
+  enrolledLesson,
+  lessonStates,
+  toEnrolmentView,
+  withLessonStates,
+} from "./progress";
 import { archiveCourse, listingOf, publishCourse } from "./publishing";
 
-type CoursesThis = DbService<{ courses: CourseDoc }>;
+type CoursesThis = DbService<{ courses: CourseDoc; enrolments: EnrolmentDoc }> & RelayService;
+
+/** A confirmed order enrols its buyer in the courses it bought; a cancelled one takes them back. */
+const enrolBuyer = consumer<OrderMoved>("courses", async function (message) {
+  const self = this as unknown as CoursesThis;
+  await enrolFromOrder(self.repos.courses, self.repos.enrolments, message.data);
+});
+const revokeBuyer = consumer<OrderMoved>("courses", async function (message) {
+  const self = this as unknown as CoursesThis;
+  await revokeForOrder(self.repos.enrolments, message.data.orderId);
+});
 
 const moduleTitle = { type: "string", trim: true, min: 1, max: 200 } as const;
 
 const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
   name: "courses",
-  mixins: [DbMixin({ courses: COURSE_INDEXES }), HealthMixin],
+  mixins: [
+    DbMixin({ courses: COURSE_INDEXES, enrolments: ENROLMENT_INDEXES }),
+    ConsumerMixin,
+    OutboxRelayMixin("enrolments"),
+    HealthMixin,
+  ],
 
   actions: {
     create: {
@@ -224,24 +256,159 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
         if (!course) throw notFound("Course");
         if (course.status !== CourseStatus.PUBLISHED && !isAuthor(course, ctx.meta.user))
           throw notFound("Course");
-        return toCourseView(course);
+        const caller = ctx.meta.user;
+        const enrolment = caller
+          ? await this.repos.enrolments.findById(enrolmentId(course.id, caller.id))
+          : null;
+        if (!enrolment?.active) return toCourseView(course);
+        return withLessonStates(toCourseView(course), lessonStates(course, enrolment));
       },
     },
 
     getLesson: {
       openapi: {
-        summary: "A lesson's content, for its instructor and admins",
+        summary:
+          "A lesson's content: for enrolled learners once it is open, its instructor, admins",
         response: LESSON_SHAPE,
+        errors: [409],
       },
       params: { $$strict: true, id: idRule },
       async handler(this: CoursesThis, ctx: Ctx<{ id: string }>) {
-        const course = await this.repos.courses.findOne({ lessonIds: ctx.params.id });
-        if (!course || !isAuthor(course, callerOf(ctx))) throw notFound("Lesson");
+        const caller = callerOf(ctx);
+        const authored = await this.repos.courses.findOne({ lessonIds: ctx.params.id });
+        let course = authored && isAuthor(authored, caller) ? authored : undefined;
+        if (!course) {
+          const enrolled = await enrolledLesson(
+            this.repos.courses,
+            this.repos.enrolments,
+            caller,
+            ctx.params.id,
+          );
+          if (enrolled.state.locked)
+            throw conflict(ShopError.LESSON_LOCKED, "Complete the lesson before this one first");
+          course = enrolled.course;
+        }
         const found = findLesson(course, ctx.params.id)!;
         return { ...found.lesson, courseId: course.id, moduleId: found.module.id };
       },
     },
+
+    enrol: {
+      openapi: {
+        summary: "Enrol in a free course (a paid one is bought through POST /orders)",
+        response: ENROLMENT_SHAPE,
+        errors: [409],
+      },
+      params: { $$strict: true, id: idRule },
+      async handler(this: CoursesThis, ctx: Ctx<{ id: string }>) {
+        const { course, enrolment } = await enrolFree(
+          this.repos.courses,
+          this.repos.enrolments,
+          callerOf(ctx),
+          ctx.params.id,
+        );
+        return toEnrolmentView(enrolment, course);
+      },
+    },
+
+    /** Orders asks before charging a basket with courses: refused unless each is open to the buyer. */
+    admit: {
+      visibility: "public",
+      retryPolicy: { enabled: true },
+      params: {
+        $$strict: true,
+        userId: idRule,
+        productIds: { type: "array", min: 1, max: 100, items: idRule },
+      },
+      async handler(this: CoursesThis, ctx: Ctx<{ userId: string; productIds: string[] }>) {
+        const { userId, productIds } = ctx.params;
+        await admit(this.repos.courses, this.repos.enrolments, userId, productIds);
+        return { admitted: true as const };
+      },
+    },
+
+    completeLesson: {
+      openapi: {
+        summary: "Mark a lesson complete (asking again changes nothing)",
+        response: ENROLMENT_SHAPE,
+        errors: [409],
+      },
+      params: { $$strict: true, id: idRule },
+      async handler(this: CoursesThis, ctx: Ctx<{ id: string }>) {
+        const { course, enrolment, told } = await completeLesson(
+          this.repos.courses,
+          this.repos.enrolments,
+          callerOf(ctx),
+          ctx.params.id,
+        );
+        if (told) this.outboxRelay.wake();
+        return toEnrolmentView(enrolment, course);
+      },
+    },
+
+    myEnrolments: {
+      openapi: { summary: "The courses you are enrolled in", response: pageOf(ENROLMENT_SHAPE) },
+      params: { $$strict: "remove", ...pageParams },
+      async handler(this: CoursesThis, ctx: Ctx<{ page: number; pageSize: number }>) {
+        const caller = callerOf(ctx);
+        const page = await findPage(
+          this.repos.enrolments,
+          { userId: caller.id, active: true },
+          { ...ctx.params, sort: { createdAt: -1 } },
+          (doc) => doc,
+        );
+        const courses = await this.repos.courses.find({
+          id: { $in: page.rows.map((e) => e.courseId) },
+        });
+        const byId = new Map(courses.map((c) => [c.id, c]));
+        return {
+          ...page,
+          rows: page.rows
+            .filter((e) => byId.has(e.courseId))
+            .map((e) => toEnrolmentView(e, byId.get(e.courseId)!)),
+        };
+      },
+    },
+
+    myProgress: {
+      openapi: { summary: "Your progress in one course", response: ENROLMENT_SHAPE },
+      params: { $$strict: true, id: idRule },
+      async handler(this: CoursesThis, ctx: Ctx<{ id: string }>) {
+        const caller = callerOf(ctx);
+        const [course, enrolment] = await Promise.all([
+          this.repos.courses.findById(ctx.params.id),
+          this.repos.enrolments.findById(enrolmentId(ctx.params.id, caller.id)),
+        ]);
+        if (!course || !enrolment?.active) throw notFound("Enrolment");
+        return toEnrolmentView(enrolment, course);
+      },
+    },
+
+    /** Anyone may check a certificate by its id; the answer is read from the store, never the link. */
+    certificate: {
+      openapi: { summary: "Verify a course completion certificate", response: CERTIFICATE_SHAPE },
+      access: "public",
+      params: { $$strict: true, id: { type: "string", max: 64, pattern: /^cert_[0-9a-f]{32}$/ } },
+      async handler(this: CoursesThis, ctx: Ctx<{ id: string }>) {
+        const enrolment = await this.repos.enrolments.findOne({ certificateId: ctx.params.id });
+        if (!enrolment?.active || !enrolment.completedAt) throw notFound("Certificate");
+        const course = await this.repos.courses.findById(enrolment.courseId);
+        if (!course) throw notFound("Certificate");
+        return {
+          id: ctx.params.id,
+          courseId: course.id,
+          courseTitle: course.title,
+          userId: enrolment.userId,
+          completedAt: enrolment.completedAt,
+        };
+      },
+    },
   } satisfies Actions,
+
+  channels: {
+    [Channel.ORDERS_CONFIRMED]: enrolBuyer,
+    [Channel.ORDERS_CANCELLED]: revokeBuyer,
+  },
 };
 
 export default CoursesService;

@@ -19,6 +19,7 @@ import {
   type LessonOutline,
 } from "../../contracts/courses";
 import { ShopError } from "../../contracts/errors";
+import type { OutboxDoc } from "../../platform/messaging/outbox";
 
 export interface LessonDoc extends LessonOutline {
   /** Markdown, for a text lesson. */
@@ -99,6 +100,10 @@ const LESSON_OUTLINE_FIELDS = {
   kind: oneOf(Object.values(LessonKind)),
   durationMinutes: integer,
 };
+const LESSON_STATE_FIELDS = {
+  locked: { ...boolean, description: "For an enrolled caller: not open yet (a sequential course)" },
+  completed: { ...boolean, description: "For an enrolled caller: done" },
+};
 
 export const COURSE_SHAPE = object(
   {
@@ -122,7 +127,13 @@ export const COURSE_SHAPE = object(
         {
           id: string,
           title: string,
-          lessons: arrayOf(object(LESSON_OUTLINE_FIELDS, [], "LessonOutline")),
+          lessons: arrayOf(
+            object(
+              { ...LESSON_OUTLINE_FIELDS, ...LESSON_STATE_FIELDS },
+              ["locked", "completed"],
+              "LessonOutline",
+            ),
+          ),
         },
         [],
         "ModuleOutline",
@@ -217,3 +228,53 @@ export type LessonInput = {
   documentId?: string;
   durationMinutes?: number;
 };
+
+/** One learner in one course: `<courseId>:<userId>`, so enrolling twice finds the first. */
+export interface EnrolmentDoc extends OutboxDoc {
+  id: string;
+  courseId: string;
+  userId: string;
+  /** The order that granted it; none for a free course. */
+  orderId?: string;
+  active: boolean;
+  /** Lesson id → when it was completed: the key is its own dedupe mark. */
+  completed: Record<string, string>;
+  completedAt?: string;
+  certificateId?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type Enrolments = Repository<EnrolmentDoc>;
+
+export const enrolmentId = (courseId: string, userId: string) => `${courseId}:${userId}`;
+
+export const ENROLMENT_INDEXES: IndexSpec[] = [
+  { fields: ["outboxPending"], range: "number" },
+  { fields: ["userId", "createdAt"] },
+  { fields: ["orderId"] },
+  { fields: ["certificateId"] },
+];
+
+export const ENROLMENT_SHAPE = object(
+  {
+    courseId: string,
+    userId: string,
+    orderId: string,
+    active: boolean,
+    completedLessons: integer,
+    totalLessons: integer,
+    percent: { ...integer, description: "Lessons of the current outline completed, 0–100" },
+    completedAt: dateTime,
+    certificateId: string,
+    enrolledAt: dateTime,
+  },
+  ["orderId", "completedAt", "certificateId"],
+  "Enrolment",
+);
+
+export const CERTIFICATE_SHAPE = object(
+  { id: string, courseId: string, courseTitle: string, userId: string, completedAt: dateTime },
+  [],
+  "Certificate",
+);

@@ -67,3 +67,8 @@ export async function archiveCourse(
   );
   return archived ?? course;
 }
+
+/** The course a catalog product sells, when it is a course's product. */
+export function courseIdOfProduct(productId: string): string | undefined {
+  return productId.startsWith("course-") ? productId.slice("course-".length) : undefined;
+}

@@ -22,6 +22,7 @@ import { canTransition, effectsOf, eventOf, OrderStatus, type Effect } from "./s
 import { ShopError, PaymentDeclined } from "../../contracts/errors";
 import { Action } from "../../contracts/actions";
 import { FailureReason } from "../../contracts/orders";
+import { ProductKind } from "../../contracts/catalog";
 
 export type Orders = Repository<OrderDoc>;
 
@@ -260,6 +261,10 @@ export async function createOrder(
     ids: lines.map((l) => l.productId),
   });
   const priced = priceLines(lines, products);
+  // Courses ask first: a learner who may not take one is refused before anything is charged.
+  const courses = products.filter((p) => p.kind === ProductKind.COURSE).map((p) => p.id);
+  if (courses.length > 0)
+    await deps.call(Action.courses.admit, { userId: caller.id, productIds: courses });
 
   const now = new Date().toISOString();
   let order: OrderDoc;

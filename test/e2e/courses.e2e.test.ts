@@ -1,5 +1,7 @@
 import { client, uniqueEmail, type Client } from "../harness/http";
 import { startSystem, type TestSystem } from "../harness/system";
+import { startReceiver } from "../harness/receivers";
+import { waitFor } from "../harness/node-process";
 
 const ADMIN = { email: "dean@example.com", password: "dean-password-1" };
 const ADDRESS = { name: "L", line1: "1 Rd", city: "Town", postalCode: "1", country: "DE" };
@@ -15,6 +17,7 @@ beforeAll(async () => {
     RATE_LIMIT_API: "100000",
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
+    WEBHOOK_ALLOW_PRIVATE: "true",
   });
   api = client(system.baseUrl);
   await api.followContract();
@@ -278,5 +281,171 @@ describe("courses: what is refused changes nothing", () => {
     const outline = await api.get(`/api/v1/courses/${course.id}`, teacher);
     expect(outline.body.modules[0].lessons.map((l: { id: string }) => l.id)).toEqual([lessonId]);
     expect((await api.get(`/api/v1/courses/${course.id}`)).status).toBe(404);
+  });
+});
+
+/** A published course of `lessons` text lessons in one module; the last lesson's id last. */
+async function publishedCourse(
+  teacher: { token: string },
+  fields: Record<string, unknown> = {},
+  lessons = 2,
+) {
+  const course = await draft(teacher.token, fields);
+  const mod = await api.post(`/api/v1/courses/${course.id}/modules`, { title: "M" }, teacher);
+  const moduleId = mod.body.modules[0].id;
+  const lessonIds: string[] = [];
+  for (let i = 0; i < lessons; i++) {
+    const res = await api.post(
+      `/api/v1/modules/${moduleId}/lessons`,
+      { title: `L${i}`, kind: "text", body: `lesson ${i}` },
+      teacher,
+    );
+    lessonIds.push(res.body.id);
+  }
+  expect((await api.post(`/api/v1/courses/${course.id}/publish`, {}, teacher)).status).toBe(200);
+  return { ...course, lessonIds };
+}
+
+function buy(learner: { token: string }, courseId: string) {
+  return api.post(
+    "/api/v1/orders",
+    {
+      items: [{ productId: `course-${courseId}`, quantity: 1 }],
+      shippingAddress: ADDRESS,
+      payment: { token: "tok_visa" },
+    },
+    learner,
+  );
+}
+
+const enrolled = (learner: { token: string }, courseId: string) =>
+  waitFor(
+    async () => {
+      const res = await api.get(`/api/v1/me/courses/${courseId}/progress`, learner);
+      return res.status === 200 ? res.body : undefined;
+    },
+    10_000,
+    "the enrolment",
+  );
+
+describe("courses: learning", () => {
+  test("When a learner buys a course, then they are enrolled, lessons open in order, and completing them all gives a certificate anyone can verify", async () => {
+    const teacher = await instructor();
+    const course = await publishedCourse(teacher, { sequential: true }, 2);
+    const learner = await account("learner");
+    const [first, second] = course.lessonIds;
+    expect((await api.get(`/api/v1/lessons/${first}`, learner)).status).toBe(404);
+
+    expect((await buy(learner, course.id)).status).toBe(201);
+    expect(await enrolled(learner, course.id)).toMatchObject({ percent: 0, totalLessons: 2 });
+    const outline = await api.get(`/api/v1/courses/${course.id}`, learner);
+    expect(outline.body.modules[0].lessons.map((l: any) => [l.locked, l.completed])).toEqual([
+      [false, false],
+      [true, false],
+    ]);
+    const locked = await api.get(`/api/v1/lessons/${second}`, learner);
+    expect(locked.status).toBe(409);
+    expect(locked.body.type).toBe("LESSON_LOCKED");
+    expect((await api.post(`/api/v1/lessons/${second}/complete`, {}, learner)).status).toBe(409);
+
+    expect((await api.get(`/api/v1/lessons/${first}`, learner)).body.body).toBe("lesson 0");
+    const half = await api.post(`/api/v1/lessons/${first}/complete`, {}, learner);
+    expect(half.body).toMatchObject({ completedLessons: 1, percent: 50 });
+    const again = await api.post(`/api/v1/lessons/${first}/complete`, {}, learner);
+    expect(again.body).toMatchObject({ completedLessons: 1, percent: 50 });
+    const done = await api.post(`/api/v1/lessons/${second}/complete`, {}, learner);
+    expect(done.body).toMatchObject({ completedLessons: 2, percent: 100 });
+    expect(done.body.certificateId).toMatch(/^cert_[0-9a-f]{32}$/);
+
+    const verified = await api.get(`/api/v1/certificates/${done.body.certificateId}`);
+    expect(verified.status).toBe(200);
+    expect(verified.body).toMatchObject({ courseId: course.id, courseTitle: course.title });
+    const forged = done.body.certificateId.replace(/.$/, (c: string) => (c === "0" ? "1" : "0"));
+    expect((await api.get(`/api/v1/certificates/${forged}`)).status).toBe(404);
+    expect((await api.get("/api/v1/certificates/not-a-certificate")).status).toBe(422);
+    const mine = await api.get("/api/v1/me/enrolments", learner);
+    expect(mine.body.rows).toEqual([
+      expect.objectContaining({ courseId: course.id, percent: 100 }),
+    ]);
+  });
+
+  test("When the order is cancelled, then the course is taken back", async () => {
+    const teacher = await instructor();
+    const course = await publishedCourse(teacher);
+    const learner = await account("refunded");
+    const order = await buy(learner, course.id);
+    await enrolled(learner, course.id);
+    expect(
+      (await api.post(`/api/v1/orders/${order.body.id}/cancel`, {}, { token: admin })).status,
+    ).toBe(200);
+    await waitFor(
+      async () => (await api.get(`/api/v1/lessons/${course.lessonIds[0]}`, learner)).status === 404,
+      10_000,
+      "the enrolment to be revoked",
+    );
+    expect((await api.get(`/api/v1/me/courses/${course.id}/progress`, learner)).status).toBe(404);
+  });
+
+  test("When prerequisites are not complete, then a free course refuses to enrol and a paid one is refused before any charge", async () => {
+    const teacher = await instructor();
+    const basics = await publishedCourse(teacher, { price: 0 }, 1);
+    const free = await publishedCourse(teacher, { price: 0, prerequisites: [basics.id] }, 1);
+    const paid = await publishedCourse(teacher, { prerequisites: [basics.id] }, 1);
+    const learner = await account("eager");
+
+    const refused = await api.post(`/api/v1/courses/${free.id}/enrol`, {}, learner);
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({
+      type: "PREREQUISITES_NOT_MET",
+      data: { prerequisites: [basics.id] },
+    });
+    const order = await buy(learner, paid.id);
+    expect(order.status).toBe(409);
+    expect(order.body.type).toBe("PREREQUISITES_NOT_MET");
+    expect((await api.get("/api/v1/orders", learner)).body.total).toBe(0);
+    expect((await api.get("/api/v1/payments", learner)).body.total).toBe(0);
+
+    // Done with the basics, both open.
+    expect((await api.post(`/api/v1/courses/${basics.id}/enrol`, {}, learner)).status).toBe(200);
+    await api.post(`/api/v1/lessons/${basics.lessonIds[0]}/complete`, {}, learner);
+    expect((await api.post(`/api/v1/courses/${free.id}/enrol`, {}, learner)).status).toBe(200);
+    expect((await buy(learner, paid.id)).status).toBe(201);
+  });
+
+  test("When the last lesson is completed twenty times at once, then the course is completed once", async () => {
+    const receiver = await startReceiver();
+    const hook = await api.post(
+      "/api/v1/webhooks",
+      { url: receiver.url, events: ["courses.completed"] },
+      { token: admin },
+    );
+    expect(hook.status).toBe(201);
+    try {
+      const teacher = await instructor();
+      const course = await publishedCourse(teacher, { price: 0 }, 2);
+      const learner = await account("racer");
+      await api.post(`/api/v1/courses/${course.id}/enrol`, {}, learner);
+      await api.post(`/api/v1/lessons/${course.lessonIds[0]}/complete`, {}, learner);
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          api.post(`/api/v1/lessons/${course.lessonIds[1]}/complete`, {}, learner),
+        ),
+      );
+      expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+      const certificates = new Set(answers.map((a) => a.body.certificateId));
+      expect(certificates.size).toBe(1);
+      await waitFor(async () => receiver.hits.length >= 1, 10_000, "the completion webhook");
+      // Anything told twice would have arrived by now, as the first did.
+      await new Promise((r) => setTimeout(r, 1500));
+      const told = receiver.hits.map((h) => JSON.parse(h.body));
+      expect(told).toHaveLength(1);
+      expect(told[0]).toMatchObject({
+        type: "courses.completed",
+        data: { courseId: course.id, certificateId: [...certificates][0] },
+      });
+    } finally {
+      await api.delete(`/api/v1/webhooks/${hook.body.id}`, { token: admin });
+      await receiver.stop();
+    }
   });
 });

@@ -7,6 +7,10 @@ import { COURSE_INDEXES, type CourseDoc, type Courses } from "../../services/cou
 import { assertPrerequisites, createCourse } from "../../services/courses/authoring";
 import { addLesson, addModule, reorderOutline, updateLesson } from "../../services/courses/outline";
 import { editable } from "../../services/courses/ownership";
+import { grant } from "../../services/courses/enrolment";
+import { completeLesson } from "../../services/courses/progress";
+import { pendingEvents } from "../../platform/messaging/outbox";
+import { ENROLMENT_INDEXES, type EnrolmentDoc } from "../../services/courses/model";
 
 let dir: string;
 let store: SqliteStore;
@@ -119,5 +123,29 @@ describe("course rules", () => {
       [m1, []],
     ]);
     expect(moved.lessonIds).toEqual([l2, l1]);
+  });
+
+  test("When a twin completion read the enrolment before the course was complete, then it tells nothing again", async () => {
+    const enrolments = await store.repository<EnrolmentDoc>("enrolments", ENROLMENT_INDEXES);
+    const c = await course();
+    const { moduleId } = await addModule(courses, teacher, c.id, "M");
+    const last = (
+      await addLesson(courses, teacher, moduleId, { title: "a", kind: "text", body: "a" })
+    ).lesson.id;
+    const learner: Principal = { id: "u1", roles: ["customer"] };
+    const before = await grant(enrolments, c.id, learner.id);
+    // The twin read the enrolment with the lesson done and the course not yet complete.
+    const stale = { ...before, completed: { [last]: "then" } };
+    const first = await completeLesson(courses, enrolments, learner, last);
+    expect(first.told).toBe(2);
+    const twinView: typeof enrolments = Object.create(enrolments);
+    twinView.findById = async () => stale;
+    const twin = await completeLesson(courses, twinView, learner, last);
+    expect(twin.told).toBe(0);
+    const events = pendingEvents((await enrolments.findById(before.id))!);
+    expect(events.map((e) => e.type).sort()).toEqual([
+      "courses.completed",
+      "courses.lesson_completed",
+    ]);
   });
 });

@@ -1,0 +1,129 @@
+import type { OrderMoved } from "../../contracts/channels";
+import { CourseStatus } from "../../contracts/courses";
+import { ShopError } from "../../contracts/errors";
+import type { Principal } from "../../contracts/users";
+import { conflict, ErrorType, notFound } from "../../platform/actions/errors";
+import { insertIfAbsent } from "../../platform/data/insert-if-absent";
+import {
+  enrolmentId,
+  type CourseDoc,
+  type Courses,
+  type EnrolmentDoc,
+  type Enrolments,
+} from "./model";
+import { courseIdOfProduct } from "./publishing";
+
+/** The prerequisites of `course` that `userId` has not completed (in an active enrolment). */
+export async function unmetPrerequisites(
+  enrolments: Enrolments,
+  course: CourseDoc,
+  userId: string,
+): Promise<string[]> {
+  if (course.prerequisites.length === 0) return [];
+  const held = await enrolments.find({
+    id: { $in: course.prerequisites.map((id) => enrolmentId(id, userId)) },
+  });
+  const done = new Set(held.filter((e) => e.active && e.completedAt).map((e) => e.courseId));
+  return course.prerequisites.filter((id) => !done.has(id));
+}
+
+function prerequisitesNotMet(unmet: string[]) {
+  const error = conflict(
+    ShopError.PREREQUISITES_NOT_MET,
+    "Complete this course's prerequisites first",
+  );
+  error.data = { prerequisites: unmet };
+  return error;
+}
+
+/**
+ * Enrols a learner, once: a second grant finds the first. A revoked enrolment bought again is
+ * active again, under the order that bought it now; its progress is kept.
+ */
+export async function grant(
+  enrolments: Enrolments,
+  courseId: string,
+  userId: string,
+  orderId?: string,
+): Promise<EnrolmentDoc> {
+  const id = enrolmentId(courseId, userId);
+  const now = new Date().toISOString();
+  const made = await insertIfAbsent(enrolments, {
+    id,
+    courseId,
+    userId,
+    ...(orderId ? { orderId } : {}),
+    active: true,
+    completed: {},
+    outboxPending: 0,
+    createdAt: now,
+    updatedAt: now,
+  });
+  if (made) return made;
+  const again = await enrolments.findOneAndUpdate(
+    { id, active: false },
+    { $set: { active: true, ...(orderId ? { orderId } : {}), updatedAt: now } },
+  );
+  return again ?? (await enrolments.findById(id))!;
+}
+
+/** `POST /courses/:id/enrol`: a free, published course whose prerequisites are complete. */
+export async function enrolFree(
+  courses: Courses,
+  enrolments: Enrolments,
+  caller: Principal,
+  courseId: string,
+): Promise<{ course: CourseDoc; enrolment: EnrolmentDoc }> {
+  const course = await courses.findById(courseId);
+  if (!course || course.status !== CourseStatus.PUBLISHED) throw notFound("Course");
+  if (course.price > 0)
+    throw conflict(ErrorType.INVALID_STATE, "This course is sold: order its product instead");
+  const unmet = await unmetPrerequisites(enrolments, course, caller.id);
+  if (unmet.length) throw prerequisitesNotMet(unmet);
+  return { course, enrolment: await grant(enrolments, course.id, caller.id) };
+}
+
+/**
+ * Asked by orders before a basket with courses is charged: every course must be open to this
+ * learner (prerequisites complete), or the order is refused before any money moves.
+ */
+export async function admit(
+  courses: Courses,
+  enrolments: Enrolments,
+  userId: string,
+  productIds: string[],
+): Promise<void> {
+  const ids = productIds.map(courseIdOfProduct).filter((id): id is string => id !== undefined);
+  const found = await courses.find({ id: { $in: ids } });
+  const unmet = (
+    await Promise.all(found.map((course) => unmetPrerequisites(enrolments, course, userId)))
+  ).flat();
+  if (unmet.length) throw prerequisitesNotMet([...new Set(unmet)]);
+}
+
+/** A confirmed order enrols its buyer in every course it bought; again, it changes nothing. */
+export async function enrolFromOrder(
+  courses: Courses,
+  enrolments: Enrolments,
+  order: OrderMoved,
+): Promise<number> {
+  const ids = (order.items ?? [])
+    .map((line) => courseIdOfProduct(line.productId))
+    .filter((id): id is string => id !== undefined);
+  if (ids.length === 0) return 0;
+  const known = await courses.find({ id: { $in: ids } });
+  for (const course of known) await grant(enrolments, course.id, order.userId, order.orderId);
+  return known.length;
+}
+
+/** A cancelled order takes back the enrolments it granted, and only those. */
+export async function revokeForOrder(enrolments: Enrolments, orderId: string): Promise<number> {
+  const granted = await enrolments.find({ orderId, active: true });
+  const now = new Date().toISOString();
+  for (const enrolment of granted)
+    await enrolments.updateOne(
+      { id: enrolment.id, orderId, active: true },
+      { $set: { active: false, updatedAt: now } },
+    );
+  return granted.length;
+}
