@@ -2,7 +2,7 @@ import type { Cart } from "./cart";
 import type { Listing, ProductView, StockLine } from "./catalog";
 import type { CartReminder } from "./notifications";
 import type { ChargeInput, PaymentView, RefundInput } from "./payments";
-import type { Principal, SessionsEnded } from "./users";
+import type { Principal, Role, SessionsEnded } from "./users";
 
 /**
  * The actions one service calls on another: each name selects its params and its answer, so
@@ -28,6 +28,15 @@ export interface ActionContracts {
   "users.contactOf": { params: { userId: string }; answer: { email: string } | null };
   "users.resolveApiKey": { params: { key: string }; answer: Principal | null };
   "users.sessionsEnded": { params: { since: string }; answer: SessionsEnded[] };
+  "users.register": {
+    params: { email: string; password: string; name: string };
+    answer: { user: { id: string }; token: string };
+  };
+  "users.setRoles": {
+    params: { id: string; roles: Role[] };
+    answer: { id: string; roles: Role[] };
+  };
+  "courses.seed": { params: { instructorId: string }; answer: { seeded: number } };
 }
 
 export type ActionName = keyof ActionContracts;
@@ -139,5 +148,6 @@ export const Action = {
     myEnrolments: "courses.myEnrolments",
     myProgress: "courses.myProgress",
     certificate: "courses.certificate",
+    seed: "courses.seed",
   },
 } as const;

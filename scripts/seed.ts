@@ -1,5 +1,6 @@
 /**
- * Loads the demo catalog and demo customers, with a progress bar.
+ * Loads the demo catalog, demo customers and the demo courses with their instructor, with a
+ * progress bar.
  *   npm run seed                       embedded: writes to DATA_DIR; refused while a node runs
  *                                      on it (then use SEED_DEMO_CATALOG=true npm start)
  *   TRANSPORTER=nats://… npm run seed  cluster: the running catalog and users nodes do the work
@@ -37,6 +38,32 @@ const isDuplicate = (err: unknown) =>
     (err as { type?: string }).type ?? "",
   );
 
+/**
+ * The demo instructor and the demo courses they teach, when there are no courses yet: what to
+ * print (their sign-in, shown once), or nothing when the courses were there.
+ */
+async function demoInstructor(broker: ServiceBroker): Promise<string | undefined> {
+  const email = "instructor@example.com";
+  const password = randomBytes(9).toString("base64url");
+  const registered = await broker
+    .call(Action.users.register, { email, password, name: "Demo instructor" })
+    .catch((err: unknown) => {
+      if (!isDuplicate(err)) throw err;
+      return undefined;
+    });
+  if (!registered) return undefined;
+  const { user } = registered as { user: { id: string } };
+  await broker.call(
+    Action.users.setRoles,
+    { id: user.id, roles: ["customer", "instructor"] },
+    OPERATOR,
+  );
+  const { seeded } = (await broker.call(Action.courses.seed, { instructorId: user.id })) as {
+    seeded: number;
+  };
+  return `Added ${seeded} demo courses, taught by (e-mail, password; shown once):\n  ${email}  ${password}`;
+}
+
 async function main() {
   const config = createBrokerConfig({ LOG_LEVEL: "warn", ...process.env, METRICS_PORT: "0" });
   // Two processes writing one embedded data directory lose each other's writes: seed a running
@@ -44,11 +71,11 @@ async function main() {
   if (!config.transporter && !config.bazaar?.dbUri) assertDataDirFree(config.bazaar!.dataDir);
   const broker = new ServiceBroker({ ...config, metrics: false, nodeID: `seed-${process.pid}` });
   if (!config.transporter)
-    for (const name of ["catalog", "users"])
+    for (const name of ["catalog", "users", "courses"])
       broker.loadService(path.join(__dirname, "..", "services", name, `${name}.service.ts`));
   await broker.start();
   try {
-    await broker.waitForServices(["catalog", "users"], 30_000);
+    await broker.waitForServices(["catalog", "users", "courses"], 30_000);
     let added = 0;
     for (const [i, product] of DEMO_CATALOG.entries()) {
       await broker.call(Action.catalog.create, product, OPERATOR).then(
@@ -73,7 +100,9 @@ async function main() {
         );
       show(i, SEED_USERS, "customers");
     }
+    const instructor = await demoInstructor(broker);
     console.log(`Added ${added} of ${DEMO_CATALOG.length} demo products (the rest were there).`);
+    if (instructor) console.log(instructor);
     if (customers.length)
       console.log(`Demo customers (e-mail, password; shown once):\n  ${customers.join("\n  ")}`);
   } finally {

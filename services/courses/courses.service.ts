@@ -1,6 +1,9 @@
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
 import type { Actions } from "../../platform/actions/action-properties";
-import { callerOf, type Ctx } from "../../platform/actions/access";
+import { asOperator, callerOf, type Ctx } from "../../platform/actions/access";
+import { settingsOf } from "../../platform/runtime/settings-of";
+import { randomBytes } from "node:crypto";
+import { seedDemoCourses } from "./demo-seed";
 import { conflict, notFound } from "../../platform/actions/errors";
 import { ShopError } from "../../contracts/errors";
 import { idRule } from "../../platform/actions/ids";
@@ -46,6 +49,25 @@ import {
 import { archiveCourse, listingOf, publishCourse } from "./publishing";
 
 type CoursesThis = DbService<{ courses: CourseDoc; enrolments: EnrolmentDoc }> & RelayService;
+
+const DEMO_INSTRUCTOR = { email: "instructor@example.com", name: "Demo instructor" };
+
+async function seedOnStart(service: CoursesThis): Promise<void> {
+  const { broker } = service;
+  await broker.waitForServices(["users", "catalog"], 60_000);
+  if ((await service.repos.courses.count({})) > 0) return;
+  const password = randomBytes(12).toString("base64url");
+  const { user } = await call(broker, Action.users.register, { ...DEMO_INSTRUCTOR, password });
+  await broker.call(
+    Action.users.setRoles,
+    { id: user.id, roles: ["customer", "instructor"] },
+    asOperator("demo-seed"),
+  );
+  await broker.call(Action.courses.seed, { instructorId: user.id });
+  service.logger.info(
+    `Demo courses seeded, taught by ${DEMO_INSTRUCTOR.email} (password ${password}, said once).`,
+  );
+}
 
 /** A confirmed order enrols its buyer in the courses it bought; a cancelled one takes them back. */
 const enrolBuyer = consumer<OrderMoved>("courses", async function (message) {
@@ -403,7 +425,29 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
         };
       },
     },
+    /** The demo courses, taught by an existing instructor: `npm run seed` and `SEED_DEMO_CATALOG`. */
+    seed: {
+      visibility: "public",
+      params: { $$strict: true, instructorId: idRule },
+      async handler(this: CoursesThis, ctx: Ctx<{ instructorId: string }>) {
+        const put = (listing: Listing) => call(ctx, Action.catalog.putListing, listing);
+        const instructor = { id: ctx.params.instructorId, roles: ["instructor" as const] };
+        return { seeded: await seedDemoCourses(this.repos.courses, put, instructor) };
+      },
+    },
   } satisfies Actions,
+
+  /**
+   * With SEED_DEMO_CATALOG, a store without courses gets the demo courses and their instructor
+   * (`instructor@example.com`, a random password said once in the log), once users and the
+   * catalog answer; in the background, so the node's start does not wait on other services.
+   */
+  started(this: CoursesThis) {
+    if (!settingsOf(this.broker).seedDemoCatalog) return;
+    void seedOnStart(this).catch((err: Error) =>
+      this.logger.warn("Demo courses not seeded:", err.message),
+    );
+  },
 
   channels: {
     [Channel.ORDERS_CONFIRMED]: enrolBuyer,
