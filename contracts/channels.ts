@@ -1,3 +1,4 @@
+import type { ProductView } from "./catalog";
 import type { OrderLine, OrderStatus } from "./orders";
 import type { Role } from "./users";
 
@@ -15,6 +16,8 @@ export const Channel = {
   ANALYTICS_EVENTS: "analytics.events",
   COURSES_LESSON_COMPLETED: "courses.lesson_completed",
   COURSES_COMPLETED: "courses.completed",
+  CATALOG_PRODUCT_CHANGED: "catalog.product_changed",
+  COURSES_COURSE_CHANGED: "courses.course_changed",
 } as const;
 export type ChannelName = (typeof Channel)[keyof typeof Channel];
 
@@ -83,6 +86,24 @@ export interface CourseCompleted {
   completedAt: string;
 }
 
+/** A course as the search index reads it: what it says, who may see it, its lesson titles. */
+export interface CourseListed {
+  id: string;
+  slug: string;
+  title: string;
+  summary: string;
+  description: string;
+  category: string;
+  level: string;
+  price: number;
+  currency: string;
+  status: string;
+  instructorId: string;
+  productId?: string;
+  lessons: { id: string; title: string }[];
+  updatedAt: string;
+}
+
 export interface ChannelPayloads {
   "users.registered": UserRegistered;
   "orders.confirmed": OrderMoved;
@@ -96,6 +117,8 @@ export interface ChannelPayloads {
   "analytics.events": { events: BehaviourEvent[] };
   "courses.lesson_completed": LessonCompleted;
   "courses.completed": CourseCompleted;
+  "catalog.product_changed": ProductView;
+  "courses.course_changed": CourseListed;
 }
 
 /**
@@ -115,6 +138,8 @@ export const CHANNEL_VERSIONS: Record<ChannelName, 1> = {
   "analytics.events": 1,
   "courses.lesson_completed": 1,
   "courses.completed": 1,
+  "catalog.product_changed": 1,
+  "courses.course_changed": 1,
 };
 
 /** A fact ready to be told: a channel and the payload that channel carries. */

@@ -6,18 +6,22 @@ import { relayOutbox, type OutboxDoc } from "../platform/messaging/outbox";
 export type RelayService = Service & { outboxRelay: BackgroundLoop };
 
 /**
- * Publishes the pending events of one collection's documents, every `intervalMs` and at once
- * when woken (`this.outboxRelay.wake()` after a write that carries events).
+ * Publishes the pending events of one or more collections' documents, every `intervalMs` and
+ * at once when woken (`this.outboxRelay.wake()` after a write that carries events).
  */
-export function OutboxRelayMixin(collection: string, intervalMs = 500): Partial<ServiceSchema> {
+export function OutboxRelayMixin(
+  collections: string | string[],
+  intervalMs = 500,
+): Partial<ServiceSchema> {
   const schema: Partial<ServiceSchema<ServiceSettingSchema, RelayService>> = {
     created(this: RelayService) {
       this.outboxRelay = new BackgroundLoop(
         `${this.name} outbox relay`,
         intervalMs,
         async () => {
-          const repo = (this as unknown as DbService<Record<string, OutboxDoc>>).repos[collection];
-          await relayOutbox(repo, this.broker, collection);
+          const { repos } = this as unknown as DbService<Record<string, OutboxDoc>>;
+          for (const collection of [collections].flat())
+            await relayOutbox(repos[collection], this.broker, collection);
         },
         this.logger,
       );

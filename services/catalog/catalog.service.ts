@@ -42,11 +42,14 @@ import { idRule } from "../../platform/actions/ids";
 import { ShopMetric } from "../../contracts/metrics";
 import type { Listing } from "../../contracts/catalog";
 import { ShopError } from "../../contracts/errors";
+import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
 
-type CatalogThis = DbService<{ products: ProductDoc; reservations: ReservationDoc }> & {
-  markerSweep: BackgroundLoop;
-  productsChanged(ids: string[]): Promise<void>;
-};
+type CatalogThis = DbService<{ products: ProductDoc; reservations: ReservationDoc }> &
+  RelayService & {
+    markerSweep: BackgroundLoop;
+    productsChanged(ids: string[]): Promise<void>;
+    productsEdited(ids: string[]): Promise<void>;
+  };
 
 const CACHE_CLEAN_EVENT = "catalog.cache.clean";
 /** Order ids become field names in hold markers, so they are plain words. */
@@ -97,7 +100,11 @@ async function cleanCachedReads(service: CatalogThis, ids: string[]): Promise<vo
 
 const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
   name: "catalog",
-  mixins: [DbMixin({ products: PRODUCT_INDEXES, reservations: RESERVATION_INDEXES }), HealthMixin],
+  mixins: [
+    DbMixin({ products: PRODUCT_INDEXES, reservations: RESERVATION_INDEXES }),
+    OutboxRelayMixin("products"),
+    HealthMixin,
+  ],
 
   created(this: CatalogThis) {
     this.markerSweep = new BackgroundLoop(
@@ -178,7 +185,7 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
       params: createProductParams,
       async handler(this: CatalogThis, ctx: Ctx<NewProduct>) {
         const product = await createProduct(this.repos.products, ctx.params);
-        await this.productsChanged([product.id]);
+        await this.productsEdited([product.id]);
         ctx.meta.$created = product.id;
         return toProductView(product);
       },
@@ -191,7 +198,7 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
       async handler(this: CatalogThis, ctx: Ctx<Partial<NewProduct> & { id: string }>) {
         const { id, ...changes } = ctx.params;
         const product = await updateProduct(this.repos.products, id, changes);
-        await this.productsChanged([id]);
+        await this.productsEdited([id]);
         return toProductView(product);
       },
     },
@@ -203,7 +210,7 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
       params: putListingParams,
       async handler(this: CatalogThis, ctx: Ctx<Listing>) {
         const product = await putListing(this.repos.products, ctx.params);
-        await this.productsChanged([product.id]);
+        await this.productsEdited([product.id]);
         return toProductView(product);
       },
     },
@@ -218,7 +225,7 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
       params: { $$strict: true, id: idRule },
       async handler(this: CatalogThis, ctx: Ctx<{ id: string }>) {
         const product = await updateProduct(this.repos.products, ctx.params.id, { active: false });
-        await this.productsChanged([product.id]);
+        await this.productsEdited([product.id]);
         return toProductView(product);
       },
     },
@@ -262,7 +269,7 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
       async handler(this: CatalogThis) {
         if ((await this.repos.products.count({})) > 0) return { seeded: 0 };
         for (const product of DEMO_CATALOG) await createProduct(this.repos.products, product);
-        await this.productsChanged([]);
+        await this.productsEdited([]);
         return { seeded: DEMO_CATALOG.length };
       },
     },
@@ -276,6 +283,12 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
   },
 
   methods: {
+    /** An edit, not a stock move: its cached reads go, and its event is published now. */
+    async productsEdited(this: CatalogThis, ids: string[]) {
+      this.outboxRelay.wake();
+      await this.productsChanged(ids);
+    },
+
     /**
      * The changed products' cached reads go on every node, so none shows an old price or
      * stock; lists go whole, as any of them may hold a changed product.

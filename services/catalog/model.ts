@@ -5,8 +5,9 @@ import { boolean, dateTime, integer, object, oneOf, string } from "../../platfor
 import { idRule } from "../../platform/actions/ids";
 import { ProductKind, type NewProduct, type ProductView } from "../../contracts/catalog";
 import { ShopError } from "../../contracts/errors";
+import type { OutboxDoc } from "../../platform/messaging/outbox";
 
-export interface ProductDoc extends NewProduct {
+export interface ProductDoc extends NewProduct, OutboxDoc {
   id: string;
   /** Words for search (`search.ts`); hold and restock markers live beside them (`stock.ts`). */
   searchTerms: string[];
@@ -34,6 +35,7 @@ export const PRODUCT_INDEXES = [
   { fields: ["active", "price"] },
   { fields: ["createdAt"], range: "string" as const },
   { fields: ["price"], range: "number" as const },
+  { fields: ["outboxPending"], range: "number" as const },
 ];
 
 const VIEW_FIELDS = [

@@ -1,4 +1,7 @@
-import { conflict, invalid, notFound } from "../../platform/actions/errors";
+import { randomUUID } from "node:crypto";
+import { conflict, ErrorType, invalid, notFound } from "../../platform/actions/errors";
+import { withEvents, withNewEvents } from "../../platform/messaging/outbox";
+import { Channel, type ChannelEvent } from "../../contracts/channels";
 import { insertIfAbsent } from "../../platform/data/insert-if-absent";
 import { ShopError } from "../../contracts/errors";
 import { findPage, type Page } from "../../platform/data/pagination";
@@ -8,15 +11,25 @@ import { ProductDoc, Products, toProductView } from "./model";
 
 export type { NewProduct, ProductView };
 
+/** What a product write tells: the product as it now is (the search index reads it). */
+function changed(doc: ProductDoc): ChannelEvent {
+  return { type: Channel.CATALOG_PRODUCT_CHANGED, data: toProductView(doc) };
+}
+
 export async function createProduct(products: Products, input: NewProduct): Promise<ProductDoc> {
   const now = new Date().toISOString();
-  return products.insert({
+  const doc: ProductDoc = {
     ...input,
+    id: randomUUID(),
     searchTerms: searchTerms(input),
     createdAt: now,
     updatedAt: now,
-  });
+  };
+  return products.insert({ ...doc, ...withNewEvents([changed(doc)]) });
 }
+
+/** Tries this many times when another edit lands between the read and the write. */
+const EDIT_ATTEMPTS = 5;
 
 export async function updateProduct(
   products: Products,
@@ -25,15 +38,22 @@ export async function updateProduct(
 ): Promise<ProductDoc> {
   if (Object.keys(changes).length === 0)
     throw invalid([{ field: "name", message: "Nothing to change", type: "required" }]);
-  const current = await products.findById(id);
-  if (!current) throw notFound("Product");
-  const next = { ...current, ...changes };
-  const $set: Record<string, unknown> = { ...changes, updatedAt: new Date().toISOString() };
-  if (["name", "description", "category", "sku"].some((f) => f in changes))
-    $set.searchTerms = searchTerms(next);
-  const updated = await products.findOneAndUpdate({ id }, { $set });
-  if (!updated) throw notFound("Product");
-  return updated;
+  // The event carries the product as written, so the write holds only if nobody edited it
+  // since the read; stock moves do not touch `updatedAt` and never make an edit try again.
+  for (let attempt = 0; attempt < EDIT_ATTEMPTS; attempt++) {
+    const current = await products.findById(id);
+    if (!current) throw notFound("Product");
+    const $set: Record<string, unknown> = { ...changes, updatedAt: new Date().toISOString() };
+    const next = { ...current, ...$set } as ProductDoc;
+    if (["name", "description", "category", "sku"].some((f) => f in changes))
+      $set.searchTerms = next.searchTerms = searchTerms(next);
+    const updated = await products.findOneAndUpdate(
+      { id, updatedAt: current.updatedAt },
+      withEvents({ $set }, [changed(next)]),
+    );
+    if (updated) return updated;
+  }
+  throw conflict(ErrorType.INVALID_STATE, "The product is being edited; try again");
 }
 
 /**
@@ -42,14 +62,15 @@ export async function updateProduct(
  */
 export async function putListing(products: Products, listing: Listing): Promise<ProductDoc> {
   const now = new Date().toISOString();
-  const made = await insertIfAbsent(products, {
+  const doc: ProductDoc = {
     ...listing,
     stock: 0,
     unlimited: true,
     searchTerms: searchTerms(listing),
     createdAt: now,
     updatedAt: now,
-  });
+  };
+  const made = await insertIfAbsent(products, { ...doc, ...withNewEvents([changed(doc)]) });
   if (made) return made;
   // Not made: either it exists, or another product holds the SKU.
   if (!(await products.findById(listing.id)))

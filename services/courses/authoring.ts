@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import type { Principal } from "../../contracts/users";
 import { CourseStatus } from "../../contracts/courses";
 import { conflict, ErrorType, invalid } from "../../platform/actions/errors";
-import type { CourseDoc, Courses, NewCourse } from "./model";
+import { courseChanged, type CourseDoc, type Courses, type NewCourse } from "./model";
+import { withEvents, withNewEvents } from "../../platform/messaging/outbox";
 import { assertMayTeach, editable } from "./ownership";
 
 export const newId = (prefix: string) => `${prefix}_${randomBytes(8).toString("hex")}`;
@@ -66,7 +67,7 @@ export async function createCourse(
   const id = newId("crs");
   await assertPrerequisites(courses, id, input.prerequisites);
   const now = new Date().toISOString();
-  return courses.insert({
+  const doc: CourseDoc = {
     ...input,
     id,
     instructorId: caller.id,
@@ -76,7 +77,8 @@ export async function createCourse(
     lessonIds: [],
     createdAt: now,
     updatedAt: now,
-  });
+  };
+  return courses.insert({ ...doc, ...withNewEvents([courseChanged(doc)]) });
 }
 
 export async function updateCourse(
@@ -94,9 +96,10 @@ export async function updateCourse(
   )
     throw conflict(ErrorType.INVALID_STATE, "An archived course's price cannot change");
   if (changes.prerequisites) await assertPrerequisites(courses, id, changes.prerequisites);
+  const $set = { ...changes, updatedAt: new Date().toISOString() };
   const updated = await courses.findOneAndUpdate(
     { id, updatedAt: course.updatedAt },
-    { $set: { ...changes, updatedAt: new Date().toISOString() } },
+    withEvents({ $set }, [courseChanged({ ...course, ...$set })]),
   );
   if (!updated) throw conflict(ErrorType.INVALID_STATE, "The course changed meanwhile; try again");
   return updated;

@@ -50,6 +50,11 @@ import { archiveCourse, listingOf, publishCourse } from "./publishing";
 
 type CoursesThis = DbService<{ courses: CourseDoc; enrolments: EnrolmentDoc }> & RelayService;
 
+function wakeRelay(this: CoursesThis, _ctx: unknown, answer: unknown) {
+  this.outboxRelay.wake();
+  return answer;
+}
+
 const DEMO_INSTRUCTOR = { email: "instructor@example.com", name: "Demo instructor" };
 
 async function seedOnStart(service: CoursesThis): Promise<void> {
@@ -86,9 +91,26 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
   mixins: [
     DbMixin({ courses: COURSE_INDEXES, enrolments: ENROLMENT_INDEXES }),
     ConsumerMixin,
-    OutboxRelayMixin("enrolments"),
+    OutboxRelayMixin(["enrolments", "courses"]),
     HealthMixin,
   ],
+
+  hooks: {
+    // A course write carries its `courses.course_changed` event: publish it now, not at the
+    // next relay pass.
+    after: Object.fromEntries(
+      [
+        "create",
+        "update",
+        "publish",
+        "archive",
+        "addModule",
+        "addLesson",
+        "updateLesson",
+        "reorder",
+      ].map((name) => [name, wakeRelay]),
+    ),
+  },
 
   actions: {
     create: {

@@ -20,6 +20,7 @@ import {
 } from "../../contracts/courses";
 import { ShopError } from "../../contracts/errors";
 import type { OutboxDoc } from "../../platform/messaging/outbox";
+import { Channel, type ChannelEvent } from "../../contracts/channels";
 
 export interface LessonDoc extends LessonOutline {
   /** Markdown, for a text lesson. */
@@ -34,7 +35,7 @@ export interface ModuleDoc {
   lessons: LessonDoc[];
 }
 
-export interface CourseDoc {
+export interface CourseDoc extends OutboxDoc {
   id: string;
   slug: string;
   title: string;
@@ -61,6 +62,7 @@ export interface CourseDoc {
 export type Courses = Repository<CourseDoc>;
 
 export const COURSE_INDEXES: IndexSpec[] = [
+  { fields: ["outboxPending"], range: "number" },
   {
     fields: ["slug"],
     unique: true,
@@ -72,8 +74,40 @@ export const COURSE_INDEXES: IndexSpec[] = [
   { fields: ["lessonIds"], list: true },
 ];
 
+/** What a course write tells: the course as it now is, for the search index. */
+export function courseChanged(doc: CourseDoc): ChannelEvent {
+  return {
+    type: Channel.COURSES_COURSE_CHANGED,
+    data: {
+      id: doc.id,
+      slug: doc.slug,
+      title: doc.title,
+      summary: doc.summary,
+      description: doc.description,
+      category: doc.category,
+      level: doc.level,
+      price: doc.price,
+      currency: doc.currency,
+      status: doc.status,
+      instructorId: doc.instructorId,
+      ...(doc.productId ? { productId: doc.productId } : {}),
+      lessons: doc.modules.flatMap((m) => m.lessons.map(({ id, title }) => ({ id, title }))),
+      updatedAt: doc.updatedAt,
+    },
+  };
+}
+
 export function toCourseView(doc: CourseDoc): CourseView {
-  const { moduleIds: _m, lessonIds: _l, modules, ...course } = doc;
+  const {
+    moduleIds: _m,
+    lessonIds: _l,
+    modules,
+    outbox: _o,
+    outboxPending: _p,
+    effects: _e,
+    effectsPending: _ep,
+    ...course
+  } = doc;
   return {
     ...course,
     modules: modules.map((module) => ({

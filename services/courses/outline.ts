@@ -1,6 +1,14 @@
 import type { Principal } from "../../contracts/users";
 import { conflict, ErrorType, invalid, notFound } from "../../platform/actions/errors";
-import type { CourseDoc, Courses, LessonDoc, LessonInput, ModuleDoc } from "./model";
+import {
+  courseChanged,
+  type CourseDoc,
+  type Courses,
+  type LessonDoc,
+  type LessonInput,
+  type ModuleDoc,
+} from "./model";
+import { withEvents } from "../../platform/messaging/outbox";
 import { editable } from "./ownership";
 import { newId } from "./authoring";
 
@@ -16,16 +24,15 @@ async function saveOutline(
   course: CourseDoc,
   modules: ModuleDoc[],
 ): Promise<CourseDoc> {
+  const $set = {
+    modules,
+    moduleIds: modules.map((m) => m.id),
+    lessonIds: modules.flatMap((m) => m.lessons.map((l) => l.id)),
+    updatedAt: new Date().toISOString(),
+  };
   const updated = await courses.findOneAndUpdate(
     { id: course.id, updatedAt: course.updatedAt },
-    {
-      $set: {
-        modules,
-        moduleIds: modules.map((m) => m.id),
-        lessonIds: modules.flatMap((m) => m.lessons.map((l) => l.id)),
-        updatedAt: new Date().toISOString(),
-      },
-    },
+    withEvents({ $set }, [courseChanged({ ...course, ...$set })]),
   );
   if (!updated) throw conflict(ErrorType.INVALID_STATE, "The course changed meanwhile; try again");
   return updated;

@@ -2,7 +2,8 @@ import type { Principal } from "../../contracts/users";
 import type { Listing } from "../../contracts/catalog";
 import { CourseStatus } from "../../contracts/courses";
 import { conflict, ErrorType } from "../../platform/actions/errors";
-import type { CourseDoc, Courses } from "./model";
+import { courseChanged, type CourseDoc, type Courses } from "./model";
+import { withEvents } from "../../platform/messaging/outbox";
 import { editable } from "./ownership";
 
 /** The catalog's id for a course's product: the same every time, so publishing is idempotent. */
@@ -39,17 +40,10 @@ export async function publishCourse(
   if (course.lessonIds.length === 0)
     throw conflict(ErrorType.INVALID_STATE, "A course needs at least one lesson to be published");
   await putListing(listingOf(course, true));
-  const published = await courses.findOneAndUpdate(
-    { id },
-    {
-      $set: {
-        status: CourseStatus.PUBLISHED,
-        productId: productIdOf(id),
-        updatedAt: new Date().toISOString(),
-      },
-    },
-  );
-  return published ?? course;
+  return moveCourse(courses, course, {
+    status: CourseStatus.PUBLISHED,
+    productId: productIdOf(id),
+  });
 }
 
 /** Takes the course's product off sale and the course out of the listing; learners keep it. */
@@ -61,11 +55,22 @@ export async function archiveCourse(
 ): Promise<CourseDoc> {
   const course = editable(await courses.findById(id), caller);
   if (course.productId) await putListing(listingOf(course, false));
-  const archived = await courses.findOneAndUpdate(
-    { id },
-    { $set: { status: CourseStatus.ARCHIVED, updatedAt: new Date().toISOString() } },
+  return moveCourse(courses, course, { status: CourseStatus.ARCHIVED });
+}
+
+/** Writes a course's new status, and tells it, if nobody changed the course since its read. */
+async function moveCourse(
+  courses: Courses,
+  course: CourseDoc,
+  changes: Partial<CourseDoc>,
+): Promise<CourseDoc> {
+  const $set = { ...changes, updatedAt: new Date().toISOString() };
+  const moved = await courses.findOneAndUpdate(
+    { id: course.id, updatedAt: course.updatedAt },
+    withEvents({ $set }, [courseChanged({ ...course, ...$set })]),
   );
-  return archived ?? course;
+  if (!moved) throw conflict(ErrorType.INVALID_STATE, "The course changed meanwhile; try again");
+  return moved;
 }
 
 /** The course a catalog product sells, when it is a course's product. */

@@ -448,4 +448,39 @@ describe("courses: learning", () => {
       await receiver.stop();
     }
   });
+
+  test("When a course is published, then its change and its product's are told on their channels", async () => {
+    const receiver = await startReceiver();
+    const hook = await api.post(
+      "/api/v1/webhooks",
+      { url: receiver.url, events: ["courses.course_changed", "catalog.product_changed"] },
+      { token: admin },
+    );
+    try {
+      const teacher = await instructor();
+      const course = await publishedCourse(teacher, {}, 1);
+      const told = () => receiver.hits.map((h) => JSON.parse(h.body));
+      await waitFor(
+        async () =>
+          told().some(
+            (e) => e.type === "courses.course_changed" && e.data.status === "published",
+          ) && told().some((e) => e.type === "catalog.product_changed"),
+        10_000,
+        "both changes told",
+      );
+      const published = told().find(
+        (e) => e.type === "courses.course_changed" && e.data.status === "published",
+      );
+      expect(published.data).toMatchObject({
+        id: course.id,
+        productId: `course-${course.id}`,
+        lessons: [{ id: course.lessonIds[0], title: "L0" }],
+      });
+      const product = told().find((e) => e.type === "catalog.product_changed");
+      expect(product.data).toMatchObject({ id: `course-${course.id}`, kind: "course" });
+    } finally {
+      await api.delete(`/api/v1/webhooks/${hook.body.id}`, { token: admin });
+      await receiver.stop();
+    }
+  });
 });
