@@ -20,6 +20,7 @@ export const ALL_SERVICES = [
   "notifications",
   "analytics",
   "courses",
+  "search",
 ] as const;
 export type ServiceName = (typeof ALL_SERVICES)[number];
 

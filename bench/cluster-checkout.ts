@@ -15,7 +15,7 @@ const STOCK = 10_000_000;
 
 const CLUSTER = {
   "gateway-1": "api",
-  "orders-1": "orders,catalog,courses",
+  "orders-1": "orders,catalog,courses,search",
   "core-1": "users,cart,payments",
   "consumers-1": "notifications,analytics",
 };

@@ -150,4 +150,8 @@ export const Action = {
     certificate: "courses.certificate",
     seed: "courses.seed",
   },
+  search: {
+    query: "search.query",
+    suggest: "search.suggest",
+  },
 } as const;

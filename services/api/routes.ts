@@ -134,6 +134,8 @@ export const apiRoute = {
     "GET /me/enrolments": Action.courses.myEnrolments,
     "GET /me/courses/:id/progress": Action.courses.myProgress,
     "GET /certificates/:id": Action.courses.certificate,
+    "GET /search": Action.search.query,
+    "GET /search/suggest": Action.search.suggest,
   },
   /** Headers an action needs, handed over as meta (actions never see the request). */
   onBeforeCall(ctx: { meta: Record<string, unknown> }, _route: unknown, req: IncomingMessage) {

@@ -15,8 +15,8 @@ import { waitFor } from "../harness/node-process";
  */
 const NODES = [
   { id: "gateway-1", services: "api" },
-  { id: "catalog-1", services: "catalog,courses" },
-  { id: "catalog-2", services: "catalog,courses" },
+  { id: "catalog-1", services: "catalog,courses,search" },
+  { id: "catalog-2", services: "catalog,courses,search" },
   { id: "orders-1", services: "orders" },
   { id: "orders-2", services: "orders" },
   { id: "core-1", services: "users,cart,payments,notifications,analytics" },

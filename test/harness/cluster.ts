@@ -46,8 +46,8 @@ export const ADMIN = { email: "cluster-admin@example.com", password: "cluster-ad
 export const SHOP_NODES: NodeSpec[] = [
   { id: "gateway-1", services: "api" },
   { id: "gateway-2", services: "api" },
-  { id: "catalog-1", services: "catalog,courses" },
-  { id: "catalog-2", services: "catalog,courses" },
+  { id: "catalog-1", services: "catalog,courses,search" },
+  { id: "catalog-2", services: "catalog,courses,search" },
   { id: "orders-1", services: "orders" },
   { id: "orders-2", services: "orders" },
   { id: "core-1", services: "users,cart,payments" },

@@ -38,7 +38,7 @@ describeWith(["nats-server"])(
     beforeAll(async () => {
       nats = await startNats();
       core = await startSystem({
-        SERVICES: "api,users,catalog,cart,orders,payments,courses",
+        SERVICES: "api,users,catalog,cart,orders,payments,courses,search",
         TRANSPORTER: nats.url,
         JWT_SECRET: SECRET,
         NODE_ID: "core-node",

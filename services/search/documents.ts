@@ -1,0 +1,98 @@
+import type { CourseListed } from "../../contracts/channels";
+import type { ProductView } from "../../contracts/catalog";
+import { CourseStatus } from "../../contracts/courses";
+import { SearchKind } from "../../contracts/search";
+import { insertIfAbsent } from "../../platform/data/insert-if-absent";
+import type { SearchDoc, SearchDocs } from "./model";
+
+type Told = Omit<SearchDoc, "syncedAt">;
+
+/** A product as it is found. A course's product is found as its course, so it is left out. */
+export function fromProduct(product: ProductView): Told[] {
+  if (product.kind === "course") return [];
+  return [
+    {
+      id: `${SearchKind.PRODUCT}:${product.id}`,
+      kind: SearchKind.PRODUCT,
+      refId: product.id,
+      title: product.name,
+      summary: product.description,
+      category: product.category,
+      sku: product.sku,
+      price: product.price,
+      currency: product.currency,
+      visible: product.active,
+      sourceUpdatedAt: product.updatedAt,
+    },
+  ];
+}
+
+/** A course and its lessons (titles only; a lesson's body is for its learners). */
+export function fromCourse(course: CourseListed): Told[] {
+  const visible = course.status === CourseStatus.PUBLISHED;
+  return [
+    {
+      id: `${SearchKind.COURSE}:${course.id}`,
+      kind: SearchKind.COURSE,
+      refId: course.id,
+      title: course.title,
+      summary: [course.summary, course.description].filter(Boolean).join(" "),
+      category: course.category,
+      price: course.price,
+      currency: course.currency,
+      visible,
+      sourceUpdatedAt: course.updatedAt,
+    },
+    ...course.lessons.map((lesson) => ({
+      id: `${SearchKind.LESSON}:${lesson.id}`,
+      kind: SearchKind.LESSON,
+      refId: lesson.id,
+      title: lesson.title,
+      summary: course.title,
+      category: course.category,
+      courseId: course.id,
+      visible,
+      sourceUpdatedAt: course.updatedAt,
+    })),
+  ];
+}
+
+/**
+ * Writes what a message told, unless the store already holds a newer telling: messages may
+ * arrive late or twice. Returns how many documents changed.
+ */
+export async function store(docs: SearchDocs, told: Told[]): Promise<number> {
+  let changed = 0;
+  for (const doc of told) {
+    const written = { ...doc, syncedAt: new Date().toISOString() };
+    if (await insertIfAbsent(docs, written)) changed++;
+    else {
+      const { id, ...fields } = written;
+      changed += await docs.updateOne(
+        { id, sourceUpdatedAt: { $lt: doc.sourceUpdatedAt } },
+        { $set: fields },
+      );
+    }
+  }
+  return changed;
+}
+
+/** Lessons a course no longer has are no longer found (kept hidden, in case a late message). */
+export async function hideRemovedLessons(docs: SearchDocs, course: CourseListed): Promise<number> {
+  const current = new Set(course.lessons.map((l) => `${SearchKind.LESSON}:${l.id}`));
+  const held = await docs.find({ courseId: course.id });
+  let hidden = 0;
+  for (const doc of held)
+    if (!current.has(doc.id) && doc.visible)
+      hidden += await docs.updateOne(
+        { id: doc.id, sourceUpdatedAt: { $lt: course.updatedAt } },
+        {
+          $set: {
+            visible: false,
+            sourceUpdatedAt: course.updatedAt,
+            syncedAt: new Date().toISOString(),
+          },
+        },
+      );
+  return hidden;
+}

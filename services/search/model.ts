@@ -1,0 +1,66 @@
+import type { Repository } from "../../mixins/db.mixin";
+import type { IndexSpec } from "../../platform/data/repository";
+import { arrayOf, integer, number, object, oneOf, string } from "../../platform/actions/openapi";
+import { SearchKind } from "../../contracts/search";
+
+/** One searchable thing, as the stream last told it. */
+export interface SearchDoc {
+  id: string;
+  kind: SearchKind;
+  refId: string;
+  title: string;
+  summary: string;
+  category: string;
+  sku?: string;
+  price?: number;
+  currency?: string;
+  courseId?: string;
+  /** On sale, or published: what anyone may find. Admins find the rest too. */
+  visible: boolean;
+  /** The source's own `updatedAt`: an older message never overwrites a newer one. */
+  sourceUpdatedAt: string;
+  /** When this node's store took the change: every search node's index follows by it. */
+  syncedAt: string;
+}
+
+export type SearchDocs = Repository<SearchDoc>;
+
+export const SEARCH_DOC_INDEXES: IndexSpec[] = [
+  { fields: ["syncedAt"], range: "string" },
+  { fields: ["courseId"] },
+];
+
+const facet = arrayOf(object({ value: string, count: integer }, [], "FacetCount"));
+
+export const SEARCH_HIT_SHAPE = object(
+  {
+    id: string,
+    kind: oneOf(Object.values(SearchKind)),
+    refId: string,
+    title: string,
+    summary: string,
+    category: string,
+    price: integer,
+    currency: string,
+    courseId: string,
+    score: number,
+    highlights: object({ title: string, summary: string }, [], "Highlights"),
+  },
+  ["price", "currency", "courseId"],
+  "SearchHit",
+);
+
+export const SEARCH_PAGE_SHAPE = object(
+  {
+    rows: arrayOf(SEARCH_HIT_SHAPE),
+    total: integer,
+    page: integer,
+    pageSize: integer,
+    totalPages: integer,
+    facets: object({ kind: facet, category: facet, price: facet }, [], "SearchFacets"),
+  },
+  [],
+  "SearchPage",
+);
+
+export const SUGGESTIONS_SHAPE = object({ suggestions: arrayOf(string) }, [], "Suggestions");

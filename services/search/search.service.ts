@@ -1,0 +1,127 @@
+import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
+import type { Actions } from "../../platform/actions/action-properties";
+import { isAdmin, type Ctx } from "../../platform/actions/access";
+import { BackgroundLoop } from "../../platform/messaging/background-loop";
+import { MAX_PAGE_SIZE, pageParams } from "../../platform/data/pagination";
+import { addStoreLoop, DbMixin, type DbService } from "../../mixins/db.mixin";
+import { consumer, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
+import { HealthMixin } from "../../mixins/health.mixin";
+import { Channel, type CourseListed } from "../../contracts/channels";
+import type { ProductView } from "../../contracts/catalog";
+import { SearchKind } from "../../contracts/search";
+import { fromCourse, fromProduct, hideRemovedLessons, store } from "./documents";
+import { SEARCH_DOC_INDEXES, SEARCH_PAGE_SHAPE, SUGGESTIONS_SHAPE, type SearchDoc } from "./model";
+import { SearchIndex, type SearchQuery } from "./search-index";
+
+type SearchThis = DbService<{ search_docs: SearchDoc }> & {
+  index: SearchIndex;
+  /** The `syncedAt` up to which this node's index holds the store's documents. */
+  syncedUpTo: string;
+  syncLoop: BackgroundLoop;
+};
+
+const SYNC_INTERVAL_MS = 500;
+const SYNC_BATCH = 1000;
+/**
+ * Nodes' clocks differ and writes commit out of order: each pass reads again a little before
+ * where the last one ended. Reading a document twice costs a replace, never a wrong answer.
+ */
+const SYNC_OVERLAP_MS = 5000;
+
+const indexProduct = consumer<ProductView>("search", async function (message) {
+  const self = this as unknown as SearchThis;
+  if (await store(self.repos.search_docs, fromProduct(message.data))) self.syncLoop.wake();
+});
+
+const indexCourse = consumer<CourseListed>("search", async function (message) {
+  const self = this as unknown as SearchThis;
+  const docs = self.repos.search_docs;
+  const changed =
+    (await store(docs, fromCourse(message.data))) + (await hideRemovedLessons(docs, message.data));
+  if (changed) self.syncLoop.wake();
+});
+
+/**
+ * Reads what the store took since the last pass into this node's index, a page at a time. A
+ * page starts at the last one's final `syncedAt` (those few are read again); a page that could
+ * not move past its start ends the pass.
+ */
+async function sync(service: SearchThis): Promise<number> {
+  let from = new Date(Date.parse(service.syncedUpTo) - SYNC_OVERLAP_MS).toISOString();
+  let read = 0;
+  for (;;) {
+    const docs = await service.repos.search_docs.find(
+      { syncedAt: { $gte: from } },
+      { sort: { syncedAt: 1 }, limit: SYNC_BATCH },
+    );
+    for (const doc of docs) service.index.upsert(doc);
+    read += docs.length;
+    const last = docs.at(-1)?.syncedAt;
+    if (!last) return read;
+    if (last > service.syncedUpTo) service.syncedUpTo = last;
+    if (docs.length < SYNC_BATCH || last === from) return read;
+    from = last;
+  }
+}
+
+const searchParams = {
+  $$strict: "remove",
+  q: { type: "string", trim: true, max: 200, optional: true, default: "" },
+  kind: { type: "enum", values: Object.values(SearchKind), optional: true },
+  category: { type: "string", trim: true, max: 64, optional: true },
+  priceMin: { type: "number", integer: true, min: 0, convert: true, optional: true },
+  priceMax: { type: "number", integer: true, min: 0, convert: true, optional: true },
+  ...pageParams,
+  pageSize: { ...pageParams.pageSize, max: MAX_PAGE_SIZE },
+} as const;
+
+const SearchService: ServiceSchema<ServiceSettingSchema, SearchThis> = {
+  name: "search",
+  mixins: [DbMixin({ search_docs: SEARCH_DOC_INDEXES }), ConsumerMixin, HealthMixin],
+
+  created(this: SearchThis) {
+    this.index = new SearchIndex();
+    this.syncedUpTo = new Date(0).toISOString();
+    this.syncLoop = new BackgroundLoop(
+      "search index sync",
+      SYNC_INTERVAL_MS,
+      async () => void (await sync(this)),
+      this.logger,
+    );
+    addStoreLoop(this, this.syncLoop);
+  },
+
+  actions: {
+    query: {
+      openapi: {
+        summary: "Search products, courses and lessons",
+        description:
+          "Ranked by field (title, then category and SKU, then description), tolerant of typos, the last word read as a prefix. Facets count kinds, categories and price ranges of everything the query found; `kind` and `category` then narrow the rows. Highlights mark the matched words in escaped text.",
+        response: SEARCH_PAGE_SHAPE,
+      },
+      access: "public",
+      params: searchParams,
+      handler(this: SearchThis, ctx: Ctx<Omit<SearchQuery, "includeHidden">>) {
+        const includeHidden = ctx.meta.user ? isAdmin(ctx.meta.user) : false;
+        return this.index.search({ ...ctx.params, includeHidden });
+      },
+    },
+
+    suggest: {
+      openapi: { summary: "Words that complete what was typed", response: SUGGESTIONS_SHAPE },
+      access: "public",
+      params: { $$strict: "remove", q: { type: "string", trim: true, min: 1, max: 100 } },
+      handler(this: SearchThis, ctx: Ctx<{ q: string }>) {
+        const includeHidden = ctx.meta.user ? isAdmin(ctx.meta.user) : false;
+        return { suggestions: this.index.suggest(ctx.params.q, includeHidden) };
+      },
+    },
+  } satisfies Actions,
+
+  channels: {
+    [Channel.CATALOG_PRODUCT_CHANGED]: indexProduct,
+    [Channel.COURSES_COURSE_CHANGED]: indexCourse,
+  },
+};
+
+export default SearchService;

@@ -1,0 +1,116 @@
+import { client, type Client } from "../harness/http";
+import { waitFor } from "../harness/node-process";
+import { startSystem, type TestSystem } from "../harness/system";
+
+const ADMIN = { email: "finder@example.com", password: "finder-password-1" };
+
+let system: TestSystem;
+let api: Client;
+let admin: string;
+
+beforeAll(async () => {
+  system = await startSystem({
+    RATE_LIMIT_AUTH: "100000",
+    RATE_LIMIT_API: "100000",
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+  });
+  api = client(system.baseUrl);
+  await api.followContract();
+  admin = (await api.post("/api/v1/auth/login", ADMIN)).body.token;
+});
+afterAll(() => system.stop());
+
+const found = (q: string, token?: string) =>
+  api.get(`/api/v1/search?q=${encodeURIComponent(q)}`, token ? { token } : {});
+
+/** The index is fed by channels, so it is eventually consistent: wait for it. */
+const until = (what: string, probe: () => Promise<boolean>) => waitFor(probe, 10_000, what);
+
+describe("search over HTTP", () => {
+  test("When a product is added, changed and withdrawn, then search follows: typos, highlights, facets, hidden from customers", async () => {
+    const created = await api.post(
+      "/api/v1/products",
+      {
+        sku: "SRCH-1",
+        name: "Brass <desk> lamp",
+        description: "Warm light",
+        price: 4200,
+        category: "lighting",
+        stock: 3,
+      },
+      { token: admin },
+    );
+    expect(created.status).toBe(201);
+    await until("the lamp indexed", async () =>
+      (await found("lamb")).body.rows.some((r: { refId: string }) => r.refId === created.body.id),
+    );
+    const answer = (await found("lamb")).body;
+    const hit = answer.rows.find((r: { refId: string }) => r.refId === created.body.id);
+    expect(hit).toMatchObject({ kind: "product", price: 4200, category: "lighting" });
+    expect(hit.highlights.title).toBe("Brass &lt;desk&gt; <mark>lamp</mark>");
+    expect(answer.facets.category).toContainEqual({ value: "lighting", count: 1 });
+    expect(answer.facets.price).toContainEqual({ value: "25-100", count: 1 });
+
+    await api.patch(
+      `/api/v1/products/${created.body.id}`,
+      { name: "Brass torch" },
+      {
+        token: admin,
+      },
+    );
+    await until("the new name", async () => (await found("torch")).body.total === 1);
+    expect((await found("lamp")).body.total).toBe(0);
+
+    await api.delete(`/api/v1/products/${created.body.id}`, { token: admin });
+    await until(
+      "the withdrawn product hidden",
+      async () => (await found("torch")).body.total === 0,
+    );
+    expect((await found("torch", admin)).body.total).toBe(1);
+  });
+
+  test("When a course is published, then it and its lessons are found, and suggested as typed", async () => {
+    const course = await api.post(
+      "/api/v1/courses",
+      { slug: "searchable-soil", title: "Soil chemistry", category: "earth", price: 0 },
+      { token: admin },
+    );
+    const mod = await api.post(
+      `/api/v1/courses/${course.body.id}/modules`,
+      { title: "M" },
+      { token: admin },
+    );
+    await api.post(
+      `/api/v1/modules/${mod.body.modules[0].id}/lessons`,
+      { title: "Humus and clay", kind: "text", body: "b" },
+      { token: admin },
+    );
+    expect((await found("chemistry")).body.total).toBe(0);
+    await api.post(`/api/v1/courses/${course.body.id}/publish`, {}, { token: admin });
+    await until("the course found", async () =>
+      (await found("chemstry")).body.rows.some(
+        (r: { kind: string; refId: string }) => r.kind === "course" && r.refId === course.body.id,
+      ),
+    );
+    expect((await found("chemstry")).body.rows[0]).toMatchObject({ kind: "course" });
+    const lesson = (await found("humus")).body.rows[0];
+    expect(lesson).toMatchObject({ kind: "lesson", courseId: course.body.id });
+    const suggest = await api.get("/api/v1/search/suggest?q=chem");
+    expect(suggest.body.suggestions).toContain("chemistry");
+    const onlyCourses = await api.get("/api/v1/search?q=soil&kind=course");
+    expect(onlyCourses.body.rows.map((r: { kind: string }) => r.kind)).toEqual(["course"]);
+  });
+
+  test("When the query or filters are bad, then 422; when the query is hostile text, then it is only text", async () => {
+    for (const path of [
+      "/api/v1/search?kind=planet",
+      "/api/v1/search?priceMin=-1",
+      `/api/v1/search?q=${"x".repeat(201)}`,
+      "/api/v1/search/suggest",
+    ])
+      expect((await api.get(path)).status).toBe(422);
+    for (const q of ["(a|a)*$", "\\", "<script>", "__proto__", "a ".repeat(40)])
+      expect((await found(q)).status).toBe(200);
+  });
+});
