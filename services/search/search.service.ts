@@ -12,6 +12,7 @@ import { SearchKind } from "../../contracts/search";
 import { fromCourse, fromProduct, hideRemovedLessons, store } from "./documents";
 import { SEARCH_DOC_INDEXES, SEARCH_PAGE_SHAPE, SUGGESTIONS_SHAPE, type SearchDoc } from "./model";
 import { SearchIndex, type SearchQuery } from "./search-index";
+import { syncIndex } from "./index-sync";
 
 type SearchThis = DbService<{ search_docs: SearchDoc }> & {
   index: SearchIndex;
@@ -21,12 +22,6 @@ type SearchThis = DbService<{ search_docs: SearchDoc }> & {
 };
 
 const SYNC_INTERVAL_MS = 500;
-const SYNC_BATCH = 1000;
-/**
- * Nodes' clocks differ and writes commit out of order: each pass reads again a little before
- * where the last one ended. Reading a document twice costs a replace, never a wrong answer.
- */
-const SYNC_OVERLAP_MS = 5000;
 
 const indexProduct = consumer<ProductView>("search", async function (message) {
   const self = this as unknown as SearchThis;
@@ -40,29 +35,6 @@ const indexCourse = consumer<CourseListed>("search", async function (message) {
     (await store(docs, fromCourse(message.data))) + (await hideRemovedLessons(docs, message.data));
   if (changed) self.syncLoop.wake();
 });
-
-/**
- * Reads what the store took since the last pass into this node's index, a page at a time. A
- * page starts at the last one's final `syncedAt` (those few are read again); a page that could
- * not move past its start ends the pass.
- */
-async function sync(service: SearchThis): Promise<number> {
-  let from = new Date(Date.parse(service.syncedUpTo) - SYNC_OVERLAP_MS).toISOString();
-  let read = 0;
-  for (;;) {
-    const docs = await service.repos.search_docs.find(
-      { syncedAt: { $gte: from } },
-      { sort: { syncedAt: 1 }, limit: SYNC_BATCH },
-    );
-    for (const doc of docs) service.index.upsert(doc);
-    read += docs.length;
-    const last = docs.at(-1)?.syncedAt;
-    if (!last) return read;
-    if (last > service.syncedUpTo) service.syncedUpTo = last;
-    if (docs.length < SYNC_BATCH || last === from) return read;
-    from = last;
-  }
-}
 
 const searchParams = {
   $$strict: "remove",
@@ -85,7 +57,11 @@ const SearchService: ServiceSchema<ServiceSettingSchema, SearchThis> = {
     this.syncLoop = new BackgroundLoop(
       "search index sync",
       SYNC_INTERVAL_MS,
-      async () => void (await sync(this)),
+      async () => {
+        this.syncedUpTo = (
+          await syncIndex(this.repos.search_docs, this.index, this.syncedUpTo)
+        ).upTo;
+      },
       this.logger,
     );
     addStoreLoop(this, this.syncLoop);
