@@ -11,6 +11,7 @@ import { Action } from "../contracts/actions";
  *   outbox        orders whose events or follow-up steps still wait, and orders still PENDING
  *   cluster       nodes, what each hosts, and its CPU and memory
  *   deadletters   the newest dead letters (JetStream); `replay <seq>` puts one back
+ *   reindex       tells the search index every product and course again (search keeps answering)
  * Each prints plain lines (and returns them, for tests).
  */
 export interface ReplCommand {
@@ -54,6 +55,18 @@ interface NodeHealth {
 }
 
 export const REPL_COMMANDS: ReplCommand[] = [
+  {
+    command: "reindex",
+    description: "Tell the search index every product and course again; search keeps answering",
+    action: (broker) =>
+      attempt(async () => {
+        const { products, courses } = await broker.call<
+          { products: number; courses: number },
+          Record<string, never>
+        >(Action.search.rebuild, {}, { ...operator, timeout: 10 * 60_000 });
+        return [`reindexed ${products} products and ${courses} courses`];
+      }),
+  },
   {
     command: "order <id>",
     description: "An order, its lines and its saga history",

@@ -1,4 +1,5 @@
 import type { Cart } from "./cart";
+import type { CourseListed } from "./channels";
 import type { Listing, ProductView, StockLine } from "./catalog";
 import type { CartReminder } from "./notifications";
 import type { ChargeInput, PaymentView, RefundInput } from "./payments";
@@ -37,6 +38,8 @@ export interface ActionContracts {
     answer: { id: string; roles: Role[] };
   };
   "courses.seed": { params: { instructorId: string }; answer: { seeded: number } };
+  "catalog.indexPage": { params: { after?: string; limit: number }; answer: ProductView[] };
+  "courses.indexPage": { params: { after?: string; limit: number }; answer: CourseListed[] };
 }
 
 export type ActionName = keyof ActionContracts;
@@ -89,6 +92,7 @@ export const Action = {
     restock: "catalog.restock",
     seed: "catalog.seed",
     putListing: "catalog.putListing",
+    indexPage: "catalog.indexPage",
   },
   cart: {
     get: "cart.get",
@@ -149,9 +153,11 @@ export const Action = {
     myProgress: "courses.myProgress",
     certificate: "courses.certificate",
     seed: "courses.seed",
+    indexPage: "courses.indexPage",
   },
   search: {
     query: "search.query",
     suggest: "search.suggest",
+    rebuild: "search.rebuild",
   },
 } as const;

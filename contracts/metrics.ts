@@ -15,6 +15,7 @@ export const ShopMetric = {
   NOTIFICATION_DELIVERIES: "bazaar.notifications.deliveries.total",
   EVENTS_INGESTED: "bazaar.analytics.events.ingested.total",
   EVENTS_DROPPED_LATE: "bazaar.analytics.events.dropped_late.total",
+  SEARCH_INDEX_LAG: "bazaar.search.index.lag.seconds",
 } as const;
 export type ShopMetric = (typeof ShopMetric)[keyof typeof ShopMetric];
 
@@ -66,5 +67,12 @@ export const SHOP_METRICS: readonly {
     name: ShopMetric.EVENTS_DROPPED_LATE,
     description: "Behaviour events too late for their window",
     labelNames: [],
+  },
+  {
+    name: ShopMetric.SEARCH_INDEX_LAG,
+    description:
+      "How old the last change the search index took was when it took it, in seconds (0 once the index is caught up)",
+    labelNames: [],
+    type: "gauge",
   },
 ];

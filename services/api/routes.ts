@@ -136,6 +136,7 @@ export const apiRoute = {
     "GET /certificates/:id": Action.courses.certificate,
     "GET /search": Action.search.query,
     "GET /search/suggest": Action.search.suggest,
+    "POST /search/rebuild": Action.search.rebuild,
   },
   /** Headers an action needs, handed over as meta (actions never see the request). */
   onBeforeCall(ctx: { meta: Record<string, unknown> }, _route: unknown, req: IncomingMessage) {

@@ -203,6 +203,24 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
       },
     },
 
+    /** Every product, inactive too, by id: how the search index is rebuilt from the catalog. */
+    indexPage: {
+      visibility: "public",
+      params: {
+        $$strict: true,
+        after: { type: "string", max: 64, optional: true },
+        limit: { type: "number", integer: true, min: 1, max: 1000 },
+      },
+      async handler(this: CatalogThis, ctx: Ctx<{ after?: string; limit: number }>) {
+        const { after, limit } = ctx.params;
+        const page = await this.repos.products.find(after ? { id: { $gt: after } } : {}, {
+          sort: { id: 1 },
+          limit,
+        });
+        return page.map(toProductView);
+      },
+    },
+
     /** Another service's product (a course's), made or changed in one idempotent step. */
     putListing: {
       visibility: "public",

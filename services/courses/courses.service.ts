@@ -14,12 +14,13 @@ import { DbMixin, type DbService } from "../../mixins/db.mixin";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { consumer, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
 import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
-import { Channel, type OrderMoved } from "../../contracts/channels";
+import { Channel, type CourseListed, type OrderMoved } from "../../contracts/channels";
 import { Action } from "../../contracts/actions";
 import type { Listing } from "../../contracts/catalog";
 import { CourseStatus } from "../../contracts/courses";
 import { createCourse, updateCourse } from "./authoring";
 import {
+  courseChanged,
   CERTIFICATE_SHAPE,
   COURSE_INDEXES,
   COURSE_SHAPE,
@@ -447,6 +448,24 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
         };
       },
     },
+    /** Every course, drafts too, by id: how the search index is rebuilt from the courses. */
+    indexPage: {
+      visibility: "public",
+      params: {
+        $$strict: true,
+        after: { type: "string", max: 64, optional: true },
+        limit: { type: "number", integer: true, min: 1, max: 1000 },
+      },
+      async handler(this: CoursesThis, ctx: Ctx<{ after?: string; limit: number }>) {
+        const { after, limit } = ctx.params;
+        const page = await this.repos.courses.find(after ? { id: { $gt: after } } : {}, {
+          sort: { id: 1 },
+          limit,
+        });
+        return page.map((course) => courseChanged(course).data as CourseListed);
+      },
+    },
+
     /** The demo courses, taught by an existing instructor: `npm run seed` and `SEED_DEMO_CATALOG`. */
     seed: {
       visibility: "public",

@@ -1,6 +1,11 @@
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
 import type { Actions } from "../../platform/actions/action-properties";
 import { isAdmin, type Ctx } from "../../platform/actions/access";
+import { integer, object } from "../../platform/actions/openapi";
+import { call } from "../../platform/actions/typed-call";
+import { setGauge } from "../../platform/observability/metrics";
+import { Action } from "../../contracts/actions";
+import { ShopMetric } from "../../contracts/metrics";
 import { BackgroundLoop } from "../../platform/messaging/background-loop";
 import { MAX_PAGE_SIZE, pageParams } from "../../platform/data/pagination";
 import { addStoreLoop, DbMixin, type DbService } from "../../mixins/db.mixin";
@@ -23,18 +28,58 @@ type SearchThis = DbService<{ search_docs: SearchDoc }> & {
 
 const SYNC_INTERVAL_MS = 500;
 
+/** How late a change reached the index: the age of its message when the index took it. */
+function lagOf(service: SearchThis, ts: string): void {
+  const seconds = Math.max(0, (Date.now() - Date.parse(ts)) / 1000);
+  setGauge(service.broker, ShopMetric.SEARCH_INDEX_LAG, seconds);
+}
+
 const indexProduct = consumer<ProductView>("search", async function (message) {
   const self = this as unknown as SearchThis;
   if (await store(self.repos.search_docs, fromProduct(message.data))) self.syncLoop.wake();
+  lagOf(self, message.ts);
 });
 
 const indexCourse = consumer<CourseListed>("search", async function (message) {
   const self = this as unknown as SearchThis;
-  const docs = self.repos.search_docs;
-  const changed =
-    (await store(docs, fromCourse(message.data))) + (await hideRemovedLessons(docs, message.data));
-  if (changed) self.syncLoop.wake();
+  if (await storeCourse(self.repos.search_docs, message.data)) self.syncLoop.wake();
+  lagOf(self, message.ts);
 });
+
+async function storeCourse(docs: SearchThis["repos"]["search_docs"], course: CourseListed) {
+  return (await store(docs, fromCourse(course))) + (await hideRemovedLessons(docs, course));
+}
+
+const REBUILD_PAGE = 500;
+
+/**
+ * Tells the index every product and course again, from their own services, a page at a time.
+ * The index keeps answering meanwhile: each document is replaced where it stands.
+ */
+async function rebuild(
+  service: SearchThis,
+  ctx: Ctx,
+): Promise<{ products: number; courses: number }> {
+  const docs = service.repos.search_docs;
+  let products = 0;
+  let courses = 0;
+  for (let after: string | undefined; ;) {
+    const page = await call(ctx, Action.catalog.indexPage, { after, limit: REBUILD_PAGE });
+    for (const product of page) await store(docs, fromProduct(product));
+    products += page.length;
+    if (page.length < REBUILD_PAGE) break;
+    after = page.at(-1)!.id;
+  }
+  for (let after: string | undefined; ;) {
+    const page = await call(ctx, Action.courses.indexPage, { after, limit: REBUILD_PAGE });
+    for (const course of page) await storeCourse(docs, course);
+    courses += page.length;
+    if (page.length < REBUILD_PAGE) break;
+    after = page.at(-1)!.id;
+  }
+  service.syncLoop.wake();
+  return { products, courses };
+}
 
 const searchParams = {
   $$strict: "remove",
@@ -90,6 +135,18 @@ const SearchService: ServiceSchema<ServiceSettingSchema, SearchThis> = {
       handler(this: SearchThis, ctx: Ctx<{ q: string }>) {
         const includeHidden = ctx.meta.user ? isAdmin(ctx.meta.user) : false;
         return { suggestions: this.index.suggest(ctx.params.q, includeHidden) };
+      },
+    },
+    rebuild: {
+      openapi: {
+        summary: "Reindex every product and course from their services; search keeps answering",
+        response: object({ products: integer, courses: integer }, [], "Rebuilt"),
+      },
+      access: "admin",
+      timeout: 10 * 60_000,
+      params: { $$strict: true },
+      handler(this: SearchThis, ctx: Ctx) {
+        return rebuild(this, ctx);
       },
     },
   } satisfies Actions,

@@ -113,4 +113,40 @@ describe("search over HTTP", () => {
     for (const q of ["(a|a)*$", "\\", "<script>", "__proto__", "a ".repeat(40)])
       expect((await found(q)).status).toBe(200);
   });
+
+  test("When products predate the index, then a rebuild by an admin makes them searchable, and what was found before still is", async () => {
+    // Written straight into the catalog's store, as data from before the change channels.
+    const catalog = system.broker.getLocalService("catalog") as unknown as {
+      repos: { products: { insert(doc: object): Promise<unknown> } };
+    };
+    const now = new Date().toISOString();
+    await catalog.repos.products.insert({
+      id: "legacy-kettle",
+      sku: "LEGACY-1",
+      name: "Copper kettle",
+      description: "From before",
+      price: 2500,
+      currency: "USD",
+      category: "kitchen",
+      stock: 1,
+      active: true,
+      searchTerms: [],
+      createdAt: now,
+      updatedAt: now,
+    });
+    expect((await found("kettle")).body.total).toBe(0);
+    const customer = await api.post("/api/v1/auth/register", {
+      email: `rebuild-${process.pid}@example.com`,
+      password: "correct-horse",
+      name: "C",
+    });
+    expect(
+      (await api.post("/api/v1/search/rebuild", {}, { token: customer.body.token })).status,
+    ).toBe(403);
+    const rebuilt = await api.post("/api/v1/search/rebuild", {}, { token: admin });
+    expect(rebuilt.status).toBe(200);
+    expect(rebuilt.body.products).toBeGreaterThanOrEqual(2);
+    await until("the kettle found", async () => (await found("kettle")).body.total === 1);
+    expect((await found("torch", admin)).body.total).toBe(1);
+  });
 });
