@@ -1,6 +1,7 @@
 import type { Repository, Store } from "../../platform/data/repository";
 import { PRODUCT_INDEXES } from "../../services/catalog/model";
 import { ORDER_INDEXES } from "../../services/orders/model";
+import { SEARCH_DOC_INDEXES, type SearchDoc } from "../../services/search/model";
 
 /** Inserts `count` documents, `parallel` at a time (a server store takes several at once). */
 async function insertAll<T extends { id: string }>(
@@ -89,5 +90,61 @@ export async function preloadShop(
     }),
     parallel,
     onProgress,
+  );
+}
+
+const ADJECTIVES = [
+  "Oak",
+  "Steel",
+  "Linen",
+  "Copper",
+  "Walnut",
+  "Glass",
+  "Stone",
+  "Cotton",
+  "Brass",
+];
+const NOUNS = [
+  "table",
+  "chair",
+  "lamp",
+  "towel",
+  "bowl",
+  "vase",
+  "blanket",
+  "frame",
+  "clock",
+  "mug",
+];
+const CATEGORIES = ["home", "kitchen", "lighting", "garden", "bath", "biology", "photography"];
+
+/**
+ * `count` searchable documents in the search store, as the change channels would have written
+ * them: mostly products, one in ten a course, titles made of common words and a number.
+ */
+export async function preloadSearch(store: Store, count: number, parallel = 1): Promise<void> {
+  const docs = await store.repository<SearchDoc>("search_docs", SEARCH_DOC_INDEXES);
+  const at = new Date().toISOString();
+  await insertAll(
+    docs,
+    count,
+    (i) => {
+      const kind: SearchDoc["kind"] = i % 10 === 0 ? "course" : "product";
+      const title = `${ADJECTIVES[i % ADJECTIVES.length]} ${NOUNS[(i * 7) % NOUNS.length]} ${i}`;
+      return {
+        id: `${kind}:s${i}`,
+        kind,
+        refId: `s${i}`,
+        title,
+        summary: `A ${title.toLowerCase()} that pairs with a ${NOUNS[(i * 3) % NOUNS.length]}.`,
+        category: CATEGORIES[i % CATEGORIES.length],
+        price: (i * 7919) % 60_000,
+        currency: "USD",
+        visible: i % 50 !== 0,
+        sourceUpdatedAt: at,
+        syncedAt: at,
+      };
+    },
+    parallel,
   );
 }

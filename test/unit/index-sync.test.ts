@@ -1,0 +1,48 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { SqliteStore } from "../../platform/data/sqlite.store";
+import { syncIndex } from "../../services/search/index-sync";
+import { SEARCH_DOC_INDEXES, type SearchDoc } from "../../services/search/model";
+import { SearchIndex } from "../../services/search/search-index";
+
+let dir: string;
+let store: SqliteStore;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), "bazaar-sync-"));
+  store = new SqliteStore(dir);
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const doc = (i: number, at: string): SearchDoc => ({
+  id: `product:p${i}`,
+  kind: "product",
+  refId: `p${i}`,
+  title: `Thing ${i}`,
+  summary: "",
+  category: "c",
+  visible: true,
+  sourceUpdatedAt: at,
+  syncedAt: at,
+});
+
+describe("an index following the search store", () => {
+  test("When more documents than a page share one instant, then every one is read, and what came after too", async () => {
+    const docs = await store.repository<SearchDoc>("search_docs", SEARCH_DOC_INDEXES);
+    const bulk = "2026-12-01T00:00:00.000Z";
+    for (let i = 0; i < 250; i++) await docs.insert(doc(i, bulk));
+    for (let i = 250; i < 260; i++) await docs.insert(doc(i, "2026-12-01T00:00:01.000Z"));
+    const index = new SearchIndex();
+    const first = await syncIndex(docs, index, new Date(0).toISOString(), 100);
+    expect(index.size).toBe(260);
+    expect(first.upTo).toBe("2026-12-01T00:00:01.000Z");
+
+    await docs.insert(doc(260, "2026-12-01T00:00:02.000Z"));
+    const next = await syncIndex(docs, index, first.upTo, 100);
+    expect(index.size).toBe(261);
+    expect(next.upTo).toBe("2026-12-01T00:00:02.000Z");
+  });
+});
