@@ -77,7 +77,12 @@ export class SearchIndex {
   private readonly mini = new MiniSearch<SearchDoc>({
     fields: FIELDS,
     storeFields: STORED,
-    searchOptions: { boost: BOOST, prefix: true, fuzzy: (term) => editsAllowed(term) },
+    searchOptions: {
+      boost: BOOST,
+      // The word being typed is a prefix; the words before it are whole (as typed, or a typo).
+      prefix: (_term, i, terms) => i === terms.length - 1,
+      fuzzy: (term) => editsAllowed(term),
+    },
   });
 
   get size(): number {
