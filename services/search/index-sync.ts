@@ -8,20 +8,35 @@ const SYNC_BATCH = 1000;
  */
 const SYNC_OVERLAP_MS = 5000;
 
+/** Where a node's index stands: the newest `syncedAt` it read, and when that last moved. */
+export interface SyncCursor {
+  upTo: string;
+  movedAt: number;
+}
+
+export const START_OF_TIME: SyncCursor = { upTo: new Date(0).toISOString(), movedAt: 0 };
+
 /**
- * Reads what the store took since `upTo` into the index, a page at a time; answers how many
- * documents it read and where the next pass starts. A page starts at the last one's final
+ * Reads what the store took since the cursor into the index, a page at a time; answers how
+ * many documents it read and where the next pass starts. A page starts at the last one's final
  * `syncedAt` (those few are read again). A whole page at one instant (a bulk load) is read
  * through by id, and the pass goes on past that instant.
  */
 export async function syncIndex(
   docs: SearchDocs,
   index: SearchIndex,
-  upTo: string,
+  cursor: SyncCursor,
   batch = SYNC_BATCH,
-): Promise<{ read: number; upTo: string }> {
-  let from = new Date(Date.parse(upTo) - SYNC_OVERLAP_MS).toISOString();
-  let past = false;
+  now = Date.now(),
+): Promise<{ read: number; cursor: SyncCursor }> {
+  // A late commit shows up within the overlap of the cursor's last move; after that, only
+  // what is newer is read, so a quiet store costs one empty read a pass.
+  const settled = now - cursor.movedAt > SYNC_OVERLAP_MS;
+  let from = settled
+    ? cursor.upTo
+    : new Date(Date.parse(cursor.upTo) - SYNC_OVERLAP_MS).toISOString();
+  let past = settled;
+  let upTo = cursor.upTo;
   let read = 0;
   for (;;) {
     const page = await docs.find(
@@ -31,9 +46,8 @@ export async function syncIndex(
     for (const doc of page) index.upsert(doc);
     read += page.length;
     const last = page.at(-1)?.syncedAt;
-    if (!last) return { read, upTo };
-    if (last > upTo) upTo = last;
-    if (page.length < batch) return { read, upTo };
+    if (last && last > upTo) upTo = last;
+    if (!last || page.length < batch) break;
     if (last !== from || past) {
       from = last;
       past = false;
@@ -42,6 +56,10 @@ export async function syncIndex(
     read += await readInstant(docs, index, from, batch);
     past = true;
   }
+  return {
+    read,
+    cursor: upTo === cursor.upTo ? cursor : { upTo, movedAt: now },
+  };
 }
 
 /** Every document taken at one instant, by id. */

@@ -89,9 +89,16 @@ export class SearchIndex {
     return this.mini.documentCount;
   }
 
+  /** When each document was last taken into the store, as this index holds it. */
+  private readonly held = new Map<string, string>();
+
+  /** Takes a document in; one it already holds as written then is left alone (a re-read). */
   upsert(doc: SearchDoc): void {
-    if (this.mini.has(doc.id)) this.mini.replace(doc);
+    const held = this.held.get(doc.id);
+    if (held === doc.syncedAt) return;
+    if (held !== undefined) this.mini.replace(doc);
     else this.mini.add(doc);
+    this.held.set(doc.id, doc.syncedAt);
   }
 
   search(query: SearchQuery): SearchAnswer {

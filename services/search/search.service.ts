@@ -17,12 +17,12 @@ import { SearchKind } from "../../contracts/search";
 import { fromCourse, fromProduct, hideRemovedLessons, store } from "./documents";
 import { SEARCH_DOC_INDEXES, SEARCH_PAGE_SHAPE, SUGGESTIONS_SHAPE, type SearchDoc } from "./model";
 import { SearchIndex, type SearchQuery } from "./search-index";
-import { syncIndex } from "./index-sync";
+import { START_OF_TIME, syncIndex, type SyncCursor } from "./index-sync";
 
 type SearchThis = DbService<{ search_docs: SearchDoc }> & {
   index: SearchIndex;
-  /** The `syncedAt` up to which this node's index holds the store's documents. */
-  syncedUpTo: string;
+  /** How far this node's index has followed the store. */
+  cursor: SyncCursor;
   syncLoop: BackgroundLoop;
 };
 
@@ -98,14 +98,15 @@ const SearchService: ServiceSchema<ServiceSettingSchema, SearchThis> = {
 
   created(this: SearchThis) {
     this.index = new SearchIndex();
-    this.syncedUpTo = new Date(0).toISOString();
+    this.cursor = START_OF_TIME;
     this.syncLoop = new BackgroundLoop(
       "search index sync",
       SYNC_INTERVAL_MS,
       async () => {
-        this.syncedUpTo = (
-          await syncIndex(this.repos.search_docs, this.index, this.syncedUpTo)
-        ).upTo;
+        const { read, cursor } = await syncIndex(this.repos.search_docs, this.index, this.cursor);
+        this.cursor = cursor;
+        // Caught up: nothing waits to be indexed, so nothing is late.
+        if (read === 0) setGauge(this.broker, ShopMetric.SEARCH_INDEX_LAG, 0);
       },
       this.logger,
     );

@@ -4,7 +4,7 @@ import path from "node:path";
 import { PostgresStore } from "../../platform/data/postgres.store";
 import { SqliteStore } from "../../platform/data/sqlite.store";
 import { store } from "../../services/search/documents";
-import { syncIndex } from "../../services/search/index-sync";
+import { START_OF_TIME, syncIndex } from "../../services/search/index-sync";
 import { SEARCH_DOC_INDEXES, type SearchDoc, type SearchDocs } from "../../services/search/model";
 import { SearchIndex } from "../../services/search/search-index";
 import { SEARCH_CORPUS } from "../fixtures/search-corpus";
@@ -62,7 +62,7 @@ describe.each(STORES)("search documents on %s", (name, open) => {
     const told = SEARCH_CORPUS.map(({ syncedAt: _s, ...doc }) => doc);
     expect(await store(opened.docs, told)).toBe(told.length);
     const index = new SearchIndex();
-    const { read } = await syncIndex(opened.docs, index, new Date(0).toISOString());
+    const { read } = await syncIndex(opened.docs, index, START_OF_TIME);
     expect(read).toBe(told.length);
     const top = (q: string) =>
       index.search({ q, includeHidden: false, page: 1, pageSize: 5 }).rows.map((r) => r.refId);

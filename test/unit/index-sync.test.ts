@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { SqliteStore } from "../../platform/data/sqlite.store";
-import { syncIndex } from "../../services/search/index-sync";
+import { START_OF_TIME, syncIndex } from "../../services/search/index-sync";
 import { SEARCH_DOC_INDEXES, type SearchDoc } from "../../services/search/model";
 import { SearchIndex } from "../../services/search/search-index";
 
@@ -36,13 +36,26 @@ describe("an index following the search store", () => {
     for (let i = 0; i < 250; i++) await docs.insert(doc(i, bulk));
     for (let i = 250; i < 260; i++) await docs.insert(doc(i, "2026-12-01T00:00:01.000Z"));
     const index = new SearchIndex();
-    const first = await syncIndex(docs, index, new Date(0).toISOString(), 100);
+    const now = Date.parse("2026-12-01T00:00:03.000Z");
+    const first = await syncIndex(docs, index, START_OF_TIME, 100, now);
     expect(index.size).toBe(260);
-    expect(first.upTo).toBe("2026-12-01T00:00:01.000Z");
+    expect(first.cursor).toEqual({ upTo: "2026-12-01T00:00:01.000Z", movedAt: now });
 
     await docs.insert(doc(260, "2026-12-01T00:00:02.000Z"));
-    const next = await syncIndex(docs, index, first.upTo, 100);
+    const next = await syncIndex(docs, index, first.cursor, 100, now + 100);
     expect(index.size).toBe(261);
-    expect(next.upTo).toBe("2026-12-01T00:00:02.000Z");
+    expect(next.cursor.upTo).toBe("2026-12-01T00:00:02.000Z");
+  });
+
+  test("When the store is quiet, then a pass reads nothing again once the overlap has passed", async () => {
+    const docs = await store.repository<SearchDoc>("search_docs", SEARCH_DOC_INDEXES);
+    for (let i = 0; i < 5; i++) await docs.insert(doc(i, "2026-12-01T00:00:00.000Z"));
+    const index = new SearchIndex();
+    const now = Date.parse("2026-12-01T00:00:00.500Z");
+    const { cursor } = await syncIndex(docs, index, START_OF_TIME, 100, now);
+    // Within the overlap the recent documents are read again (a late commit may sit among them).
+    expect((await syncIndex(docs, index, cursor, 100, now + 1000)).read).toBe(5);
+    // After it, a quiet store costs an empty read.
+    expect((await syncIndex(docs, index, cursor, 100, now + 6000)).read).toBe(0);
   });
 });

@@ -68,7 +68,8 @@ describe("search relevance on a fixed corpus", () => {
 
   test("When an item is hidden, then only an admin finds it", () => {
     const own = corpusIndex();
-    own.upsert({ ...SEARCH_CORPUS[0], visible: false });
+    // Withdrawn: the store took the change later than the first telling.
+    own.upsert({ ...SEARCH_CORPUS[0], visible: false, syncedAt: "2026-12-02T00:00:00.000Z" });
     expect(top(own, "desk lamp")).not.toEqual(["p-lamp"]);
     expect(
       own.search({ q: "desk lamp", includeHidden: true, page: 1, pageSize: 1 }).rows[0].refId,
