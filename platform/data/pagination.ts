@@ -66,3 +66,19 @@ export function ownPage<T extends Doc, V>(
 function withTieBreak(sort: FindOptions["sort"]): NonNullable<FindOptions["sort"]> {
   return { ...sort, id: sort?.id ?? 1 };
 }
+
+/** Params of a page of every document by id, after the last one read (an index rebuild). */
+export const keysetParams = {
+  $$strict: true,
+  after: { type: "string", max: 64, optional: true },
+  limit: { type: "number", integer: true, min: 1, max: 1000 },
+} as const;
+
+/** Up to `limit` documents with ids after `after`, in id order. */
+export function pageAfter<T extends Doc>(
+  repo: Repository<T>,
+  request: { after?: string; limit: number },
+): Promise<T[]> {
+  const { after, limit } = request;
+  return repo.find(after ? { id: { $gt: after } } : {}, { sort: { id: 1 }, limit });
+}

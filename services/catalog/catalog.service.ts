@@ -7,7 +7,7 @@ import { hasType, notFound } from "../../platform/actions/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { countMetric } from "../../platform/observability/metrics";
 import { pageOf } from "../../platform/actions/openapi";
-import { pageParams } from "../../platform/data/pagination";
+import { pageParams, keysetParams, pageAfter } from "../../platform/data/pagination";
 import { settingsOf } from "../../platform/runtime/settings-of";
 import { DEMO_CATALOG } from "./demo-catalog";
 import {
@@ -206,17 +206,9 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
     /** Every product, inactive too, by id: how the search index is rebuilt from the catalog. */
     indexPage: {
       visibility: "public",
-      params: {
-        $$strict: true,
-        after: { type: "string", max: 64, optional: true },
-        limit: { type: "number", integer: true, min: 1, max: 1000 },
-      },
+      params: keysetParams,
       async handler(this: CatalogThis, ctx: Ctx<{ after?: string; limit: number }>) {
-        const { after, limit } = ctx.params;
-        const page = await this.repos.products.find(after ? { id: { $gt: after } } : {}, {
-          sort: { id: 1 },
-          limit,
-        });
+        const page = await pageAfter(this.repos.products, ctx.params);
         return page.map(toProductView);
       },
     },

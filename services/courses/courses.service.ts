@@ -9,7 +9,7 @@ import { ShopError } from "../../contracts/errors";
 import { idRule } from "../../platform/actions/ids";
 import { pageOf } from "../../platform/actions/openapi";
 import { call } from "../../platform/actions/typed-call";
-import { findPage, pageParams } from "../../platform/data/pagination";
+import { findPage, pageParams, keysetParams, pageAfter } from "../../platform/data/pagination";
 import { DbMixin, type DbService } from "../../mixins/db.mixin";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { consumer, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
@@ -451,17 +451,9 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
     /** Every course, drafts too, by id: how the search index is rebuilt from the courses. */
     indexPage: {
       visibility: "public",
-      params: {
-        $$strict: true,
-        after: { type: "string", max: 64, optional: true },
-        limit: { type: "number", integer: true, min: 1, max: 1000 },
-      },
+      params: keysetParams,
       async handler(this: CoursesThis, ctx: Ctx<{ after?: string; limit: number }>) {
-        const { after, limit } = ctx.params;
-        const page = await this.repos.courses.find(after ? { id: { $gt: after } } : {}, {
-          sort: { id: 1 },
-          limit,
-        });
+        const page = await pageAfter(this.repos.courses, ctx.params);
         return page.map((course) => courseChanged(course).data as CourseListed);
       },
     },

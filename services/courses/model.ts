@@ -14,7 +14,6 @@ import {
   COURSE_LEVELS,
   CourseStatus,
   LessonKind,
-  type CourseLevel,
   type CourseView,
   type LessonOutline,
 } from "../../contracts/courses";
@@ -35,28 +34,12 @@ export interface ModuleDoc {
   lessons: LessonDoc[];
 }
 
-export interface CourseDoc extends OutboxDoc {
-  id: string;
-  slug: string;
-  title: string;
-  summary: string;
-  description: string;
-  level: CourseLevel;
-  language: string;
-  category: string;
-  price: number;
-  currency: string;
-  instructorId: string;
-  status: CourseStatus;
-  prerequisites: string[];
-  sequential: boolean;
+/** The stored course: what a learner sees, with full lessons and the ids that find them. */
+export interface CourseDoc extends Omit<CourseView, "modules">, OutboxDoc {
   modules: ModuleDoc[];
   /** Every module's and lesson's id, so one is found by its own id (`/lessons/:id`). */
   moduleIds: string[];
   lessonIds: string[];
-  productId?: string;
-  createdAt: string;
-  updatedAt: string;
 }
 
 export type Courses = Repository<CourseDoc>;
@@ -210,19 +193,20 @@ export const courseFields = {
   sequential: { type: "boolean" },
 } as const;
 
-export type NewCourse = {
-  slug: string;
-  title: string;
-  summary: string;
-  description: string;
-  level: CourseLevel;
-  language: string;
-  category: string;
-  price: number;
-  currency: string;
-  prerequisites: string[];
-  sequential: boolean;
-};
+export type NewCourse = Pick<
+  CourseView,
+  | "slug"
+  | "title"
+  | "summary"
+  | "description"
+  | "level"
+  | "language"
+  | "category"
+  | "price"
+  | "currency"
+  | "prerequisites"
+  | "sequential"
+>;
 
 export const createCourseParams = {
   $$strict: true,

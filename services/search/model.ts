@@ -1,20 +1,14 @@
 import type { Repository } from "../../mixins/db.mixin";
 import type { IndexSpec } from "../../platform/data/repository";
 import { arrayOf, integer, number, object, oneOf, string } from "../../platform/actions/openapi";
-import { SearchKind } from "../../contracts/search";
+import { SearchKind, type SearchHit } from "../../contracts/search";
 
-/** One searchable thing, as the stream last told it. */
-export interface SearchDoc {
-  id: string;
-  kind: SearchKind;
-  refId: string;
-  title: string;
-  summary: string;
-  category: string;
+/** One searchable thing, as the stream last told it: what a hit shows, and how it is kept. */
+export interface SearchDoc extends Pick<
+  SearchHit,
+  "id" | "kind" | "refId" | "title" | "summary" | "category" | "price" | "currency" | "courseId"
+> {
   sku?: string;
-  price?: number;
-  currency?: string;
-  courseId?: string;
   /** On sale, or published: what anyone may find. Admins find the rest too. */
   visible: boolean;
   /** The source's own `updatedAt`: an older message never overwrites a newer one. */
