@@ -82,7 +82,7 @@ const enrolBuyer = consumer<OrderMoved>("courses", async function (message) {
 });
 const revokeBuyer = consumer<OrderMoved>("courses", async function (message) {
   const self = this as unknown as CoursesThis;
-  await revokeForOrder(self.repos.enrolments, message.data.orderId);
+  await revokeForOrder(self.repos.enrolments, message.data);
 });
 
 const moduleTitle = { type: "string", trim: true, min: 1, max: 200 } as const;

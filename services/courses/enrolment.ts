@@ -38,7 +38,8 @@ function prerequisitesNotMet(unmet: string[]) {
 
 /**
  * Enrols a learner, once: a second grant finds the first. A revoked enrolment bought again is
- * active again, under the order that bought it now; its progress is kept.
+ * active again, under the order that bought it now; its progress is kept. The order whose
+ * cancellation revoked it (or left a tombstone, arriving first) never brings it back.
  */
 export async function grant(
   enrolments: Enrolments,
@@ -60,8 +61,10 @@ export async function grant(
     updatedAt: now,
   });
   if (made) return made;
+  const held = (await enrolments.findById(id))!;
+  if (held.active || (orderId !== undefined && held.orderId === orderId)) return held;
   const again = await enrolments.findOneAndUpdate(
-    { id, active: false },
+    { id, active: false, updatedAt: held.updatedAt },
     { $set: { active: true, ...(orderId ? { orderId } : {}), updatedAt: now } },
   );
   return again ?? (await enrolments.findById(id))!;
@@ -116,14 +119,33 @@ export async function enrolFromOrder(
   return known.length;
 }
 
-/** A cancelled order takes back the enrolments it granted, and only those. */
-export async function revokeForOrder(enrolments: Enrolments, orderId: string): Promise<number> {
-  const granted = await enrolments.find({ orderId, active: true });
+/**
+ * A cancelled order takes back the enrolments it granted, and only those. Its cancellation may
+ * arrive before its confirmation (a redelivery, another consumer): then it leaves a revoked
+ * enrolment under this order, which that late confirmation cannot bring back.
+ */
+export async function revokeForOrder(enrolments: Enrolments, order: OrderMoved): Promise<number> {
   const now = new Date().toISOString();
-  for (const enrolment of granted)
-    await enrolments.updateOne(
-      { id: enrolment.id, orderId, active: true },
+  let revoked = 0;
+  for (const line of order.items ?? []) {
+    const courseId = courseIdOfProduct(line.productId);
+    if (!courseId) continue;
+    const id = enrolmentId(courseId, order.userId);
+    revoked += await enrolments.updateOne(
+      { id, orderId: order.orderId, active: true },
       { $set: { active: false, updatedAt: now } },
     );
-  return granted.length;
+    await insertIfAbsent(enrolments, {
+      id,
+      courseId,
+      userId: order.userId,
+      orderId: order.orderId,
+      active: false,
+      completed: {},
+      outboxPending: 0,
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
+  return revoked;
 }

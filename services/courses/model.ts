@@ -270,7 +270,6 @@ export const enrolmentId = (courseId: string, userId: string) => `${courseId}:${
 export const ENROLMENT_INDEXES: IndexSpec[] = [
   { fields: ["outboxPending"], range: "number" },
   { fields: ["userId", "createdAt"] },
-  { fields: ["orderId"] },
   { fields: ["certificateId"] },
 ];
 

@@ -7,7 +7,7 @@ import { COURSE_INDEXES, type CourseDoc, type Courses } from "../../services/cou
 import { assertPrerequisites, createCourse } from "../../services/courses/authoring";
 import { addLesson, addModule, reorderOutline, updateLesson } from "../../services/courses/outline";
 import { editable } from "../../services/courses/ownership";
-import { grant } from "../../services/courses/enrolment";
+import { enrolFromOrder, grant, revokeForOrder } from "../../services/courses/enrolment";
 import { completeLesson } from "../../services/courses/progress";
 import { pendingEvents } from "../../platform/messaging/outbox";
 import { ENROLMENT_INDEXES, type EnrolmentDoc } from "../../services/courses/model";
@@ -147,5 +147,41 @@ describe("course rules", () => {
       "courses.completed",
       "courses.lesson_completed",
     ]);
+  });
+
+  test("When an order's cancellation arrives before its confirmation, then the late confirmation enrols nobody; a later order does", async () => {
+    const enrolments = await store.repository<EnrolmentDoc>("enrolments", ENROLMENT_INDEXES);
+    const c = await course();
+    const order = (orderId: string) => ({
+      orderId,
+      userId: "u2",
+      status: "CANCELLED" as const,
+      items: [
+        {
+          productId: `course-${c.id}`,
+          sku: "S",
+          name: "N",
+          quantity: 1,
+          unitPrice: 0,
+          lineTotal: 0,
+        },
+      ],
+      total: 0,
+      currency: "USD",
+      createdAt: "",
+    });
+    await revokeForOrder(enrolments, order("o1"));
+    await enrolFromOrder(courses, enrolments, order("o1"));
+    const id = `${c.id}:u2`;
+    expect((await enrolments.findById(id))?.active).toBe(false);
+
+    await enrolFromOrder(courses, enrolments, order("o2"));
+    expect(await enrolments.findById(id)).toMatchObject({ active: true, orderId: "o2" });
+    // o1's cancellation told again takes nothing from o2.
+    await revokeForOrder(enrolments, order("o1"));
+    expect((await enrolments.findById(id))?.active).toBe(true);
+    await revokeForOrder(enrolments, order("o2"));
+    await enrolFromOrder(courses, enrolments, order("o2"));
+    expect((await enrolments.findById(id))?.active).toBe(false);
   });
 });
