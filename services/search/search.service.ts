@@ -10,7 +10,7 @@ import { BackgroundLoop } from "../../platform/messaging/background-loop";
 import { MAX_PAGE_SIZE, pageParams } from "../../platform/data/pagination";
 import { addStoreLoop, DbMixin, type DbService } from "../../mixins/db.mixin";
 import { consumer, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
-import { HealthMixin } from "../../mixins/health.mixin";
+import { addHealthCheck, HealthMixin, NotReadyYet } from "../../mixins/health.mixin";
 import { Channel, type CourseListed } from "../../contracts/channels";
 import type { ProductView } from "../../contracts/catalog";
 import { SearchKind } from "../../contracts/search";
@@ -23,6 +23,8 @@ type SearchThis = DbService<{ search_docs: SearchDoc }> & {
   index: SearchIndex;
   /** How far this node's index has followed the store. */
   cursor: SyncCursor;
+  /** The first pass (the whole store, after a restart) is done: answers are complete. */
+  loaded: boolean;
   syncLoop: BackgroundLoop;
 };
 
@@ -105,12 +107,18 @@ const SearchService: ServiceSchema<ServiceSettingSchema, SearchThis> = {
       async () => {
         const { read, cursor } = await syncIndex(this.repos.search_docs, this.index, this.cursor);
         this.cursor = cursor;
+        this.loaded = true;
         // Caught up: nothing waits to be indexed, so nothing is late.
         if (read === 0) setGauge(this.broker, ShopMetric.SEARCH_INDEX_LAG, 0);
       },
       this.logger,
     );
     addStoreLoop(this, this.syncLoop);
+    this.syncLoop.wake();
+    // A node whose index is still reading the store back answers incompletely: not ready yet.
+    addHealthCheck(this, "index", async () => {
+      if (!this.loaded) throw new NotReadyYet("the search index");
+    });
   },
 
   actions: {

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { client, type Client } from "../harness/http";
 import { waitFor } from "../harness/node-process";
 import { startSystem, type TestSystem } from "../harness/system";
@@ -149,4 +152,42 @@ describe("search over HTTP", () => {
     await until("the kettle found", async () => (await found("kettle")).body.total === 1);
     expect((await found("torch", admin)).body.total).toBe(1);
   });
+});
+
+describe("search across a restart", () => {
+  test("When a node restarts, then it is ready only once its index is read back, and then finds what it found before", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "bazaar-search-restart-"));
+    const env = { DATA_DIR: dataDir, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password };
+    try {
+      const first = await startSystem(env);
+      const before = client(first.baseUrl);
+      const token = (await before.post("/api/v1/auth/login", ADMIN)).body.token;
+      await before.post(
+        "/api/v1/products",
+        { sku: "RESTART-1", name: "Walnut bookend", price: 900, category: "home", stock: 2 },
+        { token },
+      );
+      await waitFor(
+        async () => (await before.get("/api/v1/search?q=bookend")).body.total === 1,
+        10_000,
+        "the bookend indexed",
+      );
+      await first.stop();
+
+      const second = await startSystem(env);
+      try {
+        const after = client(second.baseUrl);
+        await waitFor(
+          async () => (await after.get("/health/ready")).status === 200,
+          10_000,
+          "the node ready",
+        );
+        expect((await after.get("/api/v1/search?q=bookend")).body.total).toBe(1);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
