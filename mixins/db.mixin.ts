@@ -124,11 +124,16 @@ export function instrument<T extends Doc>(
   return wrapped as unknown as Repository<T>;
 }
 
-type LoopingService = Service & { $storeLoops?: BackgroundLoop[] };
+type LoopingService = Service & {
+  $storeLoops?: BackgroundLoop[];
+  /** This service's DbMixins (its own, a consumer's) whose repositories are not open yet. */
+  $storesOpening?: number;
+};
 
 /**
  * A background loop that reads or writes this service's store: it is started once the
- * repositories exist and stopped before the store closes. Mixins start in reverse order and stop
+ * repositories exist (all of them, when the service takes the mixin more than once) and
+ * stopped before the store closes. Mixins start in reverse order and stop
  * in order, so a loop a mixin started itself ran before the store was open (a relay pass failed on
  * `this.repos` at every slow start) and after it had closed ("pool after calling end").
  */
@@ -147,6 +152,10 @@ export type DbService<R extends Record<string, Doc>> = Service & {
  */
 export function DbMixin(collections: Record<string, IndexSpec[]>): Partial<ServiceSchema> {
   return {
+    created(this: Service) {
+      const self = this as LoopingService;
+      self.$storesOpening = (self.$storesOpening ?? 0) + 1;
+    },
     async started(this: Service) {
       const settings = settingsOf(this.broker);
       const store = openStore(settings);
@@ -159,7 +168,10 @@ export function DbMixin(collections: Record<string, IndexSpec[]>): Partial<Servi
       const self = this as DbService<Record<string, Doc>>;
       self.repos = { ...self.repos, ...repos };
       addHealthCheck(this, "db", () => store.ping());
-      for (const loop of (this as LoopingService).$storeLoops ?? []) loop.start();
+      // A loop may read any of the service's collections: it starts when the last mixin opened.
+      const looping = this as LoopingService;
+      looping.$storesOpening = (looping.$storesOpening ?? 1) - 1;
+      if (looping.$storesOpening === 0) for (const loop of looping.$storeLoops ?? []) loop.start();
     },
     async stopped(this: Service) {
       await Promise.all(((this as LoopingService).$storeLoops ?? []).map((loop) => loop.stop()));
