@@ -112,3 +112,12 @@ export function hardenedValidator(): Validators.Fastest {
   (validator as unknown as { validator: FastestValidator }).validator = hardenedEngine();
   return validator;
 }
+
+/** The same field rules, each optional: the params of a partial update. */
+export function allOptional<R extends Record<string, object>>(
+  fields: R,
+): { [K in keyof R]: R[K] & { optional: true } } {
+  return Object.fromEntries(
+    Object.entries(fields).map(([name, rule]) => [name, { ...rule, optional: true }]),
+  ) as { [K in keyof R]: R[K] & { optional: true } };
+}

@@ -6,6 +6,7 @@ import { idRule } from "../../platform/actions/ids";
 import { ProductKind, type NewProduct, type ProductView } from "../../contracts/catalog";
 import { ShopError } from "../../contracts/errors";
 import type { OutboxDoc } from "../../platform/messaging/outbox";
+import { allOptional } from "../../platform/actions/validator";
 
 export interface ProductDoc extends NewProduct, OutboxDoc {
   id: string;
@@ -106,9 +107,7 @@ export const createProductParams = {
 export const updateProductParams = {
   $$strict: true,
   id: idRule,
-  ...Object.fromEntries(
-    Object.entries(productFields).map(([k, rule]) => [k, { ...rule, optional: true }]),
-  ),
+  ...allOptional(productFields),
 };
 
 const SORTABLE = ["name", "price", "createdAt", "updatedAt", "stock", "sku", "category"];

@@ -48,8 +48,13 @@ import {
   withLessonStates,
 } from "./progress";
 import { archiveCourse, listingOf, publishCourse } from "./publishing";
+import { allOptional } from "../../platform/actions/validator";
 
 type CoursesThis = DbService<{ courses: CourseDoc; enrolments: EnrolmentDoc }> & RelayService;
+
+/** Puts a course's product on sale through the catalog, as the caller. */
+const listingsThrough = (ctx: Ctx<object>) => (listing: Listing) =>
+  call(ctx, Action.catalog.putListing, listing);
 
 function wakeRelay(this: CoursesThis, _ctx: unknown, answer: unknown) {
   this.outboxRelay.wake();
@@ -140,7 +145,7 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
         const { id, ...changes } = ctx.params;
         const course = await updateCourse(this.repos.courses, callerOf(ctx), id, changes);
         if (course.status === CourseStatus.PUBLISHED)
-          await call(ctx, Action.catalog.putListing, listingOf(course, true));
+          await listingsThrough(ctx)(listingOf(course, true));
         return toCourseView(course);
       },
     },
@@ -153,7 +158,7 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
       },
       params: { $$strict: true, id: idRule },
       async handler(this: CoursesThis, ctx: Ctx<{ id: string }>) {
-        const put = (listing: Listing) => call(ctx, Action.catalog.putListing, listing);
+        const put = listingsThrough(ctx);
         const course = await publishCourse(this.repos.courses, put, callerOf(ctx), ctx.params.id);
         return toCourseView(course);
       },
@@ -166,7 +171,7 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
       },
       params: { $$strict: true, id: idRule },
       async handler(this: CoursesThis, ctx: Ctx<{ id: string }>) {
-        const put = (listing: Listing) => call(ctx, Action.catalog.putListing, listing);
+        const put = listingsThrough(ctx);
         const course = await archiveCourse(this.repos.courses, put, callerOf(ctx), ctx.params.id);
         return toCourseView(course);
       },
@@ -213,9 +218,7 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
       params: {
         $$strict: true,
         id: idRule,
-        ...Object.fromEntries(
-          Object.entries(lessonFields).map(([k, rule]) => [k, { ...rule, optional: true }]),
-        ),
+        ...allOptional(lessonFields),
       },
       async handler(this: CoursesThis, ctx: Ctx<Partial<LessonInput> & { id: string }>) {
         const { id, ...changes } = ctx.params;
@@ -463,7 +466,7 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
       visibility: "public",
       params: { $$strict: true, instructorId: idRule },
       async handler(this: CoursesThis, ctx: Ctx<{ instructorId: string }>) {
-        const put = (listing: Listing) => call(ctx, Action.catalog.putListing, listing);
+        const put = listingsThrough(ctx);
         const instructor = { id: ctx.params.instructorId, roles: ["instructor" as const] };
         return { seeded: await seedDemoCourses(this.repos.courses, put, instructor) };
       },

@@ -20,6 +20,7 @@ import {
 import { ShopError } from "../../contracts/errors";
 import type { OutboxDoc } from "../../platform/messaging/outbox";
 import { Channel, type ChannelEvent } from "../../contracts/channels";
+import { allOptional } from "../../platform/actions/validator";
 
 export interface LessonDoc extends LessonOutline {
   /** Markdown, for a text lesson. */
@@ -104,11 +105,6 @@ export function toCourseView(doc: CourseDoc): CourseView {
       })),
     })),
   };
-}
-
-export interface LessonView extends LessonDoc {
-  courseId: string;
-  moduleId: string;
 }
 
 const LESSON_OUTLINE_FIELDS = {
@@ -224,9 +220,7 @@ export const createCourseParams = {
 export const updateCourseParams = {
   $$strict: true,
   id: idRule,
-  ...Object.fromEntries(
-    Object.entries(courseFields).map(([k, rule]) => [k, { ...rule, optional: true }]),
-  ),
+  ...allOptional(courseFields),
 };
 
 export const lessonFields = {

@@ -180,10 +180,6 @@ export async function reorderOutline(
   return saveOutline(courses, course, modules);
 }
 
-export function lessonCount(course: CourseDoc): number {
-  return course.lessonIds.length;
-}
-
 /** Where a lesson sits: its module and itself, or nothing. */
 export function findLesson(
   course: CourseDoc,

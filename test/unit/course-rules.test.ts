@@ -1,7 +1,3 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { SqliteStore } from "../../platform/data/sqlite.store";
 import type { Principal } from "../../contracts/users";
 import { COURSE_INDEXES, type CourseDoc, type Courses } from "../../services/courses/model";
 import { assertPrerequisites, createCourse } from "../../services/courses/authoring";
@@ -11,9 +7,10 @@ import { enrolFromOrder, grant, revokeForOrder } from "../../services/courses/en
 import { completeLesson } from "../../services/courses/progress";
 import { pendingEvents } from "../../platform/messaging/outbox";
 import { ENROLMENT_INDEXES, type EnrolmentDoc } from "../../services/courses/model";
+import { useTempSqlite } from "../harness/temp-store";
 
-let dir: string;
-let store: SqliteStore;
+const temp = useTempSqlite("courses");
+
 let courses: Courses;
 const teacher: Principal = { id: "t1", roles: ["customer", "instructor"] };
 const otherTeacher: Principal = { id: "t2", roles: ["instructor"] };
@@ -21,13 +18,7 @@ const admin: Principal = { id: "a1", roles: ["admin"] };
 let n = 0;
 
 beforeEach(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), "bazaar-courses-"));
-  store = new SqliteStore(dir);
-  courses = await store.repository<CourseDoc>("courses", COURSE_INDEXES);
-});
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
+  courses = await temp.store().repository<CourseDoc>("courses", COURSE_INDEXES);
 });
 
 const course = (prerequisites: string[] = []) =>
@@ -126,7 +117,7 @@ describe("course rules", () => {
   });
 
   test("When a twin completion read the enrolment before the course was complete, then it tells nothing again", async () => {
-    const enrolments = await store.repository<EnrolmentDoc>("enrolments", ENROLMENT_INDEXES);
+    const enrolments = await temp.store().repository<EnrolmentDoc>("enrolments", ENROLMENT_INDEXES);
     const c = await course();
     const { moduleId } = await addModule(courses, teacher, c.id, "M");
     const last = (
@@ -150,7 +141,7 @@ describe("course rules", () => {
   });
 
   test("When an order's cancellation arrives before its confirmation, then the late confirmation enrols nobody; a later order does", async () => {
-    const enrolments = await store.repository<EnrolmentDoc>("enrolments", ENROLMENT_INDEXES);
+    const enrolments = await temp.store().repository<EnrolmentDoc>("enrolments", ENROLMENT_INDEXES);
     const c = await course();
     const order = (orderId: string) => ({
       orderId,

@@ -1,21 +1,9 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { SqliteStore } from "../../platform/data/sqlite.store";
 import { START_OF_TIME, syncIndex } from "../../services/search/index-sync";
 import { SEARCH_DOC_INDEXES, type SearchDoc } from "../../services/search/model";
 import { SearchIndex } from "../../services/search/search-index";
+import { useTempSqlite } from "../harness/temp-store";
 
-let dir: string;
-let store: SqliteStore;
-beforeEach(() => {
-  dir = mkdtempSync(path.join(tmpdir(), "bazaar-sync-"));
-  store = new SqliteStore(dir);
-});
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const temp = useTempSqlite("sync");
 
 const doc = (i: number, at: string): SearchDoc => ({
   id: `product:p${i}`,
@@ -31,7 +19,7 @@ const doc = (i: number, at: string): SearchDoc => ({
 
 describe("an index following the search store", () => {
   test("When more documents than a page share one instant, then every one is read, and what came after too", async () => {
-    const docs = await store.repository<SearchDoc>("search_docs", SEARCH_DOC_INDEXES);
+    const docs = await temp.store().repository<SearchDoc>("search_docs", SEARCH_DOC_INDEXES);
     const bulk = "2026-12-01T00:00:00.000Z";
     for (let i = 0; i < 250; i++) await docs.insert(doc(i, bulk));
     for (let i = 250; i < 260; i++) await docs.insert(doc(i, "2026-12-01T00:00:01.000Z"));
@@ -48,7 +36,7 @@ describe("an index following the search store", () => {
   });
 
   test("When the store is quiet, then a pass reads nothing again once the overlap has passed", async () => {
-    const docs = await store.repository<SearchDoc>("search_docs", SEARCH_DOC_INDEXES);
+    const docs = await temp.store().repository<SearchDoc>("search_docs", SEARCH_DOC_INDEXES);
     for (let i = 0; i < 5; i++) await docs.insert(doc(i, "2026-12-01T00:00:00.000Z"));
     const index = new SearchIndex();
     const now = Date.parse("2026-12-01T00:00:00.500Z");

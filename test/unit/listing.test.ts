@@ -1,23 +1,9 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { SqliteStore } from "../../platform/data/sqlite.store";
 import { PRODUCT_INDEXES, toProductView, type ProductDoc } from "../../services/catalog/model";
 import { createProduct, putListing } from "../../services/catalog/products";
 import type { Listing } from "../../contracts/catalog";
+import { useTempSqlite } from "../harness/temp-store";
 
-let dir: string;
-let store: SqliteStore;
-
-beforeEach(() => {
-  dir = mkdtempSync(path.join(tmpdir(), "bazaar-listing-"));
-  store = new SqliteStore(dir);
-});
-
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const temp = useTempSqlite("listing");
 
 const listing: Listing = {
   id: "course-c1",
@@ -33,7 +19,7 @@ const listing: Listing = {
 
 describe("a course's product", () => {
   test("When a listing is put twice and then changed, then one uncounted product carries the last listing", async () => {
-    const products = await store.repository<ProductDoc>("products", PRODUCT_INDEXES);
+    const products = await temp.store().repository<ProductDoc>("products", PRODUCT_INDEXES);
     await putListing(products, listing);
     await putListing(products, listing);
     await putListing(products, { ...listing, price: 3900, active: false });
@@ -49,7 +35,7 @@ describe("a course's product", () => {
   });
 
   test("When another product holds the SKU, then the listing is refused and nothing changes", async () => {
-    const products = await store.repository<ProductDoc>("products", PRODUCT_INDEXES);
+    const products = await temp.store().repository<ProductDoc>("products", PRODUCT_INDEXES);
     await createProduct(products, {
       sku: "COURSE-PHOTO",
       name: "A lamp",
