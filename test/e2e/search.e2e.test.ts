@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { client, type Client } from "../harness/http";
+import { createDatabase } from "../harness/postgres";
 import { waitFor } from "../harness/node-process";
 import { startSystem, type TestSystem } from "../harness/system";
 
@@ -157,7 +158,15 @@ describe("search over HTTP", () => {
 describe("search across a restart", () => {
   test("When a node restarts, then it is ready only once its index is read back, and then finds what it found before", async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), "bazaar-search-restart-"));
-    const env = { DATA_DIR: dataDir, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password };
+    // Both nodes on one store: the same directory, or (the PostgreSQL run) the same database.
+    const database =
+      process.env.BAZAAR_TEST_STORE === "postgres" ? await createDatabase() : undefined;
+    const env = {
+      DATA_DIR: dataDir,
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      ...(database ? { DB_URI: database.uri } : {}),
+    };
     try {
       const first = await startSystem(env);
       const before = client(first.baseUrl);
@@ -188,6 +197,7 @@ describe("search across a restart", () => {
       }
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
+      await database?.drop();
     }
   }, 60_000);
 });
