@@ -177,6 +177,11 @@ export const SETTING_DOCS: SettingDoc[] = [
   },
   { variables: ["CART_TTL_DAYS"], embedded: "30", meaning: "a cart untouched this long is gone" },
   {
+    variables: ["SEARCH_CACHED_ANSWERS"],
+    embedded: "1000",
+    meaning: "search answers each node keeps until its index changes (0: none)",
+  },
+  {
     variables: ["SEED_DEMO_CATALOG"],
     embedded: "false",
     meaning: "load the demo catalog into an empty catalog at start",

@@ -260,6 +260,7 @@ export function readSettings(env: Env = process.env): Settings {
     analyticsLatenessSeconds: integer(env, "ANALYTICS_ALLOWED_LATENESS_SECONDS", 300, 0, 86_400),
     cartAbandonMinutes: positive(env, "CART_ABANDON_MINUTES", 60),
     cartTtlDays: integer(env, "CART_TTL_DAYS", 30, 1, 365),
+    searchCachedAnswers: integer(env, "SEARCH_CACHED_ANSWERS", 1000, 0, 100_000),
     orderStaleMs: integer(env, "ORDER_STALE_MS", 30_000, 500, 3_600_000),
     faultInjection: faultPoints(env),
     warnings,

@@ -2,6 +2,7 @@ import type { Cart } from "./cart";
 import type { CourseListed } from "./channels";
 import type { Listing, ProductView, StockLine } from "./catalog";
 import type { CartReminder } from "./notifications";
+import type { ProductSearch } from "./search";
 import type { ChargeInput, PaymentView, RefundInput } from "./payments";
 import type { Principal, Role, SessionsEnded } from "./users";
 
@@ -40,6 +41,7 @@ export interface ActionContracts {
   "courses.seed": { params: { instructorId: string }; answer: { seeded: number } };
   "catalog.indexPage": { params: { after?: string; limit: number }; answer: ProductView[] };
   "courses.indexPage": { params: { after?: string; limit: number }; answer: CourseListed[] };
+  "search.products": { params: ProductSearch; answer: { ids: string[]; total: number } };
 }
 
 export type ActionName = keyof ActionContracts;
@@ -157,6 +159,7 @@ export const Action = {
   },
   search: {
     query: "search.query",
+    products: "search.products",
     suggest: "search.suggest",
     rebuild: "search.rebuild",
   },

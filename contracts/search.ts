@@ -16,6 +16,8 @@ export interface SearchHit {
   currency?: string;
   /** A lesson's course. */
   courseId?: string;
+  /** A course's product: what is bought to enrol. */
+  productId?: string;
   score: number;
   /** The matched words marked with `<mark>` in otherwise escaped text. */
   highlights: { title: string; summary: string };
@@ -30,4 +32,18 @@ export interface SearchFacets {
   kind: FacetCount[];
   category: FacetCount[];
   price: FacetCount[];
+}
+
+/**
+ * The catalog's `GET /products?q=`: product ids ranked by the one search, a course's product
+ * found through its course. `freshAsOf` is the catalog's newest write: the search waits (a
+ * little) until its index holds it, so a shop reads its own writes.
+ */
+export interface ProductSearch {
+  q: string;
+  category?: string;
+  includeHidden: boolean;
+  freshAsOf?: string;
+  offset: number;
+  limit: number;
 }

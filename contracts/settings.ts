@@ -63,6 +63,8 @@ export interface Settings {
   analyticsLatenessSeconds: number;
   cartAbandonMinutes: number;
   cartTtlDays: number;
+  /** Search answers each node keeps until its index changes; 0 keeps none. */
+  searchCachedAnswers: number;
   /** A PENDING order untouched this long is finished or compensated by the recovery loop. */
   orderStaleMs: number;
   /** Test-only crash points of the order saga (FAULT_INJECTION); empty in production. */

@@ -1,3 +1,5 @@
+import { call } from "../../platform/actions/typed-call";
+import { Action } from "../../contracts/actions";
 import type { Actions } from "../../platform/actions/action-properties";
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { isAdmin, type Ctx } from "../../platform/actions/access";
@@ -125,19 +127,27 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
       openapi: {
         summary: "Search and list products (admins also see inactive ones)",
         description:
-          "`q` searches names, descriptions, SKUs and categories; `sort` is a field, `-` first for descending (`-price`).",
+          "`q` is answered by the one search (names weigh most, then categories and SKUs, then descriptions; typos tolerated; a course found as its product), fresh as of the catalog's newest write; `sort` is a field, `-` first for descending (`-price`), and sorts what a query found instead of ranking it.",
         response: pageOf(PRODUCT_SHAPE),
       },
       access: "public",
       retryPolicy: { enabled: true },
-      cache: { keys: ["q", "category", "sort", "page", "pageSize", callerRoles], ttl: 30 },
+      cache: {
+        // A query is answered by the search, which keeps its own answers until its index
+        // changes; kept here too, it would outlive a rebuild or a course's change.
+        enabled: (ctx: Ctx<{ q?: string }>) => !ctx.params.q,
+        keys: ["category", "sort", "page", "pageSize", callerRoles],
+        ttl: 30,
+      },
       params: { ...listProductParams, ...pageParams },
       handler(
         this: CatalogThis,
         ctx: Ctx<{ q?: string; category?: string; sort?: string; page: number; pageSize: number }>,
       ) {
         const admin = ctx.meta.user ? isAdmin(ctx.meta.user) : false;
-        return listProducts(this.repos.products, ctx.params, admin);
+        return listProducts(this.repos.products, ctx.params, admin, (query) =>
+          call(ctx, Action.search.products, query),
+        );
       },
     },
 

@@ -10,8 +10,6 @@ import { allOptional } from "../../platform/actions/validator";
 
 export interface ProductDoc extends NewProduct, OutboxDoc {
   id: string;
-  /** Words for search (`search.ts`); hold and restock markers live beside them (`stock.ts`). */
-  searchTerms: string[];
   /** Units each order holds until it commits or releases them (`stock.ts`). */
   holds?: Record<string, number>;
   /** Orders whose units came back, until the restock marker is unset (`stock.ts`). */
@@ -29,7 +27,8 @@ export const PRODUCT_INDEXES = [
     conflict: { type: ShopError.SKU_TAKEN, message: "A product with this SKU exists" },
   },
   { fields: ["category"] },
-  { fields: ["searchTerms"], list: true },
+  // The newest write: how fresh a search must be to answer the catalog's listing.
+  { fields: ["updatedAt"], range: "string" as const },
   // The shop's listing (active products, newest or cheapest first) reads a page, not the
   // shelf: SQLite through the pairs, PostgreSQL by walking the sort field's own index.
   { fields: ["active", "createdAt"] },

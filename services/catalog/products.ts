@@ -5,8 +5,8 @@ import { Channel, type ChannelEvent } from "../../contracts/channels";
 import { insertIfAbsent } from "../../platform/data/insert-if-absent";
 import { ShopError } from "../../contracts/errors";
 import { findPage, type Page } from "../../platform/data/pagination";
-import { queryTerms, rankBySearch, searchTerms } from "./search";
 import type { Listing, NewProduct, ProductView } from "../../contracts/catalog";
+import type { ProductSearch } from "../../contracts/search";
 import { ProductDoc, Products, toProductView } from "./model";
 
 export type { NewProduct, ProductView };
@@ -21,7 +21,6 @@ export async function createProduct(products: Products, input: NewProduct): Prom
   const doc: ProductDoc = {
     ...input,
     id: randomUUID(),
-    searchTerms: searchTerms(input),
     createdAt: now,
     updatedAt: now,
   };
@@ -45,8 +44,6 @@ export async function updateProduct(
     if (!current) throw notFound("Product");
     const $set: Record<string, unknown> = { ...changes, updatedAt: new Date().toISOString() };
     const next = { ...current, ...$set } as ProductDoc;
-    if (["name", "description", "category", "sku"].some((f) => f in changes))
-      $set.searchTerms = next.searchTerms = searchTerms(next);
     const updated = await products.findOneAndUpdate(
       { id, updatedAt: current.updatedAt },
       withEvents({ $set }, [changed(next)]),
@@ -66,7 +63,6 @@ export async function putListing(products: Products, listing: Listing): Promise<
     ...listing,
     stock: 0,
     unlimited: true,
-    searchTerms: searchTerms(listing),
     createdAt: now,
     updatedAt: now,
   };
@@ -79,34 +75,55 @@ export async function putListing(products: Products, listing: Listing): Promise<
   return updateProduct(products, id, { ...changes, unlimited: true });
 }
 
-const SEARCH_CANDIDATES = 500;
+/** A query sorted by a field (not by relevance) sorts at most this many matches. */
+export const SORTED_MATCHES = 1000;
 
+/** The one search's answer to a product query: ids, best first. */
+export type FindProductIds = (query: ProductSearch) => Promise<{ ids: string[]; total: number }>;
+
+/**
+ * A page of products. A query (`q`) is answered by the search service, fresh as of the
+ * catalog's newest write; the products themselves, and whether a shopper may see them, are
+ * read here, so a lagging index never shows what is no longer on sale.
+ */
 export async function listProducts(
   products: Products,
   query: { q?: string; category?: string; sort?: string; page: number; pageSize: number },
   includeInactive: boolean,
+  findIds: FindProductIds,
 ): Promise<Page<ProductView>> {
   const filter: Record<string, unknown> = {};
   if (!includeInactive) filter.active = true;
   if (query.category) filter.category = query.category;
   const { page, pageSize } = query;
-  const terms = query.q ? queryTerms(query.q) : [];
-  if (query.q !== undefined && query.q !== "" && terms.length === 0)
-    return { rows: [], total: 0, page, pageSize, totalPages: 0 };
-  if (terms.length > 0 && !query.sort) {
-    filter.searchTerms = { $in: terms };
-    const ranked = rankBySearch(await products.find(filter, { limit: SEARCH_CANDIDATES }), terms);
-    const rows = ranked.slice((page - 1) * pageSize, page * pageSize).map(toProductView);
-    return {
-      rows,
-      total: ranked.length,
-      page,
-      pageSize,
-      totalPages: Math.ceil(ranked.length / pageSize),
-    };
-  }
-  if (terms.length > 0) filter.searchTerms = { $in: terms };
   const field = query.sort?.replace(/^-/, "") ?? "createdAt";
-  const order = query.sort?.startsWith("-") || !query.sort ? -1 : 1;
-  return findPage(products, filter, { page, pageSize, sort: { [field]: order } }, toProductView);
+  const sort = {
+    [field]: query.sort?.startsWith("-") || !query.sort ? (-1 as const) : (1 as const),
+  };
+  if (!query.q) return findPage(products, filter, { page, pageSize, sort }, toProductView);
+  const [newest] = await products.find({}, { sort: { updatedAt: -1 }, limit: 1 });
+  const ask = (offset: number, limit: number) =>
+    findIds({
+      q: query.q!,
+      ...(query.category ? { category: query.category } : {}),
+      includeHidden: includeInactive,
+      ...(newest ? { freshAsOf: newest.updatedAt } : {}),
+      offset,
+      limit,
+    });
+  if (query.sort) {
+    const { ids } = await ask(0, SORTED_MATCHES);
+    return findPage(
+      products,
+      { ...filter, id: { $in: ids } },
+      { page, pageSize, sort },
+      toProductView,
+    );
+  }
+  const { ids, total } = await ask((page - 1) * pageSize, pageSize);
+  const byId = new Map(
+    (await products.find({ ...filter, id: { $in: ids } })).map((p) => [p.id, p]),
+  );
+  const rows = ids.flatMap((id) => (byId.has(id) ? [toProductView(byId.get(id)!)] : []));
+  return { rows, total, page, pageSize, totalPages: Math.ceil(total / pageSize) };
 }

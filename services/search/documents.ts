@@ -7,11 +7,11 @@ import type { SearchDoc, SearchDocs } from "./model";
 
 type Told = Omit<SearchDoc, "syncedAt">;
 
-/** A product as it is found. A course's product is found as its course, so it is left out. */
+/** A product as it is found; a course's product is found as its course (`foundAs`). */
 export function fromProduct(product: ProductView): Told[] {
-  if (product.kind === "course") return [];
   return [
     {
+      ...(product.kind === "course" ? { foundAs: "course" as const } : {}),
       id: `${SearchKind.PRODUCT}:${product.id}`,
       kind: SearchKind.PRODUCT,
       refId: product.id,
@@ -40,6 +40,7 @@ export function fromCourse(course: CourseListed): Told[] {
       category: course.category,
       price: course.price,
       currency: course.currency,
+      ...(course.productId ? { productId: course.productId } : {}),
       visible,
       sourceUpdatedAt: course.updatedAt,
     },

@@ -81,3 +81,27 @@ async function readInstant(
     after = page.at(-1)!.id;
   }
 }
+
+/** How long a listing waits for the index to hold the catalog's newest write. */
+export const FRESH_WAIT_MS = 2000;
+const FRESH_POLL_MS = 20;
+
+/**
+ * Waits, a bounded while, until the index holds the catalog's writes up to `at`, hurrying the
+ * sync along. Answers whether it does: past the bound, the caller answers with what it has
+ * (the lag metric and its alert tell the operator), rather than failing the shopper.
+ */
+export async function untilHolds(
+  index: Pick<SearchIndex, "holdsProductsAsOf">,
+  at: string,
+  hurry: () => void,
+  waitMs = FRESH_WAIT_MS,
+): Promise<boolean> {
+  const deadline = Date.now() + waitMs;
+  while (!index.holdsProductsAsOf(at)) {
+    if (Date.now() >= deadline) return false;
+    hurry();
+    await new Promise((resolve) => setTimeout(resolve, FRESH_POLL_MS));
+  }
+  return true;
+}

@@ -6,9 +6,23 @@ import { SearchKind, type SearchHit } from "../../contracts/search";
 /** One searchable thing, as the stream last told it: what a hit shows, and how it is kept. */
 export interface SearchDoc extends Pick<
   SearchHit,
-  "id" | "kind" | "refId" | "title" | "summary" | "category" | "price" | "currency" | "courseId"
+  | "id"
+  | "kind"
+  | "refId"
+  | "title"
+  | "summary"
+  | "category"
+  | "price"
+  | "currency"
+  | "courseId"
+  | "productId"
 > {
   sku?: string;
+  /**
+   * A course's product is found as its course: its document is kept, unindexed, so the index
+   * knows how far it has followed the catalog's writes.
+   */
+  foundAs?: "course";
   /** On sale, or published: what anyone may find. Admins find the rest too. */
   visible: boolean;
   /** The source's own `updatedAt`: an older message never overwrites a newer one. */
@@ -37,10 +51,11 @@ export const SEARCH_HIT_SHAPE = object(
     price: integer,
     currency: string,
     courseId: string,
+    productId: string,
     score: number,
     highlights: object({ title: string, summary: string }, [], "Highlights"),
   },
-  ["price", "currency", "courseId"],
+  ["price", "currency", "courseId", "productId"],
   "SearchHit",
 );
 

@@ -1,21 +1,17 @@
+import { LRUCache } from "lru-cache";
 import MiniSearch, { type SearchResult } from "minisearch";
-import type { FacetCount, SearchFacets, SearchHit, SearchKind } from "../../contracts/search";
+import {
+  SearchKind,
+  type FacetCount,
+  type ProductSearch,
+  type SearchFacets,
+  type SearchHit,
+} from "../../contracts/search";
 import type { SearchDoc } from "./model";
 
 /** Field weights: a title match outranks a category or SKU match, which outranks the summary. */
 const BOOST = { title: 6, sku: 3, category: 3, summary: 1 };
 const FIELDS = Object.keys(BOOST);
-const STORED = [
-  "kind",
-  "refId",
-  "title",
-  "summary",
-  "category",
-  "price",
-  "currency",
-  "courseId",
-  "visible",
-];
 
 /** Price ranges of the price facet, in minor units: [from, below). */
 export const PRICE_RANGES: [string, number, number][] = [
@@ -67,8 +63,11 @@ type Stored = Pick<
   | "price"
   | "currency"
   | "courseId"
+  | "productId"
   | "visible"
 >;
+type Found = SearchResult & { doc: Stored };
+type ProductIds = { ids: string[]; total: number };
 
 const MAX_QUERY_TERMS = 10;
 
@@ -76,7 +75,8 @@ const MAX_QUERY_TERMS = 10;
 export class SearchIndex {
   private readonly mini = new MiniSearch<SearchDoc>({
     fields: FIELDS,
-    storeFields: STORED,
+    // What a hit shows is kept beside the index, not copied into every match it scores.
+    storeFields: [],
     searchOptions: {
       boost: BOOST,
       // The word being typed is a prefix; the words before it are whole (as typed, or a typo).
@@ -85,46 +85,112 @@ export class SearchIndex {
     },
   });
 
+  constructor(cachedAnswers = 0) {
+    if (cachedAnswers > 0) this.answers = new LRUCache({ max: cachedAnswers });
+  }
+
   get size(): number {
     return this.mini.documentCount;
   }
 
   /** When each document was last taken into the store, as this index holds it. */
   private readonly held = new Map<string, string>();
+  /** What each hit shows, by document id. */
+  private readonly stored = new Map<string, Stored>();
+  /**
+   * Answers kept: shoppers ask the same few queries most of the time. Any change to the index
+   * empties it, so an answer is never older than the index.
+   */
+  private readonly answers?: LRUCache<string, SearchAnswer | ProductIds>;
+  /** The newest product change this index holds (`sourceUpdatedAt`, the catalog's clock). */
+  private productsAsOf = "";
 
   /** Takes a document in; one it already holds as written then is left alone (a re-read). */
   upsert(doc: SearchDoc): void {
     const held = this.held.get(doc.id);
     if (held === doc.syncedAt) return;
+    if (doc.kind === SearchKind.PRODUCT && doc.sourceUpdatedAt > this.productsAsOf)
+      this.productsAsOf = doc.sourceUpdatedAt;
+    this.held.set(doc.id, doc.syncedAt);
+    if (doc.foundAs) return;
     if (held !== undefined) this.mini.replace(doc);
     else this.mini.add(doc);
-    this.held.set(doc.id, doc.syncedAt);
+    this.stored.set(doc.id, storedOf(doc));
+    this.answers?.clear();
+  }
+
+  /** Whether the index holds the catalog's writes up to `at`. */
+  holdsProductsAsOf(at: string): boolean {
+    return this.productsAsOf >= at;
   }
 
   search(query: SearchQuery): SearchAnswer {
-    const terms = query.q.trim();
-    const visible = (r: Stored) => query.includeHidden || r.visible;
+    return this.cached(["query", query], () => this.answer(query));
+  }
+
+  /**
+   * Product ids, best first, for the catalog's listing: products, and courses as their
+   * products. A course's visibility is its product's too (published is on sale).
+   */
+  productIds(query: Omit<ProductSearch, "freshAsOf">): ProductIds {
+    return this.cached(["products", query], () => {
+      const ids = this.find(query.q, query.includeHidden, () => true)
+        .filter(
+          ({ doc }) =>
+            (doc.kind === SearchKind.PRODUCT ||
+              (doc.kind === SearchKind.COURSE && doc.productId)) &&
+            (!query.category || doc.category === query.category),
+        )
+        .map(({ doc }) => (doc.kind === SearchKind.PRODUCT ? doc.refId : doc.productId!));
+      return { ids: ids.slice(query.offset, query.offset + query.limit), total: ids.length };
+    });
+  }
+
+  private cached<T extends SearchAnswer | ProductIds>(
+    [what, query]: [string, { q: string }],
+    answer: () => T,
+  ): T {
+    // The same question asked with its parameters in another order is the same answer.
+    const rest = Object.entries(query).filter(([name]) => name !== "q");
+    rest.sort(([a], [b]) => a.localeCompare(b));
+    const key = JSON.stringify([what, limitTerms(query.q.toLowerCase()), rest]);
+    const held = this.answers?.get(key);
+    if (held) return held as T;
+    const fresh = answer();
+    this.answers?.set(key, fresh);
+    return fresh;
+  }
+
+  /** Every word, where something has them all; otherwise the best of any word. */
+  private find(q: string, includeHidden: boolean, keep: (doc: Stored) => boolean): Found[] {
+    const terms = limitTerms(q);
+    const filter = (r: SearchResult) => {
+      const doc = this.stored.get(r.id as string)!;
+      if (!(includeHidden || doc.visible) || !keep(doc)) return false;
+      (r as Found).doc = doc;
+      return true;
+    };
+    const run = (combineWith: "AND" | "OR") =>
+      (terms === ""
+        ? this.mini.search(MiniSearch.wildcard, { filter })
+        : this.mini.search(terms, { combineWith, filter })) as Found[];
+    const found = run("AND");
+    return found.length === 0 && terms.includes(" ") ? run("OR") : found;
+  }
+
+  private answer(query: SearchQuery): SearchAnswer {
+    const terms = limitTerms(query.q);
     const priced = (r: Stored) =>
       (query.priceMin === undefined || (r.price ?? 0) >= query.priceMin) &&
       (query.priceMax === undefined || (r.price ?? 0) <= query.priceMax);
-    const base = (r: Stored) => visible(r) && priced(r);
-    const run = (combineWith: "AND" | "OR") =>
-      terms === ""
-        ? this.mini.search(MiniSearch.wildcard, { filter: (r) => base(r as unknown as Stored) })
-        : this.mini.search(limitTerms(terms), {
-            combineWith,
-            filter: (r) => base(r as unknown as Stored),
-          });
-    // Every word, where something has them all; otherwise the best of any word.
-    let found = run("AND");
-    if (found.length === 0 && terms.includes(" ")) found = run("OR");
-    const facets = facetsOf(found as unknown as (SearchResult & Stored)[]);
+    const found = this.find(query.q, query.includeHidden, priced);
+    const facets = facetsOf(found.map((r) => r.doc));
     const rows = found.filter(
-      (r) =>
-        (!query.kind || r.kind === query.kind) &&
-        (!query.category || r.category === query.category),
+      ({ doc }) =>
+        (!query.kind || doc.kind === query.kind) &&
+        (!query.category || doc.category === query.category),
     );
-    if (terms === "") rows.sort((a, b) => String(a.title).localeCompare(String(b.title)));
+    if (terms === "") rows.sort((a, b) => a.doc.title.localeCompare(b.doc.title));
     const start = (query.page - 1) * query.pageSize;
     return {
       rows: rows.slice(start, start + query.pageSize).map((r) => toHit(r)),
@@ -143,7 +209,7 @@ export class SearchIndex {
         fields: ["title"],
         prefix: true,
         fuzzy: (term) => editsAllowed(term),
-        filter: (r) => includeHidden || (r as unknown as Stored).visible,
+        filter: (r) => includeHidden || this.stored.get(r.id as string)!.visible,
       })
       .slice(0, limit)
       .map((s) => s.suggestion);
@@ -163,7 +229,13 @@ function counted(values: string[]): FacetCount[] {
     .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
 }
 
-function facetsOf(found: (SearchResult & Stored)[]): SearchFacets {
+function storedOf(doc: SearchDoc): Stored {
+  const { kind, refId, title, summary, category, price, currency, courseId, productId, visible } =
+    doc;
+  return { kind, refId, title, summary, category, price, currency, courseId, productId, visible };
+}
+
+function facetsOf(found: Stored[]): SearchFacets {
   const priced = found.filter((r) => r.price !== undefined);
   return {
     kind: counted(found.map((r) => r.kind)),
@@ -175,8 +247,8 @@ function facetsOf(found: (SearchResult & Stored)[]): SearchFacets {
   };
 }
 
-function toHit(r: SearchResult): SearchHit {
-  const s = r as unknown as SearchResult & Stored;
+function toHit(r: Found): SearchHit {
+  const s = r.doc;
   const words = new Set(r.terms.map((t) => t.toLowerCase()));
   return {
     id: String(r.id),
@@ -187,6 +259,7 @@ function toHit(r: SearchResult): SearchHit {
     category: s.category,
     ...(s.price !== undefined ? { price: s.price, currency: s.currency } : {}),
     ...(s.courseId ? { courseId: s.courseId } : {}),
+    ...(s.productId ? { productId: s.productId } : {}),
     score: Math.round(r.score * 1000) / 1000,
     highlights: { title: highlight(s.title, words), summary: highlight(s.summary, words) },
   };

@@ -13,11 +13,12 @@ import { consumer, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
 import { addHealthCheck, HealthMixin, NotReadyYet } from "../../mixins/health.mixin";
 import { Channel, type CourseListed } from "../../contracts/channels";
 import type { ProductView } from "../../contracts/catalog";
-import { SearchKind } from "../../contracts/search";
+import { SearchKind, type ProductSearch } from "../../contracts/search";
+import { settingsOf } from "../../platform/runtime/settings-of";
 import { fromCourse, fromProduct, hideRemovedLessons, store } from "./documents";
 import { SEARCH_DOC_INDEXES, SEARCH_PAGE_SHAPE, SUGGESTIONS_SHAPE, type SearchDoc } from "./model";
 import { SearchIndex, type SearchQuery } from "./search-index";
-import { START_OF_TIME, syncIndex, type SyncCursor } from "./index-sync";
+import { START_OF_TIME, syncIndex, untilHolds, type SyncCursor } from "./index-sync";
 
 type SearchThis = DbService<{ search_docs: SearchDoc }> & {
   index: SearchIndex;
@@ -26,6 +27,8 @@ type SearchThis = DbService<{ search_docs: SearchDoc }> & {
   /** The first pass (the whole store, after a restart) is done: answers are complete. */
   loaded: boolean;
   syncLoop: BackgroundLoop;
+  /** The newest write the product search stopped waiting for. */
+  gaveUpOn?: string;
 };
 
 const SYNC_INTERVAL_MS = 500;
@@ -99,7 +102,7 @@ const SearchService: ServiceSchema<ServiceSettingSchema, SearchThis> = {
   mixins: [DbMixin({ search_docs: SEARCH_DOC_INDEXES }), ConsumerMixin, HealthMixin],
 
   created(this: SearchThis) {
-    this.index = new SearchIndex();
+    this.index = new SearchIndex(settingsOf(this.broker).searchCachedAnswers);
     this.cursor = START_OF_TIME;
     this.syncLoop = new BackgroundLoop(
       "search index sync",
@@ -134,6 +137,32 @@ const SearchService: ServiceSchema<ServiceSettingSchema, SearchThis> = {
       handler(this: SearchThis, ctx: Ctx<Omit<SearchQuery, "includeHidden">>) {
         const includeHidden = ctx.meta.user ? isAdmin(ctx.meta.user) : false;
         return this.index.search({ ...ctx.params, includeHidden });
+      },
+    },
+
+    products: {
+      visibility: "public",
+      params: {
+        $$strict: true,
+        q: searchParams.q,
+        category: searchParams.category,
+        includeHidden: "boolean",
+        freshAsOf: { type: "string", max: 40, optional: true },
+        offset: { type: "number", integer: true, min: 0, max: 100_000 },
+        limit: { type: "number", integer: true, min: 1, max: 1000 },
+      },
+      async handler(this: SearchThis, ctx: Ctx<ProductSearch>) {
+        const { freshAsOf, ...query } = ctx.params;
+        // A write the index did not take within the wait (a catalog from before the search,
+        // not yet rebuilt) is not waited for again: one slow listing, not every one.
+        if (freshAsOf && freshAsOf !== this.gaveUpOn) {
+          const fresh = await untilHolds(this.index, freshAsOf, () => this.syncLoop.wake());
+          if (!fresh) {
+            this.gaveUpOn = freshAsOf;
+            this.logger.warn("Product search answered before the index held the newest write");
+          }
+        }
+        return this.index.productIds(query);
       },
     },
 

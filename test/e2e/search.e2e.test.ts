@@ -104,6 +104,36 @@ describe("search over HTTP", () => {
     expect(suggest.body.suggestions).toContain("chemistry");
     const onlyCourses = await api.get("/api/v1/search?q=soil&kind=course");
     expect(onlyCourses.body.rows.map((r: { kind: string }) => r.kind)).toEqual(["course"]);
+    // The shop's own listing finds the course as what is bought: its product.
+    const hit = (await found("chemistry")).body.rows[0];
+    const listed = await api.get("/api/v1/products?q=chemistry");
+    expect(listed.body.rows).toEqual([
+      expect.objectContaining({ id: hit.productId, kind: "course", name: "Soil chemistry" }),
+    ]);
+  });
+
+  test("When an admin adds a product, then the shop's listing by query finds it at once; withdrawn, shoppers stop seeing it at once", async () => {
+    const listed = (q: string, token?: string) =>
+      api.get(`/api/v1/products?q=${encodeURIComponent(q)}`, token ? { token } : {});
+    const created = await api.post(
+      "/api/v1/products",
+      { sku: "FRESH-1", name: "Quilted tea cosy", price: 1500, category: "kitchen", stock: 2 },
+      { token: admin },
+    );
+    // No waiting: the listing is answered once the index holds the catalog's newest write.
+    expect((await listed("cosy")).body.rows.map((r: { id: string }) => r.id)).toEqual([
+      created.body.id,
+    ]);
+    expect((await listed("cozy")).body.total).toBe(1);
+    await api.delete(`/api/v1/products/${created.body.id}`, { token: admin });
+    expect((await listed("cosy")).body.rows).toEqual([]);
+    expect((await listed("cosy", admin)).body.rows).toEqual([
+      expect.objectContaining({ id: created.body.id, active: false }),
+    ]);
+    const sorted = await api.get("/api/v1/products?q=cosy%20torch&sort=-price", { token: admin });
+    const prices = sorted.body.rows.map((r: { price: number }) => r.price);
+    expect(prices).toEqual([...prices].sort((a, b) => b - a));
+    expect(prices.length).toBeGreaterThanOrEqual(2);
   });
 
   test("When the query or filters are bad, then 422; when the query is hostile text, then it is only text", async () => {
@@ -134,11 +164,12 @@ describe("search over HTTP", () => {
       category: "kitchen",
       stock: 1,
       active: true,
-      searchTerms: [],
       createdAt: now,
       updatedAt: now,
     });
     expect((await found("kettle")).body.total).toBe(0);
+    // The listing waits a bounded while for a write the index never took, then answers.
+    expect((await api.get("/api/v1/products?q=kettle")).body.total).toBe(0);
     const customer = await api.post("/api/v1/auth/register", {
       email: `rebuild-${process.pid}@example.com`,
       password: "correct-horse",
@@ -151,6 +182,9 @@ describe("search over HTTP", () => {
     expect(rebuilt.status).toBe(200);
     expect(rebuilt.body.products).toBeGreaterThanOrEqual(2);
     await until("the kettle found", async () => (await found("kettle")).body.total === 1);
+    expect((await api.get("/api/v1/products?q=kettle")).body.rows).toEqual([
+      expect.objectContaining({ id: "legacy-kettle" }),
+    ]);
     expect((await found("torch", admin)).body.total).toBe(1);
   });
 });

@@ -50,7 +50,6 @@ export async function preloadShop(
       category: `c${i % 40}`,
       stock: 1000,
       active: true,
-      searchTerms: [`product`, `${i}`],
       createdAt: at(i),
       updatedAt: at(i),
     }),

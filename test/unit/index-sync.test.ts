@@ -1,4 +1,4 @@
-import { START_OF_TIME, syncIndex } from "../../services/search/index-sync";
+import { START_OF_TIME, syncIndex, untilHolds } from "../../services/search/index-sync";
 import { SEARCH_DOC_INDEXES, type SearchDoc } from "../../services/search/model";
 import { SearchIndex } from "../../services/search/search-index";
 import { useTempSqlite } from "../harness/temp-store";
@@ -45,5 +45,20 @@ describe("an index following the search store", () => {
     expect((await syncIndex(docs, index, cursor, 100, now + 1000)).read).toBe(5);
     // After it, a quiet store costs an empty read.
     expect((await syncIndex(docs, index, cursor, 100, now + 6000)).read).toBe(0);
+  });
+
+  test("When a listing waits for the catalog's newest write, then it goes on once the index holds it, and gives up after the bound", async () => {
+    const index = new SearchIndex();
+    const at = "2026-12-01T00:00:01.000Z";
+    let hurried = 0;
+    // The sync takes the write on the third nudge.
+    const taken = untilHolds(index, at, () => {
+      if (++hurried === 3) index.upsert(doc(1, at));
+    });
+    await expect(taken).resolves.toBe(true);
+    expect(hurried).toBe(3);
+    const started = Date.now();
+    await expect(untilHolds(index, "2026-12-01T00:00:02.000Z", () => {}, 100)).resolves.toBe(false);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(100);
   });
 });

@@ -126,6 +126,65 @@ describe("highlights and documents", () => {
       createdAt: "",
       updatedAt: "",
     };
-    expect(fromProduct(product)).toEqual([]);
+    const [told] = fromProduct(product);
+    expect(told).toMatchObject({ id: "product:course-c1", foundAs: "course" });
+    // Kept for freshness, never found as a product beside its course.
+    const index = new SearchIndex();
+    const at = "2026-12-02T10:00:00.000Z";
+    index.upsert({ ...told, sourceUpdatedAt: at, syncedAt: at });
+    expect(index.size).toBe(0);
+    expect(index.holdsProductsAsOf(at)).toBe(true);
+    expect(index.holdsProductsAsOf("2026-12-02T10:00:00.001Z")).toBe(false);
+  });
+});
+
+describe("the catalog's product search", () => {
+  const at = "2026-12-01T00:00:00.000Z";
+  const doc = (kind: "product" | "course" | "lesson", refId: string, title: string, more = {}) => ({
+    id: `${kind}:${refId}`,
+    kind,
+    refId,
+    title,
+    summary: "",
+    category: "lighting",
+    visible: true,
+    sourceUpdatedAt: at,
+    syncedAt: at,
+    ...more,
+  });
+  const index = new SearchIndex();
+  index.upsert(doc("product", "p1", "Desk lamp"));
+  index.upsert(doc("product", "p2", "Floor lamp", { category: "home" }));
+  index.upsert(doc("product", "p3", "Lamp oil", { visible: false }));
+  index.upsert(doc("course", "c1", "Lamp making", { productId: "course-c1" }));
+  index.upsert(doc("lesson", "l1", "Lamp wiring", { courseId: "c1" }));
+  const ask = (more = {}) =>
+    index.productIds({ q: "lamp", includeHidden: false, offset: 0, limit: 10, ...more });
+
+  test("When the catalog asks, then products and courses (as their products) come ranked; lessons and hidden products never", () => {
+    expect(ask().ids.sort()).toEqual(["course-c1", "p1", "p2"]);
+    expect(ask({ includeHidden: true }).ids).toContain("p3");
+    expect(ask({ category: "home" })).toEqual({ ids: ["p2"], total: 1 });
+    const page = ask({ offset: 1, limit: 1 });
+    expect(page.total).toBe(3);
+    expect(page.ids).toEqual([ask().ids[1]]);
+  });
+});
+
+describe("answers kept between changes", () => {
+  test("When the index changes, then a kept answer is not given again", () => {
+    const index = new SearchIndex(10);
+    for (const doc of SEARCH_CORPUS) index.upsert(doc);
+    expect(top(index, "desk lamp")).toEqual(["p-lamp"]);
+    index.upsert({ ...SEARCH_CORPUS[0], visible: false, syncedAt: "2026-12-02T00:00:00.000Z" });
+    expect(top(index, "desk lamp")).not.toEqual(["p-lamp"]);
+  });
+
+  test("When the same question comes with its parameters in another order, then it is one answer", () => {
+    const index = new SearchIndex(10);
+    for (const doc of SEARCH_CORPUS) index.upsert(doc);
+    const first = index.search({ q: "Lamp", includeHidden: false, page: 1, pageSize: 5 });
+    const again = index.search({ pageSize: 5, page: 1, includeHidden: false, q: " lamp " });
+    expect(again).toBe(first);
   });
 });

@@ -39,7 +39,6 @@ describe("stock holds", () => {
         category: "c",
         stock,
         active: true,
-        searchTerms: [],
         createdAt: "",
         updatedAt: "",
       });
@@ -157,7 +156,6 @@ describe("stock holds", () => {
       active,
       kind: "course",
       unlimited: true,
-      searchTerms: [],
       createdAt: "",
       updatedAt: "",
     });

@@ -3,13 +3,6 @@ import {
   priceLines,
   type CatalogProduct,
 } from "../../services/orders/pricing";
-import {
-  queryTerms,
-  rankBySearch,
-  relevance,
-  searchTerms,
-  words,
-} from "../../services/catalog/search";
 
 const product = (
   id: string,
@@ -99,37 +92,5 @@ describe("pricing an order", () => {
         { productId: "a", quantity: 2 },
       ]),
     ).toThrow(expect.objectContaining({ code: 422 }));
-  });
-});
-
-describe("catalog search", () => {
-  const lamp = { name: "Desk lamp", description: "Warm light", category: "home", sku: "LMP-1" };
-  const mug = {
-    name: "Enamel mug",
-    description: "Goes with a lamp",
-    category: "kitchen",
-    sku: "MUG-1",
-  };
-  const lampsCategory = { name: "Shade", description: "", category: "lamp", sku: "SHD-1" };
-
-  test("When text is split into words, then case, accents, punctuation and one-letter words go", () => {
-    expect(words("Crème BRÛLÉE, a dish!")).toEqual(["creme", "brulee", "dish"]);
-    expect(searchTerms(lamp)).toEqual(["desk", "lamp", "warm", "light", "home", "lmp"]);
-    expect(queryTerms("lamp lamp  LAMP")).toEqual(["lamp"]);
-  });
-
-  test("When ranking, then a name match beats a category match beats a description match", () => {
-    expect(relevance(lamp, ["lamp"])).toBeGreaterThan(relevance(lampsCategory, ["lamp"]));
-    expect(relevance(lampsCategory, ["lamp"])).toBeGreaterThan(relevance(mug, ["lamp"]));
-    expect(rankBySearch([mug, lampsCategory, lamp], ["lamp"]).map((p) => p.name)).toEqual([
-      "Desk lamp",
-      "Shade",
-      "Enamel mug",
-    ]);
-  });
-
-  test("When the query is the whole name, then that product comes first", () => {
-    const deskLampStand = { ...lamp, name: "Desk lamp stand" };
-    expect(rankBySearch([deskLampStand, lamp], queryTerms("desk lamp"))[0].name).toBe("Desk lamp");
   });
 });
