@@ -2,10 +2,12 @@
  * Search through the whole gateway on a node whose search store holds ITEMS documents
  * (preloaded as the change channels would write them): how long the node's index takes to
  * build from the store, its RSS then, and query throughput and p99 over a mix of exact, typo,
- * prefix and multi-word queries, beside bare node:http in the same sitting.
+ * prefix and multi-word queries, beside bare node:http in the same sitting. Each place runs
+ * with the node's kept answers (the few queries shoppers repeat) and without them (every
+ * query scored, as the long tail is), alternating within a round.
  *
  *   npm run bench:search                           # 10,000 and 100,000 items, SQLite and PostgreSQL
- *   ITEMS=10000 STORES=sqlite ROUNDS=3 npm run bench:search
+ *   ITEMS=10000 STORES=sqlite CACHED=1000,0 ROUNDS=3 npm run bench:search
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,6 +25,8 @@ const SIZES = (process.env.ITEMS ?? "10000,100000").split(",").map(Number);
 const STORES = (process.env.STORES ?? "sqlite,postgres").split(",") as ("sqlite" | "postgres")[];
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 20);
+/** SEARCH_CACHED_ANSWERS of each configuration. */
+const CACHED = (process.env.CACHED ?? "1000,0").split(",");
 const QUERIES = [
   "lamp",
   "copper vase",
@@ -64,9 +68,11 @@ interface Run {
   result: autocannon.Result;
 }
 
-async function measure(name: string, place: Place, items: number): Promise<Run> {
+async function measure(name: string, place: Place, items: number, cached: string): Promise<Run> {
   const started = Date.now();
-  const node = await startNodes({ embedded: { PORT: "3973", ...place.env } });
+  const node = await startNodes({
+    embedded: { PORT: "3973", SEARCH_CACHED_ANSWERS: cached, ...place.env },
+  });
   try {
     // The index is built from the store after start: everything visible is found by "".
     const visible = items - Math.ceil(items / 50);
@@ -111,11 +117,13 @@ async function main() {
   try {
     for (let round = 0; round < ROUNDS; round++) {
       bare.push(await baseline(CONNECTIONS));
-      for (const [name, place] of places) {
-        const items = Number(/(\d+) items/.exec(name)![1]);
-        runs.set(name, [...(runs.get(name) ?? []), await measure(name, place, items)]);
-        process.stdout.write(`round ${round + 1}: ${name} done\n`);
-      }
+      for (const [where, place] of places)
+        for (const cached of CACHED) {
+          const name = `${where}, ${cached === "0" ? "nothing kept" : `${cached} kept`}`;
+          const items = Number(/(\d+) items/.exec(where)![1]);
+          runs.set(name, [...(runs.get(name) ?? []), await measure(name, place, items, cached)]);
+          process.stdout.write(`round ${round + 1}: ${name} done\n`);
+        }
     }
   } finally {
     for (const place of places.values()) await place.drop();
@@ -124,11 +132,11 @@ async function main() {
   console.log(
     `\nGET /api/v1/search, ${QUERIES.length} queries in turn; ${CONNECTIONS} connections, median of ${ROUNDS} rounds`,
   );
-  console.log(`bare node:http (baseline)           ${Math.round(bareOk)} ok/s`);
+  console.log(`bare node:http (baseline)                       ${Math.round(bareOk)} ok/s`);
   for (const [name, list] of runs) {
     const ok = median(list.map((r) => okPerSecond(r.result)));
     console.log(
-      `${name.padEnd(36)} ${Math.round(ok)} ok/s   p50 ${median(list.map((r) => r.result.latency.p50))} ms   p99 ${median(list.map((r) => r.result.latency.p99))} ms   ratio ${(ok / bareOk).toFixed(3)}   index built in ${median(list.map((r) => r.buildMs))} ms   RSS ${median(list.map((r) => r.rssMb))} MB`,
+      `${name.padEnd(48)} ${Math.round(ok)} ok/s   p50 ${median(list.map((r) => r.result.latency.p50))} ms   p99 ${median(list.map((r) => r.result.latency.p99))} ms   ratio ${(ok / bareOk).toFixed(3)}   index built in ${median(list.map((r) => r.buildMs))} ms   RSS ${median(list.map((r) => r.rssMb))} MB`,
     );
   }
 }
