@@ -170,12 +170,13 @@ export class SearchIndex {
       (r as Found).doc = doc;
       return true;
     };
-    const run = (combineWith: "AND" | "OR") =>
-      (terms === ""
-        ? this.mini.search(MiniSearch.wildcard, { filter })
-        : this.mini.search(terms, { combineWith, filter })) as Found[];
-    const found = run("AND");
-    return found.length === 0 && terms.includes(" ") ? run("OR") : found;
+    if (terms === "") return this.mini.search(MiniSearch.wildcard, { filter }) as Found[];
+    // One pass with any word: a match holding every word scores as it would with all words
+    // required, so the all-words answer is read out of it, not searched for again.
+    const any = this.mini.search(terms, { combineWith: "OR", filter }) as Found[];
+    const words = distinctWords(terms);
+    const every = any.filter((r) => r.queryTerms.length === words);
+    return every.length > 0 ? every : any;
   }
 
   private answer(query: SearchQuery): SearchAnswer {
@@ -214,6 +215,14 @@ export class SearchIndex {
       .slice(0, limit)
       .map((s) => s.suggestion);
   }
+}
+
+const tokenize = MiniSearch.getDefault("tokenize") as (text: string) => string[];
+const processTerm = MiniSearch.getDefault("processTerm") as (term: string) => string | null;
+
+/** How many different words the index reads in a query, as it splits and folds them. */
+function distinctWords(q: string): number {
+  return new Set(tokenize(q).map(processTerm).filter(Boolean)).size;
 }
 
 /** A query's words, at most ten: each word costs a pass over the index. */
