@@ -130,7 +130,10 @@ export const listIndexExpression = (field: string) => jsonAt(field);
 
 /** The expression a unique index is built on, one per field. */
 export function indexExpressions(fields: string[]): string {
-  return fields.map((f) => (f === "id" ? "id" : `(doc #>> ${pathLiteral(f)})`)).join(", ");
+  // Every walk by id is in byte order (`ORDER BY id COLLATE "C"`); an index must be too to serve it.
+  return fields
+    .map((f) => (f === "id" ? `id COLLATE "C"` : `(doc #>> ${pathLiteral(f)})`))
+    .join(", ");
 }
 
 /**

@@ -101,7 +101,11 @@ export async function listProducts(
     [field]: query.sort?.startsWith("-") || !query.sort ? (-1 as const) : (1 as const),
   };
   if (!query.q) return findPage(products, filter, { page, pageSize, sort }, toProductView);
-  const [newest] = await products.find({}, { sort: { updatedAt: -1 }, limit: 1 });
+  // The bound (every product has a time) lets each store answer from the end of the index.
+  const [newest] = await products.find(
+    { updatedAt: { $gt: "" } },
+    { sort: { updatedAt: -1 }, limit: 1 },
+  );
   const ask = (offset: number, limit: number) =>
     findIds({
       q: query.q!,

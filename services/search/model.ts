@@ -35,6 +35,8 @@ export type SearchDocs = Repository<SearchDoc>;
 
 export const SEARCH_DOC_INDEXES: IndexSpec[] = [
   { fields: ["syncedAt"], range: "string" },
+  // A bulk load shares one instant: the sync reads through it by id (`readInstant`).
+  { fields: ["syncedAt", "id"] },
   { fields: ["courseId"] },
 ];
 

@@ -123,11 +123,14 @@ const CATEGORIES = ["home", "kitchen", "lighting", "garden", "bath", "biology", 
  */
 export async function preloadSearch(store: Store, count: number, parallel = 1): Promise<void> {
   const docs = await store.repository<SearchDoc>("search_docs", SEARCH_DOC_INDEXES);
-  const at = new Date().toISOString();
+  // Written over time, a millisecond apart, as the consumer writes them: no two share an
+  // instant (that case, a bulk load, is the index sync's unit test).
+  const start = Date.now() - count;
   await insertAll(
     docs,
     count,
     (i) => {
+      const at = new Date(start + i).toISOString();
       const kind: SearchDoc["kind"] = i % 10 === 0 ? "course" : "product";
       const title = `${ADJECTIVES[i % ADJECTIVES.length]} ${NOUNS[(i * 7) % NOUNS.length]} ${i}`;
       return {

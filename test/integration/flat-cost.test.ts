@@ -1,7 +1,8 @@
 /**
  * Cost that stays flat as data grows: every statement a day of trade issues (checkout, the
- * keeper loops, the consumers, the admin's reads) is answered from an index, on a store that
- * already holds 100,000 orders and 20,000 products.
+ * keeper loops, the consumers, the admin's reads, a course taken to its certificate, search)
+ * is answered from an index, on a store that already holds 100,000 orders, 20,000 products
+ * and 20,000 search documents.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,7 +14,7 @@ import type { Store } from "../../platform/data/repository";
 import { SqliteStore } from "../../platform/data/sqlite.store";
 import { client, createProduct, placeOrder, registerBuyer, type Client } from "../harness/http";
 import { createDatabase, postgresAvailable } from "../harness/postgres";
-import { preloadShop } from "../harness/preload";
+import { preloadSearch, preloadShop } from "../harness/preload";
 import { startReceiver } from "../harness/receivers";
 import { postgresScans, sqliteScans, watchStatements, type Statement } from "../harness/statements";
 import { startSystem, type TestSystem } from "../harness/system";
@@ -113,6 +114,7 @@ async function tradeFor(system: TestSystem, api: Client): Promise<void> {
       expect((await api.get(`/api/v1/analytics/${read}`, { token: admin })).status).toBe(200);
     const webhooks = (await api.get("/api/v1/webhooks", { token: admin })).body.rows;
     await api.get(`/api/v1/webhooks/${webhooks[0].id}/deliveries`, { token: admin });
+    await learnFor(api, admin, auth);
 
     // Sweeps run every few minutes: each loop of every service gets one pass now.
     for (const service of system.broker.services)
@@ -121,6 +123,90 @@ async function tradeFor(system: TestSystem, api: Client): Promise<void> {
   } finally {
     await receiver.stop();
   }
+}
+
+/**
+ * A course's life beside the shop: authored, published, bought and taken to its certificate;
+ * searched and suggested, and listed through the shop's own query.
+ */
+async function learnFor(api: Client, admin: string, learner: { token: string }): Promise<void> {
+  const teacher = { token: admin };
+  const paid = await api.post(
+    "/api/v1/courses",
+    { slug: "flat-soil", title: "Soil chemistry", category: "c3", price: 900 },
+    teacher,
+  );
+  const mod = await api.post(`/api/v1/courses/${paid.body.id}/modules`, { title: "M" }, teacher);
+  const lessonIds: string[] = [];
+  for (const title of ["Clay", "Humus"])
+    lessonIds.push(
+      (
+        await api.post(
+          `/api/v1/modules/${mod.body.modules[0].id}/lessons`,
+          { title, kind: "text", body: title },
+          teacher,
+        )
+      ).body.id,
+    );
+  await api.patch(`/api/v1/courses/${paid.body.id}`, { sequential: true }, teacher);
+  expect((await api.post(`/api/v1/courses/${paid.body.id}/publish`, {}, teacher)).status).toBe(200);
+  await api.get("/api/v1/courses");
+  const bought = await api.post(
+    "/api/v1/orders",
+    {
+      items: [{ productId: `course-${paid.body.id}`, quantity: 1 }],
+      shippingAddress: { name: "F", line1: "1", city: "C", postalCode: "1", country: "DE" },
+      payment: { token: "tok_visa" },
+    },
+    learner,
+  );
+  expect(bought.status).toBe(201);
+  await waitFor(
+    async () =>
+      (await api.get(`/api/v1/me/courses/${paid.body.id}/progress`, learner)).status === 200,
+    10_000,
+    "the enrolment",
+  );
+  await api.get(`/api/v1/courses/${paid.body.id}`, learner);
+  await api.get(`/api/v1/lessons/${lessonIds[0]}`, learner);
+  await api.post(`/api/v1/lessons/${lessonIds[0]}/complete`, {}, learner);
+  const done = await api.post(`/api/v1/lessons/${lessonIds[1]}/complete`, {}, learner);
+  expect(done.body.certificateId).toBeDefined();
+  await api.get(`/api/v1/certificates/${done.body.certificateId}`);
+  const free = await api.post(
+    "/api/v1/courses",
+    {
+      slug: "flat-free",
+      title: "Compost",
+      category: "c3",
+      price: 0,
+      prerequisites: [paid.body.id],
+    },
+    teacher,
+  );
+  const freeModule = await api.post(
+    `/api/v1/courses/${free.body.id}/modules`,
+    { title: "M" },
+    teacher,
+  );
+  await api.post(
+    `/api/v1/modules/${freeModule.body.modules[0].id}/lessons`,
+    { title: "Heaps", kind: "text", body: "Heaps" },
+    teacher,
+  );
+  await api.post(`/api/v1/courses/${free.body.id}/publish`, {}, teacher);
+  expect((await api.post(`/api/v1/courses/${free.body.id}/enrol`, {}, learner)).status).toBe(200);
+  await api.get("/api/v1/me/enrolments", learner);
+  await waitFor(
+    async () => (await api.get("/api/v1/search?q=chemstry")).body.total > 0,
+    10_000,
+    "the course found",
+  );
+  for (const query of ["?q=lamp&kind=product", "?q=clay&category=c3", "?priceMax=1000"])
+    expect((await api.get(`/api/v1/search${query}`)).status).toBe(200);
+  await api.get("/api/v1/search/suggest?q=chem");
+  expect((await api.get("/api/v1/products?q=soil")).body.total).toBe(1);
+  await api.post(`/api/v1/orders/${bought.body.id}/cancel`, undefined, learner);
 }
 
 /**
@@ -173,6 +259,7 @@ describe.each(cases)("statements on a store with weeks of data: %s", (storeCase)
     try {
       const started = Date.now();
       await preloadShop(opened.store, ORDERS, PRODUCTS, undefined, 16);
+      await preloadSearch(opened.store, PRODUCTS, 16);
       await opened.store.close();
       process.stdout.write(
         `FLAT ${storeCase.name}: ${ORDERS} orders, ${PRODUCTS} products in ${Date.now() - started} ms\n`,
