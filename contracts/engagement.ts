@@ -1,0 +1,33 @@
+/** Engagement: how Bazaar decides whether, when and how to speak to a user. Types only. */
+
+/** Where a message goes. The inbox always exists; e-mail and webhooks only when set up. */
+export const MessageChannel = { INBOX: "inbox", EMAIL: "email", WEBHOOK: "webhook" } as const;
+export type MessageChannel = (typeof MessageChannel)[keyof typeof MessageChannel];
+
+/** `critical` is for account security: past caps, quiet hours and preferences, never dedupe. */
+export const Priority = {
+  LOW: "low",
+  NORMAL: "normal",
+  HIGH: "high",
+  CRITICAL: "critical",
+} as const;
+export type Priority = (typeof Priority)[keyof typeof Priority];
+
+/** Why a send did not happen: each decision is recorded with one. */
+export const SuppressReason = {
+  DUPLICATE: "duplicate",
+  PREFERENCE: "preference",
+  FREQUENCY_CAP: "frequency_cap",
+} as const;
+export type SuppressReason = (typeof SuppressReason)[keyof typeof SuppressReason];
+
+export type Decision =
+  | { verdict: "send"; reason: "allowed" | "critical" }
+  | { verdict: "defer"; reason: "quiet_hours"; until: string }
+  | { verdict: "suppress"; reason: SuppressReason; detail: string };
+
+/**
+ * Channels a user turned off, by category; `*` is every category (a full unsubscribe from a
+ * channel). An absent category is on.
+ */
+export type Preferences = Record<string, MessageChannel[]>;
