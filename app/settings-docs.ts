@@ -177,6 +177,11 @@ export const SETTING_DOCS: SettingDoc[] = [
   },
   { variables: ["CART_TTL_DAYS"], embedded: "30", meaning: "a cart untouched this long is gone" },
   {
+    variables: ["PUBLIC_URL"],
+    embedded: "`http://localhost:PORT`",
+    meaning: "where users reach the gateway: the address links in messages (unsubscribe) point to",
+  },
+  {
     variables: ["SEARCH_CACHED_ANSWERS"],
     embedded: "1000",
     meaning: "search answers each node keeps until its index changes (0: none)",

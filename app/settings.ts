@@ -21,6 +21,7 @@ export const ALL_SERVICES = [
   "analytics",
   "courses",
   "search",
+  "engagement",
 ] as const;
 export type ServiceName = (typeof ALL_SERVICES)[number];
 
@@ -132,6 +133,19 @@ function ipAllowlist(env: Env): BlockList | undefined {
     }
   }
   return list;
+}
+
+/** Where users reach the gateway: links in messages point there. No trailing slash. */
+function publicUrl(
+  env: Env,
+  port: number,
+  cluster: string | undefined,
+  warnings: string[],
+): string {
+  const given = url(env, "PUBLIC_URL", ["http", "https"]);
+  if (!given && cluster)
+    warnings.push("PUBLIC_URL is not set: links in messages point to localhost");
+  return (given ?? `http://localhost:${port}`).replace(/\/+$/, "");
 }
 
 const MIN_SECRET_LENGTH = 32;
@@ -261,6 +275,7 @@ export function readSettings(env: Env = process.env): Settings {
     cartAbandonMinutes: positive(env, "CART_ABANDON_MINUTES", 60),
     cartTtlDays: integer(env, "CART_TTL_DAYS", 30, 1, 365),
     searchCachedAnswers: integer(env, "SEARCH_CACHED_ANSWERS", 1000, 0, 100_000),
+    publicUrl: publicUrl(env, integer(env, "PORT", 3000, 0, 65535), transporter, warnings),
     orderStaleMs: integer(env, "ORDER_STALE_MS", 30_000, 500, 3_600_000),
     faultInjection: faultPoints(env),
     warnings,

@@ -92,7 +92,8 @@ function configurations(natsUrl: string): Configuration[] {
       {
         gateway: { PORT: "3970", SERVICES: "api", TRANSPORTER: natsUrl },
         services: {
-          SERVICES: "users,catalog,cart,orders,payments,notifications,analytics,courses,search",
+          SERVICES:
+            "users,catalog,cart,orders,payments,notifications,analytics,courses,search,engagement",
           TRANSPORTER: natsUrl,
         },
       },

@@ -3,6 +3,7 @@ import type { CourseListed } from "./channels";
 import type { Listing, ProductView, StockLine } from "./catalog";
 import type { CartReminder } from "./notifications";
 import type { ProductSearch } from "./search";
+import type { PreferenceCategory, Reach } from "./engagement";
 import type { ChargeInput, PaymentView, RefundInput } from "./payments";
 import type { Principal, Role, SessionsEnded } from "./users";
 
@@ -42,6 +43,10 @@ export interface ActionContracts {
   "catalog.indexPage": { params: { after?: string; limit: number }; answer: ProductView[] };
   "courses.indexPage": { params: { after?: string; limit: number }; answer: CourseListed[] };
   "search.products": { params: ProductSearch; answer: { ids: string[]; total: number } };
+  "engagement.reachOf": {
+    params: { userId: string; category: PreferenceCategory };
+    answer: Reach;
+  };
 }
 
 export type ActionName = keyof ActionContracts;
@@ -156,6 +161,12 @@ export const Action = {
     certificate: "courses.certificate",
     seed: "courses.seed",
     indexPage: "courses.indexPage",
+  },
+  engagement: {
+    myPreferences: "engagement.myPreferences",
+    setMyPreferences: "engagement.setMyPreferences",
+    unsubscribe: "engagement.unsubscribe",
+    reachOf: "engagement.reachOf",
   },
   search: {
     query: "search.query",

@@ -31,3 +31,16 @@ export type Decision =
  * channel). An absent category is on.
  */
 export type Preferences = Record<string, MessageChannel[]>;
+
+/**
+ * What a user may turn off, by category: Bazaar's own reaching out. An order's or an
+ * account's news is not among them.
+ */
+export const PREFERENCE_CATEGORIES = ["cart", "courses", "marketing"] as const;
+export type PreferenceCategory = (typeof PREFERENCE_CATEGORIES)[number];
+
+/** How a service may reach a user in one category, and the link that turns it off. */
+export interface Reach {
+  off: MessageChannel[];
+  unsubscribeUrl: string;
+}

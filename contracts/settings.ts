@@ -63,6 +63,8 @@ export interface Settings {
   analyticsLatenessSeconds: number;
   cartAbandonMinutes: number;
   cartTtlDays: number;
+  /** Where users reach the gateway (`PUBLIC_URL`), for links in messages. */
+  publicUrl: string;
   /** Search answers each node keeps until its index changes; 0 keeps none. */
   searchCachedAnswers: number;
   /** A PENDING order untouched this long is finished or compensated by the recovery loop. */

@@ -5,7 +5,12 @@ import { EmailDoc } from "./model";
 import { insertIfAbsent } from "../../platform/data/insert-if-absent";
 
 export interface Mailer {
-  send(mail: { to: string; subject: string; text: string }): Promise<void>;
+  send(mail: {
+    to: string;
+    subject: string;
+    text: string;
+    headers?: Record<string, string>;
+  }): Promise<void>;
   close(): void;
 }
 
@@ -19,6 +24,17 @@ export function smtpMailer(url: string): Mailer {
       await transport.sendMail({ from: FROM, ...mail });
     },
     close: () => transport.close(),
+  };
+}
+
+/** The e-mail of a message: one that can be unsubscribed from says how, in the text and the header. */
+function mailOf(to: string, message: Message) {
+  if (!message.unsubscribeUrl) return { to, subject: message.title, text: message.body };
+  return {
+    to,
+    subject: message.title,
+    text: `${message.body}\n\nNo more of these: ${message.unsubscribeUrl}`,
+    headers: { "List-Unsubscribe": `<${message.unsubscribeUrl}>` },
   };
 }
 
@@ -60,7 +76,7 @@ export async function emailOnce(
   );
   if (!claimed) return false;
   try {
-    await mailer.send({ to, subject: message.title, text: message.body });
+    await mailer.send(mailOf(to, message));
   } catch (err) {
     await emails.updateOne({ id, status: "sending" }, { $set: { status: "pending" } });
     throw err;

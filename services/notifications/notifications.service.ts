@@ -1,3 +1,4 @@
+import { MessageChannel } from "../../contracts/engagement";
 import { call } from "../../platform/actions/typed-call";
 import type { Actions } from "../../platform/actions/action-properties";
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
@@ -55,7 +56,13 @@ type NotificationsThis = DbService<{
   bazaar: Settings;
   mailer?: Mailer;
   deliveryLoop: BackgroundLoop;
-  notify(key: string, userId: string, message: Message, email?: string): Promise<void>;
+  notify(
+    key: string,
+    userId: string,
+    message: Message,
+    email?: string,
+    off?: MessageChannel[],
+  ): Promise<void>;
   counted(channel: string, result: string): void;
 };
 
@@ -154,11 +161,14 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
         this: NotificationsThis,
         ctx: Ctx<{ userId: string; key: string; items: { name: string; quantity: number }[] }>,
       ) {
-        await this.notify(
-          `cart_${ctx.params.key}`,
-          ctx.params.userId,
-          cartReminder(ctx.params.items),
-        );
+        const { userId, key, items } = ctx.params;
+        // The user's preference centre decides; unreachable, nothing is sent (a reminder can
+        // wait for the next pass, a message the user turned off cannot be taken back).
+        const reach = await call(ctx, Action.engagement.reachOf, { userId, category: "cart" });
+        if (reach.off.includes(MessageChannel.INBOX) && reach.off.includes(MessageChannel.EMAIL))
+          return { reminded: false };
+        const message = { ...cartReminder(items), unsubscribeUrl: reach.unsubscribeUrl };
+        await this.notify(`cart_${key}`, userId, message, undefined, reach.off);
         return { reminded: true };
       },
     },
@@ -264,10 +274,12 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
       userId: string,
       message: Message,
       email?: string,
+      off: MessageChannel[] = [],
     ) {
-      if (await putInInbox(this.repos.notifications, key, userId, message))
-        this.counted("inbox", "sent");
-      if (!this.mailer) return;
+      if (!off.includes(MessageChannel.INBOX))
+        if (await putInInbox(this.repos.notifications, key, userId, message))
+          this.counted("inbox", "sent");
+      if (!this.mailer || off.includes(MessageChannel.EMAIL)) return;
       const to =
         email ??
         (

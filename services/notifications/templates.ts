@@ -8,6 +8,8 @@ export interface Message {
   title: string;
   body: string;
   orderId?: string;
+  /** Bazaar reaching out (not news of one's own order): the link that stops this kind. */
+  unsubscribeUrl?: string;
 }
 
 /** Money in minor units as a person reads it; anything but whole minor units is refused, never "$NaN". */

@@ -19,7 +19,7 @@ const NODES = [
   { id: "catalog-2", services: "catalog,courses,search" },
   { id: "orders-1", services: "orders" },
   { id: "orders-2", services: "orders" },
-  { id: "core-1", services: "users,cart,payments,notifications,analytics" },
+  { id: "core-1", services: "users,cart,payments,notifications,analytics,engagement" },
 ];
 const HEARTBEAT_TIMEOUT_MS = 6000;
 

@@ -383,6 +383,87 @@ describe("abandoned carts", () => {
   }, 40_000);
 });
 
+describe("the preference centre", () => {
+  test("When shoppers turn cart messages off, in the centre or by the link in a reminder, then they get none of what they turned off", async () => {
+    const p = await product();
+    const reminders = async (token: string) =>
+      (await typesOf(token)).filter((t: string) => t === "cart_reminder").length;
+
+    // One turns cart e-mails off in the centre: the inbox still tells them, the mailbox not.
+    const quiet = await customer();
+    const set = await api.request(
+      "PUT",
+      "/api/v1/me/preferences",
+      { off: { cart: ["email"] } },
+      { token: quiet.token },
+    );
+    expect(set.status).toBe(200);
+    expect(set.body.off).toEqual({ cart: ["email"] });
+    await api.request("PUT", `/api/v1/cart/items/${p.id}`, { quantity: 1 }, { token: quiet.token });
+
+    // Another follows the link in their first reminder's e-mail.
+    const leaver = await customer();
+    await api.request(
+      "PUT",
+      `/api/v1/cart/items/${p.id}`,
+      { quantity: 1 },
+      { token: leaver.token },
+    );
+    await waitFor(async () => mailsTo(leaver.email).length >= 2, 10_000, "the reminder e-mail");
+    const mail = mailsTo(leaver.email).find((m) => m.subject === "Your cart is waiting")!;
+    const link = new URL(/No more of these: (\S+)/.exec(mail.text)![1]);
+    expect(link.pathname).toBe("/api/v1/unsubscribe");
+    const tampered = link.search.replace(/.(?=$)/, (c) => (c === "A" ? "B" : "A"));
+    expect((await api.get(`${link.pathname}${tampered}`)).status).toBe(403);
+    expect((await api.get(link.pathname)).status).toBe(422);
+    const followed = await api.get(`${link.pathname}${link.search}`);
+    expect(followed.status).toBe(200);
+    expect(followed.body).toEqual({ category: "cart", channels: ["inbox", "email", "webhook"] });
+    expect((await api.get(`${link.pathname}${link.search}`)).status).toBe(200);
+    const centre = await api.get("/api/v1/me/preferences", { token: leaver.token });
+    expect(centre.body.off).toEqual({ cart: ["inbox", "email", "webhook"] });
+
+    await waitFor(async () => (await reminders(quiet.token)) === 1, 10_000, "the inbox reminder");
+    expect(await reminders(leaver.token)).toBe(1);
+    // A new cart state would be reminded again: not for the one who left.
+    await api.request(
+      "PUT",
+      `/api/v1/cart/items/${p.id}`,
+      { quantity: 2 },
+      { token: leaver.token },
+    );
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await reminders(leaver.token)).toBe(1);
+    expect(mailsTo(leaver.email).filter((m) => m.subject === "Your cart is waiting")).toHaveLength(
+      1,
+    );
+    expect(mailsTo(quiet.email).filter((m) => m.subject === "Your cart is waiting")).toEqual([]);
+  }, 40_000);
+
+  test("When preferences are bad or the caller is nobody, then 4xx and nothing changes", async () => {
+    const me = await customer();
+    for (const off of [
+      { gossip: ["email"] },
+      { cart: ["pigeon"] },
+      { cart: ["email", "email"] },
+      { cart: "email" },
+      JSON.parse('{"__proto__": ["email"]}'),
+    ]) {
+      const res = await api.request("PUT", "/api/v1/me/preferences", { off }, { token: me.token });
+      expect(res.status).toBe(422);
+    }
+    expect((await api.get("/api/v1/me/preferences", { token: me.token })).body).toEqual({
+      off: {},
+      categories: ["cart", "courses", "marketing"],
+      channels: ["inbox", "email", "webhook"],
+    });
+    expect((await api.request("PUT", "/api/v1/me/preferences", { off: {} })).status).toBe(401);
+    expect((await api.get("/api/v1/me/preferences")).status).toBe(401);
+    expect((await api.get(`/api/v1/unsubscribe?token=${"x".repeat(600)}`)).status).toBe(422);
+    expect((await api.get("/api/v1/unsubscribe?token=a.b")).status).toBe(403);
+  });
+});
+
 describe("analytics", () => {
   const minute = (offsetMinutes: number) =>
     new Date(Math.floor(Date.now() / 60_000) * 60_000 + offsetMinutes * 60_000).toISOString();

@@ -51,7 +51,7 @@ export const SHOP_NODES: NodeSpec[] = [
   { id: "orders-1", services: "orders" },
   { id: "orders-2", services: "orders" },
   { id: "core-1", services: "users,cart,payments" },
-  { id: "consumers-1", services: "notifications,analytics" },
+  { id: "consumers-1", services: "notifications,analytics,engagement" },
 ];
 
 /** The cluster of architecture §2 on one machine: real NATS, Redis and PostgreSQL, one process a node. */

@@ -47,10 +47,25 @@ describe("settings from the environment", () => {
     ["ADMIN_IP_ALLOWLIST", "10.0.0.0/99", /ADMIN_IP_ALLOWLIST/],
     ["ADMIN_IP_ALLOWLIST", "example.com", /ADMIN_IP_ALLOWLIST/],
     ["SMTP_URL", "mail.example.com", /SMTP_URL/],
+    ["PUBLIC_URL", "ftp://shop.example.com", /PUBLIC_URL: expected a http:\/\/ or https:\/\/ URL/],
   ])("When %s is %p, then start-up stops with a message naming it", (name, value, message) => {
     const env = { DATA_DIR: dataDir(), [name]: value };
     expect(() => createBrokerConfig(env)).toThrow(SettingsError);
     expect(() => createBrokerConfig(env)).toThrow(message);
+  });
+
+  test("When links in messages have no public address, then they point to this node, and a cluster node warns", () => {
+    const laptop = readSettings({ DATA_DIR: dataDir(), PORT: "3100" });
+    expect(laptop.publicUrl).toBe("http://localhost:3100");
+    const node = readSettings({ TRANSPORTER: "nats://127.0.0.1:4222", JWT_SECRET: SECRET });
+    expect(node.warnings.join()).toMatch(/PUBLIC_URL is not set/);
+    const given = readSettings({
+      TRANSPORTER: "nats://127.0.0.1:4222",
+      JWT_SECRET: SECRET,
+      PUBLIC_URL: "https://shop.example.com/",
+    });
+    expect(given.publicUrl).toBe("https://shop.example.com");
+    expect(given.warnings).toEqual([]);
   });
 
   test("When TRANSPORTER is set without JWT_SECRET, then start-up stops: cluster nodes must share it", () => {

@@ -1,0 +1,60 @@
+import { MessageChannel, type Preferences } from "../../contracts/engagement";
+import { insertIfAbsent } from "../../platform/data/insert-if-absent";
+import { conflict, ErrorType } from "../../platform/actions/errors";
+import type { PreferencesDoc, PreferencesRepo } from "./model";
+
+/** The channels a category may not use for this user: its own, and those off everywhere. */
+export function channelsOff(off: Preferences, category: string): MessageChannel[] {
+  return [...new Set([...(off[category] ?? []), ...(off["*"] ?? [])])];
+}
+
+/** Categories with nothing turned off are left out: absent is on. */
+function tidy(off: Preferences): Preferences {
+  return Object.fromEntries(Object.entries(off).filter(([, channels]) => channels.length > 0));
+}
+
+export async function preferencesOf(repo: PreferencesRepo, userId: string) {
+  return (await repo.findById(userId)) ?? undefined;
+}
+
+/** Replaces what the user turned off. */
+export async function setPreferences(
+  repo: PreferencesRepo,
+  userId: string,
+  off: Preferences,
+): Promise<PreferencesDoc> {
+  const doc = { id: userId, off: tidy(off), updatedAt: new Date().toISOString() };
+  if (await insertIfAbsent(repo, doc)) return doc;
+  await repo.updateOne({ id: userId }, { $set: { off: doc.off, updatedAt: doc.updatedAt } });
+  return doc;
+}
+
+const TURN_OFF_ATTEMPTS = 5;
+
+/**
+ * Adds channels to what a category has off, keeping everything else the user chose: an
+ * unsubscribe link clicked twice, or beside an edit in the preference centre, loses nothing.
+ */
+export async function turnOff(
+  repo: PreferencesRepo,
+  userId: string,
+  category: string,
+  channels: MessageChannel[],
+): Promise<PreferencesDoc> {
+  for (let attempt = 0; attempt < TURN_OFF_ATTEMPTS; attempt++) {
+    const current = await repo.findById(userId);
+    const off = { ...(current?.off ?? {}) };
+    off[category] = [...new Set([...(off[category] ?? []), ...channels])];
+    const doc = { id: userId, off, updatedAt: new Date().toISOString() };
+    if (!current) {
+      if (await insertIfAbsent(repo, doc)) return doc;
+      continue;
+    }
+    const written = await repo.findOneAndUpdate(
+      { id: userId, updatedAt: current.updatedAt },
+      { $set: { off, updatedAt: doc.updatedAt } },
+    );
+    if (written) return written;
+  }
+  throw conflict(ErrorType.INVALID_STATE, "Your preferences are being changed; try again");
+}
