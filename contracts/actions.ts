@@ -167,6 +167,7 @@ export const Action = {
     setMyPreferences: "engagement.setMyPreferences",
     unsubscribe: "engagement.unsubscribe",
     reachOf: "engagement.reachOf",
+    profile: "engagement.profile",
   },
   search: {
     query: "search.query",

@@ -134,6 +134,7 @@ export const apiRoute = {
     "GET /me/enrolments": Action.courses.myEnrolments,
     "GET /me/courses/:id/progress": Action.courses.myProgress,
     "GET /certificates/:id": Action.courses.certificate,
+    "GET /engagement/profiles/:userId": Action.engagement.profile,
     "GET /me/preferences": Action.engagement.myPreferences,
     "PUT /me/preferences": Action.engagement.setMyPreferences,
     "GET /unsubscribe": Action.engagement.unsubscribe,

@@ -1,8 +1,15 @@
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
 import type { Actions } from "../../platform/actions/action-properties";
 import { callerOf, type Ctx } from "../../platform/actions/access";
-import { forbidden } from "../../platform/actions/errors";
-import { idRule } from "../../platform/actions/ids";
+import { LRUCache } from "lru-cache";
+import { forbidden, notFound } from "../../platform/actions/errors";
+import { idRule, isId } from "../../platform/actions/ids";
+import { call, type Caller } from "../../platform/actions/typed-call";
+import { consumer, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
+import { Action } from "../../contracts/actions";
+import { Channel } from "../../contracts/channels";
+import type { Profile } from "./profile-fold";
+import { factsOf, foldInto, PROFILE_CHANNELS, profileView, type ProfileChannel } from "./profiles";
 import { settingsOf } from "../../platform/runtime/settings-of";
 import { DbMixin, type DbService } from "../../mixins/db.mixin";
 import { HealthMixin } from "../../mixins/health.mixin";
@@ -15,6 +22,7 @@ import {
 } from "../../contracts/engagement";
 import {
   PREFERENCES_SHAPE,
+  PROFILE_SHAPE,
   UNSUBSCRIBED_SHAPE,
   preferencesParams,
   type PreferencesDoc,
@@ -22,7 +30,48 @@ import {
 import { channelsOff, preferencesOf, setPreferences, turnOff } from "./preferences";
 import { readUnsubscribeToken, unsubscribeToken } from "./unsubscribe-link";
 
-type EngagementThis = DbService<{ preferences: PreferencesDoc }>;
+type EngagementThis = DbService<{ preferences: PreferencesDoc; profiles: Profile }> & {
+  /** Product categories by id: behaviour events name a product, profiles count its category. */
+  categories: LRUCache<string, string>;
+};
+
+const CATEGORY_CACHE = { max: 20_000, ttl: 10 * 60_000 };
+const LOOKUP_BATCH = 100;
+
+/** The categories of the products a batch of events names, from the catalog (cached). */
+async function categoriesOf(
+  self: EngagementThis,
+  caller: Caller,
+  events: { productId?: string }[],
+): Promise<Record<string, string>> {
+  const ids = [...new Set(events.flatMap((e) => (e.productId ? [e.productId] : [])))];
+  const missing = ids.filter((id) => !self.categories.has(id));
+  for (let i = 0; i < missing.length; i += LOOKUP_BATCH) {
+    const products = await call(caller, Action.catalog.getMany, {
+      ids: missing.slice(i, i + LOOKUP_BATCH),
+    });
+    for (const product of products) self.categories.set(product.id, product.category);
+  }
+  return Object.fromEntries(
+    ids.flatMap((id) => {
+      const category = self.categories.get(id);
+      return category ? [[id, category]] : [];
+    }),
+  );
+}
+
+/** Folds a message into the profile of every user it is about. */
+const foldProfile = consumer<unknown>("engagement", async function (message, ctx) {
+  const self = this as unknown as EngagementThis;
+  const channel = message.type as ProfileChannel;
+  const categories =
+    channel === Channel.ANALYTICS_EVENTS
+      ? await categoriesOf(self, ctx, (message.data as { events: { productId?: string }[] }).events)
+      : {};
+  const facts = factsOf(channel, message.data as never, message.ts, categories);
+  for (const [userId, userFacts] of facts)
+    if (isId(userId)) await foldInto(self.repos.profiles, userId, message.id, userFacts);
+});
 
 const CHANNELS = Object.values(MessageChannel);
 
@@ -37,7 +86,11 @@ function centre(doc: PreferencesDoc | undefined) {
 
 const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
   name: "engagement",
-  mixins: [DbMixin({ preferences: [] }), HealthMixin],
+  mixins: [DbMixin({ preferences: [], profiles: [] }), ConsumerMixin, HealthMixin],
+
+  created(this: EngagementThis) {
+    this.categories = new LRUCache(CATEGORY_CACHE);
+  },
 
   actions: {
     myPreferences: {
@@ -84,6 +137,23 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
       },
     },
 
+    profile: {
+      openapi: {
+        summary: "A user's profile: what they did, folded into traits",
+        description:
+          "Last seen, visits, product views by category (the last 7 days), cart adds, purchases and spend by currency (net of cancellations), courses in progress with their last activity, and the busiest hour of the week (UTC, 0 is Monday 00:00).",
+        response: PROFILE_SHAPE,
+        errors: [404],
+      },
+      access: "admin",
+      params: { $$strict: true, userId: idRule },
+      async handler(this: EngagementThis, ctx: Ctx<{ userId: string }>) {
+        const profile = await this.repos.profiles.findById(ctx.params.userId);
+        if (!profile) throw notFound("Profile");
+        return profileView(profile);
+      },
+    },
+
     /** How another service may reach a user in a category, and the link that stops it. */
     reachOf: {
       visibility: "public",
@@ -108,6 +178,8 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
       },
     },
   } satisfies Actions,
+
+  channels: Object.fromEntries(PROFILE_CHANNELS.map((channel) => [channel, foldProfile])),
 };
 
 export default EngagementService;

@@ -4,7 +4,16 @@ import {
   PREFERENCE_CATEGORIES,
   type Preferences,
 } from "../../contracts/engagement";
-import { arrayOf, dateTime, mapOf, object, oneOf, string } from "../../platform/actions/openapi";
+import {
+  arrayOf,
+  boolean,
+  dateTime,
+  integer,
+  mapOf,
+  object,
+  oneOf,
+  string,
+} from "../../platform/actions/openapi";
 
 /** One user's preference centre, under their id. */
 export interface PreferencesDoc {
@@ -51,4 +60,35 @@ export const UNSUBSCRIBED_SHAPE = object(
   { category: string, channels: arrayOf(oneOf(CHANNELS)) },
   [],
   "Unsubscribed",
+);
+
+const courseActivity = {
+  lessonsCompleted: integer,
+  lastActivityAt: dateTime,
+  completed: boolean,
+};
+
+export const PROFILE_SHAPE = object(
+  {
+    id: string,
+    firstSeenAt: dateTime,
+    lastSeenAt: dateTime,
+    sessions: integer,
+    cartAdds: integer,
+    purchases: integer,
+    spent: mapOf(integer),
+    lastPurchaseAt: dateTime,
+    courses: mapOf(object(courseActivity, [], "CourseActivity")),
+    activeHours: arrayOf(integer),
+    timeZone: string,
+    locale: string,
+    updatedAt: dateTime,
+    viewsLast7Days: mapOf(integer),
+    coursesInProgress: arrayOf(
+      object({ courseId: string, ...courseActivity }, [], "CourseInProgress"),
+    ),
+    busiestHourOfWeek: { type: ["integer", "null"] },
+  },
+  ["firstSeenAt", "lastSeenAt", "lastPurchaseAt", "timeZone", "locale"],
+  "Profile",
 );

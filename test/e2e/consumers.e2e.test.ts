@@ -464,6 +464,52 @@ describe("the preference centre", () => {
   });
 });
 
+describe("engagement profiles", () => {
+  test("When a shopper browses, fills a cart and orders, then an admin reads it all in their profile", async () => {
+    const me = await customer();
+    const p = await product(10, 2500);
+    const at = new Date().toISOString();
+    const events = [
+      { type: "product_view", productId: p.id, ts: at },
+      { type: "product_view", productId: p.id, ts: at },
+      { type: "product_view", productId: p.id, ts: at },
+      { type: "add_to_cart", productId: p.id, ts: at },
+    ];
+    expect((await api.post("/api/v1/events", events, { token: me.token })).status).toBe(202);
+    expect((await order(me.token, p.id, 2)).status).toBe(201);
+    const profile = () => api.get(`/api/v1/engagement/profiles/${me.id}`, { token: admin });
+    await waitFor(
+      async () => (await profile()).body.purchases === 1 && (await profile()).body.cartAdds === 1,
+      10_000,
+      "the profile",
+    );
+    const read = (await profile()).body;
+    expect(read).toMatchObject({
+      id: me.id,
+      sessions: 1,
+      cartAdds: 1,
+      purchases: 1,
+      spent: { USD: 5000 },
+      viewsLast7Days: { widgets: 3 },
+      coursesInProgress: [],
+    });
+    expect(read.busiestHourOfWeek).toBe(
+      ((new Date(at).getUTCDay() + 6) % 7) * 24 + new Date(at).getUTCHours(),
+    );
+    expect(read.recent).toBeUndefined();
+
+    expect(
+      (await api.get(`/api/v1/engagement/profiles/${me.id}`, { token: me.token })).status,
+    ).toBe(403);
+    expect(
+      (await api.get("/api/v1/engagement/profiles/nobody-here", { token: admin })).status,
+    ).toBe(404);
+    expect((await api.get("/api/v1/engagement/profiles/__proto__", { token: admin })).status).toBe(
+      422,
+    );
+  });
+});
+
 describe("analytics", () => {
   const minute = (offsetMinutes: number) =>
     new Date(Math.floor(Date.now() / 60_000) * 60_000 + offsetMinutes * 60_000).toISOString();

@@ -1,0 +1,115 @@
+import { Channel, type ChannelPayloads } from "../../contracts/channels";
+import { insertIfAbsent } from "../../platform/data/insert-if-absent";
+import type { Repository } from "../../mixins/db.mixin";
+import {
+  busiestHour,
+  emptyProfile,
+  foldMessage,
+  viewsIn,
+  type Profile,
+  type ProfileFact,
+} from "./profile-fold";
+
+export type Profiles = Repository<Profile>;
+
+/** The channels a profile is folded from. */
+export const PROFILE_CHANNELS = [
+  Channel.ANALYTICS_EVENTS,
+  Channel.ORDERS_CONFIRMED,
+  Channel.ORDERS_CANCELLED,
+  Channel.COURSES_LESSON_COMPLETED,
+  Channel.COURSES_COMPLETED,
+] as const;
+export type ProfileChannel = (typeof PROFILE_CHANNELS)[number];
+
+/** A message's facts, by the user they are about. */
+export function factsOf<C extends ProfileChannel>(
+  channel: C,
+  data: ChannelPayloads[C],
+  ts: string,
+  categories: Record<string, string> = {},
+): Map<string, ProfileFact[]> {
+  const facts = new Map<string, ProfileFact[]>();
+  const add = (userId: string, fact: ProfileFact) =>
+    facts.set(userId, [...(facts.get(userId) ?? []), fact]);
+  switch (channel) {
+    case Channel.ANALYTICS_EVENTS: {
+      const byUser = new Map<string, ChannelPayloads["analytics.events"]["events"]>();
+      for (const event of (data as ChannelPayloads["analytics.events"]).events)
+        if (event.userId) byUser.set(event.userId, [...(byUser.get(event.userId) ?? []), event]);
+      for (const [userId, events] of byUser) add(userId, { kind: "behaviour", events, categories });
+      break;
+    }
+    case Channel.ORDERS_CONFIRMED:
+    case Channel.ORDERS_CANCELLED: {
+      const order = data as ChannelPayloads["orders.confirmed"];
+      const kind = channel === Channel.ORDERS_CONFIRMED ? "purchase" : "purchase_undone";
+      add(order.userId, { kind, total: order.total, currency: order.currency, at: ts });
+      break;
+    }
+    case Channel.COURSES_LESSON_COMPLETED: {
+      const done = data as ChannelPayloads["courses.lesson_completed"];
+      add(done.userId, { kind: "lesson", courseId: done.courseId, at: done.completedAt });
+      break;
+    }
+    case Channel.COURSES_COMPLETED: {
+      const done = data as ChannelPayloads["courses.completed"];
+      add(done.userId, { kind: "course_completed", courseId: done.courseId, at: done.completedAt });
+      break;
+    }
+  }
+  return facts;
+}
+
+const FOLD_ATTEMPTS = 40;
+
+/** Writers of one hot profile back off at random, so they stop colliding in step. */
+const backOff = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * 2 ** Math.min(attempt, 6)));
+
+/**
+ * Folds one message's facts into a user's profile, once: the write holds only if nobody wrote
+ * the profile since it was read (another node, another message), and a message the profile
+ * already holds changes nothing.
+ */
+export async function foldInto(
+  profiles: Profiles,
+  userId: string,
+  messageId: string,
+  facts: ProfileFact[],
+  now = new Date(),
+): Promise<boolean> {
+  for (let attempt = 0; attempt < FOLD_ATTEMPTS; attempt++) {
+    const current = await profiles.findById(userId);
+    const before = current ?? emptyProfile(userId);
+    const next = foldMessage(before, messageId, facts, now);
+    if (next === before) return false;
+    if (!current) {
+      if (await insertIfAbsent(profiles, next)) return true;
+      await backOff(attempt);
+      continue;
+    }
+    const { id, ...fields } = next;
+    if (await profiles.updateOne({ id, version: current.version }, { $set: fields })) return true;
+    await backOff(attempt);
+  }
+  throw new Error(`The profile of ${userId} kept changing under ${FOLD_ATTEMPTS} folds`);
+}
+
+/** What an admin reads of a profile: its traits, and what they add up to now. */
+export function profileView(profile: Profile, now = new Date()) {
+  const { recent: _recent, version: _version, views, ...traits } = profile;
+  void _recent;
+  void _version;
+  const inProgress = Object.entries(profile.courses)
+    .filter(([, c]) => !c.completed)
+    .map(([courseId, c]) => ({ courseId, ...c }));
+  return {
+    ...traits,
+    viewsLast7Days: Object.fromEntries(
+      Object.keys(views).map((category) => [category, viewsIn(profile, category, 7, now)]),
+    ),
+    coursesInProgress: inProgress,
+    busiestHourOfWeek: busiestHour(profile) ?? null,
+  };
+}

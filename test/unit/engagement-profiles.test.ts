@@ -1,0 +1,176 @@
+import {
+  busiestHour,
+  emptyProfile,
+  foldMessage,
+  hourOfWeek,
+  viewsIn,
+  type Profile,
+  type ProfileFact,
+} from "../../services/engagement/profile-fold";
+import { factsOf, foldInto, profileView } from "../../services/engagement/profiles";
+import { useTempSqlite } from "../harness/temp-store";
+
+const now = new Date("2026-07-10T12:00:00Z");
+const view = (ts: string, productId = "p-lamp") => ({ type: "product_view", ts, productId });
+const behaviour = (events: { type: string; ts: string; productId?: string }[]): ProfileFact => ({
+  kind: "behaviour",
+  events,
+  categories: { "p-lamp": "lighting", "p-mug": "kitchen" },
+});
+const fold = (profile: Profile, id: string, ...facts: ProfileFact[]) =>
+  foldMessage(profile, id, facts, now);
+
+describe("a profile folded from what a user does", () => {
+  test("When the same message comes twice, then it is folded once", () => {
+    const once = fold(emptyProfile("u1"), "m1", behaviour([view("2026-07-10T10:00:00Z")]));
+    expect(fold(once, "m1", behaviour([view("2026-07-10T10:00:00Z")]))).toBe(once);
+    expect(viewsIn(once, "lighting", 7, now)).toBe(1);
+  });
+
+  test("When activity comes in visits, then visits are counted by 30 quiet minutes, whatever the order events arrive in", () => {
+    let p = fold(emptyProfile("u1"), "m1", behaviour([view("2026-07-10T10:00:00Z")]));
+    p = fold(p, "m2", behaviour([view("2026-07-10T10:20:00Z")]));
+    expect(p.sessions).toBe(1);
+    p = fold(p, "m3", behaviour([view("2026-07-10T11:00:00Z")]));
+    expect(p.sessions).toBe(2);
+    // A late event from the first visit is not a visit of its own.
+    p = fold(p, "m4", behaviour([view("2026-07-10T10:05:00Z")]));
+    expect(p.sessions).toBe(2);
+    expect(p.firstSeenAt).toBe("2026-07-10T10:00:00Z");
+    expect(p.lastSeenAt).toBe("2026-07-10T11:00:00Z");
+  });
+
+  test("When products are viewed, then views count by category and day, and old days fall away", () => {
+    let p = fold(
+      emptyProfile("u1"),
+      "m1",
+      behaviour([
+        view("2026-07-10T10:00:00Z"),
+        view("2026-07-09T10:00:00Z"),
+        view("2026-07-01T10:00:00Z"),
+        view("2026-05-01T10:00:00Z"),
+        view("2026-07-10T10:01:00Z", "p-mug"),
+        { type: "add_to_cart", ts: "2026-07-10T10:02:00Z", productId: "p-mug" },
+        view("2026-07-10T10:03:00Z", "p-unknown"),
+      ]),
+    );
+    expect(viewsIn(p, "lighting", 7, now)).toBe(2);
+    expect(viewsIn(p, "lighting", 30, now)).toBe(3);
+    expect(viewsIn(p, "kitchen", 7, now)).toBe(1);
+    expect(p.cartAdds).toBe(1);
+    expect(Object.keys(p.views.lighting)).not.toContain("2026-05-01");
+    p = fold(p, "m2", behaviour([]));
+    expect(profileView(p, now).viewsLast7Days).toEqual({ lighting: 2, kitchen: 1 });
+  });
+
+  test("When orders are confirmed and one is cancelled, then purchases and spend are net, by currency", () => {
+    const at = "2026-07-10T09:00:00Z";
+    let p = fold(emptyProfile("u1"), "o1", { kind: "purchase", total: 4200, currency: "EUR", at });
+    p = fold(p, "o2", { kind: "purchase", total: 1000, currency: "USD", at });
+    p = fold(p, "o3", { kind: "purchase", total: 800, currency: "EUR", at });
+    p = fold(p, "o3-cancel", { kind: "purchase_undone", total: 800, currency: "EUR", at });
+    expect(p.purchases).toBe(2);
+    expect(p.spent).toEqual({ EUR: 4200, USD: 1000 });
+    expect(p.lastPurchaseAt).toBe(at);
+  });
+
+  test("When lessons are completed, then the course is in progress with its last activity, until it is completed", () => {
+    let p = fold(emptyProfile("u1"), "l1", {
+      kind: "lesson",
+      courseId: "c1",
+      at: "2026-07-01T08:00:00Z",
+    });
+    p = fold(p, "l2", { kind: "lesson", courseId: "c1", at: "2026-07-03T08:00:00Z" });
+    p = fold(p, "l3", { kind: "lesson", courseId: "c2", at: "2026-07-04T08:00:00Z" });
+    expect(profileView(p, now).coursesInProgress).toEqual([
+      {
+        courseId: "c1",
+        lessonsCompleted: 2,
+        lastActivityAt: "2026-07-03T08:00:00Z",
+        completed: false,
+      },
+      {
+        courseId: "c2",
+        lessonsCompleted: 1,
+        lastActivityAt: "2026-07-04T08:00:00Z",
+        completed: false,
+      },
+    ]);
+    p = fold(p, "c1-done", {
+      kind: "course_completed",
+      courseId: "c1",
+      at: "2026-07-05T08:00:00Z",
+    });
+    expect(profileView(p, now).coursesInProgress.map((c) => c.courseId)).toEqual(["c2"]);
+  });
+
+  test("When a user is active mostly on Monday mornings, then that is their busiest hour of the week", () => {
+    expect(hourOfWeek("2026-07-06T09:30:00Z")).toBe(9); // a Monday
+    expect(hourOfWeek("2026-07-12T23:00:00Z")).toBe(167); // a Sunday
+    const p = fold(
+      emptyProfile("u1"),
+      "m1",
+      behaviour([
+        view("2026-07-06T09:00:00Z"),
+        view("2026-07-06T09:10:00Z"),
+        view("2026-07-08T20:00:00Z"),
+      ]),
+    );
+    expect(busiestHour(p)).toBe(9);
+    expect(busiestHour(emptyProfile("u2"))).toBeUndefined();
+  });
+
+  test("When categories or course ids are names objects inherit, then nothing outside the profile changes", () => {
+    const hostile: ProfileFact = {
+      kind: "behaviour",
+      events: [view("2026-07-10T10:00:00Z", "p1"), view("2026-07-10T10:00:00Z", "p2")],
+      categories: { p1: "__proto__", p2: "toString" },
+    };
+    let p = fold(emptyProfile("u1"), "m1", hostile);
+    p = fold(p, "m2", { kind: "lesson", courseId: "constructor", at: "2026-07-10T10:00:00Z" });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(typeof Object.prototype.toString).toBe("function");
+    expect(Object.keys(p.views)).toEqual(["toString"]);
+    expect(viewsIn(p, "toString", 7, now)).toBe(1);
+    expect(viewsIn(p, "hasOwnProperty", 7, now)).toBe(0);
+  });
+
+  test("When messages are an hour old, then the profile forgets their ids, keeping it small", () => {
+    let p = foldMessage(emptyProfile("u1"), "old", [], new Date("2026-07-10T10:00:00Z"));
+    p = foldMessage(p, "new", [], new Date("2026-07-10T11:30:00Z"));
+    expect(p.recent.map((r) => r.id)).toEqual(["new"]);
+  });
+
+  test("When a batch holds events of several users, then each user gets their own, and anonymous ones none", () => {
+    const facts = factsOf(
+      "analytics.events",
+      {
+        events: [
+          { type: "page_view", ts: "2026-07-10T10:00:00Z", userId: "a" },
+          { type: "page_view", ts: "2026-07-10T10:00:00Z", userId: "b" },
+          { type: "page_view", ts: "2026-07-10T10:00:00Z" },
+        ],
+      },
+      "2026-07-10T10:00:01Z",
+    );
+    expect([...facts.keys()]).toEqual(["a", "b"]);
+  });
+});
+
+describe("profiles in a store", () => {
+  const temp = useTempSqlite("profiles");
+
+  test("When many messages about one user are folded at once, then each counts once, twins too", async () => {
+    const profiles = await temp.store().repository<Profile>("profiles", []);
+    const purchase = (): ProfileFact[] => [
+      { kind: "purchase", total: 100, currency: "USD", at: "2026-07-10T09:00:00Z" },
+    ];
+    const ids = Array.from({ length: 20 }, (_, i) => `m${i}`);
+    await Promise.all(
+      [...ids, ...ids.slice(0, 5)].map((id) => foldInto(profiles, "u1", id, purchase(), now)),
+    );
+    const stored = (await profiles.findById("u1"))!;
+    expect(stored.purchases).toBe(20);
+    expect(stored.spent).toEqual({ USD: 2000 });
+  });
+});
