@@ -177,6 +177,18 @@ export const SETTING_DOCS: SettingDoc[] = [
   },
   { variables: ["CART_TTL_DAYS"], embedded: "30", meaning: "a cart untouched this long is gone" },
   {
+    variables: ["QUIET_HOURS"],
+    embedded: "21:00-08:00",
+    meaning:
+      "Bazaar's own messages (reminders, journeys) wait through these hours of each user's own zone; `off`: never",
+  },
+  {
+    variables: ["MAX_MESSAGES_PER_DAY"],
+    embedded: "3",
+    meaning:
+      "Bazaar's own messages a user gets a day, across all kinds and channels (account security excepted)",
+  },
+  {
     variables: ["PUBLIC_URL"],
     embedded: "`http://localhost:PORT`",
     meaning: "where users reach the gateway: the address links in messages (unsubscribe) point to",

@@ -135,6 +135,20 @@ function ipAllowlist(env: Env): BlockList | undefined {
   return list;
 }
 
+/** `HH:MM-HH:MM` in each user's own zone, or `off`. */
+function quietHours(env: Env): { start: string; end: string } | undefined {
+  const raw = text(env, "QUIET_HOURS") ?? "21:00-08:00";
+  if (raw === "off") return undefined;
+  const match = raw.length <= 11 ? /^(\d\d:\d\d)-(\d\d:\d\d)$/.exec(raw) : null;
+  const valid = (clock: string) => /^([01]\d|2[0-3]):[0-5]\d$/.test(clock);
+  if (!match || !valid(match[1]) || !valid(match[2]) || match[1] === match[2])
+    throw new SettingsError(
+      "QUIET_HOURS",
+      `expected HH:MM-HH:MM or off, got "${raw.slice(0, 20)}"`,
+    );
+  return { start: match[1], end: match[2] };
+}
+
 /** Where users reach the gateway: links in messages point there. No trailing slash. */
 function publicUrl(
   env: Env,
@@ -275,6 +289,8 @@ export function readSettings(env: Env = process.env): Settings {
     cartAbandonMinutes: positive(env, "CART_ABANDON_MINUTES", 60),
     cartTtlDays: integer(env, "CART_TTL_DAYS", 30, 1, 365),
     searchCachedAnswers: integer(env, "SEARCH_CACHED_ANSWERS", 1000, 0, 100_000),
+    quietHours: quietHours(env),
+    maxMessagesPerDay: integer(env, "MAX_MESSAGES_PER_DAY", 3, 1, 1000),
     publicUrl: publicUrl(env, integer(env, "PORT", 3000, 0, 65535), transporter, warnings),
     orderStaleMs: integer(env, "ORDER_STALE_MS", 30_000, 500, 3_600_000),
     faultInjection: faultPoints(env),

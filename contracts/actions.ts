@@ -3,7 +3,7 @@ import type { CourseListed } from "./channels";
 import type { Listing, ProductView, StockLine } from "./catalog";
 import type { CartReminder } from "./notifications";
 import type { ProductSearch } from "./search";
-import type { PreferenceCategory, Reach } from "./engagement";
+import type { SendAnswer, SendAsk } from "./engagement";
 import type { ChargeInput, PaymentView, RefundInput } from "./payments";
 import type { Principal, Role, SessionsEnded } from "./users";
 
@@ -26,7 +26,11 @@ export interface ActionContracts {
   "payments.refund": { params: RefundInput; answer: PaymentView };
   "cart.ofUser": { params: { userId: string }; answer: Cart };
   "cart.clearOfUser": { params: { userId: string }; answer: { cleared: true } };
-  "notifications.remindCart": { params: CartReminder; answer: { reminded: boolean } };
+  "notifications.remindCart": {
+    params: CartReminder;
+    /** Not reminded yet: the owner's quiet hours last until then. */
+    answer: { reminded: boolean; deferredUntil?: string };
+  };
   "orders.lastOrderAt": { params: { userId: string }; answer: string | null };
   "users.contactOf": { params: { userId: string }; answer: { email: string } | null };
   "users.resolveApiKey": { params: { key: string }; answer: Principal | null };
@@ -43,10 +47,7 @@ export interface ActionContracts {
   "catalog.indexPage": { params: { after?: string; limit: number }; answer: ProductView[] };
   "courses.indexPage": { params: { after?: string; limit: number }; answer: CourseListed[] };
   "search.products": { params: ProductSearch; answer: { ids: string[]; total: number } };
-  "engagement.reachOf": {
-    params: { userId: string; category: PreferenceCategory };
-    answer: Reach;
-  };
+  "engagement.decide": { params: SendAsk; answer: SendAnswer };
 }
 
 export type ActionName = keyof ActionContracts;
@@ -166,8 +167,9 @@ export const Action = {
     myPreferences: "engagement.myPreferences",
     setMyPreferences: "engagement.setMyPreferences",
     unsubscribe: "engagement.unsubscribe",
-    reachOf: "engagement.reachOf",
     profile: "engagement.profile",
+    decide: "engagement.decide",
+    decisions: "engagement.decisions",
   },
   search: {
     query: "search.query",

@@ -39,8 +39,26 @@ export type Preferences = Record<string, MessageChannel[]>;
 export const PREFERENCE_CATEGORIES = ["cart", "courses", "marketing"] as const;
 export type PreferenceCategory = (typeof PREFERENCE_CATEGORIES)[number];
 
-/** How a service may reach a user in one category, and the link that turns it off. */
-export interface Reach {
-  off: MessageChannel[];
-  unsubscribeUrl: string;
+/** A service asking whether one message may go, on each of its channels. */
+export interface SendAsk {
+  userId: string;
+  category: string;
+  priority: Priority;
+  /** The message's own key: asked again (a retry), it gets its first answer back. */
+  dedupeKey: string;
+  channels: MessageChannel[];
+}
+
+export interface ChannelDecision {
+  channel: MessageChannel;
+  verdict: Decision["verdict"];
+  reason: string;
+  detail?: string;
+  until?: string;
+}
+
+export interface SendAnswer {
+  decisions: ChannelDecision[];
+  /** For a category users may turn off: the signed link that does it. */
+  unsubscribeUrl?: string;
 }

@@ -63,6 +63,10 @@ export interface Settings {
   analyticsLatenessSeconds: number;
   cartAbandonMinutes: number;
   cartTtlDays: number;
+  /** Bazaar's own messages wait through these local hours; undefined: never. */
+  quietHours?: { start: string; end: string };
+  /** Bazaar's own messages a user gets a day, across all kinds and channels. */
+  maxMessagesPerDay: number;
   /** Where users reach the gateway (`PUBLIC_URL`), for links in messages. */
   publicUrl: string;
   /** Search answers each node keeps until its index changes; 0 keeps none. */

@@ -135,6 +135,7 @@ export const apiRoute = {
     "GET /me/courses/:id/progress": Action.courses.myProgress,
     "GET /certificates/:id": Action.courses.certificate,
     "GET /engagement/profiles/:userId": Action.engagement.profile,
+    "GET /engagement/decisions": Action.engagement.decisions,
     "GET /me/preferences": Action.engagement.myPreferences,
     "PUT /me/preferences": Action.engagement.setMyPreferences,
     "GET /unsubscribe": Action.engagement.unsubscribe,

@@ -7,6 +7,12 @@ export interface CartActivity {
   state: string;
   itemCount: number;
   remindedState?: string;
+  /**
+   * When the reminder loop looks at this cart next: the abandon time after its last change, the
+   * end of the owner's quiet hours after a deferral, none once it is settled. The loop reads
+   * only what is due, so settled carts never crowd a batch.
+   */
+  dueAt?: string;
 }
 
 export function cartState(items: { productId: string; quantity: number }[]): string {

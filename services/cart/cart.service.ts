@@ -34,7 +34,7 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
   mixins: [
     DbMixin({
       carts: [{ fields: ["expiresAt"], range: "string" }],
-      cart_activity: [{ fields: ["updatedAt"], range: "string" }],
+      cart_activity: [{ fields: ["dueAt"], range: "string" }],
     }),
     HealthMixin,
   ],
@@ -137,11 +137,14 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
         await this.repos.cart_activity.deleteOne({ id: userId });
         return cart;
       }
+      const abandonMs = settingsOf(this.broker).cartAbandonMinutes * 60_000;
+      const now = Date.now();
       await this.repos.cart_activity.upsert(
         { id: userId },
         {
           $set: {
-            updatedAt: new Date().toISOString(),
+            updatedAt: new Date(now).toISOString(),
+            dueAt: new Date(now + abandonMs).toISOString(),
             state: cartState(cart.items),
             itemCount: cart.items.length,
           },
@@ -153,23 +156,34 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
     async remindAbandoned(this: CartThis) {
       const abandonMs = settingsOf(this.broker).cartAbandonMinutes * 60_000;
       const now = Date.now();
-      const cutoff = new Date(now - abandonMs).toISOString();
-      for (const activity of await this.repos.cart_activity.find(
-        { updatedAt: { $lte: cutoff } },
-        { sort: { updatedAt: 1 }, limit: 100 },
+      const activities = this.repos.cart_activity;
+      // Settled for this state (reminded, or nothing to remind of): not due again until it changes.
+      const settle = (activity: CartActivity, $set: Partial<CartActivity> = {}) =>
+        activities.updateOne(
+          { id: activity.id, state: activity.state },
+          { ...(Object.keys($set).length ? { $set } : {}), $unset: { dueAt: true } },
+        );
+      for (const activity of await activities.find(
+        { dueAt: { $lte: new Date(now).toISOString() } },
+        { sort: { dueAt: 1 }, limit: 100 },
       )) {
-        if (activity.remindedState === activity.state) continue;
         const lastOrderAt = await call(this.broker, Action.orders.lastOrderAt, {
           userId: activity.id,
         });
-        if (!shouldRemind(activity, lastOrderAt, now, abandonMs)) continue;
+        if (!shouldRemind(activity, lastOrderAt, now, abandonMs)) {
+          await settle(activity);
+          continue;
+        }
         const cart = await this.store.get(activity.id);
-        if (cart.items.length === 0 || cartState(cart.items) !== activity.state) continue;
+        if (cart.items.length === 0 || cartState(cart.items) !== activity.state) {
+          await settle(activity);
+          continue;
+        }
         const products = await call(this.broker, Action.catalog.getMany, {
           ids: cart.items.map((i) => i.productId),
         });
         const names = new Map(products.map((p) => [p.id, p.name]));
-        await call(this.broker, Action.notifications.remindCart, {
+        const answer = await call(this.broker, Action.notifications.remindCart, {
           userId: activity.id,
           key: `${activity.id}_${activity.state}`,
           items: cart.items.map((i) => ({
@@ -177,10 +191,13 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
             quantity: i.quantity,
           })),
         });
-        await this.repos.cart_activity.updateOne(
-          { id: activity.id, state: activity.state },
-          { $set: { remindedState: activity.state } },
-        );
+        // Quiet hours for its owner: looked at again when they end, never dropped.
+        if (answer.deferredUntil)
+          await activities.updateOne(
+            { id: activity.id, state: activity.state },
+            { $set: { dueAt: answer.deferredUntil } },
+          );
+        else await settle(activity, { remindedState: activity.state });
       }
     },
   },

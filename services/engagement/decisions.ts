@@ -28,7 +28,7 @@ export interface SendRequest {
   channel: MessageChannel;
   category: string;
   priority: Priority;
-  /** One message per key, ever: a journey step retried, or the same cart reminded twice. */
+  /** One message per key and channel, ever: a journey step retried, a cart reminded twice. */
   dedupeKey?: string;
 }
 
@@ -56,7 +56,10 @@ export function decide(
   policy: SendPolicy,
   now: Date,
 ): Decision {
-  if (request.dedupeKey && recipient.sent.some((s) => s.dedupeKey === request.dedupeKey))
+  // One message told on several channels shares its key: a key is used once per channel.
+  const used = (s: SentMessage) =>
+    s.dedupeKey === request.dedupeKey && s.channel === request.channel;
+  if (request.dedupeKey && recipient.sent.some(used))
     return {
       verdict: "suppress",
       reason: SuppressReason.DUPLICATE,

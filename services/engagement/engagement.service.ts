@@ -9,6 +9,10 @@ import { consumer, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
 import { Action } from "../../contracts/actions";
 import { Channel } from "../../contracts/channels";
 import type { Profile } from "./profile-fold";
+import type { SendPolicy } from "./decisions";
+import { decideSends } from "./send-decisions";
+import { findPage, pageParams } from "../../platform/data/pagination";
+import { pageOf } from "../../platform/actions/openapi";
 import { factsOf, foldInto, PROFILE_CHANNELS, profileView, type ProfileChannel } from "./profiles";
 import { settingsOf } from "../../platform/runtime/settings-of";
 import { DbMixin, type DbService } from "../../mixins/db.mixin";
@@ -16,21 +20,30 @@ import { HealthMixin } from "../../mixins/health.mixin";
 import {
   MessageChannel,
   PREFERENCE_CATEGORIES,
-  type PreferenceCategory,
   type Preferences,
-  type Reach,
+  type SendAsk,
 } from "../../contracts/engagement";
 import {
+  BY_USER_AND_TIME,
+  DECISION_SHAPE,
+  decideParams,
+  type DecisionDoc,
+  type SendDoc,
   PREFERENCES_SHAPE,
   PROFILE_SHAPE,
   UNSUBSCRIBED_SHAPE,
   preferencesParams,
   type PreferencesDoc,
 } from "./model";
-import { channelsOff, preferencesOf, setPreferences, turnOff } from "./preferences";
+import { preferencesOf, setPreferences, turnOff } from "./preferences";
 import { readUnsubscribeToken, unsubscribeToken } from "./unsubscribe-link";
 
-type EngagementThis = DbService<{ preferences: PreferencesDoc; profiles: Profile }> & {
+type EngagementThis = DbService<{
+  preferences: PreferencesDoc;
+  profiles: Profile;
+  decisions: DecisionDoc;
+  sends: SendDoc;
+}> & {
   /** Product categories by id: behaviour events name a product, profiles count its category. */
   categories: LRUCache<string, string>;
 };
@@ -80,13 +93,32 @@ function centre(doc: PreferencesDoc | undefined) {
     off: doc?.off ?? {},
     categories: [...PREFERENCE_CATEGORIES],
     channels: CHANNELS,
+    ...(doc?.timeZone ? { timeZone: doc.timeZone } : {}),
     ...(doc ? { updatedAt: doc.updatedAt } : {}),
+  };
+}
+
+/** The shop's rules for its own messages, from the settings. */
+function policyOf(self: EngagementThis): SendPolicy {
+  const settings = settingsOf(self.broker);
+  return {
+    caps: [{ max: settings.maxMessagesPerDay, perMs: 24 * 3_600_000 }],
+    ...(settings.quietHours ? { quietHours: settings.quietHours } : {}),
   };
 }
 
 const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
   name: "engagement",
-  mixins: [DbMixin({ preferences: [], profiles: [] }), ConsumerMixin, HealthMixin],
+  mixins: [
+    DbMixin({
+      preferences: [],
+      profiles: [],
+      decisions: BY_USER_AND_TIME,
+      sends: BY_USER_AND_TIME,
+    }),
+    ConsumerMixin,
+    HealthMixin,
+  ],
 
   created(this: EngagementThis) {
     this.categories = new LRUCache(CATEGORY_CACHE);
@@ -112,9 +144,11 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
         response: PREFERENCES_SHAPE,
       },
       params: preferencesParams,
-      async handler(this: EngagementThis, ctx: Ctx<{ off: Preferences }>) {
-        const doc = await setPreferences(this.repos.preferences, callerOf(ctx).id, ctx.params.off);
-        return centre(doc);
+      async handler(this: EngagementThis, ctx: Ctx<{ off: Preferences; timeZone?: string }>) {
+        const { off, timeZone } = ctx.params;
+        return centre(
+          await setPreferences(this.repos.preferences, callerOf(ctx).id, off, timeZone),
+        );
       },
     },
 
@@ -137,6 +171,47 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
       },
     },
 
+    /** Whether a message goes now, later or never, on each channel; recorded with the reason. */
+    decide: {
+      visibility: "public",
+      params: decideParams,
+      async handler(this: EngagementThis, ctx: Ctx<SendAsk>) {
+        const { userId, category } = ctx.params;
+        const decisions = await decideSends(this.repos, ctx.params, policyOf(this), "UTC");
+        const { jwtSecret, publicUrl } = settingsOf(this.broker);
+        const optional = (PREFERENCE_CATEGORIES as readonly string[]).includes(category);
+        const token = optional && unsubscribeToken(jwtSecret, { userId, category });
+        return {
+          decisions: decisions.map(({ channel, verdict, reason, detail, until }) => ({
+            channel,
+            verdict,
+            reason,
+            ...(detail ? { detail } : {}),
+            ...(until ? { until } : {}),
+          })),
+          ...(token ? { unsubscribeUrl: `${publicUrl}/api/v1/unsubscribe?token=${token}` } : {}),
+        };
+      },
+    },
+
+    decisions: {
+      openapi: {
+        summary: "Why a user did or did not get a message: every decision, newest first",
+        response: pageOf(DECISION_SHAPE),
+      },
+      access: "admin",
+      params: { $$strict: "remove", userId: idRule, ...pageParams },
+      handler(this: EngagementThis, ctx: Ctx<{ userId: string; page: number; pageSize: number }>) {
+        const { userId, page, pageSize } = ctx.params;
+        return findPage(
+          this.repos.decisions,
+          { userId },
+          { page, pageSize, sort: { at: -1 } },
+          (doc) => doc,
+        );
+      },
+    },
+
     profile: {
       openapi: {
         summary: "A user's profile: what they did, folded into traits",
@@ -151,30 +226,6 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
         const profile = await this.repos.profiles.findById(ctx.params.userId);
         if (!profile) throw notFound("Profile");
         return profileView(profile);
-      },
-    },
-
-    /** How another service may reach a user in a category, and the link that stops it. */
-    reachOf: {
-      visibility: "public",
-      retryPolicy: { enabled: true },
-      params: {
-        $$strict: true,
-        userId: idRule,
-        category: { type: "enum", values: [...PREFERENCE_CATEGORIES] },
-      },
-      async handler(
-        this: EngagementThis,
-        ctx: Ctx<{ userId: string; category: PreferenceCategory }>,
-      ): Promise<Reach> {
-        const { userId, category } = ctx.params;
-        const doc = await preferencesOf(this.repos.preferences, userId);
-        const { jwtSecret, publicUrl } = settingsOf(this.broker);
-        const token = unsubscribeToken(jwtSecret, { userId, category });
-        return {
-          off: channelsOff(doc?.off ?? {}, category),
-          unsubscribeUrl: `${publicUrl}/api/v1/unsubscribe?token=${token}`,
-        };
       },
     },
   } satisfies Actions,

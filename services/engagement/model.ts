@@ -2,8 +2,13 @@ import type { Repository } from "../../mixins/db.mixin";
 import {
   MessageChannel,
   PREFERENCE_CATEGORIES,
+  Priority,
+  type Decision,
   type Preferences,
 } from "../../contracts/engagement";
+import type { IndexSpec } from "../../platform/data/repository";
+import type { SentMessage } from "./decisions";
+import { idRule } from "../../platform/actions/ids";
 import {
   arrayOf,
   boolean,
@@ -19,8 +24,33 @@ import {
 export interface PreferencesDoc {
   id: string;
   off: Preferences;
+  /** The user's IANA zone: quiet hours are kept in it. */
+  timeZone?: string;
   updatedAt: string;
 }
+
+/** One decision on one channel of one message (`<dedupeKey>:<channel>`): the log's row. */
+export interface DecisionDoc {
+  id: string;
+  userId: string;
+  category: string;
+  channel: MessageChannel;
+  priority: Priority;
+  dedupeKey: string;
+  verdict: Decision["verdict"];
+  reason: string;
+  detail?: string;
+  until?: string;
+  at: string;
+}
+
+/** A message let through: what caps count and dedupe remembers. */
+export interface SendDoc extends SentMessage {
+  id: string;
+  userId: string;
+}
+
+export const BY_USER_AND_TIME: IndexSpec[] = [{ fields: ["userId", "at"] }];
 
 export type PreferencesRepo = Repository<PreferencesDoc>;
 
@@ -43,6 +73,7 @@ export const preferencesParams = {
     strict: true,
     props: Object.fromEntries(["*", ...PREFERENCE_CATEGORIES].map((key) => [key, channelList])),
   },
+  timeZone: { type: "string", min: 1, max: 64, optional: true },
 } as const;
 
 export const PREFERENCES_SHAPE = object(
@@ -50,9 +81,10 @@ export const PREFERENCES_SHAPE = object(
     off: mapOf(arrayOf(oneOf(CHANNELS))),
     categories: arrayOf(oneOf(PREFERENCE_CATEGORIES)),
     channels: arrayOf(oneOf(CHANNELS)),
+    timeZone: string,
     updatedAt: dateTime,
   },
-  ["updatedAt"],
+  ["timeZone", "updatedAt"],
   "Preferences",
 );
 
@@ -92,3 +124,38 @@ export const PROFILE_SHAPE = object(
   ["firstSeenAt", "lastSeenAt", "lastPurchaseAt", "timeZone", "locale"],
   "Profile",
 );
+
+export const DECISION_SHAPE = object(
+  {
+    id: string,
+    userId: string,
+    category: string,
+    channel: oneOf(CHANNELS),
+    priority: oneOf(Object.values(Priority)),
+    dedupeKey: string,
+    verdict: oneOf(["send", "defer", "suppress"]),
+    reason: string,
+    detail: string,
+    until: dateTime,
+    at: dateTime,
+  },
+  ["detail", "until"],
+  "Decision",
+);
+
+const DEDUPE_KEY = { type: "string", min: 1, max: 128, pattern: /^[A-Za-z0-9_.:-]+$/ } as const;
+
+export const decideParams = {
+  $$strict: true,
+  userId: idRule,
+  category: { type: "string", min: 1, max: 64, pattern: /^[a-z0-9][a-z0-9_-]*$/ },
+  priority: { type: "enum", values: Object.values(Priority) },
+  dedupeKey: DEDUPE_KEY,
+  channels: {
+    type: "array",
+    min: 1,
+    max: CHANNELS.length,
+    unique: true,
+    items: { type: "enum", values: CHANNELS },
+  },
+} as const;

@@ -1,12 +1,8 @@
 import { MessageChannel, type Preferences } from "../../contracts/engagement";
 import { insertIfAbsent } from "../../platform/data/insert-if-absent";
-import { conflict, ErrorType } from "../../platform/actions/errors";
+import { conflict, ErrorType, invalid } from "../../platform/actions/errors";
+import { zoneOrDefault } from "./quiet-hours";
 import type { PreferencesDoc, PreferencesRepo } from "./model";
-
-/** The channels a category may not use for this user: its own, and those off everywhere. */
-export function channelsOff(off: Preferences, category: string): MessageChannel[] {
-  return [...new Set([...(off[category] ?? []), ...(off["*"] ?? [])])];
-}
 
 /** Categories with nothing turned off are left out: absent is on. */
 function tidy(off: Preferences): Preferences {
@@ -22,10 +18,23 @@ export async function setPreferences(
   repo: PreferencesRepo,
   userId: string,
   off: Preferences,
+  timeZone?: string,
 ): Promise<PreferencesDoc> {
-  const doc = { id: userId, off: tidy(off), updatedAt: new Date().toISOString() };
+  if (timeZone !== undefined && zoneOrDefault(timeZone, "") !== timeZone)
+    throw invalid([{ field: "timeZone", message: "is not an IANA time zone", type: "timeZone" }]);
+  const doc: PreferencesDoc = {
+    id: userId,
+    off: tidy(off),
+    ...(timeZone ? { timeZone } : {}),
+    updatedAt: new Date().toISOString(),
+  };
   if (await insertIfAbsent(repo, doc)) return doc;
-  await repo.updateOne({ id: userId }, { $set: { off: doc.off, updatedAt: doc.updatedAt } });
+  const { id: _id, ...fields } = doc;
+  void _id;
+  await repo.updateOne(
+    { id: userId },
+    timeZone ? { $set: fields } : { $set: fields, $unset: { timeZone: true } },
+  );
   return doc;
 }
 

@@ -1,4 +1,4 @@
-import { MessageChannel } from "../../contracts/engagement";
+import { MessageChannel, Priority } from "../../contracts/engagement";
 import { call } from "../../platform/actions/typed-call";
 import type { Actions } from "../../platform/actions/action-properties";
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
@@ -162,13 +162,26 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
         ctx: Ctx<{ userId: string; key: string; items: { name: string; quantity: number }[] }>,
       ) {
         const { userId, key, items } = ctx.params;
-        // The user's preference centre decides; unreachable, nothing is sent (a reminder can
-        // wait for the next pass, a message the user turned off cannot be taken back).
-        const reach = await call(ctx, Action.engagement.reachOf, { userId, category: "cart" });
-        if (reach.off.includes(MessageChannel.INBOX) && reach.off.includes(MessageChannel.EMAIL))
-          return { reminded: false };
-        const message = { ...cartReminder(items), unsubscribeUrl: reach.unsubscribeUrl };
-        await this.notify(`cart_${key}`, userId, message, undefined, reach.off);
+        // Engagement decides (preferences, caps, quiet hours) and records why; unreachable,
+        // nothing is sent: a reminder can wait for the next pass, a message cannot be unsent.
+        const channels = this.mailer
+          ? [MessageChannel.INBOX, MessageChannel.EMAIL]
+          : [MessageChannel.INBOX];
+        const answer = await call(ctx, Action.engagement.decide, {
+          userId,
+          category: "cart",
+          priority: Priority.NORMAL,
+          dedupeKey: `cart_${key}`,
+          channels,
+        });
+        const deferred = answer.decisions.find((d) => d.verdict === "defer");
+        if (deferred) return { reminded: false, deferredUntil: deferred.until };
+        const off = channels.filter(
+          (channel) => answer.decisions.find((d) => d.channel === channel)?.verdict !== "send",
+        );
+        if (off.length === channels.length) return { reminded: false };
+        const message = { ...cartReminder(items), unsubscribeUrl: answer.unsubscribeUrl };
+        await this.notify(`cart_${key}`, userId, message, undefined, off);
         return { reminded: true };
       },
     },

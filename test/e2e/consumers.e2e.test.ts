@@ -8,6 +8,19 @@ import { startSystem, type TestSystem } from "../harness/system";
 const ADMIN = { email: "ops-consumers@example.com", password: "ops-password-1" };
 const ADDRESS = { name: "N", line1: "1 Lane", city: "Town", postalCode: "1", country: "GB" };
 
+/**
+ * Quiet hours twelve hours away from now in UTC: users without a zone are never quiet during
+ * the suite, and a user in the zone where it is that hour now is.
+ */
+const QUIET_HOUR = (new Date().getUTCHours() + 12) % 24;
+const clock = (hour: number) => `${String(hour % 24).padStart(2, "0")}:00`;
+/** An IANA zone whose local hour is the quiet one now (Etc/GMT signs are inverted). */
+function nightZone(): string {
+  let offset = (QUIET_HOUR - new Date().getUTCHours() + 24) % 24;
+  if (offset > 12) offset -= 24;
+  return offset === 0 ? "UTC" : `Etc/GMT${offset > 0 ? "-" : "+"}${Math.abs(offset)}`;
+}
+
 let system: TestSystem;
 let api: Client;
 let smtp: Inbox;
@@ -22,6 +35,9 @@ beforeAll(async () => {
     WEBHOOK_MAX_ATTEMPTS: "3",
     WEBHOOK_TIMEOUT_MS: "1000",
     CART_ABANDON_MINUTES: "0.03",
+    QUIET_HOURS: `${clock(QUIET_HOUR)}-${clock(QUIET_HOUR + 1)}`,
+    // Two reminders of one cart, each in the inbox and by e-mail.
+    MAX_MESSAGES_PER_DAY: "4",
     RATE_LIMIT_AUTH: "100000",
     RATE_LIMIT_API: "100000",
     ADMIN_EMAIL: ADMIN.email,
@@ -440,6 +456,71 @@ describe("the preference centre", () => {
     expect(mailsTo(quiet.email).filter((m) => m.subject === "Your cart is waiting")).toEqual([]);
   }, 40_000);
 
+  test("When it is night where a shopper lives, then their reminder waits for morning, and the decision log says why", async () => {
+    const sleeper = await customer();
+    const zone = nightZone();
+    const set = await api.request(
+      "PUT",
+      "/api/v1/me/preferences",
+      { off: {}, timeZone: zone },
+      { token: sleeper.token },
+    );
+    expect(set.body.timeZone).toBe(zone);
+    const p = await product();
+    await api.request(
+      "PUT",
+      `/api/v1/cart/items/${p.id}`,
+      { quantity: 1 },
+      { token: sleeper.token },
+    );
+    const log = () =>
+      api.get(`/api/v1/engagement/decisions?userId=${sleeper.id}`, { token: admin });
+    await waitFor(async () => (await log()).body.total === 2, 10_000, "the decisions");
+    const rows = (await log()).body.rows;
+    for (const row of rows)
+      expect(row).toMatchObject({ verdict: "defer", reason: "quiet_hours", category: "cart" });
+    const until = Date.parse(rows[0].until);
+    expect(until).toBeGreaterThan(Date.now());
+    expect(until - Date.now()).toBeLessThanOrEqual(3_600_000);
+    expect((await typesOf(sleeper.token)).filter((t: string) => t === "cart_reminder")).toEqual([]);
+    expect((await log()).body.total).toBe(2);
+
+    // A preference is a reason too, and customers may not read anyone's log.
+    const quiet = await customer();
+    await api.request(
+      "PUT",
+      "/api/v1/me/preferences",
+      { off: { "*": ["inbox", "email"] } },
+      {
+        token: quiet.token,
+      },
+    );
+    await api.request("PUT", `/api/v1/cart/items/${p.id}`, { quantity: 1 }, { token: quiet.token });
+    const quietLog = () =>
+      api.get(`/api/v1/engagement/decisions?userId=${quiet.id}`, { token: admin });
+    await waitFor(async () => (await quietLog()).body.total === 2, 10_000, "the suppressions");
+    expect((await quietLog()).body.rows.map((r: { reason: string }) => r.reason)).toEqual([
+      "preference",
+      "preference",
+    ]);
+    expect(
+      (await api.get(`/api/v1/engagement/decisions?userId=${quiet.id}`, { token: quiet.token }))
+        .status,
+    ).toBe(403);
+    expect(
+      (
+        await api.request(
+          "PUT",
+          "/api/v1/me/preferences",
+          { off: {}, timeZone: "Mars/Olympus" },
+          {
+            token: quiet.token,
+          },
+        )
+      ).status,
+    ).toBe(422);
+  }, 30_000);
+
   test("When preferences are bad or the caller is nobody, then 4xx and nothing changes", async () => {
     const me = await customer();
     for (const off of [
@@ -461,52 +542,6 @@ describe("the preference centre", () => {
     expect((await api.get("/api/v1/me/preferences")).status).toBe(401);
     expect((await api.get(`/api/v1/unsubscribe?token=${"x".repeat(600)}`)).status).toBe(422);
     expect((await api.get("/api/v1/unsubscribe?token=a.b")).status).toBe(403);
-  });
-});
-
-describe("engagement profiles", () => {
-  test("When a shopper browses, fills a cart and orders, then an admin reads it all in their profile", async () => {
-    const me = await customer();
-    const p = await product(10, 2500);
-    const at = new Date().toISOString();
-    const events = [
-      { type: "product_view", productId: p.id, ts: at },
-      { type: "product_view", productId: p.id, ts: at },
-      { type: "product_view", productId: p.id, ts: at },
-      { type: "add_to_cart", productId: p.id, ts: at },
-    ];
-    expect((await api.post("/api/v1/events", events, { token: me.token })).status).toBe(202);
-    expect((await order(me.token, p.id, 2)).status).toBe(201);
-    const profile = () => api.get(`/api/v1/engagement/profiles/${me.id}`, { token: admin });
-    await waitFor(
-      async () => (await profile()).body.purchases === 1 && (await profile()).body.cartAdds === 1,
-      10_000,
-      "the profile",
-    );
-    const read = (await profile()).body;
-    expect(read).toMatchObject({
-      id: me.id,
-      sessions: 1,
-      cartAdds: 1,
-      purchases: 1,
-      spent: { USD: 5000 },
-      viewsLast7Days: { widgets: 3 },
-      coursesInProgress: [],
-    });
-    expect(read.busiestHourOfWeek).toBe(
-      ((new Date(at).getUTCDay() + 6) % 7) * 24 + new Date(at).getUTCHours(),
-    );
-    expect(read.recent).toBeUndefined();
-
-    expect(
-      (await api.get(`/api/v1/engagement/profiles/${me.id}`, { token: me.token })).status,
-    ).toBe(403);
-    expect(
-      (await api.get("/api/v1/engagement/profiles/nobody-here", { token: admin })).status,
-    ).toBe(404);
-    expect((await api.get("/api/v1/engagement/profiles/__proto__", { token: admin })).status).toBe(
-      422,
-    );
   });
 });
 
@@ -705,5 +740,52 @@ describe("analytics", () => {
     const me = await customer();
     for (const path of ["orders", "events", "top-products"])
       expect((await api.get(`/api/v1/analytics/${path}`, { token: me.token })).status).toBe(403);
+  });
+});
+
+// After analytics: its tests count every event of the current minute.
+describe("engagement profiles", () => {
+  test("When a shopper browses, fills a cart and orders, then an admin reads it all in their profile", async () => {
+    const me = await customer();
+    const p = await product(10, 2500);
+    const at = new Date().toISOString();
+    const events = [
+      { type: "product_view", productId: p.id, ts: at },
+      { type: "product_view", productId: p.id, ts: at },
+      { type: "product_view", productId: p.id, ts: at },
+      { type: "add_to_cart", productId: p.id, ts: at },
+    ];
+    expect((await api.post("/api/v1/events", events, { token: me.token })).status).toBe(202);
+    expect((await order(me.token, p.id, 2)).status).toBe(201);
+    const profile = () => api.get(`/api/v1/engagement/profiles/${me.id}`, { token: admin });
+    await waitFor(
+      async () => (await profile()).body.purchases === 1 && (await profile()).body.cartAdds === 1,
+      10_000,
+      "the profile",
+    );
+    const read = (await profile()).body;
+    expect(read).toMatchObject({
+      id: me.id,
+      sessions: 1,
+      cartAdds: 1,
+      purchases: 1,
+      spent: { USD: 5000 },
+      viewsLast7Days: { widgets: 3 },
+      coursesInProgress: [],
+    });
+    expect(read.busiestHourOfWeek).toBe(
+      ((new Date(at).getUTCDay() + 6) % 7) * 24 + new Date(at).getUTCHours(),
+    );
+    expect(read.recent).toBeUndefined();
+
+    expect(
+      (await api.get(`/api/v1/engagement/profiles/${me.id}`, { token: me.token })).status,
+    ).toBe(403);
+    expect(
+      (await api.get("/api/v1/engagement/profiles/nobody-here", { token: admin })).status,
+    ).toBe(404);
+    expect((await api.get("/api/v1/engagement/profiles/__proto__", { token: admin })).status).toBe(
+      422,
+    );
   });
 });

@@ -141,6 +141,9 @@ describe("a decision for one send", () => {
     expect(decide({ ...email, dedupeKey: "cart:c2:reminder" }, once, policy, now).verdict).toBe(
       "send",
     );
+    // The same message on another channel is not a repeat.
+    const inbox = { ...email, channel: "inbox" as const, dedupeKey: "cart:c1:reminder" };
+    expect(decide(inbox, once, policy, now).verdict).toBe("send");
   });
 
   test("When it is night for the user, then it is deferred to their morning, never dropped", () => {

@@ -47,6 +47,9 @@ describe("settings from the environment", () => {
     ["ADMIN_IP_ALLOWLIST", "10.0.0.0/99", /ADMIN_IP_ALLOWLIST/],
     ["ADMIN_IP_ALLOWLIST", "example.com", /ADMIN_IP_ALLOWLIST/],
     ["SMTP_URL", "mail.example.com", /SMTP_URL/],
+    ["QUIET_HOURS", "22-07", /QUIET_HOURS: expected HH:MM-HH:MM or off/],
+    ["QUIET_HOURS", "24:00-07:00", /QUIET_HOURS/],
+    ["MAX_MESSAGES_PER_DAY", "0", /MAX_MESSAGES_PER_DAY/],
     ["PUBLIC_URL", "ftp://shop.example.com", /PUBLIC_URL: expected a http:\/\/ or https:\/\/ URL/],
   ])("When %s is %p, then start-up stops with a message naming it", (name, value, message) => {
     const env = { DATA_DIR: dataDir(), [name]: value };
