@@ -18,7 +18,7 @@ const NODES = [
   { id: "users-1", services: "users" },
   { id: "cart-1", services: "cart" },
   { id: "payments-1", services: "payments" },
-  { id: "notifications-1", services: "notifications" },
+  { id: "notifications-1", services: "notifications,engagement" },
   { id: "analytics-1", services: "analytics" },
 ];
 
