@@ -1,0 +1,112 @@
+/**
+ * Profiles from the behaviour stream on one embedded node: batches of behaviour events about
+ * many users go in through POST /api/v1/events (an API key with the events scope, as a shop's
+ * backend sends them); the bench then waits until every event is folded into its user's
+ * profile (each event adds one to its profile's hour-of-week counts) and reports events folded
+ * a second, start to last fold, with the ingest rate beside it.
+ *
+ * `SPREAD=batch`: each batch is one user's, as a browser or app sends its own events (the
+ * default); `SPREAD=event`: each batch mixes hundreds of users, as a shop's backend forwards
+ * them, so a message touches that many profiles.
+ *
+ *   npm run bench:engagement                       # 10 s of posting, 1,000 users, batches of 500
+ *   SPREAD=event USERS=200 BATCH=100 DURATION=5 ROUNDS=3 npm run bench:engagement
+ */
+import { client } from "../test/harness/http";
+import { adminToken, startNodes } from "../test/harness/load";
+
+const USERS = Number(process.env.USERS ?? 1000);
+const BATCH = Number(process.env.BATCH ?? 500);
+const SECONDS = Number(process.env.DURATION ?? 10);
+const ROUNDS = Number(process.env.ROUNDS ?? 2);
+const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 8);
+const SPREAD = process.env.SPREAD === "event" ? "event" : "batch";
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
+
+async function round(): Promise<{ posted: number; postMs: number; foldMs: number; rss: number }> {
+  const node = await startNodes({ embedded: { PORT: "3975" } });
+  try {
+    const api = client(node.base);
+    const admin = await adminToken(node.base);
+    const products: string[] = [];
+    for (let i = 0; i < 20; i++)
+      products.push(
+        (
+          await api.post(
+            "/api/v1/products",
+            { sku: `ENG-${i}`, name: `Thing ${i}`, price: 100, category: `c${i % 5}`, stock: 1 },
+            { token: admin },
+          )
+        ).body.id,
+      );
+    const key = (
+      await api.post("/api/v1/api-keys", { name: "feed", scopes: ["events"] }, { token: admin })
+    ).body.key as string;
+    let sequence = 0;
+    let batches = 0;
+    const batch = () => {
+      const owner = batches++ % USERS;
+      return Array.from({ length: BATCH }, () => {
+        const i = sequence++;
+        return {
+          type: i % 7 === 0 ? "add_to_cart" : "product_view",
+          userId: `u${SPREAD === "event" ? i % USERS : owner}`,
+          productId: products[i % products.length],
+          ts: new Date().toISOString(),
+        };
+      });
+    };
+    const started = Date.now();
+    let posted = 0;
+    const deadline = started + SECONDS * 1000;
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (Date.now() < deadline) {
+          const events = batch();
+          const res = await api.post("/api/v1/events", events, { apiKey: key });
+          if (res.status === 202) posted += events.length;
+        }
+      }),
+    );
+    const postMs = Date.now() - started;
+    const folded = async () => {
+      let sum = 0;
+      for (let u = 0; u < USERS; u++) {
+        const res = await api.get(`/api/v1/engagement/profiles/u${u}`, { token: admin });
+        if (res.status === 200) sum += (res.body.activeHours as number[]).reduce((a, b) => a + b);
+      }
+      return sum;
+    };
+    for (;;) {
+      const done = await folded();
+      process.stdout.write(`  folded ${done} of ${posted}\n`);
+      if (done >= posted) break;
+      if (Date.now() - started > 600_000) throw new Error("profiles did not catch up in 10 min");
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    return { posted, postMs, foldMs: Date.now() - started, rss: node.rss().embedded };
+  } finally {
+    await node.stop();
+  }
+}
+
+async function main() {
+  const runs = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    runs.push(await round());
+    process.stdout.write(`round ${r + 1} done\n`);
+  }
+  const rate = (n: number, ms: number) => Math.round(n / (ms / 1000));
+  console.log(
+    `\n${USERS} users, batches of ${BATCH} (${SPREAD === "event" ? "users mixed in each" : "one user each"}), ${IN_FLIGHT} in flight, ${SECONDS} s of posting; median of ${ROUNDS} rounds`,
+  );
+  console.log(
+    `ingested ${median(runs.map((r) => rate(r.posted, r.postMs)))} events/s   folded into profiles ${median(runs.map((r) => rate(r.posted, r.foldMs)))} events/s (start to last fold)   events ${median(runs.map((r) => r.posted))}   RSS ${median(runs.map((r) => r.rss))} MB`,
+  );
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
