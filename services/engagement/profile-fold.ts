@@ -68,12 +68,16 @@ export function hourOfWeek(at: string): number {
   return ((date.getUTCDay() + 6) % 7) * 24 + date.getUTCHours();
 }
 
+/** Keys no store takes inside a document (platform/data/repository.ts refuses them). */
+const UNSTORABLE = new Set(["__proto__", "prototype", "constructor"]);
+
 /**
  * A record's own entry, made when missing. Keys come from users and admins (a category is free
- * text): an inherited name (`toString`) is never read through, and `__proto__` is never a key.
+ * text): an inherited name (`toString`) is never read through, and a key the store would refuse
+ * (which would fail the whole message, every user in it) is left out.
  */
 function entry<T>(record: Record<string, T>, key: string, make: () => T): T | undefined {
-  if (key === "__proto__") return undefined;
+  if (UNSTORABLE.has(key) || key.startsWith("$")) return undefined;
   if (!Object.hasOwn(record, key)) record[key] = make();
   return record[key];
 }

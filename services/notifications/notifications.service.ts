@@ -164,9 +164,11 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
         const { userId, key, items } = ctx.params;
         // Engagement decides (preferences, caps, quiet hours) and records why; unreachable,
         // nothing is sent: a reminder can wait for the next pass, a message cannot be unsent.
-        const channels = this.mailer
-          ? [MessageChannel.INBOX, MessageChannel.EMAIL]
-          : [MessageChannel.INBOX];
+        // A channel the user does not have is not asked about: skipped, not counted.
+        const to = this.mailer
+          ? (await call(ctx, Action.users.contactOf, { userId }))?.email
+          : undefined;
+        const channels = to ? [MessageChannel.INBOX, MessageChannel.EMAIL] : [MessageChannel.INBOX];
         const answer = await call(ctx, Action.engagement.decide, {
           userId,
           category: "cart",
@@ -181,7 +183,7 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
         );
         if (off.length === channels.length) return { reminded: false };
         const message = { ...cartReminder(items), unsubscribeUrl: answer.unsubscribeUrl };
-        await this.notify(`cart_${key}`, userId, message, undefined, off);
+        await this.notify(`cart_${key}`, userId, message, to, off);
         return { reminded: true };
       },
     },

@@ -1,3 +1,4 @@
+import { assertSafeValue } from "../../platform/data/repository";
 import {
   busiestHour,
   emptyProfile,
@@ -120,11 +121,11 @@ describe("a profile folded from what a user does", () => {
     expect(busiestHour(emptyProfile("u2"))).toBeUndefined();
   });
 
-  test("When categories or course ids are names objects inherit, then nothing outside the profile changes", () => {
+  test("When categories or course ids are names objects inherit or stores refuse, then nothing outside the profile changes and the profile stays storable", () => {
     const hostile: ProfileFact = {
       kind: "behaviour",
-      events: [view("2026-07-10T10:00:00Z", "p1"), view("2026-07-10T10:00:00Z", "p2")],
-      categories: { p1: "__proto__", p2: "toString" },
+      events: ["p1", "p2", "p3", "p4"].map((p) => view("2026-07-10T10:00:00Z", p)),
+      categories: { p1: "__proto__", p2: "toString", p3: "constructor", p4: "$where" },
     };
     let p = fold(emptyProfile("u1"), "m1", hostile);
     p = fold(p, "m2", { kind: "lesson", courseId: "constructor", at: "2026-07-10T10:00:00Z" });
@@ -133,6 +134,8 @@ describe("a profile folded from what a user does", () => {
     expect(Object.keys(p.views)).toEqual(["toString"]);
     expect(viewsIn(p, "toString", 7, now)).toBe(1);
     expect(viewsIn(p, "hasOwnProperty", 7, now)).toBe(0);
+    // The store takes it: a key it refuses would fail the message for every user in it.
+    expect(() => assertSafeValue(p)).not.toThrow();
   });
 
   test("When messages are an hour old, then the profile forgets their ids, keeping it small", () => {
