@@ -170,6 +170,11 @@ export const Action = {
     profile: "engagement.profile",
     decide: "engagement.decide",
     decisions: "engagement.decisions",
+    createSegment: "engagement.createSegment",
+    listSegments: "engagement.listSegments",
+    getSegment: "engagement.getSegment",
+    updateSegment: "engagement.updateSegment",
+    segmentMembers: "engagement.segmentMembers",
   },
   search: {
     query: "search.query",

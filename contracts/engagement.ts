@@ -62,3 +62,38 @@ export interface SendAnswer {
   /** For a category users may turn off: the signed link that does it. */
   unsubscribeUrl?: string;
 }
+
+/** What a segment condition reads of a profile. */
+export const SegmentTrait = {
+  /** Product views of `category` over the last `days` days. */
+  VIEWS: "views",
+  PURCHASES: "purchases",
+  CART_ADDS: "cartAdds",
+  SESSIONS: "sessions",
+  /** Spend in `currency`, in minor units, net of cancellations. */
+  SPENT: "spent",
+  /** Days since the user was last seen; never seen is never near. */
+  DAYS_SINCE_LAST_SEEN: "daysSinceLastSeen",
+  DAYS_SINCE_LAST_PURCHASE: "daysSinceLastPurchase",
+  /** Courses in progress with no activity for `days` days. */
+  STALLED_COURSES: "stalledCourses",
+} as const;
+export type SegmentTrait = (typeof SegmentTrait)[keyof typeof SegmentTrait];
+
+export const COMPARISONS = ["gte", "lte", "eq"] as const;
+export type Comparison = (typeof COMPARISONS)[number];
+
+export interface SegmentCondition {
+  trait: SegmentTrait;
+  op: Comparison;
+  value: number;
+  category?: string;
+  currency?: string;
+  days?: number;
+}
+
+/** A segment's rule: data, not code; every condition, or any of them. */
+export interface SegmentRule {
+  match: "all" | "any";
+  conditions: SegmentCondition[];
+}

@@ -9,6 +9,17 @@ import { consumer, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
 import { Action } from "../../contracts/actions";
 import { Channel } from "../../contracts/channels";
 import type { Profile } from "./profile-fold";
+import {
+  createSegment,
+  reconcile,
+  updateSegment,
+  type MemberDoc,
+  type SegmentDoc,
+} from "./segments";
+import { BackgroundLoop } from "../../platform/messaging/background-loop";
+import { addStoreLoop } from "../../mixins/db.mixin";
+import { pageAfter } from "../../platform/data/pagination";
+import { allOptional } from "../../platform/actions/validator";
 import type { SendPolicy } from "./decisions";
 import { decideSends } from "./send-decisions";
 import { findPage, pageParams } from "../../platform/data/pagination";
@@ -31,6 +42,10 @@ import {
   type SendDoc,
   PREFERENCES_SHAPE,
   PROFILE_SHAPE,
+  MEMBER_SHAPE,
+  SEGMENT_SHAPE,
+  segmentFields,
+  segmentParams,
   UNSUBSCRIBED_SHAPE,
   preferencesParams,
   type PreferencesDoc,
@@ -43,7 +58,12 @@ type EngagementThis = DbService<{
   profiles: Profile;
   decisions: DecisionDoc;
   sends: SendDoc;
+  segments: SegmentDoc;
+  segment_members: MemberDoc;
 }> & {
+  /** The segments, read again at most every few seconds: every fold checks them all. */
+  segmentList: { at: number; list: SegmentDoc[] };
+  segmentSweep: BackgroundLoop;
   /** Product categories by id: behaviour events name a product, profiles count its category. */
   categories: LRUCache<string, string>;
 };
@@ -73,6 +93,31 @@ async function categoriesOf(
   );
 }
 
+const SEGMENTS_FRESH_MS = 5000;
+const SWEEP_MS = 10 * 60_000;
+const SWEEP_PAGE = 500;
+
+async function segmentsOf(self: EngagementThis): Promise<SegmentDoc[]> {
+  if (Date.now() - self.segmentList.at > SEGMENTS_FRESH_MS)
+    self.segmentList = { at: Date.now(), list: await self.repos.segments.find({}) };
+  return self.segmentList.list;
+}
+
+/**
+ * Rules that read time (days since, views in a window, stalled courses) change without a
+ * message: every profile is checked again, a page at a time.
+ */
+async function sweepSegments(self: EngagementThis): Promise<void> {
+  const segments = await segmentsOf(self);
+  if (segments.length === 0) return;
+  for (let after: string | undefined; ;) {
+    const page = await pageAfter(self.repos.profiles, { after, limit: SWEEP_PAGE });
+    for (const profile of page) await reconcile(self.repos.segment_members, profile, segments);
+    if (page.length < SWEEP_PAGE) return;
+    after = page.at(-1)!.id;
+  }
+}
+
 /** Folds a message into the profile of every user it is about. */
 const foldProfile = consumer<unknown>("engagement", async function (message, ctx) {
   const self = this as unknown as EngagementThis;
@@ -82,8 +127,11 @@ const foldProfile = consumer<unknown>("engagement", async function (message, ctx
       ? await categoriesOf(self, ctx, (message.data as { events: { productId?: string }[] }).events)
       : {};
   const facts = factsOf(channel, message.data as never, message.ts, categories);
-  for (const [userId, userFacts] of facts)
-    if (isId(userId)) await foldInto(self.repos.profiles, userId, message.id, userFacts);
+  for (const [userId, userFacts] of facts) {
+    if (!isId(userId)) continue;
+    const profile = await foldInto(self.repos.profiles, userId, message.id, userFacts);
+    if (profile) await reconcile(self.repos.segment_members, profile, await segmentsOf(self));
+  }
 });
 
 const CHANNELS = Object.values(MessageChannel);
@@ -115,6 +163,8 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
       profiles: [],
       decisions: BY_USER_AND_TIME,
       sends: BY_USER_AND_TIME,
+      segments: [],
+      segment_members: [{ fields: ["userId"] }, { fields: ["segmentId", "active"] }],
     }),
     ConsumerMixin,
     HealthMixin,
@@ -122,6 +172,14 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
 
   created(this: EngagementThis) {
     this.categories = new LRUCache(CATEGORY_CACHE);
+    this.segmentList = { at: 0, list: [] };
+    this.segmentSweep = new BackgroundLoop(
+      "segment sweep",
+      SWEEP_MS,
+      () => sweepSegments(this),
+      this.logger,
+    );
+    addStoreLoop(this, this.segmentSweep);
   },
 
   actions: {
@@ -208,6 +266,92 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
           { userId },
           { page, pageSize, sort: { at: -1 } },
           (doc) => doc,
+        );
+      },
+    },
+
+    createSegment: {
+      openapi: {
+        summary: "Define a segment: a rule over profile traits",
+        description:
+          "A rule is `{match: all|any, conditions: [{trait, op, value, …}]}`: traits views (with category and days), purchases, cartAdds, sessions, spent (with currency), daysSinceLastSeen, daysSinceLastPurchase, stalledCourses (with days); op gte, lte or eq. A rule that cannot be used is 422, naming each problem.",
+        status: 201,
+        response: SEGMENT_SHAPE,
+        errors: [422],
+      },
+      access: "admin",
+      params: segmentParams,
+      async handler(this: EngagementThis, ctx: Ctx<{ name: string; rule: unknown }>) {
+        const segment = await createSegment(this.repos.segments, ctx.params);
+        this.segmentList.at = 0;
+        this.segmentSweep.wake();
+        ctx.meta.$created = segment.id;
+        return segment;
+      },
+    },
+
+    listSegments: {
+      openapi: { summary: "The segments", response: pageOf(SEGMENT_SHAPE) },
+      access: "admin",
+      params: { $$strict: "remove", ...pageParams },
+      handler(this: EngagementThis, ctx: Ctx<{ page: number; pageSize: number }>) {
+        const { page, pageSize } = ctx.params;
+        return findPage(
+          this.repos.segments,
+          {},
+          { page, pageSize, sort: { createdAt: -1 } },
+          (d) => d,
+        );
+      },
+    },
+
+    getSegment: {
+      openapi: { summary: "One segment", response: SEGMENT_SHAPE, errors: [404] },
+      access: "admin",
+      params: { $$strict: true, id: idRule },
+      async handler(this: EngagementThis, ctx: Ctx<{ id: string }>) {
+        const segment = await this.repos.segments.findById(ctx.params.id);
+        if (!segment) throw notFound("Segment");
+        return segment;
+      },
+    },
+
+    updateSegment: {
+      openapi: {
+        summary: "Rename a segment or change its rule",
+        response: SEGMENT_SHAPE,
+        errors: [404, 422],
+      },
+      access: "admin",
+      params: { $$strict: true, ...allOptional(segmentFields), id: idRule },
+      async handler(this: EngagementThis, ctx: Ctx<{ id: string; name?: string; rule?: unknown }>) {
+        const { id, ...changes } = ctx.params;
+        const segment = await updateSegment(this.repos.segments, id, changes);
+        this.segmentList.at = 0;
+        this.segmentSweep.wake();
+        return segment;
+      },
+    },
+
+    segmentMembers: {
+      openapi: {
+        summary: "Who is in a segment now, longest first",
+        response: pageOf(MEMBER_SHAPE),
+        errors: [404],
+      },
+      access: "admin",
+      params: { $$strict: "remove", id: idRule, ...pageParams },
+      async handler(
+        this: EngagementThis,
+        ctx: Ctx<{ id: string; page: number; pageSize: number }>,
+      ) {
+        const { id, page, pageSize } = ctx.params;
+        if (!(await this.repos.segments.findById(id))) throw notFound("Segment");
+        return findPage(
+          this.repos.segment_members,
+          { segmentId: id, active: true },
+          { page, pageSize, sort: { since: 1 } },
+          ({ userId, since }) => ({ userId, since }),
         );
       },
     },

@@ -15,6 +15,7 @@ import {
   dateTime,
   integer,
   mapOf,
+  number,
   object,
   oneOf,
   string,
@@ -159,3 +160,42 @@ export const decideParams = {
     items: { type: "enum", values: CHANNELS },
   },
 } as const;
+
+const conditionShape = object(
+  {
+    trait: string,
+    op: string,
+    value: number,
+    category: string,
+    currency: string,
+    days: integer,
+  },
+  ["category", "currency", "days"],
+  "SegmentCondition",
+);
+
+export const SEGMENT_SHAPE = object(
+  {
+    id: string,
+    name: string,
+    rule: object(
+      { match: oneOf(["all", "any"]), conditions: arrayOf(conditionShape) },
+      [],
+      "SegmentRule",
+    ),
+    createdAt: dateTime,
+    updatedAt: dateTime,
+  },
+  [],
+  "Segment",
+);
+
+export const MEMBER_SHAPE = object({ userId: string, since: dateTime }, [], "SegmentMember");
+
+/** The rule's own checks are `ruleProblems`: they name every problem, not the first. */
+export const segmentFields = {
+  name: { type: "string", trim: true, min: 1, max: 100 },
+  rule: { type: "any" },
+} as const;
+
+export const segmentParams = { $$strict: true, ...segmentFields } as const;

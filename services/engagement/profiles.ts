@@ -70,7 +70,8 @@ const backOff = (attempt: number) =>
 /**
  * Folds one message's facts into a user's profile, once: the write holds only if nobody wrote
  * the profile since it was read (another node, another message), and a message the profile
- * already holds changes nothing.
+ * already holds changes nothing. Answers the profile as written, or undefined when it held the
+ * message already.
  */
 export async function foldInto(
   profiles: Profiles,
@@ -78,19 +79,19 @@ export async function foldInto(
   messageId: string,
   facts: ProfileFact[],
   now = new Date(),
-): Promise<boolean> {
+): Promise<Profile | undefined> {
   for (let attempt = 0; attempt < FOLD_ATTEMPTS; attempt++) {
     const current = await profiles.findById(userId);
     const before = current ?? emptyProfile(userId);
     const next = foldMessage(before, messageId, facts, now);
-    if (next === before) return false;
+    if (next === before) return undefined;
     if (!current) {
-      if (await insertIfAbsent(profiles, next)) return true;
+      if (await insertIfAbsent(profiles, next)) return next;
       await backOff(attempt);
       continue;
     }
     const { id, ...fields } = next;
-    if (await profiles.updateOne({ id, version: current.version }, { $set: fields })) return true;
+    if (await profiles.updateOne({ id, version: current.version }, { $set: fields })) return next;
     await backOff(attempt);
   }
   throw new Error(`The profile of ${userId} kept changing under ${FOLD_ATTEMPTS} folds`);

@@ -789,3 +789,76 @@ describe("engagement profiles", () => {
     );
   });
 });
+
+describe("engagement segments", () => {
+  test("When a segment is defined, then shoppers enter it as they browse and leave it when they buy; bad rules are 422, naming the problem", async () => {
+    const rule = {
+      match: "all",
+      conditions: [
+        { trait: "views", category: "widgets", days: 7, op: "gte", value: 3 },
+        { trait: "purchases", op: "eq", value: 0 },
+      ],
+    };
+    const created = await api.post(
+      "/api/v1/engagement/segments",
+      { name: "Widget browsers", rule },
+      { token: admin },
+    );
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    const bad = await api.post(
+      "/api/v1/engagement/segments",
+      {
+        name: "Broken",
+        rule: { match: "all", conditions: [{ trait: "views", op: "gte", value: 3 }] },
+      },
+      { token: admin },
+    );
+    expect(bad.status).toBe(422);
+    expect(JSON.stringify(bad.body)).toContain("rule.conditions[0].category");
+    expect(
+      (
+        await api.request(
+          "PATCH",
+          `/api/v1/engagement/segments/${id}`,
+          { rule: { match: "some" } },
+          { token: admin },
+        )
+      ).status,
+    ).toBe(422);
+    expect(
+      (await api.get(`/api/v1/engagement/segments/${id}`, { token: admin })).body.rule,
+    ).toEqual(rule);
+
+    const me = await customer();
+    expect(
+      (await api.post("/api/v1/engagement/segments", { name: "Mine", rule }, { token: me.token }))
+        .status,
+    ).toBe(403);
+    const p = await product(10, 700);
+    const members = async () =>
+      (await api.get(`/api/v1/engagement/segments/${id}/members`, { token: admin })).body.rows.map(
+        (m: { userId: string }) => m.userId,
+      );
+    const views = [1, 2, 3].map(() => ({ type: "product_view", productId: p.id }));
+    await api.post("/api/v1/events", views.slice(0, 2), { token: me.token });
+    await api.post("/api/v1/events", views.slice(2), { token: me.token });
+    await waitFor(async () => (await members()).includes(me.id), 10_000, "entering the segment");
+    expect((await order(me.token, p.id)).status).toBe(201);
+    await waitFor(async () => !(await members()).includes(me.id), 10_000, "leaving the segment");
+
+    const renamed = await api.request(
+      "PATCH",
+      `/api/v1/engagement/segments/${id}`,
+      { name: "Widget window-shoppers" },
+      { token: admin },
+    );
+    expect(renamed.body).toMatchObject({ name: "Widget window-shoppers", rule });
+    expect(
+      (await api.get("/api/v1/engagement/segments", { token: admin })).body.total,
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      (await api.get("/api/v1/engagement/segments/seg_none/members", { token: admin })).status,
+    ).toBe(404);
+  }, 30_000);
+});
