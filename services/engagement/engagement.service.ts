@@ -11,6 +11,7 @@ import { Channel } from "../../contracts/channels";
 import type { Profile } from "./profile-fold";
 import {
   createSegment,
+  MAX_SEGMENTS,
   reconcile,
   updateSegment,
   type MemberDoc,
@@ -99,7 +100,14 @@ const SWEEP_PAGE = 500;
 
 async function segmentsOf(self: EngagementThis): Promise<SegmentDoc[]> {
   if (Date.now() - self.segmentList.at > SEGMENTS_FRESH_MS)
-    self.segmentList = { at: Date.now(), list: await self.repos.segments.find({}) };
+    self.segmentList = {
+      at: Date.now(),
+      // By id from the start: the key's index answers, and the list is bounded (MAX_SEGMENTS).
+      list: await self.repos.segments.find(
+        { id: { $gt: "" } },
+        { sort: { id: 1 }, limit: MAX_SEGMENTS },
+      ),
+    };
   return self.segmentList.list;
 }
 
@@ -277,7 +285,7 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
           "A rule is `{match: all|any, conditions: [{trait, op, value, …}]}`: traits views (with category and days), purchases, cartAdds, sessions, spent (with currency), daysSinceLastSeen, daysSinceLastPurchase, stalledCourses (with days); op gte, lte or eq. A rule that cannot be used is 422, naming each problem.",
         status: 201,
         response: SEGMENT_SHAPE,
-        errors: [422],
+        errors: [409, 422],
       },
       access: "admin",
       params: segmentParams,

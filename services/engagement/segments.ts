@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { SegmentRule } from "../../contracts/engagement";
-import { invalid, notFound } from "../../platform/actions/errors";
+import { conflict, ErrorType, invalid, notFound } from "../../platform/actions/errors";
 import { insertIfAbsent } from "../../platform/data/insert-if-absent";
 import type { Repository } from "../../mixins/db.mixin";
 import type { Profile } from "./profile-fold";
@@ -27,6 +27,9 @@ export interface MemberDoc {
 export type Segments = Repository<SegmentDoc>;
 export type Members = Repository<MemberDoc>;
 
+/** Every fold checks every segment: a shop holds at most this many. */
+export const MAX_SEGMENTS = 200;
+
 function checked(rule: unknown): SegmentRule {
   const problems = ruleProblems(rule);
   if (problems.length) throw invalid(problems, "The segment's rule cannot be used");
@@ -37,11 +40,16 @@ export async function createSegment(
   segments: Segments,
   input: { name: string; rule: unknown },
 ): Promise<SegmentDoc> {
+  const rule = checked(input.rule);
+  // Counted by walking the key's index: the list is small by design, never the whole table.
+  const held = await segments.find({ id: { $gt: "" } }, { sort: { id: 1 }, limit: MAX_SEGMENTS });
+  if (held.length >= MAX_SEGMENTS)
+    throw conflict(ErrorType.INVALID_STATE, `A shop holds at most ${MAX_SEGMENTS} segments`);
   const now = new Date().toISOString();
   const doc = {
     id: `seg_${randomBytes(8).toString("hex")}`,
     name: input.name,
-    rule: checked(input.rule),
+    rule,
     createdAt: now,
     updatedAt: now,
   };

@@ -97,6 +97,19 @@ async function tradeFor(system: TestSystem, api: Client): Promise<void> {
     await api.get("/api/v1/orders?status=CONFIRMED", { token: admin });
     await api.get("/api/v1/payments", auth);
 
+    // A segment: every profile fold then checks membership, and the sweep pages through profiles.
+    const segment = await api.post(
+      "/api/v1/engagement/segments",
+      {
+        name: "Lamp browsers",
+        rule: {
+          match: "all",
+          conditions: [{ trait: "views", category: "c0", days: 7, op: "gte", value: 1 }],
+        },
+      },
+      { token: admin },
+    );
+    expect(segment.status).toBe(201);
     await api.post(
       "/api/v1/events",
       [{ type: "product_view", productId: lamp.id }, { type: "search" }],
@@ -114,6 +127,14 @@ async function tradeFor(system: TestSystem, api: Client): Promise<void> {
       expect((await api.get(`/api/v1/analytics/${read}`, { token: admin })).status).toBe(200);
     const webhooks = (await api.get("/api/v1/webhooks", { token: admin })).body.rows;
     await api.get(`/api/v1/webhooks/${webhooks[0].id}/deliveries`, { token: admin });
+    await api.get(`/api/v1/engagement/segments/${segment.body.id}/members`, { token: admin });
+    await api.get(
+      `/api/v1/engagement/profiles/${(await api.get("/api/v1/users/me", auth)).body.id}`,
+      {
+        token: admin,
+      },
+    );
+    await api.get(`/api/v1/engagement/decisions?userId=u1`, { token: admin });
     await learnFor(api, admin, auth);
 
     // Sweeps run every few minutes: each loop of every service gets one pass now.

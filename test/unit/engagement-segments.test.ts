@@ -1,7 +1,13 @@
 import type { SegmentRule } from "../../contracts/engagement";
 import { emptyProfile, foldMessage, type Profile } from "../../services/engagement/profile-fold";
 import { matches, ruleProblems } from "../../services/engagement/segment-rules";
-import { reconcile, type MemberDoc, type SegmentDoc } from "../../services/engagement/segments";
+import {
+  createSegment,
+  MAX_SEGMENTS,
+  reconcile,
+  type MemberDoc,
+  type SegmentDoc,
+} from "../../services/engagement/segments";
 import { useTempSqlite } from "../harness/temp-store";
 
 const now = new Date("2026-07-10T12:00:00Z");
@@ -152,5 +158,20 @@ describe("segment membership in a store", () => {
       left: [],
     });
     expect((await members.findById("s1:u1"))?.until).toBeUndefined();
+  });
+
+  test("When a shop holds the most segments it may, then one more is refused with 409 and a bad rule with 422, and neither is kept", async () => {
+    const segments = await temp.store().repository<SegmentDoc>("segments", []);
+    await expect(
+      createSegment(segments, { name: "bad", rule: { match: "all", conditions: [] } }),
+    ).rejects.toMatchObject({ code: 422 });
+    for (let i = 0; i < MAX_SEGMENTS; i++)
+      await createSegment(segments, { name: `s${i}`, rule: lapsed });
+    await expect(createSegment(segments, { name: "one more", rule: lapsed })).rejects.toMatchObject(
+      {
+        code: 409,
+      },
+    );
+    expect(await segments.count({})).toBe(MAX_SEGMENTS);
   });
 });
