@@ -85,6 +85,10 @@ async function categoriesOf(
       ids: missing.slice(i, i + LOOKUP_BATCH),
     });
     for (const product of products) self.categories.set(product.id, product.category);
+    // An id the catalog does not know is remembered as such: a stream of made-up ids must not
+    // cost a catalog call each.
+    for (const id of missing.slice(i, i + LOOKUP_BATCH))
+      if (!self.categories.has(id)) self.categories.set(id, "");
   }
   return Object.fromEntries(
     ids.flatMap((id) => {
