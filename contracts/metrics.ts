@@ -16,6 +16,8 @@ export const ShopMetric = {
   EVENTS_INGESTED: "bazaar.analytics.events.ingested.total",
   EVENTS_DROPPED_LATE: "bazaar.analytics.events.dropped_late.total",
   SEARCH_INDEX_LAG: "bazaar.search.index.lag.seconds",
+  PROFILE_LAG: "bazaar.engagement.profile.lag.seconds",
+  ENGAGEMENT_DECISIONS: "bazaar.engagement.decisions.total",
 } as const;
 export type ShopMetric = (typeof ShopMetric)[keyof typeof ShopMetric];
 
@@ -74,5 +76,18 @@ export const SHOP_METRICS: readonly {
       "How old the last change the search index took was when it took it, in seconds (0 once the index is caught up)",
     labelNames: [],
     type: "gauge",
+  },
+  {
+    name: ShopMetric.PROFILE_LAG,
+    description:
+      "How old the last behaviour, order or course message was when it was folded into profiles, in seconds",
+    labelNames: [],
+    type: "gauge",
+  },
+  {
+    name: ShopMetric.ENGAGEMENT_DECISIONS,
+    description:
+      "Decisions on Bazaar's own messages, by channel, verdict (send, defer, suppress) and reason",
+    labelNames: ["channel", "verdict", "reason"],
   },
 ];

@@ -7,6 +7,8 @@ import { idRule, isId } from "../../platform/actions/ids";
 import { call, type Caller } from "../../platform/actions/typed-call";
 import { consumer, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
 import { Action } from "../../contracts/actions";
+import { ShopMetric } from "../../contracts/metrics";
+import { countMetric, setGauge } from "../../platform/observability/metrics";
 import { Channel } from "../../contracts/channels";
 import type { Profile } from "./profile-fold";
 import {
@@ -144,6 +146,8 @@ const foldProfile = consumer<unknown>("engagement", async function (message, ctx
     const profile = await foldInto(self.repos.profiles, userId, message.id, userFacts);
     if (profile) await reconcile(self.repos.segment_members, profile, await segmentsOf(self));
   }
+  const lag = Math.max(0, (Date.now() - Date.parse(message.ts)) / 1000);
+  setGauge(self.broker, ShopMetric.PROFILE_LAG, lag);
 });
 
 const CHANNELS = Object.values(MessageChannel);
@@ -247,7 +251,15 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
       params: decideParams,
       async handler(this: EngagementThis, ctx: Ctx<SendAsk>) {
         const { userId, category } = ctx.params;
-        const decisions = await decideSends(this.repos, ctx.params, policyOf(this), "UTC");
+        const decisions = await decideSends(
+          this.repos,
+          ctx.params,
+          policyOf(this),
+          "UTC",
+          new Date(),
+          ({ channel, verdict, reason }) =>
+            countMetric(this.broker, ShopMetric.ENGAGEMENT_DECISIONS, { channel, verdict, reason }),
+        );
         const { jwtSecret, publicUrl } = settingsOf(this.broker);
         const optional = (PREFERENCE_CATEGORIES as readonly string[]).includes(category);
         const token = optional && unsubscribeToken(jwtSecret, { userId, category });

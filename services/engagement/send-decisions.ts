@@ -26,6 +26,8 @@ export async function decideSends(
   policy: SendPolicy,
   zoneFallback: string,
   now = new Date(),
+  /** Told each decision made now (not one given back again). */
+  decided: (decision: DecisionDoc) => void = () => {},
 ): Promise<DecisionDoc[]> {
   const idOf = (channel: MessageChannel) => `${ask.dedupeKey}:${channel}`;
   const held = new Map(
@@ -67,6 +69,7 @@ export async function decideSends(
         ...("until" in decision ? { until: decision.until } : {}),
         at: now.toISOString(),
       };
+      decided(doc);
       if (!(await insertIfAbsent(stores.decisions, doc))) {
         const { id, ...fields } = doc;
         const gone = (["detail", "until"] as const).filter((field) => doc[field] === undefined);

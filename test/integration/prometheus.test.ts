@@ -44,14 +44,26 @@ describeWith(["prometheus", "promtool"])("Prometheus over a running node", () =>
       METRICS_PORT: String(metricsPort),
       ADMIN_EMAIL: ADMIN.email,
       ADMIN_PASSWORD: ADMIN.password,
+      CART_ABANDON_MINUTES: "0.02",
+      QUIET_HOURS: "off",
     });
-    // Traffic that touches every panel: logins, reads, a confirmed order, an error.
+    // Traffic that touches every panel: logins, reads, a confirmed order, an error, and a cart
+    // left alone (a reminder decided by engagement).
     const api = client(system.baseUrl);
     const admin = await loginToken(api, ADMIN);
     const product = await createProduct(api, admin, { sku: "PROM-1" });
     const buyer = await registerBuyer(api, "prom");
     await placeOrder(api, buyer, product.id);
     await api.get("/api/v1/products/does-not-exist");
+    await api.request("PUT", `/api/v1/cart/items/${product.id}`, { quantity: 1 }, { token: buyer });
+    await waitFor(
+      async () =>
+        (await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()).includes(
+          "bazaar_engagement_decisions_total",
+        ),
+      15_000,
+      "a reminder decided",
+    );
 
     dir = mkdtempSync(path.join(tmpdir(), "bazaar-prometheus-"));
     const port = await freePort();
