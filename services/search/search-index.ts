@@ -53,19 +53,8 @@ export interface SearchAnswer {
   facets: SearchFacets;
 }
 
-type Stored = Pick<
-  SearchDoc,
-  | "kind"
-  | "refId"
-  | "title"
-  | "summary"
-  | "category"
-  | "price"
-  | "currency"
-  | "courseId"
-  | "productId"
-  | "visible"
->;
+/** What a hit shows and a filter reads: the document without what only the index and sync use. */
+type Stored = Omit<SearchDoc, "id" | "sku" | "foundAs" | "sourceUpdatedAt" | "syncedAt">;
 type Found = SearchResult & { doc: Stored };
 type ProductIds = { ids: string[]; total: number };
 
