@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { clockMinutes } from "../services/engagement/quiet-hours";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { BlockList, isIP } from "node:net";
@@ -139,14 +140,14 @@ function ipAllowlist(env: Env): BlockList | undefined {
 function quietHours(env: Env): { start: string; end: string } | undefined {
   const raw = text(env, "QUIET_HOURS") ?? "21:00-08:00";
   if (raw === "off") return undefined;
-  const match = raw.length <= 11 ? /^(\d\d:\d\d)-(\d\d:\d\d)$/.exec(raw) : null;
-  const valid = (clock: string) => /^([01]\d|2[0-3]):[0-5]\d$/.test(clock);
-  if (!match || !valid(match[1]) || !valid(match[2]) || match[1] === match[2])
+  const [start, end] = raw.length <= 11 ? raw.split("-") : [];
+  const valid = (clock: string | undefined) => clock && clockMinutes(clock) !== undefined;
+  if (!valid(start) || !valid(end) || start === end)
     throw new SettingsError(
       "QUIET_HOURS",
       `expected HH:MM-HH:MM or off, got "${raw.slice(0, 20)}"`,
     );
-  return { start: match[1], end: match[2] };
+  return { start, end };
 }
 
 /** Where users reach the gateway: links in messages point there. No trailing slash. */

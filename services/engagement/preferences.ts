@@ -29,12 +29,8 @@ export async function setPreferences(
     updatedAt: new Date().toISOString(),
   };
   if (await insertIfAbsent(repo, doc)) return doc;
-  const { id: _id, ...fields } = doc;
-  void _id;
-  await repo.updateOne(
-    { id: userId },
-    timeZone ? { $set: fields } : { $set: fields, $unset: { timeZone: true } },
-  );
+  const $set = { off: doc.off, updatedAt: doc.updatedAt, ...(timeZone ? { timeZone } : {}) };
+  await repo.updateOne({ id: userId }, timeZone ? { $set } : { $set, $unset: { timeZone: true } });
   return doc;
 }
 
