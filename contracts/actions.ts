@@ -1,9 +1,9 @@
 import type { Cart } from "./cart";
 import type { CourseListed } from "./channels";
 import type { Listing, ProductView, StockLine } from "./catalog";
-import type { CartReminder } from "./notifications";
+import type { CartReminder, Delivery } from "./notifications";
 import type { ProductSearch } from "./search";
-import type { SendAnswer, SendAsk } from "./engagement";
+import type { MessageChannel, SendAnswer, SendAsk } from "./engagement";
 import type { ChargeInput, PaymentView, RefundInput } from "./payments";
 import type { Principal, Role, SessionsEnded } from "./users";
 
@@ -31,6 +31,10 @@ export interface ActionContracts {
     /** Not reminded yet: the owner's quiet hours last until then. */
     answer: { reminded: boolean; deferredUntil?: string };
   };
+  /** The channels that can reach a user now: the inbox always, e-mail with an address. */
+  "notifications.reachable": { params: { userId: string }; answer: { channels: MessageChannel[] } };
+  /** Bazaar's own message, once a key on each channel, in the words made for that channel. */
+  "notifications.deliver": { params: Delivery; answer: { delivered: MessageChannel[] } };
   "orders.lastOrderAt": { params: { userId: string }; answer: string | null };
   "users.contactOf": { params: { userId: string }; answer: { email: string } | null };
   "users.resolveApiKey": { params: { key: string }; answer: Principal | null };
@@ -131,6 +135,8 @@ export const Action = {
     list: "notifications.list",
     markRead: "notifications.markRead",
     remindCart: "notifications.remindCart",
+    reachable: "notifications.reachable",
+    deliver: "notifications.deliver",
     createWebhook: "notifications.createWebhook",
     listWebhooks: "notifications.listWebhooks",
     removeWebhook: "notifications.removeWebhook",
@@ -175,6 +181,17 @@ export const Action = {
     getSegment: "engagement.getSegment",
     updateSegment: "engagement.updateSegment",
     segmentMembers: "engagement.segmentMembers",
+    createJourney: "engagement.createJourney",
+    listJourneys: "engagement.listJourneys",
+    getJourney: "engagement.getJourney",
+    updateJourney: "engagement.updateJourney",
+    journeyStats: "engagement.journeyStats",
+    journeyRuns: "engagement.journeyRuns",
+    createTemplate: "engagement.createTemplate",
+    listTemplates: "engagement.listTemplates",
+    getTemplate: "engagement.getTemplate",
+    updateTemplate: "engagement.updateTemplate",
+    previewTemplate: "engagement.previewTemplate",
   },
   search: {
     query: "search.query",

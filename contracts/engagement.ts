@@ -97,3 +97,70 @@ export interface SegmentRule {
   match: "all" | "any";
   conditions: SegmentCondition[];
 }
+
+/**
+ * What a journey hears: a business channel, or a behaviour event as `event:<type>`. Each
+ * carries a key a journey may wait on: the order, the course, the user, or a behaviour event's
+ * `props.key` (a cart state, say), else its product.
+ */
+export const JOURNEY_CHANNELS = [
+  "users.registered",
+  "orders.confirmed",
+  "orders.cancelled",
+  "orders.shipped",
+  "orders.delivered",
+  "courses.lesson_completed",
+  "courses.completed",
+] as const;
+export type JourneyChannel = (typeof JOURNEY_CHANNELS)[number];
+
+/** What starts a journey for a user: entering a segment, or an event. */
+export type JourneyTrigger = { segment: string } | { event: string };
+
+/** Where a step leads instead of the next one: out, or on to a later step. */
+export type StepTarget = "next" | "exit" | number;
+
+export type JourneyStep =
+  | { type: "wait"; minutes: number }
+  | {
+      /** Until `event` (with the entry's key, when `sameKey`) or `timeoutMinutes` pass. */
+      type: "waitFor";
+      event: string;
+      sameKey: boolean;
+      timeoutMinutes: number;
+      onEvent: StepTarget;
+      onTimeout: StepTarget;
+    }
+  | { type: "branch"; rule: SegmentRule; otherwise: StepTarget }
+  | {
+      type: "send";
+      template: string;
+      category: string;
+      channels: MessageChannel[];
+      /** First channel that may send, in order, instead of every one. */
+      fallback: boolean;
+      priority: Priority;
+    }
+  | { type: "exit" };
+
+/** Whether a user who was in a journey may enter it again: never, or once per key. */
+export const REENTRY = ["once", "perKey"] as const;
+export type Reentry = (typeof REENTRY)[number];
+
+export interface JourneyDefinition {
+  name: string;
+  trigger: JourneyTrigger;
+  reentry: Reentry;
+  steps: JourneyStep[];
+}
+
+export const JourneyStatus = { ACTIVE: "active", PAUSED: "paused" } as const;
+export type JourneyStatus = (typeof JourneyStatus)[keyof typeof JourneyStatus];
+
+export const RunStatus = {
+  ACTIVE: "active",
+  COMPLETED: "completed",
+  EXITED: "exited",
+  FAILED: "failed",
+} as const;
+export type RunStatus = (typeof RunStatus)[keyof typeof RunStatus];

@@ -5,3 +5,11 @@ export interface CartReminder {
   key: string;
   items: { name: string; quantity: number }[];
 }
+
+/** One message Bazaar decided to send: each channel's words, sent once for `key` on each. */
+export interface Delivery {
+  userId: string;
+  key: string;
+  messages: { channel: "inbox" | "email"; title: string; body: string }[];
+  unsubscribeUrl?: string;
+}

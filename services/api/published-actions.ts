@@ -9,7 +9,10 @@ import type { PublishedAction } from "./openapi";
  * are running, and validation patterns survive (the registry sends them as JSON, where a
  * RegExp is lost). Loaded on the first request for the description, not at start-up.
  */
-type SchemaActions = Pick<ServiceSchema, "name"> & { actions?: Record<string, unknown> };
+type SchemaActions = Pick<ServiceSchema, "name"> & {
+  actions?: Record<string, unknown>;
+  mixins?: { actions?: Record<string, unknown> }[];
+};
 
 export async function publishedActions(
   gateway: SchemaActions,
@@ -19,9 +22,12 @@ export async function publishedActions(
   const schemas: SchemaActions[] = [gateway, ...others];
   const actions: Record<string, PublishedAction> = {};
   for (const schema of schemas)
-    for (const [name, def] of Object.entries(schema.actions ?? {}))
-      if (typeof def === "object" && def !== null)
-        actions[`${schema.name}.${name}`] = def as PublishedAction;
+    // A service may keep a group of its actions in a mixin; its own definitions win, as in
+    // Moleculer's merge.
+    for (const part of [...(schema.mixins ?? []), schema])
+      for (const [name, def] of Object.entries(part.actions ?? {}))
+        if (typeof def === "object" && def !== null)
+          actions[`${schema.name}.${name}`] = def as PublishedAction;
   return actions;
 }
 

@@ -1,48 +1,36 @@
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
+import { LRUCache } from "lru-cache";
 import type { Actions } from "../../platform/actions/action-properties";
 import { callerOf, type Ctx } from "../../platform/actions/access";
-import { LRUCache } from "lru-cache";
 import { forbidden, notFound } from "../../platform/actions/errors";
-import { idRule, isId } from "../../platform/actions/ids";
-import { call, type Caller } from "../../platform/actions/typed-call";
-import { consumer, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
-import { Action } from "../../contracts/actions";
-import { ShopMetric } from "../../contracts/metrics";
-import { countMetric, setGauge } from "../../platform/observability/metrics";
-import { Channel } from "../../contracts/channels";
-import type { Profile } from "./profile-fold";
-import {
-  createSegment,
-  MAX_SEGMENTS,
-  reconcile,
-  updateSegment,
-  type MemberDoc,
-  type SegmentDoc,
-} from "./segments";
-import { BackgroundLoop } from "../../platform/messaging/background-loop";
-import { addStoreLoop } from "../../mixins/db.mixin";
-import { pageAfter } from "../../platform/data/pagination";
-import { allOptional } from "../../platform/actions/validator";
-import type { SendPolicy } from "./decisions";
-import { decideSends } from "./send-decisions";
-import { findPage, pageParams } from "../../platform/data/pagination";
+import { idRule } from "../../platform/actions/ids";
 import { pageOf } from "../../platform/actions/openapi";
-import { factsOf, foldInto, PROFILE_CHANNELS, profileView, type ProfileChannel } from "./profiles";
+import { adminGet, adminList } from "../../platform/actions/admin-reads";
+import { allOptional } from "../../platform/actions/validator";
+import { findPage, pageParams } from "../../platform/data/pagination";
+import { BackgroundLoop } from "../../platform/messaging/background-loop";
+import { setGauge } from "../../platform/observability/metrics";
 import { settingsOf } from "../../platform/runtime/settings-of";
-import { DbMixin, type DbService } from "../../mixins/db.mixin";
+import { consumer, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
+import { addStoreLoop, DbMixin } from "../../mixins/db.mixin";
 import { HealthMixin } from "../../mixins/health.mixin";
+import { ShopMetric } from "../../contracts/metrics";
 import {
+  JOURNEY_CHANNELS,
   MessageChannel,
   PREFERENCE_CATEGORIES,
   type Preferences,
   type SendAsk,
 } from "../../contracts/engagement";
+import type { EngagementThis } from "./engagement-this";
+import { JourneyActions } from "./journey-actions";
+import { fireDue, RUN_INDEXES } from "./journey-runs";
+import { enterSegmentJourneys, hearJourneyEvents, journeyDeps } from "./journey-wiring";
+import { seedJourneys } from "./journey-seeds";
 import {
   BY_USER_AND_TIME,
   DECISION_SHAPE,
   decideParams,
-  type DecisionDoc,
-  type SendDoc,
   PREFERENCES_SHAPE,
   PROFILE_SHAPE,
   MEMBER_SHAPE,
@@ -54,101 +42,35 @@ import {
   type PreferencesDoc,
 } from "./model";
 import { preferencesOf, setPreferences, turnOff } from "./preferences";
-import { readUnsubscribeToken, unsubscribeToken } from "./unsubscribe-link";
+import { foldProfiles, isProfileChannel, sweepSegments } from "./profile-wiring";
+import { PROFILE_CHANNELS, profileView } from "./profiles";
+import { createSegment, updateSegment } from "./segments";
+import { decideSends } from "./send-decisions";
+import { countDecision, policyOf, unsubscribeUrlFor } from "./send-policy";
+import { readUnsubscribeToken } from "./unsubscribe-link";
 
-type EngagementThis = DbService<{
-  preferences: PreferencesDoc;
-  profiles: Profile;
-  decisions: DecisionDoc;
-  sends: SendDoc;
-  segments: SegmentDoc;
-  segment_members: MemberDoc;
-}> & {
-  /** The segments, read again at most every few seconds: every fold checks them all. */
-  segmentList: { at: number; list: SegmentDoc[] };
-  segmentSweep: BackgroundLoop;
-  /** Product categories by id: behaviour events name a product, profiles count its category. */
-  categories: LRUCache<string, string>;
-};
-
-const CATEGORY_CACHE = { max: 20_000, ttl: 10 * 60_000 };
-const LOOKUP_BATCH = 100;
-
-/** The categories of the products a batch of events names, from the catalog (cached). */
-async function categoriesOf(
-  self: EngagementThis,
-  caller: Caller,
-  events: { productId?: string }[],
-): Promise<Record<string, string>> {
-  const ids = [...new Set(events.flatMap((e) => (e.productId ? [e.productId] : [])))];
-  const missing = ids.filter((id) => !self.categories.has(id));
-  for (let i = 0; i < missing.length; i += LOOKUP_BATCH) {
-    const products = await call(caller, Action.catalog.getMany, {
-      ids: missing.slice(i, i + LOOKUP_BATCH),
-    });
-    for (const product of products) self.categories.set(product.id, product.category);
-    // An id the catalog does not know is remembered as such: a stream of made-up ids must not
-    // cost a catalog call each.
-    for (const id of missing.slice(i, i + LOOKUP_BATCH))
-      if (!self.categories.has(id)) self.categories.set(id, "");
-  }
-  return Object.fromEntries(
-    ids.flatMap((id) => {
-      const category = self.categories.get(id);
-      return category ? [[id, category]] : [];
-    }),
-  );
-}
-
-const SEGMENTS_FRESH_MS = 5000;
 const SWEEP_MS = 10 * 60_000;
-const SWEEP_PAGE = 500;
-
-async function segmentsOf(self: EngagementThis): Promise<SegmentDoc[]> {
-  if (Date.now() - self.segmentList.at > SEGMENTS_FRESH_MS)
-    self.segmentList = {
-      at: Date.now(),
-      // By id from the start: the key's index answers, and the list is bounded (MAX_SEGMENTS).
-      list: await self.repos.segments.find(
-        { id: { $gt: "" } },
-        { sort: { id: 1 }, limit: MAX_SEGMENTS },
-      ),
-    };
-  return self.segmentList.list;
-}
+const TIMERS_MS = 1000;
+const CATEGORY_CACHE = { max: 20_000, ttl: 10 * 60_000 };
 
 /**
- * Rules that read time (days since, views in a window, stalled courses) change without a
- * message: every profile is checked again, a page at a time.
+ * One consumer for what engagement hears: the profile first (a journey's branch reads it), then
+ * the journeys the message moves or starts.
  */
-async function sweepSegments(self: EngagementThis): Promise<void> {
-  const segments = await segmentsOf(self);
-  if (segments.length === 0) return;
-  for (let after: string | undefined; ;) {
-    const page = await pageAfter(self.repos.profiles, { after, limit: SWEEP_PAGE });
-    for (const profile of page) await reconcile(self.repos.segment_members, profile, segments);
-    if (page.length < SWEEP_PAGE) return;
-    after = page.at(-1)!.id;
-  }
-}
-
-/** Folds a message into the profile of every user it is about. */
-const foldProfile = consumer<unknown>("engagement", async function (message, ctx) {
+const hear = consumer<unknown>("engagement", async function (message, ctx) {
   const self = this as unknown as EngagementThis;
-  const channel = message.type as ProfileChannel;
-  const categories =
-    channel === Channel.ANALYTICS_EVENTS
-      ? await categoriesOf(self, ctx, (message.data as { events: { productId?: string }[] }).events)
-      : {};
-  const facts = factsOf(channel, message.data as never, message.ts, categories);
-  for (const [userId, userFacts] of facts) {
-    if (!isId(userId)) continue;
-    const profile = await foldInto(self.repos.profiles, userId, message.id, userFacts);
-    if (profile) await reconcile(self.repos.segment_members, profile, await segmentsOf(self));
-  }
+  const entered = (userId: string, segmentIds: string[]) =>
+    enterSegmentJourneys(self, userId, segmentIds);
+  const channel = message.type;
+  if (isProfileChannel(channel))
+    await foldProfiles(self, ctx, { ...message, type: channel }, entered);
+  await hearJourneyEvents(self, channel, message.data);
   const lag = Math.max(0, (Date.now() - Date.parse(message.ts)) / 1000);
   setGauge(self.broker, ShopMetric.PROFILE_LAG, lag);
 });
+
+/** What engagement hears: what profiles fold and what journeys wait for. */
+const HEARD = [...new Set<string>([...PROFILE_CHANNELS, ...JOURNEY_CHANNELS])];
 
 const CHANNELS = Object.values(MessageChannel);
 
@@ -162,15 +84,6 @@ function centre(doc: PreferencesDoc | undefined) {
   };
 }
 
-/** The shop's rules for its own messages, from the settings. */
-function policyOf(self: EngagementThis): SendPolicy {
-  const settings = settingsOf(self.broker);
-  return {
-    caps: [{ max: settings.maxMessagesPerDay, perMs: 24 * 3_600_000 }],
-    ...(settings.quietHours ? { quietHours: settings.quietHours } : {}),
-  };
-}
-
 const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
   name: "engagement",
   mixins: [
@@ -181,21 +94,42 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
       sends: BY_USER_AND_TIME,
       segments: [],
       segment_members: [{ fields: ["userId"] }, { fields: ["segmentId", "active"] }],
+      journeys: [],
+      journey_versions: [],
+      journey_runs: RUN_INDEXES,
+      templates: [],
     }),
     ConsumerMixin,
     HealthMixin,
+    JourneyActions,
   ],
 
   created(this: EngagementThis) {
     this.categories = new LRUCache(CATEGORY_CACHE);
+    this.versions = new LRUCache({ max: 1000 });
     this.segmentList = { at: 0, list: [] };
+    this.journeyList = { at: 0, list: [] };
     this.segmentSweep = new BackgroundLoop(
       "segment sweep",
       SWEEP_MS,
-      () => sweepSegments(this),
+      () => sweepSegments(this, (userId, ids) => enterSegmentJourneys(this, userId, ids)),
+      this.logger,
+    );
+    // Every node looks for due timers; each due run is taken by one (journey-runs.ts).
+    this.journeyTimers = new BackgroundLoop(
+      "journey timers",
+      TIMERS_MS,
+      async () => {
+        while ((await fireDue(journeyDeps(this))) > 0);
+      },
       this.logger,
     );
     addStoreLoop(this, this.segmentSweep);
+    addStoreLoop(this, this.journeyTimers);
+  },
+
+  async started(this: EngagementThis) {
+    await seedJourneys(this.repos);
   },
 
   actions: {
@@ -254,15 +188,12 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
         const decisions = await decideSends(
           this.repos,
           ctx.params,
-          policyOf(this),
+          policyOf(this.broker),
           "UTC",
           new Date(),
-          ({ channel, verdict, reason }) =>
-            countMetric(this.broker, ShopMetric.ENGAGEMENT_DECISIONS, { channel, verdict, reason }),
+          countDecision(this.broker),
         );
-        const { jwtSecret, publicUrl } = settingsOf(this.broker);
-        const optional = (PREFERENCE_CATEGORIES as readonly string[]).includes(category);
-        const token = optional && unsubscribeToken(jwtSecret, { userId, category });
+        const unsubscribeUrl = unsubscribeUrlFor(this.broker, userId, category);
         return {
           decisions: decisions.map(({ channel, verdict, reason, detail, until }) => ({
             channel,
@@ -271,7 +202,7 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
             ...(detail ? { detail } : {}),
             ...(until ? { until } : {}),
           })),
-          ...(token ? { unsubscribeUrl: `${publicUrl}/api/v1/unsubscribe?token=${token}` } : {}),
+          ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
         };
       },
     },
@@ -314,31 +245,9 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
       },
     },
 
-    listSegments: {
-      openapi: { summary: "The segments", response: pageOf(SEGMENT_SHAPE) },
-      access: "admin",
-      params: { $$strict: "remove", ...pageParams },
-      handler(this: EngagementThis, ctx: Ctx<{ page: number; pageSize: number }>) {
-        const { page, pageSize } = ctx.params;
-        return findPage(
-          this.repos.segments,
-          {},
-          { page, pageSize, sort: { createdAt: -1 } },
-          (d) => d,
-        );
-      },
-    },
+    listSegments: adminList("segments", "The segments", SEGMENT_SHAPE),
 
-    getSegment: {
-      openapi: { summary: "One segment", response: SEGMENT_SHAPE, errors: [404] },
-      access: "admin",
-      params: { $$strict: true, id: idRule },
-      async handler(this: EngagementThis, ctx: Ctx<{ id: string }>) {
-        const segment = await this.repos.segments.findById(ctx.params.id);
-        if (!segment) throw notFound("Segment");
-        return segment;
-      },
-    },
+    getSegment: adminGet("segments", "Segment", "One segment", SEGMENT_SHAPE),
 
     updateSegment: {
       openapi: {
@@ -398,7 +307,7 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
     },
   } satisfies Actions,
 
-  channels: Object.fromEntries(PROFILE_CHANNELS.map((channel) => [channel, foldProfile])),
+  channels: Object.fromEntries(HEARD.map((channel) => [channel, hear])),
 };
 
 export default EngagementService;

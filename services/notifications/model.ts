@@ -1,3 +1,4 @@
+import { idRule } from "../../platform/actions/ids";
 import type { IndexSpec } from "../../platform/data/repository";
 import type { ChannelMessage } from "../../platform/messaging/channels";
 import {
@@ -153,3 +154,25 @@ export interface EmailDoc {
   sentAt?: string;
   createdAt: string;
 }
+
+/** Words already filled in and checked by engagement; bounded again here, as any input. */
+export const deliveryParams = {
+  $$strict: true,
+  userId: idRule,
+  key: { type: "string", min: 1, max: 128, pattern: /^[A-Za-z0-9_.:-]+$/ },
+  messages: {
+    type: "array",
+    min: 1,
+    max: 2,
+    items: {
+      type: "object",
+      strict: true,
+      props: {
+        channel: { type: "enum", values: ["inbox", "email"] },
+        title: { type: "string", min: 1, max: 150 },
+        body: { type: "string", min: 1, max: 50_000 },
+      },
+    },
+  },
+  unsubscribeUrl: { type: "string", max: 1024, optional: true },
+} as const;

@@ -15,7 +15,8 @@ import { findPage, ownPage, pageParams } from "../../platform/data/pagination";
 import { settingsOf } from "../../platform/runtime/settings-of";
 import type { Settings } from "../../contracts/settings";
 import { emailOnce, smtpMailer, type Mailer } from "./email";
-import { type EmailDoc } from "./model";
+import { deliveryParams, type EmailDoc } from "./model";
+import type { Delivery } from "../../contracts/notifications";
 import { putInInbox } from "./inbox";
 import {
   NOTIFICATION_INDEXES,
@@ -65,6 +66,8 @@ type NotificationsThis = DbService<{
   ): Promise<void>;
   counted(channel: string, result: string): void;
 };
+
+const CHANNELS = [MessageChannel.INBOX, MessageChannel.EMAIL];
 
 /** The channels people hear about (architecture §6 and issue 4), in the inbox and by e-mail. */
 const TOLD = [
@@ -185,6 +188,41 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
         const message = { ...cartReminder(items), unsubscribeUrl: answer.unsubscribeUrl };
         await this.notify(`cart_${key}`, userId, message, to, off);
         return { reminded: true };
+      },
+    },
+
+    reachable: {
+      visibility: "public",
+      params: { $$strict: true, userId: idRule },
+      async handler(this: NotificationsThis, ctx: Ctx<{ userId: string }>) {
+        const email =
+          this.mailer && (await call(ctx, Action.users.contactOf, { userId: ctx.params.userId }));
+        return {
+          channels: email ? [MessageChannel.INBOX, MessageChannel.EMAIL] : [MessageChannel.INBOX],
+        };
+      },
+    },
+
+    deliver: {
+      visibility: "public",
+      retryPolicy: { enabled: true },
+      params: deliveryParams,
+      async handler(this: NotificationsThis, ctx: Ctx<Delivery>) {
+        const { userId, key, messages, unsubscribeUrl } = ctx.params;
+        const delivered: MessageChannel[] = [];
+        // Each channel its own words, each once for the key: a retry repeats nothing sent.
+        for (const { channel, title, body } of messages) {
+          const others = CHANNELS.filter((c) => c !== channel);
+          const message = {
+            type: "engagement",
+            title,
+            body,
+            ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
+          };
+          await this.notify(key, userId, message, undefined, others);
+          delivered.push(channel);
+        }
+        return { delivered };
       },
     },
 

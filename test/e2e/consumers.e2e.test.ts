@@ -862,3 +862,196 @@ describe("engagement segments", () => {
     ).toBe(404);
   }, 30_000);
 });
+
+describe("engagement journeys", () => {
+  const sendStep = (template: string, channels = ["inbox"]) => ({
+    type: "send",
+    template,
+    category: "marketing",
+    channels,
+    fallback: false,
+    priority: "normal",
+  });
+  const words = {
+    en: {
+      inbox: { title: "How is order {{ key }}?", body: "Tell us, {{ user.id }}." },
+      email: {
+        subject: "How is order {{ key }}?",
+        body: "Tell us.\n\nStop these: {{ unsubscribeUrl }}",
+      },
+    },
+  };
+
+  test("When an order is confirmed, then its journey waits for that order's delivery and asks about it once, in the inbox and by e-mail", async () => {
+    const template = await api.post(
+      "/api/v1/engagement/templates",
+      { name: "After delivery", defaultLocale: "en", locales: words },
+      { token: admin },
+    );
+    expect(template.status).toBe(201);
+    const journey = await api.post(
+      "/api/v1/engagement/journeys",
+      {
+        name: "Ask after delivery",
+        trigger: { event: "orders.confirmed" },
+        reentry: "perKey",
+        status: "active",
+        steps: [
+          {
+            type: "waitFor",
+            event: "orders.delivered",
+            sameKey: true,
+            timeoutMinutes: 60,
+            onEvent: "next",
+            onTimeout: "exit",
+          },
+          sendStep(template.body.id, ["inbox", "email"]),
+        ],
+      },
+      { token: admin },
+    );
+    expect(journey.status).toBe(201);
+    const id = journey.body.id as string;
+    try {
+      const me = await customer();
+      const p = await product();
+      const first = (await order(me.token, p.id)).body.id as string;
+      const second = (await order(me.token, p.id)).body.id as string;
+      const runs = async () =>
+        (await api.get(`/api/v1/engagement/journeys/${id}/runs?userId=${me.id}`, { token: admin }))
+          .body.rows as { key: string; status: string; waitingFor?: string }[];
+      await waitFor(
+        async () => (await runs()).filter((r) => r.waitingFor === "orders.delivered").length === 2,
+        10_000,
+        "both orders waiting for delivery",
+      );
+
+      await api.post(`/api/v1/orders/${second}/ship`, undefined, { token: admin });
+      await api.post(`/api/v1/orders/${second}/deliver`, undefined, { token: admin });
+      const asked = async () =>
+        (await inbox(me.token)).rows.filter((n: { type: string }) => n.type === "engagement");
+      await waitFor(async () => (await asked()).length === 1, 10_000, "the question");
+      expect((await asked())[0].title).toBe(`How is order ${second}?`);
+      await waitFor(
+        async () => mailsTo(me.email).some((m) => m.subject.includes(second)),
+        10_000,
+        "the e-mail",
+      );
+      expect(mailsTo(me.email).find((m) => m.subject.includes(second))!.text).toContain(
+        "/api/v1/unsubscribe?token=",
+      );
+      // The first order is still waiting for its own delivery: another order's did not move it.
+      expect((await runs()).find((r) => r.key === first)).toMatchObject({
+        status: "active",
+        waitingFor: "orders.delivered",
+      });
+      const stats = (await api.get(`/api/v1/engagement/journeys/${id}/stats`, { token: admin }))
+        .body;
+      expect(stats).toMatchObject({ journeyId: id, entered: 2, active: 1, completed: 1 });
+      const decisions = (
+        await api.get(`/api/v1/engagement/decisions?userId=${me.id}`, { token: admin })
+      ).body.rows as { channel: string; verdict: string }[];
+      expect(decisions.map((d) => `${d.channel}:${d.verdict}`).sort()).toEqual([
+        "email:send",
+        "inbox:send",
+      ]);
+    } finally {
+      await api.request(
+        "PATCH",
+        `/api/v1/engagement/journeys/${id}`,
+        { status: "paused" },
+        { token: admin },
+      );
+    }
+  }, 30_000);
+
+  test("When journeys and templates are set up badly, then 4xx naming each problem, and nothing changes", async () => {
+    const bad = await api.post(
+      "/api/v1/engagement/journeys",
+      {
+        name: "Broken",
+        trigger: { event: "orders.exploded" },
+        reentry: "once",
+        steps: [sendStep("tpl_none"), { type: "wait", minutes: -1 }],
+      },
+      { token: admin },
+    );
+    expect(bad.status).toBe(422);
+    const fields = bad.body.data.map((p: { field: string }) => p.field);
+    expect(fields).toEqual(["trigger.event", "steps[1].minutes"]);
+    const unknownTemplate = await api.post(
+      "/api/v1/engagement/journeys",
+      {
+        name: "No template",
+        trigger: { segment: "seg_course_stalled" },
+        reentry: "once",
+        steps: [sendStep("tpl_none")],
+      },
+      { token: admin },
+    );
+    expect(unknownTemplate.status).toBe(422);
+    expect(unknownTemplate.body.data[0].field).toBe("steps[0].template");
+
+    const badTemplate = await api.post(
+      "/api/v1/engagement/templates",
+      { name: "x", defaultLocale: "en", locales: { en: { inbox: { body: "{% if %}" } } } },
+      { token: admin },
+    );
+    expect(badTemplate.status).toBe(422);
+    expect(badTemplate.body.data.map((p: { field: string }) => p.field)).toEqual([
+      "locales.en.inbox.title",
+      "locales.en.inbox.body",
+    ]);
+
+    const me = await customer();
+    expect((await api.get("/api/v1/engagement/journeys", { token: me.token })).status).toBe(403);
+    expect((await api.get("/api/v1/engagement/journeys/jrn_none", { token: admin })).status).toBe(
+      404,
+    );
+    expect(
+      (await api.get("/api/v1/engagement/journeys/__proto__/stats", { token: admin })).status,
+    ).toBe(422);
+  });
+
+  test("When a shop starts, then its seeded journeys wait paused, and a template previews for a sample or a real profile", async () => {
+    const seeded = (
+      await api.get("/api/v1/engagement/journeys/jrn_course_stalled", { token: admin })
+    ).body;
+    expect(seeded).toMatchObject({ status: "paused", trigger: { segment: "seg_course_stalled" } });
+    const preview = await api.post(
+      "/api/v1/engagement/templates/tpl_course_stalled/preview",
+      {},
+      { token: admin },
+    );
+    expect(preview.status).toBe(200);
+    expect(preview.body.messages.inbox.body).toContain("0 courses in progress");
+
+    const template = await api.post(
+      "/api/v1/engagement/templates",
+      {
+        name: "Needs a coupon",
+        defaultLocale: "en",
+        locales: { en: { inbox: { title: "{{ coupon }}", body: "x" } } },
+      },
+      { token: admin },
+    );
+    const missing = await api.post(
+      `/api/v1/engagement/templates/${template.body.id}/preview`,
+      {},
+      { token: admin },
+    );
+    expect(missing.status).toBe(422);
+    expect(missing.body.data[0].field).toBe("inbox.title");
+
+    const changed = await api.request(
+      "PATCH",
+      "/api/v1/engagement/journeys/jrn_win_back",
+      { steps: [{ type: "wait", minutes: 10 }] },
+      { token: admin },
+    );
+    expect(changed.body.version).toBe(2);
+    expect(
+      (await api.get("/api/v1/engagement/journeys/jrn_win_back/stats", { token: admin })).body,
+    ).toMatchObject({ version: 2, entered: 0 });
+  });
+});

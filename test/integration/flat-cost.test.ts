@@ -67,6 +67,46 @@ async function tradeFor(system: TestSystem, api: Client): Promise<void> {
     await api.get("/api/v1/products", { apiKey: key.body.key });
     await api.delete(`/api/v1/api-keys/${key.body.id}`, auth);
 
+    // A journey: each order enters a run, its delivery moves it, the timers loop takes it on.
+    const template = await api.post(
+      "/api/v1/engagement/templates",
+      {
+        name: "Delivered",
+        defaultLocale: "en",
+        locales: { en: { inbox: { title: "Order {{ key }}", body: "Arrived?" } } },
+      },
+      { token: admin },
+    );
+    const journey = await api.post(
+      "/api/v1/engagement/journeys",
+      {
+        name: "After delivery",
+        trigger: { event: "orders.confirmed" },
+        reentry: "perKey",
+        status: "active",
+        steps: [
+          {
+            type: "waitFor",
+            event: "orders.delivered",
+            sameKey: true,
+            timeoutMinutes: 60,
+            onEvent: "next",
+            onTimeout: "exit",
+          },
+          {
+            type: "send",
+            template: template.body.id,
+            category: "marketing",
+            channels: ["inbox"],
+            fallback: true,
+            priority: "normal",
+          },
+        ],
+      },
+      { token: admin },
+    );
+    expect(journey.status).toBe(201);
+
     await api.request("PUT", `/api/v1/cart/items/${lamp.id}`, { quantity: 2 }, auth);
     await api.request("PUT", `/api/v1/cart/items/p7`, { quantity: 1 }, auth);
     await api.delete(`/api/v1/cart/items/p7`, auth);
@@ -135,6 +175,15 @@ async function tradeFor(system: TestSystem, api: Client): Promise<void> {
       },
     );
     await api.get(`/api/v1/engagement/decisions?userId=u1`, { token: admin });
+    await api.get(`/api/v1/engagement/journeys/${journey.body.id}/stats`, { token: admin });
+    await api.get(`/api/v1/engagement/journeys/${journey.body.id}/runs?userId=u1`, {
+      token: admin,
+    });
+    await api.post(
+      `/api/v1/engagement/templates/${template.body.id}/preview`,
+      {},
+      { token: admin },
+    );
     await learnFor(api, admin, auth);
 
     // Sweeps run every few minutes: each loop of every service gets one pass now.

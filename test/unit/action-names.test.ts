@@ -1,15 +1,20 @@
 import { Action } from "../../contracts/actions";
 import { serviceSchemas } from "../../app/service-schemas";
 
-/** What the health mixin adds to every service: the platform's, not a contract of ours. */
-const PLATFORM_ACTIONS = new Set(["health"]);
+/**
+ * What the health mixin adds to every service, and moleculer-web to the gateway: the
+ * platform's and the library's, not contracts of ours.
+ */
+const PLATFORM_ACTIONS = new Set(["health", "rest", "addRoute", "removeRoute", "listAliases"]);
 
 describe("action names in contracts/", () => {
   test("When a service declares an action, then contracts/actions.ts names it, and names nothing else", async () => {
     const declared = Object.fromEntries(
       (await serviceSchemas()).map((schema) => [
         schema.name,
-        Object.keys(schema.actions ?? {})
+        [schema, ...((schema.mixins ?? []) as { actions?: object }[])]
+          .flatMap((part) => Object.keys(part.actions ?? {}))
+          .filter((name, i, all) => all.indexOf(name) === i)
           .filter((name) => !PLATFORM_ACTIONS.has(name))
           .map((name) => `${schema.name}.${name}`)
           .sort(),

@@ -1,0 +1,38 @@
+import type { LRUCache } from "lru-cache";
+import type { DbService } from "../../mixins/db.mixin";
+import type { BackgroundLoop } from "../../platform/messaging/background-loop";
+import type { JourneyDoc, VersionDoc } from "./journeys";
+import type { RunDoc } from "./journey-runs";
+import type { DecisionDoc, PreferencesDoc, SendDoc } from "./model";
+import type { Profile } from "./profile-fold";
+import type { MemberDoc, SegmentDoc } from "./segments";
+import type { TemplateDoc } from "./templates";
+
+/** A list read again at most every few seconds: every message checks it whole. */
+export interface HeldList<T> {
+  at: number;
+  list: T[];
+}
+
+/** The engagement service as its wiring sees it: stores, caches and loops. */
+export type EngagementThis = DbService<{
+  preferences: PreferencesDoc;
+  profiles: Profile;
+  decisions: DecisionDoc;
+  sends: SendDoc;
+  segments: SegmentDoc;
+  segment_members: MemberDoc;
+  journeys: JourneyDoc;
+  journey_versions: VersionDoc;
+  journey_runs: RunDoc;
+  templates: TemplateDoc;
+}> & {
+  segmentList: HeldList<SegmentDoc>;
+  journeyList: HeldList<JourneyDoc>;
+  segmentSweep: BackgroundLoop;
+  journeyTimers: BackgroundLoop;
+  /** Product categories by id: behaviour events name a product, profiles count its category. */
+  categories: LRUCache<string, string>;
+  /** Journey versions never change once written: held by id. */
+  versions: LRUCache<string, VersionDoc>;
+};

@@ -1,0 +1,210 @@
+import type { ServiceSchema } from "moleculer";
+import type { Ctx } from "../../platform/actions/access";
+import type { Actions } from "../../platform/actions/action-properties";
+import { invalid, notFound } from "../../platform/actions/errors";
+import { idRule } from "../../platform/actions/ids";
+import { pageOf } from "../../platform/actions/openapi";
+import { adminGet, adminList } from "../../platform/actions/admin-reads";
+import { allOptional } from "../../platform/actions/validator";
+import { findPage, pageParams } from "../../platform/data/pagination";
+import type { JourneyDefinition, JourneyStatus, MessageChannel } from "../../contracts/engagement";
+import { ContentError, pickLocale } from "./content";
+import type { EngagementThis } from "./engagement-this";
+import {
+  JOURNEY_SHAPE,
+  JOURNEY_STATS_SHAPE,
+  journeyFields,
+  journeyParams,
+  PREVIEW_SHAPE,
+  previewParams,
+  RUN_SHAPE,
+  TEMPLATE_SHAPE,
+  templateFields,
+  templateParams,
+} from "./journey-model";
+import { createJourney, journeyStats, updateJourney } from "./journeys";
+import { emptyProfile } from "./profile-fold";
+import { profileView } from "./profiles";
+import { createTemplate, fillIn, updateTemplate, type TemplateDoc } from "./templates";
+
+type Paged = { page: number; pageSize: number };
+
+const STEP_FORMS =
+  "Steps: `wait {minutes}`; `waitFor {event, sameKey, timeoutMinutes, onEvent, onTimeout}` (a target is next, exit or a later step's index); `branch {rule, otherwise}` (a segment rule over the profile); `send {template, category, channels, fallback, priority}`; `exit`. Events are a channel (orders.confirmed, orders.shipped, orders.delivered, orders.cancelled, users.registered, courses.lesson_completed, courses.completed) or a behaviour event as `event:<type>`, keyed by its order, course, user, or `props.key` (else product).";
+
+/** Journeys and their templates: set up by admins, read for their results. */
+export const JourneyActions: Partial<ServiceSchema> = {
+  actions: {
+    createJourney: {
+      openapi: {
+        summary: "Define a journey: a trigger, then steps each user goes through",
+        description: `A trigger is \`{segment: id}\` (entering it) or \`{event: name}\`. Re-entry is \`once\` per user or \`perKey\` (once per order, course or cart state). ${STEP_FORMS} A journey starts paused unless \`status\` is active. Problems are 422, each named by place.`,
+        status: 201,
+        response: JOURNEY_SHAPE,
+        errors: [409, 422],
+      },
+      access: "admin",
+      params: journeyParams,
+      async handler(
+        this: EngagementThis,
+        ctx: Ctx<JourneyDefinition & { status?: JourneyStatus }>,
+      ) {
+        const journey = await createJourney(this.repos, ctx.params);
+        this.journeyList.at = 0;
+        ctx.meta.$created = journey.id;
+        return journey;
+      },
+    },
+
+    listJourneys: adminList("journeys", "The journeys", JOURNEY_SHAPE),
+
+    getJourney: adminGet(
+      "journeys",
+      "Journey",
+      "One journey, as its latest version",
+      JOURNEY_SHAPE,
+    ),
+
+    updateJourney: {
+      openapi: {
+        summary: "Pause, resume, rename or change a journey",
+        description:
+          "A change to the trigger, re-entry or steps is a new version: users already in the journey finish the version they entered. Two changes at once: the second is 409.",
+        response: JOURNEY_SHAPE,
+        errors: [404, 409, 422],
+      },
+      access: "admin",
+      params: { $$strict: true, ...allOptional(journeyFields), id: idRule },
+      async handler(
+        this: EngagementThis,
+        ctx: Ctx<Partial<JourneyDefinition> & { id: string; status?: JourneyStatus }>,
+      ) {
+        const { id, ...changes } = ctx.params;
+        const journey = await updateJourney(this.repos, id, changes);
+        this.journeyList.at = 0;
+        return journey;
+      },
+    },
+
+    journeyStats: {
+      openapi: {
+        summary: "How many entered a journey, and where they are now",
+        response: JOURNEY_STATS_SHAPE,
+        errors: [404],
+      },
+      access: "admin",
+      params: { $$strict: true, id: idRule },
+      async handler(this: EngagementThis, ctx: Ctx<{ id: string }>) {
+        const journey = await this.repos.journeys.findById(ctx.params.id);
+        if (!journey) throw notFound("Journey");
+        return journeyStats(this.repos.journey_runs, journey);
+      },
+    },
+
+    journeyRuns: {
+      openapi: {
+        summary: "Who is in a journey, where, and how each run ended",
+        response: pageOf(RUN_SHAPE),
+        errors: [404],
+      },
+      access: "admin",
+      params: {
+        $$strict: "remove",
+        id: idRule,
+        userId: { ...idRule, optional: true },
+        ...pageParams,
+      },
+      async handler(this: EngagementThis, ctx: Ctx<{ id: string; userId?: string } & Paged>) {
+        const { id, userId, page, pageSize } = ctx.params;
+        if (!(await this.repos.journeys.findById(id))) throw notFound("Journey");
+        return findPage(
+          this.repos.journey_runs,
+          userId ? { journeyId: id, userId } : { journeyId: id },
+          { page, pageSize, sort: { enteredAt: -1 } },
+          ({ journeyId: _j, rev: _r, waitKey: _w, ...run }) => run,
+        );
+      },
+    },
+
+    createTemplate: {
+      openapi: {
+        summary: "Write a message template: its words by locale and channel",
+        description:
+          "`locales` maps a locale (en, pt-BR) to channels (inbox: title and body; email: subject, optional preheader, body; webhook: body). Every field is Liquid, strict: a variable not given is an error when it is filled in, never an empty string. Filters: `money: currency` and `plural: one, other`. Variables: `user.id`, `profile` (as `GET /engagement/profiles/:userId` shows it), `key`, `unsubscribeUrl`.",
+        status: 201,
+        response: TEMPLATE_SHAPE,
+        errors: [422],
+      },
+      access: "admin",
+      params: templateParams,
+      async handler(
+        this: EngagementThis,
+        ctx: Ctx<{ name: string; defaultLocale: string; locales: unknown }>,
+      ) {
+        const template = await createTemplate(this.repos.templates, ctx.params);
+        ctx.meta.$created = template.id;
+        return template;
+      },
+    },
+
+    listTemplates: adminList("templates", "The message templates", TEMPLATE_SHAPE),
+
+    getTemplate: adminGet("templates", "Template", "One message template", TEMPLATE_SHAPE),
+
+    updateTemplate: {
+      openapi: {
+        summary: "Change a template's words",
+        response: TEMPLATE_SHAPE,
+        errors: [404, 422],
+      },
+      access: "admin",
+      params: { $$strict: true, ...allOptional(templateFields), id: idRule },
+      async handler(
+        this: EngagementThis,
+        ctx: Ctx<{ id: string; name?: string; defaultLocale?: string; locales?: unknown }>,
+      ) {
+        const { id, ...changes } = ctx.params;
+        return updateTemplate(this.repos.templates, id, changes);
+      },
+    },
+
+    previewTemplate: {
+      openapi: {
+        summary: "A template filled in, for a user's profile or a sample one",
+        description:
+          "Every channel the locale has words for, filled in as a journey would. A variable it lacks, a misused filter or words too long for a channel is 422, naming each.",
+        response: PREVIEW_SHAPE,
+        errors: [404, 422],
+      },
+      access: "admin",
+      params: previewParams,
+      async handler(
+        this: EngagementThis,
+        ctx: Ctx<{ id: string; locale?: string; userId?: string }>,
+      ) {
+        const { id, locale, userId } = ctx.params;
+        const template: TemplateDoc | null = await this.repos.templates.findById(id);
+        if (!template) throw notFound("Template");
+        const who = userId ?? "sample";
+        const profile =
+          (userId && (await this.repos.profiles.findById(userId))) || emptyProfile(who);
+        const chosen = pickLocale(Object.keys(template.locales), locale, template.defaultLocale);
+        const channels = Object.keys(template.locales[chosen]) as MessageChannel[];
+        try {
+          return await fillIn(template, channels, chosen, {
+            user: { id: who },
+            profile: profileView(profile),
+            key: "sample",
+            unsubscribeUrl: "https://example.invalid/unsubscribe",
+          });
+        } catch (err) {
+          if (!(err instanceof ContentError)) throw err;
+          throw invalid(
+            err.problems.map((p) => ({ ...p, type: "template" })),
+            "The template cannot be filled in",
+          );
+        }
+      },
+    },
+  } satisfies Actions,
+};

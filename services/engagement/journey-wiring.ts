@@ -1,0 +1,171 @@
+import { Action } from "../../contracts/actions";
+import { JourneyStatus, type JourneyStep, type MessageChannel } from "../../contracts/engagement";
+import { call } from "../../platform/actions/typed-call";
+import type { EngagementThis } from "./engagement-this";
+import { ContentError } from "./content";
+import { journeyEventsOf, type JourneyEvent } from "./journey-rules";
+import {
+  enterRun,
+  resumeWaiting,
+  type JourneyVersion,
+  type RunDeps,
+  type RunDoc,
+  type SendOutcome,
+} from "./journey-runs";
+import { MAX_JOURNEYS, versionId, type JourneyDoc } from "./journeys";
+import { emptyProfile } from "./profile-fold";
+import { profileView } from "./profiles";
+import { decideSends } from "./send-decisions";
+import { countDecision, policyOf, unsubscribeUrlFor } from "./send-policy";
+import { fillIn } from "./templates";
+
+const JOURNEYS_FRESH_MS = 5000;
+
+/** The journeys users may enter now. */
+async function activeJourneys(self: EngagementThis): Promise<JourneyDoc[]> {
+  if (Date.now() - self.journeyList.at > JOURNEYS_FRESH_MS)
+    self.journeyList = {
+      at: Date.now(),
+      list: (
+        await self.repos.journeys.find(
+          { id: { $gt: "" } },
+          { sort: { id: 1 }, limit: MAX_JOURNEYS },
+        )
+      ).filter((j) => j.status === JourneyStatus.ACTIVE),
+    };
+  return self.journeyList.list;
+}
+
+const asVersion = (journey: JourneyDoc): JourneyVersion => ({
+  journeyId: journey.id,
+  version: journey.version,
+  name: journey.name,
+  trigger: journey.trigger,
+  reentry: journey.reentry,
+  steps: journey.steps,
+});
+
+export function journeyDeps(self: EngagementThis): RunDeps {
+  return {
+    runs: self.repos.journey_runs,
+    now: () => new Date(),
+    profileOf: (userId) => self.repos.profiles.findById(userId),
+    async versionOf(journeyId, version) {
+      const id = versionId(journeyId, version);
+      const held = self.versions.get(id) ?? (await self.repos.journey_versions.findById(id));
+      if (held) self.versions.set(id, held);
+      return held;
+    },
+    send: (run, step, index) => sendStep(self, run, step, index),
+  };
+}
+
+/** An event moves the runs waiting for it, then starts the journeys it triggers. */
+export async function hearJourneyEvents(
+  self: EngagementThis,
+  channel: string,
+  data: unknown,
+): Promise<void> {
+  const events = journeyEventsOf(channel, data);
+  if (events.length === 0) return;
+  const deps = journeyDeps(self);
+  const journeys = await activeJourneys(self);
+  let entered = false;
+  for (const event of events) {
+    await resumeWaiting(deps, event);
+    for (const journey of journeys)
+      if ("event" in journey.trigger && journey.trigger.event === event.name)
+        entered = (await enterRun(deps, asVersion(journey), event)) || entered;
+  }
+  if (entered) self.journeyTimers.wake();
+}
+
+/** Users who entered segments enter the journeys those segments start. */
+export async function enterSegmentJourneys(
+  self: EngagementThis,
+  userId: string,
+  segmentIds: string[],
+): Promise<void> {
+  const deps = journeyDeps(self);
+  let entered = false;
+  for (const journey of await activeJourneys(self))
+    if ("segment" in journey.trigger && segmentIds.includes(journey.trigger.segment))
+      entered = (await enterRun(deps, asVersion(journey), { userId } as JourneyEvent)) || entered;
+  if (entered) self.journeyTimers.wake();
+}
+
+type SendStep = Extract<JourneyStep, { type: "send" }>;
+
+/**
+ * A journey's message: to the channels the user has, filled in first (a template that cannot be
+ * filled in sends nothing and counts against no cap), then decided, then delivered, each keyed
+ * by run and step so that a repeat by another node is the same decision and the same message.
+ */
+async function sendStep(
+  self: EngagementThis,
+  run: RunDoc,
+  step: SendStep,
+  index: number,
+): Promise<SendOutcome> {
+  const template = await self.repos.templates.findById(step.template);
+  if (!template) return { kind: "failed", reason: "the template is gone" };
+  const { userId } = run;
+  const { channels: reachable } = await call(self.broker, Action.notifications.reachable, {
+    userId,
+  });
+  const channels = step.channels.filter((c) => reachable.includes(c));
+  if (channels.length === 0) return { kind: "sent", channels: [] };
+  const unsubscribeUrl = unsubscribeUrlFor(self.broker, userId, step.category);
+  const profile = (await self.repos.profiles.findById(userId)) ?? emptyProfile(userId);
+  let filled;
+  try {
+    filled = await fillIn(template, channels, undefined, {
+      user: { id: userId },
+      profile: profileView(profile),
+      key: run.key ?? "",
+      unsubscribeUrl: unsubscribeUrl ?? "",
+    });
+  } catch (err) {
+    if (err instanceof ContentError) return { kind: "failed", reason: err.message.slice(0, 300) };
+    throw err;
+  }
+  const ask = (asked: MessageChannel[]) =>
+    decideSends(
+      self.repos,
+      {
+        userId,
+        category: step.category,
+        priority: step.priority,
+        dedupeKey: `${run.id}_${index}`,
+        channels: asked,
+      },
+      policyOf(self.broker),
+      "UTC",
+      new Date(),
+      countDecision(self.broker),
+    );
+  // With fallback the first channel that may send is the only one asked about past it.
+  const decisions = step.fallback ? [] : await ask(channels);
+  if (step.fallback)
+    for (const channel of channels) {
+      const [decision] = await ask([channel]);
+      decisions.push(decision);
+      if (decision.verdict !== "suppress") break;
+    }
+  const deferred = decisions.find((d) => d.verdict === "defer");
+  if (deferred) return { kind: "deferred", until: deferred.until! };
+  const sending = decisions.filter((d) => d.verdict === "send").map((d) => d.channel);
+  const messages = sending.flatMap((channel) => {
+    const words = filled.messages[channel];
+    if (!words || channel === "webhook") return [];
+    return [{ channel, title: words.subject ?? words.title ?? "", body: words.body }];
+  });
+  if (messages.length)
+    await call(self.broker, Action.notifications.deliver, {
+      userId,
+      key: `${run.id}_${index}`,
+      messages,
+      ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
+    });
+  return { kind: "sent", channels: messages.map((m) => m.channel) };
+}

@@ -1,0 +1,98 @@
+import type { Context } from "moleculer";
+import { Action } from "../../contracts/actions";
+import { Channel } from "../../contracts/channels";
+import { isId } from "../../platform/actions/ids";
+import { call, type Caller } from "../../platform/actions/typed-call";
+import { pageAfter } from "../../platform/data/pagination";
+import type { EngagementThis } from "./engagement-this";
+import { factsOf, foldInto, PROFILE_CHANNELS, type ProfileChannel } from "./profiles";
+import { MAX_SEGMENTS, reconcile, type SegmentDoc } from "./segments";
+
+const LOOKUP_BATCH = 100;
+const SEGMENTS_FRESH_MS = 5000;
+const SWEEP_PAGE = 500;
+
+/** The categories of the products a batch of events names, from the catalog (cached). */
+async function categoriesOf(
+  self: EngagementThis,
+  caller: Caller,
+  events: { productId?: string }[],
+): Promise<Record<string, string>> {
+  const ids = [...new Set(events.flatMap((e) => (e.productId ? [e.productId] : [])))];
+  const missing = ids.filter((id) => !self.categories.has(id));
+  for (let i = 0; i < missing.length; i += LOOKUP_BATCH) {
+    const products = await call(caller, Action.catalog.getMany, {
+      ids: missing.slice(i, i + LOOKUP_BATCH),
+    });
+    for (const product of products) self.categories.set(product.id, product.category);
+    // An id the catalog does not know is remembered as such: a stream of made-up ids must not
+    // cost a catalog call each.
+    for (const id of missing.slice(i, i + LOOKUP_BATCH))
+      if (!self.categories.has(id)) self.categories.set(id, "");
+  }
+  return Object.fromEntries(
+    ids.flatMap((id) => {
+      const category = self.categories.get(id);
+      return category ? [[id, category]] : [];
+    }),
+  );
+}
+
+export async function segmentsOf(self: EngagementThis): Promise<SegmentDoc[]> {
+  if (Date.now() - self.segmentList.at > SEGMENTS_FRESH_MS)
+    self.segmentList = {
+      at: Date.now(),
+      // By id from the start: the key's index answers, and the list is bounded (MAX_SEGMENTS).
+      list: await self.repos.segments.find(
+        { id: { $gt: "" } },
+        { sort: { id: 1 }, limit: MAX_SEGMENTS },
+      ),
+    };
+  return self.segmentList.list;
+}
+
+/** Told who entered which segments, as a fold or the sweep finds them. */
+export type SegmentsEntered = (userId: string, segmentIds: string[]) => Promise<void>;
+
+/**
+ * Rules that read time (days since, views in a window, stalled courses) change without a
+ * message: every profile is checked again, a page at a time.
+ */
+export async function sweepSegments(self: EngagementThis, entered: SegmentsEntered): Promise<void> {
+  const segments = await segmentsOf(self);
+  if (segments.length === 0) return;
+  for (let after: string | undefined; ;) {
+    const page = await pageAfter(self.repos.profiles, { after, limit: SWEEP_PAGE });
+    for (const profile of page) {
+      const moved = await reconcile(self.repos.segment_members, profile, segments);
+      if (moved.entered.length) await entered(profile.id, moved.entered);
+    }
+    if (page.length < SWEEP_PAGE) return;
+    after = page.at(-1)!.id;
+  }
+}
+
+export const isProfileChannel = (channel: string): channel is ProfileChannel =>
+  (PROFILE_CHANNELS as readonly string[]).includes(channel);
+
+/** Folds a message into the profile of every user it is about; answers the lag it had. */
+export async function foldProfiles(
+  self: EngagementThis,
+  ctx: Context,
+  message: { id: string; type: ProfileChannel; ts: string; data: unknown },
+  entered: SegmentsEntered,
+): Promise<void> {
+  const channel = message.type;
+  const categories =
+    channel === Channel.ANALYTICS_EVENTS
+      ? await categoriesOf(self, ctx, (message.data as { events: { productId?: string }[] }).events)
+      : {};
+  const facts = factsOf(channel, message.data as never, message.ts, categories);
+  for (const [userId, userFacts] of facts) {
+    if (!isId(userId)) continue;
+    const profile = await foldInto(self.repos.profiles, userId, message.id, userFacts);
+    if (!profile) continue;
+    const moved = await reconcile(self.repos.segment_members, profile, await segmentsOf(self));
+    if (moved.entered.length) await entered(userId, moved.entered);
+  }
+}

@@ -1,0 +1,306 @@
+import type { JourneyDefinition, JourneyStep } from "../../contracts/engagement";
+import { journeyEventsOf, journeyProblems, runIdOf } from "../../services/engagement/journey-rules";
+import {
+  enterRun,
+  fireDue,
+  LEASE_MS,
+  resumeWaiting,
+  RUN_INDEXES,
+  type JourneyVersion,
+  type RunDeps,
+  type RunDoc,
+  type SendOutcome,
+} from "../../services/engagement/journey-runs";
+import { emptyProfile, type Profile } from "../../services/engagement/profile-fold";
+import { useTempSqlite } from "../harness/temp-store";
+
+const send = (template = "tpl_1"): JourneyStep => ({
+  type: "send",
+  template,
+  category: "marketing",
+  channels: ["inbox"],
+  fallback: false,
+  priority: "normal",
+});
+
+const journey = (steps: JourneyStep[], reentry: "once" | "perKey" = "once"): JourneyDefinition => ({
+  name: "j",
+  trigger: { event: "orders.confirmed" },
+  reentry,
+  steps,
+});
+
+describe("journey rules", () => {
+  test("When a journey is well formed, then it has no problems", () => {
+    expect(
+      journeyProblems(
+        journey([
+          { type: "wait", minutes: 60 },
+          {
+            type: "waitFor",
+            event: "orders.delivered",
+            sameKey: true,
+            timeoutMinutes: 14 * 24 * 60,
+            onEvent: "next",
+            onTimeout: "exit",
+          },
+          {
+            type: "branch",
+            rule: { match: "all", conditions: [{ trait: "purchases", op: "gte", value: 2 }] },
+            otherwise: 4,
+          },
+          send(),
+          { type: "exit" },
+        ]),
+      ),
+    ).toEqual([]);
+  });
+
+  test("When a journey has several problems, then each is named by its place", () => {
+    const problems = journeyProblems({
+      name: "bad",
+      trigger: { event: "orders.exploded" },
+      reentry: "always" as never,
+      steps: [
+        { type: "wait", minutes: 0 },
+        { type: "branch", rule: { match: "all", conditions: [] }, otherwise: 0 },
+        { ...send("../etc"), channels: ["sms"] } as never,
+        { type: "teleport" } as never,
+      ],
+    });
+    expect(problems.map((p) => p.field)).toEqual([
+      "trigger.event",
+      "reentry",
+      "steps[0].minutes",
+      "steps[1].rule.conditions",
+      "steps[1].otherwise",
+      "steps[2].template",
+      "steps[2].channels",
+      "steps[3].type",
+    ]);
+  });
+
+  test("When a step would lead back to itself, then the journey is refused: every run must end", () => {
+    const loop = journey([
+      {
+        type: "waitFor",
+        event: "event:page_view",
+        sameKey: false,
+        timeoutMinutes: 5,
+        onEvent: 0,
+        onTimeout: "exit",
+      },
+    ]);
+    expect(journeyProblems(loop).map((p) => p.field)).toEqual(["steps[0].onEvent"]);
+  });
+
+  test("When messages arrive, then orders are keyed by order, behaviour by its key or product, and events without a user are not heard", () => {
+    expect(
+      journeyEventsOf("orders.shipped", { orderId: "ord_1", userId: "u1", items: [] }),
+    ).toEqual([{ name: "orders.shipped", userId: "u1", key: "ord_1" }]);
+    expect(
+      journeyEventsOf("analytics.events", {
+        events: [
+          { type: "cart_add", userId: "u1", productId: "p1", props: { key: "cart-7" }, ts: "" },
+          { type: "page_view", userId: "u2", productId: "p2", ts: "" },
+          { type: "page_view", productId: "p3", ts: "" },
+          { type: "page_view", userId: "../x", ts: "" },
+        ],
+      }),
+    ).toEqual([
+      { name: "event:cart_add", userId: "u1", key: "cart-7" },
+      { name: "event:page_view", userId: "u2", key: "p2" },
+    ]);
+    expect(journeyEventsOf("payments.failed", { userId: "u1" })).toEqual([]);
+  });
+
+  test("When a user enters twice, then `once` makes the same run and `perKey` a run a key", () => {
+    expect(runIdOf("j1", "once", "u1", "a")).toBe(runIdOf("j1", "once", "u1", "b"));
+    expect(runIdOf("j1", "perKey", "u1", "a")).not.toBe(runIdOf("j1", "perKey", "u1", "b"));
+    expect(runIdOf("j1", "once", "u1")).not.toBe(runIdOf("j2", "once", "u1"));
+  });
+});
+
+describe("journey runs", () => {
+  const temp = useTempSqlite("journeys");
+  const t0 = new Date("2026-07-10T12:00:00Z").getTime();
+  const MINUTE = 60_000;
+
+  /** A node of the engine: its clock, the profiles it reads, and what it sent. */
+  async function engine(steps: JourneyStep[], reentry: "once" | "perKey" = "once") {
+    const runs = await temp.store().repository<RunDoc>("journey_runs", RUN_INDEXES);
+    const version: JourneyVersion = { journeyId: "j1", version: 1, ...journey(steps, reentry) };
+    const clock = { now: t0 };
+    const sent: string[] = [];
+    const profiles = new Map<string, Profile>();
+    let outcome: () => SendOutcome = () => ({ kind: "sent", channels: ["inbox"] });
+    const deps: RunDeps = {
+      runs,
+      now: () => new Date(clock.now),
+      versionOf: async (journeyId, v) => (journeyId === "j1" && v === 1 ? version : null),
+      profileOf: async (userId) => profiles.get(userId) ?? null,
+      send: async (run, _step, index) => {
+        const result = outcome();
+        if (result.kind === "sent") sent.push(`${run.userId}@${index}`);
+        return result;
+      },
+    };
+    const enter = (userId: string, key?: string) => enterRun(deps, version, { userId, key });
+    const runOf = async (userId: string, key?: string) =>
+      (await runs.findById(runIdOf("j1", reentry, userId, key)))!;
+    const sendsAs = (next: () => SendOutcome) => (outcome = next);
+    return { deps, clock, sent, profiles, enter, runOf, sendsAs, runs };
+  }
+
+  test("When a user waits an hour, then nothing is sent before the hour and one message after", async () => {
+    const e = await engine([{ type: "wait", minutes: 60 }, send()]);
+    await e.enter("u1");
+    await fireDue(e.deps);
+    e.clock.now = t0 + 59 * MINUTE;
+    expect(await fireDue(e.deps)).toBe(0);
+    expect(e.sent).toEqual([]);
+    e.clock.now = t0 + 60 * MINUTE;
+    await fireDue(e.deps);
+    expect(e.sent).toEqual(["u1@1"]);
+    expect(await e.runOf("u1")).toMatchObject({ status: "completed" });
+    expect((await e.runOf("u1")).wakeAt).toBeUndefined();
+  });
+
+  test("When a run waits for its own order's delivery, then another order's delivery does not move it and its own does", async () => {
+    const e = await engine(
+      [
+        {
+          type: "waitFor",
+          event: "orders.delivered",
+          sameKey: true,
+          timeoutMinutes: 60,
+          onEvent: "next",
+          onTimeout: "exit",
+        },
+        send(),
+      ],
+      "perKey",
+    );
+    await e.enter("u1", "ord_a");
+    await fireDue(e.deps);
+    expect(await e.runOf("u1", "ord_a")).toMatchObject({ waitingFor: "orders.delivered" });
+
+    expect(
+      await resumeWaiting(e.deps, { name: "orders.delivered", userId: "u1", key: "ord_b" }),
+    ).toBe(0);
+    expect(
+      await resumeWaiting(e.deps, { name: "orders.delivered", userId: "u2", key: "ord_a" }),
+    ).toBe(0);
+    expect(
+      await resumeWaiting(e.deps, { name: "orders.delivered", userId: "u1", key: "ord_a" }),
+    ).toBe(1);
+    expect(e.sent).toEqual(["u1@1"]);
+    expect(await e.runOf("u1", "ord_a")).toMatchObject({
+      status: "completed",
+    });
+  });
+
+  test("When the awaited event never comes, then the run takes its timeout path", async () => {
+    const e = await engine([
+      {
+        type: "waitFor",
+        event: "orders.delivered",
+        sameKey: false,
+        timeoutMinutes: 30,
+        onEvent: "next",
+        onTimeout: "exit",
+      },
+      send(),
+    ]);
+    await e.enter("u1");
+    await fireDue(e.deps);
+    e.clock.now = t0 + 31 * MINUTE;
+    await fireDue(e.deps);
+    expect(e.sent).toEqual([]);
+    expect(await e.runOf("u1")).toMatchObject({
+      status: "exited",
+      outcome: "no orders.delivered",
+    });
+    // Too late: the run ended; the event moves nothing.
+    expect(await resumeWaiting(e.deps, { name: "orders.delivered", userId: "u1" })).toBe(0);
+  });
+
+  test("When a branch's rule does not match the profile, then the run goes where `otherwise` says", async () => {
+    const repeat = {
+      match: "all" as const,
+      conditions: [{ trait: "purchases" as const, op: "gte" as const, value: 2 }],
+    };
+    const e = await engine([
+      { type: "branch", rule: repeat, otherwise: 2 },
+      send("tpl_vip"),
+      send(),
+    ]);
+    e.profiles.set("vip", { ...emptyProfile("vip"), purchases: 3 });
+    e.profiles.set("new", { ...emptyProfile("new"), purchases: 1 });
+    await e.enter("vip");
+    await e.enter("new");
+    await fireDue(e.deps);
+    expect(e.sent.sort()).toEqual(["new@2", "vip@1", "vip@2"]);
+  });
+
+  test("When quiet hours defer a send, then the run waits at that step and sends once they end", async () => {
+    const e = await engine([send()]);
+    const until = new Date(t0 + 8 * 60 * MINUTE).toISOString();
+    e.sendsAs(() => ({ kind: "deferred", until }));
+    await e.enter("u1");
+    await fireDue(e.deps);
+    expect(await e.runOf("u1")).toMatchObject({ status: "active", step: 0, wakeAt: until });
+    e.sendsAs(() => ({ kind: "sent", channels: ["inbox"] }));
+    e.clock.now = t0 + 8 * 60 * MINUTE;
+    await fireDue(e.deps);
+    expect(e.sent).toEqual(["u1@0"]);
+  });
+
+  test("When a template cannot be filled in, then the run fails with the reason and sends nothing", async () => {
+    const e = await engine([send(), send()]);
+    e.sendsAs(() => ({ kind: "failed", reason: "inbox.title: undefined variable: coupon" }));
+    await e.enter("u1");
+    await fireDue(e.deps);
+    expect(await e.runOf("u1")).toMatchObject({
+      status: "failed",
+      outcome: "inbox.title: undefined variable: coupon",
+    });
+  });
+
+  test("When two nodes find the same due runs at once, then each run is taken by one and sent once", async () => {
+    const e = await engine([send()]);
+    for (let i = 0; i < 20; i++) await e.enter(`u${i}`);
+    const moved = await Promise.all([fireDue(e.deps), fireDue(e.deps), fireDue(e.deps)]);
+    expect(moved.reduce((a, b) => a + b, 0)).toBe(20);
+    expect(e.sent.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `u${i}@0`).sort());
+  });
+
+  test("When the node running a step dies, then the run is taken up again once its lease runs out, not before", async () => {
+    const e = await engine([send()]);
+    await e.enter("u1");
+    e.sendsAs(() => {
+      throw new Error("node lost mid-send");
+    });
+    await expect(fireDue(e.deps)).rejects.toThrow("node lost mid-send");
+    e.sendsAs(() => ({ kind: "sent", channels: ["inbox"] }));
+    e.clock.now = t0 + LEASE_MS - 1;
+    expect(await fireDue(e.deps)).toBe(0);
+    e.clock.now = t0 + LEASE_MS;
+    expect(await fireDue(e.deps)).toBe(1);
+    expect(e.sent).toEqual(["u1@0"]);
+  });
+
+  test("When a trigger comes again, then `once` lets the user in once and `perKey` once a key", async () => {
+    const once = await engine([send()]);
+    expect(await once.enter("u1", "a")).toBe(true);
+    expect(await once.enter("u1", "a")).toBe(false);
+    expect(await once.enter("u1", "b")).toBe(false);
+  });
+
+  test("When a trigger comes for a new key, then a perKey journey starts a second run beside the first", async () => {
+    const perKey = await engine([{ type: "wait", minutes: 5 }], "perKey");
+    expect(await perKey.enter("u1", "a")).toBe(true);
+    expect(await perKey.enter("u1", "a")).toBe(false);
+    expect(await perKey.enter("u1", "b")).toBe(true);
+  });
+});
