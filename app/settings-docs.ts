@@ -189,6 +189,12 @@ export const SETTING_DOCS: SettingDoc[] = [
       "Bazaar's own messages a user gets a day, across all kinds and channels (account security excepted)",
   },
   {
+    variables: ["JOURNEY_LEASE_MS"],
+    embedded: "60000",
+    meaning:
+      "how long a node owns a journey step it took: a node that dies mid-step has its runs taken up by another after this long, and never sooner",
+  },
+  {
     variables: ["PUBLIC_URL"],
     embedded: "`http://localhost:PORT`",
     meaning: "where users reach the gateway: the address links in messages (unsubscribe) point to",
@@ -213,7 +219,7 @@ export const SETTING_DOCS: SettingDoc[] = [
   {
     variables: ["FAULT_INJECTION"],
     embedded: "unset",
-    meaning: "tests only: saga points where the node crashes on purpose",
+    meaning: "tests only: points of the order saga and of journey sends where the node crashes on purpose",
   },
 ];
 

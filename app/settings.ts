@@ -197,6 +197,7 @@ export const FAULT_POINTS = [
   "after-reserve",
   "after-charge",
   "after-confirm-write",
+  "journey-after-decide",
 ] as const;
 
 function faultPoints(env: Env): string[] {
@@ -292,6 +293,7 @@ export function readSettings(env: Env = process.env): Settings {
     searchCachedAnswers: integer(env, "SEARCH_CACHED_ANSWERS", 1000, 0, 100_000),
     quietHours: quietHours(env),
     maxMessagesPerDay: integer(env, "MAX_MESSAGES_PER_DAY", 3, 1, 1000),
+    journeyLeaseMs: integer(env, "JOURNEY_LEASE_MS", 60_000, 1000, 3_600_000),
     publicUrl: publicUrl(env, integer(env, "PORT", 3000, 0, 65535), transporter, warnings),
     orderStaleMs: integer(env, "ORDER_STALE_MS", 30_000, 500, 3_600_000),
     faultInjection: faultPoints(env),

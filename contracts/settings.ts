@@ -67,6 +67,8 @@ export interface Settings {
   quietHours?: { start: string; end: string };
   /** Bazaar's own messages a user gets a day, across all kinds and channels. */
   maxMessagesPerDay: number;
+  /** How long a node owns a journey run it took; past it, another node takes the run up. */
+  journeyLeaseMs: number;
   /** Where users reach the gateway (`PUBLIC_URL`), for links in messages. */
   publicUrl: string;
   /** Search answers each node keeps until its index changes; 0 keeps none. */

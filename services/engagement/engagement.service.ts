@@ -25,7 +25,14 @@ import {
 import type { EngagementThis } from "./engagement-this";
 import { JourneyActions } from "./journey-actions";
 import { fireDue, RUN_INDEXES } from "./journey-runs";
-import { enterSegmentJourneys, hearJourneyEvents, journeyDeps } from "./journey-wiring";
+import {
+  DEFINITIONS_CHANGED,
+  definitionsChanged,
+  enterSegmentJourneys,
+  forgetDefinitions,
+  hearJourneyEvents,
+  journeyDeps,
+} from "./journey-wiring";
 import { seedJourneys } from "./journey-seeds";
 import {
   BY_USER_AND_TIME,
@@ -238,7 +245,7 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
       params: segmentParams,
       async handler(this: EngagementThis, ctx: Ctx<{ name: string; rule: unknown }>) {
         const segment = await createSegment(this.repos.segments, ctx.params);
-        this.segmentList.at = 0;
+        await definitionsChanged(this);
         this.segmentSweep.wake();
         ctx.meta.$created = segment.id;
         return segment;
@@ -260,7 +267,7 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
       async handler(this: EngagementThis, ctx: Ctx<{ id: string; name?: string; rule?: unknown }>) {
         const { id, ...changes } = ctx.params;
         const segment = await updateSegment(this.repos.segments, id, changes);
-        this.segmentList.at = 0;
+        await definitionsChanged(this);
         this.segmentSweep.wake();
         return segment;
       },
@@ -306,6 +313,12 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
       },
     },
   } satisfies Actions,
+
+  events: {
+    [DEFINITIONS_CHANGED](this: EngagementThis) {
+      forgetDefinitions(this);
+    },
+  },
 
   channels: Object.fromEntries(HEARD.map((channel) => [channel, hear])),
 };

@@ -10,6 +10,7 @@ import { findPage, pageParams } from "../../platform/data/pagination";
 import type { JourneyDefinition, JourneyStatus, MessageChannel } from "../../contracts/engagement";
 import { ContentError, pickLocale } from "./content";
 import type { EngagementThis } from "./engagement-this";
+import { definitionsChanged } from "./journey-wiring";
 import {
   JOURNEY_SHAPE,
   JOURNEY_STATS_SHAPE,
@@ -50,7 +51,7 @@ export const JourneyActions: Partial<ServiceSchema> = {
         ctx: Ctx<JourneyDefinition & { status?: JourneyStatus }>,
       ) {
         const journey = await createJourney(this.repos, ctx.params);
-        this.journeyList.at = 0;
+        await definitionsChanged(this);
         ctx.meta.$created = journey.id;
         return journey;
       },
@@ -81,7 +82,7 @@ export const JourneyActions: Partial<ServiceSchema> = {
       ) {
         const { id, ...changes } = ctx.params;
         const journey = await updateJourney(this.repos, id, changes);
-        this.journeyList.at = 0;
+        await definitionsChanged(this);
         return journey;
       },
     },

@@ -61,10 +61,10 @@ export interface RunDeps {
     index: number,
   ): Promise<SendOutcome>;
   now(): Date;
+  /** How long a node owns a run it took: past it, another node takes the run up. */
+  leaseMs: number;
 }
 
-/** How long a node owns a run it took: past it, another node takes the run up. */
-export const LEASE_MS = 60_000;
 const DUE_PAGE = 100;
 
 /** Starts `journey` for the user of `event`, unless its re-entry rule says they were in it. */
@@ -92,7 +92,7 @@ export async function enterRun(
 
 /** Takes a run for this node: it holds only if nobody moved the run since it was read. */
 async function claim(deps: RunDeps, run: RunDoc): Promise<RunDoc | null> {
-  const wakeAt = new Date(deps.now().getTime() + LEASE_MS).toISOString();
+  const wakeAt = new Date(deps.now().getTime() + deps.leaseMs).toISOString();
   const taken = await deps.runs.updateOne(
     { id: run.id, rev: run.rev },
     { $set: { rev: run.rev + 1, wakeAt } },

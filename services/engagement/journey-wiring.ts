@@ -1,6 +1,7 @@
 import { Action } from "../../contracts/actions";
 import { JourneyStatus, type JourneyStep, type MessageChannel } from "../../contracts/engagement";
 import { call } from "../../platform/actions/typed-call";
+import { settingsOf } from "../../platform/runtime/settings-of";
 import type { EngagementThis } from "./engagement-this";
 import { ContentError } from "./content";
 import { journeyEventsOf, type JourneyEvent } from "./journey-rules";
@@ -20,6 +21,22 @@ import { countDecision, policyOf, unsubscribeUrlFor } from "./send-policy";
 import { fillIn } from "./templates";
 
 const JOURNEYS_FRESH_MS = 5000;
+
+/** Told to every engagement node when a journey or segment changes, so none keeps a stale list. */
+export const DEFINITIONS_CHANGED = "engagement.definitions.changed";
+
+/**
+ * Every node reads its lists again at once: a trigger on another node must see a journey just
+ * turned on. A lost event leaves a node's lists stale for their few seconds at most.
+ */
+export async function definitionsChanged(self: EngagementThis): Promise<void> {
+  await self.broker.broadcast(DEFINITIONS_CHANGED, {}, "engagement");
+}
+
+export function forgetDefinitions(self: EngagementThis): void {
+  self.journeyList.at = 0;
+  self.segmentList.at = 0;
+}
 
 /** The journeys users may enter now. */
 async function activeJourneys(self: EngagementThis): Promise<JourneyDoc[]> {
@@ -49,6 +66,7 @@ export function journeyDeps(self: EngagementThis): RunDeps {
   return {
     runs: self.repos.journey_runs,
     now: () => new Date(),
+    leaseMs: settingsOf(self.broker).journeyLeaseMs,
     profileOf: (userId) => self.repos.profiles.findById(userId),
     async versionOf(journeyId, version) {
       const id = versionId(journeyId, version);
@@ -95,6 +113,13 @@ export async function enterSegmentJourneys(
 }
 
 type SendStep = Extract<JourneyStep, { type: "send" }>;
+
+/** A test-only crash point (FAULT_INJECTION): the node dies as a SIGKILL would leave it. */
+function dieIfTold(self: EngagementThis, point: string): void {
+  if (!settingsOf(self.broker).faultInjection.includes(point)) return;
+  self.logger.warn(`FAULT_INJECTION: dying at ${point}`);
+  process.kill(process.pid, "SIGKILL");
+}
 
 /**
  * A journey's message: to the channels the user has, filled in first (a template that cannot be
@@ -152,6 +177,7 @@ async function sendStep(
       decisions.push(decision);
       if (decision.verdict !== "suppress") break;
     }
+  dieIfTold(self, "journey-after-decide");
   const deferred = decisions.find((d) => d.verdict === "defer");
   if (deferred) return { kind: "deferred", until: deferred.until! };
   const sending = decisions.filter((d) => d.verdict === "send").map((d) => d.channel);

@@ -9,6 +9,8 @@ import { describeWith, freePort, startNats, startRedis, type RunningServer } fro
 export interface NodeSpec {
   id: string;
   services: string;
+  /** Settings of this node alone, over the cluster's. */
+  env?: Record<string, string>;
 }
 
 export interface ClusterNode extends NodeSpec {
@@ -84,6 +86,7 @@ export async function startCluster(
       SERVICES: spec.services,
       METRICS_PORT: String(metricsPort),
       DATA_DIR: path.join(dataDir, spec.id),
+      ...spec.env,
       ...(port ? { PORT: String(port) } : {}),
     });
     const node = {

@@ -3,7 +3,6 @@ import { journeyEventsOf, journeyProblems, runIdOf } from "../../services/engage
 import {
   enterRun,
   fireDue,
-  LEASE_MS,
   resumeWaiting,
   RUN_INDEXES,
   type JourneyVersion,
@@ -125,6 +124,7 @@ describe("journey runs", () => {
   const temp = useTempSqlite("journeys");
   const t0 = new Date("2026-07-10T12:00:00Z").getTime();
   const MINUTE = 60_000;
+  const LEASE_MS = 60_000;
 
   /** A node of the engine: its clock, the profiles it reads, and what it sent. */
   async function engine(steps: JourneyStep[], reentry: "once" | "perKey" = "once") {
@@ -136,6 +136,7 @@ describe("journey runs", () => {
     let outcome: () => SendOutcome = () => ({ kind: "sent", channels: ["inbox"] });
     const deps: RunDeps = {
       runs,
+      leaseMs: LEASE_MS,
       now: () => new Date(clock.now),
       versionOf: async (journeyId, v) => (journeyId === "j1" && v === 1 ? version : null),
       profileOf: async (userId) => profiles.get(userId) ?? null,
