@@ -1,7 +1,7 @@
 import type { Cart } from "./cart";
 import type { CourseListed } from "./channels";
 import type { Listing, ProductView, StockLine } from "./catalog";
-import type { CartReminder, Delivery } from "./notifications";
+import type { Delivery } from "./notifications";
 import type { ProductSearch } from "./search";
 import type { MessageChannel, SendAnswer, SendAsk } from "./engagement";
 import type { ChargeInput, PaymentView, RefundInput } from "./payments";
@@ -26,11 +26,6 @@ export interface ActionContracts {
   "payments.refund": { params: RefundInput; answer: PaymentView };
   "cart.ofUser": { params: { userId: string }; answer: Cart };
   "cart.clearOfUser": { params: { userId: string }; answer: { cleared: true } };
-  "notifications.remindCart": {
-    params: CartReminder;
-    /** Not reminded yet: the owner's quiet hours last until then. */
-    answer: { reminded: boolean; deferredUntil?: string };
-  };
   /** The channels that can reach a user now: the inbox always, e-mail with an address. */
   "notifications.reachable": { params: { userId: string }; answer: { channels: MessageChannel[] } };
   /** Bazaar's own message, once a key on each channel, in the words made for that channel. */
@@ -134,7 +129,6 @@ export const Action = {
   notifications: {
     list: "notifications.list",
     markRead: "notifications.markRead",
-    remindCart: "notifications.remindCart",
     reachable: "notifications.reachable",
     deliver: "notifications.deliver",
     createWebhook: "notifications.createWebhook",

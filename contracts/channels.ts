@@ -18,6 +18,7 @@ export const Channel = {
   COURSES_COMPLETED: "courses.completed",
   CATALOG_PRODUCT_CHANGED: "catalog.product_changed",
   COURSES_COURSE_CHANGED: "courses.course_changed",
+  CART_ABANDONED: "cart.abandoned",
 } as const;
 export type ChannelName = (typeof Channel)[keyof typeof Channel];
 
@@ -86,6 +87,14 @@ export interface CourseCompleted {
   completedAt: string;
 }
 
+/** A cart left alone with items in it: told once a cart state (`key`), for a journey to act on. */
+export interface CartAbandoned {
+  userId: string;
+  key: string;
+  items: { productId: string; name: string; quantity: number }[];
+  abandonedAt: string;
+}
+
 /** A course as the search index reads it: what it says, who may see it, its lesson titles. */
 export interface CourseListed {
   id: string;
@@ -119,6 +128,7 @@ export interface ChannelPayloads {
   "courses.completed": CourseCompleted;
   "catalog.product_changed": ProductView;
   "courses.course_changed": CourseListed;
+  "cart.abandoned": CartAbandoned;
 }
 
 /**
@@ -140,6 +150,7 @@ export const CHANNEL_VERSIONS: Record<ChannelName, 1> = {
   "courses.completed": 1,
   "catalog.product_changed": 1,
   "courses.course_changed": 1,
+  "cart.abandoned": 1,
 };
 
 /** A fact ready to be told: a channel and the payload that channel carries. */

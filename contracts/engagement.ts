@@ -100,8 +100,8 @@ export interface SegmentRule {
 
 /**
  * What a journey hears: a business channel, or a behaviour event as `event:<type>`. Each
- * carries a key a journey may wait on: the order, the course, the user, or a behaviour event's
- * `props.key` (a cart state, say), else its product.
+ * carries a key a journey may wait on: the order, the course, the cart state, the user, or a
+ * behaviour event's `props.key`, else its product.
  */
 export const JOURNEY_CHANNELS = [
   "users.registered",
@@ -111,6 +111,7 @@ export const JOURNEY_CHANNELS = [
   "orders.delivered",
   "courses.lesson_completed",
   "courses.completed",
+  "cart.abandoned",
 ] as const;
 export type JourneyChannel = (typeof JOURNEY_CHANNELS)[number];
 

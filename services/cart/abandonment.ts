@@ -8,9 +8,9 @@ export interface CartActivity {
   itemCount: number;
   remindedState?: string;
   /**
-   * When the reminder loop looks at this cart next: the abandon time after its last change, the
-   * end of the owner's quiet hours after a deferral, none once it is settled. The loop reads
-   * only what is due, so settled carts never crowd a batch.
+   * When the abandonment loop looks at this cart next: the abandon time after its last change,
+   * none once it is settled. The loop reads only what is due, so settled carts never crowd a
+   * batch.
    */
   dueAt?: string;
 }

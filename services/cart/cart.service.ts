@@ -15,6 +15,8 @@ import { RedisCartStore, RepositoryCartStore, type Cart, type CartStore } from "
 import { type CartDoc } from "./model";
 import { idRule } from "../../platform/actions/ids";
 import { Action } from "../../contracts/actions";
+import { Channel } from "../../contracts/channels";
+import { channelMessage } from "../../platform/messaging/channels";
 
 type CartThis = DbService<{ carts: CartDoc; cart_activity: CartActivity }> & {
   store: CartStore;
@@ -23,7 +25,7 @@ type CartThis = DbService<{ carts: CartDoc; cart_activity: CartActivity }> & {
   disconnect?: () => void;
   touched(userId: string, cart: Cart): Promise<Cart>;
   viewOf(ctx: Context, cart: Cart): Promise<CartView>;
-  remindAbandoned(): Promise<void>;
+  tellAbandoned(): Promise<void>;
 };
 
 export const MAX_CART_LINES = 100;
@@ -153,7 +155,7 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
       return cart;
     },
 
-    async remindAbandoned(this: CartThis) {
+    async tellAbandoned(this: CartThis) {
       const abandonMs = settingsOf(this.broker).cartAbandonMinutes * 60_000;
       const now = Date.now();
       const activities = this.repos.cart_activity;
@@ -183,21 +185,28 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
           ids: cart.items.map((i) => i.productId),
         });
         const names = new Map(products.map((p) => [p.id, p.name]));
-        const answer = await call(this.broker, Action.notifications.remindCart, {
-          userId: activity.id,
-          key: `${activity.id}_${activity.state}`,
-          items: cart.items.map((i) => ({
-            name: names.get(i.productId) ?? "an item",
-            quantity: i.quantity,
-          })),
-        });
-        // Quiet hours for its owner: looked at again when they end, never dropped.
-        if (answer.deferredUntil)
-          await activities.updateOne(
-            { id: activity.id, state: activity.state },
-            { $set: { dueAt: answer.deferredUntil } },
-          );
-        else await settle(activity, { remindedState: activity.state });
+        // Told once a state: engagement's cart journey decides whether, when and how to remind.
+        // Settled only once told, and told under the state's own id, so a pass cut short
+        // tells it again and the journey hears it once.
+        const key = `${activity.id}_${activity.state}`;
+        await this.broker.sendToChannel(
+          Channel.CART_ABANDONED,
+          channelMessage(
+            Channel.CART_ABANDONED,
+            {
+              userId: activity.id,
+              key,
+              items: cart.items.map((i) => ({
+                productId: i.productId,
+                name: names.get(i.productId) ?? "an item",
+                quantity: i.quantity,
+              })),
+              abandonedAt: new Date(now).toISOString(),
+            },
+            `cart_abandoned_${key}`,
+          ),
+        );
+        await settle(activity, { remindedState: activity.state });
       }
     },
   },
@@ -205,9 +214,9 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
   started(this: CartThis) {
     const abandonMs = settingsOf(this.broker).cartAbandonMinutes * 60_000;
     this.reminders = new BackgroundLoop(
-      "abandoned-cart reminders",
+      "abandoned carts",
       Math.max(1000, Math.min(60_000, abandonMs / 3)),
-      () => this.remindAbandoned(),
+      () => this.tellAbandoned(),
       this.logger,
     );
     this.reminders.start();

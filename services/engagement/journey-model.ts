@@ -54,6 +54,7 @@ export const RUN_SHAPE = object(
     key: string,
     step: integer,
     status: oneOf(Object.values(RunStatus)),
+    event: { type: "object" },
     waitingFor: string,
     wakeAt: dateTime,
     enteredAt: dateTime,
@@ -61,7 +62,7 @@ export const RUN_SHAPE = object(
     endedAt: dateTime,
     outcome: string,
   },
-  ["key", "waitingFor", "wakeAt", "endedAt", "outcome"],
+  ["key", "event", "waitingFor", "wakeAt", "endedAt", "outcome"],
   "JourneyRun",
 );
 

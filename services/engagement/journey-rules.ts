@@ -22,11 +22,38 @@ const CATEGORY = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const CHANNELS: readonly string[] = Object.values(MessageChannel);
 const PRIORITIES: readonly string[] = Object.values(Priority);
 
-/** Something a journey hears about one user: what it was, and the key it carries. */
+/**
+ * Something a journey hears about one user: what it was, the key it carries, and what its
+ * messages may say of it (`event` in a template).
+ */
 export interface JourneyEvent {
   name: string;
   userId: string;
   key?: string;
+  data?: EventFacts;
+}
+
+export type EventFacts = Record<string, string | number | { name: string; quantity: number }[]>;
+
+/** Lines a message may list: enough for any reminder, bounded for the run that keeps them. */
+const MAX_LINES = 50;
+const linesOf = (items: unknown): { name: string; quantity: number }[] =>
+  (Array.isArray(items) ? items : []).slice(0, MAX_LINES).map((i: Record<string, unknown>) => ({
+    name: String(i.name ?? "").slice(0, 200),
+    quantity: Number(i.quantity) || 0,
+  }));
+
+/** What a channel's message may tell a template, and nothing else of it. */
+function factsOf(channel: string, data: Record<string, unknown>): EventFacts | undefined {
+  if (channel === "cart.abandoned") return { items: linesOf(data.items) };
+  if (channel.startsWith("orders."))
+    return {
+      total: Number(data.total) || 0,
+      currency: String(data.currency ?? ""),
+      items: linesOf(data.items),
+    };
+  if (channel.startsWith("courses.")) return { courseId: String(data.courseId ?? "") };
+  return undefined;
 }
 
 export function isJourneyEvent(name: unknown): name is string {
@@ -134,11 +161,17 @@ export function journeyEventsOf(channel: string, data: unknown): JourneyEvent[] 
       return [{ name: `event:${e.type}`, userId: e.userId, ...(key ? { key } : {}) }];
     });
   if (!(JOURNEY_CHANNELS as readonly string[]).includes(channel)) return [];
-  const fields = data as Partial<Record<"userId" | "orderId" | "courseId", string>>;
-  const key = fields.orderId ?? fields.courseId ?? fields.userId;
+  const fields = data as Partial<Record<"userId" | "orderId" | "courseId" | "key", string>>;
+  const key = fields.orderId ?? fields.courseId ?? fields.key ?? fields.userId;
   if (!isId(fields.userId)) return [];
+  const facts = factsOf(channel, data as Record<string, unknown>);
   return [
-    { name: channel as JourneyChannel, userId: fields.userId, ...(isId(key) ? { key } : {}) },
+    {
+      name: channel as JourneyChannel,
+      userId: fields.userId,
+      ...(isId(key) ? { key } : {}),
+      ...(facts ? { data: facts } : {}),
+    },
   ];
 }
 

@@ -3,7 +3,7 @@ import type { Repository } from "../../mixins/db.mixin";
 import type { IndexSpec } from "../../platform/data/repository";
 import { insertIfAbsent } from "../../platform/data/insert-if-absent";
 import type { Profile } from "./profile-fold";
-import { MAX_STEPS, runIdOf, stepAfter, type JourneyEvent } from "./journey-rules";
+import { MAX_STEPS, runIdOf, stepAfter, type EventFacts, type JourneyEvent } from "./journey-rules";
 import { matches } from "./segment-rules";
 
 /**
@@ -17,6 +17,8 @@ export interface RunDoc {
   version: number;
   userId: string;
   key?: string;
+  /** What the trigger told of itself, for the run's messages. */
+  event?: EventFacts;
   /** The step to run next, or the `waitFor` step being waited on. */
   step: number;
   status: RunStatus;
@@ -71,7 +73,7 @@ const DUE_PAGE = 100;
 export async function enterRun(
   deps: Pick<RunDeps, "runs" | "now">,
   journey: JourneyVersion,
-  event: Pick<JourneyEvent, "userId" | "key">,
+  event: Pick<JourneyEvent, "userId" | "key" | "data">,
 ): Promise<boolean> {
   const at = deps.now().toISOString();
   const entered = await insertIfAbsent(deps.runs, {
@@ -80,6 +82,7 @@ export async function enterRun(
     version: journey.version,
     userId: event.userId,
     ...(event.key ? { key: event.key } : {}),
+    ...(event.data ? { event: event.data } : {}),
     step: 0,
     status: RunStatus.ACTIVE,
     wakeAt: at,

@@ -1,111 +1,144 @@
-import { JourneyStatus, MessageChannel, Priority } from "../../contracts/engagement";
+import {
+  JourneyStatus,
+  MessageChannel,
+  Priority,
+  type JourneyTrigger,
+} from "../../contracts/engagement";
 import { isDuplicate } from "../../platform/actions/errors";
 import { insertIfAbsent } from "../../platform/data/insert-if-absent";
+import type { Repository } from "../../mixins/db.mixin";
 import { createJourney, type JourneyStores } from "./journeys";
 import type { SegmentDoc } from "./segments";
-import type { TemplateDoc, Templates } from "./templates";
-import type { Repository } from "../../mixins/db.mixin";
+import type { TemplateLocales, Templates } from "./templates";
 
 type SeedStores = JourneyStores & { templates: Templates; segments: Repository<SegmentDoc> };
 
 const at = new Date(0).toISOString();
 
+interface Seed {
+  segment?: Pick<SegmentDoc, "id" | "name" | "rule">;
+  template: { id: string; name: string; locales: TemplateLocales };
+  journey: {
+    id: string;
+    name: string;
+    category: string;
+    status: JourneyStatus;
+    trigger: JourneyTrigger;
+  };
+}
+
+/** The same words in the inbox and by e-mail (which adds its unsubscribe link itself). */
+const inboxAndEmail = (title: string, body: string) => ({
+  en: { inbox: { title, body }, email: { subject: title, body } },
+});
+
 /**
- * Two journeys every shop starts with, paused: a learner whose course stalled, and a customer
- * who stopped buying. An admin reads them, changes the words and turns them on; a node that
- * starts later finds them there and writes nothing.
+ * The journeys every shop starts with. The abandoned-cart reminder is on, as the shop always
+ * had it; a learner whose course stalled and a customer who stopped buying wait, paused, for an
+ * admin to read, reword and turn on. A node that starts later finds them and writes nothing.
  */
-const SEEDS = [
+const SEEDS: Seed[] = [
+  {
+    template: {
+      id: "cart_reminder",
+      name: "Your cart is waiting",
+      locales: inboxAndEmail(
+        "Your cart is waiting",
+        "You left these in your cart:\n{% for item in event.items %}  {{ item.quantity }} × {{ item.name }}\n{% endfor %}",
+      ),
+    },
+    journey: {
+      id: "jrn_cart_reminder",
+      name: "Abandoned cart",
+      category: "cart",
+      status: JourneyStatus.ACTIVE,
+      trigger: { event: "cart.abandoned" },
+    },
+  },
   {
     segment: {
       id: "seg_course_stalled",
       name: "A course in progress, no lesson for 5 days",
       rule: {
-        match: "all" as const,
-        conditions: [{ trait: "stalledCourses" as const, op: "gte" as const, value: 1, days: 5 }],
+        match: "all",
+        conditions: [{ trait: "stalledCourses", op: "gte", value: 1, days: 5 }],
       },
     },
     template: {
-      id: "tpl_course_stalled",
+      id: "course_stalled",
       name: "Your course is waiting",
-      locales: {
-        en: {
-          inbox: {
-            title: "Your course is waiting",
-            body: "Pick up where you left off: {{ profile.coursesInProgress.size | plural: 'course', 'courses' }} in progress.",
-          },
-          email: {
-            subject: "Your course is waiting",
-            body: "Pick up where you left off: {{ profile.coursesInProgress.size | plural: 'course', 'courses' }} in progress.\n\nStop these: {{ unsubscribeUrl }}",
-          },
-        },
-      },
+      locales: inboxAndEmail(
+        "Your course is waiting",
+        "Pick up where you left off: {{ profile.coursesInProgress.size | plural: 'course', 'courses' }} in progress.",
+      ),
     },
-    journey: { id: "jrn_course_stalled", name: "Course stalled", category: "courses" },
+    journey: {
+      id: "jrn_course_stalled",
+      name: "Course stalled",
+      category: "courses",
+      status: JourneyStatus.PAUSED,
+      trigger: { segment: "seg_course_stalled" },
+    },
   },
   {
     segment: {
       id: "seg_win_back",
       name: "Bought before, nothing for 60 days",
       rule: {
-        match: "all" as const,
+        match: "all",
         conditions: [
-          { trait: "purchases" as const, op: "gte" as const, value: 1 },
-          { trait: "daysSinceLastPurchase" as const, op: "gte" as const, value: 60 },
+          { trait: "purchases", op: "gte", value: 1 },
+          { trait: "daysSinceLastPurchase", op: "gte", value: 60 },
         ],
       },
     },
     template: {
-      id: "tpl_win_back",
+      id: "win_back",
       name: "We miss you",
-      locales: {
-        en: {
-          inbox: {
-            title: "It has been a while",
-            body: "New things arrived since your last order.",
-          },
-          email: {
-            subject: "It has been a while",
-            body: "New things arrived since your last order.\n\nStop these: {{ unsubscribeUrl }}",
-          },
-        },
-      },
+      locales: inboxAndEmail("It has been a while", "New things arrived since your last order."),
     },
-    journey: { id: "jrn_win_back", name: "Win back", category: "marketing" },
+    journey: {
+      id: "jrn_win_back",
+      name: "Win back",
+      category: "marketing",
+      status: JourneyStatus.PAUSED,
+      trigger: { segment: "seg_win_back" },
+    },
   },
 ];
 
 export async function seedJourneys(stores: SeedStores): Promise<void> {
-  for (const seed of SEEDS) {
-    await insertIfAbsent(stores.segments, { ...seed.segment, createdAt: at, updatedAt: at });
-    const template: TemplateDoc = {
-      ...seed.template,
+  for (const { segment, template, journey } of SEEDS) {
+    if (segment)
+      await insertIfAbsent(stores.segments, { ...segment, createdAt: at, updatedAt: at });
+    await insertIfAbsent(stores.templates, {
+      ...template,
       defaultLocale: "en",
       createdAt: at,
       updatedAt: at,
-    };
-    await insertIfAbsent(stores.templates, template);
-    if (await stores.journeys.findById(seed.journey.id)) continue;
+    });
+    if (await stores.journeys.findById(journey.id)) continue;
     try {
       await createJourney(
         stores,
         {
-          name: seed.journey.name,
-          trigger: { segment: seed.segment.id },
-          reentry: "once",
-          status: JourneyStatus.PAUSED,
+          name: journey.name,
+          trigger: journey.trigger,
+          // A reminder once a cart state; the others once a user.
+          reentry: "event" in journey.trigger ? "perKey" : "once",
+          status: journey.status,
           steps: [
             {
               type: "send",
-              template: seed.template.id,
-              category: seed.journey.category,
+              template: template.id,
+              category: journey.category,
               channels: [MessageChannel.INBOX, MessageChannel.EMAIL],
               fallback: false,
-              priority: Priority.LOW,
+              priority: Priority.NORMAL,
             },
           ],
         },
-        seed.journey.id,
+        journey.id,
       );
     } catch (err) {
       if (!isDuplicate(err)) throw err;

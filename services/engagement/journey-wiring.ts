@@ -148,6 +148,7 @@ async function sendStep(
       user: { id: userId },
       profile: profileView(profile),
       key: run.key ?? "",
+      event: run.event ?? {},
       unsubscribeUrl: unsubscribeUrl ?? "",
     });
   } catch (err) {
@@ -189,6 +190,7 @@ async function sendStep(
   if (messages.length)
     await call(self.broker, Action.notifications.deliver, {
       userId,
+      type: template.id,
       key: `${run.id}_${index}`,
       messages,
       ...(unsubscribeUrl ? { unsubscribeUrl } : {}),

@@ -159,6 +159,7 @@ export interface EmailDoc {
 export const deliveryParams = {
   $$strict: true,
   userId: idRule,
+  type: idRule,
   key: { type: "string", min: 1, max: 128, pattern: /^[A-Za-z0-9_.:-]+$/ },
   messages: {
     type: "array",

@@ -1,4 +1,4 @@
-import { MessageChannel, Priority } from "../../contracts/engagement";
+import { MessageChannel } from "../../contracts/engagement";
 import { call } from "../../platform/actions/typed-call";
 import type { Actions } from "../../platform/actions/action-properties";
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
@@ -24,7 +24,7 @@ import {
   toNotificationView,
   type NotificationDoc,
 } from "./model";
-import { cartReminder, render, type Message } from "./templates";
+import { render, type Message } from "./templates";
 import {
   attemptDelivery,
   enqueueDeliveries,
@@ -147,50 +147,6 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
       },
     },
 
-    /** An abandoned-cart reminder, once a cart state (`key`). */
-    remindCart: {
-      visibility: "public",
-      retryPolicy: { enabled: true },
-      params: {
-        userId: idRule,
-        key: { type: "string", max: 128, pattern: /^[A-Za-z0-9_-]{1,128}$/ },
-        items: {
-          type: "array",
-          min: 1,
-          items: { type: "object", props: { name: "string", quantity: "number" } },
-        },
-      },
-      async handler(
-        this: NotificationsThis,
-        ctx: Ctx<{ userId: string; key: string; items: { name: string; quantity: number }[] }>,
-      ) {
-        const { userId, key, items } = ctx.params;
-        // Engagement decides (preferences, caps, quiet hours) and records why; unreachable,
-        // nothing is sent: a reminder can wait for the next pass, a message cannot be unsent.
-        // A channel the user does not have is not asked about: skipped, not counted.
-        const to = this.mailer
-          ? (await call(ctx, Action.users.contactOf, { userId }))?.email
-          : undefined;
-        const channels = to ? [MessageChannel.INBOX, MessageChannel.EMAIL] : [MessageChannel.INBOX];
-        const answer = await call(ctx, Action.engagement.decide, {
-          userId,
-          category: "cart",
-          priority: Priority.NORMAL,
-          dedupeKey: `cart_${key}`,
-          channels,
-        });
-        const deferred = answer.decisions.find((d) => d.verdict === "defer");
-        if (deferred) return { reminded: false, deferredUntil: deferred.until };
-        const off = channels.filter(
-          (channel) => answer.decisions.find((d) => d.channel === channel)?.verdict !== "send",
-        );
-        if (off.length === channels.length) return { reminded: false };
-        const message = { ...cartReminder(items), unsubscribeUrl: answer.unsubscribeUrl };
-        await this.notify(`cart_${key}`, userId, message, to, off);
-        return { reminded: true };
-      },
-    },
-
     reachable: {
       visibility: "public",
       params: { $$strict: true, userId: idRule },
@@ -208,13 +164,13 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
       retryPolicy: { enabled: true },
       params: deliveryParams,
       async handler(this: NotificationsThis, ctx: Ctx<Delivery>) {
-        const { userId, key, messages, unsubscribeUrl } = ctx.params;
+        const { userId, type, key, messages, unsubscribeUrl } = ctx.params;
         const delivered: MessageChannel[] = [];
         // Each channel its own words, each once for the key: a retry repeats nothing sent.
         for (const { channel, title, body } of messages) {
           const others = CHANNELS.filter((c) => c !== channel);
           const message = {
-            type: "engagement",
+            type,
             title,
             body,
             ...(unsubscribeUrl ? { unsubscribeUrl } : {}),

@@ -118,11 +118,3 @@ function orderMessage(
     body: body(order),
   };
 }
-
-export function cartReminder(items: { name: string; quantity: number }[]): Message {
-  return {
-    type: "cart_reminder",
-    title: "Your cart is waiting",
-    body: `You left these in your cart:\n${items.map((i) => `  ${i.quantity} × ${i.name}`).join("\n")}`,
-  };
-}

@@ -108,7 +108,7 @@ describeCluster("journey timers: the engagement node dies mid-send", () => {
     const heard = await Promise.all(
       tokens.map(async (token) => {
         const inbox = (await api.get("/api/v1/notifications?pageSize=100", { token })).body.rows;
-        return inbox.filter((n: { type: string }) => n.type === "engagement").length;
+        return inbox.filter((n: { type: string }) => n.type === template.body.id).length;
       }),
     );
     process.stderr.write(

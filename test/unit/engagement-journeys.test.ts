@@ -95,8 +95,25 @@ describe("journey rules", () => {
 
   test("When messages arrive, then orders are keyed by order, behaviour by its key or product, and events without a user are not heard", () => {
     expect(
-      journeyEventsOf("orders.shipped", { orderId: "ord_1", userId: "u1", items: [] }),
-    ).toEqual([{ name: "orders.shipped", userId: "u1", key: "ord_1" }]);
+      journeyEventsOf("orders.shipped", {
+        orderId: "ord_1",
+        userId: "u1",
+        total: 4200,
+        currency: "EUR",
+        items: [{ productId: "p1", name: "Lamp", quantity: 2, lineTotal: 4200 }],
+      }),
+    ).toEqual([
+      {
+        name: "orders.shipped",
+        userId: "u1",
+        key: "ord_1",
+        // What a message may say of it, and nothing else (not the line's product or price).
+        data: { total: 4200, currency: "EUR", items: [{ name: "Lamp", quantity: 2 }] },
+      },
+    ]);
+    expect(journeyEventsOf("cart.abandoned", { userId: "u1", key: "u1_abc", items: [] })).toEqual([
+      { name: "cart.abandoned", userId: "u1", key: "u1_abc", data: { items: [] } },
+    ]);
     expect(
       journeyEventsOf("analytics.events", {
         events: [
