@@ -19,6 +19,8 @@ export const Channel = {
   CATALOG_PRODUCT_CHANGED: "catalog.product_changed",
   COURSES_COURSE_CHANGED: "courses.course_changed",
   CART_ABANDONED: "cart.abandoned",
+  ENGAGEMENT_SEGMENT_ENTERED: "engagement.segment_entered",
+  ENGAGEMENT_SEGMENT_LEFT: "engagement.segment_left",
 } as const;
 export type ChannelName = (typeof Channel)[keyof typeof Channel];
 
@@ -95,6 +97,13 @@ export interface CartAbandoned {
   abandonedAt: string;
 }
 
+/** A user entered or left a segment: told once each time, for journeys elsewhere and webhooks. */
+export interface SegmentMoved {
+  segmentId: string;
+  userId: string;
+  at: string;
+}
+
 /** A course as the search index reads it: what it says, who may see it, its lesson titles. */
 export interface CourseListed {
   id: string;
@@ -129,6 +138,8 @@ export interface ChannelPayloads {
   "catalog.product_changed": ProductView;
   "courses.course_changed": CourseListed;
   "cart.abandoned": CartAbandoned;
+  "engagement.segment_entered": SegmentMoved;
+  "engagement.segment_left": SegmentMoved;
 }
 
 /**
@@ -151,6 +162,8 @@ export const CHANNEL_VERSIONS: Record<ChannelName, 1> = {
   "catalog.product_changed": 1,
   "courses.course_changed": 1,
   "cart.abandoned": 1,
+  "engagement.segment_entered": 1,
+  "engagement.segment_left": 1,
 };
 
 /** A fact ready to be told: a channel and the payload that channel carries. */

@@ -1,5 +1,6 @@
 import type { LRUCache } from "lru-cache";
 import type { DbService } from "../../mixins/db.mixin";
+import type { RelayService } from "../../mixins/outbox-relay.mixin";
 import type { BackgroundLoop } from "../../platform/messaging/background-loop";
 import type { JourneyDoc, VersionDoc } from "./journeys";
 import type { RunDoc } from "./journey-runs";
@@ -26,13 +27,14 @@ export type EngagementThis = DbService<{
   journey_versions: VersionDoc;
   journey_runs: RunDoc;
   templates: TemplateDoc;
-}> & {
-  segmentList: HeldList<SegmentDoc>;
-  journeyList: HeldList<JourneyDoc>;
-  segmentSweep: BackgroundLoop;
-  journeyTimers: BackgroundLoop;
-  /** Product categories by id: behaviour events name a product, profiles count its category. */
-  categories: LRUCache<string, string>;
-  /** Journey versions never change once written: held by id. */
-  versions: LRUCache<string, VersionDoc>;
-};
+}> &
+  RelayService & {
+    segmentList: HeldList<SegmentDoc>;
+    journeyList: HeldList<JourneyDoc>;
+    segmentSweep: BackgroundLoop;
+    journeyTimers: BackgroundLoop;
+    /** Product categories by id: behaviour events name a product, profiles count its category. */
+    categories: LRUCache<string, string>;
+    /** Journey versions never change once written: held by id. */
+    versions: LRUCache<string, VersionDoc>;
+  };

@@ -28,10 +28,10 @@ import { fireDue, RUN_INDEXES } from "./journey-runs";
 import {
   DEFINITIONS_CHANGED,
   definitionsChanged,
-  enterSegmentJourneys,
   forgetDefinitions,
   hearJourneyEvents,
   journeyDeps,
+  segmentsMoved,
 } from "./journey-wiring";
 import { seedJourneys } from "./journey-seeds";
 import {
@@ -51,7 +51,8 @@ import {
 import { preferencesOf, setPreferences, turnOff } from "./preferences";
 import { foldProfiles, isProfileChannel, sweepSegments } from "./profile-wiring";
 import { PROFILE_CHANNELS, profileView } from "./profiles";
-import { createSegment, updateSegment } from "./segments";
+import { createSegment, MEMBER_INDEXES, updateSegment } from "./segments";
+import { OutboxRelayMixin } from "../../mixins/outbox-relay.mixin";
 import { decideSends } from "./send-decisions";
 import { countDecision, policyOf, unsubscribeUrlFor } from "./send-policy";
 import { readUnsubscribeToken } from "./unsubscribe-link";
@@ -66,11 +67,9 @@ const CATEGORY_CACHE = { max: 20_000, ttl: 10 * 60_000 };
  */
 const hear = consumer<unknown>("engagement", async function (message, ctx) {
   const self = this as unknown as EngagementThis;
-  const entered = (userId: string, segmentIds: string[]) =>
-    enterSegmentJourneys(self, userId, segmentIds);
   const channel = message.type;
   if (isProfileChannel(channel))
-    await foldProfiles(self, ctx, { ...message, type: channel }, entered);
+    await foldProfiles(self, ctx, { ...message, type: channel }, segmentsMoved(self));
   await hearJourneyEvents(self, channel, message.data);
   const lag = Math.max(0, (Date.now() - Date.parse(message.ts)) / 1000);
   setGauge(self.broker, ShopMetric.PROFILE_LAG, lag);
@@ -100,7 +99,7 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
       decisions: BY_USER_AND_TIME,
       sends: BY_USER_AND_TIME,
       segments: [],
-      segment_members: [{ fields: ["userId"] }, { fields: ["segmentId", "active"] }],
+      segment_members: MEMBER_INDEXES,
       journeys: [],
       journey_versions: [],
       journey_runs: RUN_INDEXES,
@@ -108,6 +107,7 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
     }),
     ConsumerMixin,
     HealthMixin,
+    OutboxRelayMixin("segment_members"),
     JourneyActions,
   ],
 
@@ -119,7 +119,7 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
     this.segmentSweep = new BackgroundLoop(
       "segment sweep",
       SWEEP_MS,
-      () => sweepSegments(this, (userId, ids) => enterSegmentJourneys(this, userId, ids)),
+      () => sweepSegments(this, segmentsMoved(this)),
       this.logger,
     );
     // Every node looks for due timers; each due run is taken by one (journey-runs.ts).

@@ -3,6 +3,7 @@ import { JourneyStatus, type JourneyStep, type MessageChannel } from "../../cont
 import { call } from "../../platform/actions/typed-call";
 import { settingsOf } from "../../platform/runtime/settings-of";
 import type { EngagementThis } from "./engagement-this";
+import type { SegmentsMoved } from "./profile-wiring";
 import { ContentError } from "./content";
 import { journeyEventsOf, type JourneyEvent } from "./journey-rules";
 import {
@@ -98,8 +99,16 @@ export async function hearJourneyEvents(
   if (entered) self.journeyTimers.wake();
 }
 
+/** Moves are told through the members' outbox; entering a segment may start journeys. */
+export const segmentsMoved =
+  (self: EngagementThis): SegmentsMoved =>
+  async (userId, moved) => {
+    self.outboxRelay.wake();
+    if (moved.entered.length) await enterSegmentJourneys(self, userId, moved.entered);
+  };
+
 /** Users who entered segments enter the journeys those segments start. */
-export async function enterSegmentJourneys(
+async function enterSegmentJourneys(
   self: EngagementThis,
   userId: string,
   segmentIds: string[],

@@ -51,21 +51,24 @@ export async function segmentsOf(self: EngagementThis): Promise<SegmentDoc[]> {
   return self.segmentList.list;
 }
 
-/** Told who entered which segments, as a fold or the sweep finds them. */
-export type SegmentsEntered = (userId: string, segmentIds: string[]) => Promise<void>;
+/** Told who entered and left which segments, as a fold or the sweep finds them. */
+export type SegmentsMoved = (
+  userId: string,
+  moved: { entered: string[]; left: string[] },
+) => Promise<void>;
 
 /**
  * Rules that read time (days since, views in a window, stalled courses) change without a
  * message: every profile is checked again, a page at a time.
  */
-export async function sweepSegments(self: EngagementThis, entered: SegmentsEntered): Promise<void> {
+export async function sweepSegments(self: EngagementThis, told: SegmentsMoved): Promise<void> {
   const segments = await segmentsOf(self);
   if (segments.length === 0) return;
   for (let after: string | undefined; ;) {
     const page = await pageAfter(self.repos.profiles, { after, limit: SWEEP_PAGE });
     for (const profile of page) {
       const moved = await reconcile(self.repos.segment_members, profile, segments);
-      if (moved.entered.length) await entered(profile.id, moved.entered);
+      if (moved.entered.length || moved.left.length) await told(profile.id, moved);
     }
     if (page.length < SWEEP_PAGE) return;
     after = page.at(-1)!.id;
@@ -80,7 +83,7 @@ export async function foldProfiles(
   self: EngagementThis,
   ctx: Context,
   message: { id: string; type: ProfileChannel; ts: string; data: unknown },
-  entered: SegmentsEntered,
+  told: SegmentsMoved,
 ): Promise<void> {
   const channel = message.type;
   const categories =
@@ -93,6 +96,6 @@ export async function foldProfiles(
     const profile = await foldInto(self.repos.profiles, userId, message.id, userFacts);
     if (!profile) continue;
     const moved = await reconcile(self.repos.segment_members, profile, await segmentsOf(self));
-    if (moved.entered.length) await entered(userId, moved.entered);
+    if (moved.entered.length || moved.left.length) await told(userId, moved);
   }
 }

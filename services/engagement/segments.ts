@@ -5,6 +5,8 @@ import { insertIfAbsent } from "../../platform/data/insert-if-absent";
 import type { Repository } from "../../mixins/db.mixin";
 import type { Profile } from "./profile-fold";
 import { matches, ruleProblems } from "./segment-rules";
+import { Channel } from "../../contracts/channels";
+import { withEvents, withNewEvents, type OutboxDoc } from "../../platform/messaging/outbox";
 
 export interface SegmentDoc {
   id: string;
@@ -14,8 +16,11 @@ export interface SegmentDoc {
   updatedAt: string;
 }
 
-/** A user in a segment (`<segmentId>:<userId>`): kept when they leave, as when they did. */
-export interface MemberDoc {
+/**
+ * A user in a segment (`<segmentId>:<userId>`): kept when they leave, as when they did. Each
+ * move writes its event in the same update (the outbox, architecture §5.5).
+ */
+export interface MemberDoc extends OutboxDoc {
   id: string;
   segmentId: string;
   userId: string;
@@ -26,6 +31,30 @@ export interface MemberDoc {
 
 export type Segments = Repository<SegmentDoc>;
 export type Members = Repository<MemberDoc>;
+
+export const MEMBER_INDEXES = [
+  { fields: ["userId"] },
+  { fields: ["segmentId", "active"] },
+  { fields: ["outboxPending"], range: "number" as const },
+];
+
+/**
+ * The events of a member's earlier moves that were told already: each move forgets them, so a
+ * user who comes and goes keeps a document of one or two events, not of every move.
+ */
+const alreadyTold = (member: MemberDoc): Record<string, true> =>
+  Object.fromEntries(
+    Object.entries(member.outbox ?? {})
+      .filter(([, event]) => event.sentAt)
+      .map(([id]) => [`outbox.${id}`, true as const]),
+  );
+
+const moved = (
+  type: typeof Channel.ENGAGEMENT_SEGMENT_ENTERED | typeof Channel.ENGAGEMENT_SEGMENT_LEFT,
+  segmentId: string,
+  userId: string,
+  at: string,
+) => [{ type, data: { segmentId, userId, at } }];
 
 /** Every fold checks every segment: a shop holds at most this many. */
 export const MAX_SEGMENTS = 200;
@@ -89,10 +118,17 @@ export async function reconcile(
     const id = `${segment.id}:${profile.id}`;
     if (matches(segment.rule, profile, now)) {
       if (member?.active) continue;
+      const told = moved(Channel.ENGAGEMENT_SEGMENT_ENTERED, segment.id, profile.id, at);
       const joined = member
         ? await members.updateOne(
             { id, active: false },
-            { $set: { active: true, since: at }, $unset: { until: true } },
+            withEvents(
+              {
+                $set: { active: true, since: at },
+                $unset: { until: true, ...alreadyTold(member) },
+              },
+              told,
+            ),
           )
         : await insertIfAbsent(members, {
             id,
@@ -100,11 +136,19 @@ export async function reconcile(
             userId: profile.id,
             active: true,
             since: at,
+            ...withNewEvents(told),
           });
       if (joined) entered.push(segment.id);
     } else if (member?.active) {
-      if (await members.updateOne({ id, active: true }, { $set: { active: false, until: at } }))
-        left.push(segment.id);
+      const told = moved(Channel.ENGAGEMENT_SEGMENT_LEFT, segment.id, profile.id, at);
+      const forget = alreadyTold(member);
+      const update = withEvents(
+        Object.keys(forget).length
+          ? { $set: { active: false, until: at }, $unset: forget }
+          : { $set: { active: false, until: at } },
+        told,
+      );
+      if (await members.updateOne({ id, active: true }, update)) left.push(segment.id);
     }
   }
   return { entered, left };

@@ -840,12 +840,32 @@ describe("engagement segments", () => {
       (await api.get(`/api/v1/engagement/segments/${id}/members`, { token: admin })).body.rows.map(
         (m: { userId: string }) => m.userId,
       );
+    // Entering and leaving are told on channels a webhook may follow (an ad audience, a CRM).
+    const receiver = await startReceiver();
+    const hook = await api.post(
+      "/api/v1/webhooks",
+      { url: receiver.url, events: ["engagement.segment_entered", "engagement.segment_left"] },
+      { token: admin },
+    );
+    expect(hook.status).toBe(201);
     const views = [1, 2, 3].map(() => ({ type: "product_view", productId: p.id }));
-    await api.post("/api/v1/events", views.slice(0, 2), { token: me.token });
-    await api.post("/api/v1/events", views.slice(2), { token: me.token });
-    await waitFor(async () => (await members()).includes(me.id), 10_000, "entering the segment");
-    expect((await order(me.token, p.id)).status).toBe(201);
-    await waitFor(async () => !(await members()).includes(me.id), 10_000, "leaving the segment");
+    try {
+      await api.post("/api/v1/events", views.slice(0, 2), { token: me.token });
+      await api.post("/api/v1/events", views.slice(2), { token: me.token });
+      await waitFor(async () => (await members()).includes(me.id), 10_000, "entering the segment");
+      expect((await order(me.token, p.id)).status).toBe(201);
+      await waitFor(async () => !(await members()).includes(me.id), 10_000, "leaving the segment");
+      const told = () =>
+        receiver.hits
+          .map((hit) => JSON.parse(hit.body))
+          .filter((event) => event.data.userId === me.id)
+          .map((event) => `${event.type} ${event.data.segmentId}`);
+      await waitFor(async () => told().length === 2, 10_000, "both moves told");
+      expect(told()).toEqual([`engagement.segment_entered ${id}`, `engagement.segment_left ${id}`]);
+    } finally {
+      await api.delete(`/api/v1/webhooks/${hook.body.id}`, { token: admin });
+      await receiver.stop();
+    }
 
     const renamed = await api.request(
       "PATCH",

@@ -4,11 +4,13 @@ import { matches, ruleProblems } from "../../services/engagement/segment-rules";
 import {
   createSegment,
   MAX_SEGMENTS,
+  MEMBER_INDEXES,
   reconcile,
   type MemberDoc,
   type SegmentDoc,
 } from "../../services/engagement/segments";
 import { useTempSqlite } from "../harness/temp-store";
+import { pendingEvents } from "../../platform/messaging/outbox";
 
 const now = new Date("2026-07-10T12:00:00Z");
 const DAY = 86_400_000;
@@ -158,6 +160,41 @@ describe("segment membership in a store", () => {
       left: [],
     });
     expect((await members.findById("s1:u1"))?.until).toBeUndefined();
+  });
+
+  test("When a user comes and goes, then each move is one event to tell, and events told are forgotten by the next move", async () => {
+    const members = await temp.store().repository<MemberDoc>("segment_members", MEMBER_INDEXES);
+    const lighting = [segment("s1", browsingLighting)];
+    /** What the relay does once it published: marks every pending event sent. */
+    const relay = async () => {
+      const doc = (await members.findById("s1:u1"))!;
+      for (const event of pendingEvents(doc))
+        await members.updateOne(
+          { id: doc.id },
+          {
+            $set: { [`outbox.${event.id}.sentAt`]: now.toISOString() },
+            $inc: { outboxPending: -1 },
+          },
+        );
+    };
+    const told = async () =>
+      Object.values((await members.findById("s1:u1"))?.outbox ?? {}).map(
+        (e) => `${e.type}${e.sentAt ? " (sent)" : ""}`,
+      );
+    await reconcile(members, viewer(3), lighting, now);
+    expect(await told()).toEqual(["engagement.segment_entered"]);
+    await reconcile(members, viewer(3, true), lighting, now);
+    // Not yet published: both wait, in order.
+    expect(await told()).toEqual(["engagement.segment_entered", "engagement.segment_left"]);
+    await relay();
+    for (let i = 0; i < 5; i++) {
+      await reconcile(members, viewer(3), lighting, now);
+      await relay();
+      await reconcile(members, viewer(3, true), lighting, now);
+      await relay();
+    }
+    expect(await told()).toEqual(["engagement.segment_left (sent)"]);
+    expect((await members.findById("s1:u1"))?.outboxPending).toBe(0);
   });
 
   test("When a shop holds the most segments it may, then one more is refused with 409 and a bad rule with 422, and neither is kept", async () => {
