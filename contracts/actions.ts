@@ -186,6 +186,8 @@ export const Action = {
     getTemplate: "engagement.getTemplate",
     updateTemplate: "engagement.updateTemplate",
     previewTemplate: "engagement.previewTemplate",
+    templateStats: "engagement.templateStats",
+    click: "engagement.click",
   },
   search: {
     query: "search.query",

@@ -57,6 +57,30 @@ export function pickLocale(available: string[], wanted: string | undefined, fall
 
 const engines = new Map<string, Liquid>();
 
+/** How the links of one rendering are tracked, by the scope object that rendering was given. */
+const linkers = new WeakMap<object, (url: string) => string>();
+const MAX_URL = 2000;
+
+/**
+ * `{{ "https://shop.example/sale" | track }}`: the link, through the message's click counter
+ * when the message is being sent; as it is in a preview. Only http(s) links are tracked, so a
+ * tracked link never redirects anywhere else.
+ */
+function track(this: { context: { environments: object } }, url: unknown): string {
+  if (typeof url !== "string" || url.length > MAX_URL)
+    throw new Error("track needs a link of at most 2000 characters");
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error("track needs an absolute link");
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:")
+    throw new Error("track takes only http and https links");
+  const link = linkers.get(this.context.environments);
+  return link ? link(parsed.href) : parsed.href;
+}
+
 /**
  * One engine per locale, its filters formatting for it. Strict: a variable or filter that does
  * not exist is an error, never an empty string; only a value's own properties are reachable;
@@ -79,6 +103,7 @@ function engineFor(locale: string): Liquid {
   engine.registerFilter("plural", (count: unknown, ...forms: unknown[]) =>
     plural(locale, count, forms),
   );
+  engine.registerFilter("track", track);
   engines.set(locale, engine);
   return engine;
 }
@@ -116,8 +141,13 @@ export async function renderMessage(
   channel: MessageChannel,
   locale: string,
   variables: Record<string, unknown>,
+  /** Makes a tracked link of each `track`ed URL; without it, links stay as written. */
+  trackLink?: (url: string) => string,
 ): Promise<RenderedMessage> {
   const engine = engineFor(locale);
+  // A scope of its own for this rendering: the `track` filter finds its linker by it.
+  const scope = { ...variables };
+  if (trackLink) linkers.set(scope, trackLink);
   const problems: ContentProblem[] = [];
   const rendered: Partial<RenderedMessage> = {};
   for (const rule of CHANNEL_RULES[channel]) {
@@ -128,7 +158,7 @@ export async function renderMessage(
       continue;
     }
     try {
-      const text = String(await engine.parseAndRender(source, variables)).trim();
+      const text = String(await engine.parseAndRender(source, scope)).trim();
       if (rule.required && text === "")
         problems.push({ field: rule.field, message: "is empty once filled in" });
       else if (text.length > rule.max)

@@ -8,6 +8,7 @@ import type { DecisionDoc, PreferencesDoc, SendDoc } from "./model";
 import type { Profile } from "./profile-fold";
 import type { MemberDoc, SegmentDoc } from "./segments";
 import type { TemplateDoc } from "./templates";
+import type { CounterDoc, MessageDoc } from "./message-log";
 
 /** A list read again at most every few seconds: every message checks it whole. */
 export interface HeldList<T> {
@@ -27,6 +28,8 @@ export type EngagementThis = DbService<{
   journey_versions: VersionDoc;
   journey_runs: RunDoc;
   templates: TemplateDoc;
+  messages: MessageDoc;
+  counters: CounterDoc;
 }> &
   RelayService & {
     segmentList: HeldList<SegmentDoc>;
@@ -37,4 +40,6 @@ export type EngagementThis = DbService<{
     categories: LRUCache<string, string>;
     /** Journey versions never change once written: held by id. */
     versions: LRUCache<string, VersionDoc>;
+    /** Each template's split between its variants, from its results a minute ago at most. */
+    shares: LRUCache<string, number[]>;
   };

@@ -33,6 +33,9 @@ import {
   journeyDeps,
   segmentsMoved,
 } from "./journey-wiring";
+import { attributeOrder } from "./attribution-wiring";
+import { Channel } from "../../contracts/channels";
+import { MESSAGE_INDEXES } from "./message-log";
 import { seedJourneys } from "./journey-seeds";
 import {
   BY_USER_AND_TIME,
@@ -71,6 +74,7 @@ const hear = consumer<unknown>("engagement", async function (message, ctx) {
   if (isProfileChannel(channel))
     await foldProfiles(self, ctx, { ...message, type: channel }, segmentsMoved(self));
   await hearJourneyEvents(self, channel, message.data);
+  if (channel === Channel.ORDERS_CONFIRMED) await attributeOrder(self, message);
   const lag = Math.max(0, (Date.now() - Date.parse(message.ts)) / 1000);
   setGauge(self.broker, ShopMetric.PROFILE_LAG, lag);
 });
@@ -104,6 +108,8 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
       journey_versions: [],
       journey_runs: RUN_INDEXES,
       templates: [],
+      messages: MESSAGE_INDEXES,
+      counters: [],
     }),
     ConsumerMixin,
     HealthMixin,
@@ -114,6 +120,7 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
   created(this: EngagementThis) {
     this.categories = new LRUCache(CATEGORY_CACHE);
     this.versions = new LRUCache({ max: 1000 });
+    this.shares = new LRUCache({ max: 1000, ttl: 60_000 });
     this.segmentList = { at: 0, list: [] };
     this.journeyList = { at: 0, list: [] };
     this.segmentSweep = new BackgroundLoop(

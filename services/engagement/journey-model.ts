@@ -4,6 +4,7 @@ import {
   arrayOf,
   dateTime,
   integer,
+  number,
   mapOf,
   object,
   oneOf,
@@ -41,6 +42,9 @@ export const JOURNEY_STATS_SHAPE = object(
     completed: integer,
     exited: integer,
     failed: integer,
+    sent: integer,
+    clicked: integer,
+    converted: integer,
   },
   [],
   "JourneyStats",
@@ -89,10 +93,13 @@ export const TEMPLATE_SHAPE = object(
     name: string,
     defaultLocale: string,
     locales: mapOf(mapOf(words)),
+    variants: arrayOf(
+      object({ name: string, locales: mapOf(mapOf(words)) }, [], "TemplateVariant"),
+    ),
     createdAt: dateTime,
     updatedAt: dateTime,
   },
-  [],
+  ["variants"],
   "Template",
 );
 
@@ -106,9 +113,25 @@ export const templateFields = {
   name: { type: "string", trim: true, min: 1, max: 100 },
   defaultLocale: { type: "string", max: 8, pattern: LOCALE_PATTERN },
   locales: { type: "object" },
+  variants: { type: "array", optional: true, max: 3, items: { type: "any" } },
 } as const;
 
 export const templateParams = { $$strict: true, ...templateFields } as const;
+
+export const TEMPLATE_STATS_SHAPE = object(
+  {
+    templateId: string,
+    variants: arrayOf(
+      object(
+        { name: string, sent: integer, clicked: integer, converted: integer, share: number },
+        [],
+        "VariantResults",
+      ),
+    ),
+  },
+  [],
+  "TemplateStats",
+);
 
 export const previewParams = {
   $$strict: true,
@@ -116,4 +139,6 @@ export const previewParams = {
   locale: { type: "string", max: 8, pattern: LOCALE_PATTERN, optional: true },
   /** Whose profile fills the template in; without it, an empty sample profile. */
   userId: { ...idRule, optional: true },
+  /** Which variant: 0 is the template's own words. */
+  variant: { type: "number", integer: true, min: 0, max: 3, optional: true, convert: true },
 } as const;

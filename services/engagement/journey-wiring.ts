@@ -19,7 +19,10 @@ import { emptyProfile } from "./profile-fold";
 import { profileView } from "./profiles";
 import { decideSends } from "./send-decisions";
 import { countDecision, policyOf, unsubscribeUrlFor } from "./send-policy";
-import { fillIn } from "./templates";
+import { fillIn, variantCount, type TemplateDoc } from "./templates";
+import { linkToken } from "./tracked-links";
+import { recordMessage, variantShares } from "./message-log";
+import { variantFor } from "./variants";
 
 const JOURNEYS_FRESH_MS = 5000;
 
@@ -123,6 +126,34 @@ async function enterSegmentJourneys(
 
 type SendStep = Extract<JourneyStep, { type: "send" }>;
 
+/** Links a message may track: the index in a link is two digits. */
+const MAX_LINKS = 20;
+
+/** A `track`ed address as the user gets it: through the click counter, under the message. */
+function trackedLink(self: EngagementThis, messageId: string, links: string[], url: string) {
+  let index = links.indexOf(url);
+  if (index < 0) {
+    if (links.length >= MAX_LINKS) throw new Error(`a message tracks at most ${MAX_LINKS} links`);
+    index = links.push(url) - 1;
+  }
+  const { jwtSecret, publicUrl } = settingsOf(self.broker);
+  return `${publicUrl}/api/v1/click?token=${linkToken(jwtSecret, messageId, index)}`;
+}
+
+/** The template's split between its variants now: from its results, a minute old at most. */
+async function sharesOf(self: EngagementThis, template: TemplateDoc): Promise<number[]> {
+  const count = variantCount(template);
+  if (count === 1) return [1];
+  const held = self.shares.get(template.id);
+  if (held?.length === count) return held;
+  const shares = variantShares(
+    await self.repos.counters.findById(`template_${template.id}`),
+    count,
+  );
+  self.shares.set(template.id, shares);
+  return shares;
+}
+
 /** A test-only crash point (FAULT_INJECTION): the node dies as a SIGKILL would leave it. */
 function dieIfTold(self: EngagementThis, point: string): void {
   if (!settingsOf(self.broker).faultInjection.includes(point)) return;
@@ -151,15 +182,20 @@ async function sendStep(
   if (channels.length === 0) return { kind: "sent", channels: [] };
   const unsubscribeUrl = unsubscribeUrlFor(self.broker, userId, step.category);
   const profile = (await self.repos.profiles.findById(userId)) ?? emptyProfile(userId);
+  const messageId = `${run.id}_${index}`;
+  const variant = variantFor(userId, template.id, await sharesOf(self, template));
+  const links: string[] = [];
   let filled;
   try {
-    filled = await fillIn(template, channels, undefined, {
+    const variables = {
       user: { id: userId },
       profile: profileView(profile),
       key: run.key ?? "",
       event: run.event ?? {},
       unsubscribeUrl: unsubscribeUrl ?? "",
-    });
+    };
+    const trackLink = (url: string) => trackedLink(self, messageId, links, url);
+    filled = await fillIn(template, channels, undefined, variables, { variant, trackLink });
   } catch (err) {
     if (err instanceof ContentError) return { kind: "failed", reason: err.message.slice(0, 300) };
     throw err;
@@ -171,7 +207,7 @@ async function sendStep(
         userId,
         category: step.category,
         priority: step.priority,
-        dedupeKey: `${run.id}_${index}`,
+        dedupeKey: messageId,
         channels: asked,
       },
       policyOf(self.broker),
@@ -196,13 +232,23 @@ async function sendStep(
     if (!words || channel === "webhook") return [];
     return [{ channel, title: words.subject ?? words.title ?? "", body: words.body }];
   });
-  if (messages.length)
-    await call(self.broker, Action.notifications.deliver, {
-      userId,
-      type: template.id,
-      key: `${run.id}_${index}`,
-      messages,
-      ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
-    });
+  if (messages.length === 0) return { kind: "sent", channels: [] };
+  await recordMessage(self.repos, {
+    id: messageId,
+    userId,
+    journeyId: run.journeyId,
+    templateId: template.id,
+    variant,
+    channels: messages.map((m) => m.channel),
+    links,
+    sentAt: new Date().toISOString(),
+  });
+  await call(self.broker, Action.notifications.deliver, {
+    userId,
+    type: template.id,
+    key: messageId,
+    messages,
+    ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
+  });
   return { kind: "sent", channels: messages.map((m) => m.channel) };
 }

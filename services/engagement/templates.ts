@@ -15,11 +15,20 @@ import {
 /** A message's words, by locale and then channel; each field a strict Liquid template. */
 export type TemplateLocales = Record<string, Partial<Record<MessageChannel, ChannelContent>>>;
 
+/** Other words for the same message, tried on a share of users (`variants.ts`). */
+export interface TemplateVariant {
+  name: string;
+  locales: TemplateLocales;
+}
+
 export interface TemplateDoc {
   id: string;
   name: string;
   defaultLocale: string;
+  /** The words of the first variant, "A". */
   locales: TemplateLocales;
+  /** Up to three more, "B" to "D". */
+  variants?: TemplateVariant[];
   createdAt: string;
   updatedAt: string;
 }
@@ -28,6 +37,8 @@ export type Templates = Repository<TemplateDoc>;
 
 export const LOCALE_PATTERN = /^[a-z]{2,3}(-[A-Z]{2})?$/;
 const MAX_LOCALES = 20;
+/** Two to four variants make a test; more split users too thin to learn from. */
+export const MAX_VARIANTS = 4;
 const CHANNELS: readonly string[] = Object.values(MessageChannel);
 const syntax = new Liquid();
 
@@ -36,21 +47,44 @@ const syntax = new Liquid();
  * channel does not carry, one it needs and lacks, or Liquid that does not parse. Variables are
  * checked when the template is filled in, for a user or in a preview: only then are they known.
  */
-export function templateProblems(defaultLocale: string, locales: unknown): FieldProblem[] {
+export function templateProblems(
+  defaultLocale: string,
+  locales: unknown,
+  variants: unknown = [],
+): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const problem = (field: string, message: string) =>
     problems.push({ field: field.slice(0, 120), message, type: "template" });
-  if (typeof locales !== "object" || locales === null || Array.isArray(locales)) {
-    problem("locales", "must map locales to channels");
+  localesProblems(defaultLocale, locales, "locales", problem);
+  if (!Array.isArray(variants) || variants.length > MAX_VARIANTS - 1) {
+    problem("variants", `must list at most ${MAX_VARIANTS - 1} more variants`);
     return problems;
   }
+  variants.forEach((variant: unknown, i) => {
+    const at = `variants[${i}]`;
+    const { name, locales: words } = (variant ?? {}) as Record<string, unknown>;
+    if (typeof name !== "string" || name.length === 0 || name.length > 40)
+      problem(`${at}.name`, "must be a name of 1 to 40 characters");
+    localesProblems(defaultLocale, words, `${at}.locales`, problem);
+  });
+  return problems;
+}
+
+function localesProblems(
+  defaultLocale: string,
+  locales: unknown,
+  field: string,
+  problem: (field: string, message: string) => void,
+): void {
+  if (typeof locales !== "object" || locales === null || Array.isArray(locales))
+    return problem(field, "must map locales to channels");
   const entries = Object.entries(locales as Record<string, unknown>);
   if (entries.length === 0 || entries.length > MAX_LOCALES)
-    problem("locales", `must hold 1 to ${MAX_LOCALES} locales`);
+    problem(field, `must hold 1 to ${MAX_LOCALES} locales`);
   if (!(defaultLocale in (locales as object)))
-    problem("defaultLocale", "must be one of the template's locales");
+    problem(field === "locales" ? "defaultLocale" : field, "must hold the default locale");
   for (const [locale, channels] of entries.slice(0, MAX_LOCALES)) {
-    const at = `locales.${locale.slice(0, 20)}`;
+    const at = `${field}.${locale.slice(0, 20)}`;
     if (!LOCALE_PATTERN.test(locale)) problem(at, "is not a locale such as en or pt-BR");
     if (typeof channels !== "object" || channels === null || Array.isArray(channels)) {
       problem(at, "must map channels to their words");
@@ -64,7 +98,6 @@ export function templateProblems(defaultLocale: string, locales: unknown): Field
       contentProblems(channel as MessageChannel, content, `${at}.${channel}`, problem);
     }
   }
-  return problems;
 }
 
 function contentProblems(
@@ -103,23 +136,30 @@ function contentProblems(
 const firstLine = (err: unknown) =>
   (err instanceof Error ? err.message : String(err)).split("\n")[0].slice(0, 200);
 
-function checked(defaultLocale: string, locales: unknown): TemplateLocales {
-  const problems = templateProblems(defaultLocale, locales);
+type TemplateInput = { defaultLocale: string; locales: unknown; variants?: unknown };
+
+function checked(
+  input: TemplateInput,
+): Pick<TemplateDoc, "defaultLocale" | "locales" | "variants"> {
+  const problems = templateProblems(input.defaultLocale, input.locales, input.variants);
   if (problems.length) throw invalid(problems, "The template cannot be used");
-  return locales as TemplateLocales;
+  return {
+    defaultLocale: input.defaultLocale,
+    locales: input.locales as TemplateLocales,
+    variants: (input.variants ?? []) as TemplateVariant[],
+  };
 }
 
 export async function createTemplate(
   templates: Templates,
-  input: { name: string; defaultLocale: string; locales: unknown },
+  input: TemplateInput & { name: string },
 ): Promise<TemplateDoc> {
-  const locales = checked(input.defaultLocale, input.locales);
+  const words = checked(input);
   const now = new Date().toISOString();
   return templates.insert({
     id: `tpl_${randomBytes(8).toString("hex")}`,
     name: input.name,
-    defaultLocale: input.defaultLocale,
-    locales,
+    ...words,
     createdAt: now,
     updatedAt: now,
   });
@@ -128,21 +168,30 @@ export async function createTemplate(
 export async function updateTemplate(
   templates: Templates,
   id: string,
-  changes: { name?: string; defaultLocale?: string; locales?: unknown },
+  changes: Partial<TemplateInput> & { name?: string },
 ): Promise<TemplateDoc> {
   const current = await templates.findById(id);
   if (!current) throw notFound("Template");
-  const defaultLocale = changes.defaultLocale ?? current.defaultLocale;
   const $set: Partial<TemplateDoc> = {
     updatedAt: new Date().toISOString(),
-    defaultLocale,
-    locales: checked(defaultLocale, changes.locales ?? current.locales),
+    ...checked({
+      defaultLocale: changes.defaultLocale ?? current.defaultLocale,
+      locales: changes.locales ?? current.locales,
+      variants: changes.variants ?? current.variants,
+    }),
   };
   if (changes.name !== undefined) $set.name = changes.name;
   const updated = await templates.findOneAndUpdate({ id }, { $set });
   if (!updated) throw notFound("Template");
   return updated;
 }
+
+/** How many variants a template has: its own words, and each alternative. */
+export const variantCount = (template: TemplateDoc) => 1 + (template.variants?.length ?? 0);
+
+/** The words of variant `index` (0 is the template's own). */
+const wordsOf = (template: TemplateDoc, index: number): TemplateLocales =>
+  index === 0 ? template.locales : (template.variants?.[index - 1]?.locales ?? template.locales);
 
 /**
  * A template filled in for each of `channels` it has words for, in the locale nearest the
@@ -153,19 +202,27 @@ export async function fillIn(
   channels: MessageChannel[],
   locale: string | undefined,
   variables: Record<string, unknown>,
+  options: { variant?: number; trackLink?: (url: string) => string } = {},
 ): Promise<{ locale: string; messages: Partial<Record<MessageChannel, RenderedMessage>> }> {
-  const chosen = pickLocale(Object.keys(template.locales), locale, template.defaultLocale);
-  const words = template.locales[chosen] ?? {};
+  const locales = wordsOf(template, options.variant ?? 0);
+  const chosen = pickLocale(Object.keys(locales), locale, template.defaultLocale);
+  const words = locales[chosen] ?? {};
   const messages: Partial<Record<MessageChannel, RenderedMessage>> = {};
   const problems: { field: string; message: string }[] = [];
   for (const channel of channels) {
-    const content = words[channel] ?? template.locales[template.defaultLocale]?.[channel];
+    const content = words[channel] ?? locales[template.defaultLocale]?.[channel];
     if (!content) {
       problems.push({ field: channel, message: `the template has no words for ${channel}` });
       continue;
     }
     try {
-      messages[channel] = await renderMessage(content, channel, chosen, variables);
+      messages[channel] = await renderMessage(
+        content,
+        channel,
+        chosen,
+        variables,
+        options.trackLink,
+      );
     } catch (err) {
       if (!(err instanceof ContentError)) throw err;
       problems.push(...err.problems.map((p) => ({ ...p, field: `${channel}.${p.field}` })));

@@ -43,6 +43,20 @@ describe("message templates", () => {
     ]);
   });
 
+  test("When variants are given, then each needs a name and the default locale, and at most three are kept beside the template's own", () => {
+    const inbox = { inbox: { title: "t", body: "b" } };
+    expect(templateProblems("en", { en: inbox }, [{ name: "B", locales: { en: inbox } }])).toEqual(
+      [],
+    );
+    const problems = templateProblems("en", { en: inbox }, [
+      { name: "", locales: { en: inbox } },
+      { name: "C", locales: { de: inbox } },
+    ]);
+    expect(problems.map((p) => p.field)).toEqual(["variants[0].name", "variants[1].locales"]);
+    const many = Array.from({ length: 4 }, (_, i) => ({ name: `V${i}`, locales: { en: inbox } }));
+    expect(templateProblems("en", { en: inbox }, many).map((p) => p.field)).toEqual(["variants"]);
+  });
+
   test("When a user's locale has words, then they are used, with the locale's money; else the default's", async () => {
     const german = await fillIn(template, ["inbox", "email"], "de-AT", {
       user: { id: "u1" },
