@@ -4,6 +4,12 @@
 export const MessageChannel = { INBOX: "inbox", EMAIL: "email", WEBHOOK: "webhook" } as const;
 export type MessageChannel = (typeof MessageChannel)[keyof typeof MessageChannel];
 
+/**
+ * What a webhook hears when a message goes out on the webhook channel: the shop's own sender
+ * (SMS, chat) takes it from there. Not a channel between services: it goes only to webhooks.
+ */
+export const WEBHOOK_MESSAGE_EVENT = "engagement.message";
+
 /** `critical` is for account security: past caps, quiet hours and preferences, never dedupe. */
 export const Priority = {
   LOW: "low",

@@ -4,6 +4,6 @@ export interface Delivery {
   /** What kind of message it is, as the inbox shows it: the template it was written from. */
   type: string;
   key: string;
-  messages: { channel: "inbox" | "email"; title: string; body: string }[];
+  messages: { channel: "inbox" | "email" | "webhook"; title?: string; body: string }[];
   unsubscribeUrl?: string;
 }

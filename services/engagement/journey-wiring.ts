@@ -229,8 +229,9 @@ async function sendStep(
   const sending = decisions.filter((d) => d.verdict === "send").map((d) => d.channel);
   const messages = sending.flatMap((channel) => {
     const words = filled.messages[channel];
-    if (!words || channel === "webhook") return [];
-    return [{ channel, title: words.subject ?? words.title ?? "", body: words.body }];
+    if (!words) return [];
+    const title = words.subject ?? words.title;
+    return [{ channel, body: words.body, ...(title ? { title } : {}) }];
   });
   if (messages.length === 0) return { kind: "sent", channels: [] };
   await recordMessage(self.repos, {

@@ -164,13 +164,13 @@ export const deliveryParams = {
   messages: {
     type: "array",
     min: 1,
-    max: 2,
+    max: 3,
     items: {
       type: "object",
       strict: true,
       props: {
-        channel: { type: "enum", values: ["inbox", "email"] },
-        title: { type: "string", min: 1, max: 150 },
+        channel: { type: "enum", values: ["inbox", "email", "webhook"] },
+        title: { type: "string", min: 1, max: 150, optional: true },
         body: { type: "string", min: 1, max: 50_000 },
       },
     },

@@ -1,11 +1,11 @@
-import { MessageChannel } from "../../contracts/engagement";
+import { MessageChannel, WEBHOOK_MESSAGE_EVENT } from "../../contracts/engagement";
 import { call } from "../../platform/actions/typed-call";
 import type { Actions } from "../../platform/actions/action-properties";
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { callerOf, type Ctx } from "../../platform/actions/access";
 import { BackgroundLoop } from "../../platform/messaging/background-loop";
 import { consumer, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
-import { type ChannelMessage } from "../../platform/messaging/channels";
+import { channelMessage, type ChannelMessage } from "../../platform/messaging/channels";
 import { DbMixin, type DbService } from "../../mixins/db.mixin";
 import { notFound } from "../../platform/actions/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
@@ -80,7 +80,8 @@ const TOLD = [
   Channel.PAYMENTS_FAILED,
 ];
 /** What a webhook may subscribe to: every business channel. */
-const WEBHOOK_EVENTS = Object.values(Channel).filter((c) => c !== Channel.ANALYTICS_EVENTS);
+const CHANNEL_EVENTS = Object.values(Channel).filter((c) => c !== Channel.ANALYTICS_EVENTS);
+const WEBHOOK_EVENTS = [...CHANNEL_EVENTS, WEBHOOK_MESSAGE_EVENT];
 
 /**
  * One consumer group for every business channel. Each step is idempotent on its own, so a
@@ -99,7 +100,7 @@ const handleEvent = consumer<Record<string, unknown>>("notifications", async fun
   await self.notify(message.id, userId, content, message.data.email as string | undefined);
 });
 
-const channels = Object.fromEntries(WEBHOOK_EVENTS.map((name) => [name, handleEvent]));
+const channels = Object.fromEntries(CHANNEL_EVENTS.map((name) => [name, handleEvent]));
 
 const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThis> = {
   name: "notifications",
@@ -153,8 +154,17 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
       async handler(this: NotificationsThis, ctx: Ctx<{ userId: string }>) {
         const email =
           this.mailer && (await call(ctx, Action.users.contactOf, { userId: ctx.params.userId }));
+        // The webhook channel is the shop's own sender: there when a webhook takes messages.
+        const webhook = await this.repos.webhooks.findOne({
+          active: true,
+          events: WEBHOOK_MESSAGE_EVENT,
+        });
         return {
-          channels: email ? [MessageChannel.INBOX, MessageChannel.EMAIL] : [MessageChannel.INBOX],
+          channels: [
+            MessageChannel.INBOX,
+            ...(email ? [MessageChannel.EMAIL] : []),
+            ...(webhook ? [MessageChannel.WEBHOOK] : []),
+          ],
         };
       },
     },
@@ -167,15 +177,21 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
         const { userId, type, key, messages, unsubscribeUrl } = ctx.params;
         const delivered: MessageChannel[] = [];
         // Each channel its own words, each once for the key: a retry repeats nothing sent.
-        for (const { channel, title, body } of messages) {
-          const others = CHANNELS.filter((c) => c !== channel);
-          const message = {
-            type,
-            title,
-            body,
-            ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
-          };
-          await this.notify(key, userId, message, undefined, others);
+        for (const { channel, title = "", body } of messages) {
+          if (channel === MessageChannel.WEBHOOK) {
+            const told = channelMessage(
+              WEBHOOK_MESSAGE_EVENT,
+              { userId, type, key, body },
+              `msg_${key}`,
+            );
+            const { webhooks, webhook_deliveries } = this.repos;
+            if (await enqueueDeliveries(webhooks, webhook_deliveries, told))
+              this.deliveryLoop.wake();
+          } else {
+            const others = CHANNELS.filter((c) => c !== channel);
+            const message = { type, title, body, ...(unsubscribeUrl ? { unsubscribeUrl } : {}) };
+            await this.notify(key, userId, message, undefined, others);
+          }
           delivered.push(channel);
         }
         return { delivered };

@@ -1077,6 +1077,67 @@ describe("engagement journeys", () => {
     }
   }, 30_000);
 
+  test("When the shop's webhook takes messages and a send falls back in order, then the webhook gets it and the inbox does not", async () => {
+    const receiver = await startReceiver();
+    const hook = await api.post(
+      "/api/v1/webhooks",
+      { url: receiver.url, events: ["engagement.message"] },
+      { token: admin },
+    );
+    expect(hook.status).toBe(201);
+    const template = await api.post(
+      "/api/v1/engagement/templates",
+      {
+        name: "Text",
+        defaultLocale: "en",
+        locales: {
+          en: {
+            webhook: { body: "Your code ships today, {{ user.id }}." },
+            inbox: { title: "Shipping", body: "Ships today." },
+          },
+        },
+      },
+      { token: admin },
+    );
+    const journey = await api.post(
+      "/api/v1/engagement/journeys",
+      {
+        name: "Text first",
+        trigger: { event: "event:text_me" },
+        reentry: "once",
+        status: "active",
+        steps: [{ ...sendStep(template.body.id, ["webhook", "inbox"]), fallback: true }],
+      },
+      { token: admin },
+    );
+    try {
+      const me = await customer();
+      await api.post("/api/v1/events", [{ type: "text_me" }], { token: me.token });
+      const texts = () =>
+        receiver.hits.map((hit) => JSON.parse(hit.body)).filter((m) => m.data.userId === me.id);
+      await waitFor(async () => texts().length === 1, 10_000, "the webhook's message");
+      expect(texts()[0]).toMatchObject({
+        type: "engagement.message",
+        data: { type: template.body.id, body: `Your code ships today, ${me.id}.` },
+      });
+      const runs = async () =>
+        (
+          await api.get(`/api/v1/engagement/journeys/${journey.body.id}/runs`, { token: admin })
+        ).body.rows.map((r: { status: string }) => r.status);
+      await waitFor(async () => (await runs())[0] === "completed", 5000, "the run's end");
+      expect((await typesOf(me.token)).filter((t: string) => t === template.body.id)).toEqual([]);
+    } finally {
+      await api.request(
+        "PATCH",
+        `/api/v1/engagement/journeys/${journey.body.id}`,
+        { status: "paused" },
+        { token: admin },
+      );
+      await api.delete(`/api/v1/webhooks/${hook.body.id}`, { token: admin });
+      await receiver.stop();
+    }
+  }, 30_000);
+
   test("When journeys and templates are set up badly, then 4xx naming each problem, and nothing changes", async () => {
     const bad = await api.post(
       "/api/v1/engagement/journeys",
