@@ -18,6 +18,8 @@ export const ShopMetric = {
   SEARCH_INDEX_LAG: "bazaar.search.index.lag.seconds",
   PROFILE_LAG: "bazaar.engagement.profile.lag.seconds",
   ENGAGEMENT_DECISIONS: "bazaar.engagement.decisions.total",
+  JOURNEY_MESSAGES: "bazaar.engagement.journey.messages.total",
+  JOURNEY_TIMERS_LATE: "bazaar.engagement.journey.timers.late.seconds",
 } as const;
 export type ShopMetric = (typeof ShopMetric)[keyof typeof ShopMetric];
 
@@ -89,5 +91,18 @@ export const SHOP_METRICS: readonly {
     description:
       "Decisions on Bazaar's own messages, by channel, verdict (send, defer, suppress) and reason",
     labelNames: ["channel", "verdict", "reason"],
+  },
+  {
+    name: ShopMetric.JOURNEY_MESSAGES,
+    description:
+      "Journey messages by journey and outcome: sent, clicked, converted (an order within a day of the click)",
+    labelNames: ["journey", "outcome"],
+  },
+  {
+    name: ShopMetric.JOURNEY_TIMERS_LATE,
+    description:
+      "How late the most overdue journey timer was when this node last looked for due ones, in seconds",
+    labelNames: [],
+    type: "gauge",
   },
 ];

@@ -10,7 +10,7 @@ import { findPage, pageParams } from "../../platform/data/pagination";
 import type { JourneyDefinition, JourneyStatus, MessageChannel } from "../../contracts/engagement";
 import { ContentError, pickLocale } from "./content";
 import type { EngagementThis } from "./engagement-this";
-import { definitionsChanged } from "./journey-wiring";
+import { definitionsChanged, outcomeStores } from "./journey-wiring";
 import {
   JOURNEY_SHAPE,
   JOURNEY_STATS_SHAPE,
@@ -245,7 +245,7 @@ export const JourneyActions: Partial<ServiceSchema> = {
         ctx: Ctx<{ token: string }, { $statusCode?: number; $location?: string }>,
       ) {
         const link = readLinkToken(settingsOf(this.broker).jwtSecret, ctx.params.token);
-        const url = link && (await recordClick(this.repos, link.messageId, link.index));
+        const url = link && (await recordClick(outcomeStores(this), link.messageId, link.index));
         if (!url) throw notFound("Link");
         ctx.meta.$statusCode = 302;
         ctx.meta.$location = url;

@@ -65,6 +65,8 @@ export interface RunDeps {
   now(): Date;
   /** How long a node owns a run it took: past it, another node takes the run up. */
   leaseMs: number;
+  /** Told, at each look for due runs, how overdue the most overdue one was. */
+  late?: (ms: number) => void;
 }
 
 const DUE_PAGE = 100;
@@ -109,6 +111,8 @@ export async function fireDue(deps: RunDeps): Promise<number> {
     { wakeAt: { $lte: deps.now().toISOString() } },
     { sort: { wakeAt: 1 }, limit: DUE_PAGE },
   );
+  const now = deps.now().getTime();
+  deps.late?.(due.length ? Math.max(0, now - Date.parse(due[0].wakeAt!)) : 0);
   let moved = 0;
   // One run that cannot move (a service down) holds up none of the others; its lease runs
   // out and a later pass tries it again.

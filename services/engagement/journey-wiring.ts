@@ -21,10 +21,24 @@ import { decideSends } from "./send-decisions";
 import { countDecision, policyOf, unsubscribeUrlFor } from "./send-policy";
 import { fillIn, variantCount, type TemplateDoc } from "./templates";
 import { linkToken } from "./tracked-links";
-import { recordMessage, variantShares } from "./message-log";
+import { recordMessage, variantShares, type MessageStores } from "./message-log";
+import { countMetric, setGauge } from "../../platform/observability/metrics";
+import { ShopMetric } from "../../contracts/metrics";
 import { variantFor } from "./variants";
 
 const JOURNEYS_FRESH_MS = 5000;
+
+/** The message log's stores, each outcome counted in the metrics as it is recorded. */
+export function outcomeStores(self: EngagementThis): MessageStores {
+  return {
+    ...self.repos,
+    counted: (message, outcome) =>
+      countMetric(self.broker, ShopMetric.JOURNEY_MESSAGES, {
+        journey: message.journeyId,
+        outcome,
+      }),
+  };
+}
 
 /** Told to every engagement node when a journey or segment changes, so none keeps a stale list. */
 export const DEFINITIONS_CHANGED = "engagement.definitions.changed";
@@ -71,6 +85,7 @@ export function journeyDeps(self: EngagementThis): RunDeps {
     runs: self.repos.journey_runs,
     now: () => new Date(),
     leaseMs: settingsOf(self.broker).journeyLeaseMs,
+    late: (ms) => setGauge(self.broker, ShopMetric.JOURNEY_TIMERS_LATE, ms / 1000),
     profileOf: (userId) => self.repos.profiles.findById(userId),
     async versionOf(journeyId, version) {
       const id = versionId(journeyId, version);
@@ -234,7 +249,7 @@ async function sendStep(
     return [{ channel, body: words.body, ...(title ? { title } : {}) }];
   });
   if (messages.length === 0) return { kind: "sent", channels: [] };
-  await recordMessage(self.repos, {
+  await recordMessage(outcomeStores(self), {
     id: messageId,
     userId,
     journeyId: run.journeyId,

@@ -31,6 +31,8 @@ export interface CounterDoc {
 export interface MessageStores {
   messages: Repository<MessageDoc>;
   counters: Repository<CounterDoc>;
+  /** Told each outcome once it is counted (the metrics). */
+  counted?: (message: MessageDoc, outcome: Outcome) => void;
 }
 
 export const MESSAGE_INDEXES: IndexSpec[] = [{ fields: ["userId", "clickedAt"], range: "string" }];
@@ -38,13 +40,15 @@ export const MESSAGE_INDEXES: IndexSpec[] = [{ fields: ["userId", "clickedAt"], 
 /** An order this soon after a click counts for the message clicked. */
 export const ATTRIBUTION_MS = 24 * 3_600_000;
 const VARIANT_KEYS = ["a", "b", "c", "d"];
-type Outcome = "sent" | "clicked" | "converted";
+export type Outcome = "sent" | "clicked" | "converted";
 
 /**
  * Counted once for each message, after the write that makes the outcome its own: a crash
  * between the two leaves a count one short, never one over.
  */
-async function countOutcome(counters: MessageStores["counters"], m: MessageDoc, what: Outcome) {
+async function countOutcome(stores: MessageStores, m: MessageDoc, what: Outcome) {
+  const { counters } = stores;
+  stores.counted?.(m, what);
   await counters.upsert(
     { id: `template_${m.templateId}` },
     { $inc: { [`${what}.${VARIANT_KEYS[m.variant]}`]: 1 } },
@@ -53,8 +57,7 @@ async function countOutcome(counters: MessageStores["counters"], m: MessageDoc, 
 }
 
 export async function recordMessage(stores: MessageStores, message: MessageDoc): Promise<void> {
-  if (await insertIfAbsent(stores.messages, message))
-    await countOutcome(stores.counters, message, "sent");
+  if (await insertIfAbsent(stores.messages, message)) await countOutcome(stores, message, "sent");
 }
 
 /** The address a tracked link leads to, the first click of its message counted; or none. */
@@ -74,7 +77,7 @@ export async function recordClick(
       { $set: { clickedAt: now.toISOString() } },
     ))
   )
-    await countOutcome(stores.counters, message, "clicked");
+    await countOutcome(stores, message, "clicked");
   return url;
 }
 
@@ -104,7 +107,7 @@ export async function attributeOrder(
     { $set: { convertedAt: at.toISOString(), orderId } },
   );
   if (!converted) return undefined;
-  await countOutcome(stores.counters, clicked, "converted");
+  await countOutcome(stores, clicked, "converted");
   return clicked;
 }
 

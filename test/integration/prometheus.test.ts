@@ -48,7 +48,7 @@ describeWith(["prometheus", "promtool"])("Prometheus over a running node", () =>
       QUIET_HOURS: "off",
     });
     // Traffic that touches every panel: logins, reads, a confirmed order, an error, and a cart
-    // left alone (a reminder decided by engagement).
+    // left alone (a reminder decided and sent by engagement's cart journey).
     const api = client(system.baseUrl);
     const admin = await loginToken(api, ADMIN);
     const product = await createProduct(api, admin, { sku: "PROM-1" });
@@ -59,10 +59,10 @@ describeWith(["prometheus", "promtool"])("Prometheus over a running node", () =>
     await waitFor(
       async () =>
         (await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()).includes(
-          "bazaar_engagement_decisions_total",
+          "bazaar_engagement_journey_messages_total",
         ),
       15_000,
-      "a reminder decided",
+      "a reminder sent by its journey",
     );
 
     dir = mkdtempSync(path.join(tmpdir(), "bazaar-prometheus-"));
