@@ -168,6 +168,8 @@ export const Action = {
     setMyPreferences: "engagement.setMyPreferences",
     unsubscribe: "engagement.unsubscribe",
     profile: "engagement.profile",
+    rebuildProfile: "engagement.rebuildProfile",
+    rebuildProfiles: "engagement.rebuildProfiles",
     decide: "engagement.decide",
     decisions: "engagement.decisions",
     createSegment: "engagement.createSegment",

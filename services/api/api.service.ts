@@ -204,7 +204,13 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
         summary: "Nodes, and each service with the nodes that host it",
         response: object({
           nodes: arrayOf(
-            object({ id: string, available: boolean, local: boolean, services: arrayOf(string) }),
+            object({
+              id: string,
+              instanceID: string,
+              available: boolean,
+              local: boolean,
+              services: arrayOf(string),
+            }),
           ),
           services: arrayOf(object({ name: string, instances: integer, nodes: arrayOf(string) })),
         }),

@@ -1,12 +1,20 @@
 import type { ServiceBroker } from "moleculer";
 
 export interface ClusterView {
-  nodes: { id: string; available: boolean; local: boolean; services: string[] }[];
+  /** `instanceID` changes each time a node with that id starts: a restart is seen as one. */
+  nodes: {
+    id: string;
+    instanceID: string;
+    available: boolean;
+    local: boolean;
+    services: string[];
+  }[];
   services: { name: string; instances: number; nodes: string[] }[];
 }
 
 type RegistryNode = {
   id: string;
+  instanceID: string;
   available: boolean;
   local: boolean;
   services?: { name: string }[];
@@ -19,6 +27,7 @@ export function clusterView(broker: ServiceBroker): ClusterView {
   };
   const nodes = registry.getNodeList({ onlyAvailable: false, withServices: true }).map((node) => ({
     id: node.id,
+    instanceID: String(node.instanceID ?? ""),
     available: node.available,
     local: node.local,
     services: (node.services ?? []).map((s) => s.name).filter((name) => !name.startsWith("$")),

@@ -141,6 +141,8 @@ export const apiRoute = {
     "GET /engagement/segments/:id": Action.engagement.getSegment,
     "PATCH /engagement/segments/:id": Action.engagement.updateSegment,
     "GET /engagement/segments/:id/members": Action.engagement.segmentMembers,
+    "POST /engagement/profiles/rebuild": Action.engagement.rebuildProfiles,
+    "POST /engagement/profiles/:userId/rebuild": Action.engagement.rebuildProfile,
     "POST /engagement/journeys": Action.engagement.createJourney,
     "GET /engagement/journeys": Action.engagement.listJourneys,
     "GET /engagement/journeys/:id": Action.engagement.getJourney,

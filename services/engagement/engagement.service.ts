@@ -2,11 +2,9 @@ import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { LRUCache } from "lru-cache";
 import type { Actions } from "../../platform/actions/action-properties";
 import { callerOf, type Ctx } from "../../platform/actions/access";
-import { forbidden, notFound } from "../../platform/actions/errors";
+import { forbidden } from "../../platform/actions/errors";
 import { idRule } from "../../platform/actions/ids";
 import { pageOf } from "../../platform/actions/openapi";
-import { adminGet, adminList } from "../../platform/actions/admin-reads";
-import { allOptional } from "../../platform/actions/validator";
 import { findPage, pageParams } from "../../platform/data/pagination";
 import { BackgroundLoop } from "../../platform/messaging/background-loop";
 import { setGauge } from "../../platform/observability/metrics";
@@ -14,6 +12,8 @@ import { settingsOf } from "../../platform/runtime/settings-of";
 import { consumer, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
 import { addStoreLoop, DbMixin } from "../../mixins/db.mixin";
 import { HealthMixin } from "../../mixins/health.mixin";
+import { OutboxRelayMixin } from "../../mixins/outbox-relay.mixin";
+import { Channel } from "../../contracts/channels";
 import { ShopMetric } from "../../contracts/metrics";
 import {
   JOURNEY_CHANNELS,
@@ -22,40 +22,33 @@ import {
   type Preferences,
   type SendAsk,
 } from "../../contracts/engagement";
+import { attributeOrder } from "./attribution-wiring";
 import type { EngagementThis } from "./engagement-this";
 import { JourneyActions } from "./journey-actions";
 import { fireDue, RUN_INDEXES } from "./journey-runs";
+import { seedJourneys } from "./journey-seeds";
 import {
   DEFINITIONS_CHANGED,
-  definitionsChanged,
   forgetDefinitions,
   hearJourneyEvents,
   journeyDeps,
   segmentsMoved,
 } from "./journey-wiring";
-import { attributeOrder } from "./attribution-wiring";
-import { Channel } from "../../contracts/channels";
 import { MESSAGE_INDEXES } from "./message-log";
-import { seedJourneys } from "./journey-seeds";
 import {
   BY_USER_AND_TIME,
   DECISION_SHAPE,
   decideParams,
   PREFERENCES_SHAPE,
-  PROFILE_SHAPE,
-  MEMBER_SHAPE,
-  SEGMENT_SHAPE,
-  segmentFields,
-  segmentParams,
   UNSUBSCRIBED_SHAPE,
   preferencesParams,
   type PreferencesDoc,
 } from "./model";
 import { preferencesOf, setPreferences, turnOff } from "./preferences";
+import { ProfileActions } from "./profile-actions";
 import { foldProfiles, isProfileChannel, sweepSegments } from "./profile-wiring";
-import { PROFILE_CHANNELS, profileView } from "./profiles";
-import { createSegment, MEMBER_INDEXES, updateSegment } from "./segments";
-import { OutboxRelayMixin } from "../../mixins/outbox-relay.mixin";
+import { PROFILE_CHANNELS } from "./profiles";
+import { MEMBER_INDEXES } from "./segments";
 import { decideSends } from "./send-decisions";
 import { countDecision, policyOf, unsubscribeUrlFor } from "./send-policy";
 import { readUnsubscribeToken } from "./unsubscribe-link";
@@ -114,6 +107,7 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
     ConsumerMixin,
     HealthMixin,
     OutboxRelayMixin("segment_members"),
+    ProfileActions,
     JourneyActions,
   ],
 
@@ -236,87 +230,6 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
           { page, pageSize, sort: { at: -1 } },
           (doc) => doc,
         );
-      },
-    },
-
-    createSegment: {
-      openapi: {
-        summary: "Define a segment: a rule over profile traits",
-        description:
-          "A rule is `{match: all|any, conditions: [{trait, op, value, …}]}`: traits views (with category and days), purchases, cartAdds, sessions, spent (with currency), daysSinceLastSeen, daysSinceLastPurchase, stalledCourses (with days); op gte, lte or eq. A rule that cannot be used is 422, naming each problem.",
-        status: 201,
-        response: SEGMENT_SHAPE,
-        errors: [409, 422],
-      },
-      access: "admin",
-      params: segmentParams,
-      async handler(this: EngagementThis, ctx: Ctx<{ name: string; rule: unknown }>) {
-        const segment = await createSegment(this.repos.segments, ctx.params);
-        await definitionsChanged(this);
-        this.segmentSweep.wake();
-        ctx.meta.$created = segment.id;
-        return segment;
-      },
-    },
-
-    listSegments: adminList("segments", "The segments", SEGMENT_SHAPE),
-
-    getSegment: adminGet("segments", "Segment", "One segment", SEGMENT_SHAPE),
-
-    updateSegment: {
-      openapi: {
-        summary: "Rename a segment or change its rule",
-        response: SEGMENT_SHAPE,
-        errors: [404, 422],
-      },
-      access: "admin",
-      params: { $$strict: true, ...allOptional(segmentFields), id: idRule },
-      async handler(this: EngagementThis, ctx: Ctx<{ id: string; name?: string; rule?: unknown }>) {
-        const { id, ...changes } = ctx.params;
-        const segment = await updateSegment(this.repos.segments, id, changes);
-        await definitionsChanged(this);
-        this.segmentSweep.wake();
-        return segment;
-      },
-    },
-
-    segmentMembers: {
-      openapi: {
-        summary: "Who is in a segment now, longest first",
-        response: pageOf(MEMBER_SHAPE),
-        errors: [404],
-      },
-      access: "admin",
-      params: { $$strict: "remove", id: idRule, ...pageParams },
-      async handler(
-        this: EngagementThis,
-        ctx: Ctx<{ id: string; page: number; pageSize: number }>,
-      ) {
-        const { id, page, pageSize } = ctx.params;
-        if (!(await this.repos.segments.findById(id))) throw notFound("Segment");
-        return findPage(
-          this.repos.segment_members,
-          { segmentId: id, active: true },
-          { page, pageSize, sort: { since: 1 } },
-          ({ userId, since }) => ({ userId, since }),
-        );
-      },
-    },
-
-    profile: {
-      openapi: {
-        summary: "A user's profile: what they did, folded into traits",
-        description:
-          "Last seen, visits, product views by category (the last 7 days), cart adds, purchases and spend by currency (net of cancellations), courses in progress with their last activity, and the busiest hour of the week (UTC, 0 is Monday 00:00).",
-        response: PROFILE_SHAPE,
-        errors: [404],
-      },
-      access: "admin",
-      params: { $$strict: true, userId: idRule },
-      async handler(this: EngagementThis, ctx: Ctx<{ userId: string }>) {
-        const profile = await this.repos.profiles.findById(ctx.params.userId);
-        if (!profile) throw notFound("Profile");
-        return profileView(profile);
       },
     },
   } satisfies Actions,

@@ -126,6 +126,12 @@ export const PROFILE_SHAPE = object(
   "Profile",
 );
 
+export const REBUILT_SHAPE = object(
+  { messages: integer, profiles: integer },
+  [],
+  "ProfilesRebuilt",
+);
+
 export const DECISION_SHAPE = object(
   {
     id: string,

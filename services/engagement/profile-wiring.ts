@@ -1,9 +1,9 @@
-import type { Context } from "moleculer";
 import { Action } from "../../contracts/actions";
 import { Channel } from "../../contracts/channels";
 import { isId } from "../../platform/actions/ids";
 import { call, type Caller } from "../../platform/actions/typed-call";
 import { pageAfter } from "../../platform/data/pagination";
+import { replayChannel } from "../../platform/messaging/channel-replay";
 import type { EngagementThis } from "./engagement-this";
 import { factsOf, foldInto, PROFILE_CHANNELS, type ProfileChannel } from "./profiles";
 import { MAX_SEGMENTS, reconcile, type SegmentDoc } from "./segments";
@@ -81,9 +81,11 @@ export const isProfileChannel = (channel: string): channel is ProfileChannel =>
 /** Folds a message into the profile of every user it is about; answers the lag it had. */
 export async function foldProfiles(
   self: EngagementThis,
-  ctx: Context,
+  ctx: Caller,
   message: { id: string; type: ProfileChannel; ts: string; data: unknown },
   told: SegmentsMoved,
+  /** A rebuild folds one user's facts (or every user's) and leaves segments until it ends. */
+  rebuild?: { only?: string },
 ): Promise<void> {
   const channel = message.type;
   const categories =
@@ -92,10 +94,29 @@ export async function foldProfiles(
       : {};
   const facts = factsOf(channel, message.data as never, message.ts, categories);
   for (const [userId, userFacts] of facts) {
-    if (!isId(userId)) continue;
+    if (!isId(userId) || (rebuild?.only !== undefined && userId !== rebuild.only)) continue;
     const profile = await foldInto(self.repos.profiles, userId, message.id, userFacts);
-    if (!profile) continue;
+    if (!profile || rebuild) continue;
     const moved = await reconcile(self.repos.segment_members, profile, await segmentsOf(self));
     if (moved.entered.length || moved.left.length) await told(userId, moved);
   }
+}
+
+/**
+ * A user's profile (or every one) made again from the channels' history: deleted, then every
+ * kept message folded in again, in order, by the same fold. Segments are set once, at the end
+ * (one user) or by the sweep (everyone), so a replay half way never tells a move that is not.
+ * Answers how many messages were read.
+ */
+export async function rebuildProfiles(self: EngagementThis, only?: string): Promise<number> {
+  if (only) await self.repos.profiles.deleteOne({ id: only });
+  else await self.repos.profiles.deleteMany({ id: { $gt: "" } });
+  let read = 0;
+  const ignore: SegmentsMoved = async () => {};
+  for (const channel of PROFILE_CHANNELS)
+    read += await replayChannel(self.broker, channel, (message) =>
+      foldProfiles(self, self.broker, { ...message, type: channel }, ignore, { only }),
+    );
+  if (!only) self.segmentSweep.wake();
+  return read;
 }

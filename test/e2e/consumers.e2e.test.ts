@@ -799,6 +799,16 @@ describe("engagement profiles", () => {
     expect((await api.get("/api/v1/engagement/profiles/__proto__", { token: admin })).status).toBe(
       422,
     );
+    // One process keeps no channel history: nothing to rebuild from, and the profile stays.
+    const rebuild = await api.post(
+      `/api/v1/engagement/profiles/${me.id}/rebuild`,
+      {},
+      {
+        token: admin,
+      },
+    );
+    expect(rebuild.status).toBe(409);
+    expect((await profile()).body.purchases).toBe(1);
   });
 });
 
