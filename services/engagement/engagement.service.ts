@@ -83,6 +83,7 @@ function centre(doc: PreferencesDoc | undefined) {
     categories: [...PREFERENCE_CATEGORIES],
     channels: CHANNELS,
     ...(doc?.timeZone ? { timeZone: doc.timeZone } : {}),
+    ...(doc?.locale ? { locale: doc.locale } : {}),
     ...(doc ? { updatedAt: doc.updatedAt } : {}),
   };
 }
@@ -160,11 +161,11 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
         response: PREFERENCES_SHAPE,
       },
       params: preferencesParams,
-      async handler(this: EngagementThis, ctx: Ctx<{ off: Preferences; timeZone?: string }>) {
-        const { off, timeZone } = ctx.params;
-        return centre(
-          await setPreferences(this.repos.preferences, callerOf(ctx).id, off, timeZone),
-        );
+      async handler(
+        this: EngagementThis,
+        ctx: Ctx<{ off: Preferences; timeZone?: string; locale?: string }>,
+      ) {
+        return centre(await setPreferences(this.repos.preferences, callerOf(ctx).id, ctx.params));
       },
     },
 

@@ -210,7 +210,8 @@ async function sendStep(
       unsubscribeUrl: unsubscribeUrl ?? "",
     };
     const trackLink = (url: string) => trackedLink(self, messageId, links, url);
-    filled = await fillIn(template, channels, undefined, variables, { variant, trackLink });
+    const { locale } = (await self.repos.preferences.findById(userId)) ?? {};
+    filled = await fillIn(template, channels, locale, variables, { variant, trackLink });
   } catch (err) {
     if (err instanceof ContentError) return { kind: "failed", reason: err.message.slice(0, 300) };
     throw err;

@@ -27,6 +27,8 @@ export interface PreferencesDoc {
   off: Preferences;
   /** The user's IANA zone: quiet hours are kept in it. */
   timeZone?: string;
+  /** The language messages are written in for them (`pt-BR`), where a template has it. */
+  locale?: string;
   updatedAt: string;
 }
 
@@ -75,6 +77,7 @@ export const preferencesParams = {
     props: Object.fromEntries(["*", ...PREFERENCE_CATEGORIES].map((key) => [key, channelList])),
   },
   timeZone: { type: "string", min: 1, max: 64, optional: true },
+  locale: { type: "string", max: 8, pattern: /^[a-z]{2,3}(-[A-Z]{2})?$/, optional: true },
 } as const;
 
 export const PREFERENCES_SHAPE = object(
@@ -83,9 +86,10 @@ export const PREFERENCES_SHAPE = object(
     categories: arrayOf(oneOf(PREFERENCE_CATEGORIES)),
     channels: arrayOf(oneOf(CHANNELS)),
     timeZone: string,
+    locale: string,
     updatedAt: dateTime,
   },
-  ["timeZone", "updatedAt"],
+  ["timeZone", "locale", "updatedAt"],
   "Preferences",
 );
 

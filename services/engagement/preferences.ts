@@ -13,24 +13,32 @@ export async function preferencesOf(repo: PreferencesRepo, userId: string) {
   return (await repo.findById(userId)) ?? undefined;
 }
 
-/** Replaces what the user turned off. */
+/** Replaces what the user turned off, their zone and their language; absent is none. */
 export async function setPreferences(
   repo: PreferencesRepo,
   userId: string,
-  off: Preferences,
-  timeZone?: string,
+  chosen: { off: Preferences; timeZone?: string; locale?: string },
 ): Promise<PreferencesDoc> {
+  const { off, timeZone, locale } = chosen;
   if (timeZone !== undefined && zoneOrDefault(timeZone, "") !== timeZone)
     throw invalid([{ field: "timeZone", message: "is not an IANA time zone", type: "timeZone" }]);
   const doc: PreferencesDoc = {
     id: userId,
     off: tidy(off),
     ...(timeZone ? { timeZone } : {}),
+    ...(locale ? { locale } : {}),
     updatedAt: new Date().toISOString(),
   };
   if (await insertIfAbsent(repo, doc)) return doc;
-  const $set = { off: doc.off, updatedAt: doc.updatedAt, ...(timeZone ? { timeZone } : {}) };
-  await repo.updateOne({ id: userId }, timeZone ? { $set } : { $set, $unset: { timeZone: true } });
+  const { id: _id, ...fields } = doc;
+  void _id;
+  const gone = (["timeZone", "locale"] as const).filter((field) => doc[field] === undefined);
+  await repo.updateOne(
+    { id: userId },
+    gone.length
+      ? { $set: fields, $unset: Object.fromEntries(gone.map((f) => [f, true as const])) }
+      : { $set: fields },
+  );
   return doc;
 }
 

@@ -1148,6 +1148,68 @@ describe("engagement journeys", () => {
     }
   }, 30_000);
 
+  test("When a user chose German in their preferences, then a journey writes to them in German, and to others in the default", async () => {
+    const template = await api.post(
+      "/api/v1/engagement/templates",
+      {
+        name: "Welcome back",
+        defaultLocale: "en",
+        locales: {
+          en: { inbox: { title: "Welcome back", body: "{{ 4200 | money: 'EUR' }} off" } },
+          de: { inbox: { title: "Willkommen zurück", body: "{{ 4200 | money: 'EUR' }} Rabatt" } },
+        },
+      },
+      { token: admin },
+    );
+    const journey = await api.post(
+      "/api/v1/engagement/journeys",
+      {
+        name: "Welcome back",
+        trigger: { event: "event:came_back" },
+        reentry: "once",
+        status: "active",
+        steps: [sendStep(template.body.id)],
+      },
+      { token: admin },
+    );
+    try {
+      const german = await customer();
+      const set = await api.request(
+        "PUT",
+        "/api/v1/me/preferences",
+        { off: {}, locale: "de-AT" },
+        { token: german.token },
+      );
+      expect(set.body.locale).toBe("de-AT");
+      const other = await customer();
+      for (const who of [german, other])
+        await api.post("/api/v1/events", [{ type: "came_back" }], { token: who.token });
+      const words = async (token: string) =>
+        (await inbox(token)).rows.find((n: { type: string }) => n.type === template.body.id);
+      await waitFor(async () => (await words(german.token)) !== undefined, 10_000, "German");
+      await waitFor(async () => (await words(other.token)) !== undefined, 10_000, "English");
+      expect(await words(german.token)).toMatchObject({
+        title: "Willkommen zurück",
+        body: "42,00\u00a0€ Rabatt",
+      });
+      expect(await words(other.token)).toMatchObject({ title: "Welcome back", body: "€42.00 off" });
+      const bad = await api.request(
+        "PUT",
+        "/api/v1/me/preferences",
+        { off: {}, locale: "../../etc" },
+        { token: german.token },
+      );
+      expect(bad.status).toBe(422);
+    } finally {
+      await api.request(
+        "PATCH",
+        `/api/v1/engagement/journeys/${journey.body.id}`,
+        { status: "paused" },
+        { token: admin },
+      );
+    }
+  }, 30_000);
+
   test("When journeys and templates are set up badly, then 4xx naming each problem, and nothing changes", async () => {
     const bad = await api.post(
       "/api/v1/engagement/journeys",
