@@ -9,11 +9,15 @@
  *
  *   npm run bench:journey-timers                  # N = 0, 10,000, 100,000; D = 5,000
  *   WAITING=0,20000 DUE=2000 ROUNDS=3 npm run bench:journey-timers
+ *   STORE=postgres WAITING=0,10000 DUE=3000 npm run bench:journey-timers   # a fresh database a round
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { SqliteStore } from "../platform/data/sqlite.store";
+import { PostgresStore } from "../platform/data/postgres.store";
+import type { Store } from "../platform/data/repository";
+import { createDatabase } from "../test/harness/postgres";
 import {
   enterRun,
   fireDue,
@@ -50,7 +54,19 @@ const journey = (minutes: number): JourneyVersion => ({
   ],
 });
 
-async function withStore<T>(work: (store: SqliteStore) => Promise<T>): Promise<T> {
+const POSTGRES = process.env.STORE === "postgres";
+
+async function withStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
+  if (POSTGRES) {
+    const database = await createDatabase();
+    const store = new PostgresStore(database.uri);
+    try {
+      return await work(store);
+    } finally {
+      await store.close();
+      await database.drop();
+    }
+  }
   const dir = mkdtempSync(path.join(tmpdir(), "bazaar-timers-"));
   const store = new SqliteStore(dir);
   try {

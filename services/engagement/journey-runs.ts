@@ -130,10 +130,16 @@ export async function fireDue(deps: RunDeps): Promise<number> {
 }
 
 /** Moves on the runs of the event's user that wait for it (with its key, where they must). */
-export async function resumeWaiting(deps: RunDeps, event: JourneyEvent): Promise<number> {
-  const waiting = await deps.runs.find({ userId: event.userId, waitingFor: event.name });
+export async function resumeWaiting(
+  deps: RunDeps,
+  event: JourneyEvent,
+  /** The runs waiting for it, when the caller read them with others (one read a message). */
+  known?: RunDoc[],
+): Promise<number> {
+  const waiting = known ?? (await deps.runs.find({ userId: event.userId, waitingFor: event.name }));
   let moved = 0;
   for (const run of waiting) {
+    if (run.userId !== event.userId || run.waitingFor !== event.name) continue;
     if (run.waitKey !== undefined && run.waitKey !== event.key) continue;
     const taken = await claim(deps, run);
     if (taken && (await advance(deps, taken, "event"))) moved++;

@@ -103,13 +103,23 @@ export async function hearJourneyEvents(
   channel: string,
   data: unknown,
 ): Promise<void> {
-  const events = journeyEventsOf(channel, data);
+  // A batch of behaviour repeats itself (a user's views): each event is heard once.
+  const events = [
+    ...new Map(
+      journeyEventsOf(channel, data).map((e) => [`${e.userId}\n${e.name}\n${e.key ?? ""}`, e]),
+    ).values(),
+  ];
   if (events.length === 0) return;
   const deps = journeyDeps(self);
   const journeys = await activeJourneys(self);
+  // The runs any of these events may move, in one read for the whole message.
+  const waiting = await self.repos.journey_runs.find({
+    userId: { $in: [...new Set(events.map((e) => e.userId))] },
+    waitingFor: { $in: [...new Set(events.map((e) => e.name))] },
+  });
   let entered = false;
   for (const event of events) {
-    await resumeWaiting(deps, event);
+    if (waiting.length) await resumeWaiting(deps, event, waiting);
     for (const journey of journeys)
       if ("event" in journey.trigger && journey.trigger.event === event.name)
         entered = (await enterRun(deps, asVersion(journey), event)) || entered;

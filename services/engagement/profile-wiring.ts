@@ -6,7 +6,8 @@ import { pageAfter } from "../../platform/data/pagination";
 import { replayChannel } from "../../platform/messaging/channel-replay";
 import type { EngagementThis } from "./engagement-this";
 import { factsOf, foldInto, PROFILE_CHANNELS, type ProfileChannel } from "./profiles";
-import { MAX_SEGMENTS, reconcile, type SegmentDoc } from "./segments";
+import { MAX_SEGMENTS, reconcile, type MemberDoc, type SegmentDoc } from "./segments";
+import type { Profile } from "./profile-fold";
 
 const LOOKUP_BATCH = 100;
 const SEGMENTS_FRESH_MS = 5000;
@@ -78,6 +79,15 @@ export async function sweepSegments(self: EngagementThis, told: SegmentsMoved): 
 export const isProfileChannel = (channel: string): channel is ProfileChannel =>
   (PROFILE_CHANNELS as readonly string[]).includes(channel);
 
+const byId = (profiles: Profile[]) => new Map(profiles.map((p) => [p.id, p]));
+
+async function membersOf(self: EngagementThis, users: string[]): Promise<Map<string, MemberDoc[]>> {
+  const rows = new Map<string, MemberDoc[]>();
+  for (const row of await self.repos.segment_members.find({ userId: { $in: users } }))
+    rows.set(row.userId, [...(rows.get(row.userId) ?? []), row]);
+  return rows;
+}
+
 /** Folds a message into the profile of every user it is about; answers the lag it had. */
 export async function foldProfiles(
   self: EngagementThis,
@@ -93,11 +103,28 @@ export async function foldProfiles(
       ? await categoriesOf(self, ctx, (message.data as { events: { productId?: string }[] }).events)
       : {};
   const facts = factsOf(channel, message.data as never, message.ts, categories);
-  for (const [userId, userFacts] of facts) {
-    if (!isId(userId) || (rebuild?.only !== undefined && userId !== rebuild.only)) continue;
-    const profile = await foldInto(self.repos.profiles, userId, message.id, userFacts);
+  const users = [...facts.keys()].filter(
+    (userId) => isId(userId) && (rebuild?.only === undefined || userId === rebuild.only),
+  );
+  // A message about many users (a backend's batch) reads their profiles and memberships in
+  // one statement each, not one a user.
+  const { profiles, segment_members } = self.repos;
+  const many = users.length > 1;
+  const held = many ? byId(await profiles.find({ id: { $in: users } })) : undefined;
+  const segments = await segmentsOf(self);
+  const rows = many && segments.length && !rebuild ? await membersOf(self, users) : undefined;
+  for (const userId of users) {
+    const known = held ? (held.get(userId) ?? null) : undefined;
+    const now = new Date();
+    const profile = await foldInto(profiles, userId, message.id, facts.get(userId)!, now, known);
     if (!profile || rebuild) continue;
-    const moved = await reconcile(self.repos.segment_members, profile, await segmentsOf(self));
+    const moved = await reconcile(
+      segment_members,
+      profile,
+      segments,
+      now,
+      rows?.get(userId) ?? (rows && []),
+    );
     if (moved.entered.length || moved.left.length) await told(userId, moved);
   }
 }

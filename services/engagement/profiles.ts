@@ -79,9 +79,11 @@ export async function foldInto(
   messageId: string,
   facts: ProfileFact[],
   now = new Date(),
+  /** The profile as the caller read it already (null: none yet); read afresh on a retry. */
+  known?: Profile | null,
 ): Promise<Profile | undefined> {
   for (let attempt = 0; attempt < FOLD_ATTEMPTS; attempt++) {
-    const current = await profiles.findById(userId);
+    const current = attempt === 0 && known !== undefined ? known : await profiles.findById(userId);
     const before = current ?? emptyProfile(userId);
     const next = foldMessage(before, messageId, facts, now);
     if (next === before) return undefined;

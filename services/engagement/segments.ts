@@ -107,11 +107,14 @@ export async function reconcile(
   profile: Profile,
   segments: SegmentDoc[],
   now = new Date(),
+  /** The user's member rows, when the caller read them already (with other users'). */
+  known?: MemberDoc[],
 ): Promise<{ entered: string[]; left: string[] }> {
   const entered: string[] = [];
   const left: string[] = [];
   if (segments.length === 0) return { entered, left };
-  const held = new Map((await members.find({ userId: profile.id })).map((m) => [m.segmentId, m]));
+  const rows = known ?? (await members.find({ userId: profile.id }));
+  const held = new Map(rows.map((m) => [m.segmentId, m]));
   const at = now.toISOString();
   for (const segment of segments) {
     const member = held.get(segment.id);
