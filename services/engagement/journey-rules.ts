@@ -152,6 +152,25 @@ export function journeyProblems(journey: JourneyDefinition): FieldProblem[] {
   return problems;
 }
 
+/** The fields each kind of step has: a journey keeps these and nothing else it was sent. */
+const STEP_FIELDS: Record<JourneyStep["type"], string[]> = {
+  wait: ["minutes"],
+  waitFor: ["event", "sameKey", "timeoutMinutes", "onEvent", "onTimeout"],
+  branch: ["rule"],
+  send: ["template", "category", "channels", "fallback", "priority"],
+  exit: [],
+};
+
+/** A checked step as it is kept: its type and its own fields, in that order. */
+export function keptStep(step: JourneyStep): JourneyStep {
+  const fields = STEP_FIELDS[step.type].concat(step.type === "branch" ? ["otherwise"] : []);
+  const source = step as unknown as Record<string, unknown>;
+  return Object.fromEntries([
+    ["type", step.type],
+    ...fields.map((field) => [field, source[field]]),
+  ]) as JourneyStep;
+}
+
 /** The keyed events one message tells a journey about, one per user it names. */
 export function journeyEventsOf(channel: string, data: unknown): JourneyEvent[] {
   if (channel === "analytics.events")

@@ -8,7 +8,7 @@ import {
   type FieldProblem,
 } from "../../platform/actions/errors";
 import type { Repository } from "../../mixins/db.mixin";
-import { journeyProblems } from "./journey-rules";
+import { journeyProblems, keptStep } from "./journey-rules";
 import type { JourneyVersion, Runs } from "./journey-runs";
 
 export interface JourneyDoc extends JourneyDefinition {
@@ -51,11 +51,12 @@ async function checked(stores: JourneyStores, journey: JourneyDefinition): Promi
   if (problems.length) throw invalid(problems, "The journey cannot be used");
 }
 
+/** What is kept of a definition (checked first): its own fields, nothing else it was sent. */
 const definitionOf = ({ name, trigger, reentry, steps }: JourneyDefinition) => ({
   name,
-  trigger,
+  trigger: "segment" in trigger ? { segment: trigger.segment } : { event: trigger.event },
   reentry,
-  steps,
+  steps: steps.map(keptStep),
 });
 
 async function keepVersion(stores: JourneyStores, journey: JourneyDoc): Promise<void> {
@@ -70,8 +71,8 @@ export async function createJourney(
   input: JourneyDefinition & { status?: JourneyStatus },
   id = `jrn_${randomBytes(8).toString("hex")}`,
 ): Promise<JourneyDoc> {
+  await checked(stores, input);
   const definition = definitionOf(input);
-  await checked(stores, definition);
   const held = await stores.journeys.find(
     { id: { $gt: "" } },
     { sort: { id: 1 }, limit: MAX_JOURNEYS },
@@ -99,11 +100,12 @@ export async function updateJourney(
 ): Promise<JourneyDoc> {
   const current = await stores.journeys.findById(id);
   if (!current) throw notFound("Journey");
-  const definition = definitionOf({ ...current, ...changes });
+  const merged = { ...current, ...changes };
   const reshaped = (["trigger", "reentry", "steps"] as const).some(
     (field) => changes[field] !== undefined,
   );
-  if (reshaped) await checked(stores, definition);
+  if (reshaped) await checked(stores, merged);
+  const definition = definitionOf(merged);
   const next: JourneyDoc = {
     ...current,
     ...definition,

@@ -1,5 +1,10 @@
 import type { JourneyDefinition, JourneyStep } from "../../contracts/engagement";
-import { journeyEventsOf, journeyProblems, runIdOf } from "../../services/engagement/journey-rules";
+import {
+  journeyEventsOf,
+  journeyProblems,
+  keptStep,
+  runIdOf,
+} from "../../services/engagement/journey-rules";
 import {
   enterRun,
   fireDue,
@@ -77,6 +82,11 @@ describe("journey rules", () => {
       "steps[2].channels",
       "steps[3].type",
     ]);
+  });
+
+  test("When a step comes with fields it does not have, then only its own are kept", () => {
+    const sent = { type: "wait", minutes: 5, note: "extra", nested: { deep: true } };
+    expect(keptStep(sent as unknown as JourneyStep)).toEqual({ type: "wait", minutes: 5 });
   });
 
   test("When a step would lead back to itself, then the journey is refused: every run must end", () => {
