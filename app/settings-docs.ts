@@ -219,7 +219,8 @@ export const SETTING_DOCS: SettingDoc[] = [
   {
     variables: ["FAULT_INJECTION"],
     embedded: "unset",
-    meaning: "tests only: points of the order saga and of journey sends where the node crashes on purpose",
+    meaning:
+      "tests only: points of the order saga and of journey sends where the node crashes on purpose",
   },
 ];
 
