@@ -11,12 +11,7 @@ export async function attributeOrder(
 ): Promise<void> {
   const order = message.data as ChannelPayloads["orders.confirmed"];
   if (!isId(order.userId) || !isId(order.orderId)) return;
-  const converted = await attribute(
-    outcomeStores(self),
-    order.userId,
-    order.orderId,
-    new Date(message.ts),
-  );
+  const converted = await attribute(outcomeStores(self), order, new Date(message.ts));
   // The split between a template's variants moves with what it sells.
   if (converted) self.shares.delete(converted.templateId);
 }

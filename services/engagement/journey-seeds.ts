@@ -83,12 +83,12 @@ const SEEDS: Seed[] = [
   {
     segment: {
       id: "seg_win_back",
-      name: "Bought before, nothing for 60 days",
+      name: "Bought before, nothing for 30 days",
       rule: {
         match: "all",
         conditions: [
           { trait: "purchases", op: "gte", value: 1 },
-          { trait: "daysSinceLastPurchase", op: "gte", value: 60 },
+          { trait: "daysSinceLastPurchase", op: "gte", value: 30 },
         ],
       },
     },

@@ -21,7 +21,7 @@ import { decideSends } from "./send-decisions";
 import { countDecision, policyOf, unsubscribeUrlFor } from "./send-policy";
 import { fillIn, variantCount, type TemplateDoc } from "./templates";
 import { linkToken } from "./tracked-links";
-import { recordMessage, variantShares, type MessageStores } from "./message-log";
+import { countSuppressed, recordMessage, variantShares, type MessageStores } from "./message-log";
 import { countMetric, setGauge } from "../../platform/observability/metrics";
 import { ShopMetric } from "../../contracts/metrics";
 import { variantFor } from "./variants";
@@ -239,7 +239,13 @@ async function sendStep(
       policyOf(self.broker),
       "UTC",
       new Date(),
-      countDecision(self.broker),
+      (decision) => {
+        countDecision(self.broker)(decision);
+        if (decision.verdict === "suppress")
+          void countSuppressed(self.repos.counters, run.journeyId, decision.reason).catch(
+            () => undefined,
+          );
+      },
     );
   // With fallback the first channel that may send is the only one asked about past it.
   const decisions = step.fallback ? [] : await ask(channels);
@@ -265,6 +271,7 @@ async function sendStep(
     userId,
     journeyId: run.journeyId,
     templateId: template.id,
+    step: index,
     variant,
     channels: messages.map((m) => m.channel),
     links,

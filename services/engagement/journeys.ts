@@ -133,6 +133,8 @@ export async function journeyStats(runs: Runs, journey: JourneyDoc) {
     version: journey.version,
     entered: active + completed + exited + failed,
     active,
+    /** In the journey now, each waiting for a time or an event to move on. */
+    waiting: active,
     completed,
     exited,
     failed,

@@ -10,6 +10,8 @@ export interface MessageDoc {
   userId: string;
   journeyId: string;
   templateId: string;
+  /** The journey's step that sent it. */
+  step: number;
   variant: number;
   channels: MessageChannel[];
   /** The addresses its tracked links lead to, by the index in each link. */
@@ -26,6 +28,10 @@ export interface CounterDoc {
   sent?: Record<string, number>;
   clicked?: Record<string, number>;
   converted?: Record<string, number>;
+  /** A journey's: sends not let through, by the decision's reason. */
+  suppressed?: Record<string, number>;
+  /** A journey's: what the orders it is credited with came to, in minor units by currency. */
+  revenue?: Record<string, number>;
 }
 
 export interface MessageStores {
@@ -53,7 +59,11 @@ async function countOutcome(stores: MessageStores, m: MessageDoc, what: Outcome)
     { id: `template_${m.templateId}` },
     { $inc: { [`${what}.${VARIANT_KEYS[m.variant]}`]: 1 } },
   );
-  await counters.upsert({ id: `journey_${m.journeyId}` }, { $inc: { [`${what}.all`]: 1 } });
+  const key = `s${m.step}${VARIANT_KEYS[m.variant]}`;
+  await counters.upsert(
+    { id: `journey_${m.journeyId}` },
+    { $inc: { [`${what}.all`]: 1, [`${what}.${key}`]: 1 } },
+  );
 }
 
 export async function recordMessage(stores: MessageStores, message: MessageDoc): Promise<void> {
@@ -87,10 +97,10 @@ export async function recordClick(
  */
 export async function attributeOrder(
   stores: MessageStores,
-  userId: string,
-  orderId: string,
+  order: { userId: string; orderId: string; total: number; currency: string },
   at: Date,
 ): Promise<MessageDoc | undefined> {
+  const { userId, orderId } = order;
   const [clicked] = await stores.messages.find(
     {
       userId,
@@ -108,6 +118,11 @@ export async function attributeOrder(
   );
   if (!converted) return undefined;
   await countOutcome(stores, clicked, "converted");
+  if (Number.isInteger(order.total) && /^[A-Z]{3}$/.test(order.currency))
+    await stores.counters.upsert(
+      { id: `journey_${clicked.journeyId}` },
+      { $inc: { [`revenue.${order.currency}`]: order.total } },
+    );
   return clicked;
 }
 
@@ -133,11 +148,40 @@ export function variantShares(counter: CounterDoc | null, variants: number): num
   return splitByResults(stats);
 }
 
+/** A send suppressed (a cap, a preference, a duplicate), counted for its journey. */
+export async function countSuppressed(
+  counters: MessageStores["counters"],
+  journeyId: string,
+  reason: string,
+): Promise<void> {
+  await counters.upsert({ id: `journey_${journeyId}` }, { $inc: { [`suppressed.${reason}`]: 1 } });
+}
+
+/** A journey's messages: in all, by step and variant, what was held back, what they sold. */
 export async function journeyOutcomes(counters: MessageStores["counters"], journeyId: string) {
   const counter = await counters.findById(`journey_${journeyId}`);
+  const bySend = Object.keys(counter?.sent ?? {})
+    .flatMap((key) => {
+      const match = /^s(\d+)([a-d])$/.exec(key);
+      if (!match) return [];
+      const count = (what: Outcome) => counter?.[what]?.[key] ?? 0;
+      return [
+        {
+          step: Number(match[1]),
+          variant: match[2].toUpperCase(),
+          sent: count("sent"),
+          clicked: count("clicked"),
+          converted: count("converted"),
+        },
+      ];
+    })
+    .sort((a, b) => a.step - b.step || a.variant.localeCompare(b.variant));
   return {
     sent: counter?.sent?.all ?? 0,
     clicked: counter?.clicked?.all ?? 0,
     converted: counter?.converted?.all ?? 0,
+    bySend,
+    suppressed: counter?.suppressed ?? {},
+    revenue: counter?.revenue ?? {},
   };
 }

@@ -515,6 +515,11 @@ describe("the preference centre", () => {
       "preference",
       "preference",
     ]);
+    // The cart journey's stats count what its sends were held back by.
+    const cartStats = await api.get("/api/v1/engagement/journeys/jrn_cart_reminder/stats", {
+      token: admin,
+    });
+    expect(cartStats.body.suppressed.preference).toBeGreaterThanOrEqual(2);
     expect(
       (await api.get(`/api/v1/engagement/decisions?userId=${quiet.id}`, { token: quiet.token }))
         .status,
@@ -1062,11 +1067,20 @@ describe("engagement journeys", () => {
       expect((await api.get(`${link.pathname}${forged}`)).status).toBe(404);
       expect((await api.get(`${link.pathname}?token=${"x".repeat(200)}`)).status).toBe(422);
 
-      expect((await order(me.token, (await product()).id)).status).toBe(201);
+      const bought = await order(me.token, (await product()).id);
+      expect(bought.status).toBe(201);
       const stats = async () =>
         (await api.get(`/api/v1/engagement/journeys/${id}/stats`, { token: admin })).body;
       await waitFor(async () => (await stats()).converted === 1, 10_000, "the conversion");
-      expect(await stats()).toMatchObject({ sent: 1, clicked: 1, converted: 1 });
+      expect(await stats()).toMatchObject({
+        sent: 1,
+        clicked: 1,
+        converted: 1,
+        revenue: { [bought.body.currency]: bought.body.total },
+      });
+      expect((await stats()).bySend).toEqual([
+        expect.objectContaining({ step: 0, sent: 1, clicked: 1, converted: 1 }),
+      ]);
       const variants = (
         await api.get(`/api/v1/engagement/templates/${tid}/stats`, { token: admin })
       ).body.variants as { name: string; sent: number; clicked: number; converted: number }[];

@@ -1,6 +1,7 @@
 import { renderMessage } from "../../services/engagement/content";
 import {
   attributeOrder,
+  journeyOutcomes,
   MESSAGE_INDEXES,
   recordClick,
   recordMessage,
@@ -60,6 +61,7 @@ describe("attribution", () => {
     userId: "u1",
     journeyId: "j1",
     templateId: "t1",
+    step: 1,
     variant,
     channels: ["inbox"],
     links: ["https://shop.example/sale"],
@@ -74,27 +76,54 @@ describe("attribution", () => {
     expect(await recordClick(s, "m1", 0, at(2))).toBe("https://shop.example/sale");
     expect(await recordClick(s, "m1", 5, at(2))).toBeUndefined();
     expect(await recordClick(s, "m9", 0, at(2))).toBeUndefined();
-    expect((await attributeOrder(s, "u1", "o1", at(20)))?.id).toBe("m1");
-    expect(await attributeOrder(s, "u1", "o2", at(21))).toBeUndefined();
+    expect(
+      (
+        await attributeOrder(
+          s,
+          { userId: "u1", orderId: "o1", total: 4200, currency: "EUR" },
+          at(20),
+        )
+      )?.id,
+    ).toBe("m1");
+    expect(
+      await attributeOrder(
+        s,
+        { userId: "u1", orderId: "o2", total: 4200, currency: "EUR" },
+        at(21),
+      ),
+    ).toBeUndefined();
     expect(await s.counters.findById("template_t1")).toMatchObject({
       sent: { b: 1 },
       clicked: { b: 1 },
       converted: { b: 1 },
     });
-    expect(await s.counters.findById("journey_j1")).toMatchObject({
-      sent: { all: 1 },
-      clicked: { all: 1 },
-      converted: { all: 1 },
+    expect(await journeyOutcomes(s.counters, "j1")).toEqual({
+      sent: 1,
+      clicked: 1,
+      converted: 1,
+      bySend: [{ step: 1, variant: "B", sent: 1, clicked: 1, converted: 1 }],
+      suppressed: {},
+      revenue: { EUR: 4200 },
     });
   });
 
   test("When an order comes more than a day after the click, or with no click, then no message is credited", async () => {
     const s = await stores();
     await recordMessage(s, message("m1"));
-    expect(await attributeOrder(s, "u1", "o1", at(1))).toBeUndefined();
+    expect(
+      await attributeOrder(s, { userId: "u1", orderId: "o1", total: 4200, currency: "EUR" }, at(1)),
+    ).toBeUndefined();
     await recordClick(s, "m1", 0, at(1));
-    expect(await attributeOrder(s, "u1", "o1", at(26))).toBeUndefined();
-    expect(await attributeOrder(s, "u2", "o1", at(2))).toBeUndefined();
+    expect(
+      await attributeOrder(
+        s,
+        { userId: "u1", orderId: "o1", total: 4200, currency: "EUR" },
+        at(26),
+      ),
+    ).toBeUndefined();
+    expect(
+      await attributeOrder(s, { userId: "u2", orderId: "o1", total: 4200, currency: "EUR" }, at(2)),
+    ).toBeUndefined();
   });
 
   test("When one variant sells and the other does not, then the seller gets most users and the other keeps a share", () => {
