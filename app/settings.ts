@@ -192,13 +192,15 @@ function jwtSecret(env: Env, dataDir: string, clustered: boolean, warnings: stri
   }
 }
 
-export const FAULT_POINTS = [
+/** Where the order saga may be told to die (test/integration/crash-recovery.test.ts). */
+export const SAGA_FAULT_POINTS = [
   "after-order-insert",
   "after-reserve",
   "after-charge",
   "after-confirm-write",
-  "journey-after-decide",
 ] as const;
+/** Every point a test may name: the saga's, and a journey send's (test/cluster/journey-timers). */
+export const FAULT_POINTS = [...SAGA_FAULT_POINTS, "journey-after-decide"] as const;
 
 function faultPoints(env: Env): string[] {
   const raw = text(env, "FAULT_INJECTION");

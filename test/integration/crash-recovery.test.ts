@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { FAULT_POINTS } from "../../app/settings";
+import { SAGA_FAULT_POINTS } from "../../app/settings";
 import { client, uniqueEmail, type Client } from "../harness/http";
 import { invariantViolations, snapshot } from "../harness/invariants";
 import { startNodeProcess, waitFor, type NodeProcess } from "../harness/node-process";
@@ -59,7 +59,7 @@ async function storedOrders(dataDir: string): Promise<StoredOrder[]> {
   }
 }
 
-describe.each(FAULT_POINTS)("a node killed %s", (fault) => {
+describe.each(SAGA_FAULT_POINTS)("a node killed %s", (fault) => {
   const dataDir = mkdtempSync(path.join(tmpdir(), `bazaar-crash-${fault}-`));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
