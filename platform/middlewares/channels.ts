@@ -22,6 +22,40 @@ function declareGroups(adapter: InProcessAdapter, service: Service): void {
     );
 }
 
+/** JetStream's answer to a durable consumer made by two nodes at once: the second loses. */
+const CONSUMER_NAME_IN_USE = 10013;
+const SUBSCRIBE_ATTEMPTS = 5;
+
+type SubscribingAdapter = {
+  subscribe(chan: { id: string }, service: Service): Promise<void>;
+  activeMessages: Map<string, unknown>;
+};
+
+/**
+ * Two nodes of one group starting together both find no durable consumer and both create it;
+ * the server refuses the second ("consumer name already in use") and that node's start failed
+ * (seen in CI: a catalog node gone, its twin killed by the test, no catalog left). Trying
+ * again finds the consumer and joins it.
+ */
+function retryConsumerRace(broker: ServiceBroker): void {
+  const adapter = (broker as unknown as { channelAdapter?: SubscribingAdapter }).channelAdapter;
+  if (!adapter) return;
+  const subscribe = adapter.subscribe.bind(adapter);
+  adapter.subscribe = async (chan, service) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await subscribe(chan, service);
+      } catch (err) {
+        const code = (err as { api_error?: { err_code?: number } }).api_error?.err_code;
+        if (code !== CONSUMER_NAME_IN_USE || attempt >= SUBSCRIBE_ATTEMPTS) throw err;
+        // The failed try began tracking the channel's messages; the next begins again.
+        adapter.activeMessages.delete(chan.id);
+        await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 200 * attempt));
+      }
+    }
+  };
+}
+
 /**
  * Durable channels: NATS JetStream in a cluster (retention, explicit ack wait, redelivery and
  * a dead-letter channel); in one process, an adapter that hands each message to its consumers
@@ -70,6 +104,7 @@ export function DurableChannelsMiddleware(
     created(b: ServiceBroker) {
       broker = b;
       created?.call(middleware, b);
+      if (!(adapter instanceof InProcessAdapter)) retryConsumerRace(b);
     },
     async serviceCreated(service: Service) {
       await serviceCreated?.call(middleware, service);
