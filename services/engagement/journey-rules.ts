@@ -156,14 +156,14 @@ export function journeyProblems(journey: JourneyDefinition): FieldProblem[] {
 const STEP_FIELDS: Record<JourneyStep["type"], string[]> = {
   wait: ["minutes"],
   waitFor: ["event", "sameKey", "timeoutMinutes", "onEvent", "onTimeout"],
-  branch: ["rule"],
+  branch: ["rule", "otherwise"],
   send: ["template", "category", "channels", "fallback", "priority"],
   exit: [],
 };
 
 /** A checked step as it is kept: its type and its own fields, in that order. */
 export function keptStep(step: JourneyStep): JourneyStep {
-  const fields = STEP_FIELDS[step.type].concat(step.type === "branch" ? ["otherwise"] : []);
+  const fields = STEP_FIELDS[step.type];
   const source = step as unknown as Record<string, unknown>;
   return Object.fromEntries([
     ["type", step.type],

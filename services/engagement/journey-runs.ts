@@ -40,6 +40,8 @@ export const RUN_INDEXES: IndexSpec[] = [
   { fields: ["wakeAt"], range: "string" },
   { fields: ["userId", "waitingFor"] },
   { fields: ["journeyId", "status"] },
+  // A journey's runs listed newest first, a page at a time, however many it has had.
+  { fields: ["journeyId", "enteredAt"] },
 ];
 
 /** A journey as a run reads it: the version it entered, kept for as long as runs need it. */

@@ -5,7 +5,7 @@ import { settingsOf } from "../../platform/runtime/settings-of";
 import type { EngagementThis } from "./engagement-this";
 import type { SegmentsMoved } from "./profile-wiring";
 import { ContentError } from "./content";
-import { journeyEventsOf, type JourneyEvent } from "./journey-rules";
+import { journeyEventsOf } from "./journey-rules";
 import {
   enterRun,
   resumeWaiting,
@@ -145,7 +145,7 @@ async function enterSegmentJourneys(
   let entered = false;
   for (const journey of await activeJourneys(self))
     if ("segment" in journey.trigger && segmentIds.includes(journey.trigger.segment))
-      entered = (await enterRun(deps, asVersion(journey), { userId } as JourneyEvent)) || entered;
+      entered = (await enterRun(deps, asVersion(journey), { userId })) || entered;
   if (entered) self.journeyTimers.wake();
 }
 
@@ -226,6 +226,8 @@ async function sendStep(
     if (err instanceof ContentError) return { kind: "failed", reason: err.message.slice(0, 300) };
     throw err;
   }
+  // Reasons of the suppressions made now (not given back again), counted for the journey.
+  const suppressed: string[] = [];
   const ask = (asked: MessageChannel[]) =>
     decideSends(
       self.repos,
@@ -241,10 +243,7 @@ async function sendStep(
       new Date(),
       (decision) => {
         countDecision(self.broker)(decision);
-        if (decision.verdict === "suppress")
-          void countSuppressed(self.repos.counters, run.journeyId, decision.reason).catch(
-            () => undefined,
-          );
+        if (decision.verdict === "suppress") suppressed.push(decision.reason);
       },
     );
   // With fallback the first channel that may send is the only one asked about past it.
@@ -255,6 +254,8 @@ async function sendStep(
       decisions.push(decision);
       if (decision.verdict !== "suppress") break;
     }
+  for (const reason of suppressed)
+    await countSuppressed(self.repos.counters, run.journeyId, reason);
   dieIfTold(self, "journey-after-decide");
   const deferred = decisions.find((d) => d.verdict === "defer");
   if (deferred) return { kind: "deferred", until: deferred.until! };

@@ -123,7 +123,7 @@ export async function foldProfiles(
       profile,
       segments,
       now,
-      rows?.get(userId) ?? (rows && []),
+      rows ? (rows.get(userId) ?? []) : undefined,
     );
     if (moved.entered.length || moved.left.length) await told(userId, moved);
   }
