@@ -911,6 +911,27 @@ describe("engagement segments", () => {
 });
 
 describe("engagement journeys", () => {
+  /** Journeys a test turned on: paused after it, so later tests' orders and events start none. */
+  const turnedOn: string[] = [];
+  afterEach(async () => {
+    for (const id of turnedOn.splice(0))
+      await api.request(
+        "PATCH",
+        `/api/v1/engagement/journeys/${id}`,
+        { status: "paused" },
+        { token: admin },
+      );
+  });
+  async function activeJourney(definition: Record<string, unknown>): Promise<string> {
+    const res = await api.post(
+      "/api/v1/engagement/journeys",
+      { reentry: "once", status: "active", ...definition },
+      { token: admin },
+    );
+    expect(res.status).toBe(201);
+    turnedOn.push(res.body.id);
+    return res.body.id as string;
+  }
   const sendStep = (template: string, channels = ["inbox"]) => ({
     type: "send",
     template,
@@ -936,80 +957,63 @@ describe("engagement journeys", () => {
       { token: admin },
     );
     expect(template.status).toBe(201);
-    const journey = await api.post(
-      "/api/v1/engagement/journeys",
-      {
-        name: "Ask after delivery",
-        trigger: { event: "orders.confirmed" },
-        reentry: "perKey",
-        status: "active",
-        steps: [
-          {
-            type: "waitFor",
-            event: "orders.delivered",
-            sameKey: true,
-            timeoutMinutes: 60,
-            onEvent: "next",
-            onTimeout: "exit",
-          },
-          sendStep(template.body.id, ["inbox", "email"]),
-        ],
-      },
-      { token: admin },
+    const id = await activeJourney({
+      name: "Ask after delivery",
+      trigger: { event: "orders.confirmed" },
+      reentry: "perKey",
+      steps: [
+        {
+          type: "waitFor",
+          event: "orders.delivered",
+          sameKey: true,
+          timeoutMinutes: 60,
+          onEvent: "next",
+          onTimeout: "exit",
+        },
+        sendStep(template.body.id, ["inbox", "email"]),
+      ],
+    });
+    const me = await customer();
+    const p = await product();
+    const first = (await order(me.token, p.id)).body.id as string;
+    const second = (await order(me.token, p.id)).body.id as string;
+    const runs = async () =>
+      (await api.get(`/api/v1/engagement/journeys/${id}/runs?userId=${me.id}`, { token: admin }))
+        .body.rows as { key: string; status: string; waitingFor?: string }[];
+    await waitFor(
+      async () => (await runs()).filter((r) => r.waitingFor === "orders.delivered").length === 2,
+      10_000,
+      "both orders waiting for delivery",
     );
-    expect(journey.status).toBe(201);
-    const id = journey.body.id as string;
-    try {
-      const me = await customer();
-      const p = await product();
-      const first = (await order(me.token, p.id)).body.id as string;
-      const second = (await order(me.token, p.id)).body.id as string;
-      const runs = async () =>
-        (await api.get(`/api/v1/engagement/journeys/${id}/runs?userId=${me.id}`, { token: admin }))
-          .body.rows as { key: string; status: string; waitingFor?: string }[];
-      await waitFor(
-        async () => (await runs()).filter((r) => r.waitingFor === "orders.delivered").length === 2,
-        10_000,
-        "both orders waiting for delivery",
-      );
 
-      await api.post(`/api/v1/orders/${second}/ship`, undefined, { token: admin });
-      await api.post(`/api/v1/orders/${second}/deliver`, undefined, { token: admin });
-      const asked = async () =>
-        (await inbox(me.token)).rows.filter((n: { type: string }) => n.type === template.body.id);
-      await waitFor(async () => (await asked()).length === 1, 10_000, "the question");
-      expect((await asked())[0].title).toBe(`How is order ${second}?`);
-      await waitFor(
-        async () => mailsTo(me.email).some((m) => m.subject.includes(second)),
-        10_000,
-        "the e-mail",
-      );
-      const mail = mailsTo(me.email).find((m) => m.subject.includes(second))!;
-      expect(mail.text).toContain("Tell us about your $19.99 order.");
-      expect(mail.text).toContain("/api/v1/unsubscribe?token=");
-      // The first order is still waiting for its own delivery: another order's did not move it.
-      expect((await runs()).find((r) => r.key === first)).toMatchObject({
-        status: "active",
-        waitingFor: "orders.delivered",
-      });
-      const stats = (await api.get(`/api/v1/engagement/journeys/${id}/stats`, { token: admin }))
-        .body;
-      expect(stats).toMatchObject({ journeyId: id, entered: 2, active: 1, completed: 1 });
-      const decisions = (
-        await api.get(`/api/v1/engagement/decisions?userId=${me.id}`, { token: admin })
-      ).body.rows as { channel: string; verdict: string }[];
-      expect(decisions.map((d) => `${d.channel}:${d.verdict}`).sort()).toEqual([
-        "email:send",
-        "inbox:send",
-      ]);
-    } finally {
-      await api.request(
-        "PATCH",
-        `/api/v1/engagement/journeys/${id}`,
-        { status: "paused" },
-        { token: admin },
-      );
-    }
+    await api.post(`/api/v1/orders/${second}/ship`, undefined, { token: admin });
+    await api.post(`/api/v1/orders/${second}/deliver`, undefined, { token: admin });
+    const asked = async () =>
+      (await inbox(me.token)).rows.filter((n: { type: string }) => n.type === template.body.id);
+    await waitFor(async () => (await asked()).length === 1, 10_000, "the question");
+    expect((await asked())[0].title).toBe(`How is order ${second}?`);
+    await waitFor(
+      async () => mailsTo(me.email).some((m) => m.subject.includes(second)),
+      10_000,
+      "the e-mail",
+    );
+    const mail = mailsTo(me.email).find((m) => m.subject.includes(second))!;
+    expect(mail.text).toContain("Tell us about your $19.99 order.");
+    expect(mail.text).toContain("/api/v1/unsubscribe?token=");
+    // The first order is still waiting for its own delivery: another order's did not move it.
+    expect((await runs()).find((r) => r.key === first)).toMatchObject({
+      status: "active",
+      waitingFor: "orders.delivered",
+    });
+    const stats = (await api.get(`/api/v1/engagement/journeys/${id}/stats`, { token: admin })).body;
+    expect(stats).toMatchObject({ journeyId: id, entered: 2, active: 1, completed: 1 });
+    const decisions = (
+      await api.get(`/api/v1/engagement/decisions?userId=${me.id}`, { token: admin })
+    ).body.rows as { channel: string; verdict: string }[];
+    expect(decisions.map((d) => `${d.channel}:${d.verdict}`).sort()).toEqual([
+      "email:send",
+      "inbox:send",
+    ]);
   }, 30_000);
 
   test("When a user clicks a tracked link and orders within the day, then the click leads on, and the message and its variant are credited once", async () => {
@@ -1039,66 +1043,49 @@ describe("engagement journeys", () => {
       { token: admin },
     );
     expect(preview.body.messages.inbox).toEqual({ title: "Sale ends", body: `Now: ${sale}` });
-    const journey = await api.post(
-      "/api/v1/engagement/journeys",
-      {
-        name: "Sale",
-        trigger: { event: "event:sale_seen" },
-        reentry: "once",
-        status: "active",
-        steps: [sendStep(tid)],
-      },
-      { token: admin },
-    );
-    const id = journey.body.id as string;
-    try {
-      const me = await customer();
-      await api.post("/api/v1/events", [{ type: "sale_seen" }], { token: me.token });
-      const note = async () =>
-        (await inbox(me.token)).rows.find((n: { type: string }) => n.type === tid);
-      await waitFor(async () => (await note()) !== undefined, 10_000, "the message");
-      const link = new URL(/(http\S+\/api\/v1\/click\?token=\S+)/.exec((await note()).body)![1]);
-      const clicked = await api.get(`${link.pathname}${link.search}`);
-      expect(clicked.status).toBe(302);
-      expect(clicked.headers.get("location")).toBe(sale);
-      // A second click leads on too, and is not a second click of the message.
-      expect((await api.get(`${link.pathname}${link.search}`)).status).toBe(302);
-      const forged = link.search.replace(/.(?=$)/, (c) => (c === "A" ? "B" : "A"));
-      expect((await api.get(`${link.pathname}${forged}`)).status).toBe(404);
-      expect((await api.get(`${link.pathname}?token=${"x".repeat(200)}`)).status).toBe(422);
+    const id = await activeJourney({
+      name: "Sale",
+      trigger: { event: "event:sale_seen" },
+      steps: [sendStep(tid)],
+    });
+    const me = await customer();
+    await api.post("/api/v1/events", [{ type: "sale_seen" }], { token: me.token });
+    const note = async () =>
+      (await inbox(me.token)).rows.find((n: { type: string }) => n.type === tid);
+    await waitFor(async () => (await note()) !== undefined, 10_000, "the message");
+    const link = new URL(/(http\S+\/api\/v1\/click\?token=\S+)/.exec((await note()).body)![1]);
+    const clicked = await api.get(`${link.pathname}${link.search}`);
+    expect(clicked.status).toBe(302);
+    expect(clicked.headers.get("location")).toBe(sale);
+    // A second click leads on too, and is not a second click of the message.
+    expect((await api.get(`${link.pathname}${link.search}`)).status).toBe(302);
+    const forged = link.search.replace(/.(?=$)/, (c) => (c === "A" ? "B" : "A"));
+    expect((await api.get(`${link.pathname}${forged}`)).status).toBe(404);
+    expect((await api.get(`${link.pathname}?token=${"x".repeat(200)}`)).status).toBe(422);
 
-      const bought = await order(me.token, (await product()).id);
-      expect(bought.status).toBe(201);
-      const stats = async () =>
-        (await api.get(`/api/v1/engagement/journeys/${id}/stats`, { token: admin })).body;
-      await waitFor(async () => (await stats()).converted === 1, 10_000, "the conversion");
-      expect(await stats()).toMatchObject({
-        sent: 1,
-        clicked: 1,
-        converted: 1,
-        revenue: { [bought.body.currency]: bought.body.total },
-      });
-      expect((await stats()).bySend).toEqual([
-        expect.objectContaining({ step: 0, sent: 1, clicked: 1, converted: 1 }),
-      ]);
-      const variants = (
-        await api.get(`/api/v1/engagement/templates/${tid}/stats`, { token: admin })
-      ).body.variants as { name: string; sent: number; clicked: number; converted: number }[];
-      expect(variants.map((v) => v.name)).toEqual(["A", "Urgent"]);
-      const credited = variants.find((v) => v.sent === 1)!;
-      expect(credited).toMatchObject({ clicked: 1, converted: 1 });
-      // Another order is not a second conversion of the same click.
-      expect((await order(me.token, (await product()).id)).status).toBe(201);
-      await new Promise((r) => setTimeout(r, 500));
-      expect((await stats()).converted).toBe(1);
-    } finally {
-      await api.request(
-        "PATCH",
-        `/api/v1/engagement/journeys/${id}`,
-        { status: "paused" },
-        { token: admin },
-      );
-    }
+    const bought = await order(me.token, (await product()).id);
+    expect(bought.status).toBe(201);
+    const stats = async () =>
+      (await api.get(`/api/v1/engagement/journeys/${id}/stats`, { token: admin })).body;
+    await waitFor(async () => (await stats()).converted === 1, 10_000, "the conversion");
+    expect(await stats()).toMatchObject({
+      sent: 1,
+      clicked: 1,
+      converted: 1,
+      revenue: { [bought.body.currency]: bought.body.total },
+    });
+    expect((await stats()).bySend).toEqual([
+      expect.objectContaining({ step: 0, sent: 1, clicked: 1, converted: 1 }),
+    ]);
+    const variants = (await api.get(`/api/v1/engagement/templates/${tid}/stats`, { token: admin }))
+      .body.variants as { name: string; sent: number; clicked: number; converted: number }[];
+    expect(variants.map((v) => v.name)).toEqual(["A", "Urgent"]);
+    const credited = variants.find((v) => v.sent === 1)!;
+    expect(credited).toMatchObject({ clicked: 1, converted: 1 });
+    // Another order is not a second conversion of the same click.
+    expect((await order(me.token, (await product()).id)).status).toBe(201);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await stats()).converted).toBe(1);
   }, 30_000);
 
   test("When the shop's webhook takes messages and a send falls back in order, then the webhook gets it and the inbox does not", async () => {
@@ -1123,17 +1110,11 @@ describe("engagement journeys", () => {
       },
       { token: admin },
     );
-    const journey = await api.post(
-      "/api/v1/engagement/journeys",
-      {
-        name: "Text first",
-        trigger: { event: "event:text_me" },
-        reentry: "once",
-        status: "active",
-        steps: [{ ...sendStep(template.body.id, ["webhook", "inbox"]), fallback: true }],
-      },
-      { token: admin },
-    );
+    const id = await activeJourney({
+      name: "Text first",
+      trigger: { event: "event:text_me" },
+      steps: [{ ...sendStep(template.body.id, ["webhook", "inbox"]), fallback: true }],
+    });
     try {
       const me = await customer();
       await api.post("/api/v1/events", [{ type: "text_me" }], { token: me.token });
@@ -1145,18 +1126,12 @@ describe("engagement journeys", () => {
         data: { type: template.body.id, body: `Your code ships today, ${me.id}.` },
       });
       const runs = async () =>
-        (
-          await api.get(`/api/v1/engagement/journeys/${journey.body.id}/runs`, { token: admin })
-        ).body.rows.map((r: { status: string }) => r.status);
+        (await api.get(`/api/v1/engagement/journeys/${id}/runs`, { token: admin })).body.rows.map(
+          (r: { status: string }) => r.status,
+        );
       await waitFor(async () => (await runs())[0] === "completed", 5000, "the run's end");
       expect((await typesOf(me.token)).filter((t: string) => t === template.body.id)).toEqual([]);
     } finally {
-      await api.request(
-        "PATCH",
-        `/api/v1/engagement/journeys/${journey.body.id}`,
-        { status: "paused" },
-        { token: admin },
-      );
       await api.delete(`/api/v1/webhooks/${hook.body.id}`, { token: admin });
       await receiver.stop();
     }
@@ -1175,53 +1150,38 @@ describe("engagement journeys", () => {
       },
       { token: admin },
     );
-    const journey = await api.post(
-      "/api/v1/engagement/journeys",
-      {
-        name: "Welcome back",
-        trigger: { event: "event:came_back" },
-        reentry: "once",
-        status: "active",
-        steps: [sendStep(template.body.id)],
-      },
-      { token: admin },
+    await activeJourney({
+      name: "Welcome back",
+      trigger: { event: "event:came_back" },
+      steps: [sendStep(template.body.id)],
+    });
+    const german = await customer();
+    const set = await api.request(
+      "PUT",
+      "/api/v1/me/preferences",
+      { off: {}, locale: "de-AT" },
+      { token: german.token },
     );
-    try {
-      const german = await customer();
-      const set = await api.request(
-        "PUT",
-        "/api/v1/me/preferences",
-        { off: {}, locale: "de-AT" },
-        { token: german.token },
-      );
-      expect(set.body.locale).toBe("de-AT");
-      const other = await customer();
-      for (const who of [german, other])
-        await api.post("/api/v1/events", [{ type: "came_back" }], { token: who.token });
-      const words = async (token: string) =>
-        (await inbox(token)).rows.find((n: { type: string }) => n.type === template.body.id);
-      await waitFor(async () => (await words(german.token)) !== undefined, 10_000, "German");
-      await waitFor(async () => (await words(other.token)) !== undefined, 10_000, "English");
-      expect(await words(german.token)).toMatchObject({
-        title: "Willkommen zurück",
-        body: "42,00\u00a0€ Rabatt",
-      });
-      expect(await words(other.token)).toMatchObject({ title: "Welcome back", body: "€42.00 off" });
-      const bad = await api.request(
-        "PUT",
-        "/api/v1/me/preferences",
-        { off: {}, locale: "../../etc" },
-        { token: german.token },
-      );
-      expect(bad.status).toBe(422);
-    } finally {
-      await api.request(
-        "PATCH",
-        `/api/v1/engagement/journeys/${journey.body.id}`,
-        { status: "paused" },
-        { token: admin },
-      );
-    }
+    expect(set.body.locale).toBe("de-AT");
+    const other = await customer();
+    for (const who of [german, other])
+      await api.post("/api/v1/events", [{ type: "came_back" }], { token: who.token });
+    const words = async (token: string) =>
+      (await inbox(token)).rows.find((n: { type: string }) => n.type === template.body.id);
+    await waitFor(async () => (await words(german.token)) !== undefined, 10_000, "German");
+    await waitFor(async () => (await words(other.token)) !== undefined, 10_000, "English");
+    expect(await words(german.token)).toMatchObject({
+      title: "Willkommen zurück",
+      body: "42,00\u00a0€ Rabatt",
+    });
+    expect(await words(other.token)).toMatchObject({ title: "Welcome back", body: "€42.00 off" });
+    const bad = await api.request(
+      "PUT",
+      "/api/v1/me/preferences",
+      { off: {}, locale: "../../etc" },
+      { token: german.token },
+    );
+    expect(bad.status).toBe(422);
   }, 30_000);
 
   test("When journeys and templates are set up badly, then 4xx naming each problem, and nothing changes", async () => {
