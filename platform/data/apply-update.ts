@@ -18,17 +18,25 @@ function parentOf(doc: Json, path: string[], create: boolean): Json | undefined 
 }
 
 /**
- * The repository's update operators, applied to a plain document (a copy is returned): the
- * PostgreSQL store reads a row, applies this, and writes it back under the row's lock.
- * Same meaning as MongoDB's: `$set` makes missing parents, `$inc` starts from 0, `$push`
- * starts an array, `$unset` of a missing field does nothing. Every path is checked here too, as
- * the applier walks objects by key.
+ * The repository's update operators, applied to a plain document (a copy is returned, sharing
+ * nothing with the document or the update). Same meaning as MongoDB's: `$set` makes missing
+ * parents, `$inc` starts from 0, `$push` starts an array, `$unset` of a missing field does
+ * nothing. Every path is checked here too, as the applier walks objects by key.
  */
 export function applyUpdate<T extends Json>(doc: T, update: Update): T {
-  const next = structuredClone(doc) as Json;
+  return applyUpdateInPlace(structuredClone(doc), structuredClone(update));
+}
+
+/**
+ * `applyUpdate` on a document the caller owns and will serialize at once (a store's row just
+ * parsed): it changes `doc` and may share values with `update`, and copies nothing. Copying a
+ * large document twice was a fifth of a profile's fold.
+ */
+export function applyUpdateInPlace<T extends Json>(doc: T, update: Update): T {
+  const next = doc as Json;
   for (const [field, value] of Object.entries(update.$set ?? {})) {
     const path = assertFieldPath(field);
-    parentOf(next, path, true)![path[path.length - 1]] = structuredClone(value);
+    parentOf(next, path, true)![path[path.length - 1]] = value;
   }
   for (const field of Object.keys(update.$unset ?? {})) {
     const path = assertFieldPath(field);
@@ -49,7 +57,7 @@ export function applyUpdate<T extends Json>(doc: T, update: Update): T {
     const key = path[path.length - 1];
     const current = parent[key] ?? [];
     if (!Array.isArray(current)) throw new Error(`Cannot $push to ${field}: it is not a list`);
-    parent[key] = [...current, structuredClone(value)];
+    parent[key] = [...current, value];
   }
-  return next as T;
+  return doc;
 }

@@ -1,7 +1,7 @@
 import { isDuplicate } from "../actions/errors";
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { applyUpdate } from "./apply-update";
+import { applyUpdate, applyUpdateInPlace } from "./apply-update";
 import {
   APPLY_UPDATE_FUNCTION,
   indexExpressions,
@@ -19,6 +19,7 @@ import {
   type FindOptions,
   type IndexSpec,
   type NewDoc,
+  type Replacement,
   type Repository,
   type Store,
   type Update,
@@ -187,6 +188,7 @@ class PostgresRepository<T extends Doc> implements Repository<T> {
       const rows = await this.select(filter, { limit, lock: true }, db);
       const updated: T[] = [];
       for (const row of rows) {
+        // A copy: the documents are answered, and must not share values with the update.
         const doc = applyUpdate(row.doc, update);
         await db.query(`UPDATE "${this.table}" SET doc = $2 WHERE id = $1`, [row.id, doc]);
         updated.push(toDoc<T>({ id: row.id, doc }));
@@ -218,13 +220,13 @@ class PostgresRepository<T extends Doc> implements Repository<T> {
           if (row) {
             await db.query(`UPDATE "${this.table}" SET doc = $2 WHERE id = $1`, [
               row.id,
-              applyUpdate(row.doc, update),
+              applyUpdateInPlace(row.doc, update),
             ]);
             return { inserted: false };
           }
           const seed = equalityFields(filter);
           const id = typeof seed.id === "string" ? seed.id : randomUUID();
-          const doc = applyUpdate(fromDoc(seed), update);
+          const doc = applyUpdateInPlace(fromDoc(seed), update);
           await db.query(`INSERT INTO "${this.table}" (id, doc) VALUES ($1, $2)`, [id, doc]);
           return { inserted: true };
         });
@@ -234,6 +236,20 @@ class PostgresRepository<T extends Doc> implements Repository<T> {
         throw err;
       }
     }
+  }
+
+  async replaceEach(replacements: Replacement<T>[]): Promise<boolean[]> {
+    if (replacements.length === 0) return [];
+    return this.transaction(async (db) => {
+      const written: boolean[] = [];
+      for (const { filter, doc } of replacements) {
+        const p = this.params();
+        const value = p.add(fromDoc(doc));
+        const sql = `UPDATE "${this.table}" SET doc = ${value} WHERE ${whereOf(filter, p)}`;
+        written.push(((await db.query(sql, p.values)).rowCount ?? 0) > 0);
+      }
+      return written;
+    });
   }
 
   async deleteOne(filter: Filter): Promise<number> {

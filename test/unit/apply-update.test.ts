@@ -1,4 +1,4 @@
-import { applyUpdate } from "../../platform/data/apply-update";
+import { applyUpdate, applyUpdateInPlace } from "../../platform/data/apply-update";
 
 describe("applying an update to a document", () => {
   test("When $set names a deep path, then missing parents are made and the original is untouched", () => {
@@ -33,5 +33,20 @@ describe("applying an update to a document", () => {
     expect(() => applyUpdate({ id: "a", s: "x" }, { $set: { "s.deep": 1 } })).toThrow(
       /not a document/,
     );
+  });
+
+  test("When a copy is applied, then the answer shares no value with the update", () => {
+    const tags = ["x"];
+    const next = applyUpdate({ id: "a" }, { $set: { tags }, $push: { log: { at: 1 } } });
+    tags.push("changed later");
+    expect(next).toEqual({ id: "a", tags: ["x"], log: [{ at: 1 }] });
+  });
+
+  test("When applied in place, then the store's own document is the one changed, with the same meaning", () => {
+    const doc = { id: "a", stock: 5, holds: { o1: 2 } };
+    const next = applyUpdateInPlace(doc, { $inc: { stock: -2 }, $unset: { "holds.o1": true } });
+    expect(next).toBe(doc);
+    expect(doc).toEqual({ id: "a", stock: 3, holds: {} });
+    expect(() => applyUpdateInPlace(doc, { $set: { "__proto__.x": 1 } })).toThrow(/Unsupported/);
   });
 });
