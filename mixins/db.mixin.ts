@@ -12,11 +12,13 @@ import { SqliteStore } from "../platform/data/sqlite.store";
 import {
   assertFilter,
   assertFindOptions,
+  assertReplacement,
   assertSafeValue,
   assertUpdate,
   type Doc,
   type Filter,
   type IndexSpec,
+  type Replacement,
   type Repository,
   type Store,
   type Update,
@@ -74,11 +76,13 @@ const METHODS = [
   "upsert",
   "deleteOne",
   "deleteMany",
+  "replaceEach",
 ] as const;
 
 function assertArguments(method: (typeof METHODS)[number], args: unknown[]): void {
   if (method === "findById") return;
   if (method === "insert") return assertSafeValue(args[0]);
+  if (method === "replaceEach") return (args[0] as Replacement<Doc>[]).forEach(assertReplacement);
   assertFilter(args[0] as Filter);
   if (method === "find" && args[1]) assertFindOptions(args[1] as object);
   if (["updateOne", "updateMany", "findOneAndUpdate", "upsert"].includes(method))

@@ -21,6 +21,7 @@ import {
   type FindOptions,
   type IndexSpec,
   type NewDoc,
+  type Replacement,
   type Repository,
   type Store,
   type Update,
@@ -89,6 +90,18 @@ class MongoRepository<T extends Doc> implements Repository<T> {
       this.collection.updateOne(this.filter(filter), update as Document),
     );
     return result.matchedCount;
+  }
+
+  /** Each its own call, at once: a bulk write does not say which of its replacements matched. */
+  async replaceEach(replacements: Replacement<T>[]): Promise<boolean[]> {
+    return Promise.all(
+      replacements.map(async ({ filter, doc }) => {
+        const result = await this.guarded(() =>
+          this.collection.replaceOne(this.filter(filter), toStoreDoc(doc)),
+        );
+        return result.matchedCount > 0;
+      }),
+    );
   }
 
   async updateMany(filter: Filter, update: Update): Promise<number> {

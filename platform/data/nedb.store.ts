@@ -17,6 +17,7 @@ import {
   type FindOptions,
   type IndexSpec,
   type NewDoc,
+  type Replacement,
   type Repository,
   type Store,
   type Update,
@@ -83,6 +84,20 @@ class NedbRepository<T extends Doc> implements Repository<T> {
 
   count(filter: Filter): Promise<number> {
     return this.db.countAsync(toStoreFilter(filter) as never);
+  }
+
+  async replaceEach(replacements: Replacement<T>[]): Promise<boolean[]> {
+    const written: boolean[] = [];
+    for (const { filter, doc } of replacements) {
+      const stored = toStoreDoc(doc);
+      const { numAffected } = await this.guarded(
+        () => this.db.updateAsync(toStoreFilter(filter) as never, stored as never, {}),
+        stored,
+        doc.id,
+      );
+      written.push(numAffected > 0);
+    }
+    return written;
   }
 
   private async update(filter: Filter, update: Update, multi: boolean) {

@@ -61,6 +61,28 @@ export interface Repository<T extends Doc> {
   upsert(filter: Filter, update: Update): Promise<{ inserted: boolean }>;
   deleteOne(filter: Filter): Promise<number>;
   deleteMany(filter: Filter): Promise<number>;
+  /**
+   * Writes whole documents, each in place of the one its filter matches, where it still
+   * matches: the filter pins the document by id and guards it (`{ id, version }`). Answers
+   * which were written. In one transaction on the SQL stores, so a message that changes many
+   * documents pays one commit. Each is judged on its own; if the call fails, some may have
+   * been written, so a retry must be safe (the guard makes it so).
+   */
+  replaceEach(replacements: Replacement<T>[]): Promise<boolean[]>;
+}
+
+export interface Replacement<T extends Doc> {
+  filter: Filter & { id: string };
+  doc: T;
+}
+
+/** A replacement's filter pins the document it replaces, so each writes one at most. */
+export function assertReplacement(replacement: Replacement<Doc>): void {
+  const { filter, doc } = replacement ?? {};
+  if (typeof filter?.id !== "string" || filter.id !== doc?.id)
+    throw new UnsupportedQueryError("a replacement whose filter does not pin its document's id");
+  assertFilter(filter);
+  assertSafeValue(doc);
 }
 
 /** What a store must provide: its repositories, a health probe and a way to close. */

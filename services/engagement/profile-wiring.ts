@@ -5,9 +5,9 @@ import { call, type Caller } from "../../platform/actions/typed-call";
 import { pageAfter } from "../../platform/data/pagination";
 import { replayChannel } from "../../platform/messaging/channel-replay";
 import type { EngagementThis } from "./engagement-this";
-import { factsOf, foldInto, PROFILE_CHANNELS, type ProfileChannel } from "./profiles";
+import { factsOf, foldAll, foldInto, PROFILE_CHANNELS, type ProfileChannel } from "./profiles";
 import { MAX_SEGMENTS, reconcile, type MemberDoc, type SegmentDoc } from "./segments";
-import type { Profile } from "./profile-fold";
+import type { Profile, ProfileFact } from "./profile-fold";
 
 const LOOKUP_BATCH = 100;
 const SEGMENTS_FRESH_MS = 5000;
@@ -107,26 +107,40 @@ export async function foldProfiles(
     (userId) => isId(userId) && (rebuild?.only === undefined || userId === rebuild.only),
   );
   // A message about many users (a backend's batch) reads their profiles and memberships in
-  // one statement each, not one a user.
+  // one statement each and writes the profiles in one transaction, not one a user.
   const { profiles, segment_members } = self.repos;
-  const many = users.length > 1;
-  const held = many ? byId(await profiles.find({ id: { $in: users } })) : undefined;
+  const now = new Date();
+  const written =
+    users.length > 1
+      ? await foldAll(
+          profiles,
+          message.id,
+          new Map(users.map((userId) => [userId, facts.get(userId)!])),
+          byId(await profiles.find({ id: { $in: users } })),
+          now,
+        )
+      : await foldOne(profiles, users[0], message.id, facts, now);
+  if (rebuild || written.size === 0) return;
   const segments = await segmentsOf(self);
-  const rows = many && segments.length && !rebuild ? await membersOf(self, users) : undefined;
-  for (const userId of users) {
-    const known = held ? (held.get(userId) ?? null) : undefined;
-    const now = new Date();
-    const profile = await foldInto(profiles, userId, message.id, facts.get(userId)!, now, known);
-    if (!profile || rebuild) continue;
-    const moved = await reconcile(
-      segment_members,
-      profile,
-      segments,
-      now,
-      rows ? (rows.get(userId) ?? []) : undefined,
-    );
+  if (segments.length === 0) return;
+  const rows = written.size > 1 ? await membersOf(self, [...written.keys()]) : undefined;
+  for (const [userId, profile] of written) {
+    const known = rows ? (rows.get(userId) ?? []) : undefined;
+    const moved = await reconcile(segment_members, profile, segments, now, known);
     if (moved.entered.length || moved.left.length) await told(userId, moved);
   }
+}
+
+async function foldOne(
+  profiles: EngagementThis["repos"]["profiles"],
+  userId: string | undefined,
+  messageId: string,
+  facts: Map<string, ProfileFact[]>,
+  now: Date,
+): Promise<Map<string, Profile>> {
+  if (userId === undefined) return new Map();
+  const profile = await foldInto(profiles, userId, messageId, facts.get(userId)!, now);
+  return new Map(profile ? [[userId, profile]] : []);
 }
 
 /**

@@ -99,6 +99,45 @@ export async function foldInto(
   throw new Error(`The profile of ${userId} kept changing under ${FOLD_ATTEMPTS} folds`);
 }
 
+/**
+ * Folds one message into the profiles of many users (a backend's batch), read before in one
+ * statement: the profiles that moved are written together, each under the version it was read
+ * at (one transaction, not one a user), and a user whose profile changed in between is folded
+ * again on their own. Answers each user's profile as written; a user whose profile held the
+ * message already is left out.
+ */
+export async function foldAll(
+  profiles: Profiles,
+  messageId: string,
+  facts: Map<string, ProfileFact[]>,
+  held: Map<string, Profile>,
+  now = new Date(),
+): Promise<Map<string, Profile>> {
+  const written = new Map<string, Profile>();
+  const alone: string[] = [];
+  const together: { userId: string; next: Profile; version: number }[] = [];
+  for (const [userId, userFacts] of facts) {
+    const current = held.get(userId);
+    if (!current) {
+      alone.push(userId);
+      continue;
+    }
+    const next = foldMessage(current, messageId, userFacts, now);
+    if (next !== current) together.push({ userId, next, version: current.version });
+  }
+  const replaced = await profiles.replaceEach(
+    together.map(({ userId, next, version }) => ({ filter: { id: userId, version }, doc: next })),
+  );
+  together.forEach(({ userId, next }, i) =>
+    replaced[i] ? written.set(userId, next) : alone.push(userId),
+  );
+  for (const userId of alone) {
+    const profile = await foldInto(profiles, userId, messageId, facts.get(userId)!, now);
+    if (profile) written.set(userId, profile);
+  }
+  return written;
+}
+
 /** What an admin reads of a profile: its traits, and what they add up to now. */
 export function profileView(profile: Profile, now = new Date()) {
   const { recent: _recent, version: _version, views, ...traits } = profile;

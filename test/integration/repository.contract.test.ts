@@ -293,6 +293,40 @@ function contractTests({ open }: StoreCase): void {
     expect(await products.findById(p.id)).toEqual(p);
   });
 
+  test("When documents are replaced together, then each is written only where its guard still matches", async () => {
+    const a = await products.insert(item("R1", { stock: 1, meta: { color: "red" } }));
+    const b = await products.insert(item("R2", { stock: 1 }));
+    await products.updateOne({ id: b.id }, { $inc: { stock: 1 } }); // b moved on meanwhile
+    const { meta: _dropped, ...aWithoutMeta } = a;
+    void _dropped;
+    const written = await products.replaceEach([
+      { filter: { id: a.id, stock: 1 }, doc: { ...aWithoutMeta, stock: 2, name: "A2" } },
+      { filter: { id: b.id, stock: 1 }, doc: { ...b, stock: 9, name: "B-stale" } },
+      { filter: { id: "nobody", stock: 1 }, doc: { ...b, id: "nobody" } },
+    ]);
+    expect(written).toEqual([true, false, false]);
+    // A replacement is the whole document: a field it leaves out is gone.
+    expect(await products.findById(a.id)).toEqual({ ...aWithoutMeta, stock: 2, name: "A2" });
+    expect(await products.findById(b.id)).toMatchObject({ stock: 2, name: b.name });
+    expect(await products.findById("nobody")).toBeNull();
+    expect(await products.count({ sku: "R2" })).toBe(1);
+    expect(await products.replaceEach([])).toEqual([]);
+  });
+
+  test("When a replacement's filter does not pin its document, or its document reaches for a prototype, then nothing is written", async () => {
+    const a = await products.insert(item("RP", { stock: 1 }));
+    const hostile = JSON.parse('{"__proto__": {"polluted": true}}');
+    for (const replacement of [
+      { filter: { stock: 1 }, doc: { ...a, stock: 5 } },
+      { filter: { id: "other" }, doc: { ...a, stock: 5 } },
+      { filter: { id: a.id }, doc: { ...a, meta: hostile } },
+      { filter: { id: a.id, "__proto__.x": 1 }, doc: { ...a, stock: 5 } },
+    ])
+      await expect(products.replaceEach([replacement as never])).rejects.toThrow(/Unsupported/);
+    expect(await products.findById(a.id)).toEqual(a);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   test("When updating many, then the count of matched documents comes back", async () => {
     await products.insert(item("M1", { price: 1 }));
     await products.insert(item("M2", { price: 1 }));

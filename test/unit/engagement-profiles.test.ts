@@ -8,7 +8,7 @@ import {
   type Profile,
   type ProfileFact,
 } from "../../services/engagement/profile-fold";
-import { factsOf, foldInto, profileView } from "../../services/engagement/profiles";
+import { factsOf, foldAll, foldInto, profileView } from "../../services/engagement/profiles";
 import { useTempSqlite } from "../harness/temp-store";
 
 const now = new Date("2026-07-10T12:00:00Z");
@@ -26,6 +26,12 @@ describe("a profile folded from what a user does", () => {
     const once = fold(emptyProfile("u1"), "m1", behaviour([view("2026-07-10T10:00:00Z")]));
     expect(fold(once, "m1", behaviour([view("2026-07-10T10:00:00Z")]))).toBe(once);
     expect(viewsIn(once, "lighting", 7, now)).toBe(1);
+    // A fold leaves the profile it was given as it was: the caller writes it under its version.
+    const before = structuredClone(once);
+    const twice = fold(once, "m2", behaviour([view("2026-07-10T11:00:00Z")]));
+    expect(once).toEqual(before);
+    expect(twice.recent.map((r) => r.id)).toEqual(["m1", "m2"]);
+    expect(viewsIn(twice, "lighting", 7, now)).toBe(2);
   });
 
   test("When activity comes in visits, then visits are counted by 30 quiet minutes, whatever the order events arrive in", () => {
@@ -175,5 +181,26 @@ describe("profiles in a store", () => {
     const stored = (await profiles.findById("u1"))!;
     expect(stored.purchases).toBe(20);
     expect(stored.spent).toEqual({ USD: 2000 });
+  });
+  test("When one message about many users meets a profile changed since it was read, then every user counts it once", async () => {
+    const profiles = await temp.store().repository<Profile>("profiles", []);
+    const purchase: ProfileFact[] = [
+      { kind: "purchase", total: 100, currency: "USD", at: "2026-07-10T09:00:00Z" },
+    ];
+    await foldInto(profiles, "u1", "m0", purchase, now);
+    await foldInto(profiles, "u2", "m0", purchase, now);
+    const read = new Map((await profiles.find({})).map((p) => [p.id, p]));
+    // Another node folds a message into u2 after the batch read it.
+    await foldInto(profiles, "u2", "other", purchase, now);
+    const facts = new Map(["u1", "u2", "u3"].map((userId) => [userId, purchase]));
+    const written = await foldAll(profiles, "m1", facts, read, now);
+    expect([...written.keys()].sort()).toEqual(["u1", "u2", "u3"]);
+    expect((await profiles.findById("u1"))!.purchases).toBe(2);
+    expect((await profiles.findById("u2"))!.purchases).toBe(3);
+    expect((await profiles.findById("u3"))!.purchases).toBe(1);
+    // The same message again (a redelivery) changes nobody.
+    const again = new Map((await profiles.find({})).map((p) => [p.id, p]));
+    expect((await foldAll(profiles, "m1", facts, again, now)).size).toBe(0);
+    expect((await profiles.findById("u2"))!.purchases).toBe(3);
   });
 });
