@@ -9,8 +9,13 @@
  * default); `SPREAD=event`: each batch mixes hundreds of users, as a shop's backend forwards
  * them, so a message touches that many profiles.
  *
+ * `RATE=10000`: posts at that many events a second instead of as fast as it can, and reads the
+ * profile lag gauge (`bazaar_engagement_profile_lag_seconds`, what the alert watches) every half
+ * second: its median and worst while posting, and how long the profiles took to catch up.
+ *
  *   npm run bench:engagement                       # 10 s of posting, 1,000 users, batches of 500
  *   SPREAD=event USERS=200 BATCH=100 DURATION=5 ROUNDS=3 npm run bench:engagement
+ *   RATE=10000 DURATION=30 npm run bench:engagement
  */
 import { client } from "../test/harness/http";
 import { adminToken, startNodes } from "../test/harness/load";
@@ -21,11 +26,32 @@ const SECONDS = Number(process.env.DURATION ?? 10);
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
 const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 8);
 const SPREAD = process.env.SPREAD === "event" ? "event" : "batch";
+/** Events a second to post at; 0: as fast as the node takes them. */
+const RATE = Number(process.env.RATE ?? 0);
+const METRICS_PORT = 3976;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
 
-async function round(): Promise<{ posted: number; postMs: number; foldMs: number; rss: number }> {
-  const node = await startNodes({ embedded: { PORT: "3975" } });
+/** The profile lag gauge as the node exports it now, in seconds (undefined before any fold). */
+async function profileLag(): Promise<number | undefined> {
+  const text = await (await fetch(`http://127.0.0.1:${METRICS_PORT}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith("bazaar_engagement_profile_lag_seconds"));
+  return line ? Number(line.split(" ").at(-1)) : undefined;
+}
+
+interface Round {
+  posted: number;
+  postMs: number;
+  foldMs: number;
+  rss: number;
+  /** Lag samples while posting. */
+  lags: number[];
+}
+
+async function round(): Promise<Round> {
+  const node = await startNodes({
+    embedded: { PORT: "3975", METRICS_PORT: String(METRICS_PORT) },
+  });
   try {
     const api = client(node.base);
     const admin = await adminToken(node.base);
@@ -60,9 +86,25 @@ async function round(): Promise<{ posted: number; postMs: number; foldMs: number
     const started = Date.now();
     let posted = 0;
     const deadline = started + SECONDS * 1000;
+    const lags: number[] = [];
+    let posting = true;
+    const sampling = (async () => {
+      while (posting) {
+        await new Promise((r) => setTimeout(r, 500));
+        const lag = await profileLag();
+        if (posting && lag !== undefined) lags.push(lag);
+      }
+    })();
+    let scheduled = 0;
     await Promise.all(
       Array.from({ length: IN_FLIGHT }, async () => {
         while (Date.now() < deadline) {
+          if (RATE > 0) {
+            // Each batch has its moment: a steady stream, not a burst each second.
+            const due = started + ((scheduled++ * BATCH) / RATE) * 1000;
+            if (due >= deadline) break;
+            if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+          }
           const events = batch();
           const res = await api.post("/api/v1/events", events, { apiKey: key });
           if (res.status === 202) posted += events.length;
@@ -70,6 +112,8 @@ async function round(): Promise<{ posted: number; postMs: number; foldMs: number
       }),
     );
     const postMs = Date.now() - started;
+    posting = false;
+    await sampling;
     const folded = async () => {
       let sum = 0;
       for (let u = 0; u < USERS; u++) {
@@ -85,7 +129,7 @@ async function round(): Promise<{ posted: number; postMs: number; foldMs: number
       if (Date.now() - started > 600_000) throw new Error("profiles did not catch up in 10 min");
       await new Promise((r) => setTimeout(r, 1000));
     }
-    return { posted, postMs, foldMs: Date.now() - started, rss: node.rss().embedded };
+    return { posted, postMs, foldMs: Date.now() - started, rss: node.rss().embedded, lags };
   } finally {
     await node.stop();
   }
@@ -101,6 +145,10 @@ async function main() {
   console.log(
     `\n${USERS} users, batches of ${BATCH} (${SPREAD === "event" ? "users mixed in each" : "one user each"}), ${IN_FLIGHT} in flight, ${SECONDS} s of posting; median of ${ROUNDS} rounds`,
   );
+  if (RATE > 0)
+    console.log(
+      `paced at ${RATE} events/s: profile lag while posting median ${median(runs.map((r) => median(r.lags)))} s, worst ${median(runs.map((r) => Math.max(...r.lags)))} s; caught up ${median(runs.map((r) => (r.foldMs - r.postMs) / 1000))} s after the last post (medians of rounds)`,
+    );
   console.log(
     `ingested ${median(runs.map((r) => rate(r.posted, r.postMs)))} events/s   folded into profiles ${median(runs.map((r) => rate(r.posted, r.foldMs)))} events/s (start to last fold)   events ${median(runs.map((r) => r.posted))}   RSS ${median(runs.map((r) => r.rss))} MB`,
   );
