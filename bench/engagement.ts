@@ -16,9 +16,13 @@
  *   npm run bench:engagement                       # 10 s of posting, 1,000 users, batches of 500
  *   SPREAD=event USERS=200 BATCH=100 DURATION=5 ROUNDS=3 npm run bench:engagement
  *   RATE=10000 DURATION=30 npm run bench:engagement
+ *
+ * `TRANSPORT=nats`: the node's channels are NATS JetStream (a server the bench starts), as in a
+ * cluster: a post no longer waits for the fold, so a fold that falls behind shows as lag.
  */
 import { client } from "../test/harness/http";
 import { adminToken, startNodes } from "../test/harness/load";
+import { startNats, startRedis, type RunningServer } from "../test/harness/servers";
 
 const USERS = Number(process.env.USERS ?? 1000);
 const BATCH = Number(process.env.BATCH ?? 500);
@@ -29,6 +33,7 @@ const SPREAD = process.env.SPREAD === "event" ? "event" : "batch";
 /** Events a second to post at; 0: as fast as the node takes them. */
 const RATE = Number(process.env.RATE ?? 0);
 const METRICS_PORT = 3976;
+const NATS = process.env.TRANSPORT === "nats";
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
 
@@ -48,9 +53,14 @@ interface Round {
   lags: number[];
 }
 
-async function round(): Promise<Round> {
+async function round(servers: RunningServer[]): Promise<Round> {
+  const [nats, redis] = servers;
   const node = await startNodes({
-    embedded: { PORT: "3975", METRICS_PORT: String(METRICS_PORT) },
+    embedded: {
+      PORT: "3975",
+      METRICS_PORT: String(METRICS_PORT),
+      ...(nats ? { TRANSPORTER: nats.url, REDIS_URL: redis.url } : {}),
+    },
   });
   try {
     const api = client(node.base);
@@ -138,12 +148,18 @@ async function round(): Promise<Round> {
 async function main() {
   const runs = [];
   for (let r = 0; r < ROUNDS; r++) {
-    runs.push(await round());
+    // Fresh servers a round: a stream kept from the last round would be folded again.
+    const servers = NATS ? await Promise.all([startNats(), startRedis()]) : [];
+    try {
+      runs.push(await round(servers));
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+    }
     process.stdout.write(`round ${r + 1} done\n`);
   }
   const rate = (n: number, ms: number) => Math.round(n / (ms / 1000));
   console.log(
-    `\n${USERS} users, batches of ${BATCH} (${SPREAD === "event" ? "users mixed in each" : "one user each"}), ${IN_FLIGHT} in flight, ${SECONDS} s of posting; median of ${ROUNDS} rounds`,
+    `\n${USERS} users, batches of ${BATCH} (${SPREAD === "event" ? "users mixed in each" : "one user each"}), ${IN_FLIGHT} in flight, ${SECONDS} s of posting, channels ${NATS ? "on NATS JetStream" : "in process"}; median of ${ROUNDS} rounds`,
   );
   if (RATE > 0)
     console.log(
