@@ -23,6 +23,7 @@ import {
   fireDue,
   RUN_INDEXES,
   type JourneyVersion,
+  type PlaceDoc,
   type RunDeps,
   type RunDoc,
 } from "../services/engagement/journey-runs";
@@ -77,9 +78,15 @@ async function withStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
   }
 }
 
-function depsOf(runs: RunDeps["runs"], version: JourneyVersion, now: () => Date): RunDeps {
+async function depsOf(
+  store: Store,
+  runs: RunDeps["runs"],
+  version: JourneyVersion,
+  now: () => Date,
+): Promise<RunDeps> {
   return {
     runs,
+    places: await store.repository<PlaceDoc>("journey_places", []),
     now,
     leaseMs: 60_000,
     versionOf: async () => version,
@@ -93,7 +100,7 @@ async function waiting(n: number): Promise<{ heapMb: number; lookMs: number }> {
   return withStore(async (store) => {
     const runs = await store.repository<RunDoc>("journey_runs", RUN_INDEXES);
     const version = journey(24 * 60);
-    const deps = depsOf(runs, version, () => new Date());
+    const deps = await depsOf(store, runs, version, () => new Date());
     for (let i = 0; i < n; i++) await enterRun(deps, version, { userId: `u${i}` });
     // Parked a day ahead: the first look moves each entered run onto its wait.
     while ((await fireDue(deps)) > 0);
@@ -115,7 +122,7 @@ async function firing(loops: number): Promise<number> {
     const runs = await store.repository<RunDoc>("journey_runs", RUN_INDEXES);
     const version = journey(1);
     let clock = Date.now();
-    const deps = depsOf(runs, version, () => new Date(clock));
+    const deps = await depsOf(store, runs, version, () => new Date(clock));
     for (let i = 0; i < DUE; i++) await enterRun(deps, version, { userId: `u${i}` });
     while ((await fireDue(deps)) > 0);
     clock += 2 * 60_000;

@@ -150,8 +150,11 @@ export type JourneyStep =
     }
   | { type: "exit" };
 
-/** Whether a user who was in a journey may enter it again: never, or once per key. */
-export const REENTRY = ["once", "perKey"] as const;
+/**
+ * Whether a user who was in a journey may enter it again: never (`once`), once their run has
+ * ended (`afterExit`: one run at a time), or once per key (an order, a course, a cart state).
+ */
+export const REENTRY = ["once", "afterExit", "perKey"] as const;
 export type Reentry = (typeof REENTRY)[number];
 
 export interface JourneyDefinition {

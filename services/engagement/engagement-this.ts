@@ -3,7 +3,7 @@ import type { DbService } from "../../mixins/db.mixin";
 import type { RelayService } from "../../mixins/outbox-relay.mixin";
 import type { BackgroundLoop } from "../../platform/messaging/background-loop";
 import type { JourneyDoc, VersionDoc } from "./journeys";
-import type { RunDoc } from "./journey-runs";
+import type { PlaceDoc, RunDoc } from "./journey-runs";
 import type { DecisionDoc, PreferencesDoc, SendDoc } from "./model";
 import type { Profile } from "./profile-fold";
 import type { MemberDoc, SegmentDoc } from "./segments";
@@ -27,6 +27,7 @@ export type EngagementThis = DbService<{
   journeys: JourneyDoc;
   journey_versions: VersionDoc;
   journey_runs: RunDoc;
+  journey_places: PlaceDoc;
   templates: TemplateDoc;
   messages: MessageDoc;
   counters: CounterDoc;

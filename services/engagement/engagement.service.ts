@@ -66,7 +66,7 @@ const hear = consumer<unknown>("engagement", async function (message, ctx) {
   const channel = message.type;
   if (isProfileChannel(channel))
     await foldProfiles(self, ctx, { ...message, type: channel }, segmentsMoved(self));
-  await hearJourneyEvents(self, channel, message.data);
+  await hearJourneyEvents(self, message);
   if (channel === Channel.ORDERS_CONFIRMED) await attributeOrder(self, message);
   const lag = Math.max(0, (Date.now() - Date.parse(message.ts)) / 1000);
   setGauge(self.broker, ShopMetric.PROFILE_LAG, lag);
@@ -101,6 +101,7 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
       journeys: [],
       journey_versions: [],
       journey_runs: RUN_INDEXES,
+      journey_places: [],
       templates: [],
       messages: MESSAGE_INDEXES,
       counters: [],

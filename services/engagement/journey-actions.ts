@@ -63,7 +63,7 @@ export const JourneyActions: Partial<ServiceSchema> = {
     createJourney: {
       openapi: {
         summary: "Define a journey: a trigger, then steps each user goes through",
-        description: `A trigger is \`{segment: id}\` (entering it) or \`{event: name}\`. Re-entry is \`once\` per user or \`perKey\` (once per order, course or cart state). ${STEP_FORMS} A journey starts paused unless \`status\` is active. Problems are 422, each named by place.`,
+        description: `A trigger is \`{segment: id}\` (entering it) or \`{event: name}\`. Re-entry is \`once\` per user, \`afterExit\` (again once their run has ended: one run at a time) or \`perKey\` (once per order, course or cart state). ${STEP_FORMS} A journey starts paused unless \`status\` is active. Problems are 422, each named by place.`,
         status: 201,
         response: JOURNEY_SHAPE,
         errors: [409, 422],

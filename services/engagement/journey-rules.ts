@@ -196,10 +196,17 @@ export function journeyEventsOf(channel: string, data: unknown): JourneyEvent[] 
 
 /**
  * A run's id: the same entry always makes the same id, so a redelivered trigger never starts a
- * second run, and `once` lets a user in once, whatever the key.
+ * second run. `once` lets a user in once, whatever the key; `afterExit` once an entry (the
+ * trigger's message, or the segment membership that began).
  */
-export function runIdOf(journeyId: string, reentry: string, userId: string, key = ""): string {
-  const scope = reentry === "perKey" ? key : "";
+export function runIdOf(
+  journeyId: string,
+  reentry: string,
+  userId: string,
+  key = "",
+  entry = "",
+): string {
+  const scope = reentry === "perKey" ? key : reentry === "afterExit" ? `entry\n${entry}` : "";
   const digest = createHash("sha256").update(`${journeyId}\n${userId}\n${scope}`).digest("hex");
   return `run_${digest.slice(0, 40)}`;
 }

@@ -36,6 +36,18 @@ export interface RunDoc {
 
 export type Runs = Repository<RunDoc>;
 
+/**
+ * Which run of a user is theirs in a journey they may enter again after it (`afterExit`): an
+ * entry takes this place only from a run that has ended, so two triggers at once on two nodes
+ * start one run, not two.
+ */
+export interface PlaceDoc {
+  id: string;
+  runId: string;
+}
+
+export type Places = Repository<PlaceDoc>;
+
 export const RUN_INDEXES: IndexSpec[] = [
   { fields: ["wakeAt"], range: "string" },
   { fields: ["userId", "waitingFor"] },
@@ -57,6 +69,7 @@ export type SendOutcome =
 
 export interface RunDeps {
   runs: Runs;
+  places: Places;
   versionOf(journeyId: string, version: number): Promise<JourneyVersion | null>;
   profileOf(userId: string): Promise<Profile | null>;
   send(
@@ -73,15 +86,24 @@ export interface RunDeps {
 
 const DUE_PAGE = 100;
 
+/** What enters a user in a journey: its key, its facts, and what makes this entry itself. */
+export type Entry = Pick<JourneyEvent, "userId" | "key" | "data"> & {
+  /** The trigger's message (or the membership begun): its redelivery is the same entry. */
+  entry?: string;
+};
+
 /** Starts `journey` for the user of `event`, unless its re-entry rule says they were in it. */
 export async function enterRun(
-  deps: Pick<RunDeps, "runs" | "now">,
+  deps: Pick<RunDeps, "runs" | "places" | "now">,
   journey: JourneyVersion,
-  event: Pick<JourneyEvent, "userId" | "key" | "data">,
+  event: Entry,
 ): Promise<boolean> {
   const at = deps.now().toISOString();
+  const id = runIdOf(journey.journeyId, journey.reentry, event.userId, event.key, event.entry);
+  if (journey.reentry === "afterExit" && !(await takePlace(deps, journey, event.userId, id)))
+    return false;
   const entered = await insertIfAbsent(deps.runs, {
-    id: runIdOf(journey.journeyId, journey.reentry, event.userId, event.key),
+    id,
     journeyId: journey.journeyId,
     version: journey.version,
     userId: event.userId,
@@ -95,6 +117,32 @@ export async function enterRun(
     updatedAt: at,
   });
   return entered !== undefined;
+}
+
+/**
+ * The user's place in the journey, for run `runId`: free when they have none, or when the run
+ * holding it has ended (or was never written: its node died between the two writes). A
+ * redelivered trigger finds its own run holding it. The write is conditional on the run it
+ * replaces, so of two entries at once one takes it.
+ */
+async function takePlace(
+  deps: Pick<RunDeps, "runs" | "places">,
+  journey: JourneyVersion,
+  userId: string,
+  runId: string,
+): Promise<boolean> {
+  const id = runIdOf(journey.journeyId, "once", userId);
+  const place = await deps.places.findById(id);
+  if (!place) {
+    // A run begun before the journey let users in again (it was `once` or `perKey`) counts.
+    const active = { userId, journeyId: journey.journeyId, status: RunStatus.ACTIVE };
+    if (await deps.runs.findOne(active)) return false;
+    return (await insertIfAbsent(deps.places, { id, runId })) !== undefined;
+  }
+  if (place.runId === runId) return true;
+  const holder = await deps.runs.findById(place.runId);
+  if (holder?.status === RunStatus.ACTIVE) return false;
+  return (await deps.places.updateOne({ id, runId: place.runId }, { $set: { runId } })) === 1;
 }
 
 /** Takes a run for this node: it holds only if nobody moved the run since it was read. */

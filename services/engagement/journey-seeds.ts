@@ -124,8 +124,9 @@ export async function seedJourneys(stores: SeedStores): Promise<void> {
         {
           name: journey.name,
           trigger: journey.trigger,
-          // A reminder once a cart state; the others once a user.
-          reentry: "event" in journey.trigger ? "perKey" : "once",
+          // A reminder once a cart state; the others each time the user is in the segment
+          // anew (a course stalls again, a customer lapses again), one run at a time.
+          reentry: "event" in journey.trigger ? "perKey" : "afterExit",
           status: journey.status,
           steps: [
             {

@@ -83,6 +83,7 @@ const asVersion = (journey: JourneyDoc): JourneyVersion => ({
 export function journeyDeps(self: EngagementThis): RunDeps {
   return {
     runs: self.repos.journey_runs,
+    places: self.repos.journey_places,
     now: () => new Date(),
     leaseMs: settingsOf(self.broker).journeyLeaseMs,
     late: (ms) => setGauge(self.broker, ShopMetric.JOURNEY_TIMERS_LATE, ms / 1000),
@@ -100,9 +101,9 @@ export function journeyDeps(self: EngagementThis): RunDeps {
 /** An event moves the runs waiting for it, then starts the journeys it triggers. */
 export async function hearJourneyEvents(
   self: EngagementThis,
-  channel: string,
-  data: unknown,
+  message: { id: string; type: string; data: unknown },
 ): Promise<void> {
+  const { type: channel, data } = message;
   // A batch of behaviour repeats itself (a user's views): each event is heard once.
   const events = [
     ...new Map(
@@ -122,7 +123,8 @@ export async function hearJourneyEvents(
     if (waiting.length) await resumeWaiting(deps, event, waiting);
     for (const journey of journeys)
       if ("event" in journey.trigger && journey.trigger.event === event.name)
-        entered = (await enterRun(deps, asVersion(journey), event)) || entered;
+        entered =
+          (await enterRun(deps, asVersion(journey), { ...event, entry: message.id })) || entered;
   }
   if (entered) self.journeyTimers.wake();
 }
@@ -130,9 +132,9 @@ export async function hearJourneyEvents(
 /** Moves are told through the members' outbox; entering a segment may start journeys. */
 export const segmentsMoved =
   (self: EngagementThis): SegmentsMoved =>
-  async (userId, moved) => {
+  async (userId, moved, at) => {
     self.outboxRelay.wake();
-    if (moved.entered.length) await enterSegmentJourneys(self, userId, moved.entered);
+    if (moved.entered.length) await enterSegmentJourneys(self, userId, moved.entered, at);
   };
 
 /** Users who entered segments enter the journeys those segments start. */
@@ -140,12 +142,16 @@ async function enterSegmentJourneys(
   self: EngagementThis,
   userId: string,
   segmentIds: string[],
+  /** When they entered: a membership is one entry, however often it is told. */
+  at: Date,
 ): Promise<void> {
   const deps = journeyDeps(self);
   let entered = false;
-  for (const journey of await activeJourneys(self))
-    if ("segment" in journey.trigger && segmentIds.includes(journey.trigger.segment))
-      entered = (await enterRun(deps, asVersion(journey), { userId })) || entered;
+  for (const journey of await activeJourneys(self)) {
+    if (!("segment" in journey.trigger) || !segmentIds.includes(journey.trigger.segment)) continue;
+    const entry = `${journey.trigger.segment}@${at.toISOString()}`;
+    entered = (await enterRun(deps, asVersion(journey), { userId, entry })) || entered;
+  }
   if (entered) self.journeyTimers.wake();
 }
 

@@ -111,12 +111,10 @@ export const ProfileActions: Partial<ServiceSchema> = {
         const messages = await rebuildProfiles(this, userId);
         const profile = await this.repos.profiles.findById(userId);
         if (profile) {
-          const moved = await reconcile(
-            this.repos.segment_members,
-            profile,
-            await segmentsOf(this),
-          );
-          await segmentsMoved(this)(userId, moved);
+          const now = new Date();
+          const segments = await segmentsOf(this);
+          const moved = await reconcile(this.repos.segment_members, profile, segments, now);
+          await segmentsMoved(this)(userId, moved, now);
         }
         return { messages, profiles: profile ? 1 : 0 };
       },

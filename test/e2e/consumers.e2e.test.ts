@@ -1016,6 +1016,69 @@ describe("engagement journeys", () => {
     ]);
   }, 30_000);
 
+  test("When a journey lets users in again after exit, then a trigger while they are in it starts nothing, and one after their run ended starts a new run", async () => {
+    const tag = `came_back_${process.pid}`;
+    const template = await api.post(
+      "/api/v1/engagement/templates",
+      {
+        name: "Welcome back",
+        defaultLocale: "en",
+        locales: { en: { inbox: { title: "Welcome back", body: "Good to see you." } } },
+      },
+      { token: admin },
+    );
+    const id = await activeJourney({
+      name: "Welcome back after an order",
+      trigger: { event: `event:${tag}` },
+      reentry: "afterExit",
+      steps: [
+        {
+          type: "waitFor",
+          event: "orders.confirmed",
+          sameKey: false,
+          timeoutMinutes: 60,
+          onEvent: "next",
+          onTimeout: "exit",
+        },
+        sendStep(template.body.id),
+      ],
+    });
+    const me = await customer();
+    const p = await product();
+    const runs = async () =>
+      (await api.get(`/api/v1/engagement/journeys/${id}/runs?userId=${me.id}`, { token: admin }))
+        .body.rows as { status: string; waitingFor?: string }[];
+    const folded = async () => {
+      const res = await api.get(`/api/v1/engagement/profiles/${me.id}`, { token: admin });
+      return res.status === 200 ? (res.body.activeHours as number[]).reduce((a, b) => a + b) : 0;
+    };
+    const tell = () => api.post("/api/v1/events", [{ type: tag }], { token: me.token });
+
+    await tell();
+    await waitFor(async () => (await runs()).length === 1, 10_000, "the first run");
+    // Told again while the run waits: the profile takes it, the journey starts nothing.
+    await tell();
+    await waitFor(async () => (await folded()) >= 2, 10_000, "the second event folded");
+    await order(me.token, p.id);
+    await waitFor(
+      async () => (await typesOf(me.token)).includes(template.body.id),
+      10_000,
+      "the message after the order",
+    );
+    await waitFor(
+      async () => (await runs()).every((r) => r.status === "completed"),
+      10_000,
+      "the first run ended",
+    );
+    expect(await runs()).toHaveLength(1);
+
+    await tell();
+    await waitFor(async () => (await runs()).length === 2, 10_000, "a second run");
+    expect((await runs()).map((r) => r.status).sort()).toEqual(["active", "completed"]);
+    const stats = (await api.get(`/api/v1/engagement/journeys/${id}/stats`, { token: admin })).body;
+    expect(stats).toMatchObject({ entered: 2, active: 1, completed: 1 });
+  }, 30_000);
+
   test("When a user clicks a tracked link and orders within the day, then the click leads on, and the message and its variant are credited once", async () => {
     const sale = "https://shop.example/sale?from=journey";
     const template = await api.post(

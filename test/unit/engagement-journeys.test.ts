@@ -1,4 +1,4 @@
-import type { JourneyDefinition, JourneyStep } from "../../contracts/engagement";
+import type { JourneyDefinition, JourneyStep, Reentry } from "../../contracts/engagement";
 import {
   journeyEventsOf,
   journeyProblems,
@@ -11,6 +11,7 @@ import {
   resumeWaiting,
   RUN_INDEXES,
   type JourneyVersion,
+  type PlaceDoc,
   type RunDeps,
   type RunDoc,
   type SendOutcome,
@@ -27,7 +28,7 @@ const send = (template = "tpl_1"): JourneyStep => ({
   priority: "normal",
 });
 
-const journey = (steps: JourneyStep[], reentry: "once" | "perKey" = "once"): JourneyDefinition => ({
+const journey = (steps: JourneyStep[], reentry: Reentry = "once"): JourneyDefinition => ({
   name: "j",
   trigger: { event: "orders.confirmed" },
   reentry,
@@ -144,6 +145,14 @@ describe("journey rules", () => {
     expect(runIdOf("j1", "once", "u1", "a")).toBe(runIdOf("j1", "once", "u1", "b"));
     expect(runIdOf("j1", "perKey", "u1", "a")).not.toBe(runIdOf("j1", "perKey", "u1", "b"));
     expect(runIdOf("j1", "once", "u1")).not.toBe(runIdOf("j2", "once", "u1"));
+    // `afterExit`: an entry a run, and the same entry (a redelivery) the same run.
+    expect(runIdOf("j1", "afterExit", "u1", "", "m1")).toBe(
+      runIdOf("j1", "afterExit", "u1", "", "m1"),
+    );
+    expect(runIdOf("j1", "afterExit", "u1", "", "m1")).not.toBe(
+      runIdOf("j1", "afterExit", "u1", "", "m2"),
+    );
+    expect(runIdOf("j1", "afterExit", "u1", "", "m1")).not.toBe(runIdOf("j1", "once", "u1"));
   });
 });
 
@@ -154,8 +163,9 @@ describe("journey runs", () => {
   const LEASE_MS = 60_000;
 
   /** A node of the engine: its clock, the profiles it reads, and what it sent. */
-  async function engine(steps: JourneyStep[], reentry: "once" | "perKey" = "once") {
+  async function engine(steps: JourneyStep[], reentry: Reentry = "once") {
     const runs = await temp.store().repository<RunDoc>("journey_runs", RUN_INDEXES);
+    const places = await temp.store().repository<PlaceDoc>("journey_places", []);
     const version: JourneyVersion = { journeyId: "j1", version: 1, ...journey(steps, reentry) };
     const clock = { now: t0 };
     const sent: string[] = [];
@@ -163,6 +173,7 @@ describe("journey runs", () => {
     let outcome: () => SendOutcome = () => ({ kind: "sent", channels: ["inbox"] });
     const deps: RunDeps = {
       runs,
+      places,
       leaseMs: LEASE_MS,
       now: () => new Date(clock.now),
       versionOf: async (journeyId, v) => (journeyId === "j1" && v === 1 ? version : null),
@@ -173,12 +184,52 @@ describe("journey runs", () => {
         return result;
       },
     };
-    const enter = (userId: string, key?: string) => enterRun(deps, version, { userId, key });
-    const runOf = async (userId: string, key?: string) =>
-      (await runs.findById(runIdOf("j1", reentry, userId, key)))!;
+    const enter = (userId: string, key?: string, entry?: string) =>
+      enterRun(deps, version, { userId, key, entry });
+    const runOf = async (userId: string, key?: string, entry?: string) =>
+      (await runs.findById(runIdOf("j1", reentry, userId, key, entry)))!;
     const sendsAs = (next: () => SendOutcome) => (outcome = next);
-    return { deps, clock, sent, profiles, enter, runOf, sendsAs, runs };
+    return { deps, clock, sent, profiles, enter, runOf, sendsAs, runs, places };
   }
+
+  test("When a journey lets users in again after exit, then one run at a time, a new one after it ends, and a redelivered trigger starts none", async () => {
+    const e = await engine([{ type: "wait", minutes: 60 }, send()], "afterExit");
+    expect(await e.enter("u1", undefined, "m1")).toBe(true);
+    // While the first run waits, neither a new trigger nor its own redelivery starts another.
+    expect(await e.enter("u1", undefined, "m2")).toBe(false);
+    expect(await e.enter("u1", undefined, "m1")).toBe(false);
+    expect(await e.enter("u2", undefined, "m2")).toBe(true);
+    expect(await e.runs.count({ userId: "u1" })).toBe(1);
+    await fireDue(e.deps);
+    e.clock.now = t0 + 60 * MINUTE;
+    await fireDue(e.deps);
+    expect(await e.runOf("u1", undefined, "m1")).toMatchObject({ status: "completed" });
+    // Ended: the user may enter again, once for this entry however often it is told.
+    expect(await e.enter("u1", undefined, "m3")).toBe(true);
+    expect(await e.enter("u1", undefined, "m3")).toBe(false);
+    expect(await e.enter("u1", undefined, "m1")).toBe(false);
+    await fireDue(e.deps);
+    e.clock.now = t0 + 120 * MINUTE;
+    await fireDue(e.deps);
+    expect(e.sent.filter((s) => s.startsWith("u1@"))).toEqual(["u1@1", "u1@1"]);
+    expect(await e.runs.count({ userId: "u1" })).toBe(2);
+  });
+
+  test("When two triggers let a user in at once, a node died between taking the place and writing the run, or a run began before re-entry was allowed, then one run at a time", async () => {
+    const e = await engine([{ type: "wait", minutes: 60 }, send()], "afterExit");
+    const both = await Promise.all([e.enter("u1", undefined, "a"), e.enter("u1", undefined, "b")]);
+    expect(both.filter(Boolean)).toHaveLength(1);
+    expect(await e.runs.count({ userId: "u1" })).toBe(1);
+    // A place held for a run that was never written is free to the next entry.
+    await e.places.insert({ id: runIdOf("j1", "once", "u2"), runId: "run_never_written" });
+    expect(await e.enter("u2", undefined, "c")).toBe(true);
+    expect(await e.runOf("u2", undefined, "c")).toMatchObject({ status: "active" });
+    // A run from before the journey let users in again holds the user's place too.
+    const before = await engine([{ type: "wait", minutes: 60 }, send()], "once");
+    await before.enter("u3");
+    expect(await e.enter("u3", undefined, "d")).toBe(false);
+    expect(await e.runs.count({ userId: "u3" })).toBe(1);
+  });
 
   test("When a user waits an hour, then nothing is sent before the hour and one message after", async () => {
     const e = await engine([{ type: "wait", minutes: 60 }, send()]);
