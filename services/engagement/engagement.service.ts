@@ -13,7 +13,7 @@ import { consumer, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
 import { addStoreLoop, DbMixin } from "../../mixins/db.mixin";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { OutboxRelayMixin } from "../../mixins/outbox-relay.mixin";
-import { Channel } from "../../contracts/channels";
+import { Channel, type SegmentMoved } from "../../contracts/channels";
 import { ShopMetric } from "../../contracts/metrics";
 import {
   JOURNEY_CHANNELS,
@@ -30,6 +30,7 @@ import { seedJourneys } from "./journey-seeds";
 import {
   DEFINITIONS_CHANGED,
   forgetDefinitions,
+  enterSegmentJourneys,
   hearJourneyEvents,
   journeyDeps,
   segmentsMoved,
@@ -67,13 +68,21 @@ const hear = consumer<unknown>("engagement", async function (message, ctx) {
   if (isProfileChannel(channel))
     await foldProfiles(self, ctx, { ...message, type: channel }, segmentsMoved(self));
   await hearJourneyEvents(self, message);
+  if (channel === Channel.ENGAGEMENT_SEGMENT_ENTERED)
+    await enterSegmentJourneys(self, message.data as SegmentMoved);
   if (channel === Channel.ORDERS_CONFIRMED) await attributeOrder(self, message);
   const lag = Math.max(0, (Date.now() - Date.parse(message.ts)) / 1000);
   setGauge(self.broker, ShopMetric.PROFILE_LAG, lag);
 });
 
 /** What engagement hears: what profiles fold and what journeys wait for. */
-const HEARD = [...new Set<string>([...PROFILE_CHANNELS, ...JOURNEY_CHANNELS])];
+const HEARD = [
+  ...new Set<string>([
+    ...PROFILE_CHANNELS,
+    ...JOURNEY_CHANNELS,
+    Channel.ENGAGEMENT_SEGMENT_ENTERED,
+  ]),
+];
 
 const CHANNELS = Object.values(MessageChannel);
 

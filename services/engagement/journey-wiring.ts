@@ -1,4 +1,5 @@
 import { Action } from "../../contracts/actions";
+import type { SegmentMoved } from "../../contracts/channels";
 import { JourneyStatus, type JourneyStep, type MessageChannel } from "../../contracts/engagement";
 import { call } from "../../platform/actions/typed-call";
 import { settingsOf } from "../../platform/runtime/settings-of";
@@ -129,27 +130,27 @@ export async function hearJourneyEvents(
   if (entered) self.journeyTimers.wake();
 }
 
-/** Moves are told through the members' outbox; entering a segment may start journeys. */
+/**
+ * Moves are told through the members' outbox: written with the membership, published until
+ * done. Journeys hear them from there (`enterSegmentJourneys`), so an entry is never lost to a
+ * failure after the membership was written, which a redelivered message would not repeat.
+ */
 export const segmentsMoved =
   (self: EngagementThis): SegmentsMoved =>
-  async (userId, moved, at) => {
+  async () => {
     self.outboxRelay.wake();
-    if (moved.entered.length) await enterSegmentJourneys(self, userId, moved.entered, at);
   };
 
-/** Users who entered segments enter the journeys those segments start. */
-async function enterSegmentJourneys(
+/** A user who entered a segment enters the journeys it starts, once a membership. */
+export async function enterSegmentJourneys(
   self: EngagementThis,
-  userId: string,
-  segmentIds: string[],
-  /** When they entered: a membership is one entry, however often it is told. */
-  at: Date,
+  { segmentId, userId, at }: SegmentMoved,
 ): Promise<void> {
   const deps = journeyDeps(self);
   let entered = false;
   for (const journey of await activeJourneys(self)) {
-    if (!("segment" in journey.trigger) || !segmentIds.includes(journey.trigger.segment)) continue;
-    const entry = `${journey.trigger.segment}@${at.toISOString()}`;
+    if (!("segment" in journey.trigger) || journey.trigger.segment !== segmentId) continue;
+    const entry = `${segmentId}@${at}`;
     entered = (await enterRun(deps, asVersion(journey), { userId, entry })) || entered;
   }
   if (entered) self.journeyTimers.wake();

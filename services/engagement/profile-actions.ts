@@ -111,10 +111,9 @@ export const ProfileActions: Partial<ServiceSchema> = {
         const messages = await rebuildProfiles(this, userId);
         const profile = await this.repos.profiles.findById(userId);
         if (profile) {
-          const now = new Date();
           const segments = await segmentsOf(this);
-          const moved = await reconcile(this.repos.segment_members, profile, segments, now);
-          await segmentsMoved(this)(userId, moved, now);
+          const moved = await reconcile(this.repos.segment_members, profile, segments);
+          await segmentsMoved(this)(userId, moved);
         }
         return { messages, profiles: profile ? 1 : 0 };
       },

@@ -56,7 +56,6 @@ export async function segmentsOf(self: EngagementThis): Promise<SegmentDoc[]> {
 export type SegmentsMoved = (
   userId: string,
   moved: { entered: string[]; left: string[] },
-  at: Date,
 ) => Promise<void>;
 
 /**
@@ -69,9 +68,8 @@ export async function sweepSegments(self: EngagementThis, told: SegmentsMoved): 
   for (let after: string | undefined; ;) {
     const page = await pageAfter(self.repos.profiles, { after, limit: SWEEP_PAGE });
     for (const profile of page) {
-      const now = new Date();
-      const moved = await reconcile(self.repos.segment_members, profile, segments, now);
-      if (moved.entered.length || moved.left.length) await told(profile.id, moved, now);
+      const moved = await reconcile(self.repos.segment_members, profile, segments);
+      if (moved.entered.length || moved.left.length) await told(profile.id, moved);
     }
     if (page.length < SWEEP_PAGE) return;
     after = page.at(-1)!.id;
@@ -129,7 +127,7 @@ export async function foldProfiles(
   for (const [userId, profile] of written) {
     const known = rows ? (rows.get(userId) ?? []) : undefined;
     const moved = await reconcile(segment_members, profile, segments, now, known);
-    if (moved.entered.length || moved.left.length) await told(userId, moved, now);
+    if (moved.entered.length || moved.left.length) await told(userId, moved);
   }
 }
 

@@ -1079,6 +1079,64 @@ describe("engagement journeys", () => {
     expect(stats).toMatchObject({ entered: 2, active: 1, completed: 1 });
   }, 30_000);
 
+  test("When a user enters a segment, leaves it and enters again, then its journey speaks to them once each time", async () => {
+    const category = `reentry-${process.pid}`;
+    const segment = await api.post(
+      "/api/v1/engagement/segments",
+      {
+        name: "Looked, never bought",
+        rule: {
+          match: "all",
+          conditions: [
+            { trait: "views", category, days: 7, op: "gte", value: 1 },
+            { trait: "purchases", op: "eq", value: 0 },
+          ],
+        },
+      },
+      { token: admin },
+    );
+    expect(segment.status).toBe(201);
+    const template = await api.post(
+      "/api/v1/engagement/templates",
+      {
+        name: "Still thinking?",
+        defaultLocale: "en",
+        locales: { en: { inbox: { title: "Still thinking?", body: "It is still here." } } },
+      },
+      { token: admin },
+    );
+    await activeJourney({
+      name: "Looked, never bought",
+      trigger: { segment: segment.body.id },
+      reentry: "afterExit",
+      steps: [sendStep(template.body.id)],
+    });
+    const me = await customer();
+    const p = (
+      await api.post(
+        "/api/v1/products",
+        { sku: `REENTRY-${process.pid}`, name: "Lamp", price: 500, category, stock: 5 },
+        { token: admin },
+      )
+    ).body as { id: string };
+    const spoken = async () =>
+      (await typesOf(me.token)).filter((type: string) => type === template.body.id).length;
+
+    await api.post("/api/v1/events", [{ type: "product_view", productId: p.id }], {
+      token: me.token,
+    });
+    await waitFor(async () => (await spoken()) === 1, 10_000, "the first message");
+    // An order takes them out of the segment; its cancellation puts them back: a new entry.
+    const bought = await order(me.token, p.id);
+    const members = async () =>
+      (
+        await api.get(`/api/v1/engagement/segments/${segment.body.id}/members`, { token: admin })
+      ).body.rows.map((m: { userId: string }) => m.userId);
+    await waitFor(async () => !(await members()).includes(me.id), 10_000, "leaving the segment");
+    await api.post(`/api/v1/orders/${bought.body.id}/cancel`, undefined, { token: me.token });
+    await waitFor(async () => (await spoken()) === 2, 10_000, "the message on entering again");
+  }, 30_000);
+
   test("When a user clicks a tracked link and orders within the day, then the click leads on, and the message and its variant are credited once", async () => {
     const sale = "https://shop.example/sale?from=journey";
     const template = await api.post(
