@@ -200,6 +200,12 @@ export const SETTING_DOCS: SettingDoc[] = [
     meaning: "where users reach the gateway: the address links in messages (unsubscribe) point to",
   },
   {
+    variables: ["STOREFRONT_URL"],
+    embedded: "`PUBLIC_URL`",
+    meaning:
+      "where shoppers browse the shop: templates link there as `shopUrl` (the cart reminder to `shopUrl/cart`)",
+  },
+  {
     variables: ["SEARCH_CACHED_ANSWERS"],
     embedded: "1000",
     meaning: "search answers each node keeps until its index changes (0: none)",

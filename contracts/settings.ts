@@ -71,6 +71,8 @@ export interface Settings {
   journeyLeaseMs: number;
   /** Where users reach the gateway (`PUBLIC_URL`), for links in messages. */
   publicUrl: string;
+  /** Where shoppers browse the shop (`STOREFRONT_URL`): messages link there (`shopUrl`). */
+  storefrontUrl: string;
   /** Search answers each node keeps until its index changes; 0 keeps none. */
   searchCachedAnswers: number;
   /** A PENDING order untouched this long is finished or compensated by the recovery loop. */

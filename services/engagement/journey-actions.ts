@@ -41,7 +41,7 @@ import { settingsOf } from "../../platform/runtime/settings-of";
 type Paged = { page: number; pageSize: number };
 
 /** What a preview fills a template in with: a user's profile, and a trigger of each kind. */
-const SAMPLE = (userId: string, profile: object) => ({
+const SAMPLE = (userId: string, profile: object, shopUrl: string) => ({
   user: { id: userId },
   profile,
   key: "sample",
@@ -52,6 +52,7 @@ const SAMPLE = (userId: string, profile: object) => ({
     courseId: "sample-course",
   },
   unsubscribeUrl: "https://example.invalid/unsubscribe",
+  shopUrl,
 });
 
 const STEP_FORMS =
@@ -281,9 +282,15 @@ export const JourneyActions: Partial<ServiceSchema> = {
         const chosen = pickLocale(Object.keys(words), locale, template.defaultLocale);
         const channels = Object.keys(words[chosen]) as MessageChannel[];
         try {
-          return await fillIn(template, channels, chosen, SAMPLE(who, profileView(profile)), {
-            variant,
-          });
+          return await fillIn(
+            template,
+            channels,
+            chosen,
+            SAMPLE(who, profileView(profile), settingsOf(this.broker).storefrontUrl),
+            {
+              variant,
+            },
+          );
         } catch (err) {
           if (!(err instanceof ContentError)) throw err;
           throw invalid(

@@ -44,7 +44,7 @@ const SEEDS: Seed[] = [
       name: "Your cart is waiting",
       locales: inboxAndEmail(
         "Your cart is waiting",
-        "You left these in your cart:\n{% for item in event.items %}  {{ item.quantity }} × {{ item.name }}\n{% endfor %}",
+        "You left these in your cart:\n{% for item in event.items %}  {{ item.quantity }} × {{ item.name }}\n{% endfor %}\nBack to your cart: {{ shopUrl | append: '/cart' | track }}",
       ),
     },
     journey: {
@@ -69,7 +69,7 @@ const SEEDS: Seed[] = [
       name: "Your course is waiting",
       locales: inboxAndEmail(
         "Your course is waiting",
-        "Pick up where you left off: {{ profile.coursesInProgress.size | plural: 'course', 'courses' }} in progress.",
+        "Pick up where you left off: {{ profile.coursesInProgress.size | plural: 'course', 'courses' }} in progress.\n{{ shopUrl | track }}",
       ),
     },
     journey: {
@@ -95,7 +95,10 @@ const SEEDS: Seed[] = [
     template: {
       id: "win_back",
       name: "We miss you",
-      locales: inboxAndEmail("It has been a while", "New things arrived since your last order."),
+      locales: inboxAndEmail(
+        "It has been a while",
+        "New things arrived since your last order: {{ shopUrl | track }}",
+      ),
     },
     journey: {
       id: "jrn_win_back",

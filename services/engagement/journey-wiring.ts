@@ -225,6 +225,7 @@ async function sendStep(
       key: run.key ?? "",
       event: run.event ?? {},
       unsubscribeUrl: unsubscribeUrl ?? "",
+      shopUrl: settingsOf(self.broker).storefrontUrl,
     };
     const trackLink = (url: string) => trackedLink(self, messageId, links, url);
     const { locale } = (await self.repos.preferences.findById(userId)) ?? {};

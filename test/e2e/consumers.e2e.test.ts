@@ -35,6 +35,7 @@ beforeAll(async () => {
     WEBHOOK_MAX_ATTEMPTS: "3",
     WEBHOOK_TIMEOUT_MS: "1000",
     CART_ABANDON_MINUTES: "0.03",
+    STOREFRONT_URL: "https://shop.example/",
     QUIET_HOURS: `${clock(QUIET_HOUR)}-${clock(QUIET_HOUR + 1)}`,
     // Two reminders of one cart, each in the inbox and by e-mail.
     MAX_MESSAGES_PER_DAY: "4",
@@ -366,7 +367,7 @@ describe("webhooks", () => {
 });
 
 describe("abandoned carts", () => {
-  test("When a cart is left alone, then one reminder per cart state, and none after an order", async () => {
+  test("When a cart is left alone, then one reminder per cart state leading back to the cart, none after an order, and the order is credited to the reminder clicked", async () => {
     const me = await customer();
     const p = await product();
     await api.request("PUT", `/api/v1/cart/items/${p.id}`, { quantity: 1 }, { token: me.token });
@@ -379,6 +380,15 @@ describe("abandoned carts", () => {
       (n: { type: string }) => n.type === "cart_reminder",
     );
     expect(note.body).toContain(`1 × ${p.name}`);
+    // The reminder leads back to the shop's cart, through Bazaar's click counter.
+    const link = new URL(/Back to your cart: (\S+)/.exec(note.body)![1]);
+    expect(link.pathname).toBe("/api/v1/click");
+    const cartStats = async () =>
+      (await api.get("/api/v1/engagement/journeys/jrn_cart_reminder/stats", { token: admin })).body;
+    const before = await cartStats();
+    const clicked = await api.get(`${link.pathname}${link.search}`);
+    expect(clicked.status).toBe(302);
+    expect(clicked.headers.get("location")).toBe("https://shop.example/cart");
     await waitFor(
       async () => mailsTo(me.email).some((m) => m.subject === "Your cart is waiting"),
       5000,
@@ -400,11 +410,21 @@ describe("abandoned carts", () => {
       "two runs, each ended",
     );
 
-    await api.post(
+    const bought = await api.post(
       "/api/v1/orders",
       { fromCart: true, shippingAddress: ADDRESS, payment: { token: "tok_visa" } },
       { token: me.token },
     );
+    expect(bought.status).toBe(201);
+    // The order came within a day of the click: the cart journey is credited with it.
+    await waitFor(
+      async () => (await cartStats()).converted === before.converted + 1,
+      10_000,
+      "the order credited to the reminder",
+    );
+    const { currency, total } = bought.body as { currency: string; total: number };
+    expect((await cartStats()).clicked).toBe(before.clicked + 1);
+    expect((await cartStats()).revenue[currency]).toBe((before.revenue[currency] ?? 0) + total);
     await api.request("PUT", `/api/v1/cart/items/${p.id}`, { quantity: 1 }, { token: me.token });
     await new Promise((r) => setTimeout(r, 500));
     expect(await reminders()).toBe(2);

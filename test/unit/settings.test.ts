@@ -51,6 +51,11 @@ describe("settings from the environment", () => {
     ["QUIET_HOURS", "24:00-07:00", /QUIET_HOURS/],
     ["MAX_MESSAGES_PER_DAY", "0", /MAX_MESSAGES_PER_DAY/],
     ["PUBLIC_URL", "ftp://shop.example.com", /PUBLIC_URL: expected a http:\/\/ or https:\/\/ URL/],
+    [
+      "STOREFRONT_URL",
+      "javascript:alert(1)",
+      /STOREFRONT_URL: expected a http:\/\/ or https:\/\/ URL/,
+    ],
   ])("When %s is %p, then start-up stops with a message naming it", (name, value, message) => {
     const env = { DATA_DIR: dataDir(), [name]: value };
     expect(() => createBrokerConfig(env)).toThrow(SettingsError);
@@ -69,6 +74,10 @@ describe("settings from the environment", () => {
     });
     expect(given.publicUrl).toBe("https://shop.example.com");
     expect(given.warnings).toEqual([]);
+    // Messages lead shoppers to the storefront: the gateway's address unless it is elsewhere.
+    expect(laptop.storefrontUrl).toBe("http://localhost:3100");
+    const shop = readSettings({ DATA_DIR: dataDir(), STOREFRONT_URL: "https://www.shop.example/" });
+    expect(shop.storefrontUrl).toBe("https://www.shop.example");
   });
 
   test("When TRANSPORTER is set without JWT_SECRET, then start-up stops: cluster nodes must share it", () => {
