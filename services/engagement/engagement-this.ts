@@ -2,10 +2,12 @@ import type { LRUCache } from "lru-cache";
 import type { DbService } from "../../mixins/db.mixin";
 import type { RelayService } from "../../mixins/outbox-relay.mixin";
 import type { BackgroundLoop } from "../../platform/messaging/background-loop";
+import type { GroupCommit } from "../../platform/messaging/group-commit";
 import type { JourneyDoc, VersionDoc } from "./journeys";
 import type { PlaceDoc, RunDoc } from "./journey-runs";
 import type { DecisionDoc, PreferencesDoc, SendDoc } from "./model";
 import type { Profile } from "./profile-fold";
+import type { FoldableMessage } from "./profiles";
 import type { MemberDoc, SegmentDoc } from "./segments";
 import type { TemplateDoc } from "./templates";
 import type { CounterDoc, MessageDoc } from "./message-log";
@@ -36,6 +38,8 @@ export type EngagementThis = DbService<{
     segmentList: HeldList<SegmentDoc>;
     journeyList: HeldList<JourneyDoc>;
     segmentSweep: BackgroundLoop;
+    /** Profile folds of messages that arrive together, written together. */
+    profileFolds: GroupCommit<FoldableMessage>;
     journeyTimers: BackgroundLoop;
     /** Product categories by id: behaviour events name a product, profiles count its category. */
     categories: LRUCache<string, string>;

@@ -7,6 +7,7 @@ import { idRule } from "../../platform/actions/ids";
 import { pageOf } from "../../platform/actions/openapi";
 import { findPage, pageParams } from "../../platform/data/pagination";
 import { BackgroundLoop } from "../../platform/messaging/background-loop";
+import { GroupCommit } from "../../platform/messaging/group-commit";
 import { setGauge } from "../../platform/observability/metrics";
 import { settingsOf } from "../../platform/runtime/settings-of";
 import { consumer, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
@@ -47,7 +48,7 @@ import {
 } from "./model";
 import { preferencesOf, setPreferences, turnOff } from "./preferences";
 import { ProfileActions } from "./profile-actions";
-import { foldProfiles, isProfileChannel, sweepSegments } from "./profile-wiring";
+import { foldProfiles, foldTogether, isProfileChannel, sweepSegments } from "./profile-wiring";
 import { PROFILE_CHANNELS } from "./profiles";
 import { MEMBER_INDEXES } from "./segments";
 import { decideSends } from "./send-decisions";
@@ -57,6 +58,8 @@ import { readUnsubscribeToken } from "./unsubscribe-link";
 const SWEEP_MS = 10 * 60_000;
 const TIMERS_MS = 1000;
 const CATEGORY_CACHE = { max: 20_000, ttl: 10 * 60_000 };
+/** Messages folded at once at most: a message names up to 500 users, a statement reads them all. */
+const FOLD_TOGETHER = 16;
 
 /**
  * One consumer for what engagement hears: the profile first (a journey's branch reads it), then
@@ -65,8 +68,7 @@ const CATEGORY_CACHE = { max: 20_000, ttl: 10 * 60_000 };
 const hear = consumer<unknown>("engagement", async function (message, ctx) {
   const self = this as unknown as EngagementThis;
   const channel = message.type;
-  if (isProfileChannel(channel))
-    await foldProfiles(self, ctx, { ...message, type: channel }, segmentsMoved(self));
+  if (isProfileChannel(channel)) await foldProfiles(self, ctx, { ...message, type: channel });
   await hearJourneyEvents(self, message);
   if (channel === Channel.ENGAGEMENT_SEGMENT_ENTERED)
     await enterSegmentJourneys(self, message.data as SegmentMoved);
@@ -124,6 +126,10 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
 
   created(this: EngagementThis) {
     this.categories = new LRUCache(CATEGORY_CACHE);
+    this.profileFolds = new GroupCommit(
+      (messages) => foldTogether(this, messages, segmentsMoved(this)),
+      FOLD_TOGETHER,
+    );
     this.versions = new LRUCache({ max: 1000 });
     this.shares = new LRUCache({ max: 1000, ttl: 60_000 });
     this.segmentList = { at: 0, list: [] };

@@ -5,9 +5,15 @@ import { call, type Caller } from "../../platform/actions/typed-call";
 import { pageAfter } from "../../platform/data/pagination";
 import { replayChannel } from "../../platform/messaging/channel-replay";
 import type { EngagementThis } from "./engagement-this";
-import { factsOf, foldAll, foldInto, PROFILE_CHANNELS, type ProfileChannel } from "./profiles";
+import {
+  factsOf,
+  foldAll,
+  PROFILE_CHANNELS,
+  type FoldableMessage,
+  type ProfileChannel,
+} from "./profiles";
 import { MAX_SEGMENTS, reconcile, type MemberDoc, type SegmentDoc } from "./segments";
-import type { Profile, ProfileFact } from "./profile-fold";
+import type { Profile } from "./profile-fold";
 
 const LOOKUP_BATCH = 100;
 const SEGMENTS_FRESH_MS = 5000;
@@ -88,12 +94,15 @@ async function membersOf(self: EngagementThis, users: string[]): Promise<Map<str
   return rows;
 }
 
-/** Folds a message into the profile of every user it is about; answers the lag it had. */
+/**
+ * Folds a message into the profile of every user it is about. Messages that arrive while a fold
+ * is being written are folded together next (`profileFolds`): a user named in several of them
+ * is read and written once.
+ */
 export async function foldProfiles(
   self: EngagementThis,
   ctx: Caller,
   message: { id: string; type: ProfileChannel; ts: string; data: unknown },
-  told: SegmentsMoved,
   /** A rebuild folds one user's facts (or every user's) and leaves segments until it ends. */
   rebuild?: { only?: string },
 ): Promise<void> {
@@ -103,44 +112,37 @@ export async function foldProfiles(
       ? await categoriesOf(self, ctx, (message.data as { events: { productId?: string }[] }).events)
       : {};
   const facts = factsOf(channel, message.data as never, message.ts, categories);
-  const users = [...facts.keys()].filter(
-    (userId) => isId(userId) && (rebuild?.only === undefined || userId === rebuild.only),
-  );
-  // A message about many users (a backend's batch) reads their profiles and memberships in
-  // one statement each and writes the profiles in one transaction, not one a user.
-  const { profiles, segment_members } = self.repos;
-  const now = new Date();
-  const written =
-    users.length > 1
-      ? await foldAll(
-          profiles,
-          message.id,
-          new Map(users.map((userId) => [userId, facts.get(userId)!])),
-          byId(await profiles.find({ id: { $in: users } })),
-          now,
-        )
-      : await foldOne(profiles, users[0], message.id, facts, now);
-  if (rebuild || written.size === 0) return;
-  const segments = await segmentsOf(self);
-  if (segments.length === 0) return;
-  const rows = written.size > 1 ? await membersOf(self, [...written.keys()]) : undefined;
-  for (const [userId, profile] of written) {
-    const known = rows ? (rows.get(userId) ?? []) : undefined;
-    const moved = await reconcile(segment_members, profile, segments, now, known);
-    if (moved.entered.length || moved.left.length) await told(userId, moved);
-  }
+  for (const userId of facts.keys())
+    if (!isId(userId) || (rebuild?.only !== undefined && userId !== rebuild.only))
+      facts.delete(userId);
+  if (facts.size === 0) return;
+  if (rebuild) await foldTogether(self, [{ id: message.id, facts }]);
+  else await self.profileFolds.add({ id: message.id, facts });
 }
 
-async function foldOne(
-  profiles: EngagementThis["repos"]["profiles"],
-  userId: string | undefined,
-  messageId: string,
-  facts: Map<string, ProfileFact[]>,
-  now: Date,
-): Promise<Map<string, Profile>> {
-  if (userId === undefined) return new Map();
-  const profile = await foldInto(profiles, userId, messageId, facts.get(userId)!, now);
-  return new Map(profile ? [[userId, profile]] : []);
+/**
+ * Messages folded at once: their users' profiles and memberships read in one statement each,
+ * the profiles written in one transaction, then each user's segments set (and moves told).
+ */
+export async function foldTogether(
+  self: EngagementThis,
+  messages: FoldableMessage[],
+  /** Told of segment moves; without it, segments are left alone (a rebuild). */
+  told?: SegmentsMoved,
+): Promise<void> {
+  const { profiles, segment_members } = self.repos;
+  const users = [...new Set(messages.flatMap((m) => [...m.facts.keys()]))];
+  const now = new Date();
+  const held = byId(await profiles.find({ id: { $in: users } }));
+  const written = await foldAll(profiles, messages, held, now);
+  if (!told || written.size === 0) return;
+  const segments = await segmentsOf(self);
+  if (segments.length === 0) return;
+  const rows = await membersOf(self, [...written.keys()]);
+  for (const [userId, profile] of written) {
+    const moved = await reconcile(segment_members, profile, segments, now, rows.get(userId) ?? []);
+    if (moved.entered.length || moved.left.length) await told(userId, moved);
+  }
 }
 
 /**
@@ -153,10 +155,9 @@ export async function rebuildProfiles(self: EngagementThis, only?: string): Prom
   if (only) await self.repos.profiles.deleteOne({ id: only });
   else await self.repos.profiles.deleteMany({ id: { $gt: "" } });
   let read = 0;
-  const ignore: SegmentsMoved = async () => {};
   for (const channel of PROFILE_CHANNELS)
     read += await replayChannel(self.broker, channel, (message) =>
-      foldProfiles(self, self.broker, { ...message, type: channel }, ignore, { only }),
+      foldProfiles(self, self.broker, { ...message, type: channel }, { only }),
     );
   if (!only) self.segmentSweep.wake();
   return read;

@@ -99,30 +99,41 @@ export async function foldInto(
   throw new Error(`The profile of ${userId} kept changing under ${FOLD_ATTEMPTS} folds`);
 }
 
+/** A message's facts, by the user they are about: what a fold takes. */
+export interface FoldableMessage {
+  id: string;
+  facts: Map<string, ProfileFact[]>;
+}
+
 /**
- * Folds one message into the profiles of many users (a backend's batch), read before in one
- * statement: the profiles that moved are written together, each under the version it was read
- * at (one transaction, not one a user), and a user whose profile changed in between is folded
- * again on their own. Answers each user's profile as written; a user whose profile held the
- * message already is left out.
+ * Folds messages (one, or several that arrived together) into the profiles of every user they
+ * are about, read before in one statement: each profile takes its messages in order and is
+ * written once, all of them together, each under the version it was read at (one transaction,
+ * not one a user and message). A user whose profile changed in between is folded again on their
+ * own. Answers each user's profile as written; a user whose profile held every message already
+ * is left out.
  */
 export async function foldAll(
   profiles: Profiles,
-  messageId: string,
-  facts: Map<string, ProfileFact[]>,
+  messages: FoldableMessage[],
   held: Map<string, Profile>,
   now = new Date(),
 ): Promise<Map<string, Profile>> {
+  const users = [...new Set(messages.flatMap((m) => [...m.facts.keys()]))];
+  const about = (userId: string) => messages.filter((m) => m.facts.has(userId));
   const written = new Map<string, Profile>();
   const alone: string[] = [];
   const together: { userId: string; next: Profile; version: number }[] = [];
-  for (const [userId, userFacts] of facts) {
+  for (const userId of users) {
     const current = held.get(userId);
     if (!current) {
       alone.push(userId);
       continue;
     }
-    const next = foldMessage(current, messageId, userFacts, now);
+    const next = about(userId).reduce(
+      (profile, m) => foldMessage(profile, m.id, m.facts.get(userId)!, now),
+      current,
+    );
     if (next !== current) together.push({ userId, next, version: current.version });
   }
   const replaced = await profiles.replaceEach(
@@ -131,10 +142,11 @@ export async function foldAll(
   together.forEach(({ userId, next }, i) =>
     replaced[i] ? written.set(userId, next) : alone.push(userId),
   );
-  for (const userId of alone) {
-    const profile = await foldInto(profiles, userId, messageId, facts.get(userId)!, now);
-    if (profile) written.set(userId, profile);
-  }
+  for (const userId of alone)
+    for (const m of about(userId)) {
+      const profile = await foldInto(profiles, userId, m.id, m.facts.get(userId)!, now);
+      if (profile) written.set(userId, profile);
+    }
   return written;
 }
 

@@ -206,14 +206,40 @@ describe("profiles in a store", () => {
     // Another node folds a message into u2 after the batch read it.
     await foldInto(profiles, "u2", "other", purchase, now);
     const facts = new Map(["u1", "u2", "u3"].map((userId) => [userId, purchase]));
-    const written = await foldAll(profiles, "m1", facts, read, now);
+    const written = await foldAll(profiles, [{ id: "m1", facts }], read, now);
     expect([...written.keys()].sort()).toEqual(["u1", "u2", "u3"]);
     expect((await profiles.findById("u1"))!.purchases).toBe(2);
     expect((await profiles.findById("u2"))!.purchases).toBe(3);
     expect((await profiles.findById("u3"))!.purchases).toBe(1);
     // The same message again (a redelivery) changes nobody.
     const again = new Map((await profiles.find({})).map((p) => [p.id, p]));
-    expect((await foldAll(profiles, "m1", facts, again, now)).size).toBe(0);
+    expect((await foldAll(profiles, [{ id: "m1", facts }], again, now)).size).toBe(0);
     expect((await profiles.findById("u2"))!.purchases).toBe(3);
+  });
+
+  test("When messages that arrived together name a user each, then the user's profile takes each in order, once, in one write", async () => {
+    const profiles = await temp.store().repository<Profile>("profiles", []);
+    await foldInto(profiles, "u1", "m0", [], now);
+    const at = (ts: string): ProfileFact[] => [behaviour([view(ts)])];
+    const messages = [
+      { id: "m1", facts: new Map([["u1", at("2026-07-10T09:00:00Z")]]) },
+      {
+        id: "m2",
+        facts: new Map([
+          ["u1", at("2026-07-10T11:00:00Z")],
+          ["u2", at("2026-07-10T11:00:00Z")],
+        ]),
+      },
+      // A redelivery of the first, in the same batch.
+      { id: "m1", facts: new Map([["u1", at("2026-07-10T09:00:00Z")]]) },
+    ];
+    const read = new Map((await profiles.find({})).map((p) => [p.id, p]));
+    const written = await foldAll(profiles, messages, read, now);
+    const u1 = (await profiles.findById("u1"))!;
+    expect(written.get("u1")).toEqual(u1);
+    expect(viewsIn(u1, "lighting", 7, now)).toBe(2);
+    expect(u1.sessions).toBe(2);
+    expect(u1.version).toBe(3);
+    expect(viewsIn((await profiles.findById("u2"))!, "lighting", 7, now)).toBe(1);
   });
 });
