@@ -19,9 +19,11 @@
  *
  * `TRANSPORT=nats`: the node's channels are NATS JetStream (a server the bench starts), as in a
  * cluster: a post no longer waits for the fold, so a fold that falls behind shows as lag.
+ * `STORE=postgres`: the node keeps its documents in PostgreSQL (a fresh database a round).
  */
 import { client } from "../test/harness/http";
 import { adminToken, startNodes } from "../test/harness/load";
+import { createDatabase } from "../test/harness/postgres";
 import { startNats, startRedis, type RunningServer } from "../test/harness/servers";
 
 const USERS = Number(process.env.USERS ?? 1000);
@@ -34,6 +36,8 @@ const SPREAD = process.env.SPREAD === "event" ? "event" : "batch";
 const RATE = Number(process.env.RATE ?? 0);
 const METRICS_PORT = 3976;
 const NATS = process.env.TRANSPORT === "nats";
+/** `STORE=postgres`: the node's documents in a fresh database a round on the local server. */
+const POSTGRES = process.env.STORE === "postgres";
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
 
@@ -55,11 +59,13 @@ interface Round {
 
 async function round(servers: RunningServer[]): Promise<Round> {
   const [nats, redis] = servers;
+  const database = POSTGRES ? await createDatabase() : undefined;
   const node = await startNodes({
     embedded: {
       PORT: "3975",
       METRICS_PORT: String(METRICS_PORT),
       ...(nats ? { TRANSPORTER: nats.url, REDIS_URL: redis.url } : {}),
+      ...(database ? { DB_URI: database.uri } : {}),
     },
   });
   try {
@@ -142,6 +148,7 @@ async function round(servers: RunningServer[]): Promise<Round> {
     return { posted, postMs, foldMs: Date.now() - started, rss: node.rss().embedded, lags };
   } finally {
     await node.stop();
+    await database?.drop();
   }
 }
 
@@ -159,7 +166,7 @@ async function main() {
   }
   const rate = (n: number, ms: number) => Math.round(n / (ms / 1000));
   console.log(
-    `\n${USERS} users, batches of ${BATCH} (${SPREAD === "event" ? "users mixed in each" : "one user each"}), ${IN_FLIGHT} in flight, ${SECONDS} s of posting, channels ${NATS ? "on NATS JetStream" : "in process"}; median of ${ROUNDS} rounds`,
+    `\n${USERS} users, batches of ${BATCH} (${SPREAD === "event" ? "users mixed in each" : "one user each"}), ${IN_FLIGHT} in flight, ${SECONDS} s of posting, channels ${NATS ? "on NATS JetStream" : "in process"}, store ${POSTGRES ? "PostgreSQL" : "SQLite"}; median of ${ROUNDS} rounds`,
   );
   if (RATE > 0)
     console.log(
