@@ -12,7 +12,7 @@ import { SqliteStore } from "../platform/data/sqlite.store";
 import {
   assertFilter,
   assertFindOptions,
-  assertReplacement,
+  assertReplacements,
   assertSafeValue,
   assertUpdate,
   type Doc,
@@ -82,7 +82,7 @@ const METHODS = [
 function assertArguments(method: (typeof METHODS)[number], args: unknown[]): void {
   if (method === "findById") return;
   if (method === "insert") return assertSafeValue(args[0]);
-  if (method === "replaceEach") return (args[0] as Replacement<Doc>[]).forEach(assertReplacement);
+  if (method === "replaceEach") return assertReplacements(args[0] as Replacement<Doc>[]);
   assertFilter(args[0] as Filter);
   if (method === "find" && args[1]) assertFindOptions(args[1] as object);
   if (["updateOne", "updateMany", "findOneAndUpdate", "upsert"].includes(method))

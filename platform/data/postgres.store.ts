@@ -64,6 +64,9 @@ async function inTransaction<R>(
   }
 }
 
+/** Replacements joined in one statement at most: three parameters each, and their filters'. */
+const REPLACEMENTS_A_STATEMENT = 1000;
+
 /**
  * Documents as JSONB rows, one table a collection: `(id text primary key, doc jsonb)`, a GIN
  * index for the equality filters and an expression index for each unique index. Updates are
@@ -238,15 +241,28 @@ class PostgresRepository<T extends Doc> implements Repository<T> {
     }
   }
 
+  /**
+   * A statement for many replacements (a round trip each was most of a batch's time): the new
+   * documents joined by id, each row kept to its own filter by its place in the list.
+   */
   async replaceEach(replacements: Replacement<T>[]): Promise<boolean[]> {
     if (replacements.length === 0) return [];
     return this.transaction(async (db) => {
-      const written: boolean[] = [];
-      for (const { filter, doc } of replacements) {
+      const written = replacements.map(() => false);
+      for (let from = 0; from < replacements.length; from += REPLACEMENTS_A_STATEMENT) {
+        const part = replacements.slice(from, from + REPLACEMENTS_A_STATEMENT);
         const p = this.params();
-        const value = p.add(fromDoc(doc));
-        const sql = `UPDATE "${this.table}" SET doc = ${value} WHERE ${whereOf(filter, p)}`;
-        written.push(((await db.query(sql, p.values)).rowCount ?? 0) > 0);
+        const rows = part.map(
+          ({ doc }, i) =>
+            `(${p.add(from + i)}::int, ${p.add(doc.id)}::text, ${p.add(JSON.stringify(fromDoc(doc)))}::jsonb)`,
+        );
+        const kept = part.map(({ filter }, i) => `WHEN ${from + i} THEN (${whereOf(filter, p)})`);
+        const sql =
+          `UPDATE "${this.table}" SET doc = v.newdoc FROM (VALUES ${rows.join(", ")}) ` +
+          `AS v(place, vid, newdoc) WHERE id = v.vid AND CASE v.place ${kept.join(" ")} END ` +
+          `RETURNING v.place`;
+        for (const row of (await db.query<{ place: number }>(sql, p.values)).rows)
+          written[row.place] = true;
       }
       return written;
     });

@@ -76,13 +76,21 @@ export interface Replacement<T extends Doc> {
   doc: T;
 }
 
-/** A replacement's filter pins the document it replaces, so each writes one at most. */
-export function assertReplacement(replacement: Replacement<Doc>): void {
-  const { filter, doc } = replacement ?? {};
-  if (typeof filter?.id !== "string" || filter.id !== doc?.id)
-    throw new UnsupportedQueryError("a replacement whose filter does not pin its document's id");
-  assertFilter(filter);
-  assertSafeValue(doc);
+/**
+ * Each replacement's filter pins the document it replaces, so each writes one at most, and no
+ * two replace the same one (in one statement, which of them held would be the store's choice).
+ */
+export function assertReplacements(replacements: Replacement<Doc>[]): void {
+  if (!Array.isArray(replacements)) throw new UnsupportedQueryError("replacements not in a list");
+  const ids = new Set<string>();
+  for (const { filter, doc } of replacements) {
+    if (typeof filter?.id !== "string" || filter.id !== doc?.id)
+      throw new UnsupportedQueryError("a replacement whose filter does not pin its document's id");
+    if (ids.has(filter.id)) throw new UnsupportedQueryError("two replacements of one document");
+    ids.add(filter.id);
+    assertFilter(filter);
+    assertSafeValue(doc);
+  }
 }
 
 /** What a store must provide: its repositories, a health probe and a way to close. */

@@ -325,7 +325,30 @@ function contractTests({ open }: StoreCase): void {
       await expect(products.replaceEach([replacement as never])).rejects.toThrow(/Unsupported/);
     expect(await products.findById(a.id)).toEqual(a);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const twice = [
+      { filter: { id: a.id }, doc: { ...a, stock: 5 } },
+      { filter: { id: a.id }, doc: { ...a, stock: 6 } },
+    ];
+    await expect(products.replaceEach(twice)).rejects.toThrow(/Unsupported/);
+    expect(await products.findById(a.id)).toEqual(a);
   });
+
+  test("When more documents are replaced at once than one statement takes, then every one is judged and written", async () => {
+    const docs = await Promise.all(
+      Array.from({ length: 1005 }, (_, i) => products.insert(item(`BULK-${i}`, { stock: 1 }))),
+    );
+    // Every third has moved on since it was read: its guard no longer matches.
+    await products.updateMany(
+      { sku: { $in: docs.filter((_, i) => i % 3 === 0).map((d) => d.sku) } },
+      { $inc: { stock: 1 } },
+    );
+    const written = await products.replaceEach(
+      docs.map((d) => ({ filter: { id: d.id, stock: 1 }, doc: { ...d, stock: 7 } })),
+    );
+    expect(written).toEqual(docs.map((_, i) => i % 3 !== 0));
+    expect(await products.count({ stock: 7 })).toBe(670);
+    expect(await products.count({ stock: 2 })).toBe(335);
+  }, 30_000);
 
   test("When updating many, then the count of matched documents comes back", async () => {
     await products.insert(item("M1", { price: 1 }));
