@@ -237,6 +237,9 @@ export function readSettings(env: Env = process.env): Settings {
   if (adminPassword !== undefined && adminPassword.length < 8)
     throw new SettingsError("ADMIN_PASSWORD", "must be at least 8 characters");
   const gateway = publicUrl(env, integer(env, "PORT", 3000, 0, 65535), transporter, warnings);
+  const storefront = url(env, "STOREFRONT_URL", ["http", "https"]);
+  if (!storefront && transporter)
+    warnings.push("STOREFRONT_URL is not set: links in messages lead to the gateway's address");
 
   return {
     production,
@@ -298,7 +301,7 @@ export function readSettings(env: Env = process.env): Settings {
     maxMessagesPerDay: integer(env, "MAX_MESSAGES_PER_DAY", 3, 1, 1000),
     journeyLeaseMs: integer(env, "JOURNEY_LEASE_MS", 60_000, 1000, 3_600_000),
     publicUrl: gateway,
-    storefrontUrl: (url(env, "STOREFRONT_URL", ["http", "https"]) ?? gateway).replace(/\/+$/, ""),
+    storefrontUrl: (storefront ?? gateway).replace(/\/+$/, ""),
     orderStaleMs: integer(env, "ORDER_STALE_MS", 30_000, 500, 3_600_000),
     faultInjection: faultPoints(env),
     warnings,

@@ -67,10 +67,12 @@ describe("settings from the environment", () => {
     expect(laptop.publicUrl).toBe("http://localhost:3100");
     const node = readSettings({ TRANSPORTER: "nats://127.0.0.1:4222", JWT_SECRET: SECRET });
     expect(node.warnings.join()).toMatch(/PUBLIC_URL is not set/);
+    expect(node.warnings.join()).toMatch(/STOREFRONT_URL is not set/);
     const given = readSettings({
       TRANSPORTER: "nats://127.0.0.1:4222",
       JWT_SECRET: SECRET,
       PUBLIC_URL: "https://shop.example.com/",
+      STOREFRONT_URL: "https://www.shop.example.com",
     });
     expect(given.publicUrl).toBe("https://shop.example.com");
     expect(given.warnings).toEqual([]);
