@@ -64,8 +64,12 @@ async function inTransaction<R>(
   }
 }
 
-/** Replacements joined in one statement at most: three parameters each, and their filters'. */
-const REPLACEMENTS_A_STATEMENT = 1000;
+/**
+ * Replacements joined in one statement at most. Each row finds its own filter by walking the
+ * `CASE` list, so a statement's cost grows with the square of its size: 8,000 profiles written
+ * 100 a statement took 0.91 of the time 1,000 a statement did, and 2.3 times less than one each.
+ */
+const REPLACEMENTS_A_STATEMENT = 100;
 
 /**
  * Documents as JSONB rows, one table a collection: `(id text primary key, doc jsonb)`, a GIN
