@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import { LRUCache } from "lru-cache";
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
@@ -34,16 +35,13 @@ function fromRow<T extends Doc>(row: Row | undefined): T | null {
 
 /**
  * Prepared statements kept by their text: preparing one costs more than running it (a profile's
- * fold spent an eighth of its time preparing the same few statements). Bounded, since a list
- * filter (`id IN (?, ?, …)`) makes a text for each length; the oldest is dropped first.
+ * fold spent an eighth of its time preparing the same few statements). Bounded, least used
+ * first out, since a list filter (`id IN (?, ?, …)`) makes a text for each length.
  */
 class StatementCache {
-  private readonly kept = new Map<string, Database.Statement>();
+  private readonly kept = new LRUCache<string, Database.Statement>({ max: 500 });
 
-  constructor(
-    private readonly db: Database.Database,
-    private readonly size = 500,
-  ) {
+  constructor(private readonly db: Database.Database) {
     const run = db.transaction((work: () => unknown) => work());
     this.inTransaction = <R>(work: () => R) => run(work) as R;
   }
@@ -53,10 +51,7 @@ class StatementCache {
 
   get(sql: string): Database.Statement {
     let statement = this.kept.get(sql);
-    if (statement) return statement;
-    statement = this.db.prepare(sql);
-    if (this.kept.size >= this.size) this.kept.delete(this.kept.keys().next().value!);
-    this.kept.set(sql, statement);
+    if (!statement) this.kept.set(sql, (statement = this.db.prepare(sql)));
     return statement;
   }
 }
