@@ -79,11 +79,9 @@ export async function foldInto(
   messageId: string,
   facts: ProfileFact[],
   now = new Date(),
-  /** The profile as the caller read it already (null: none yet); read afresh on a retry. */
-  known?: Profile | null,
 ): Promise<Profile | undefined> {
   for (let attempt = 0; attempt < FOLD_ATTEMPTS; attempt++) {
-    const current = attempt === 0 && known !== undefined ? known : await profiles.findById(userId);
+    const current = await profiles.findById(userId);
     const before = current ?? emptyProfile(userId);
     const next = foldMessage(before, messageId, facts, now);
     if (next === before) return undefined;
@@ -92,8 +90,10 @@ export async function foldInto(
       await backOff(attempt);
       continue;
     }
-    const { id, ...fields } = next;
-    if (await profiles.updateOne({ id, version: current.version }, { $set: fields })) return next;
+    const [written] = await profiles.replaceEach([
+      { filter: { id: userId, version: current.version }, doc: next },
+    ]);
+    if (written) return next;
     await backOff(attempt);
   }
   throw new Error(`The profile of ${userId} kept changing under ${FOLD_ATTEMPTS} folds`);
