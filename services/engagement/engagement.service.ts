@@ -34,7 +34,6 @@ import {
   enterSegmentJourneys,
   hearJourneyEvents,
   journeyDeps,
-  segmentsMoved,
 } from "./journey-wiring";
 import { MESSAGE_INDEXES } from "./message-log";
 import {
@@ -126,10 +125,7 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
 
   created(this: EngagementThis) {
     this.categories = new LRUCache(CATEGORY_CACHE);
-    this.profileFolds = new GroupCommit(
-      (messages) => foldTogether(this, messages, segmentsMoved(this)),
-      FOLD_TOGETHER,
-    );
+    this.profileFolds = new GroupCommit((messages) => foldTogether(this, messages), FOLD_TOGETHER);
     this.versions = new LRUCache({ max: 1000 });
     this.shares = new LRUCache({ max: 1000, ttl: 60_000 });
     this.segmentList = { at: 0, list: [] };
@@ -137,7 +133,7 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
     this.segmentSweep = new BackgroundLoop(
       "segment sweep",
       SWEEP_MS,
-      () => sweepSegments(this, segmentsMoved(this)),
+      () => sweepSegments(this),
       this.logger,
     );
     // Every node looks for due timers; each due run is taken by one (journey-runs.ts).

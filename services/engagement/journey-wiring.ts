@@ -4,7 +4,6 @@ import { JourneyStatus, type JourneyStep, type MessageChannel } from "../../cont
 import { call } from "../../platform/actions/typed-call";
 import { settingsOf } from "../../platform/runtime/settings-of";
 import type { EngagementThis } from "./engagement-this";
-import type { SegmentsMoved } from "./profile-wiring";
 import { ContentError } from "./content";
 import { journeyEventsOf } from "./journey-rules";
 import {
@@ -131,17 +130,10 @@ export async function hearJourneyEvents(
 }
 
 /**
- * Moves are told through the members' outbox: written with the membership, published until
- * done. Journeys hear them from there (`enterSegmentJourneys`), so an entry is never lost to a
- * failure after the membership was written, which a redelivered message would not repeat.
+ * A user who entered a segment enters the journeys it starts, once a membership. Heard from the
+ * members' outbox, written with the membership: an entry is never lost to a failure after the
+ * membership was written, which a redelivered message would not repeat.
  */
-export const segmentsMoved =
-  (self: EngagementThis): SegmentsMoved =>
-  async () => {
-    self.outboxRelay.wake();
-  };
-
-/** A user who entered a segment enters the journeys it starts, once a membership. */
 export async function enterSegmentJourneys(
   self: EngagementThis,
   { segmentId, userId, at }: SegmentMoved,

@@ -9,7 +9,7 @@ import { allOptional } from "../../platform/actions/validator";
 import { findPage, pageParams } from "../../platform/data/pagination";
 import { channelsKeepHistory } from "../../platform/messaging/channel-replay";
 import type { EngagementThis } from "./engagement-this";
-import { definitionsChanged, segmentsMoved } from "./journey-wiring";
+import { definitionsChanged } from "./journey-wiring";
 import {
   MEMBER_SHAPE,
   PROFILE_SHAPE,
@@ -18,9 +18,9 @@ import {
   segmentFields,
   segmentParams,
 } from "./model";
-import { rebuildProfiles, segmentsOf } from "./profile-wiring";
+import { rebuildProfiles, segmentsOf, setSegments } from "./profile-wiring";
 import { profileView } from "./profiles";
-import { createSegment, reconcile, updateSegment } from "./segments";
+import { createSegment, updateSegment } from "./segments";
 
 const noHistory = () =>
   conflict(
@@ -110,11 +110,7 @@ export const ProfileActions: Partial<ServiceSchema> = {
         if (!channelsKeepHistory(this.broker)) throw noHistory();
         const messages = await rebuildProfiles(this, userId);
         const profile = await this.repos.profiles.findById(userId);
-        if (profile) {
-          const segments = await segmentsOf(this);
-          const moved = await reconcile(this.repos.segment_members, profile, segments);
-          await segmentsMoved(this)(userId, moved);
-        }
+        if (profile) await setSegments(this, profile, await segmentsOf(this));
         return { messages, profiles: profile ? 1 : 0 };
       },
     },

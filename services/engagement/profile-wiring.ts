@@ -58,25 +58,33 @@ export async function segmentsOf(self: EngagementThis): Promise<SegmentDoc[]> {
   return self.segmentList.list;
 }
 
-/** Told who entered and left which segments, as a fold or the sweep finds them. */
-export type SegmentsMoved = (
-  userId: string,
-  moved: { entered: string[]; left: string[] },
-) => Promise<void>;
+/**
+ * Puts a user in the segments their profile matches and out of the others. A move is written in
+ * the members' outbox with the membership, and published from there (journeys hear it there
+ * too, `enterSegmentJourneys`): the relay is woken so it goes at once.
+ */
+export async function setSegments(
+  self: EngagementThis,
+  profile: Profile,
+  segments: SegmentDoc[],
+  now?: Date,
+  /** The user's member rows, when the caller read them with other users'. */
+  known?: MemberDoc[],
+): Promise<void> {
+  const moved = await reconcile(self.repos.segment_members, profile, segments, now, known);
+  if (moved.entered.length || moved.left.length) self.outboxRelay.wake();
+}
 
 /**
  * Rules that read time (days since, views in a window, stalled courses) change without a
  * message: every profile is checked again, a page at a time.
  */
-export async function sweepSegments(self: EngagementThis, told: SegmentsMoved): Promise<void> {
+export async function sweepSegments(self: EngagementThis): Promise<void> {
   const segments = await segmentsOf(self);
   if (segments.length === 0) return;
   for (let after: string | undefined; ;) {
     const page = await pageAfter(self.repos.profiles, { after, limit: SWEEP_PAGE });
-    for (const profile of page) {
-      const moved = await reconcile(self.repos.segment_members, profile, segments);
-      if (moved.entered.length || moved.left.length) await told(profile.id, moved);
-    }
+    for (const profile of page) await setSegments(self, profile, segments);
     if (page.length < SWEEP_PAGE) return;
     after = page.at(-1)!.id;
   }
@@ -116,7 +124,7 @@ export async function foldProfiles(
     if (!isId(userId) || (rebuild?.only !== undefined && userId !== rebuild.only))
       facts.delete(userId);
   if (facts.size === 0) return;
-  if (rebuild) await foldTogether(self, [{ id: message.id, facts }]);
+  if (rebuild) await foldTogether(self, [{ id: message.id, facts }], false);
   else await self.profileFolds.add({ id: message.id, facts });
 }
 
@@ -127,22 +135,20 @@ export async function foldProfiles(
 export async function foldTogether(
   self: EngagementThis,
   messages: FoldableMessage[],
-  /** Told of segment moves; without it, segments are left alone (a rebuild). */
-  told?: SegmentsMoved,
+  /** A rebuild leaves segments alone until it ends. */
+  withSegments = true,
 ): Promise<void> {
-  const { profiles, segment_members } = self.repos;
+  const { profiles } = self.repos;
   const users = [...new Set(messages.flatMap((m) => [...m.facts.keys()]))];
   const now = new Date();
   const held = byId(await profiles.find({ id: { $in: users } }));
   const written = await foldAll(profiles, messages, held, now);
-  if (!told || written.size === 0) return;
+  if (!withSegments || written.size === 0) return;
   const segments = await segmentsOf(self);
   if (segments.length === 0) return;
   const rows = await membersOf(self, [...written.keys()]);
-  for (const [userId, profile] of written) {
-    const moved = await reconcile(segment_members, profile, segments, now, rows.get(userId) ?? []);
-    if (moved.entered.length || moved.left.length) await told(userId, moved);
-  }
+  for (const [userId, profile] of written)
+    await setSegments(self, profile, segments, now, rows.get(userId) ?? []);
 }
 
 /**
