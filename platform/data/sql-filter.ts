@@ -11,10 +11,34 @@ export interface SqlDialect<P> {
   exists(field: string, present: boolean): string;
   readonly TRUE: string;
   readonly FALSE: string;
+  /**
+   * The store keeps prepared statements by their text: a list (`$in`, `$nin`) is padded to a
+   * power of two with its last value, so its statement has one of a few texts, not one a length
+   * (500 lengths of one lookup held 25 MB of statements). A repeated value changes no answer.
+   */
+  readonly fewListLengths?: boolean;
+}
+
+/**
+ * `a OR b OR …` nested as a balanced tree: a flat chain of n terms is an expression n deep, and
+ * SQLite refuses one deeper than 1,000 (a message about 1,000 users could not read their
+ * profiles). Both stores flatten nested ORs again when they plan.
+ */
+function balancedOr(terms: string[]): string {
+  if (terms.length <= 16) return `(${terms.join(" OR ")})`;
+  const half = terms.length >> 1;
+  return `(${balancedOr(terms.slice(0, half))} OR ${balancedOr(terms.slice(half))})`;
+}
+
+function padded<P>(d: SqlDialect<P>, values: unknown[]): unknown[] {
+  if (!d.fewListLengths || values.length === 0) return values;
+  const length = 2 ** Math.ceil(Math.log2(values.length));
+  return [...values, ...Array(length - values.length).fill(values.at(-1))];
 }
 
 function operator<P>(d: SqlDialect<P>, field: string, op: string, operand: unknown, p: P): string {
-  const anyOf = (values: unknown[]) => `(${values.map((v) => d.equals(field, v, p)).join(" OR ")})`;
+  const anyOf = (values: unknown[]) =>
+    balancedOr(padded(d, values).map((v) => d.equals(field, v, p)));
   switch (op) {
     case "$eq":
       return d.equals(field, operand, p);

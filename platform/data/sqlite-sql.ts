@@ -94,6 +94,7 @@ const SQLITE: SqlDialect<SqliteParams> = {
   exists: (field, present) => `${typeAt(field)} IS ${present ? "NOT " : ""}NULL`,
   TRUE: "1",
   FALSE: "0",
+  fewListLengths: true,
 };
 
 export function sqliteWhere(filter: Filter, p: SqliteParams): string {

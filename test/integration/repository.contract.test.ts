@@ -350,6 +350,15 @@ function contractTests({ open }: StoreCase): void {
     expect(await products.count({ stock: 2 })).toBe(84);
   }, 30_000);
 
+  test("When a list filter names thousands of values, then it is answered, not refused as too deep", async () => {
+    await products.insert(item("LIST-1", { price: 7 }));
+    await products.insert(item("LIST-2", { price: 8 }));
+    const skus = Array.from({ length: 3000 }, (_, i) => `LIST-${i}`);
+    expect(await products.count({ sku: { $in: skus } })).toBe(2);
+    expect(await products.count({ price: { $in: skus.map((_, i) => i) } })).toBe(2);
+    expect(await products.count({ sku: { $nin: skus }, price: { $in: [7, 8] } })).toBe(0);
+  });
+
   test("When updating many, then the count of matched documents comes back", async () => {
     await products.insert(item("M1", { price: 1 }));
     await products.insert(item("M2", { price: 1 }));
