@@ -26,11 +26,11 @@ import {
 } from "./journey-model";
 import { createJourney, journeyStats, updateJourney } from "./journeys";
 import { emptyProfile } from "./profile-fold";
-import { profileView } from "./profiles";
 import {
   createTemplate,
   fillIn,
   updateTemplate,
+  variablesOf,
   variantCount,
   type TemplateDoc,
 } from "./templates";
@@ -41,9 +41,7 @@ import { settingsOf } from "../../platform/runtime/settings-of";
 type Paged = { page: number; pageSize: number };
 
 /** What a preview fills a template in with: a user's profile, and a trigger of each kind. */
-const SAMPLE = (userId: string, profile: object, shopUrl: string) => ({
-  user: { id: userId },
-  profile,
+const SAMPLE = {
   key: "sample",
   event: {
     items: [{ name: "Sample item", quantity: 2 }],
@@ -52,8 +50,7 @@ const SAMPLE = (userId: string, profile: object, shopUrl: string) => ({
     courseId: "sample-course",
   },
   unsubscribeUrl: "https://example.invalid/unsubscribe",
-  shopUrl,
-});
+};
 
 const STEP_FORMS =
   "Steps: `wait {minutes}`; `waitFor {event, sameKey, timeoutMinutes, onEvent, onTimeout}` (a target is next, exit or a later step's index); `branch {rule, otherwise}` (a segment rule over the profile); `send {template, category, channels, fallback, priority}`; `exit`. Events are a channel (orders.confirmed, orders.shipped, orders.delivered, orders.cancelled, users.registered, courses.lesson_completed, courses.completed) or a behaviour event as `event:<type>`, keyed by its order, course, user, or `props.key` (else product).";
@@ -282,15 +279,13 @@ export const JourneyActions: Partial<ServiceSchema> = {
         const chosen = pickLocale(Object.keys(words), locale, template.defaultLocale);
         const channels = Object.keys(words[chosen]) as MessageChannel[];
         try {
-          return await fillIn(
-            template,
-            channels,
-            chosen,
-            SAMPLE(who, profileView(profile), settingsOf(this.broker).storefrontUrl),
-            {
-              variant,
-            },
-          );
+          const variables = variablesOf({
+            ...SAMPLE,
+            userId: who,
+            profile,
+            shopUrl: settingsOf(this.broker).storefrontUrl,
+          });
+          return await fillIn(template, channels, chosen, variables, { variant });
         } catch (err) {
           if (!(err instanceof ContentError)) throw err;
           throw invalid(

@@ -16,10 +16,9 @@ import {
 } from "./journey-runs";
 import { MAX_JOURNEYS, versionId, type JourneyDoc } from "./journeys";
 import { emptyProfile } from "./profile-fold";
-import { profileView } from "./profiles";
 import { decideSends } from "./send-decisions";
 import { countDecision, policyOf, unsubscribeUrlFor } from "./send-policy";
-import { fillIn, variantCount, type TemplateDoc } from "./templates";
+import { fillIn, variablesOf, variantCount, type TemplateDoc } from "./templates";
 import { linkToken } from "./tracked-links";
 import { countSuppressed, recordMessage, variantShares, type MessageStores } from "./message-log";
 import { countMetric, setGauge } from "../../platform/observability/metrics";
@@ -211,14 +210,14 @@ async function sendStep(
   const links: string[] = [];
   let filled;
   try {
-    const variables = {
-      user: { id: userId },
-      profile: profileView(profile),
+    const variables = variablesOf({
+      userId,
+      profile,
       key: run.key ?? "",
       event: run.event ?? {},
       unsubscribeUrl: unsubscribeUrl ?? "",
       shopUrl: settingsOf(self.broker).storefrontUrl,
-    };
+    });
     const trackLink = (url: string) => trackedLink(self, messageId, links, url);
     const { locale } = (await self.repos.preferences.findById(userId)) ?? {};
     filled = await fillIn(template, channels, locale, variables, { variant, trackLink });

@@ -3,6 +3,8 @@ import { Liquid } from "liquidjs";
 import { MessageChannel } from "../../contracts/engagement";
 import { invalid, notFound, type FieldProblem } from "../../platform/actions/errors";
 import type { Repository } from "../../mixins/db.mixin";
+import type { Profile } from "./profile-fold";
+import { profileView } from "./profiles";
 import {
   CHANNEL_RULES,
   ContentError,
@@ -185,6 +187,28 @@ export async function updateTemplate(
   if (!updated) throw notFound("Template");
   return updated;
 }
+
+/** What a message is about: everything a template may name. */
+export interface MessageFacts {
+  userId: string;
+  profile: Profile;
+  /** The trigger's key (an order, a cart state), or "". */
+  key: string;
+  /** What the trigger told of itself (an order's total, a cart's items). */
+  event: object;
+  unsubscribeUrl: string;
+  shopUrl: string;
+}
+
+/** A template's variables, the same for a send and for its preview. */
+export const variablesOf = (facts: MessageFacts) => ({
+  user: { id: facts.userId },
+  profile: profileView(facts.profile),
+  key: facts.key,
+  event: facts.event,
+  unsubscribeUrl: facts.unsubscribeUrl,
+  shopUrl: facts.shopUrl,
+});
 
 /** How many variants a template has: its own words, and each alternative. */
 export const variantCount = (template: TemplateDoc) => 1 + (template.variants?.length ?? 0);
