@@ -952,6 +952,16 @@ describe("engagement journeys", () => {
     turnedOn.push(res.body.id);
     return res.body.id as string;
   }
+  /** A template of inbox words only; answers its id. */
+  async function inboxTemplate(title: string, body: string): Promise<string> {
+    const res = await api.post(
+      "/api/v1/engagement/templates",
+      { name: title, defaultLocale: "en", locales: { en: { inbox: { title, body } } } },
+      { token: admin },
+    );
+    expect(res.status).toBe(201);
+    return res.body.id as string;
+  }
   const sendStep = (template: string, channels = ["inbox"]) => ({
     type: "send",
     template,
@@ -1038,15 +1048,7 @@ describe("engagement journeys", () => {
 
   test("When a journey lets users in again after exit, then a trigger while they are in it starts nothing, and one after their run ended starts a new run", async () => {
     const tag = `came_back_${process.pid}`;
-    const template = await api.post(
-      "/api/v1/engagement/templates",
-      {
-        name: "Welcome back",
-        defaultLocale: "en",
-        locales: { en: { inbox: { title: "Welcome back", body: "Good to see you." } } },
-      },
-      { token: admin },
-    );
+    const template = await inboxTemplate("Welcome back", "Good to see you.");
     const id = await activeJourney({
       name: "Welcome back after an order",
       trigger: { event: `event:${tag}` },
@@ -1060,7 +1062,7 @@ describe("engagement journeys", () => {
           onEvent: "next",
           onTimeout: "exit",
         },
-        sendStep(template.body.id),
+        sendStep(template),
       ],
     });
     const me = await customer();
@@ -1081,7 +1083,7 @@ describe("engagement journeys", () => {
     await waitFor(async () => (await folded()) >= 2, 10_000, "the second event folded");
     await order(me.token, p.id);
     await waitFor(
-      async () => (await typesOf(me.token)).includes(template.body.id),
+      async () => (await typesOf(me.token)).includes(template),
       10_000,
       "the message after the order",
     );
@@ -1116,20 +1118,12 @@ describe("engagement journeys", () => {
       { token: admin },
     );
     expect(segment.status).toBe(201);
-    const template = await api.post(
-      "/api/v1/engagement/templates",
-      {
-        name: "Still thinking?",
-        defaultLocale: "en",
-        locales: { en: { inbox: { title: "Still thinking?", body: "It is still here." } } },
-      },
-      { token: admin },
-    );
+    const template = await inboxTemplate("Still thinking?", "It is still here.");
     await activeJourney({
       name: "Looked, never bought",
       trigger: { segment: segment.body.id },
       reentry: "afterExit",
-      steps: [sendStep(template.body.id)],
+      steps: [sendStep(template)],
     });
     const me = await customer();
     const p = (
@@ -1140,7 +1134,7 @@ describe("engagement journeys", () => {
       )
     ).body as { id: string };
     const spoken = async () =>
-      (await typesOf(me.token)).filter((type: string) => type === template.body.id).length;
+      (await typesOf(me.token)).filter((type: string) => type === template).length;
 
     await api.post("/api/v1/events", [{ type: "product_view", productId: p.id }], {
       token: me.token,
