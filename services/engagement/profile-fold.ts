@@ -126,6 +126,8 @@ const digestOf = (messageId: string) =>
 
 /** A profile's recent messages, those written as `{ id, at }` before digests read as digests. */
 function recentOf(profile: Profile): RecentMessage[] {
+  // A profile is rewritten whole: once one entry is a digest, all are.
+  if (profile.recent.length === 0 || Array.isArray(profile.recent[0])) return profile.recent;
   return (profile.recent as unknown[]).map((entry) => {
     if (Array.isArray(entry)) return entry as RecentMessage;
     const { id, at } = entry as { id: string; at: string };
