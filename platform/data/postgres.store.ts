@@ -67,7 +67,7 @@ async function inTransaction<R>(
 /**
  * Replacements joined in one statement at most. Each row finds its own filter by walking the
  * `CASE` list, so a statement's cost grows with the square of its size: 8,000 profiles written
- * 100 a statement took 0.91 of the time 1,000 a statement did, and 2.3 times less than one each.
+ * 100 a statement took 0.91 of the time 1,000 a statement did, and 2.4 times less than one each.
  */
 const REPLACEMENTS_A_STATEMENT = 100;
 
