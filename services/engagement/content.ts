@@ -1,4 +1,4 @@
-import { Liquid } from "liquidjs";
+import { Liquid, type LiquidOptions, type TagToken, type TopLevelToken } from "liquidjs";
 import { MessageChannel } from "../../contracts/engagement";
 
 /** One channel's words of a template, in one locale; every field is a Liquid template. */
@@ -81,15 +81,39 @@ function track(this: { context: { environments: object } }, url: unknown): strin
   return link ? link(parsed.href) : parsed.href;
 }
 
+/** The tags that would read another template by name: a template here stands alone. */
+const PARTIAL_TAGS = ["include", "render", "layout"] as const;
+
+/**
+ * A Liquid engine that can read nothing but the text it is given. By default liquidjs reads
+ * partials (`include`, `render`, `layout`) from the process's working directory, so a
+ * template could print any file the server can read, the JWT secret among them. Here the
+ * engine's file system is an empty in-memory map and the partial tags are refused when a
+ * template is parsed, naming the tag and no path.
+ */
+export function sandboxedLiquid(options: LiquidOptions = {}): Liquid {
+  const engine = new Liquid({ ...options, templates: {}, dynamicPartials: false });
+  for (const name of PARTIAL_TAGS)
+    engine.registerTag(name, {
+      parse(token: TagToken, _remain: TopLevelToken[]) {
+        throw new Error(`the ${token.name} tag is not available: a template stands alone`);
+      },
+      render() {
+        return "";
+      },
+    });
+  return engine;
+}
+
 /**
  * One engine per locale, its filters formatting for it. Strict: a variable or filter that does
  * not exist is an error, never an empty string; only a value's own properties are reachable;
- * a template's parse, render time and memory are bounded.
+ * a template's parse, render time and memory are bounded; no file is ever read.
  */
 function engineFor(locale: string): Liquid {
   const held = engines.get(locale);
   if (held) return held;
-  const engine = new Liquid({
+  const engine = sandboxedLiquid({
     strictVariables: true,
     strictFilters: true,
     ownPropertyOnly: true,

@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { Liquid } from "liquidjs";
 import { MessageChannel } from "../../contracts/engagement";
 import { invalid, notFound, type FieldProblem } from "../../platform/actions/errors";
 import type { Repository } from "../../mixins/db.mixin";
@@ -10,6 +9,7 @@ import {
   ContentError,
   pickLocale,
   renderMessage,
+  sandboxedLiquid,
   type ChannelContent,
   type RenderedMessage,
 } from "./content";
@@ -42,7 +42,7 @@ const MAX_LOCALES = 20;
 /** Two to four variants make a test; more split users too thin to learn from. */
 export const MAX_VARIANTS = 4;
 const CHANNELS: readonly string[] = Object.values(MessageChannel);
-const syntax = new Liquid();
+const syntax = sandboxedLiquid();
 
 /**
  * Every problem of a template's words, each by place (`locales.de.email.subject`): a field the

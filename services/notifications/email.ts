@@ -16,9 +16,17 @@ export interface Mailer {
 
 const FROM = "Bazaar <no-reply@bazaar.invalid>";
 
-/** SMTP through nodemailer; `SMTP_URL` is `smtp://user:pass@host:port` (or `smtps://`). */
+/**
+ * SMTP through nodemailer; `SMTP_URL` is `smtp://user:pass@host:port` (or `smtps://`).
+ * nodemailer reads any content given as `{path}` from disk and fetches any `{href}`; a mail
+ * here is only text, so the transport may do neither, whatever reaches it.
+ */
 export function smtpMailer(url: string): Mailer {
-  const transport = nodemailer.createTransport(url, { from: FROM });
+  const transport = nodemailer.createTransport(url, {
+    from: FROM,
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  });
   return {
     async send(mail) {
       await transport.sendMail({ from: FROM, ...mail });

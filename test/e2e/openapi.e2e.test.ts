@@ -167,6 +167,21 @@ describe("a visitor who knows nothing", () => {
     expect(res.headers.get("location")).toBe(location);
   });
 
+  test.each([
+    "/api/v1/docs/..%2f..%2fpackage.json",
+    "/api/v1/docs/%2e%2e/%2e%2e/package.json",
+    "/api/v1/docs/package.json",
+    "/api/v1/docs/index.html",
+    "/api/v1/docs/swagger-ui-bundle.js.map",
+  ])(
+    "When the docs page's files are asked for by another name (%s), then nothing but its own assets is served",
+    async (path) => {
+      const res = await fetch(system.baseUrl + path, { redirect: "manual" });
+      expect(res.status).toBe(404);
+      expect(await res.text()).not.toMatch(/"dependencies"|<html/);
+    },
+  );
+
   test("When a path no route knows is asked for, then still a 404", async () => {
     const res = await fetch(`${system.baseUrl}/nowhere/at/all`, { redirect: "manual" });
     expect(res.status).toBe(404);

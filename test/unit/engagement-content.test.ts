@@ -4,6 +4,7 @@ import {
   renderMessage,
   type ChannelContent,
 } from "../../services/engagement/content";
+import { templateProblems } from "../../services/engagement/templates";
 
 const cartReminder: ChannelContent = {
   subject: "{{ user.name }}, your cart is waiting",
@@ -90,6 +91,28 @@ describe("message content", () => {
       expect(await problemsOf(renderMessage({ title: "t", body }, "inbox", "en", sample))).toEqual([
         { field: "body", message: expect.stringMatching(problem) },
       ]);
+  });
+
+  test("When a template names a file through include, render or layout, then it is refused without reading it or naming a path", async () => {
+    const reads = [
+      '{% include "package.json" %}',
+      '{% render "package.json" %}',
+      '{% layout "package.json" %}x',
+      '{% include "data/jwt-secret" %}',
+      "{% include '../../etc/passwd' %}",
+      "{% include '/etc/hostname' %}",
+      "{% if true %}{% render 'tsconfig.json' %}{% endif %}",
+    ];
+    for (const body of reads) {
+      const problems = await problemsOf(renderMessage({ title: "t", body }, "inbox", "en", sample));
+      expect(problems).toEqual([
+        { field: "body", message: expect.stringMatching(/tag is not available/) },
+      ]);
+      expect(problems[0].message).not.toMatch(/\/|private|dependencies/);
+      expect(templateProblems("en", { en: { inbox: { title: "t", body } } })).toEqual([
+        expect.objectContaining({ field: "locales.en.inbox.body" }),
+      ]);
+    }
   });
 
   test("When the user's locale has no translation, then its language is tried, then the template's default", () => {
