@@ -83,7 +83,11 @@ async function round(servers: RunningServer[]): Promise<Round> {
         ).body.id,
       );
     const key = (
-      await api.post("/api/v1/api-keys", { name: "feed", scopes: ["events"] }, { token: admin })
+      await api.post(
+        "/api/v1/api-keys",
+        { name: "feed", scopes: ["events", "forward"] },
+        { token: admin },
+      )
     ).body.key as string;
     let sequence = 0;
     let batches = 0;

@@ -31,7 +31,7 @@ export interface ActionContracts {
   /** Bazaar's own message, once a key on each channel, in the words made for that channel. */
   "notifications.deliver": { params: Delivery; answer: { delivered: MessageChannel[] } };
   "orders.lastOrderAt": { params: { userId: string }; answer: string | null };
-  "users.contactOf": { params: { userId: string }; answer: { email: string } | null };
+  "users.contactOf": { params: { userId: string }; answer: { email: string; name: string } | null };
   "users.resolveApiKey": { params: { key: string }; answer: Principal | null };
   "users.sessionsEnded": { params: { since: string }; answer: SessionsEnded[] };
   "users.register": {

@@ -4,8 +4,14 @@ import type { ActionSchema } from "moleculer";
 export const ACCESS_LEVELS = ["public", "user", "admin"] as const;
 export type Access = (typeof ACCESS_LEVELS)[number];
 
-/** What an API key may be allowed to do; an action names the one it needs. */
-export const API_KEY_SCOPES = ["read", "write", "events", "admin"] as const;
+/**
+ * What an API key may be allowed to do; an action names the one it needs. `forward` is no
+ * route's: it lets a key's events speak for other users (a shop's backend), and only an admin
+ * account may make such a key.
+ */
+export const API_KEY_SCOPES = ["read", "write", "events", "forward", "admin"] as const;
+/** Scopes that only an admin account may give a key. */
+export const ADMIN_ONLY_SCOPES: readonly string[] = ["admin", "forward"];
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 /**

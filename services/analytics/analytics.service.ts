@@ -21,7 +21,13 @@ import { settingsOf } from "../../platform/runtime/settings-of";
 import { FOLD_BATCH, foldPending, sweepParts, type FoldStores } from "./fold";
 import { behaviourParts, insertNew, orderEventParts } from "./window-parts";
 import { PART_INDEXES, WINDOW_USER_INDEXES, type WindowPart, type WindowUser } from "./model";
-import { BEHAVIOUR_EVENT_RULE, MAX_BATCH, validateBatch, type BehaviourEvent } from "./behaviour";
+import {
+  BEHAVIOUR_EVENT_RULE,
+  MAX_BATCH,
+  speakFor,
+  validateBatch,
+  type BehaviourEvent,
+} from "./behaviour";
 import {
   decodeKey,
   encodeKey,
@@ -136,7 +142,7 @@ const AnalyticsService: ServiceSchema<ServiceSettingSchema, AnalyticsThis> = {
       openapi: {
         summary: "Record a batch of behaviour events (up to 500)",
         description:
-          "`type` is a standard event or a custom name; `ts` defaults to arrival time. Events later than the allowed lateness are counted as dropped. Problems are listed per event (`index`).",
+          "`type` is a standard event or a custom name; `ts` defaults to arrival time. Events later than the allowed lateness are counted as dropped. Problems are listed per event (`index`). A session's events, and those of a key without the `forward` scope, are the sender's own: `userId` may be left out, and naming another user is 403. A key with `forward` (only an admin account makes one: a shop's backend relaying its visitors) may name any user, or none for an anonymous visitor identified by `sessionId`.",
         status: 202,
         body: { type: "array", min: 1, max: MAX_BATCH, items: BEHAVIOUR_EVENT_RULE },
         response: object({ accepted: integer }),
@@ -145,10 +151,7 @@ const AnalyticsService: ServiceSchema<ServiceSettingSchema, AnalyticsThis> = {
       params: { body: { type: "any" } },
       async handler(this: AnalyticsThis, ctx: Ctx<{ body: unknown }>) {
         const caller = callerOf(ctx);
-        const events = validateBatch(ctx.params.body);
-        // A signed-in shopper's events are theirs unless they say otherwise; an API key (a
-        // storefront's) speaks for no one in particular.
-        if (caller.apiKeyId === undefined) for (const event of events) event.userId ??= caller.id;
+        const events = speakFor(caller, validateBatch(ctx.params.body));
         await this.broker.sendToChannel(
           Channel.ANALYTICS_EVENTS,
           channelMessage(Channel.ANALYTICS_EVENTS, { events }),

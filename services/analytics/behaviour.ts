@@ -1,6 +1,7 @@
 import { Errors } from "moleculer";
 import Validator, { type ValidationError } from "fastest-validator";
-import { ErrorType, invalid } from "../../platform/actions/errors";
+import { ErrorType, forbidden, invalid } from "../../platform/actions/errors";
+import type { Principal } from "../../contracts/users";
 import { optionalIdRule } from "../../platform/actions/ids";
 
 export const STANDARD_TYPES = [
@@ -103,4 +104,22 @@ export function validateBatch(body: unknown, now = Date.now()): BehaviourEvent[]
       `${new Set(problems.map((p) => p.index)).size} of ${body.length} events are invalid; none was accepted`,
     );
   return events as BehaviourEvent[];
+}
+
+/**
+ * A principal speaks only for itself: a session's events, and those of a key without the
+ * `forward` scope, are its user's, and naming another user is refused (403, by index) before
+ * anything is sent. A key with `forward` (only an admin account makes one: a shop's backend
+ * relaying its visitors) may name any user, or none for an anonymous visitor's `sessionId`.
+ */
+export function speakFor(caller: Principal, events: BehaviourEvent[]): BehaviourEvent[] {
+  if (caller.apiKeyId !== undefined && caller.scopes?.includes("forward")) return events;
+  const others = events.flatMap((event, index) =>
+    event.userId !== undefined && event.userId !== caller.id ? [index] : [],
+  );
+  if (others.length)
+    throw forbidden(
+      `${others.length === 1 ? "Event" : "Events"} ${others.slice(0, 20).join(", ")}${others.length > 20 ? ", …" : ""} ${others.length === 1 ? "names" : "name"} another user: events speak for their sender only, and forwarding other users' events takes an API key with the forward scope`,
+    );
+  return events.map((event) => ({ ...event, userId: caller.id }));
 }

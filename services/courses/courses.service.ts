@@ -442,11 +442,13 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
         if (!enrolment?.active || !enrolment.completedAt) throw notFound("Certificate");
         const course = await this.repos.courses.findById(enrolment.courseId);
         if (!course) throw notFound("Certificate");
+        // What a verifier needs, and no internal id: a public id must not lead to a user.
+        const holder = await call(ctx, Action.users.contactOf, { userId: enrolment.userId });
         return {
           id: ctx.params.id,
           courseId: course.id,
           courseTitle: course.title,
-          userId: enrolment.userId,
+          holderName: holder?.name ?? "",
           completedAt: enrolment.completedAt,
         };
       },

@@ -285,7 +285,7 @@ export const ENROLMENT_SHAPE = object(
 );
 
 export const CERTIFICATE_SHAPE = object(
-  { id: string, courseId: string, courseTitle: string, userId: string, completedAt: dateTime },
+  { id: string, courseId: string, courseTitle: string, holderName: string, completedAt: dateTime },
   [],
   "Certificate",
 );

@@ -1,7 +1,13 @@
 import { apiKeyRoles, type Principal } from "../../platform/actions/access";
 import type { Repository } from "../../mixins/db.mixin";
 import { invalid, notFound } from "../../platform/actions/errors";
-import { apiKeyMatches, apiKeyPrefix, DEFAULT_SCOPES, generateApiKey } from "./key-format";
+import {
+  ADMIN_ONLY_SCOPES,
+  apiKeyMatches,
+  apiKeyPrefix,
+  DEFAULT_SCOPES,
+  generateApiKey,
+} from "./key-format";
 import type { ApiKeyDoc, UserDoc } from "./model";
 import { ApiKeys, MAX_KEYS_PER_USER } from "./model";
 
@@ -11,9 +17,10 @@ export async function createApiKey(
   input: { name: string; scopes?: string[] },
 ): Promise<{ doc: ApiKeyDoc; key: string }> {
   const scopes = input.scopes ?? DEFAULT_SCOPES;
-  if (scopes.includes("admin") && !owner.roles.includes("admin"))
+  const adminOnly = scopes.find((scope) => ADMIN_ONLY_SCOPES.includes(scope));
+  if (adminOnly && !owner.roles.includes("admin"))
     throw invalid([
-      { field: "scopes", message: "The admin scope needs an admin account", type: "scope" },
+      { field: "scopes", message: `The ${adminOnly} scope needs an admin account`, type: "scope" },
     ]);
   if ((await keys.count({ userId: owner.id, revokedAt: { $exists: false } })) >= MAX_KEYS_PER_USER)
     throw invalid([

@@ -1,12 +1,16 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { API_KEY_SCOPES, type ApiKeyScope } from "../../platform/actions/action-properties";
+import {
+  ADMIN_ONLY_SCOPES,
+  API_KEY_SCOPES,
+  type ApiKeyScope,
+} from "../../platform/actions/action-properties";
 
 /**
  * API keys look like `bzr_<prefix>_<secret>`. The prefix finds the record and is shown in
  * listings; only a SHA-256 of the whole key is kept (the key has 192 random bits, so a fast
  * hash is enough: there is nothing to guess).
  */
-export { API_KEY_SCOPES, type ApiKeyScope };
+export { ADMIN_ONLY_SCOPES, API_KEY_SCOPES, type ApiKeyScope };
 export const DEFAULT_SCOPES: ApiKeyScope[] = ["read", "write"];
 
 const KEY_PATTERN = /^bzr_([A-Za-z0-9_-]{8})_([A-Za-z0-9_-]{32})$/;

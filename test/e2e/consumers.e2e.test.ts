@@ -761,6 +761,39 @@ describe("analytics", () => {
     expect((await api.post("/api/v1/events", batch)).status).toBe(401);
   });
 
+  test("When a session or a customer's key names another user in an event, then 403 and that user is untouched; an admin's forward key may", async () => {
+    const [a, c] = [await customer(), await customer()];
+    const aKey = await api.post(
+      "/api/v1/api-keys",
+      { name: "e", scopes: ["events"] },
+      { token: a.token },
+    );
+    const forC = [{ type: "cart_probe" }, { type: "product_view", userId: c.id }];
+    for (const auth of [{ token: a.token }, { apiKey: aKey.body.key }, { token: admin }]) {
+      const res = await api.post("/api/v1/events", forC, auth);
+      expect(res.status).toBe(403);
+      expect(res.body).toMatchObject({
+        type: "FORBIDDEN",
+        message: expect.stringMatching(/^Event 1 names another user/),
+      });
+    }
+    const forward = { name: "relay", scopes: ["events", "forward"] };
+    const refused = await api.post("/api/v1/api-keys", forward, { token: a.token });
+    expect(refused.status).toBe(422);
+    expect(refused.body.data).toEqual([expect.objectContaining({ field: "scopes" })]);
+    // A's own events, with or without naming A, are A's.
+    const own = [{ type: "page_view" }, { type: "page_view", userId: a.id }];
+    expect((await api.post("/api/v1/events", own, { apiKey: aKey.body.key })).status).toBe(202);
+    const profileOf = (id: string) =>
+      api.get(`/api/v1/engagement/profiles/${id}`, { token: admin });
+    await waitFor(async () => (await profileOf(a.id)).status === 200, 5000, "A's profile");
+    expect((await profileOf(c.id)).status).toBe(404);
+    const relay = await api.post("/api/v1/api-keys", forward, { token: admin });
+    expect(relay.status).toBe(201);
+    expect((await api.post("/api/v1/events", forC, { apiKey: relay.body.key })).status).toBe(202);
+    await waitFor(async () => (await profileOf(c.id)).status === 200, 5000, "C's profile");
+  });
+
   test.each([
     ["a range over a day", `from=${new Date(Date.now() - 2 * 86_400_000).toISOString()}`],
     [

@@ -359,7 +359,14 @@ describe("courses: learning", () => {
 
     const verified = await api.get(`/api/v1/certificates/${done.body.certificateId}`);
     expect(verified.status).toBe(200);
-    expect(verified.body).toMatchObject({ courseId: course.id, courseTitle: course.title });
+    expect(verified.body).toEqual({
+      id: done.body.certificateId,
+      courseId: course.id,
+      courseTitle: course.title,
+      holderName: expect.any(String),
+      completedAt: done.body.completedAt,
+    });
+    expect(verified.body.holderName).toBe((await api.get("/api/v1/users/me", learner)).body.name);
     const forged = done.body.certificateId.replace(/.$/, (c: string) => (c === "0" ? "1" : "0"));
     expect((await api.get(`/api/v1/certificates/${forged}`)).status).toBe(404);
     expect((await api.get("/api/v1/certificates/not-a-certificate")).status).toBe(422);
