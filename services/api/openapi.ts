@@ -99,10 +99,11 @@ function security(action: PublishedAction): JsonSchema[] {
 
 function whoMayCall(action: PublishedAction, method: string): string {
   const access = action.access ?? "user";
-  if (access === "public") return "Anyone.";
+  const scope = action.scope ?? (method === "GET" ? "read" : "write");
+  if (access === "public")
+    return `Anyone. An API key, when one is sent, needs the \`${scope}\` scope (a key's scopes bound everything it does).`;
   const who = access === "admin" ? "Admins only." : "Signed-in users.";
   if (action.sessionOnly) return `${who} A signed-in session (Bearer token), not an API key.`;
-  const scope = action.scope ?? (method === "GET" ? "read" : "write");
   return `${who} An API key needs the \`${scope}\` scope${access === "admin" ? " and `admin`" : ""}.`;
 }
 
@@ -116,7 +117,8 @@ function errorStatuses(
 ): number[] {
   const statuses = new Set<number>([503, ...(action.openapi?.errors ?? [])]);
   if (route.limiter) statuses.add(429);
-  if (route.authentication) statuses.add(401);
+  // An API key lacking the scope is refused on public routes too.
+  if (route.authentication) [401, 403].forEach((s) => statuses.add(s));
   if ((action.access ?? "user") !== "public") statuses.add(403);
   if (hasPathParams) statuses.add(404);
   if (hasInput) statuses.add(422);

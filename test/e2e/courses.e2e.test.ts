@@ -202,6 +202,23 @@ describe("courses: what is refused changes nothing", () => {
     expect(byAdmin.status).toBe(200);
   });
 
+  test("When an instructor's events-only key reads their draft, then 403; a read key sees it, and without a key it stays hidden", async () => {
+    const owner = await instructor();
+    const course = await draft(owner.token);
+    const keyWith = async (scopes: string[]) =>
+      (await api.post("/api/v1/api-keys", { name: "k", scopes }, owner)).body.key as string;
+    const eventsOnly = await api.get(`/api/v1/courses/${course.id}`, {
+      apiKey: await keyWith(["events"]),
+    });
+    expect(eventsOnly.status).toBe(403);
+    expect(eventsOnly.body.message).toMatch(/lacks the 'read' scope/);
+    const reader = await api.get(`/api/v1/courses/${course.id}`, {
+      apiKey: await keyWith(["read"]),
+    });
+    expect(reader.status).toBe(200);
+    expect((await api.get(`/api/v1/courses/${course.id}`)).status).toBe(404);
+  });
+
   test("When a slug is taken, a prerequisite unknown or circular, then 409 or 422 and nothing is made", async () => {
     const teacher = await instructor();
     const first = await draft(teacher.token);

@@ -24,6 +24,13 @@ describe("who may call an action over HTTP", () => {
     expect(allowed({ access: "public" }, null, "POST", "1.2.3.4")).toBe("ok");
   });
 
+  test("When an API key calls a public action, then its scopes still bound it", () => {
+    expect(allowed({ access: "public" }, key(["events"]), "GET", "ip")).toBe("FORBIDDEN");
+    expect(allowed({ access: "public" }, key(["read"]), "GET", "ip")).toBe("ok");
+    expect(allowed({ access: "public" }, key(["read"]), "POST", "ip")).toBe("FORBIDDEN");
+    expect(allowed({ access: "public" }, customer, "GET", "ip")).toBe("ok");
+  });
+
   test("When an action says nothing, then it needs a signed-in caller", () => {
     expect(allowed({}, null, "GET", "1.2.3.4")).toBe("UNAUTHORIZED");
     expect(allowed({}, customer, "GET", "1.2.3.4")).toBe("ok");

@@ -154,7 +154,14 @@ describe("the OpenAPI document", () => {
 
   test("When answers are documented, then success, the action's own errors and the route's errors each have their status", () => {
     const statuses = (op: { responses: object }) => Object.keys(op.responses).sort();
-    expect(statuses(doc.paths["/api/v1/things"].get)).toEqual(["200", "401", "422", "429", "503"]);
+    expect(statuses(doc.paths["/api/v1/things"].get)).toEqual([
+      "200",
+      "401",
+      "403",
+      "422",
+      "429",
+      "503",
+    ]);
     expect(statuses(doc.paths["/api/v1/things"].post)).toEqual(
       ["201", "400", "401", "403", "409", "413", "422", "429", "503"].sort(),
     );
