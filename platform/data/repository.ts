@@ -1,3 +1,4 @@
+import { Errors } from "moleculer";
 import { DuplicateKeyError, ErrorType } from "../actions/errors";
 
 /**
@@ -102,9 +103,16 @@ export interface Store {
   isOutage(err: unknown): boolean;
 }
 
-export class UnsupportedQueryError extends Error {
-  constructor(detail: string) {
-    super(`Unsupported by the repository API: ${detail}`);
+/**
+ * A query, update or document the repository will not run. Field paths and keys are often built
+ * from what a client sent (an id, a category), so this is the client's 422 naming the field, in
+ * every service, never a 500; it names no store.
+ */
+export class UnsupportedQueryError extends Errors.MoleculerClientError {
+  constructor(detail: string, field = "body") {
+    super(`A value that cannot be stored: ${detail}`, 422, ErrorType.VALIDATION_ERROR, [
+      { field: field.slice(0, 120), message: `cannot be stored: ${detail}`, type: "unsafe" },
+    ]);
     this.name = "UnsupportedQueryError";
   }
 }
@@ -139,7 +147,7 @@ export function assertFieldPath(field: string): string[] {
   const segments = field.split(".");
   segments.forEach((segment, i) => {
     if (!(i === 0 ? TOP_FIELD : SUB_FIELD).test(segment) || RESERVED_KEYS.has(segment))
-      throw new UnsupportedQueryError(`field name "${field}"`);
+      throw new UnsupportedQueryError("not a field name", field);
   });
   return segments;
 }
@@ -147,13 +155,15 @@ export function assertFieldPath(field: string): string[] {
 const assertField = (field: string): void => void assertFieldPath(field);
 
 /** A value written into a document holds no key that reaches into a prototype. */
-export function assertSafeValue(value: unknown, depth = 0): void {
+export function assertSafeValue(value: unknown, depth = 0, at = ""): void {
   if (typeof value !== "object" || value === null) return;
-  if (depth > 64) throw new UnsupportedQueryError("a value nested deeper than 64 levels");
-  if (Array.isArray(value)) return value.forEach((item) => assertSafeValue(item, depth + 1));
+  if (depth > 64) throw new UnsupportedQueryError("nested deeper than 64 levels", at || "body");
+  if (Array.isArray(value))
+    return value.forEach((item, i) => assertSafeValue(item, depth + 1, `${at}[${i}]`));
   for (const key of Object.keys(value)) {
-    if (RESERVED_KEYS.has(key)) throw new UnsupportedQueryError(`a key named "${key}"`);
-    assertSafeValue((value as Record<string, unknown>)[key], depth + 1);
+    const field = at ? `${at}.${key}` : key;
+    if (RESERVED_KEYS.has(key)) throw new UnsupportedQueryError(`a key named "${key}"`, field);
+    assertSafeValue((value as Record<string, unknown>)[key], depth + 1, field);
   }
 }
 
@@ -176,7 +186,7 @@ export function assertFilter(filter: Filter): void {
       continue;
     }
     assertField(key);
-    assertSafeValue(value);
+    assertSafeValue(value, 0, key);
     if (!isOperatorObject(value)) continue;
     for (const [op, operand] of Object.entries(value)) {
       if (!FIELD_OPERATORS.has(op)) throw new UnsupportedQueryError(`operator ${op}`);
@@ -194,7 +204,7 @@ export function assertUpdate(update: Update): void {
     for (const [field, value] of Object.entries(update[op as keyof Update] ?? {})) {
       assertField(field);
       if (field === "id" || field.startsWith("id.")) throw new UnsupportedQueryError("changing id");
-      assertSafeValue(value);
+      assertSafeValue(value, 0, field);
       if (op === "$inc" && typeof value !== "number")
         throw new UnsupportedQueryError(`$inc of ${field} by a non-number`);
     }

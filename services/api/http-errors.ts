@@ -89,7 +89,11 @@ function validationProblems(data: unknown): unknown {
   return data.map((p: { field?: unknown; message?: unknown; type?: unknown; actual?: unknown }) =>
     // For a strict object, `actual` lists the unknown keys the client sent: name them.
     p.type === "objectStrict"
-      ? { field: String(p.actual), message: `Not an accepted field: ${p.actual}`, type: p.type }
+      ? {
+          field: p.field ? `${String(p.field)}.${p.actual}` : String(p.actual),
+          message: `Not an accepted field: ${p.actual}`,
+          type: p.type,
+        }
       : { field: p.field, message: p.message, type: p.type },
   );
 }

@@ -129,7 +129,16 @@ export const templateFields = {
   name: { type: "string", trim: true, min: 1, max: 100 },
   defaultLocale: { type: "string", max: 8, pattern: LOCALE_PATTERN },
   locales: { type: "object" },
-  variants: { type: "array", optional: true, max: 3, items: { type: "any" } },
+  variants: {
+    type: "array",
+    optional: true,
+    max: 3,
+    items: {
+      type: "object",
+      strict: true,
+      props: { name: { type: "string", min: 1, max: 40 }, locales: { type: "object" } },
+    },
+  },
 } as const;
 
 export const templateParams = { $$strict: true, ...templateFields } as const;

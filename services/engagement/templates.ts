@@ -148,7 +148,11 @@ function checked(
   return {
     defaultLocale: input.defaultLocale,
     locales: input.locales as TemplateLocales,
-    variants: (input.variants ?? []) as TemplateVariant[],
+    // Only the fields a variant has, whatever else arrived: a variant is stored as built here.
+    variants: ((input.variants ?? []) as TemplateVariant[]).map(({ name, locales }) => ({
+      name,
+      locales,
+    })),
   };
 }
 

@@ -154,6 +154,83 @@ describe("ids that try to become field paths", () => {
   });
 });
 
+type Schema = {
+  $ref?: string;
+  type?: string | string[];
+  enum?: unknown[];
+  example?: unknown;
+  minimum?: number;
+  items?: Schema;
+  properties?: Record<string, Schema>;
+  required?: string[];
+};
+/** Where a body may carry a value of the client's own shape, the keys that reach a prototype. */
+const HOSTILE = '{"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}}}';
+const MARK = "\u0000hostile\u0000";
+
+/** A body after a schema, every free-form object in it (and the top) a hostile one. */
+function hostileBody(schema: Schema, schemas: Record<string, Schema>, depth = 0): unknown {
+  if (schema.$ref) return hostileBody(schemas[schema.$ref.split("/").pop()!], schemas, depth);
+  if (depth > 6) return MARK;
+  if (schema.example !== undefined && typeof schema.example !== "object") return schema.example;
+  if (schema.enum) return schema.enum[0];
+  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  if (type === "string") return "x";
+  if (type === "integer" || type === "number") return schema.minimum ?? 1;
+  if (type === "boolean") return true;
+  if (type === "array") return [hostileBody(schema.items ?? {}, schemas, depth + 1)];
+  if (!schema.properties) return MARK;
+  return Object.fromEntries([
+    ...Object.entries(schema.properties).map(([k, v]) => [k, hostileBody(v, schemas, depth + 1)]),
+    ["__hostile__", MARK],
+  ]);
+}
+
+describe("values that try to reach a prototype", () => {
+  test("When every write route gets a body whose free-form values hold __proto__ and constructor keys, then each answers 4xx and the server is unharmed", async () => {
+    const description = (await api.get("/api/v1/openapi.json")).body as {
+      paths: Record<string, Record<string, { requestBody?: any }>>;
+      components: { schemas: Record<string, Schema> };
+    };
+    const writes = Object.entries(description.paths).flatMap(([template, ops]) =>
+      Object.entries(ops).flatMap(([method, op]) => {
+        const schema = op.requestBody?.content?.["application/json"]?.schema as Schema | undefined;
+        return schema ? [{ method, template, schema }] : [];
+      }),
+    );
+    expect(writes.length).toBeGreaterThan(20);
+    const p = await product();
+    const failures: string[] = [];
+    for (const { method, template, schema } of writes) {
+      const path = "/api/v1" + template.replace(/\{[^}]+\}/g, p.id);
+      const body = JSON.stringify(hostileBody(schema, description.components.schemas))
+        .replaceAll(`"__hostile__":"${MARK}"`, HOSTILE.slice(1, -1))
+        .replaceAll(`"${MARK}"`, HOSTILE);
+      const res = await api.request(method.toUpperCase(), path, body, { token: admin });
+      if (res.status >= 500) failures.push(`${method} ${template}: ${res.status}`);
+    }
+    expect(failures).toEqual([]);
+    await expectServerUnharmed();
+  });
+
+  test("When a template variant carries __proto__ or fields of its own, then 422 naming the field, and nothing is stored", async () => {
+    const words = { en: { inbox: { title: "Hi", body: "Hello" } } };
+    const base = { name: "proto", defaultLocale: "en", locales: words };
+    const variants = [
+      `[{"name":"B","locales":${JSON.stringify(words)},"__proto__":{"x":1}}]`,
+      `[{"name":"B","locales":${JSON.stringify(words)},"sent":1000000000,"createdAt":"x"}]`,
+    ];
+    for (const list of variants) {
+      const raw = `${JSON.stringify(base).slice(0, -1)},"variants":${list}}`;
+      const res = await api.post("/api/v1/engagement/templates", raw, { token: admin });
+      expect(res.status).toBe(422);
+      expect(res.body.data[0].field).toMatch(/^variants\[0\]/);
+    }
+    const listed = await api.get("/api/v1/engagement/templates?pageSize=100", { token: admin });
+    expect(listed.body.rows.filter((t: { name: string }) => t.name === "proto")).toEqual([]);
+  });
+});
+
 describe("bodies built to be expensive", () => {
   const NEAR_LIMIT = 1024 * 1024 - 4096;
 

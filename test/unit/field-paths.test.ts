@@ -1,4 +1,5 @@
 import { applyUpdate } from "../../platform/data/apply-update";
+import { toHttpError } from "../../services/api/http-errors";
 import {
   assertFieldPath,
   assertFilter,
@@ -57,5 +58,26 @@ describe("field paths", () => {
     expect(() => assertUpdate({ $set: { a: parsed.a } })).toThrow(UnsupportedQueryError);
     expect(() => assertSafeValue({ list: [{ constructor: 1 }] })).toThrow(UnsupportedQueryError);
     expect(() => assertSafeValue({ plain: { nested: [1, "x"] } })).not.toThrow();
+  });
+
+  test("When the repository refuses a value or a path, then the client gets a 422 naming the field", () => {
+    const refusal = (work: () => void) => {
+      try {
+        work();
+      } catch (err) {
+        return toHttpError(err);
+      }
+      throw new Error("it was accepted");
+    };
+    const variant = JSON.parse('{"variants": [{"name": "B", "__proto__": {"x": 1}}]}');
+    expect(refusal(() => assertUpdate({ $set: variant }))).toMatchObject({
+      code: 422,
+      type: "VALIDATION_ERROR",
+      data: [{ field: "variants[0].__proto__", type: "unsafe" }],
+    });
+    expect(refusal(() => assertFilter({ "items.__proto__": 1 }))).toMatchObject({
+      code: 422,
+      data: [{ field: "items.__proto__" }],
+    });
   });
 });
