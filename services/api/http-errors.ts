@@ -83,19 +83,24 @@ function body(
   return data === undefined ? { name, message, code, type } : { name, message, code, type, data };
 }
 
+/** At most this many problems are listed: a hostile body must not make a larger answer. */
+export const MAX_LISTED_PROBLEMS = 20;
+
 /** Validation problems name the field and the rule; the rejected value is never echoed back. */
 function validationProblems(data: unknown): unknown {
   if (!Array.isArray(data)) return undefined;
-  return data.map((p: { field?: unknown; message?: unknown; type?: unknown; actual?: unknown }) =>
-    // For a strict object, `actual` lists the unknown keys the client sent: name them.
-    p.type === "objectStrict"
-      ? {
-          field: p.field ? `${String(p.field)}.${p.actual}` : String(p.actual),
-          message: `Not an accepted field: ${p.actual}`,
-          type: p.type,
-        }
-      : { field: p.field, message: p.message, type: p.type },
-  );
+  return data
+    .slice(0, MAX_LISTED_PROBLEMS)
+    .map((p: { field?: unknown; message?: unknown; type?: unknown; actual?: unknown }) =>
+      // For a strict object, `actual` lists the unknown keys the client sent: name them.
+      p.type === "objectStrict"
+        ? {
+            field: p.field ? `${String(p.field)}.${p.actual}` : String(p.actual),
+            message: `Not an accepted field: ${p.actual}`,
+            type: p.type,
+          }
+        : { field: p.field, message: p.message, type: p.type },
+    );
 }
 
 /**
@@ -118,14 +123,20 @@ export function toHttpError(error: unknown): ErrorBody {
     );
   if (code >= 400 && code < 500) {
     const documented422 = code === 422 && DOCUMENTED_TYPES.has(type) && type !== "VALIDATION_ERROR";
-    if (!documented422 && (code === 422 || type === "VALIDATION_ERROR"))
+    if (!documented422 && (code === 422 || type === "VALIDATION_ERROR")) {
+      const count = Array.isArray(err.data) ? err.data.length : 0;
+      const listed =
+        count > MAX_LISTED_PROBLEMS
+          ? ` (${count} problems; the first ${MAX_LISTED_PROBLEMS} are listed)`
+          : "";
       return body(
         422,
         ErrorType.VALIDATION_ERROR,
-        err.message,
+        err.message.slice(0, 500) + listed,
         "ValidationError",
         validationProblems(err.data),
       );
+    }
     const documented = DOCUMENTED_TYPES.has(type)
       ? type
       : (TYPE_BY_STATUS[code] ?? ErrorType.BAD_REQUEST);

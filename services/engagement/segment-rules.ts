@@ -21,6 +21,8 @@ const FIELDS_OF: Record<SegmentTrait, ("category" | "currency" | "days")[]> = {
   daysSinceLastPurchase: [],
   stalledCourses: ["days"],
 };
+/** Ten conditions with their fields take about a kilobyte; this leaves room, not a flood. */
+export const MAX_RULE_BYTES = 8192;
 const MAX_DAYS: Partial<Record<SegmentTrait, number>> = { views: VIEW_DAYS, stalledCourses: 365 };
 
 /**
@@ -33,6 +35,12 @@ export function ruleProblems(rule: unknown): FieldProblem[] {
     problems.push({ field, message, type: "segmentRule" });
   if (typeof rule !== "object" || rule === null || Array.isArray(rule)) {
     problem("rule", "must be an object with match and conditions");
+    return problems;
+  }
+  // Measured before it is walked: a rule of 50,000 unknown keys is one problem, not 50,000.
+  const size = Buffer.byteLength(JSON.stringify(rule));
+  if (size > MAX_RULE_BYTES) {
+    problem("rule", `is ${size} bytes; a rule may have at most ${MAX_RULE_BYTES}`);
     return problems;
   }
   const { match, conditions, ...rest } = rule as Record<string, unknown>;

@@ -1,6 +1,7 @@
 import type { SegmentRule } from "../../contracts/engagement";
 import { emptyProfile, foldMessage, type Profile } from "../../services/engagement/profile-fold";
 import { matches, ruleProblems } from "../../services/engagement/segment-rules";
+import { journeyProblems } from "../../services/engagement/journey-rules";
 import {
   createSegment,
   MAX_SEGMENTS,
@@ -57,6 +58,32 @@ function viewer(views: number, bought = false): Profile {
 }
 
 describe("segment rules", () => {
+  test("When a rule is a flood of unknown keys, then it is one problem about its size, whether a segment's or a journey branch's", () => {
+    const flood = Object.fromEntries(
+      Array.from({ length: 50_000 }, (_, i) => [`k${i}`, 1] as const),
+    );
+    const rule = {
+      match: "all",
+      conditions: [{ trait: "purchases", op: "gte", value: 1 }],
+      ...flood,
+    };
+    expect(ruleProblems(rule)).toEqual([
+      {
+        field: "rule",
+        message: expect.stringMatching(/bytes; a rule may have at most 8192/),
+        type: "segmentRule",
+      },
+    ]);
+    const journey = {
+      name: "j",
+      trigger: { kind: "event", event: "orders.confirmed" },
+      steps: [{ type: "branch", rule, otherwise: "exit" }],
+    } as unknown as Parameters<typeof journeyProblems>[0];
+    expect(
+      journeyProblems(journey).filter((p) => p.field.startsWith("steps[0].rule")),
+    ).toHaveLength(1);
+  });
+
   test("When a rule is well formed, then it has no problems; when not, then each problem is named by its place", () => {
     for (const rule of [browsingLighting, stalled, lapsed]) expect(ruleProblems(rule)).toEqual([]);
     const problems = ruleProblems({

@@ -9,6 +9,19 @@ import {
 import { toHttpError } from "../../services/api/http-errors";
 
 describe("errors as HTTP answers", () => {
+  test("When a refusal names hundreds of problems, then the first 20 are listed and the message gives the count", () => {
+    const problems = Array.from({ length: 300 }, (_, i) => ({
+      field: `f${i}`,
+      message: "bad",
+      type: "x",
+    }));
+    const answer = toHttpError(
+      new Errors.MoleculerClientError("Bad", 422, "VALIDATION_ERROR", problems),
+    );
+    expect(answer.data).toHaveLength(20);
+    expect(answer.message).toBe("Bad (300 problems; the first 20 are listed)");
+  });
+
   test("When a service throws a documented client error, then it passes through with its type", () => {
     expect(toHttpError(notFound("Order"))).toEqual({
       name: "NotFoundError",
