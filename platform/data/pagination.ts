@@ -2,10 +2,13 @@ import type { Principal } from "../../contracts/users";
 import type { Doc, FindOptions, Filter, Repository } from "./repository";
 
 export const MAX_PAGE_SIZE = 100;
+export const MAX_PAGE = 1_000_000;
+/** The furthest row a listing can ask for: a search behind a listing takes offsets this far. */
+export const MAX_OFFSET = MAX_PAGE * MAX_PAGE_SIZE;
 
 /** Validation rules for `page` and `pageSize` (query strings, so converted). */
 export const pageParams = {
-  page: { type: "number", integer: true, min: 1, max: 1_000_000, convert: true, default: 1 },
+  page: { type: "number", integer: true, min: 1, max: MAX_PAGE, convert: true, default: 1 },
   pageSize: {
     type: "number",
     integer: true,

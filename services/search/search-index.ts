@@ -214,9 +214,16 @@ function distinctWords(q: string): number {
   return new Set(tokenize(q).map(processTerm).filter(Boolean)).size;
 }
 
-/** A query's words, at most ten: each word costs a pass over the index. */
-function limitTerms(q: string): string {
-  return q.split(/\s+/).filter(Boolean).slice(0, MAX_QUERY_TERMS).join(" ");
+/**
+ * A query's words, at most ten, counted as the index splits them (on punctuation too, so
+ * `a-b-c` is three): each word costs a pass over the index. Written back with spaces, the
+ * index reads the same words.
+ */
+export function limitTerms(q: string): string {
+  return tokenize(q)
+    .filter((word) => processTerm(word))
+    .slice(0, MAX_QUERY_TERMS)
+    .join(" ");
 }
 
 function counted(values: string[]): FacetCount[] {

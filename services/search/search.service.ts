@@ -7,7 +7,7 @@ import { setGauge } from "../../platform/observability/metrics";
 import { Action } from "../../contracts/actions";
 import { ShopMetric } from "../../contracts/metrics";
 import { BackgroundLoop } from "../../platform/messaging/background-loop";
-import { MAX_PAGE_SIZE, pageParams } from "../../platform/data/pagination";
+import { MAX_OFFSET, MAX_PAGE_SIZE, pageParams } from "../../platform/data/pagination";
 import { addStoreLoop, DbMixin, type DbService } from "../../mixins/db.mixin";
 import { consumer, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
 import { addHealthCheck, HealthMixin, NotReadyYet } from "../../mixins/health.mixin";
@@ -148,7 +148,7 @@ const SearchService: ServiceSchema<ServiceSettingSchema, SearchThis> = {
         category: searchParams.category,
         includeHidden: "boolean",
         freshAsOf: { type: "string", max: 40, optional: true },
-        offset: { type: "number", integer: true, min: 0, max: 100_000 },
+        offset: { type: "number", integer: true, min: 0, max: MAX_OFFSET },
         limit: { type: "number", integer: true, min: 1, max: 1000 },
       },
       async handler(this: SearchThis, ctx: Ctx<ProductSearch>) {

@@ -148,6 +148,20 @@ describe("search over HTTP", () => {
       expect((await found(q)).status).toBe(200);
   });
 
+  test("When a listing with a query asks for a page far past its matches, then it answers as the listing without a query does", async () => {
+    await api.post(
+      "/api/v1/products",
+      { sku: "DEEP-1", name: "Deep lantern", price: 900, category: "garden", stock: 1 },
+      { token: admin },
+    );
+    for (const q of ["", "q=lantern&"]) {
+      const deep = await api.get(`/api/v1/products?${q}page=1000000&pageSize=100`);
+      expect(deep.status).toBe(200);
+      expect(deep.body).toMatchObject({ rows: [], page: 1000000, pageSize: 100 });
+      expect(deep.body.total).toBeGreaterThan(0);
+    }
+  });
+
   test("When products predate the index, then a rebuild by an admin makes them searchable, and what was found before still is", async () => {
     // Written straight into the catalog's store, as data from before the change channels.
     const catalog = system.broker.getLocalService("catalog") as unknown as {

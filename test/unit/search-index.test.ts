@@ -1,4 +1,9 @@
-import { SearchIndex, editsAllowed, highlight } from "../../services/search/search-index";
+import {
+  SearchIndex,
+  editsAllowed,
+  highlight,
+  limitTerms,
+} from "../../services/search/search-index";
 import { fromCourse, fromProduct } from "../../services/search/documents";
 import { SEARCH_CORPUS } from "../fixtures/search-corpus";
 
@@ -13,6 +18,18 @@ const top = (index: SearchIndex, q: string, n = 1) =>
     .search({ q, includeHidden: false, page: 1, pageSize: 10 })
     .rows.slice(0, n)
     .map((r) => r.refId);
+
+describe("a query's words", () => {
+  test("When words are joined by punctuation, then they count as the index splits them, ten at most", () => {
+    const joined = Array.from({ length: 100 }, (_, i) => `q${i}z`).join("-") + "-lamp";
+    expect(limitTerms(joined).split(" ")).toHaveLength(10);
+    expect(limitTerms(joined)).not.toMatch(/lamp/);
+    expect(limitTerms("desk, lamp!")).toBe("desk lamp");
+    const index = corpusIndex();
+    const everyWord = index.search({ q: joined, includeHidden: false, page: 1, pageSize: 10 });
+    expect(everyWord.total).toBe(0);
+  });
+});
 
 describe("search relevance on a fixed corpus", () => {
   const index = corpusIndex();
