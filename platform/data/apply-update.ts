@@ -1,3 +1,4 @@
+import { ownValue } from "./own-value";
 import { assertFieldPath, type Update } from "./repository";
 
 type Json = Record<string, unknown>;
@@ -5,7 +6,8 @@ type Json = Record<string, unknown>;
 function parentOf(doc: Json, path: string[], create: boolean): Json | undefined {
   let node: Json = doc;
   for (const key of path.slice(0, -1)) {
-    const next = node[key];
+    // Own entries only: `items.toString` is a missing item, not Object.prototype's function.
+    const next = ownValue(node, key);
     if (next === undefined || next === null) {
       if (!create) return undefined;
       node[key] = {};
@@ -47,7 +49,7 @@ export function applyUpdateInPlace<T extends Json>(doc: T, update: Update): T {
     const path = assertFieldPath(field);
     const parent = parentOf(next, path, true)!;
     const key = path[path.length - 1];
-    const current = parent[key] ?? 0;
+    const current = ownValue(parent, key) ?? 0;
     if (typeof current !== "number") throw new Error(`Cannot $inc ${field}: it is not a number`);
     parent[key] = current + by;
   }
@@ -55,7 +57,7 @@ export function applyUpdateInPlace<T extends Json>(doc: T, update: Update): T {
     const path = assertFieldPath(field);
     const parent = parentOf(next, path, true)!;
     const key = path[path.length - 1];
-    const current = parent[key] ?? [];
+    const current = ownValue(parent, key) ?? [];
     if (!Array.isArray(current)) throw new Error(`Cannot $push to ${field}: it is not a list`);
     parent[key] = [...current, value];
   }

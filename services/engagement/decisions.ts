@@ -1,3 +1,4 @@
+import { ownValue } from "../../platform/data/own-value";
 import {
   Priority,
   SuppressReason,
@@ -67,8 +68,8 @@ export function decide(
     };
   if (request.priority === Priority.CRITICAL) return { verdict: "send", reason: "critical" };
   const off = [
-    ...(recipient.preferences[request.category] ?? []),
-    ...(recipient.preferences["*"] ?? []),
+    ...(ownValue(recipient.preferences, request.category) ?? []),
+    ...(ownValue(recipient.preferences, "*") ?? []),
   ];
   if (off.includes(request.channel))
     return {

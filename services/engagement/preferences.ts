@@ -1,4 +1,5 @@
 import { MessageChannel, type Preferences } from "../../contracts/engagement";
+import { ownValue } from "../../platform/data/own-value";
 import { insertIfAbsent } from "../../platform/data/insert-if-absent";
 import { conflict, ErrorType, invalid } from "../../platform/actions/errors";
 import { zoneOrDefault } from "./quiet-hours";
@@ -56,8 +57,8 @@ export async function turnOff(
 ): Promise<PreferencesDoc> {
   for (let attempt = 0; attempt < TURN_OFF_ATTEMPTS; attempt++) {
     const current = await repo.findById(userId);
-    const off = { ...(current?.off ?? {}) };
-    off[category] = [...new Set([...(off[category] ?? []), ...channels])];
+    const off: Preferences = Object.assign(Object.create(null), current?.off);
+    off[category] = [...new Set([...(ownValue(off, category) ?? []), ...channels])];
     const doc = { id: userId, off, updatedAt: new Date().toISOString() };
     if (!current) {
       if (await insertIfAbsent(repo, doc)) return doc;

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { ownValue } from "../../platform/data/own-value";
 import { MessageChannel } from "../../contracts/engagement";
 import { invalid, notFound, type FieldProblem } from "../../platform/actions/errors";
 import type { Repository } from "../../mixins/db.mixin";
@@ -234,11 +235,12 @@ export async function fillIn(
 ): Promise<{ locale: string; messages: Partial<Record<MessageChannel, RenderedMessage>> }> {
   const locales = wordsOf(template, options.variant ?? 0);
   const chosen = pickLocale(Object.keys(locales), locale, template.defaultLocale);
-  const words = locales[chosen] ?? {};
+  const words = ownValue(locales, chosen) ?? {};
   const messages: Partial<Record<MessageChannel, RenderedMessage>> = {};
   const problems: { field: string; message: string }[] = [];
   for (const channel of channels) {
-    const content = words[channel] ?? locales[template.defaultLocale]?.[channel];
+    const content =
+      ownValue(words, channel) ?? ownValue(locales, template.defaultLocale)?.[channel];
     if (!content) {
       problems.push({ field: channel, message: `the template has no words for ${channel}` });
       continue;

@@ -1,3 +1,4 @@
+import { ownValue } from "../../platform/data/own-value";
 import { randomUUID } from "node:crypto";
 import type { Repository } from "../../mixins/db.mixin";
 import { PaymentFailureReason } from "../../contracts/payments";
@@ -60,7 +61,7 @@ export class SimulatedProcessor implements PaymentProcessor {
     const declined =
       request.token === SUCCEEDS
         ? undefined
-        : (DECLINES[request.token] ?? PaymentFailureReason.INVALID_TOKEN);
+        : (ownValue(DECLINES, request.token) ?? PaymentFailureReason.INVALID_TOKEN);
     const record = {
       id: request.idempotencyKey,
       chargeId: `ch_${randomUUID().replace(/-/g, "")}`,

@@ -213,6 +213,32 @@ describe("values that try to reach a prototype", () => {
     await expectServerUnharmed();
   });
 
+  test.each(["toString", "constructor", "valueOf", "hasOwnProperty"])(
+    "When a user names %s where the server keeps a map (a cart line, a card token), then it is an ordinary unknown name",
+    async (name) => {
+      const me = await newCustomer();
+      const line = await api.put(
+        `/api/v1/cart/items/${name}`,
+        { quantity: 1 },
+        { token: me.token },
+      );
+      expect([404, 422]).toContain(line.status);
+      const p = await product();
+      const paid = await api.post(
+        "/api/v1/orders",
+        {
+          items: [{ productId: p.id, quantity: 1 }],
+          shippingAddress: TEST_ADDRESS,
+          payment: { token: name },
+        },
+        { token: me.token },
+      );
+      expect(paid.status).toBe(402);
+      expect(paid.body.message).not.toMatch(/function|native code/);
+      await expectServerUnharmed();
+    },
+  );
+
   test("When a template variant carries __proto__ or fields of its own, then 422 naming the field, and nothing is stored", async () => {
     const words = { en: { inbox: { title: "Hi", body: "Hello" } } };
     const base = { name: "proto", defaultLocale: "en", locales: words };
