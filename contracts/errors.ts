@@ -7,6 +7,8 @@ export const ShopError = {
   SKU_TAKEN: "SKU_TAKEN",
   SLUG_TAKEN: "SLUG_TAKEN",
   PREREQUISITES_NOT_MET: "PREREQUISITES_NOT_MET",
+  /** A course the learner already holds is not sold to them again; data `{ courses }`. */
+  ALREADY_ENROLLED: "ALREADY_ENROLLED",
   LESSON_LOCKED: "LESSON_LOCKED",
   OUT_OF_STOCK: "OUT_OF_STOCK",
   PAYMENT_DECLINED: "PAYMENT_DECLINED",

@@ -37,7 +37,11 @@ const DOCUMENTED_TYPES = new Set<string>([
  * The refusals whose `data` a client acts on (when to retry, which courses to take first);
  * every other error's data stays inside, as it may name internals.
  */
-const TYPES_WITH_DATA = new Set<string>([ErrorType.RATE_LIMITED, ShopError.PREREQUISITES_NOT_MET]);
+const TYPES_WITH_DATA = new Set<string>([
+  ErrorType.RATE_LIMITED,
+  ShopError.PREREQUISITES_NOT_MET,
+  ShopError.ALREADY_ENROLLED,
+]);
 
 /** Errors that mean "a dependency is down or overloaded", whatever status they carry. */
 const UNAVAILABLE_TYPES = new Set([

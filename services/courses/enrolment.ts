@@ -87,8 +87,9 @@ export async function enrolFree(
 }
 
 /**
- * Asked by orders before a basket with courses is charged: every course must be open to this
- * learner (prerequisites complete), or the order is refused before any money moves.
+ * Asked by orders before a basket with courses is charged: every course must be new to this
+ * learner and open to them (prerequisites complete), or the order is refused before any money
+ * moves.
  */
 export async function admit(
   courses: Courses,
@@ -97,6 +98,18 @@ export async function admit(
   productIds: string[],
 ): Promise<void> {
   const ids = productIds.map(courseIdOfProduct).filter((id): id is string => id !== undefined);
+  const held = await enrolments.find({
+    id: { $in: ids.map((id) => enrolmentId(id, userId)) },
+    active: true,
+  });
+  if (held.length) {
+    const error = conflict(
+      ShopError.ALREADY_ENROLLED,
+      "You already hold this course: it is not charged again",
+    );
+    error.data = { courses: held.map((e) => e.courseId) };
+    throw error;
+  }
   const found = await courses.find({ id: { $in: ids } });
   const unmet = (
     await Promise.all(found.map((course) => unmetPrerequisites(enrolments, course, userId)))

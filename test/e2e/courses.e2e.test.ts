@@ -410,6 +410,26 @@ describe("courses: learning", () => {
     expect((await api.get(`/api/v1/me/courses/${course.id}/progress`, learner)).status).toBe(404);
   });
 
+  test("When a learner buys a course they already hold, then 409 before any charge; once it is taken back, they may buy it again", async () => {
+    const teacher = await instructor();
+    const course = await publishedCourse(teacher);
+    const learner = await account("twice");
+    const first = await buy(learner, course.id);
+    expect(first.status).toBe(201);
+    await enrolled(learner, course.id);
+    const again = await buy(learner, course.id);
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ type: "ALREADY_ENROLLED", data: { courses: [course.id] } });
+    expect((await api.get("/api/v1/orders", learner)).body.total).toBe(1);
+    expect((await api.get("/api/v1/payments", learner)).body.total).toBe(1);
+    await api.post(`/api/v1/orders/${first.body.id}/cancel`, {}, { token: admin });
+    await waitFor(
+      async () => (await buy(learner, course.id)).status === 201,
+      10_000,
+      "the course to be on sale to them again",
+    );
+  });
+
   test("When prerequisites are not complete, then a free course refuses to enrol and a paid one is refused before any charge", async () => {
     const teacher = await instructor();
     const basics = await publishedCourse(teacher, { price: 0 }, 1);
