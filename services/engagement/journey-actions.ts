@@ -37,11 +37,14 @@ import {
 import { journeyOutcomes, recordClick, variantShares, variantStats } from "./message-log";
 import { readLinkToken } from "./tracked-links";
 import { settingsOf } from "../../platform/runtime/settings-of";
+import { call } from "../../platform/actions/typed-call";
+import { Action } from "../../contracts/actions";
 
 type Paged = { page: number; pageSize: number };
 
 /** What a preview fills a template in with: a user's profile, and a trigger of each kind. */
 const SAMPLE = {
+  contact: { name: "Sam Sample", email: "sam@example.com" },
   key: "sample",
   event: {
     items: [{ name: "Sample item", quantity: 2 }],
@@ -51,6 +54,10 @@ const SAMPLE = {
   },
   unsubscribeUrl: "https://example.invalid/unsubscribe",
 };
+
+/** What a template may name, as the API description tells an author. */
+const TEMPLATE_VARIABLES =
+  "Variables: `user.id`, `user.name`, `user.email`; `profile` (`purchases`, `cartAdds`, `sessions`, `spent`, `lastPurchaseAt`, `coursesInProgress`, …); `event` (what the trigger told: an order's `items`, `total`, `currency`, a course's `courseId`); `key` (the trigger's key); `unsubscribeUrl`; `shopUrl`. Filters: `money: currency`, `plural: 'one', 'other'`, `track` (a link through the click counter). Sample: `{{ user.name }}, your {{ event.total | money: event.currency }} order is on its way. {{ shopUrl | track }}`. A template stands alone: `include`, `render` and `layout` are refused.";
 
 const STEP_FORMS =
   "Steps: `wait {minutes}`; `waitFor {event, sameKey, timeoutMinutes, onEvent, onTimeout}` (a target is next, exit or a later step's index); `branch {rule, otherwise}` (a segment rule over the profile); `send {template, category, channels, fallback, priority}`; `exit`. Events are a channel (orders.confirmed, orders.shipped, orders.delivered, orders.cancelled, users.registered, courses.lesson_completed, courses.completed) or a behaviour event as `event:<type>`, keyed by its order, course, user, or `props.key` (else product).";
@@ -156,7 +163,8 @@ export const JourneyActions: Partial<ServiceSchema> = {
       openapi: {
         summary: "Write a message template: its words by locale and channel",
         description:
-          "`locales` maps a locale (en, pt-BR) to channels (inbox: title and body; email: subject, optional preheader, body; webhook: body). Every field is Liquid, strict: a variable not given is an error when it is filled in, never an empty string. Filters: `money: currency` and `plural: one, other`. Variables: `user.id`, `profile` (as `GET /engagement/profiles/:userId` shows it), `key`, `unsubscribeUrl`.",
+          "`locales` maps a locale (en, pt-BR) to channels (inbox: title and body; email: subject, optional preheader, body; webhook: body). Every field is Liquid, strict: a variable not given is an error when it is filled in, never an empty string. `variants` (up to three) are `{name, locales}` tried on a share of users. " +
+          TEMPLATE_VARIABLES,
         status: 201,
         response: TEMPLATE_SHAPE,
         errors: [422],
@@ -255,7 +263,8 @@ export const JourneyActions: Partial<ServiceSchema> = {
       openapi: {
         summary: "A template filled in, for a user's profile or a sample one",
         description:
-          "Every channel the locale has words for, filled in as a journey would. A variable it lacks, a misused filter or words too long for a channel is 422, naming each.",
+          "Every channel the locale has words for, filled in as a journey would, for the user `userId` (404 if there is no such user) or, without it, a sample user. A variable it lacks, a misused filter or words too long for a channel is 422, naming each. " +
+          TEMPLATE_VARIABLES,
         response: PREVIEW_SHAPE,
         errors: [404, 422],
       },
@@ -269,6 +278,10 @@ export const JourneyActions: Partial<ServiceSchema> = {
         const template: TemplateDoc | null = await this.repos.templates.findById(id);
         if (!template) throw notFound("Template");
         const who = userId ?? "sample";
+        const contact = userId
+          ? await call(ctx, Action.users.contactOf, { userId })
+          : SAMPLE.contact;
+        if (!contact) throw notFound("User");
         const profile =
           (userId && (await this.repos.profiles.findById(userId))) || emptyProfile(who);
         if (variant >= variantCount(template))
@@ -281,6 +294,7 @@ export const JourneyActions: Partial<ServiceSchema> = {
         try {
           const variables = variablesOf({
             ...SAMPLE,
+            contact: { name: contact.name, email: contact.email },
             userId: who,
             profile,
             shopUrl: settingsOf(this.broker).storefrontUrl,

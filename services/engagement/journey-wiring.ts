@@ -203,6 +203,8 @@ async function sendStep(
   });
   const channels = step.channels.filter((c) => reachable.includes(c));
   if (channels.length === 0) return { kind: "sent", channels: [] };
+  const contact = await call(self.broker, Action.users.contactOf, { userId });
+  if (!contact) return { kind: "failed", reason: "the user is gone" };
   const unsubscribeUrl = unsubscribeUrlFor(self.broker, userId, step.category);
   const profile = (await self.repos.profiles.findById(userId)) ?? emptyProfile(userId);
   const messageId = `${run.id}_${index}`;
@@ -212,6 +214,7 @@ async function sendStep(
   try {
     const variables = variablesOf({
       userId,
+      contact: { name: contact.name, email: contact.email },
       profile,
       key: run.key ?? "",
       event: run.event ?? {},

@@ -196,6 +196,8 @@ export async function updateTemplate(
 /** What a message is about: everything a template may name. */
 export interface MessageFacts {
   userId: string;
+  /** Who the user is, as the users service tells: their name and e-mail. */
+  contact: { name: string; email: string };
   profile: Profile;
   /** The trigger's key (an order, a cart state), or "". */
   key: string;
@@ -207,7 +209,7 @@ export interface MessageFacts {
 
 /** A template's variables, the same for a send and for its preview. */
 export const variablesOf = (facts: MessageFacts) => ({
-  user: { id: facts.userId },
+  user: { id: facts.userId, name: facts.contact.name, email: facts.contact.email },
   profile: profileView(facts.profile),
   key: facts.key,
   event: facts.event,

@@ -1400,6 +1400,46 @@ describe("engagement journeys", () => {
     ).toBe(422);
   });
 
+  test("When a template names the user's name and e-mail, then a preview fills them in for a real user, a sample without one, and 404 for an unknown one", async () => {
+    const me = await customer();
+    const template = await api.post(
+      "/api/v1/engagement/templates",
+      {
+        name: "Greeting",
+        defaultLocale: "en",
+        locales: { en: { inbox: { title: "Hi {{ user.name }}", body: "Mail: {{ user.email }}" } } },
+      },
+      { token: admin },
+    );
+    expect(template.status).toBe(201);
+    const preview = (userId?: string) =>
+      api.post(
+        `/api/v1/engagement/templates/${template.body.id}/preview`,
+        userId ? { userId } : {},
+        { token: admin },
+      );
+    expect((await preview(me.id)).body.messages.inbox).toEqual({
+      title: "Hi Nia",
+      body: `Mail: ${me.email}`,
+    });
+    expect((await preview()).body.messages.inbox.title).toBe("Hi Sam Sample");
+    const unknown = await preview("usr_nobody_at_all");
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.type).toBe("NOT_FOUND");
+    const include = await api.post(
+      "/api/v1/engagement/templates",
+      {
+        name: "Reads a file",
+        defaultLocale: "en",
+        locales: { en: { inbox: { title: "t", body: '{% include "package.json" %}' } } },
+      },
+      { token: admin },
+    );
+    expect(include.status).toBe(422);
+    expect(JSON.stringify(include.body)).not.toMatch(/dependencies/);
+    expect(JSON.stringify(include.body)).not.toContain(process.cwd());
+  });
+
   test("When a shop starts, then its seeded journeys wait paused, and a template previews for a sample or a real profile", async () => {
     const seeded = (
       await api.get("/api/v1/engagement/journeys/jrn_course_stalled", { token: admin })
