@@ -28,7 +28,6 @@ import {
   object,
   oneOf,
   string,
-  type JsonSchema,
 } from "../../platform/actions/openapi";
 import { serviceRedis } from "../../platform/runtime/redis";
 import { settingsOf } from "../../platform/runtime/settings-of";
@@ -38,7 +37,7 @@ import { clientIp } from "./client-ip";
 import { clusterView, type ClusterView } from "./cluster-view";
 import { toHttpError } from "./http-errors";
 import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from "./rate-limit";
-import { readiness } from "./readiness";
+import { coreWaitFrom, readiness, routedServiceChecks, type CoreWait } from "./readiness";
 import { SessionFloors, type SessionsEnded } from "./session-floors";
 import { BackgroundLoop } from "../../platform/messaging/background-loop";
 import { addHealthCheck, NotReadyYet } from "../../mixins/health.mixin";
@@ -79,6 +78,7 @@ type GatewayThis = Service & {
   docsAssets: Map<string, Promise<Buffer>>;
   sessionFloors: SessionFloors;
   sessionLoop: BackgroundLoop;
+  coreWait: CoreWait;
   clientAddress(req: Request): string;
   loadEndedSessions(): Promise<void>;
   identify(ctx: Context, req: Request): Promise<Principal | null>;
@@ -93,6 +93,18 @@ const HEALTH_SHAPE = object(
   { status: oneOf(["up", "down"]), checks: mapOf(oneOf(["up", "down"])) },
   [],
   "HealthReport",
+);
+const DETAILS_SHAPE = object(
+  {
+    status: {
+      ...oneOf(["up", "degraded", "down"]),
+      description: "degraded: this node serves, but some routed service is down or missing",
+    },
+    checks: mapOf(oneOf(["up", "down"])),
+    version: string,
+  },
+  [],
+  "HealthDetails",
 );
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -164,8 +176,9 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
     ready: {
       access: "public",
       openapi: {
-        summary: "Readiness: broker, transporter, stores, Redis and every routed service",
-        description: "503, with the same report, while something it needs is down.",
+        summary: "Readiness: this node can serve (broker, transporter, its stores and Redis)",
+        description:
+          "503, with the same report, while something it needs is down. At start-up it also waits, at most a minute, for the core services (users, catalog, orders). A service missing after that makes only its own routes answer 503 with `Retry-After`; `GET /health` shows it.",
         response: HEALTH_SHAPE,
         sameBodyOn: [503],
       },
@@ -173,7 +186,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
         const report = await readiness(
           this.broker,
           () => this.actions.health({}, { parentCtx: ctx }) as Promise<HealthReport>,
-          routedServices(),
+          this.coreWait,
         );
         if (report.status !== "up") ctx.meta.$statusCode = 503;
         return report;
@@ -182,20 +195,22 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
     details: {
       access: "public",
       openapi: {
-        summary: "Readiness and the version this node runs",
+        summary: "Readiness, each routed service, and the version this node runs",
         description:
+          "`degraded` (still 200) while a routed service is down or missing: its routes answer 503 until it returns. " +
           "Anonymous, so it names no host, process or address: a node's identity is on its own " +
           "health port (HEALTH_PORT) and in GET /api/v1/cluster, for admins.",
-        response: object(
-          { ...(HEALTH_SHAPE.properties as Record<string, JsonSchema>), version: string },
-          ["version"],
-        ),
+        response: DETAILS_SHAPE,
         sameBodyOn: [503],
       },
       async handler(this: GatewayThis, ctx: Context<unknown, CallerMeta>) {
-        const report = (await this.actions.ready({}, { parentCtx: ctx })) as HealthReport;
-        if (report.status !== "up") ctx.meta.$statusCode = 503;
-        return { ...report, version: packageVersion() };
+        const ready = (await this.actions.ready({}, { parentCtx: ctx })) as HealthReport;
+        const services = await routedServiceChecks(this.broker, routedServices());
+        const checks = { ...ready.checks, ...services };
+        const degraded = Object.values(services).some((status) => status !== "up");
+        if (ready.status !== "up") ctx.meta.$statusCode = 503;
+        const status = ready.status !== "up" ? "down" : degraded ? "degraded" : "up";
+        return { status, checks, version: packageVersion() };
       },
     },
     cluster: {
@@ -456,6 +471,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
     this.bazaar = settings;
     this.inFlight = 0;
     this.inFlightByClient = new Map();
+    this.coreWait = coreWaitFrom(Date.now());
     this.docsAssets = new Map();
     this.sessionFloors = new SessionFloors(settings.jwtTtlSeconds);
     this.sessionLoop = new BackgroundLoop(

@@ -94,6 +94,7 @@ describeCluster("dependency outages under load", () => {
   }
 
   const readiness = async () => (await cluster.gateways[0].get("/health/ready")).body;
+  const details = async () => (await cluster.gateways[0].get("/health")).body;
 
   test("When Redis is away for a few seconds, then readiness says so, clients get 503 or service, and all recovers", async () => {
     await underLoad(async () => {
@@ -108,10 +109,11 @@ describeCluster("dependency outages under load", () => {
     });
   }, 90_000);
 
-  test("When the PostgreSQL database refuses connections for a few seconds, then readiness says so, clients get 503 or service, and all recovers", async () => {
+  test("When the PostgreSQL database refuses connections for a few seconds, then the details say so, clients get 503 or service, and all recovers", async () => {
     await underLoad(async () => {
       await cluster.database.suspend();
-      await waitFor(async () => (await readiness()).status !== "up", 10_000, "readiness to notice");
+      // The gateway has no database of its own: it stays ready, and its details say degraded.
+      await waitFor(async () => (await details()).status !== "up", 10_000, "the details to notice");
       await new Promise((r) => setTimeout(r, 2000));
       await cluster.database.resume();
     });
@@ -129,6 +131,32 @@ describeCluster("dependency outages under load", () => {
       await cluster.nats.resume();
     });
   }, 90_000);
+
+  test("When the engagement node is killed, then the gateway stays ready, shop routes answer 200, engagement routes 503 with Retry-After, and all recovers when it returns", async () => {
+    const [gw] = cluster.gateways;
+    const consumers = [...cluster.nodes.values()].find((n) => n.services.includes("engagement"))!;
+    await consumers.process.stop("SIGKILL");
+    const segments = () => gw.get("/api/v1/engagement/segments", { token: admin });
+    const refused = await waitFor(
+      async () => {
+        const res = await segments();
+        return res.status === 503 ? res : undefined;
+      },
+      30_000,
+      "engagement routes to answer 503",
+    );
+    expect(refused.body.type).toBe("SERVICE_UNAVAILABLE");
+    expect(refused.headers.get("retry-after")).toBe("1");
+    for (let i = 0; i < 5; i++) {
+      expect((await gw.get("/health/ready")).status).toBe(200);
+      expect((await gw.get(`/api/v1/products/${productId}`)).status).toBe(200);
+    }
+    await waitFor(async () => (await details()).status === "degraded", 30_000, "degraded");
+    expect((await details()).checks["service:engagement"]).toBe("down");
+    await cluster.addNode({ id: `${consumers.id}~2`, services: consumers.services });
+    await waitFor(async () => (await segments()).status === 200, 30_000, "engagement back");
+    await waitFor(async () => (await details()).status === "up", 30_000, "every service back");
+  }, 120_000);
 
   test("When it is all over, then no answer was a 500 or a hang past the timeout, and nothing was corrupted", async () => {
     const counts = seen.reduce<Record<number, number>>(

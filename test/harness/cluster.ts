@@ -111,7 +111,7 @@ export async function startCluster(
   const gateways = [...nodes.values()].filter((n) => n.url).map((n) => client(n.url!));
   for (const gateway of gateways)
     await waitFor(
-      async () => (await gateway.get("/health/ready")).status === 200,
+      async () => (await gateway.get("/health")).body?.status === "up",
       60_000,
       "readiness",
     );
@@ -201,7 +201,7 @@ export async function rollingRestart(cluster: Cluster, admin: string): Promise<v
     const replacement = await cluster.addNode({ id, services: old.services });
     if (replacement.url)
       await waitFor(
-        async () => (await client(replacement.url!).get("/health/ready")).status === 200,
+        async () => (await client(replacement.url!).get("/health")).body?.status === "up",
         30_000,
         `${id} ready`,
       );

@@ -1,4 +1,5 @@
 import { Contract } from "./contract";
+import { waitFor } from "./node-process";
 
 export interface Reply<T = any> {
   status: number;
@@ -138,4 +139,16 @@ export function placeOrder(
     },
     { token, headers: options.headers },
   );
+}
+
+/**
+ * Until the gateway serves every route: `GET /health` says up, not degraded. Readiness alone
+ * is this node; a test that then calls every service waits for them all to have joined.
+ */
+export async function untilServing(
+  api: { get(path: string): Promise<Reply> },
+  ms = 60_000,
+  what = "every service",
+): Promise<void> {
+  await waitFor(async () => (await api.get("/health")).body?.status === "up", ms, what);
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { client, createProduct, loginToken, type Client } from "./http";
+import { untilServing, client, createProduct, loginToken, type Client } from "./http";
 import { everyOrderSettled, invariantViolations, snapshot } from "./invariants";
 import { startNodeProcess, waitFor, type NodeProcess } from "./node-process";
 import { startReceiver } from "./receivers";
@@ -33,7 +33,7 @@ const STOCK = 1_000_000;
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function ready(api: Client): Promise<void> {
-  await waitFor(async () => (await api.get("/health/ready")).status === 200, 60_000, "ready");
+  await untilServing(api, 60_000, "ready");
 }
 
 /** Every outbox's lag gauge reads 0 and the orders backlog gauge too. */

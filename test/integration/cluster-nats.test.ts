@@ -37,7 +37,7 @@ describeWith(["nats-server"])("two nodes over real NATS", () => {
     });
     api = client(gateway.baseUrl);
     await waitFor(
-      async () => (await api.get("/health/ready")).status === 200,
+      async () => (await api.get("/health")).body?.status === "up",
       30_000,
       "the gateway to see the services node",
     ).catch((err) => {
@@ -98,12 +98,13 @@ describeWith(["nats-server"])("two nodes over real NATS", () => {
     );
   });
 
-  test("When readiness is asked, then the transporter is reported", async () => {
+  test("When readiness is asked, then the transporter is reported, and the details name each service", async () => {
     const ready = await api.get("/health/ready");
-    expect(ready.body.checks).toMatchObject({ transporter: "up", "service:users": "up" });
+    expect(ready.body.checks).toMatchObject({ transporter: "up" });
+    expect((await api.get("/health")).body.checks).toMatchObject({ "service:users": "up" });
   });
 
-  test("When the services node shuts down gracefully, then its routes answer 503 at once and readiness goes down", async () => {
+  test("When the services node shuts down gracefully, then its routes answer 503 at once, the gateway stays ready, and the details say degraded", async () => {
     await usersNode.stop("SIGTERM");
     expect(usersNode.output()).not.toMatch(/Unhandled|TypeError/);
     const login = await waitFor(
@@ -115,8 +116,11 @@ describeWith(["nats-server"])("two nodes over real NATS", () => {
       "the gateway to notice the users node left",
     );
     expect(login.body.type).toBe("SERVICE_UNAVAILABLE");
-    const ready = await api.get("/health/ready");
-    expect(ready.status).toBe(503);
-    expect(ready.body.checks["service:users"]).toBe("down");
+    expect(login.headers.get("retry-after")).toBe("1");
+    expect((await api.get("/health/ready")).status).toBe(200);
+    const details = await api.get("/health");
+    expect(details.status).toBe(200);
+    expect(details.body.status).toBe("degraded");
+    expect(details.body.checks["service:users"]).toBe("down");
   });
 });

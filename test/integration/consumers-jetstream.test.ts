@@ -62,7 +62,7 @@ describeWith(["nats-server"])(
       api = client(core.baseUrl);
       consumers = await startConsumers();
       await waitFor(
-        async () => (await api.get("/health/ready")).status === 200,
+        async () => (await api.get("/health")).body?.status === "up",
         30_000,
         "the cluster",
       );

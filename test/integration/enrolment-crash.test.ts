@@ -35,7 +35,7 @@ describeWith(["nats-server"])("enrolment over real JetStream, its node killed mi
   }
 
   const ready = () =>
-    waitFor(async () => (await api.get("/health/ready")).status === 200, 30_000, "the cluster");
+    waitFor(async () => (await api.get("/health")).body?.status === "up", 30_000, "the cluster");
 
   beforeAll(async () => {
     nats = await startNats();

@@ -322,7 +322,9 @@ function contractTests({ open }: StoreCase): void {
       { filter: { id: a.id }, doc: { ...a, meta: hostile } },
       { filter: { id: a.id, "__proto__.x": 1 }, doc: { ...a, stock: 5 } },
     ])
-      await expect(products.replaceEach([replacement as never])).rejects.toThrow(/cannot be stored/);
+      await expect(products.replaceEach([replacement as never])).rejects.toThrow(
+        /cannot be stored/,
+      );
     expect(await products.findById(a.id)).toEqual(a);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     const twice = [
@@ -424,9 +426,7 @@ function contractTests({ open }: StoreCase): void {
     "When an update reaches for a prototype (%s), then it is refused and Object.prototype is unchanged",
     async (_op, update) => {
       const doc = await products.insert({ sku: `POLLUTE-${run}`, name: "p", stock: 1, price: 1 });
-      await expect(products.updateOne({ id: doc.id }, update)).rejects.toThrow(
-        /cannot be stored/,
-      );
+      await expect(products.updateOne({ id: doc.id }, update)).rejects.toThrow(/cannot be stored/);
       await expect(products.upsert({ sku: `UPSERT-${run}` }, update)).rejects.toThrow(
         /cannot be stored/,
       );

@@ -47,6 +47,8 @@ describe("applying an update to a document", () => {
     const next = applyUpdateInPlace(doc, { $inc: { stock: -2 }, $unset: { "holds.o1": true } });
     expect(next).toBe(doc);
     expect(doc).toEqual({ id: "a", stock: 3, holds: {} });
-    expect(() => applyUpdateInPlace(doc, { $set: { "__proto__.x": 1 } })).toThrow(/cannot be stored/);
+    expect(() => applyUpdateInPlace(doc, { $set: { "__proto__.x": 1 } })).toThrow(
+      /cannot be stored/,
+    );
   });
 });
