@@ -21,6 +21,7 @@ COPY contracts ./contracts
 COPY platform ./platform
 COPY mixins ./mixins
 COPY app ./app
+COPY moleculer.config.ts broker.config.ts ./
 COPY services ./services
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
@@ -29,4 +30,4 @@ EXPOSE 3000 3030 3031
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+process.env.HEALTH_PORT+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 STOPSIGNAL SIGTERM
-CMD ["node", "--import", "tsx", "node_modules/moleculer/bin/moleculer-runner.js", "--config", "app/moleculer.config.ts", "--mask", "**/*.service.ts", "services"]
+CMD ["node", "--import", "tsx", "node_modules/moleculer/bin/moleculer-runner.js", "--config", "moleculer.config.ts", "--mask", "**/*.service.ts", "services"]

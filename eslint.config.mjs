@@ -6,13 +6,16 @@ import tseslint from "typescript-eslint";
 /**
  * The floors (docs/architecture.md): a service reaches another only through contracts/ and a
  * call or a channel, never by importing its folder; the platform (platform/, mixins/) knows no
- * service and no composition root (app/); contracts/ imports nothing of ours.
+ * service and no composition root (app/, broker.config.ts, moleculer.config.ts); contracts/
+ * imports nothing of ours.
  */
 const SERVICES = readdirSync(fileURLToPath(new globalThis.URL("./services", import.meta.url)), {
   withFileTypes: true,
 })
   .filter((entry) => entry.isDirectory())
   .map((entry) => entry.name);
+/** app/ and its two entry points at the top, where the design card puts them. */
+const COMPOSITION_ROOT = ["**/app", "**/app/**", "**/broker.config", "**/moleculer.config"];
 const layerRule = (files, group, message) => ({
   files,
   rules: { "no-restricted-imports": ["error", { patterns: [{ group, message }] }] },
@@ -28,15 +31,14 @@ const layerRules = [
           `**/services/${other}`,
           `**/services/${other}/**`,
         ]),
-        "**/app",
-        "**/app/**",
+        ...COMPOSITION_ROOT,
       ],
       `services/${name} reaches another service through contracts/ and a call or a channel`,
     ),
   ),
   layerRule(
     ["platform/**/*.ts", "mixins/**/*.ts"],
-    ["**/services", "**/services/**", "**/app", "**/app/**"],
+    ["**/services", "**/services/**", ...COMPOSITION_ROOT],
     "The platform knows no service and no composition root",
   ),
   layerRule(

@@ -11,7 +11,7 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { ServiceBroker } from "moleculer";
-import { createBrokerConfig } from "../app/broker.config";
+import { createBrokerConfig } from "../broker.config";
 import { asOperator } from "../platform/actions/access";
 import { assertDataDirFree } from "../platform/data/data-dir-lock";
 import { DEMO_CATALOG } from "../services/catalog/demo-catalog";

@@ -8,13 +8,13 @@ export const ROOT = path.join(__dirname, "..", "..");
 export const RUNNER_ARGS = runnerArgs(ROOT);
 
 /**
- * What `npm start` runs in the checkout at `root`: one from before the composition root moved
- * to app/ (a before/after benchmark) has its runner config at the top.
+ * What `npm start` runs in the checkout at `root`: the runner config at the top, or in app/ for
+ * a checkout from the time it lived there (a before/after benchmark).
  */
 export function runnerArgs(root: string): string[] {
-  const config = existsSync(path.join(root, "app", "moleculer.config.ts"))
-    ? "app/moleculer.config.ts"
-    : "moleculer.config.ts";
+  const config = existsSync(path.join(root, "moleculer.config.ts"))
+    ? "moleculer.config.ts"
+    : "app/moleculer.config.ts";
   return [
     "--import",
     "tsx",

@@ -3,7 +3,7 @@ import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ServiceBroker, type BrokerOptions } from "moleculer";
-import { createBrokerConfig } from "../../app/broker.config";
+import { createBrokerConfig } from "../../broker.config";
 import { ALL_SERVICES, type ServiceName } from "../../app/settings";
 import { createDatabase } from "./postgres";
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ServiceBroker } from "moleculer";
-import { createBrokerConfig } from "../../app/broker.config";
+import { createBrokerConfig } from "../../broker.config";
 import { channelMessage, DEAD_LETTER_CHANNEL } from "../../platform/messaging/channels";
 import { listDeadLetters, replayDeadLetter } from "../../platform/messaging/dead-letters";
 import { waitFor } from "../harness/node-process";

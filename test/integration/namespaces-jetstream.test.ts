@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { ServiceBroker } from "moleculer";
 import { connect } from "nats";
-import { createBrokerConfig } from "../../app/broker.config";
+import { createBrokerConfig } from "../../broker.config";
 import { channelMessage } from "../../platform/messaging/channels";
 import { listDeadLetters } from "../../platform/messaging/dead-letters";
 import { waitFor } from "../harness/node-process";

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ServiceBroker, type BrokerOptions } from "moleculer";
-import { createBrokerConfig } from "../../app/broker.config";
+import { createBrokerConfig } from "../../broker.config";
 import { DbMixin } from "../../mixins/db.mixin";
 import { OutboxRelayMixin } from "../../mixins/outbox-relay.mixin";
 import { embeddedAndPostgres } from "../harness/postgres";

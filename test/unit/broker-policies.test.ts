@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Errors, ServiceBroker, type Context } from "moleculer";
-import { createBrokerConfig } from "../../app/broker.config";
+import { createBrokerConfig } from "../../broker.config";
 import { loggerConfig } from "../../platform/observability/logging";
 import { RequestContextMiddleware } from "../../platform/middlewares/request-context";
 

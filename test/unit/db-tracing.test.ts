@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ServiceBroker, type ServiceSchema } from "moleculer";
-import { createBrokerConfig } from "../../app/broker.config";
+import { createBrokerConfig } from "../../broker.config";
 import UsersService from "../../services/users/users.service";
 
 interface FinishedSpan {

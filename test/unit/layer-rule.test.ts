@@ -47,6 +47,11 @@ describe("the layer rule", () => {
       'import { a } from "../../app/settings";',
     ],
     [
+      "a service imports the broker config at the top",
+      "services/cart/x.ts",
+      'import { a } from "../../broker.config";',
+    ],
+    [
       "contracts import the platform",
       "contracts/x.ts",
       'import { a } from "../platform/actions/errors";',

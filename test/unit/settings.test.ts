@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createBrokerConfig } from "../../app/broker.config";
+import { createBrokerConfig } from "../../broker.config";
 import { FailFastNatsTransporter } from "../../platform/runtime/fail-fast-nats";
 import { ResilientRedisCacher } from "../../platform/runtime/resilient-cacher";
 import { ALL_SERVICES, readSettings, SettingsError } from "../../app/settings";

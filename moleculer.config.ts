@@ -1,7 +1,7 @@
 import path from "node:path";
 import { createBrokerConfig } from "./broker.config";
-import { assertDataDirFree } from "../platform/data/data-dir-lock";
-import { ALL_SERVICES } from "./settings";
+import { assertDataDirFree } from "./platform/data/data-dir-lock";
+import { ALL_SERVICES } from "./app/settings";
 
 /**
  * What moleculer-runner loads. The runner reads `SERVICES` itself and would look for
@@ -14,7 +14,7 @@ if (!config.bazaar?.dbUri) assertDataDirFree(config.bazaar!.dataDir);
 const services = config.bazaar?.services ?? ALL_SERVICES;
 if (services.length !== ALL_SERVICES.length) {
   process.env.SERVICES = services
-    .map((name) => path.join(__dirname, "..", "services", name, `${name}.service.ts`))
+    .map((name) => path.join(__dirname, "services", name, `${name}.service.ts`))
     .join(",");
 } else {
   delete process.env.SERVICES;
