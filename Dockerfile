@@ -12,6 +12,7 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
     DATA_DIR=/app/data \
     PORT=3000 \
+    HOST=0.0.0.0 \
     METRICS_PORT=3030 \
     HEALTH_PORT=3031
 WORKDIR /app

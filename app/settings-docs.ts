@@ -34,6 +34,12 @@ export const SETTING_DOCS: SettingDoc[] = [
   { variables: ["NODE_ID"], embedded: "host name + pid", meaning: "node id in the cluster" },
   { variables: ["NAMESPACE"], embedded: "none", meaning: "separates clusters sharing a NATS" },
   { variables: ["PORT"], embedded: "3000", meaning: "REST gateway" },
+  {
+    variables: ["HOST"],
+    embedded: "`127.0.0.1` (`0.0.0.0` with `TRANSPORTER`)",
+    meaning:
+      "address the REST gateway listens on; `0.0.0.0` to reach a laptop's node from elsewhere",
+  },
   { variables: ["METRICS_PORT"], embedded: "3030", meaning: "Prometheus metrics, every node" },
   {
     variables: ["METRICS_HOST"],

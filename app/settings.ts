@@ -257,6 +257,7 @@ export function readSettings(env: Env = process.env): Settings {
     redisUrl: url(env, "REDIS_URL", ["redis", "rediss"]),
     services: serviceList(env),
     port: integer(env, "PORT", 3000, 0, 65535),
+    host: address(env, "HOST", transporter ? "0.0.0.0" : "127.0.0.1"),
     metricsPort: integer(env, "METRICS_PORT", 3030, 0, 65535),
     metricsHost: address(env, "METRICS_HOST", transporter ? "0.0.0.0" : "127.0.0.1"),
     healthPort: text(env, "HEALTH_PORT") ? integer(env, "HEALTH_PORT", 0, 0, 65535) : undefined,

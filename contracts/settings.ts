@@ -14,6 +14,8 @@ export interface Settings {
   /** The services this node hosts (`SERVICES`), names of folders under services/. */
   services: string[];
   port: number;
+  /** The address the REST gateway listens on: loopback embedded, every interface in a cluster. */
+  host: string;
   metricsPort: number;
   /**
    * The address the metrics port listens on: loopback embedded, every interface in a cluster

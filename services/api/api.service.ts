@@ -152,7 +152,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
 
   settings: {
     port: 3000,
-    ip: "0.0.0.0",
+    ip: "127.0.0.1",
     routes: [healthRoute, authRoute, eventsRoute, openApiRoute, docsRoute, apiRoute, homeRoute],
     log4XXResponses: false,
     logRequest: "debug",
@@ -458,7 +458,12 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
   /** Runs before moleculer-web's `created`, which builds the server and routes from settings. */
   merged(this: GatewayThis, schema: ServiceSchema) {
     const settings = settingsOf(this.broker);
-    schema.settings = { ...schema.settings, port: settings.port, cors: corsSettings(settings) };
+    schema.settings = {
+      ...schema.settings,
+      port: settings.port,
+      ip: settings.host,
+      cors: corsSettings(settings),
+    };
   },
 
   created(this: GatewayThis) {

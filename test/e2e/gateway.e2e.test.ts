@@ -158,6 +158,13 @@ describe("a gateway with small limits", () => {
     expect((await api.get("/api/v1/users/me", { token: "bad", headers })).status).toBe(429);
   });
 
+  test("When an embedded node starts, then its gateway listens on loopback only", () => {
+    const gateway = system.broker.getLocalService("api") as unknown as {
+      server: { address(): { address: string } };
+    };
+    expect(gateway.server.address().address).toBe("127.0.0.1");
+  });
+
   test("When probes ask, then live, ready and details answer with the checks", async () => {
     const live = await api.get("/health/live");
     expect(live.status).toBe(200);

@@ -19,6 +19,7 @@ describe("settings from the environment", () => {
       redisUrl: undefined,
       services: [...ALL_SERVICES],
       port: 3000,
+      host: "127.0.0.1",
       metricsPort: 3030,
       rateLimitAuth: 20,
       rateLimitApi: 1200,
@@ -28,10 +29,21 @@ describe("settings from the environment", () => {
     expect(s.jaegerHost).toBeUndefined();
   });
 
+  test("When the node is part of a cluster, then the gateway and metrics listen on every address unless told otherwise", () => {
+    const cluster = {
+      DATA_DIR: dataDir(),
+      TRANSPORTER: "nats://127.0.0.1:4222",
+      JWT_SECRET: SECRET,
+    };
+    expect(readSettings(cluster)).toMatchObject({ host: "0.0.0.0", metricsHost: "0.0.0.0" });
+    expect(readSettings({ ...cluster, HOST: "10.1.2.3" }).host).toBe("10.1.2.3");
+  });
+
   test.each([
     ["PORT", "eighty", /PORT: expected a whole number/],
     ["PORT", "70000", /PORT: expected a number from 0 to 65535/],
     ["METRICS_PORT", "-1", /METRICS_PORT/],
+    ["HOST", "shop.example.com", /HOST/],
     ["TRANSPORTER", "redis://x", /TRANSPORTER: expected a nats:\/\/ URL/],
     ["TRANSPORTER", "not a url", /TRANSPORTER: is not a valid URL/],
     ["DB_URI", "mysql://db", /DB_URI/],
