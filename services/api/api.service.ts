@@ -115,10 +115,13 @@ const gatewayHttpHandler = (
 function sendError(this: GatewayThis, req: Request, res: ServerResponse, err: unknown): void {
   const error = toHttpError(err);
   const where = `${req.method} ${req.url} (request ${req.$ctx?.requestID ?? "-"})`;
+  // One line a request. An ERROR is a fault in Bazaar, with its stack; a 503 (a processor that
+  // did not answer, a service away) is an expected refusal the client retries, counted in the
+  // metrics and shown by /health, so it is no operator's alarm.
   if (error.code === 500)
     this.logger.error(`${where} failed:`, err instanceof Error ? (err.stack ?? err.message) : err);
   else if (error.code > 500)
-    this.logger.warn(`${where} answered ${error.code}:`, (err as Error)?.message);
+    this.logger.info(`${where} answered ${error.code}:`, (err as Error)?.message);
   if (res.headersSent) return void res.end();
   const retryAfter = (error.data as { retryAfter?: number } | undefined)?.retryAfter;
   if (error.code === 429 && retryAfter !== undefined) res.setHeader("Retry-After", retryAfter);
@@ -304,6 +307,13 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
   } satisfies Actions,
 
   methods: {
+    /**
+     * moleculer-web logs every 5xx at ERROR with a stack, before the route's onError logs it
+     * again: errors are logged once, by sendError.
+     */
+    errorHandler(this: GatewayThis, req: Request, res: ServerResponse, err: unknown) {
+      sendError.call(this, req, res, err);
+    },
     /**
      * moleculer-web's server, with timeouts that a slow client cannot stretch: headers and the
      * whole request must arrive in time, checked every second (Node checks every 30 s by default).

@@ -16,14 +16,21 @@ export type Limiter = "auth" | "api";
  * Where what an action created lives, by the action: services say only what they created
  * (`meta.$created`), and paths are the gateway's to know.
  */
-const CREATED_AT: Record<string, (id: string) => string> = {
+const at = (prefix: string) => (id: string) => `/api/v1/${prefix}/${encodeURIComponent(id)}`;
+export const CREATED_AT: Record<string, (id: string, answer: unknown) => string> = {
   [Action.users.register]: () => "/api/v1/users/me",
-  [Action.users.createApiKey]: (id) => `/api/v1/api-keys/${encodeURIComponent(id)}`,
-  [Action.catalog.create]: (id) => `/api/v1/products/${encodeURIComponent(id)}`,
-  [Action.orders.create]: (id) => `/api/v1/orders/${encodeURIComponent(id)}`,
-  [Action.notifications.createWebhook]: (id) => `/api/v1/webhooks/${encodeURIComponent(id)}`,
-  [Action.courses.create]: (id) => `/api/v1/courses/${encodeURIComponent(id)}`,
-  [Action.courses.addLesson]: (id) => `/api/v1/lessons/${encodeURIComponent(id)}`,
+  [Action.users.createApiKey]: at("api-keys"),
+  [Action.catalog.create]: at("products"),
+  [Action.orders.create]: at("orders"),
+  [Action.notifications.createWebhook]: at("webhooks"),
+  [Action.courses.create]: at("courses"),
+  // A module has no route of its own: it lives in its course's outline.
+  [Action.courses.addModule]: (_id, answer) =>
+    at("courses")(String((answer as { courseId?: unknown }).courseId)),
+  [Action.courses.addLesson]: at("lessons"),
+  [Action.engagement.createSegment]: at("engagement/segments"),
+  [Action.engagement.createJourney]: at("engagement/journeys"),
+  [Action.engagement.createTemplate]: at("engagement/templates"),
 };
 
 /**
@@ -45,8 +52,8 @@ function answerStatus(
     return data;
   }
   ctx.meta.$statusCode = 201;
-  const at = CREATED_AT[req.$action?.name ?? ""];
-  if (at) ctx.meta.$location = at(created);
+  const location = CREATED_AT[req.$action?.name ?? ""];
+  if (location) ctx.meta.$location = location(created, data);
   return data;
 }
 

@@ -24,6 +24,7 @@ import {
   CERTIFICATE_SHAPE,
   COURSE_INDEXES,
   COURSE_SHAPE,
+  MODULE_SHAPE,
   ENROLMENT_INDEXES,
   ENROLMENT_SHAPE,
   enrolmentId,
@@ -180,8 +181,10 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
     addModule: {
       openapi: {
         summary: "Add a module at the end of a course",
+        description:
+          "Answers the new module (`lessons` are its lesson ids, none yet); `Location` is its course, whose outline lists it.",
         status: 201,
-        response: COURSE_SHAPE,
+        response: MODULE_SHAPE,
       },
       params: { $$strict: true, id: idRule, title: moduleTitle },
       async handler(this: CoursesThis, ctx: Ctx<{ id: string; title: string }>) {
@@ -192,7 +195,7 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
           ctx.params.title,
         );
         ctx.meta.$created = moduleId;
-        return toCourseView(course);
+        return { id: moduleId, courseId: course.id, title: ctx.params.title, lessons: [] };
       },
     },
 

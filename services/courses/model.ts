@@ -159,6 +159,13 @@ export const COURSE_SHAPE = object(
   "Course",
 );
 
+/** A module as added: where it belongs, its title, and its lessons (none yet). */
+export const MODULE_SHAPE = object(
+  { id: string, courseId: string, title: string, lessons: arrayOf(string) },
+  [],
+  "Module",
+);
+
 export const LESSON_SHAPE = object(
   {
     ...LESSON_OUTLINE_FIELDS,

@@ -74,7 +74,7 @@ export async function addLesson(
   moduleId: string,
   input: LessonInput,
 ): Promise<{ course: CourseDoc; lesson: LessonDoc }> {
-  const course = editable(await courses.findOne({ moduleIds: moduleId }), caller);
+  const course = editable(await courses.findOne({ moduleIds: moduleId }), caller, "Module");
   if (course.lessonIds.length >= MAX_LESSONS)
     throw invalid([{ field: "title", message: "A course has at most 500 lessons", type: "max" }]);
   const lesson: LessonDoc = {
@@ -96,7 +96,7 @@ export async function updateLesson(
   lessonId: string,
   changes: Partial<LessonInput>,
 ): Promise<{ course: CourseDoc; lesson: LessonDoc }> {
-  const course = editable(await courses.findOne({ lessonIds: lessonId }), caller);
+  const course = editable(await courses.findOne({ lessonIds: lessonId }), caller, "Lesson");
   if (Object.keys(changes).length === 0)
     throw invalid([{ field: "title", message: "Nothing to change", type: "required" }]);
   let changed: LessonDoc | undefined;

@@ -74,7 +74,9 @@ async function draft(token: string, fields: Record<string, unknown> = {}) {
 async function withLesson(token: string, courseId: string) {
   const mod = await api.post(`/api/v1/courses/${courseId}/modules`, { title: "Basics" }, { token });
   expect(mod.status).toBe(201);
-  const moduleId = mod.body.modules.at(-1).id;
+  expect(mod.body).toEqual({ id: expect.any(String), courseId, title: "Basics", lessons: [] });
+  expect(mod.headers.get("location")).toBe(`/api/v1/courses/${courseId}`);
+  const moduleId = mod.body.id;
   const lesson = await api.post(
     `/api/v1/modules/${moduleId}/lessons`,
     { title: "Chlorophyll", kind: "text", body: "# Green", durationMinutes: 12 },
@@ -182,6 +184,13 @@ describe("courses: what is refused changes nothing", () => {
     const owner = await instructor();
     const other = await instructor();
     const course = await draft(owner.token);
+    const unknown = await api.post(
+      "/api/v1/modules/mod_0000000000000000/lessons",
+      { title: "L", kind: "text", body: "b" },
+      owner,
+    );
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.message).toMatch(/^Module not found/);
     for (const attempt of [
       api.patch(`/api/v1/courses/${course.id}`, { title: "Mine now" }, other),
       api.post(`/api/v1/courses/${course.id}/modules`, { title: "M" }, other),
@@ -309,7 +318,7 @@ async function publishedCourse(
 ) {
   const course = await draft(teacher.token, fields);
   const mod = await api.post(`/api/v1/courses/${course.id}/modules`, { title: "M" }, teacher);
-  const moduleId = mod.body.modules[0].id;
+  const moduleId = mod.body.id;
   const lessonIds: string[] = [];
   for (let i = 0; i < lessons; i++) {
     const res = await api.post(

@@ -86,7 +86,7 @@ describe("search over HTTP", () => {
       { token: admin },
     );
     await api.post(
-      `/api/v1/modules/${mod.body.modules[0].id}/lessons`,
+      `/api/v1/modules/${mod.body.id}/lessons`,
       { title: "Humus and clay", kind: "text", body: "b" },
       { token: admin },
     );

@@ -72,7 +72,7 @@ describeWith(["nats-server"])("enrolment over real JetStream, its node killed mi
     ).body;
     const mod = await api.post(`/api/v1/courses/${course.id}/modules`, { title: "M" }, auth);
     await api.post(
-      `/api/v1/modules/${mod.body.modules[0].id}/lessons`,
+      `/api/v1/modules/${mod.body.id}/lessons`,
       { title: "L", kind: "text", body: "b" },
       auth,
     );

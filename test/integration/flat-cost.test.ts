@@ -212,7 +212,7 @@ async function learnFor(api: Client, admin: string, learner: { token: string }):
     lessonIds.push(
       (
         await api.post(
-          `/api/v1/modules/${mod.body.modules[0].id}/lessons`,
+          `/api/v1/modules/${mod.body.id}/lessons`,
           { title, kind: "text", body: title },
           teacher,
         )
@@ -260,7 +260,7 @@ async function learnFor(api: Client, admin: string, learner: { token: string }):
     teacher,
   );
   await api.post(
-    `/api/v1/modules/${freeModule.body.modules[0].id}/lessons`,
+    `/api/v1/modules/${freeModule.body.id}/lessons`,
     { title: "Heaps", kind: "text", body: "Heaps" },
     teacher,
   );

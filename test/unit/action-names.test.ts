@@ -26,3 +26,19 @@ describe("action names in contracts/", () => {
     expect(named).toEqual(declared);
   });
 });
+
+describe("what a create answers", () => {
+  test("When an action answers 201, then the gateway knows where the new thing lives (its Location)", async () => {
+    const { CREATED_AT } = await import("../../services/api/routes");
+    const creates = (await serviceSchemas()).flatMap((schema) =>
+      [schema, ...((schema.mixins ?? []) as { actions?: object }[])]
+        .flatMap((part) => Object.entries(part.actions ?? {}))
+        .filter(
+          ([, action]) => (action as { openapi?: { status?: number } }).openapi?.status === 201,
+        )
+        .map(([name]) => `${schema.name}.${name}`),
+    );
+    expect(creates.length).toBeGreaterThan(8);
+    expect(creates.filter((name) => !Object.hasOwn(CREATED_AT, name))).toEqual([]);
+  });
+});
