@@ -103,7 +103,7 @@ function validationProblems(data: unknown): unknown {
             message: `Not an accepted field: ${p.actual}`,
             type: p.type,
           }
-        : { field: p.field, message: p.message, type: p.type },
+        : { field: p.field, message: String(p.message ?? "").slice(0, 300), type: p.type },
     );
 }
 

@@ -56,6 +56,25 @@ describe("the hardened validator", () => {
   });
 });
 
+describe("what a refusal says", () => {
+  const engine = hardenedEngine();
+  test("When a value is refused, then the message says what was expected and what was given", () => {
+    const check = engine.compile({
+      status: { type: "enum", values: ["active", "paused"] },
+      count: { type: "number", integer: true, min: 1, max: 5 },
+      channels: { type: "array", items: { type: "enum", values: ["inbox", "email"] } },
+    });
+    const messages = (check({ status: "on", count: 9, channels: ["sms"] }) as Problem[]).map(
+      (p) => (p as Problem & { message: string }).message,
+    );
+    expect(messages).toEqual([
+      "The 'status' field must be one of: active, paused; it was 'on'.",
+      "The 'count' field must be at most 5; it was 9.",
+      "The 'channels[0]' field must be one of: inbox, email; it was 'sms'.",
+    ]);
+  });
+});
+
 describe("ids", () => {
   test.each(["ord_3f2a", "0b6c7a1e-2f7d-4c55-9a57-0c1f6b9f7a10", "LAMP-01", "a"])(
     "When an id is %s, then it is accepted",
