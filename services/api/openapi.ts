@@ -244,7 +244,7 @@ export function openApiDocument(
       version,
       description:
         "The REST API of Bazaar, a commerce backend. Errors share one shape (`Error`). Lists " +
-        "are pages (`page`, `pageSize` ≤ 100). `POST /api/v1/orders` needs an " +
+        "are pages (`page`, `pageSize` ≤ 100). `POST /api/v1/orders` takes an optional " +
         "`Idempotency-Key` header: a retry with the same key gets the same order.",
     },
     servers: [{ url: "/" }],

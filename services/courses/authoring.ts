@@ -1,12 +1,33 @@
 import { randomBytes } from "node:crypto";
 import type { Principal } from "../../contracts/users";
 import { CourseStatus } from "../../contracts/courses";
-import { conflict, ErrorType, invalid } from "../../platform/actions/errors";
+import { conflict, ErrorType, hasType, invalid } from "../../platform/actions/errors";
+import { ShopError } from "../../contracts/errors";
 import { courseChanged, type CourseDoc, type Courses, type NewCourse } from "./model";
 import { withEvents, withNewEvents } from "../../platform/messaging/outbox";
 import { assertMayTeach, editable } from "./ownership";
 
 export const newId = (prefix: string) => `${prefix}_${randomBytes(8).toString("hex")}`;
+
+const SLUG_MAX = 80;
+
+/** A course's address made from its title: "Plant Physiology: Água" is `plant-physiology-agua`. */
+export function slugFrom(title: string): string {
+  const words = title
+    .slice(0, 400)
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  let slug = "";
+  for (const word of words) {
+    const next = slug ? `${slug}-${word}` : word;
+    if (next.length > SLUG_MAX - 7) break;
+    slug = next;
+  }
+  return slug || "course";
+}
 
 /**
  * Prerequisites must name courses that exist, and following them from `courseId` must never
@@ -61,11 +82,33 @@ export async function assertPrerequisites(
 export async function createCourse(
   courses: Courses,
   caller: Principal,
-  input: NewCourse,
+  input: Omit<NewCourse, "slug"> & { slug?: string },
 ): Promise<CourseDoc> {
   assertMayTeach(caller);
   const id = newId("crs");
   await assertPrerequisites(courses, id, input.prerequisites);
+  if (input.slug !== undefined)
+    return insertCourse(courses, caller, id, { ...input, slug: input.slug });
+  // A slug made from the title that another course holds gets a short suffix: the author never
+  // meets a conflict over an address they did not choose.
+  const made = slugFrom(input.title);
+  const suffixed = () => `${made}-${randomBytes(3).toString("hex")}`;
+  const tries = [made, suffixed(), suffixed()];
+  for (const [i, slug] of tries.entries())
+    try {
+      return await insertCourse(courses, caller, id, { ...input, slug });
+    } catch (err) {
+      if (!hasType(err, ShopError.SLUG_TAKEN) || i === tries.length - 1) throw err;
+    }
+  throw conflict(ShopError.SLUG_TAKEN, "A course with this slug exists");
+}
+
+function insertCourse(
+  courses: Courses,
+  caller: Principal,
+  id: string,
+  input: NewCourse,
+): Promise<CourseDoc> {
   const now = new Date().toISOString();
   const doc: CourseDoc = {
     ...input,

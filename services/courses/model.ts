@@ -214,6 +214,8 @@ export type NewCourse = Pick<
 export const createCourseParams = {
   $$strict: true,
   ...courseFields,
+  /** Made from the title when left out (`slugFrom`). */
+  slug: { ...courseFields.slug, optional: true },
   summary: { ...courseFields.summary, optional: true, default: "" },
   description: { ...courseFields.description, optional: true, default: "" },
   level: { ...courseFields.level, optional: true, default: "beginner" },

@@ -116,11 +116,15 @@ function stepProblems(step: unknown, i: number, problem: Problem): void {
           new Set(s.channels).size === s.channels.length,
         `must list channels, each once, of ${CHANNELS.join(", ")}`,
       );
-      need("fallback", typeof s.fallback === "boolean", "must be true or false");
+      need(
+        "fallback",
+        s.fallback === undefined || typeof s.fallback === "boolean",
+        "must be true or false (false when left out)",
+      );
       need(
         "priority",
-        PRIORITIES.includes(s.priority as string),
-        `must be one of ${PRIORITIES.join(", ")}`,
+        s.priority === undefined || PRIORITIES.includes(s.priority as string),
+        `must be one of ${PRIORITIES.join(", ")} (normal when left out)`,
       );
       break;
     case "exit":
@@ -161,13 +165,19 @@ const STEP_FIELDS: Record<JourneyStep["type"], string[]> = {
   exit: [],
 };
 
-/** A checked step as it is kept: its type and its own fields, in that order. */
+/** What a step's optional fields are when left out: one channel, an ordinary message. */
+const STEP_DEFAULTS: Partial<Record<JourneyStep["type"], Record<string, unknown>>> = {
+  send: { fallback: false, priority: Priority.NORMAL },
+};
+
+/** A checked step as it is kept: its type and its own fields, in that order, defaults filled. */
 export function keptStep(step: JourneyStep): JourneyStep {
   const fields = STEP_FIELDS[step.type];
   const source = step as unknown as Record<string, unknown>;
+  const defaults = STEP_DEFAULTS[step.type] ?? {};
   return Object.fromEntries([
     ["type", step.type],
-    ...fields.map((field) => [field, source[field]]),
+    ...fields.map((field) => [field, source[field] ?? defaults[field]]),
   ]) as JourneyStep;
 }
 

@@ -1,6 +1,6 @@
 import type { Principal } from "../../contracts/users";
 import { COURSE_INDEXES, type CourseDoc, type Courses } from "../../services/courses/model";
-import { assertPrerequisites, createCourse } from "../../services/courses/authoring";
+import { assertPrerequisites, createCourse, slugFrom } from "../../services/courses/authoring";
 import { addLesson, addModule, reorderOutline, updateLesson } from "../../services/courses/outline";
 import { editable } from "../../services/courses/ownership";
 import { enrolFromOrder, grant, revokeForOrder } from "../../services/courses/enrolment";
@@ -37,6 +37,29 @@ const course = (prerequisites: string[] = []) =>
   });
 
 describe("course rules", () => {
+  test("When a course is made without a slug, then one is made from its title, unique among courses", async () => {
+    expect(slugFrom("Plant Physiology: Água & Luz!")).toBe("plant-physiology-agua-luz");
+    expect(slugFrom("¿¡!?")).toBe("course");
+    expect(slugFrom("word ".repeat(100)).length).toBeLessThanOrEqual(73);
+    const { slug: _slug, ...untitled } = {
+      slug: "",
+      title: "Soil Chemistry",
+      summary: "",
+      description: "",
+      level: "beginner" as const,
+      language: "en",
+      category: "c",
+      price: 0,
+      currency: "USD",
+      prerequisites: [],
+      sequential: false,
+    };
+    const first = await createCourse(courses, teacher, untitled);
+    const second = await createCourse(courses, teacher, untitled);
+    expect(first.slug).toBe("soil-chemistry");
+    expect(second.slug).toMatch(/^soil-chemistry-[0-9a-f]{6}$/);
+  });
+
   test("When prerequisites would loop back through three courses, then the loop is refused; a chain is not", async () => {
     const a = await course();
     const b = await course([a.id]);

@@ -90,6 +90,16 @@ describe("journey rules", () => {
     expect(keptStep(sent as unknown as JourneyStep)).toEqual({ type: "wait", minutes: 5 });
   });
 
+  test("When a send step leaves out fallback and priority, then it is accepted as one channel at normal priority", () => {
+    const send = { type: "send", template: "tpl_1", category: "news", channels: ["inbox"] };
+    expect(journeyProblems(journey([send as unknown as JourneyStep]))).toEqual([]);
+    expect(keptStep(send as unknown as JourneyStep)).toEqual({
+      ...send,
+      fallback: false,
+      priority: "normal",
+    });
+  });
+
   test("When a step would lead back to itself, then the journey is refused: every run must end", () => {
     const loop = journey([
       {
