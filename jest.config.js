@@ -4,6 +4,8 @@ module.exports = {
   transform: { "^.+\\.ts$": ["@swc/jest"] },
   testMatch: ["<rootDir>/test/**/*.test.ts"],
   setupFiles: ["<rootDir>/test/harness/setup-env.ts"],
+  globalSetup: "<rootDir>/test/harness/global-setup.js",
+  globalTeardown: "<rootDir>/test/harness/global-teardown.js",
   testTimeout: 30000,
   reporters: ["default", "<rootDir>/test/harness/summary-reporter.js"],
   // Broker and server tests share ports and CPU on 2-core machines. Under CI one suite runs at a
