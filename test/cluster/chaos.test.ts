@@ -3,7 +3,7 @@ import { everyOrderSettled, invariantViolations, snapshot } from "../harness/inv
 import { waitFor } from "../harness/node-process";
 import { startReceiver } from "../harness/receivers";
 import { DELIVERY_BATCH } from "../../services/notifications/webhooks";
-import { confirmationsSeen, startShoppers, tally } from "../harness/shoppers";
+import { confirmationsSeen, refusalRuns, startShoppers, tally } from "../harness/shoppers";
 
 /**
  * The short chaos run of CI: order and browse load through both gateways while nodes are
@@ -87,21 +87,55 @@ describeCluster("chaos: nodes SIGKILLed and restarted under load", () => {
     ).body;
     const shoppers = await startShoppers(cluster.gateways, product.id, SHOPPERS);
 
+    // What the run did and when, printed beside any refusal so that a failure can be read.
+    const timeline: string[] = [];
+    const mark = (what: string) =>
+      timeline.push(`${new Date().toISOString().slice(11, 23)} ${what}`);
     for (const [id, signal] of KILLS) {
       await pause();
       const spec = cluster.nodes.get(id)!;
       const before = (await nodesSeen(admin))[0].find((n) => n.id === id)?.instanceID ?? "";
+      mark(`${signal} ${id}`);
       await spec.process.stop(signal);
       await pause();
+      mark(`start ${id}`);
       await cluster.addNode({ id: spec.id, services: spec.services });
       // The next kill waits until every gateway routes to the node that replaced this one, as
       // a readiness probe would: killing a twin before then leaves a role with no node at all
       // (seen once: catalog-1 killed while the new catalog-2 was still announcing itself, and
       // a gateway answered 503 to every read for that moment).
       await servingEverywhere(spec.id, before, spec.services.split(","), admin);
+      mark(`${id} serving through every gateway`);
     }
     await pause();
-    const { reads, checkouts } = await shoppers.stop();
+    const { reads, checkouts, refusals } = await shoppers.stop();
+    if (refusals.length) {
+      const gateways = [...cluster.nodes.values()].filter((n) => n.url);
+      // Which breakers each gateway opened, and on which node's endpoint.
+      const breakers = await Promise.all(
+        gateways.map(async (n) =>
+          (await cluster.metricsOf(n.id).catch(() => ""))
+            .split("\n")
+            .filter((l) => l.startsWith("moleculer_circuit_breaker_opened_total{"))
+            .map((l) => `${n.id}: ${l}`),
+        ),
+      );
+      const gatewayLogs = gateways.map(
+        (n) =>
+          `--- ${n.id}, its warnings:\n${n.process.output().split("\n").slice(-40).join("\n")}`,
+      );
+      process.stderr.write(
+        [
+          "CHAOS timeline:",
+          ...timeline,
+          "CHAOS refusals (runs):",
+          ...refusalRuns(refusals),
+          "CHAOS circuit breakers opened:",
+          ...breakers.flat(),
+          ...gatewayLogs,
+        ].join("\n") + "\n",
+      );
+    }
 
     // Every accepted order reaches a final state; then the books must balance.
     await everyOrderSettled(gw1, admin, 60_000);
