@@ -68,6 +68,11 @@ export interface BehaviourEvent {
   type: string;
   ts: string;
   userId?: string;
+  /**
+   * A visitor not signed in, as the storefront names them; with `userId` too, the visitor signed
+   * in as that user, and what they did anonymously is merged into the user's profile.
+   */
+  anonymousId?: string;
   sessionId?: string;
   productId?: string;
   props?: Record<string, unknown>;

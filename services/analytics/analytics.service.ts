@@ -142,7 +142,7 @@ const AnalyticsService: ServiceSchema<ServiceSettingSchema, AnalyticsThis> = {
       openapi: {
         summary: "Record a batch of behaviour events (up to 500)",
         description:
-          "`type` is a standard event or a custom name; `ts` defaults to arrival time. Events later than the allowed lateness are counted as dropped. Problems are listed per event (`index`). A session's events, and those of a key without the `forward` scope, are the sender's own: `userId` may be left out, and naming another user is 403. A key with `forward` (only an admin account makes one: a shop's backend relaying its visitors) may name any user, or none for an anonymous visitor identified by `sessionId`.",
+          "`type` is a standard event or a custom name; `ts` defaults to arrival time. Events later than the allowed lateness are counted as dropped. Problems are listed per event (`index`). A session's events, and those of a key without the `forward` scope, are the sender's own: `userId` may be left out, and naming another user is 403. A key with `forward` (only an admin account makes one: a shop's backend relaying its visitors) may name any user. A visitor not signed in is named by `anonymousId` (8 to 48 letters, digits, `_` or `-`, made by the storefront); an event carrying both a user and an `anonymousId` (a session's own event with `anonymousId`, sent at sign-in) merges what that visitor did into the user's profile, once.",
         status: 202,
         body: { type: "array", min: 1, max: MAX_BATCH, items: BEHAVIOUR_EVENT_RULE },
         response: object({ accepted: integer }),

@@ -20,6 +20,9 @@ const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,9})?)?(Z|[+-]\d\d:\d\d
 import type { BehaviourEvent } from "../../contracts/channels";
 export type { BehaviourEvent };
 
+/** An anonymous visitor's id, as a storefront makes one (a UUID, a random token). */
+export const ANONYMOUS_ID = /^[A-Za-z0-9_-]{8,48}$/;
+
 /** Standard types and custom names share one rule (architecture §4): `^[a-z][a-z0-9_.]{0,63}$`. */
 export const BEHAVIOUR_EVENT_RULE = {
   type: "object",
@@ -28,6 +31,7 @@ export const BEHAVIOUR_EVENT_RULE = {
     type: { type: "string", max: 64, pattern: /^[a-z][a-z0-9_.]{0,63}$/ },
     ts: { type: "string", max: 40, pattern: ISO_TIME, optional: true },
     userId: optionalIdRule,
+    anonymousId: { type: "string", min: 8, max: 48, pattern: ANONYMOUS_ID, optional: true },
     sessionId: { type: "string", min: 1, max: 128, optional: true },
     productId: optionalIdRule,
     props: { type: "object", optional: true },
@@ -109,8 +113,10 @@ export function validateBatch(body: unknown, now = Date.now()): BehaviourEvent[]
 /**
  * A principal speaks only for itself: a session's events, and those of a key without the
  * `forward` scope, are its user's, and naming another user is refused (403, by index) before
- * anything is sent. A key with `forward` (only an admin account makes one: a shop's backend
- * relaying its visitors) may name any user, or none for an anonymous visitor's `sessionId`.
+ * anything is sent; an `anonymousId` beside it says "this anonymous visitor was me". A key with
+ * `forward` (only an admin account makes one: a shop's backend relaying its visitors) names the
+ * user, or an `anonymousId` for a visitor not signed in, or both when that visitor signs in, or
+ * nobody (counted in analytics only).
  */
 export function speakFor(caller: Principal, events: BehaviourEvent[]): BehaviourEvent[] {
   if (caller.apiKeyId !== undefined && caller.scopes?.includes("forward")) return events;

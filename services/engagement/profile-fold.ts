@@ -46,7 +46,13 @@ export type ProfileFact =
   | { kind: "purchase"; total: number; currency: string; at: string }
   | { kind: "purchase_undone"; total: number; currency: string; at: string }
   | { kind: "lesson"; courseId: string; at: string }
-  | { kind: "course_completed"; courseId: string; at: string };
+  | { kind: "course_completed"; courseId: string; at: string }
+  /** What an anonymous visitor did, taken in when they sign in as this user. */
+  | { kind: "absorb"; from: Profile };
+
+/** The profile of a visitor not signed in, by the id their storefront gave them. */
+export const anonymousProfileId = (anonymousId: string) => `anon_${anonymousId}`;
+export const isAnonymousProfile = (id: string) => id.startsWith("anon_");
 
 export const SESSION_GAP_MS = 30 * 60_000;
 export const VIEW_DAYS = 35;
@@ -189,7 +195,41 @@ function foldFact(profile: Profile, fact: ProfileFact): void {
       seen(profile, fact.at);
       return;
     }
+    case "absorb":
+      absorb(profile, fact.from);
+      return;
   }
+}
+
+/** Adds what one profile counted to another: the visitor's anonymous past becomes the user's. */
+function absorb(profile: Profile, from: Profile): void {
+  profile.sessions += from.sessions;
+  profile.cartAdds += from.cartAdds;
+  profile.purchases += from.purchases;
+  for (const [currency, amount] of Object.entries(from.spent)) {
+    const spent = entry(profile.spent, currency, () => 0);
+    if (spent !== undefined) profile.spent[currency] = spent + amount;
+  }
+  for (const [category, byDay] of Object.entries(from.views)) {
+    const mine = entry(profile.views, category, (): Record<string, number> => ({}));
+    if (mine)
+      for (const [day, n] of Object.entries(byDay))
+        mine[day] = (entry(mine, day, () => 0) ?? 0) + n;
+  }
+  for (const [courseId, course] of Object.entries(from.courses)) {
+    const mine = entry(profile.courses, courseId, () => ({ ...course, lessonsCompleted: 0 }));
+    if (!mine) continue;
+    mine.lessonsCompleted += course.lessonsCompleted;
+    mine.completed ||= course.completed;
+    mine.lastActivityAt = later(mine.lastActivityAt, course.lastActivityAt);
+  }
+  from.activeHours.forEach((n, hour) => (profile.activeHours[hour] += n));
+  if (from.firstSeenAt) profile.firstSeenAt = earlier(profile.firstSeenAt, from.firstSeenAt);
+  if (from.lastSeenAt) profile.lastSeenAt = later(profile.lastSeenAt, from.lastSeenAt);
+  if (from.lastPurchaseAt)
+    profile.lastPurchaseAt = later(profile.lastPurchaseAt, from.lastPurchaseAt);
+  profile.timeZone ??= from.timeZone;
+  profile.locale ??= from.locale;
 }
 
 function pruneViews(profile: Profile, now: Date): void {

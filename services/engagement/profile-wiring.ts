@@ -1,19 +1,21 @@
 import { Action } from "../../contracts/actions";
-import { Channel } from "../../contracts/channels";
+import { Channel, type ChannelPayloads } from "../../contracts/channels";
 import { isId } from "../../platform/actions/ids";
 import { call, type Caller } from "../../platform/actions/typed-call";
 import { pageAfter } from "../../platform/data/pagination";
 import { replayChannel } from "../../platform/messaging/channel-replay";
 import type { EngagementThis } from "./engagement-this";
 import {
+  absorbAnonymous,
   factsOf,
   foldAll,
+  signedInOf,
   PROFILE_CHANNELS,
   type FoldableMessage,
   type ProfileChannel,
 } from "./profiles";
 import { MAX_SEGMENTS, reconcile, type MemberDoc, type SegmentDoc } from "./segments";
-import type { Profile } from "./profile-fold";
+import { isAnonymousProfile, type Profile } from "./profile-fold";
 
 const LOOKUP_BATCH = 100;
 const SEGMENTS_FRESH_MS = 5000;
@@ -71,6 +73,8 @@ export async function setSegments(
   /** The user's member rows, when the caller read them with other users'. */
   known?: MemberDoc[],
 ): Promise<void> {
+  // A visitor not signed in cannot be written to: segments, and so journeys, are for users.
+  if (isAnonymousProfile(profile.id)) return;
   const moved = await reconcile(self.repos.segment_members, profile, segments, now, known);
   if (moved.entered.length || moved.left.length) self.outboxRelay.wake();
 }
@@ -123,9 +127,16 @@ export async function foldProfiles(
   for (const userId of facts.keys())
     if (!isId(userId) || (rebuild?.only !== undefined && userId !== rebuild.only))
       facts.delete(userId);
-  if (facts.size === 0) return;
-  if (rebuild) await foldTogether(self, [{ id: message.id, facts }], false);
-  else await self.profileFolds.add({ id: message.id, facts });
+  const signedIn =
+    channel === Channel.ANALYTICS_EVENTS
+      ? signedInOf(message.data as ChannelPayloads["analytics.events"]).filter(
+          (s) => rebuild?.only === undefined || s.userId === rebuild.only,
+        )
+      : [];
+  if (facts.size === 0 && signedIn.length === 0) return;
+  const foldable = { id: message.id, facts, signedIn };
+  if (rebuild) await foldTogether(self, [foldable], false);
+  else await self.profileFolds.add(foldable);
 }
 
 /**
@@ -143,6 +154,11 @@ export async function foldTogether(
   const now = new Date();
   const held = byId(await profiles.find({ id: { $in: users } }));
   const written = await foldAll(profiles, messages, held, now);
+  // After the batch's own events (an anonymous visitor's last views may ride with their sign-in).
+  for (const signedIn of messages.flatMap((m) => m.signedIn ?? [])) {
+    const merged = await absorbAnonymous(profiles, signedIn, now);
+    if (merged) written.set(signedIn.userId, merged);
+  }
   if (!withSegments || written.size === 0) return;
   const segments = await segmentsOf(self);
   if (segments.length === 0) return;

@@ -2,6 +2,7 @@ import { Channel, type ChannelPayloads } from "../../contracts/channels";
 import { insertIfAbsent } from "../../platform/data/insert-if-absent";
 import type { Repository } from "../../mixins/db.mixin";
 import {
+  anonymousProfileId,
   busiestHour,
   emptyProfile,
   foldMessage,
@@ -35,8 +36,12 @@ export function factsOf<C extends ProfileChannel>(
   switch (channel) {
     case Channel.ANALYTICS_EVENTS: {
       const byUser = new Map<string, ChannelPayloads["analytics.events"]["events"]>();
-      for (const event of (data as ChannelPayloads["analytics.events"]).events)
-        if (event.userId) byUser.set(event.userId, [...(byUser.get(event.userId) ?? []), event]);
+      for (const event of (data as ChannelPayloads["analytics.events"]).events) {
+        // A visitor not signed in has a profile of their own until they sign in.
+        const who =
+          event.userId ?? (event.anonymousId ? anonymousProfileId(event.anonymousId) : undefined);
+        if (who) byUser.set(who, [...(byUser.get(who) ?? []), event]);
+      }
       for (const [userId, events] of byUser) add(userId, { kind: "behaviour", events, categories });
       break;
     }
@@ -103,6 +108,47 @@ export async function foldInto(
 export interface FoldableMessage {
   id: string;
   facts: Map<string, ProfileFact[]>;
+  /** Visitors who signed in: each anonymous profile to take into its user's. */
+  signedIn?: SignedIn[];
+}
+
+export interface SignedIn {
+  userId: string;
+  anonymousId: string;
+}
+
+/** The events that say an anonymous visitor is a user: both ids on one event. */
+export function signedInOf(data: ChannelPayloads["analytics.events"]): SignedIn[] {
+  const pairs = new Map<string, SignedIn>();
+  for (const { userId, anonymousId } of data.events)
+    if (userId && anonymousId) pairs.set(`${userId} ${anonymousId}`, { userId, anonymousId });
+  return [...pairs.values()];
+}
+
+/**
+ * Takes an anonymous visitor's profile into their user's, once: the merge is folded as a message
+ * named after the anonymous profile's version (a repeat is recognised as one), and the anonymous
+ * profile is then deleted at that version, so what the visitor did after it was read stays for
+ * the next sign-in. A crash between the two is finished by the repeat. Answers the user's
+ * profile when it changed.
+ */
+export async function absorbAnonymous(
+  profiles: Profiles,
+  { userId, anonymousId }: SignedIn,
+  now = new Date(),
+): Promise<Profile | undefined> {
+  const id = anonymousProfileId(anonymousId);
+  const anonymous = await profiles.findById(id);
+  if (!anonymous) return undefined;
+  const merged = await foldInto(
+    profiles,
+    userId,
+    `absorb:${id}:${anonymous.version}`,
+    [{ kind: "absorb", from: anonymous }],
+    now,
+  );
+  await profiles.deleteOne({ id, version: anonymous.version });
+  return merged;
 }
 
 /**

@@ -794,6 +794,36 @@ describe("analytics", () => {
     await waitFor(async () => (await profileOf(c.id)).status === 200, 5000, "C's profile");
   });
 
+  test("When an anonymous visitor browses through a shop's forward key and then signs in, then what they viewed is in their profile and the anonymous one is gone", async () => {
+    const relay = await api.post(
+      "/api/v1/api-keys",
+      { name: "storefront", scopes: ["events", "forward"] },
+      { token: admin },
+    );
+    const p = await product();
+    const anonymousId = `visitor-${process.pid}-${Date.now()}`;
+    const views = [1, 2].map(() => ({ type: "product_view", productId: p.id, anonymousId }));
+    expect((await api.post("/api/v1/events", views, { apiKey: relay.body.key })).status).toBe(202);
+    const profileOf = (id: string) =>
+      api.get(`/api/v1/engagement/profiles/${id}`, { token: admin });
+    await waitFor(
+      async () => (await profileOf(`anon_${anonymousId}`)).body.viewsLast7Days?.widgets === 2,
+      5000,
+      "the visitor's profile",
+    );
+    const me = await customer();
+    const signIn = [{ type: "page_view", anonymousId }];
+    expect((await api.post("/api/v1/events", signIn, { token: me.token })).status).toBe(202);
+    await waitFor(
+      async () => (await profileOf(me.id)).body.viewsLast7Days?.widgets === 2,
+      5000,
+      "the views in the user's profile",
+    );
+    expect((await profileOf(`anon_${anonymousId}`)).status).toBe(404);
+    const hostile = [{ type: "page_view", anonymousId: "../../etc/passwd" }];
+    expect((await api.post("/api/v1/events", hostile, { token: me.token })).status).toBe(422);
+  });
+
   test.each([
     ["a range over a day", `from=${new Date(Date.now() - 2 * 86_400_000).toISOString()}`],
     [

@@ -8,7 +8,13 @@ import {
   type Profile,
   type ProfileFact,
 } from "../../services/engagement/profile-fold";
-import { factsOf, foldAll, foldInto, profileView } from "../../services/engagement/profiles";
+import {
+  absorbAnonymous,
+  factsOf,
+  foldAll,
+  foldInto,
+  profileView,
+} from "../../services/engagement/profiles";
 import { useTempSqlite } from "../harness/temp-store";
 
 const now = new Date("2026-07-10T12:00:00Z");
@@ -163,24 +169,60 @@ describe("a profile folded from what a user does", () => {
     expect(foldMessage(next, "m1", [], now)).toBe(next);
   });
 
-  test("When a batch holds events of several users, then each user gets their own, and anonymous ones none", () => {
+  test("When a batch holds events of several users, then each user gets their own, an anonymous visitor theirs, and events of nobody none", () => {
     const facts = factsOf(
       "analytics.events",
       {
         events: [
           { type: "page_view", ts: "2026-07-10T10:00:00Z", userId: "a" },
           { type: "page_view", ts: "2026-07-10T10:00:00Z", userId: "b" },
+          { type: "page_view", ts: "2026-07-10T10:00:00Z", anonymousId: "visitor-123" },
           { type: "page_view", ts: "2026-07-10T10:00:00Z" },
         ],
       },
       "2026-07-10T10:00:01Z",
     );
-    expect([...facts.keys()]).toEqual(["a", "b"]);
+    expect([...facts.keys()]).toEqual(["a", "b", "anon_visitor-123"]);
   });
 });
 
 describe("profiles in a store", () => {
   const temp = useTempSqlite("profiles");
+
+  test("When an anonymous visitor signs in, then what they did is taken into the user's profile once, and their anonymous profile goes", async () => {
+    const profiles = await temp.store().repository<Profile>("profiles", []);
+    const visitor = "anon_visitor-123";
+    await foldInto(profiles, visitor, "v1", [behaviour([view("2026-07-10T09:00:00Z")])], now);
+    await foldInto(profiles, visitor, "v2", [behaviour([view("2026-07-10T09:05:00Z")])], now);
+    await foldInto(profiles, "u1", "m1", [behaviour([view("2026-07-09T08:00:00Z", "p-mug")])], now);
+    const signedIn = { userId: "u1", anonymousId: "visitor-123" };
+    const merged = (await absorbAnonymous(profiles, signedIn, now))!;
+    expect(viewsIn(merged, "lighting", 7, now)).toBe(2);
+    expect(viewsIn(merged, "kitchen", 7, now)).toBe(1);
+    expect(merged).toMatchObject({ sessions: 2, firstSeenAt: "2026-07-09T08:00:00Z" });
+    expect(await profiles.findById(visitor)).toBeNull();
+    // Signing in again (a redelivery, another tab) takes nothing twice.
+    expect(await absorbAnonymous(profiles, signedIn, now)).toBeUndefined();
+    expect(viewsIn((await profiles.findById("u1"))!, "lighting", 7, now)).toBe(2);
+  });
+
+  test("When a sign-in is folded again after the user's profile took the visitor in but before the visitor's profile went, then nothing is counted twice", async () => {
+    const profiles = await temp.store().repository<Profile>("profiles", []);
+    const visitor = "anon_visitor-456";
+    await foldInto(profiles, visitor, "v1", [behaviour([view("2026-07-10T09:00:00Z")])], now);
+    const anonymous = (await profiles.findById(visitor))!;
+    // The node died after this write, before the delete.
+    await foldInto(
+      profiles,
+      "u2",
+      `absorb:${visitor}:${anonymous.version}`,
+      [{ kind: "absorb", from: anonymous }],
+      now,
+    );
+    await absorbAnonymous(profiles, { userId: "u2", anonymousId: "visitor-456" }, now);
+    expect(viewsIn((await profiles.findById("u2"))!, "lighting", 7, now)).toBe(1);
+    expect(await profiles.findById(visitor)).toBeNull();
+  });
 
   test("When many messages about one user are folded at once, then each counts once, twins too", async () => {
     const profiles = await temp.store().repository<Profile>("profiles", []);
