@@ -61,6 +61,29 @@ export default tseslint.config(
       "no-console": "error",
     },
   },
+  {
+    // `map[name] ?? fallback` reads through Object.prototype when `name` is "constructor" or
+    // "toString" (a user's category, a card token): code that serves reads a map keyed by names
+    // with ownValue (platform/data/own-value.ts), or keeps it in a Map.
+    files: [
+      "contracts/**/*.ts",
+      "platform/**/*.ts",
+      "mixins/**/*.ts",
+      "services/**/*.ts",
+      "app/**/*.ts",
+    ],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector:
+            "LogicalExpression[operator='??'] > MemberExpression.left[computed=true][property.type='Identifier']",
+          message:
+            "A computed read with a fallback reads inherited names: use ownValue(map, key), or a Map",
+        },
+      ],
+    },
+  },
   ...layerRules,
   {
     // Benchmarks and scripts exist to print what they measured or did.

@@ -7,8 +7,10 @@ export const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype);
 
 /** The record's own entry under a user-given key, or undefined: never one it inherits. */
 export function ownValue<T>(
-  record: Readonly<Record<string, T>> | undefined,
-  key: string,
+  record: Readonly<Record<string, T>> | Readonly<Record<number, T>> | undefined,
+  key: string | number,
 ): T | undefined {
-  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+  return record !== undefined && Object.hasOwn(record, key)
+    ? (record as Record<string | number, T>)[key]
+    : undefined;
 }

@@ -1,3 +1,4 @@
+import { ownValue } from "../../platform/data/own-value";
 import type { Repository } from "../../mixins/db.mixin";
 import { insertNew } from "./window-parts";
 import { type WindowPart, type WindowUser } from "./model";
@@ -25,7 +26,7 @@ export interface FoldStores {
 function sumIncs(parts: WindowPart[]): Record<string, number> {
   const total: Record<string, number> = {};
   for (const part of parts)
-    for (const [key, n] of Object.entries(part.inc)) total[key] = (total[key] ?? 0) + n;
+    for (const [key, n] of Object.entries(part.inc)) total[key] = (ownValue(total, key) ?? 0) + n;
   return total;
 }
 

@@ -1,3 +1,4 @@
+import { ownValue } from "../../platform/data/own-value";
 import type { OrderMoved } from "../../contracts/channels";
 import type { Doc } from "../../platform/data/repository";
 import type { Repository } from "../../mixins/db.mixin";
@@ -53,7 +54,7 @@ export function behaviourParts(
   const byWindow = new Map<string, Record<string, number>>();
   const add = (window: string, key: string, n = 1) => {
     const inc = byWindow.get(window) ?? {};
-    inc[key] = (inc[key] ?? 0) + n;
+    inc[key] = (ownValue(inc, key) ?? 0) + n;
     byWindow.set(window, inc);
   };
   let dropped = 0;

@@ -1,3 +1,4 @@
+import { ownValue } from "../../platform/data/own-value";
 import { ErrorType } from "../../platform/actions/errors";
 import { ShopError } from "../../contracts/errors";
 
@@ -143,7 +144,7 @@ export function toHttpError(error: unknown): ErrorBody {
     }
     const documented = DOCUMENTED_TYPES.has(type)
       ? type
-      : (TYPE_BY_STATUS[code] ?? ErrorType.BAD_REQUEST);
+      : (ownValue(TYPE_BY_STATUS, code) ?? ErrorType.BAD_REQUEST);
     const status = TYPE_BY_STATUS[code] || code === 402 ? code : 400;
     const data = TYPES_WITH_DATA.has(type) ? err.data : undefined;
     return body(status, documented, err.message, err.name, data);

@@ -1,3 +1,4 @@
+import { ownValue } from "../../platform/data/own-value";
 import { isDeepStrictEqual } from "node:util";
 import type { Access } from "../../platform/actions/access";
 import {
@@ -171,12 +172,15 @@ function operation(
   };
   for (const s of doc.sameBodyOn ?? []) {
     if (!doc.response) throw new Error(`${name} answers ${s} with its body, but has none`);
-    responses[s] = { description: STATUS_TEXT[s] ?? String(s), content: json(doc.response) };
+    responses[s] = {
+      description: ownValue(STATUS_TEXT, s) ?? String(s),
+      content: json(doc.response),
+    };
   }
   const hasInput = fields.length > 0 || pathNames.length > 0 || requestBody !== undefined;
   for (const s of errorStatuses(route, action, method, pathNames.length > 0, hasInput))
     responses[s] = {
-      description: STATUS_TEXT[s] ?? String(s),
+      description: ownValue(STATUS_TEXT, s) ?? String(s),
       ...(s === 429 || s === 503 ? { headers: RETRY_AFTER } : {}),
       content: json(ERROR_BODY),
     };

@@ -1,3 +1,4 @@
+import { ownValue } from "../../platform/data/own-value";
 import { Liquid, type LiquidOptions, type TagToken, type TopLevelToken } from "liquidjs";
 import { MessageChannel } from "../../contracts/engagement";
 
@@ -152,7 +153,7 @@ function plural(locale: string, count: unknown, forms: unknown[]): string {
   const [one, other, few, many] = forms as string[];
   const byRule: Record<string, string | undefined> = { one, other, few, many };
   const rule = new Intl.PluralRules(locale).select(count);
-  return `${new Intl.NumberFormat(locale).format(count)} ${byRule[rule] ?? other}`;
+  return `${new Intl.NumberFormat(locale).format(count)} ${ownValue(byRule, rule) ?? other}`;
 }
 
 /**

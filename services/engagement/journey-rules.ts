@@ -1,3 +1,4 @@
+import { ownValue } from "../../platform/data/own-value";
 import { createHash } from "node:crypto";
 import type { ChannelPayloads } from "../../contracts/channels";
 import {
@@ -177,7 +178,7 @@ export function keptStep(step: JourneyStep): JourneyStep {
   const defaults = STEP_DEFAULTS[step.type] ?? {};
   return Object.fromEntries([
     ["type", step.type],
-    ...fields.map((field) => [field, source[field] ?? defaults[field]]),
+    ...fields.map((field) => [field, ownValue(source, field) ?? ownValue(defaults, field)]),
   ]) as JourneyStep;
 }
 

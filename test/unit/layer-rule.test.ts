@@ -71,3 +71,16 @@ describe("the layer rule", () => {
     expect(lint("services/cart/x.ts", source)).not.toContain("no-restricted-imports");
   });
 });
+
+describe("reads of maps keyed by names", () => {
+  test("When code that serves reads a map by a name with a fallback, then lint fails and points at ownValue", () => {
+    const source = [
+      "export const read = (off: Record<string, string[]>, category: string) =>",
+      "  off[category] ?? [];",
+      "",
+    ].join("\n");
+    expect(lint("services/engagement/x.ts", source)).toMatch(/use ownValue/);
+    const safe = source.replace("off[category] ?? []", "Object.hasOwn(off, category)");
+    expect(lint("services/engagement/x.ts", safe)).not.toMatch(/use ownValue/);
+  });
+});
