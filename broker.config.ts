@@ -5,6 +5,7 @@ import { DurableChannelsMiddleware } from "./platform/middlewares/channels";
 import { Channel } from "./contracts/channels";
 import { SHOP_METRICS } from "./contracts/metrics";
 import { FailFastNatsTransporter } from "./platform/runtime/fail-fast-nats";
+import { StallAwareDiscoverer } from "./platform/runtime/stall-aware-discoverer";
 import { RerouteUndeliveredMiddleware } from "./platform/middlewares/reroute-undelivered";
 import { installLeanObservability } from "./platform/observability/lean-observability";
 import { loggerConfig } from "./platform/observability/logging";
@@ -114,6 +115,7 @@ export function createBrokerConfig(env: Env = process.env): BrokerOptions {
       strategy: "RoundRobin",
       preferLocal: true,
       stopDelay: settings.shutdownDelayMs,
+      discoverer: new StallAwareDiscoverer(),
     } as BrokerOptions["registry"],
     // SIGTERM waits for in-flight calls before leaving.
     tracking: { enabled: true, shutdownTimeout: 10_000 },

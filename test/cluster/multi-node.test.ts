@@ -125,4 +125,20 @@ describeCluster("a cluster of 11 nodes over NATS, Redis and PostgreSQL", () => {
     for (let i = 0; i < 30; i++) await gw1.get(`/api/v1/products?page=${(i % 5) + 1}`);
     expect(handledCalls(await cluster.metricsOf("catalog-3"), "catalog.list")).toBeGreaterThan(0);
   }, 60_000);
+
+  test("When a gateway's process is paused longer than a heartbeat timeout, then on waking it still knows every node and serves at once", async () => {
+    const gw2 = cluster.nodes.get("gateway-2")!;
+    const [, gateway] = cluster.gateways;
+    expect((await gateway.get(`/api/v1/products/${product.id}`)).status).toBe(200);
+    // Longer than HEARTBEAT_TIMEOUT (6 s): asleep, it hears no heartbeat from anyone.
+    gw2.process.process.kill("SIGSTOP");
+    await new Promise((r) => setTimeout(r, 8000));
+    gw2.process.process.kill("SIGCONT");
+    await new Promise((r) => setTimeout(r, 300));
+    for (let i = 0; i < 20; i++)
+      expect((await gateway.get(`/api/v1/products/${product.id}`)).status).toBe(200);
+    const nodes = (await gateway.get("/api/v1/cluster", { token: admin })).body.nodes;
+    expect(nodes.filter((n: { available: boolean }) => !n.available)).toEqual([]);
+    expect(gw2.process.output()).not.toMatch(/Heartbeat is not received/);
+  }, 60_000);
 });
