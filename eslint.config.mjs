@@ -5,8 +5,8 @@ import tseslint from "typescript-eslint";
 
 /**
  * The floors (docs/architecture.md): a service reaches another only through contracts/ and a
- * call or a channel, never by importing its folder; the platform (platform/, mixins/) knows no
- * service and no composition root (app/, broker.config.ts, moleculer.config.ts); contracts/
+ * call or a channel, never by importing its folder; the platform knows no mixin, and neither
+ * knows a service or the composition root (app/, broker.config.ts, moleculer.config.ts); contracts/
  * imports nothing of ours.
  */
 const SERVICES = readdirSync(fileURLToPath(new globalThis.URL("./services", import.meta.url)), {
@@ -37,9 +37,14 @@ const layerRules = [
     ),
   ),
   layerRule(
-    ["platform/**/*.ts", "mixins/**/*.ts"],
+    ["platform/**/*.ts"],
+    ["**/services", "**/services/**", "**/mixins", "**/mixins/**", ...COMPOSITION_ROOT],
+    "The platform knows no mixin, no service and no composition root: mixins build on it",
+  ),
+  layerRule(
+    ["mixins/**/*.ts"],
     ["**/services", "**/services/**", ...COMPOSITION_ROOT],
-    "The platform knows no service and no composition root",
+    "A mixin knows no service and no composition root",
   ),
   layerRule(
     ["contracts/**/*.ts"],

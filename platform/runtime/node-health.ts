@@ -1,5 +1,5 @@
 import type { ServiceBroker } from "moleculer";
-import { brokerChecks, healthReport, type HealthReport } from "../../mixins/health.mixin";
+import { brokerChecks, healthReport, type HealthReport } from "./health";
 
 /**
  * Liveness and readiness of this node, whatever it hosts, on `HEALTH_PORT` (for Kubernetes

@@ -1,5 +1,5 @@
 import Redis from "ioredis";
-import { addHealthCheck } from "../../mixins/health.mixin";
+import { addHealthCheck } from "./health";
 
 /**
  * Fail fast while Redis is away (no offline queue, one retry a command), so a request gets a

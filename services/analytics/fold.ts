@@ -1,5 +1,5 @@
 import { ownValue } from "../../platform/data/own-value";
-import type { Repository } from "../../mixins/db.mixin";
+import type { Repository } from "../../platform/data/repository";
 import { insertNew } from "./window-parts";
 import { type WindowPart, type WindowUser } from "./model";
 

@@ -1,7 +1,7 @@
 import { ownValue } from "../../platform/data/own-value";
 import type { OrderMoved } from "../../contracts/channels";
 import type { Doc } from "../../platform/data/repository";
-import type { Repository } from "../../mixins/db.mixin";
+import type { Repository } from "../../platform/data/repository";
 import type { BehaviourEvent } from "./behaviour";
 import { encodeKey, isTooLate, windowStartOf } from "./windows";
 import { Channel } from "../../contracts/channels";

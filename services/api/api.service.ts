@@ -17,7 +17,8 @@ import {
   unauthorized,
   unavailable,
 } from "../../platform/actions/errors";
-import { HealthMixin, type HealthReport } from "../../mixins/health.mixin";
+import { HealthMixin } from "../../mixins/health.mixin";
+import { type HealthReport } from "../../platform/runtime/health";
 import { verifyAccessToken } from "../../platform/actions/jwt";
 import { countMetric } from "../../platform/observability/metrics";
 import {
@@ -40,7 +41,7 @@ import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from "
 import { coreWaitFrom, readiness, routedServiceChecks, type CoreWait } from "./readiness";
 import { SessionFloors, type SessionsEnded } from "./session-floors";
 import { BackgroundLoop } from "../../platform/messaging/background-loop";
-import { addHealthCheck, NotReadyYet } from "../../mixins/health.mixin";
+import { addHealthCheck, NotReadyYet } from "../../platform/runtime/health";
 import { failFastListen } from "../../platform/runtime/port-in-use";
 import { DOCS_HEADERS, DOCS_PAGE, docsAssetType, isDocsAsset, readDocsAsset } from "./docs-page";
 import { openApiDocument, type OpenApiDocument } from "./openapi";

@@ -1,5 +1,5 @@
 import type { ServiceBroker } from "moleculer";
-import { brokerChecks, healthReport, type HealthReport } from "../../mixins/health.mixin";
+import { brokerChecks, healthReport, type HealthReport } from "../../platform/runtime/health";
 
 const SERVICE_CHECK_TIMEOUT_MS = 2000;
 

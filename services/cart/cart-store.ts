@@ -1,5 +1,5 @@
 import type Redis from "ioredis";
-import type { Repository } from "../../mixins/db.mixin";
+import type { Repository } from "../../platform/data/repository";
 import { unavailable } from "../../platform/actions/errors";
 import type { Cart } from "../../contracts/cart";
 import { CartDoc } from "./model";

@@ -1,6 +1,6 @@
 import type { IndexSpec } from "../../platform/data/repository";
 import type { StockLine } from "../../contracts/catalog";
-import type { Repository } from "../../mixins/db.mixin";
+import type { Repository } from "../../platform/data/repository";
 import { boolean, dateTime, integer, object, oneOf, string } from "../../platform/actions/openapi";
 import { idRule } from "../../platform/actions/ids";
 import { ProductKind, type NewProduct, type ProductView } from "../../contracts/catalog";

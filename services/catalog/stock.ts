@@ -1,4 +1,4 @@
-import type { Repository } from "../../mixins/db.mixin";
+import type { Repository } from "../../platform/data/repository";
 import { conflict, ErrorType } from "../../platform/actions/errors";
 import type { ProductDoc } from "./model";
 import type { StockLine } from "../../contracts/catalog";

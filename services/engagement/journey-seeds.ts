@@ -6,7 +6,7 @@ import {
 } from "../../contracts/engagement";
 import { isDuplicate } from "../../platform/actions/errors";
 import { insertIfAbsent } from "../../platform/data/insert-if-absent";
-import type { Repository } from "../../mixins/db.mixin";
+import type { Repository } from "../../platform/data/repository";
 import { createJourney, type JourneyStores } from "./journeys";
 import type { SegmentDoc } from "./segments";
 import type { TemplateLocales, Templates } from "./templates";

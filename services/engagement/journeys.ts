@@ -7,7 +7,7 @@ import {
   notFound,
   type FieldProblem,
 } from "../../platform/actions/errors";
-import type { Repository } from "../../mixins/db.mixin";
+import type { Repository } from "../../platform/data/repository";
 import { journeyProblems, keptStep } from "./journey-rules";
 import type { JourneyVersion, Runs } from "./journey-runs";
 

@@ -1,5 +1,5 @@
 import type { MessageChannel } from "../../contracts/engagement";
-import type { Repository } from "../../mixins/db.mixin";
+import type { Repository } from "../../platform/data/repository";
 import type { IndexSpec } from "../../platform/data/repository";
 import { insertIfAbsent } from "../../platform/data/insert-if-absent";
 import { splitByResults, type VariantStats } from "./variants";

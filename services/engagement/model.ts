@@ -1,4 +1,4 @@
-import type { Repository } from "../../mixins/db.mixin";
+import type { Repository } from "../../platform/data/repository";
 import {
   MessageChannel,
   PREFERENCE_CATEGORIES,

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { SegmentRule } from "../../contracts/engagement";
 import { conflict, ErrorType, invalid, notFound } from "../../platform/actions/errors";
 import { insertIfAbsent } from "../../platform/data/insert-if-absent";
-import type { Repository } from "../../mixins/db.mixin";
+import type { Repository } from "../../platform/data/repository";
 import type { Profile } from "./profile-fold";
 import { matches, ruleProblems } from "./segment-rules";
 import { Channel } from "../../contracts/channels";

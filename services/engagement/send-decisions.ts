@@ -1,5 +1,5 @@
 import type { MessageChannel, SendAsk } from "../../contracts/engagement";
-import type { Repository } from "../../mixins/db.mixin";
+import type { Repository } from "../../platform/data/repository";
 import { insertIfAbsent } from "../../platform/data/insert-if-absent";
 import { decideAll, type SendPolicy, type SendRequest } from "./decisions";
 import type { DecisionDoc, PreferencesDoc, SendDoc } from "./model";

@@ -1,5 +1,5 @@
 import nodemailer from "nodemailer";
-import type { Repository } from "../../mixins/db.mixin";
+import type { Repository } from "../../platform/data/repository";
 import type { Message } from "./templates";
 import { EmailDoc } from "./model";
 import { insertIfAbsent } from "../../platform/data/insert-if-absent";

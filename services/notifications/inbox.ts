@@ -1,4 +1,4 @@
-import type { Repository } from "../../mixins/db.mixin";
+import type { Repository } from "../../platform/data/repository";
 import type { Message } from "./templates";
 import { NotificationDoc } from "./model";
 import { insertIfAbsent } from "../../platform/data/insert-if-absent";

@@ -1,4 +1,4 @@
-import type { Repository } from "../../mixins/db.mixin";
+import type { Repository } from "../../platform/data/repository";
 import { invalid, notFound } from "../../platform/actions/errors";
 import type { ChannelMessage } from "../../platform/messaging/channels";
 import { newWebhookSecret, retryDelayMs, signedHeaders, verdictOf } from "./webhook-signing";

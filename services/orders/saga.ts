@@ -3,7 +3,7 @@ import { callNamed, type Call } from "../../platform/actions/typed-call";
 import { createHash, randomBytes } from "node:crypto";
 import { Errors } from "moleculer";
 import type { Principal } from "../../platform/actions/access";
-import type { Repository } from "../../mixins/db.mixin";
+import type { Repository } from "../../platform/data/repository";
 import {
   conflict,
   ErrorType,

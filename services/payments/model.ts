@@ -1,5 +1,5 @@
 import type { IndexSpec } from "../../platform/data/repository";
-import type { Repository } from "../../mixins/db.mixin";
+import type { Repository } from "../../platform/data/repository";
 import { dateTime, integer, object, oneOf, string } from "../../platform/actions/openapi";
 import { type OutboxDoc } from "../../platform/messaging/outbox";
 import type { PaymentStatus, PaymentView } from "../../contracts/payments";

@@ -1,6 +1,6 @@
 import { ownValue } from "../../platform/data/own-value";
 import { randomUUID } from "node:crypto";
-import type { Repository } from "../../mixins/db.mixin";
+import type { Repository } from "../../platform/data/repository";
 import { PaymentFailureReason } from "../../contracts/payments";
 import { ProcessorChargeDoc, ProcessorRefundDoc } from "./model";
 import { insertIfAbsent } from "../../platform/data/insert-if-absent";

@@ -1,4 +1,4 @@
-import type { Repository } from "../../mixins/db.mixin";
+import type { Repository } from "../../platform/data/repository";
 import type { IndexSpec } from "../../platform/data/repository";
 import { arrayOf, integer, number, object, oneOf, string } from "../../platform/actions/openapi";
 import { SearchKind, type SearchHit } from "../../contracts/search";

@@ -1,5 +1,5 @@
 import { apiKeyRoles, type Principal } from "../../platform/actions/access";
-import type { Repository } from "../../mixins/db.mixin";
+import type { Repository } from "../../platform/data/repository";
 import { invalid, notFound } from "../../platform/actions/errors";
 import {
   ADMIN_ONLY_SCOPES,

@@ -1,4 +1,4 @@
-import type { Repository } from "../../mixins/db.mixin";
+import type { Repository } from "../../platform/data/repository";
 import type { IndexSpec } from "../../platform/data/repository";
 import { ShopError } from "../../contracts/errors";
 import type { Role } from "../../platform/actions/jwt";

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ServiceBroker } from "moleculer";
-import { instrument } from "../../mixins/db.mixin";
+import { instrument } from "../../platform/data/instrument";
 import { findPage } from "../../platform/data/pagination";
 import { MongoStore } from "../../platform/data/mongo.store";
 import { NedbStore } from "../../platform/data/nedb.store";

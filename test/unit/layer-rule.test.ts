@@ -37,6 +37,11 @@ describe("the layer rule", () => {
       'import { a } from "../services/orders/model";',
     ],
     [
+      "the platform imports a mixin, a floor above it",
+      "platform/runtime/x.ts",
+      'import { a } from "../../mixins/health.mixin";',
+    ],
+    [
       "the platform imports the composition root",
       "platform/runtime/x.ts",
       'import { a } from "../../app/settings";',

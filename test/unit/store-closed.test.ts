@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ServiceBroker } from "moleculer";
-import { instrument } from "../../mixins/db.mixin";
+import { instrument } from "../../platform/data/instrument";
 import { SqliteStore } from "../../platform/data/sqlite.store";
 
 describe("a call that reaches the embedded store after it closed", () => {
