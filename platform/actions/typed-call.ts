@@ -1,4 +1,6 @@
 import type { ActionCall, ActionName, AnswerOf, ParamsOf } from "../../contracts/actions";
+import type { ActionDefinition } from "./action-properties";
+import type { Ctx } from "./access";
 
 /** Anything that calls actions: a context, or a broker for work that no request started. */
 export interface Caller {
@@ -20,4 +22,20 @@ export type Call = <A extends ActionName>(action: A, params: ParamsOf<A>) => Pro
 /** Makes a call kept as a value (`[name, params]`), typed as when it was made. */
 export function callNamed(through: Call, [action, params]: ActionCall): Promise<unknown> {
   return (through as (a: string, p: unknown) => Promise<unknown>)(action, params);
+}
+
+/**
+ * The provider's side of a contract: an action declared from its name in contracts/actions.ts,
+ * so its handler is checked against the params it is given and the answer its callers expect.
+ * The handler states its own `this` (the service); any other is refused.
+ */
+export type ProvidedAction<A extends ActionName> = Omit<ActionDefinition, "handler"> & {
+  handler: (this: never, ctx: Ctx<ParamsOf<A>>) => AnswerOf<A> | Promise<AnswerOf<A>>;
+};
+
+export function provide<A extends ActionName>(
+  _action: A,
+  definition: ProvidedAction<A>,
+): ActionDefinition {
+  return definition as ActionDefinition;
 }

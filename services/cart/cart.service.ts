@@ -1,4 +1,4 @@
-import { call } from "../../platform/actions/typed-call";
+import { call, provide } from "../../platform/actions/typed-call";
 import type { Actions } from "../../platform/actions/action-properties";
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { callerOf, type Ctx } from "../../platform/actions/access";
@@ -103,25 +103,25 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
     },
 
     /** The cart of a user, for an order placed from it. */
-    ofUser: {
+    ofUser: provide(Action.cart.ofUser, {
       visibility: "public",
       retryPolicy: { enabled: true },
       params: { userId: idRule },
-      handler(this: CartThis, ctx: Ctx<{ userId: string }>) {
+      handler(this: CartThis, ctx) {
         return this.store.get(ctx.params.userId);
       },
-    },
+    }),
 
-    clearOfUser: {
+    clearOfUser: provide(Action.cart.clearOfUser, {
       visibility: "public",
       retryPolicy: { enabled: true },
       params: { userId: idRule },
-      async handler(this: CartThis, ctx: Ctx<{ userId: string }>) {
+      async handler(this: CartThis, ctx) {
         await this.store.clear(ctx.params.userId);
         await this.repos.cart_activity.deleteOne({ id: ctx.params.userId });
         return { cleared: true };
       },
-    },
+    }),
   } satisfies Actions,
 
   methods: {

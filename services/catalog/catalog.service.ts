@@ -1,4 +1,4 @@
-import { call } from "../../platform/actions/typed-call";
+import { call, provide } from "../../platform/actions/typed-call";
 import { Action } from "../../contracts/actions";
 import type { Actions } from "../../platform/actions/action-properties";
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
@@ -37,12 +37,10 @@ import {
   releaseStock,
   reserveStock,
   restockOrder,
-  type StockLine,
 } from "./stock";
 import { RESERVATION_INDEXES, type ReservationDoc } from "./model";
 import { idRule } from "../../platform/actions/ids";
 import { ShopMetric } from "../../contracts/metrics";
-import type { Listing } from "../../contracts/catalog";
 import { ShopError } from "../../contracts/errors";
 import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
 
@@ -79,19 +77,25 @@ type StockMove = (
 ) => Promise<void>;
 
 /** An idempotent stock move for an order that gives units back, and whose reads then change. */
-function stockChange(move: StockMove, done: "released" | "restocked") {
-  return {
-    visibility: "public" as const,
+function stockChange(
+  action: typeof Action.catalog.release | typeof Action.catalog.restock,
+  move: StockMove,
+) {
+  return provide(action, {
+    visibility: "public",
     retryPolicy: { enabled: true },
     params: { orderId },
-    async handler(this: CatalogThis, ctx: Ctx<{ orderId: string }>) {
+    async handler(this: CatalogThis, ctx) {
       const { products, reservations } = this.repos;
       await move(products, reservations, ctx.params.orderId);
       const reservation = await reservations.findById(ctx.params.orderId);
       await this.productsChanged((reservation?.lines ?? []).map((l) => l.productId));
-      return { orderId: ctx.params.orderId, [done]: true };
+      const { orderId } = ctx.params;
+      return action === Action.catalog.release
+        ? { orderId, released: true as const }
+        : { orderId, restocked: true as const };
     },
-  };
+  });
 }
 
 async function cleanCachedReads(service: CatalogThis, ids: string[]): Promise<void> {
@@ -179,15 +183,15 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
       },
     },
 
-    getMany: {
+    getMany: provide(Action.catalog.getMany, {
       visibility: "public",
       retryPolicy: { enabled: true },
       params: { ids: { type: "array", min: 1, max: 100, items: { type: "string", max: 64 } } },
-      async handler(this: CatalogThis, ctx: Ctx<{ ids: string[] }>) {
+      async handler(this: CatalogThis, ctx) {
         const docs = await this.repos.products.find({ id: { $in: ctx.params.ids } });
         return docs.map(toProductView);
       },
-    },
+    }),
 
     create: {
       openapi: { summary: "Add a product", status: 201, response: PRODUCT_SHAPE, errors: [409] },
@@ -214,26 +218,26 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
     },
 
     /** Every product, inactive too, by id: how the search index is rebuilt from the catalog. */
-    indexPage: {
+    indexPage: provide(Action.catalog.indexPage, {
       visibility: "public",
       params: keysetParams,
-      async handler(this: CatalogThis, ctx: Ctx<{ after?: string; limit: number }>) {
+      async handler(this: CatalogThis, ctx) {
         const page = await pageAfter(this.repos.products, ctx.params);
         return page.map(toProductView);
       },
-    },
+    }),
 
     /** Another service's product (a course's), made or changed in one idempotent step. */
-    putListing: {
+    putListing: provide(Action.catalog.putListing, {
       visibility: "public",
       idempotent: true,
       params: putListingParams,
-      async handler(this: CatalogThis, ctx: Ctx<Listing>) {
+      async handler(this: CatalogThis, ctx) {
         const product = await putListing(this.repos.products, ctx.params);
         await this.productsEdited([product.id]);
         return toProductView(product);
       },
-    },
+    }),
 
     /** Deleting hides a product and stops it being ordered; orders keep their lines. */
     remove: {
@@ -251,11 +255,11 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
     },
 
     /** Once per order however often asked, so a call its node died running is sent again. */
-    reserve: {
+    reserve: provide(Action.catalog.reserve, {
       visibility: "public",
       idempotent: true,
       params: { orderId, items: stockLines },
-      async handler(this: CatalogThis, ctx: Ctx<{ orderId: string; items: StockLine[] }>) {
+      async handler(this: CatalogThis, ctx) {
         const { products, reservations } = this.repos;
         try {
           await reserveStock(products, reservations, ctx.params.orderId, ctx.params.items);
@@ -268,9 +272,9 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
         }
         return { orderId: ctx.params.orderId, reserved: true };
       },
-    },
+    }),
 
-    commit: {
+    commit: provide(Action.catalog.commit, {
       visibility: "public",
       retryPolicy: { enabled: true },
       params: { orderId },
@@ -278,10 +282,10 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
         await commitStock(this.repos.products, this.repos.reservations, ctx.params.orderId);
         return { orderId: ctx.params.orderId, committed: true };
       },
-    },
+    }),
 
-    release: stockChange(releaseStock, "released"),
-    restock: stockChange(restockOrder, "restocked"),
+    release: stockChange(Action.catalog.release, releaseStock),
+    restock: stockChange(Action.catalog.restock, restockOrder),
 
     /** Loads the demo catalog into an empty catalog (REPL: `call catalog.seed`). */
     seed: {

@@ -8,7 +8,7 @@ import { conflict, notFound } from "../../platform/actions/errors";
 import { ShopError } from "../../contracts/errors";
 import { idRule } from "../../platform/actions/ids";
 import { pageOf } from "../../platform/actions/openapi";
-import { call } from "../../platform/actions/typed-call";
+import { call, provide } from "../../platform/actions/typed-call";
 import { findPage, pageParams, keysetParams, pageAfter } from "../../platform/data/pagination";
 import { DbMixin, type DbService } from "../../mixins/db.mixin";
 import { HealthMixin } from "../../mixins/health.mixin";
@@ -363,7 +363,7 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
     },
 
     /** Orders asks before charging a basket with courses: refused unless each is open to the buyer. */
-    admit: {
+    admit: provide(Action.courses.admit, {
       visibility: "public",
       retryPolicy: { enabled: true },
       params: {
@@ -371,12 +371,12 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
         userId: idRule,
         productIds: { type: "array", min: 1, max: 100, items: idRule },
       },
-      async handler(this: CoursesThis, ctx: Ctx<{ userId: string; productIds: string[] }>) {
+      async handler(this: CoursesThis, ctx) {
         const { userId, productIds } = ctx.params;
         await admit(this.repos.courses, this.repos.enrolments, userId, productIds);
         return { admitted: true as const };
       },
-    },
+    }),
 
     completeLesson: {
       openapi: {
@@ -457,25 +457,25 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
       },
     },
     /** Every course, drafts too, by id: how the search index is rebuilt from the courses. */
-    indexPage: {
+    indexPage: provide(Action.courses.indexPage, {
       visibility: "public",
       params: keysetParams,
-      async handler(this: CoursesThis, ctx: Ctx<{ after?: string; limit: number }>) {
+      async handler(this: CoursesThis, ctx) {
         const page = await pageAfter(this.repos.courses, ctx.params);
         return page.map((course) => courseChanged(course).data as CourseListed);
       },
-    },
+    }),
 
     /** The demo courses, taught by an existing instructor: `npm run seed` and `SEED_DEMO_CATALOG`. */
-    seed: {
+    seed: provide(Action.courses.seed, {
       visibility: "public",
       params: { $$strict: true, instructorId: idRule },
-      async handler(this: CoursesThis, ctx: Ctx<{ instructorId: string }>) {
+      async handler(this: CoursesThis, ctx) {
         const put = listingsThrough(ctx);
         const instructor = { id: ctx.params.instructorId, roles: ["instructor" as const] };
         return { seeded: await seedDemoCourses(this.repos.courses, put, instructor) };
       },
-    },
+    }),
   } satisfies Actions,
 
   /**

@@ -1,3 +1,5 @@
+import { Action } from "../../contracts/actions";
+import { provide } from "../../platform/actions/typed-call";
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { LRUCache } from "lru-cache";
 import type { Actions } from "../../platform/actions/action-properties";
@@ -21,7 +23,6 @@ import {
   MessageChannel,
   PREFERENCE_CATEGORIES,
   type Preferences,
-  type SendAsk,
 } from "../../contracts/engagement";
 import { attributeOrder } from "./attribution-wiring";
 import type { EngagementThis } from "./engagement-this";
@@ -201,10 +202,10 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
     },
 
     /** Whether a message goes now, later or never, on each channel; recorded with the reason. */
-    decide: {
+    decide: provide(Action.engagement.decide, {
       visibility: "public",
       params: decideParams,
-      async handler(this: EngagementThis, ctx: Ctx<SendAsk>) {
+      async handler(this: EngagementThis, ctx) {
         const { userId, category } = ctx.params;
         const decisions = await decideSends(
           this.repos,
@@ -226,7 +227,7 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
           ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
         };
       },
-    },
+    }),
 
     decisions: {
       openapi: {

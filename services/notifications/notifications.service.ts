@@ -1,5 +1,5 @@
 import { MessageChannel, WEBHOOK_MESSAGE_EVENT } from "../../contracts/engagement";
-import { call } from "../../platform/actions/typed-call";
+import { call, provide } from "../../platform/actions/typed-call";
 import type { Actions } from "../../platform/actions/action-properties";
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { callerOf, type Ctx } from "../../platform/actions/access";
@@ -16,7 +16,6 @@ import { settingsOf } from "../../platform/runtime/settings-of";
 import type { Settings } from "../../contracts/settings";
 import { emailOnce, smtpMailer, type Mailer } from "./email";
 import { deliveryParams, type EmailDoc } from "./model";
-import type { Delivery } from "../../contracts/notifications";
 import { putInInbox } from "./inbox";
 import {
   NOTIFICATION_INDEXES,
@@ -148,10 +147,10 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
       },
     },
 
-    reachable: {
+    reachable: provide(Action.notifications.reachable, {
       visibility: "public",
       params: { $$strict: true, userId: idRule },
-      async handler(this: NotificationsThis, ctx: Ctx<{ userId: string }>) {
+      async handler(this: NotificationsThis, ctx) {
         const email =
           this.mailer && (await call(ctx, Action.users.contactOf, { userId: ctx.params.userId }));
         // The webhook channel is the shop's own sender: there when a webhook takes messages.
@@ -167,13 +166,13 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
           ],
         };
       },
-    },
+    }),
 
-    deliver: {
+    deliver: provide(Action.notifications.deliver, {
       visibility: "public",
       retryPolicy: { enabled: true },
       params: deliveryParams,
-      async handler(this: NotificationsThis, ctx: Ctx<Delivery>) {
+      async handler(this: NotificationsThis, ctx) {
         const { userId, type, key, messages, unsubscribeUrl } = ctx.params;
         const delivered: MessageChannel[] = [];
         // Each channel its own words, each once for the key: a retry repeats nothing sent.
@@ -196,7 +195,7 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
         }
         return { delivered };
       },
-    },
+    }),
 
     createWebhook: {
       openapi: {

@@ -1,4 +1,5 @@
-import { call } from "../../platform/actions/typed-call";
+import { Action } from "../../contracts/actions";
+import { call, provide } from "../../platform/actions/typed-call";
 import type { Actions } from "../../platform/actions/action-properties";
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { callerOf, isAdmin, type Ctx as CallerCtx } from "../../platform/actions/access";
@@ -164,11 +165,11 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersThis> = {
     },
 
     /** When a user last placed an order that went through (for the abandoned-cart rule). */
-    lastOrderAt: {
+    lastOrderAt: provide(Action.orders.lastOrderAt, {
       visibility: "public",
       retryPolicy: { enabled: true },
       params: { userId: idRule },
-      async handler(this: OrdersThis, ctx: Ctx<{ userId: string }>) {
+      async handler(this: OrdersThis, ctx) {
         const [last] = await this.repos.orders.find(
           {
             userId: ctx.params.userId,
@@ -178,7 +179,7 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersThis> = {
         );
         return last?.createdAt ?? null;
       },
-    },
+    }),
 
     /** Refund and restock a CONFIRMED order; anything else is 409 INVALID_STATE. */
     cancel: moveAction(OrderStatus.CANCELLED, "Cancel a CONFIRMED order: refund and restock"),

@@ -1,3 +1,5 @@
+import { Action } from "../../contracts/actions";
+import { provide } from "../../platform/actions/typed-call";
 import { hasType } from "../../platform/actions/errors";
 import type { Actions } from "../../platform/actions/action-properties";
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
@@ -8,7 +10,7 @@ import { pageOf } from "../../platform/actions/openapi";
 import { countMetric } from "../../platform/observability/metrics";
 import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
 import { ownPage, pageParams } from "../../platform/data/pagination";
-import { chargeOrder, refundOrder, type ChargeInput } from "./charges";
+import { chargeOrder, refundOrder } from "./charges";
 import { PAYMENT_INDEXES, PAYMENT_SHAPE, toPaymentView, type PaymentDoc } from "./model";
 import { SimulatedProcessor, type PaymentProcessor } from "./processor";
 import { type ProcessorChargeDoc, type ProcessorRefundDoc } from "./model";
@@ -39,7 +41,7 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsThis> = {
   actions: {
     /** Idempotent per order: asking again never charges again. Not retried by the broker. */
     /** Once per order however often asked, so a call its node died running is sent again. */
-    charge: {
+    charge: provide(Action.payments.charge, {
       visibility: "public",
       idempotent: true,
       params: {
@@ -49,7 +51,7 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsThis> = {
         currency: { type: "string", max: 3, pattern: /^[A-Z]{3}$/ },
         token: { type: "string", min: 1, max: 100 },
       },
-      async handler(this: PaymentsThis, ctx: Ctx<ChargeInput>) {
+      async handler(this: PaymentsThis, ctx) {
         try {
           const payment = await chargeOrder(this.repos.payments, this.processor, ctx.params);
           countMetric(this.broker, ShopMetric.PAYMENTS, { result: "succeeded" });
@@ -62,9 +64,9 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsThis> = {
           this.outboxRelay.wake();
         }
       },
-    },
+    }),
 
-    refund: {
+    refund: provide(Action.payments.refund, {
       visibility: "public",
       retryPolicy: { enabled: true },
       params: {
@@ -87,7 +89,7 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsThis> = {
         this.outboxRelay.wake();
         return toPaymentView(payment);
       },
-    },
+    }),
 
     /** The payment of an order, if any: how the recovery loop learns how far a charge got. */
     ofOrder: {

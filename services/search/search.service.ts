@@ -2,7 +2,7 @@ import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
 import type { Actions } from "../../platform/actions/action-properties";
 import { isAdmin, type Ctx } from "../../platform/actions/access";
 import { integer, object } from "../../platform/actions/openapi";
-import { call } from "../../platform/actions/typed-call";
+import { call, provide } from "../../platform/actions/typed-call";
 import { setGauge } from "../../platform/observability/metrics";
 import { Action } from "../../contracts/actions";
 import { ShopMetric } from "../../contracts/metrics";
@@ -14,7 +14,7 @@ import { HealthMixin } from "../../mixins/health.mixin";
 import { addHealthCheck, NotReadyYet } from "../../platform/runtime/health";
 import { Channel, type CourseListed } from "../../contracts/channels";
 import type { ProductView } from "../../contracts/catalog";
-import { SearchKind, type ProductSearch } from "../../contracts/search";
+import { SearchKind } from "../../contracts/search";
 import { settingsOf } from "../../platform/runtime/settings-of";
 import { fromCourse, fromProduct, hideRemovedLessons, store } from "./documents";
 import { SEARCH_DOC_INDEXES, SEARCH_PAGE_SHAPE, SUGGESTIONS_SHAPE, type SearchDoc } from "./model";
@@ -141,7 +141,7 @@ const SearchService: ServiceSchema<ServiceSettingSchema, SearchThis> = {
       },
     },
 
-    products: {
+    products: provide(Action.search.products, {
       visibility: "public",
       params: {
         $$strict: true,
@@ -152,7 +152,7 @@ const SearchService: ServiceSchema<ServiceSettingSchema, SearchThis> = {
         offset: { type: "number", integer: true, min: 0, max: MAX_OFFSET },
         limit: { type: "number", integer: true, min: 1, max: 1000 },
       },
-      async handler(this: SearchThis, ctx: Ctx<ProductSearch>) {
+      async handler(this: SearchThis, ctx) {
         const { freshAsOf, ...query } = ctx.params;
         // A write the index did not take within the wait (a catalog from before the search,
         // not yet rebuilt) is not waited for again: one slow listing, not every one.
@@ -165,7 +165,7 @@ const SearchService: ServiceSchema<ServiceSettingSchema, SearchThis> = {
         }
         return this.index.productIds(query);
       },
-    },
+    }),
 
     suggest: {
       openapi: { summary: "Words that complete what was typed", response: SUGGESTIONS_SHAPE },

@@ -1,3 +1,5 @@
+import { Action } from "../../contracts/actions";
+import { provide } from "../../platform/actions/typed-call";
 import type { Actions } from "../../platform/actions/action-properties";
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { callerOf, type Ctx } from "../../platform/actions/access";
@@ -6,7 +8,7 @@ import { notFound } from "../../platform/actions/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { pageOf } from "../../platform/actions/openapi";
 import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
-import { signAccessToken, type Role } from "../../platform/actions/jwt";
+import { signAccessToken } from "../../platform/actions/jwt";
 import { countMetric } from "../../platform/observability/metrics";
 import { ownPage, pageParams } from "../../platform/data/pagination";
 import { settingsOf } from "../../platform/runtime/settings-of";
@@ -61,7 +63,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
   ],
 
   actions: {
-    register: {
+    register: provide(Action.users.register, {
       openapi: {
         summary: "Create an account and sign in",
         status: 201,
@@ -70,14 +72,14 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
       },
       access: "public",
       params: registerParams,
-      async handler(this: UsersThis, ctx: Ctx<{ email: string; password: string; name: string }>) {
+      async handler(this: UsersThis, ctx) {
         const user = await registerUser(this.repos.users, ctx.params);
         countMetric(this.broker, ShopMetric.USERS_REGISTERED);
         this.outboxRelay.wake();
         ctx.meta.$created = user.id;
         return { user: toUserView(user), token: this.issueToken(user) };
       },
-    },
+    }),
 
     login: {
       openapi: { summary: "Sign in with e-mail and password", response: SESSION_SHAPE },
@@ -130,30 +132,30 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
       },
     },
 
-    setRoles: {
+    setRoles: provide(Action.users.setRoles, {
       openapi: {
         summary: "Set a user's roles (ends the sessions that user had)",
         response: USER_SHAPE,
       },
       access: "admin",
       params: setRolesParams,
-      async handler(this: UsersThis, ctx: Ctx<{ id: string; roles: Role[] }>) {
+      async handler(this: UsersThis, ctx) {
         const user = await setRoles(this.repos.users, ctx.params.id, ctx.params.roles);
         await this.sessionsEnded(user);
         await this.broker.broadcast(API_KEYS_CHANGED);
         return toUserView(user);
       },
-    },
+    }),
 
     /** Users whose sessions ended after `since`: gateways poll this (services/api). */
-    sessionsEnded: {
+    sessionsEnded: provide(Action.users.sessionsEnded, {
       visibility: "public",
       retryPolicy: { enabled: true },
       params: { since: { type: "string", max: 40 } },
-      handler(this: UsersThis, ctx: Ctx<{ since: string }>) {
+      handler(this: UsersThis, ctx) {
         return sessionsEndedSince(this.repos.users, ctx.params.since);
       },
-    },
+    }),
 
     createApiKey: {
       openapi: {
@@ -195,27 +197,27 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
     },
 
     /** Where to write to a user (notifications); null for an unknown user. */
-    contactOf: {
+    contactOf: provide(Action.users.contactOf, {
       visibility: "public",
       retryPolicy: { enabled: true },
       cache: { keys: ["userId"], ttl: 300 },
       params: { userId: idRule },
-      async handler(this: UsersThis, ctx: Ctx<{ userId: string }>) {
+      async handler(this: UsersThis, ctx) {
         const user = await this.repos.users.findById(ctx.params.userId);
         return user ? { email: user.email, name: user.name } : null;
       },
-    },
+    }),
 
     /** The gateway's lookup of an `X-API-Key`; cached, and cleaned on every node on a revoke. */
-    resolveApiKey: {
+    resolveApiKey: provide(Action.users.resolveApiKey, {
       visibility: "public",
       retryPolicy: { enabled: true },
       cache: { keys: ["key"], ttl: 60 },
       params: { key: { type: "string", min: 1, max: 200 } },
-      handler(this: UsersThis, ctx: Ctx<{ key: string }>) {
+      handler(this: UsersThis, ctx) {
         return resolveApiKey(this.repos.api_keys, this.repos.users, ctx.params.key);
       },
-    },
+    }),
   } satisfies Actions,
 
   events: {

@@ -1,0 +1,37 @@
+/**
+ * Checked by `tsc --noEmit` (CI's typecheck), never run: a provider is held to its contract as
+ * its callers are. Each `@ts-expect-error` must meet an error, or the typecheck fails.
+ */
+import { Action } from "../../contracts/actions";
+import { provide } from "../../platform/actions/typed-call";
+
+type Service = { reserved: Set<string> };
+
+export const answersItsContract = provide(Action.catalog.reserve, {
+  handler(this: Service, ctx) {
+    this.reserved.add(ctx.params.orderId);
+    return { orderId: ctx.params.orderId, reserved: true as const };
+  },
+});
+
+export const answersSomethingElse = provide(Action.catalog.reserve, {
+  // @ts-expect-error the answer lacks `reserved`, which every caller of catalog.reserve reads
+  handler(this: Service, ctx) {
+    return { orderId: ctx.params.orderId };
+  },
+});
+
+export const readsAParamItIsNotGiven = provide(Action.catalog.reserve, {
+  handler(this: Service, ctx) {
+    // @ts-expect-error catalog.reserve is given an order and its lines, no user
+    const user: string = ctx.params.userId;
+    return { orderId: user, reserved: true as const };
+  },
+});
+
+export const statesOtherParams = provide(Action.users.contactOf, {
+  // @ts-expect-error the handler says it takes what the contract does not give
+  async handler(this: Service, ctx: { params: { email: string } }) {
+    return { email: ctx.params.email, name: "" };
+  },
+});
