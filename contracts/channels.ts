@@ -148,6 +148,14 @@ export interface ChannelPayloads {
 }
 
 /**
+ * A message of one of the channels `C`, told apart by its `type`: checking the type narrows
+ * `data` to that channel's payload, so a consumer reads its payloads with no cast.
+ */
+export type ChannelMessageOf<C extends ChannelName> = {
+  [K in C]: { id: string; type: K; ts: string; data: ChannelPayloads[K] };
+}[C];
+
+/**
  * Each payload's version. Fields are only ever added; a change a consumer could not read
  * takes a new version, and consumers say which versions they read.
  */

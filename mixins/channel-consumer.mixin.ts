@@ -1,3 +1,4 @@
+import type { ChannelMessageOf, ChannelName } from "../contracts/channels";
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { addStoreLoop, DbMixin, type DbService } from "./db.mixin";
 import { settingsOf } from "../platform/runtime/settings-of";
@@ -116,6 +117,27 @@ const consumerSchema: Partial<ServiceSchema<ServiceSettingSchema, LaggingService
   },
 };
 export const ConsumerMixin = consumerSchema as Partial<ServiceSchema>;
+
+/**
+ * The consumer of `channels` in `group`, keyed by channel for a service's `channels`: its
+ * handler receives each message typed by its channel (`message.type` narrows `message.data`).
+ */
+export function consumes<C extends ChannelName>(
+  channels: readonly C[],
+  group: string,
+  handle: (
+    this: Service,
+    message: ChannelMessageOf<C>,
+    ctx: Context<ChannelMessageOf<C>>,
+  ) => Promise<void>,
+): Record<C, ReturnType<typeof consumer>> {
+  // The channel adapter delivers each channel's own messages: their type is their channel's.
+  const subscription = consumer<unknown>(group, handle as unknown as ChannelHandler<unknown>);
+  return Object.fromEntries(channels.map((channel) => [channel, subscription])) as Record<
+    C,
+    ReturnType<typeof consumer>
+  >;
+}
 
 /**
  * A durable channel subscription in a consumer group. Each message is handled once per group:

@@ -1,7 +1,7 @@
 import type { Actions } from "../../platform/actions/action-properties";
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { callerOf, type Ctx } from "../../platform/actions/access";
-import { consumer, ConsumerMixin, processedRetentionMs } from "../../mixins/channel-consumer.mixin";
+import { consumes, ConsumerMixin, processedRetentionMs } from "../../mixins/channel-consumer.mixin";
 import { BackgroundLoop } from "../../platform/messaging/background-loop";
 import { channelMessage } from "../../platform/messaging/channels";
 import { addStoreLoop, DbMixin, type DbService } from "../../mixins/db.mixin";
@@ -21,13 +21,7 @@ import { settingsOf } from "../../platform/runtime/settings-of";
 import { FOLD_BATCH, foldPending, sweepParts, type FoldStores } from "./fold";
 import { behaviourParts, insertNew, orderEventParts } from "./window-parts";
 import { PART_INDEXES, WINDOW_USER_INDEXES, type WindowPart, type WindowUser } from "./model";
-import {
-  BEHAVIOUR_EVENT_RULE,
-  MAX_BATCH,
-  speakFor,
-  validateBatch,
-  type BehaviourEvent,
-} from "./behaviour";
+import { BEHAVIOUR_EVENT_RULE, MAX_BATCH, speakFor, validateBatch } from "./behaviour";
 import {
   decodeKey,
   encodeKey,
@@ -74,31 +68,27 @@ const SWEEP_INTERVAL_MS = 10 * 60_000;
  * adds them into the windows shortly after: a window document never grows with the messages
  * it has counted, and its update costs the same at the first order of a minute as at the last.
  */
-const countOrder = consumer<never>("analytics", async function (message) {
-  const self = this as AnalyticsThis;
-  const { part, user } = orderEventParts(message as never);
-  // The buyer's row goes in first, so a fold that sees the part also sees the buyer.
-  if (user) await insertNew(self.repos.order_window_users, [user]);
-  await insertNew(self.repos.order_parts, [part]);
-  self.foldLoop.wake();
-});
-
-const countBehaviour = consumer<{ events: BehaviourEvent[] }>(
+const countOrders = consumes(
+  [Channel.ORDERS_CONFIRMED, Channel.ORDERS_CANCELLED],
   "analytics",
   async function (message) {
     const self = this as AnalyticsThis;
-    const lateness = settingsOf(self.broker).analyticsLatenessSeconds * 1000;
-    const { parts, dropped } = behaviourParts(
-      message.id,
-      message.data.events,
-      Date.now(),
-      lateness,
-    );
-    await insertNew(self.repos.event_parts, parts);
+    const { part, user } = orderEventParts(message);
+    // The buyer's row goes in first, so a fold that sees the part also sees the buyer.
+    if (user) await insertNew(self.repos.order_window_users, [user]);
+    await insertNew(self.repos.order_parts, [part]);
     self.foldLoop.wake();
-    if (dropped) countMetric(self.broker, ShopMetric.EVENTS_DROPPED_LATE, {}, dropped);
   },
 );
+
+const countBehaviour = consumes([Channel.ANALYTICS_EVENTS], "analytics", async function (message) {
+  const self = this as AnalyticsThis;
+  const lateness = settingsOf(self.broker).analyticsLatenessSeconds * 1000;
+  const { parts, dropped } = behaviourParts(message.id, message.data.events, Date.now(), lateness);
+  await insertNew(self.repos.event_parts, parts);
+  self.foldLoop.wake();
+  if (dropped) countMetric(self.broker, ShopMetric.EVENTS_DROPPED_LATE, {}, dropped);
+});
 
 const AnalyticsService: ServiceSchema<ServiceSettingSchema, AnalyticsThis> = {
   name: "analytics",
@@ -284,11 +274,7 @@ const AnalyticsService: ServiceSchema<ServiceSettingSchema, AnalyticsThis> = {
     },
   } satisfies Actions,
 
-  channels: {
-    [Channel.ORDERS_CONFIRMED]: countOrder,
-    [Channel.ORDERS_CANCELLED]: countOrder,
-    [Channel.ANALYTICS_EVENTS]: countBehaviour,
-  },
+  channels: { ...countOrders, ...countBehaviour },
 
   methods: {
     folds(this: AnalyticsThis): FoldStores[] {

@@ -12,9 +12,9 @@ import { call, provide } from "../../platform/actions/typed-call";
 import { findPage, pageParams, keysetParams, pageAfter } from "../../platform/data/pagination";
 import { DbMixin, type DbService } from "../../mixins/db.mixin";
 import { HealthMixin } from "../../mixins/health.mixin";
-import { consumer, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
+import { consumes, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
 import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
-import { Channel, type CourseListed, type OrderMoved } from "../../contracts/channels";
+import { Channel, type CourseListed } from "../../contracts/channels";
 import { Action } from "../../contracts/actions";
 import type { Listing } from "../../contracts/catalog";
 import { CourseStatus } from "../../contracts/courses";
@@ -82,14 +82,16 @@ async function seedOnStart(service: CoursesThis): Promise<void> {
 }
 
 /** A confirmed order enrols its buyer in the courses it bought; a cancelled one takes them back. */
-const enrolBuyer = consumer<OrderMoved>("courses", async function (message) {
-  const self = this as unknown as CoursesThis;
-  await enrolFromOrder(self.repos.courses, self.repos.enrolments, message.data);
-});
-const revokeBuyer = consumer<OrderMoved>("courses", async function (message) {
-  const self = this as unknown as CoursesThis;
-  await revokeForOrder(self.repos.enrolments, message.data);
-});
+const enrolments = consumes(
+  [Channel.ORDERS_CONFIRMED, Channel.ORDERS_CANCELLED],
+  "courses",
+  async function (message) {
+    const self = this as unknown as CoursesThis;
+    if (message.type === Channel.ORDERS_CONFIRMED)
+      await enrolFromOrder(self.repos.courses, self.repos.enrolments, message.data);
+    else await revokeForOrder(self.repos.enrolments, message.data);
+  },
+);
 
 const moduleTitle = { type: "string", trim: true, min: 1, max: 200 } as const;
 
@@ -490,10 +492,7 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
     );
   },
 
-  channels: {
-    [Channel.ORDERS_CONFIRMED]: enrolBuyer,
-    [Channel.ORDERS_CANCELLED]: revokeBuyer,
-  },
+  channels: enrolments,
 };
 
 export default CoursesService;

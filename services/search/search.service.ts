@@ -9,11 +9,10 @@ import { ShopMetric } from "../../contracts/metrics";
 import { BackgroundLoop } from "../../platform/messaging/background-loop";
 import { MAX_OFFSET, MAX_PAGE_SIZE, pageParams } from "../../platform/data/pagination";
 import { addStoreLoop, DbMixin, type DbService } from "../../mixins/db.mixin";
-import { consumer, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
+import { consumes, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { addHealthCheck, NotReadyYet } from "../../platform/runtime/health";
 import { Channel, type CourseListed } from "../../contracts/channels";
-import type { ProductView } from "../../contracts/catalog";
 import { SearchKind } from "../../contracts/search";
 import { settingsOf } from "../../platform/runtime/settings-of";
 import { fromCourse, fromProduct, hideRemovedLessons, store } from "./documents";
@@ -40,17 +39,21 @@ function lagOf(service: SearchThis, ts: string): void {
   setGauge(service.broker, ShopMetric.SEARCH_INDEX_LAG, seconds);
 }
 
-const indexProduct = consumer<ProductView>("search", async function (message) {
-  const self = this as unknown as SearchThis;
-  if (await store(self.repos.search_docs, fromProduct(message.data))) self.syncLoop.wake();
-  lagOf(self, message.ts);
-});
-
-const indexCourse = consumer<CourseListed>("search", async function (message) {
-  const self = this as unknown as SearchThis;
-  if (await storeCourse(self.repos.search_docs, message.data)) self.syncLoop.wake();
-  lagOf(self, message.ts);
-});
+/** Products and courses, as their services tell of each change. */
+const indexChanges = consumes(
+  [Channel.CATALOG_PRODUCT_CHANGED, Channel.COURSES_COURSE_CHANGED],
+  "search",
+  async function (message) {
+    const self = this as unknown as SearchThis;
+    const docs = self.repos.search_docs;
+    const changed =
+      message.type === Channel.CATALOG_PRODUCT_CHANGED
+        ? await store(docs, fromProduct(message.data))
+        : await storeCourse(docs, message.data);
+    if (changed) self.syncLoop.wake();
+    lagOf(self, message.ts);
+  },
+);
 
 async function storeCourse(docs: SearchThis["repos"]["search_docs"], course: CourseListed) {
   return (await store(docs, fromCourse(course))) + (await hideRemovedLessons(docs, course));
@@ -190,10 +193,7 @@ const SearchService: ServiceSchema<ServiceSettingSchema, SearchThis> = {
     },
   } satisfies Actions,
 
-  channels: {
-    [Channel.CATALOG_PRODUCT_CHANGED]: indexProduct,
-    [Channel.COURSES_COURSE_CHANGED]: indexCourse,
-  },
+  channels: indexChanges,
 };
 
 export default SearchService;
