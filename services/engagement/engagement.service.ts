@@ -12,11 +12,11 @@ import { BackgroundLoop } from "../../platform/messaging/background-loop";
 import { GroupCommit } from "../../platform/messaging/group-commit";
 import { setGauge } from "../../platform/observability/metrics";
 import { settingsOf } from "../../platform/runtime/settings-of";
-import { consumer, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
+import { consumes, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
 import { addStoreLoop, DbMixin } from "../../mixins/db.mixin";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { OutboxRelayMixin } from "../../mixins/outbox-relay.mixin";
-import { Channel, type SegmentMoved } from "../../contracts/channels";
+import { Channel } from "../../contracts/channels";
 import { ShopMetric } from "../../contracts/metrics";
 import {
   JOURNEY_CHANNELS,
@@ -61,30 +61,26 @@ const CATEGORY_CACHE = { max: 20_000, ttl: 10 * 60_000 };
 /** Messages folded at once at most: a message names up to 500 users, a statement reads them all. */
 const FOLD_TOGETHER = 16;
 
+/** What engagement hears: what profiles fold and what journeys wait for. */
+const HEARD = [
+  ...new Set([...PROFILE_CHANNELS, ...JOURNEY_CHANNELS, Channel.ENGAGEMENT_SEGMENT_ENTERED]),
+];
+
 /**
  * One consumer for what engagement hears: the profile first (a journey's branch reads it), then
  * the journeys the message moves or starts.
  */
-const hear = consumer<unknown>("engagement", async function (message, ctx) {
+const hear = consumes(HEARD, "engagement", async function (message, ctx) {
   const self = this as unknown as EngagementThis;
-  const channel = message.type;
-  if (isProfileChannel(channel)) await foldProfiles(self, ctx, { ...message, type: channel });
+  if (isProfileChannel(message.type))
+    await foldProfiles(self, ctx, { ...message, type: message.type });
   await hearJourneyEvents(self, message);
-  if (channel === Channel.ENGAGEMENT_SEGMENT_ENTERED)
-    await enterSegmentJourneys(self, message.data as SegmentMoved);
-  if (channel === Channel.ORDERS_CONFIRMED) await attributeOrder(self, message);
+  if (message.type === Channel.ENGAGEMENT_SEGMENT_ENTERED)
+    await enterSegmentJourneys(self, message.data);
+  if (message.type === Channel.ORDERS_CONFIRMED) await attributeOrder(self, message);
   const lag = Math.max(0, (Date.now() - Date.parse(message.ts)) / 1000);
   setGauge(self.broker, ShopMetric.PROFILE_LAG, lag);
 });
-
-/** What engagement hears: what profiles fold and what journeys wait for. */
-const HEARD = [
-  ...new Set<string>([
-    ...PROFILE_CHANNELS,
-    ...JOURNEY_CHANNELS,
-    Channel.ENGAGEMENT_SEGMENT_ENTERED,
-  ]),
-];
 
 const CHANNELS = Object.values(MessageChannel);
 
@@ -254,7 +250,7 @@ const EngagementService: ServiceSchema<ServiceSettingSchema, EngagementThis> = {
     },
   },
 
-  channels: Object.fromEntries(HEARD.map((channel) => [channel, hear])),
+  channels: hear,
 };
 
 export default EngagementService;
