@@ -12,13 +12,23 @@ export type { Principal } from "../../contracts/users";
  */
 export type { Access } from "./action-properties";
 
+/**
+ * What a call carries besides its params, declared once: the gateway writes it, services read
+ * it, and neither spells it on its own.
+ */
 export interface CallerMeta {
   user?: Principal | null;
+  /** The request's `Idempotency-Key` header as it came; the orders service checks its form. */
+  idempotencyKey?: string | string[];
+  /** Whether the docs page was asked for with a trailing slash (its links are relative). */
+  trailingSlash?: boolean;
   $statusCode?: number;
   $location?: string;
   /** The id of what this call created: the gateway answers 201 and says where it lives. */
   $created?: string;
   $responseHeaders?: Record<string, string>;
+  /** The answer's content type, for the gateway's own pages. */
+  $responseType?: string;
 }
 
 /** The context of an action a caller reached: its params, and who is calling (`meta.user`). */

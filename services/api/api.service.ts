@@ -267,9 +267,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
 
     docsPage: {
       access: "public",
-      handler(
-        ctx: Context<unknown, CallerMeta & { $responseType?: string; trailingSlash?: boolean }>,
-      ) {
+      handler(ctx: Context<unknown, CallerMeta>) {
         // The page's asset URLs are relative: from `/api/v1/docs/` they would miss (a blank page).
         if (ctx.meta.trailingSlash) {
           ctx.meta.$statusCode = 308;
@@ -285,10 +283,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
     docsAsset: {
       access: "public",
       params: { file: { type: "string", max: 64 } },
-      async handler(
-        this: GatewayThis,
-        ctx: Context<{ file: string }, CallerMeta & { $responseType?: string }>,
-      ) {
+      async handler(this: GatewayThis, ctx: Context<{ file: string }, CallerMeta>) {
         const { file } = ctx.params;
         if (!isDocsAsset(file)) throw notFound("File");
         // Read once; a failed read is not kept, so the next request tries again.

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import type { CallerMeta } from "../../platform/actions/access";
 import { refuseDeepJson } from "./json-depth";
 import { Action } from "../../contracts/actions";
 
@@ -39,7 +40,7 @@ export const CREATED_AT: Record<string, (id: string, answer: unknown) => string>
  * body) is answered so. Services only say what happened.
  */
 function answerStatus(
-  ctx: { meta: { $created?: string; $statusCode?: number; $location?: string } },
+  ctx: { meta: CallerMeta },
   _route: unknown,
   req: IncomingMessage & { $action?: { name?: string; openapi?: { status?: number } } },
   _res: unknown,
@@ -171,7 +172,7 @@ export const apiRoute = {
     "POST /search/rebuild": Action.search.rebuild,
   },
   /** Headers an action needs, handed over as meta (actions never see the request). */
-  onBeforeCall(ctx: { meta: Record<string, unknown> }, _route: unknown, req: IncomingMessage) {
+  onBeforeCall(ctx: { meta: CallerMeta }, _route: unknown, req: IncomingMessage) {
     const key = req.headers["idempotency-key"];
     if (key !== undefined) ctx.meta.idempotencyKey = key;
   },
@@ -214,7 +215,7 @@ export const docsRoute = {
   ...docsRouteOptions,
   aliases: { "GET /": Action.api.docsPage, "GET /:file": Action.api.docsAsset },
   /** The page's URLs are relative to `/api/v1/docs`: it needs to know how it was asked for. */
-  onBeforeCall(ctx: { meta: Record<string, unknown> }, _route: unknown, req: IncomingMessage) {
+  onBeforeCall(ctx: { meta: CallerMeta }, _route: unknown, req: IncomingMessage) {
     const asked = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? "";
     ctx.meta.trailingSlash = asked.split("?")[0].endsWith("/");
   },

@@ -2,7 +2,7 @@ import { Action } from "../../contracts/actions";
 import { call, provide } from "../../platform/actions/typed-call";
 import type { Actions } from "../../platform/actions/action-properties";
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
-import { callerOf, isAdmin, type Ctx as CallerCtx } from "../../platform/actions/access";
+import { callerOf, isAdmin, type Ctx } from "../../platform/actions/access";
 import { BackgroundLoop } from "../../platform/messaging/background-loop";
 import { DbMixin, type DbService } from "../../mixins/db.mixin";
 import { notFound } from "../../platform/actions/errors";
@@ -40,7 +40,6 @@ type OrdersThis = DbService<{ orders: OrderDoc }> & {
   sagaDeps(ctx?: Context): SagaDeps;
   visibleOrder(ctx: Ctx<{ id: string }>): Promise<OrderDoc>;
 };
-type Ctx<P = Record<string, never>> = CallerCtx<P, { idempotencyKey?: string }>;
 
 const KEEPER_INTERVAL_MS = 250;
 const ADDRESS_EXAMPLE = {
