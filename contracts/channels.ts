@@ -155,30 +155,6 @@ export type ChannelMessageOf<C extends ChannelName> = {
   [K in C]: { id: string; type: K; ts: string; data: ChannelPayloads[K] };
 }[C];
 
-/**
- * Each payload's version. Fields are only ever added; a change a consumer could not read
- * takes a new version, and consumers say which versions they read.
- */
-export const CHANNEL_VERSIONS: Record<ChannelName, 1> = {
-  "users.registered": 1,
-  "orders.confirmed": 1,
-  "orders.cancelled": 1,
-  "orders.shipped": 1,
-  "orders.delivered": 1,
-  "orders.failed": 1,
-  "payments.succeeded": 1,
-  "payments.failed": 1,
-  "payments.refunded": 1,
-  "analytics.events": 1,
-  "courses.lesson_completed": 1,
-  "courses.completed": 1,
-  "catalog.product_changed": 1,
-  "courses.course_changed": 1,
-  "cart.abandoned": 1,
-  "engagement.segment_entered": 1,
-  "engagement.segment_left": 1,
-};
-
 /** A fact ready to be told: a channel and the payload that channel carries. */
 export type ChannelEvent = {
   [C in ChannelName]: { type: C; data: ChannelPayloads[C] };
