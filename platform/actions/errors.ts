@@ -1,4 +1,5 @@
 import { Errors } from "moleculer";
+import type { ShopError } from "../../contracts/errors";
 
 /**
  * The error `type`s a client can act on that any service may raise (architecture §4); the
@@ -67,7 +68,14 @@ export function isDuplicate(err: unknown): err is DuplicateKeyError {
 }
 
 /** Whether an error, ours or one that crossed the network, carries this `type`. */
-export function hasType(err: unknown, type: string): boolean {
+/**
+ * Every error type a client can act on: the platform's generic ones and the shop's own
+ * (contracts/errors.ts). Telling errors apart takes one of these, so a misspelt type fails the
+ * type check instead of never matching.
+ */
+export type KnownErrorType = ErrorType | ShopError;
+
+export function hasType(err: unknown, type: KnownErrorType): boolean {
   return (err as { type?: unknown } | null)?.type === type;
 }
 

@@ -3,6 +3,8 @@
  * its callers are. Each `@ts-expect-error` must meet an error, or the typecheck fails.
  */
 import { Action } from "../../contracts/actions";
+import { ShopError } from "../../contracts/errors";
+import { hasType } from "../../platform/actions/errors";
 import { provide } from "../../platform/actions/typed-call";
 
 type Service = { reserved: Set<string> };
@@ -35,3 +37,7 @@ export const statesOtherParams = provide(Action.users.contactOf, {
     return { email: ctx.params.email, name: "" };
   },
 });
+
+export const knownType = (err: unknown) => hasType(err, ShopError.OUT_OF_STOCK);
+// @ts-expect-error a misspelt error type would never match, and is refused
+export const misspeltType = (err: unknown) => hasType(err, "OUT_OF_STOKC");
