@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
+import type { ChannelName, ChannelPayloads } from "../../contracts/channels";
 import type { Settings } from "../../contracts/settings";
 
 declare module "moleculer" {
@@ -24,6 +25,19 @@ export function channelMessage<D>(
   id: string = randomUUID(),
 ): ChannelMessage<D> {
   return { id, type, ts: new Date().toISOString(), data };
+}
+
+/**
+ * Tells a fact on its channel, the payload typed by the channel's name; `id` names the fact
+ * when telling it again must be recognised as the same (a pass cut short).
+ */
+export function publish<C extends ChannelName>(
+  broker: ServiceBroker,
+  channel: C,
+  data: ChannelPayloads[C],
+  id?: string,
+): Promise<void> {
+  return broker.sendToChannel(channel, channelMessage(channel, data, id));
 }
 
 export const SECOND_NS = 1_000_000_000;

@@ -3,7 +3,7 @@ import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { callerOf, type Ctx } from "../../platform/actions/access";
 import { consumes, ConsumerMixin, processedRetentionMs } from "../../mixins/channel-consumer.mixin";
 import { BackgroundLoop } from "../../platform/messaging/background-loop";
-import { channelMessage } from "../../platform/messaging/channels";
+import { publish } from "../../platform/messaging/channels";
 import { addStoreLoop, DbMixin, type DbService } from "../../mixins/db.mixin";
 import { invalid } from "../../platform/actions/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
@@ -142,10 +142,7 @@ const AnalyticsService: ServiceSchema<ServiceSettingSchema, AnalyticsThis> = {
       async handler(this: AnalyticsThis, ctx: Ctx<{ body: unknown }>) {
         const caller = callerOf(ctx);
         const events = speakFor(caller, validateBatch(ctx.params.body));
-        await this.broker.sendToChannel(
-          Channel.ANALYTICS_EVENTS,
-          channelMessage(Channel.ANALYTICS_EVENTS, { events }),
-        );
+        await publish(this.broker, Channel.ANALYTICS_EVENTS, { events });
         countMetric(this.broker, ShopMetric.EVENTS_INGESTED, {}, events.length);
         return { accepted: events.length };
       },

@@ -16,7 +16,7 @@ import { type CartDoc } from "./model";
 import { idRule } from "../../platform/actions/ids";
 import { Action } from "../../contracts/actions";
 import { Channel } from "../../contracts/channels";
-import { channelMessage } from "../../platform/messaging/channels";
+import { publish } from "../../platform/messaging/channels";
 
 type CartThis = DbService<{ carts: CartDoc; cart_activity: CartActivity }> & {
   store: CartStore;
@@ -189,22 +189,20 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
         // Settled only once told, and told under the state's own id, so a pass cut short
         // tells it again and the journey hears it once.
         const key = `${activity.id}_${activity.state}`;
-        await this.broker.sendToChannel(
+        await publish(
+          this.broker,
           Channel.CART_ABANDONED,
-          channelMessage(
-            Channel.CART_ABANDONED,
-            {
-              userId: activity.id,
-              key,
-              items: cart.items.map((i) => ({
-                productId: i.productId,
-                name: names.get(i.productId) ?? "an item",
-                quantity: i.quantity,
-              })),
-              abandonedAt: new Date(now).toISOString(),
-            },
-            `cart_abandoned_${key}`,
-          ),
+          {
+            userId: activity.id,
+            key,
+            items: cart.items.map((i) => ({
+              productId: i.productId,
+              name: names.get(i.productId) ?? "an item",
+              quantity: i.quantity,
+            })),
+            abandonedAt: new Date(now).toISOString(),
+          },
+          `cart_abandoned_${key}`,
         );
         await settle(activity, { remindedState: activity.state });
       }

@@ -14,7 +14,7 @@ import { DbMixin, type DbService } from "../../mixins/db.mixin";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { consumes, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
 import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
-import { Channel, type CourseListed } from "../../contracts/channels";
+import { Channel } from "../../contracts/channels";
 import { Action } from "../../contracts/actions";
 import type { Listing } from "../../contracts/catalog";
 import { CourseStatus } from "../../contracts/courses";
@@ -464,7 +464,7 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
       params: keysetParams,
       async handler(this: CoursesThis, ctx) {
         const page = await pageAfter(this.repos.courses, ctx.params);
-        return page.map((course) => courseChanged(course).data as CourseListed);
+        return page.map((course) => courseChanged(course).data);
       },
     }),
 

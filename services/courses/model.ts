@@ -59,7 +59,9 @@ export const COURSE_INDEXES: IndexSpec[] = [
 ];
 
 /** What a course write tells: the course as it now is, for the search index. */
-export function courseChanged(doc: CourseDoc): ChannelEvent {
+export function courseChanged(
+  doc: CourseDoc,
+): Extract<ChannelEvent, { type: typeof Channel.COURSES_COURSE_CHANGED }> {
   return {
     type: Channel.COURSES_COURSE_CHANGED,
     data: {

@@ -3,7 +3,10 @@
  * its callers are. Each `@ts-expect-error` must meet an error, or the typecheck fails.
  */
 import { Action } from "../../contracts/actions";
+import type { ServiceBroker } from "moleculer";
+import { Channel } from "../../contracts/channels";
 import { ShopError } from "../../contracts/errors";
+import { publish } from "../../platform/messaging/channels";
 import { hasType } from "../../platform/actions/errors";
 import { provide } from "../../platform/actions/typed-call";
 
@@ -41,3 +44,10 @@ export const statesOtherParams = provide(Action.users.contactOf, {
 export const knownType = (err: unknown) => hasType(err, ShopError.OUT_OF_STOCK);
 // @ts-expect-error a misspelt error type would never match, and is refused
 export const misspeltType = (err: unknown) => hasType(err, "OUT_OF_STOKC");
+
+declare const broker: ServiceBroker;
+export const tellsItsPayload = () =>
+  publish(broker, Channel.ANALYTICS_EVENTS, { events: [{ type: "page_view", ts: "" }] });
+export const tellsAnotherPayload = () =>
+  // @ts-expect-error a cart's abandonment is not what the behaviour channel carries
+  publish(broker, Channel.ANALYTICS_EVENTS, { userId: "u", key: "k", items: [] });
