@@ -134,6 +134,13 @@ describeCluster("dependency outages under load", () => {
 
   test("When the engagement node is killed, then the gateway stays ready, shop routes answer 200, engagement routes 503 with Retry-After, and all recovers when it returns", async () => {
     const [gw] = cluster.gateways;
+    const read = async () => (await gw.get(`/api/v1/products/${productId}`)).status;
+    // The shop serves first: the outages before may leave breakers cooling for a few seconds.
+    await waitFor(
+      async () => (await read()) === 200 && (await read()) === 200 && (await read()) === 200,
+      30_000,
+      "the shop serving before the kill",
+    );
     const consumers = [...cluster.nodes.values()].find((n) => n.services.includes("engagement"))!;
     await consumers.process.stop("SIGKILL");
     const segments = () => gw.get("/api/v1/engagement/segments", { token: admin });
@@ -149,7 +156,7 @@ describeCluster("dependency outages under load", () => {
     expect(refused.headers.get("retry-after")).toBe("1");
     for (let i = 0; i < 5; i++) {
       expect((await gw.get("/health/ready")).status).toBe(200);
-      expect((await gw.get(`/api/v1/products/${productId}`)).status).toBe(200);
+      expect(await read()).toBe(200);
     }
     await waitFor(async () => (await details()).status === "degraded", 30_000, "degraded");
     expect((await details()).checks["service:engagement"]).toBe("down");
