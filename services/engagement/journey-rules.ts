@@ -1,3 +1,4 @@
+import { isCategory } from "./preferences";
 import { ownValue } from "../../platform/data/own-value";
 import { createHash } from "node:crypto";
 import type { ChannelPayloads } from "../../contracts/channels";
@@ -19,7 +20,6 @@ export const MAX_STEPS = 20;
 /** A wait longer than a year is a mistake, not a plan. */
 export const MAX_WAIT_MINUTES = 366 * 24 * 60;
 const BEHAVIOUR_EVENT = /^event:[a-z][a-z0-9_.]{0,63}$/;
-const CATEGORY = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const CHANNELS: readonly string[] = Object.values(MessageChannel);
 const PRIORITIES: readonly string[] = Object.values(Priority);
 
@@ -104,11 +104,7 @@ function stepProblems(step: unknown, i: number, problem: Problem): void {
       break;
     case "send":
       need("template", isId(s.template), "must be a template id");
-      need(
-        "category",
-        typeof s.category === "string" && CATEGORY.test(s.category),
-        "must be a category",
-      );
+      need("category", isCategory(s.category), "must be a category");
       need(
         "channels",
         Array.isArray(s.channels) &&

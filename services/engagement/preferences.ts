@@ -5,6 +5,20 @@ import { conflict, ErrorType, invalid } from "../../platform/actions/errors";
 import { zoneOrDefault } from "./quiet-hours";
 import type { PreferencesDoc, PreferencesRepo } from "./model";
 
+/** Names a store refuses as a key (platform/data/repository.ts): no category may take one. */
+const RESERVED_NAMES = new Set(["constructor", "prototype"]);
+
+/**
+ * A category of messages, as journeys name it and preferences keep it: a key in the user's
+ * preferences, so never a name the store refuses (a link to turn `constructor` off could
+ * never be kept, whoever signed it).
+ */
+export function isCategory(name: unknown): name is string {
+  return (
+    typeof name === "string" && /^[a-z0-9][a-z0-9_-]{0,63}$/.test(name) && !RESERVED_NAMES.has(name)
+  );
+}
+
 /** Categories with nothing turned off are left out: absent is on. */
 function tidy(off: Preferences): Preferences {
   return Object.fromEntries(Object.entries(off).filter(([, channels]) => channels.length > 0));

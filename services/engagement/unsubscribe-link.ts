@@ -1,3 +1,4 @@
+import { isCategory } from "./preferences";
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { isId } from "../../platform/actions/ids";
 import { MessageChannel } from "../../contracts/engagement";
@@ -13,7 +14,6 @@ export interface Unsubscribe {
 export const LINK_LIFETIME_MS = 365 * 24 * 3_600_000;
 const MAX_TOKEN_LENGTH = 512;
 const TOKEN = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/;
-const CATEGORY = /^(\*|[a-z0-9][a-z0-9_-]{0,63})$/;
 
 /**
  * A key of its own, derived from the shop's secret: a session token can never pass for an
@@ -54,7 +54,7 @@ export function readUnsubscribeToken(
   if (
     !isId(claims.u) ||
     typeof claims.c !== "string" ||
-    !CATEGORY.test(claims.c) ||
+    !(claims.c === "*" || isCategory(claims.c)) ||
     (claims.ch !== undefined && !channels.includes(claims.ch)) ||
     typeof claims.iat !== "number" ||
     now.getTime() - claims.iat > LINK_LIFETIME_MS ||

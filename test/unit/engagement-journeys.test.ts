@@ -90,6 +90,15 @@ describe("journey rules", () => {
     expect(keptStep(sent as unknown as JourneyStep)).toEqual({ type: "wait", minutes: 5 });
   });
 
+  test("When a send step names a category no store can keep as a key, then the journey is refused", () => {
+    for (const category of ["constructor", "prototype"]) {
+      const send = { type: "send", template: "tpl_1", category, channels: ["inbox"] };
+      expect(journeyProblems(journey([send as unknown as JourneyStep]))).toEqual([
+        expect.objectContaining({ field: "steps[0].category" }),
+      ]);
+    }
+  });
+
   test("When a send step leaves out fallback and priority, then it is accepted as one channel at normal priority", () => {
     const send = { type: "send", template: "tpl_1", category: "news", channels: ["inbox"] };
     expect(journeyProblems(journey([send as unknown as JourneyStep]))).toEqual([]);

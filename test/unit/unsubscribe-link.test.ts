@@ -62,6 +62,9 @@ describe("one-click unsubscribe links", () => {
       { userId: "__proto__", category: "marketing" },
       { userId: "u-1", category: "../admin" },
       { userId: "u-1", category: "Marketing" },
+      // A name no store keeps as a key: turning it off could never be written.
+      { userId: "u-1", category: "constructor" },
+      { userId: "u-1", category: "prototype" },
     ])
       expect(
         readUnsubscribeToken(SECRET, unsubscribeToken(SECRET, what, now), now),
