@@ -23,6 +23,12 @@ interface DiscovererInternals {
 export class StallAwareDiscoverer extends Discoverers.Local {
   private lastCheck = Date.now();
 
+  /** Checks are counted from when the timers start, not from when the broker was configured. */
+  override startHeartbeatTimers(): void {
+    this.lastCheck = Date.now();
+    super.startHeartbeatTimers();
+  }
+
   override checkRemoteNodes(): void {
     const internals = this as unknown as DiscovererInternals;
     const now = Date.now();

@@ -20,8 +20,12 @@ const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,9})?)?(Z|[+-]\d\d:\d\d
 import type { BehaviourEvent } from "../../contracts/channels";
 export type { BehaviourEvent };
 
-/** An anonymous visitor's id, as a storefront makes one (a UUID, a random token). */
-export const ANONYMOUS_ID = /^[A-Za-z0-9_-]{8,48}$/;
+/**
+ * An anonymous visitor's id, as a storefront makes one (a UUID, a random token). It is a secret
+ * of the visitor's browser: whoever sends it beside their own user takes that visitor's past,
+ * so it is long enough not to be guessed (16 characters are 96 bits of base64url).
+ */
+export const ANONYMOUS_ID = /^[A-Za-z0-9_-]{16,48}$/;
 
 /** Standard types and custom names share one rule (architecture §4): `^[a-z][a-z0-9_.]{0,63}$`. */
 export const BEHAVIOUR_EVENT_RULE = {
@@ -31,7 +35,7 @@ export const BEHAVIOUR_EVENT_RULE = {
     type: { type: "string", max: 64, pattern: /^[a-z][a-z0-9_.]{0,63}$/ },
     ts: { type: "string", max: 40, pattern: ISO_TIME, optional: true },
     userId: optionalIdRule,
-    anonymousId: { type: "string", min: 8, max: 48, pattern: ANONYMOUS_ID, optional: true },
+    anonymousId: { type: "string", min: 16, max: 48, pattern: ANONYMOUS_ID, optional: true },
     sessionId: { type: "string", min: 1, max: 128, optional: true },
     productId: optionalIdRule,
     props: { type: "object", optional: true },

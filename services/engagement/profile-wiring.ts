@@ -15,7 +15,7 @@ import {
   type ProfileChannel,
 } from "./profiles";
 import { MAX_SEGMENTS, reconcile, type MemberDoc, type SegmentDoc } from "./segments";
-import { isAnonymousProfile, type Profile } from "./profile-fold";
+import { anonymousProfileId, isAnonymousProfile, type Profile } from "./profile-fold";
 
 const LOOKUP_BATCH = 100;
 const SEGMENTS_FRESH_MS = 5000;
@@ -155,9 +155,16 @@ export async function foldTogether(
   const held = byId(await profiles.find({ id: { $in: users } }));
   const written = await foldAll(profiles, messages, held, now);
   // After the batch's own events (an anonymous visitor's last views may ride with their sign-in).
-  for (const signedIn of messages.flatMap((m) => m.signedIn ?? [])) {
-    const merged = await absorbAnonymous(profiles, signedIn, now);
-    if (merged) written.set(signedIn.userId, merged);
+  // A storefront may send the anonymous id on every event after sign-in: one read finds which
+  // visitors still have a profile to take in, most often none.
+  const signedIn = messages.flatMap((m) => m.signedIn ?? []);
+  if (signedIn.length) {
+    const ids = signedIn.map((s) => anonymousProfileId(s.anonymousId));
+    const anonymous = byId(await profiles.find({ id: { $in: [...new Set(ids)] } }));
+    for (const [i, visitor] of signedIn.entries()) {
+      const merged = await absorbAnonymous(profiles, visitor, now, anonymous.get(ids[i]) ?? null);
+      if (merged) written.set(visitor.userId, merged);
+    }
   }
   if (!withSegments || written.size === 0) return;
   const segments = await segmentsOf(self);

@@ -136,9 +136,11 @@ export async function absorbAnonymous(
   profiles: Profiles,
   { userId, anonymousId }: SignedIn,
   now = new Date(),
+  /** The anonymous profile when the caller read it with others'; null when there is none. */
+  read?: Profile | null,
 ): Promise<Profile | undefined> {
   const id = anonymousProfileId(anonymousId);
-  const anonymous = await profiles.findById(id);
+  const anonymous = read === undefined ? await profiles.findById(id) : read;
   if (!anonymous) return undefined;
   const merged = await foldInto(
     profiles,

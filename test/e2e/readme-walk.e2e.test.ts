@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { client, type Client } from "../harness/http";
+import { client, TEST_ADDRESS, type Client } from "../harness/http";
 import { startNodeProcess, waitFor, type NodeProcess } from "../harness/node-process";
 import { freePort } from "../harness/servers";
 
@@ -12,13 +12,6 @@ import { freePort } from "../harness/servers";
  * would have to look at.
  */
 const ADMIN = { email: "admin@example.com", password: "admin-password-1" };
-const ADDRESS = {
-  name: "Shopper",
-  line1: "1 Market St",
-  city: "Springfield",
-  postalCode: "12345",
-  country: "US",
-};
 /** The one warning an embedded node gives on purpose: a secret generated for a laptop. */
 const EXPECTED_WARNING = /JWT_SECRET is not set: generated one/;
 
@@ -76,7 +69,11 @@ test("When a newcomer walks the README's Try it, then every promised result is t
   const order = (productId: string, card = "tok_visa", headers?: Record<string, string>) =>
     api.post(
       "/api/v1/orders",
-      { items: [{ productId, quantity: 1 }], payment: { token: card }, shippingAddress: ADDRESS },
+      {
+        items: [{ productId, quantity: 1 }],
+        payment: { token: card },
+        shippingAddress: TEST_ADDRESS,
+      },
       { ...auth, headers },
     );
   const first = await order(product, "tok_visa", { "idempotency-key": "first-order" });
