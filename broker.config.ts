@@ -1,4 +1,4 @@
-import { serviceSchemas } from "./app/service-schemas";
+import { SERVICE_MODULES } from "./app/services";
 import { ActionPropertiesMiddleware } from "./platform/middlewares/action-properties";
 import type { BrokerOptions, MetricRegistryOptions, ServiceBroker } from "moleculer";
 import { DurableChannelsMiddleware } from "./platform/middlewares/channels";
@@ -149,7 +149,7 @@ export function createBrokerConfig(env: Env = process.env): BrokerOptions {
     ],
     replCommands: REPL_COMMANDS as unknown as BrokerOptions["replCommands"],
     bazaar: settings,
-    serviceSchemas,
+    serviceModules: SERVICE_MODULES,
     created(broker: ServiceBroker) {
       for (const warning of settings.warnings) broker.logger.warn(warning);
     },

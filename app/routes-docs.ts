@@ -1,8 +1,8 @@
 import ApiService from "../services/api/api.service";
 import { openApiDocument } from "../services/api/openapi";
 import { publishedActions } from "../services/api/published-actions";
-import { DOCUMENTED_ROUTES } from "../services/api/routes";
-import { serviceSchemas } from "./service-schemas";
+import { gatewayRoutes } from "../services/api/routes";
+import { SERVICE_MODULES } from "./services";
 
 export const ROUTES_START = "<!-- routes table: written by npm run docs:routes -->";
 export const ROUTES_END = "<!-- end of routes table -->";
@@ -25,8 +25,8 @@ const cell = (text: string) => text.replace(/\|/g, "\\|");
  * summaries and access), so it cannot fall behind what the gateway serves.
  */
 export async function routesTable(): Promise<string> {
-  const actions = await publishedActions(ApiService, serviceSchemas);
-  const doc = openApiDocument(DOCUMENTED_ROUTES, actions, "docs");
+  const actions = await publishedActions(ApiService, SERVICE_MODULES);
+  const doc = openApiDocument(gatewayRoutes(SERVICE_MODULES).documented, actions, "docs");
   const rows = Object.entries(doc.paths).flatMap(([path, operations]) =>
     Object.entries(operations as Record<string, { summary?: string; description?: string }>).map(
       ([method, op]) =>

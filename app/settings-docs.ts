@@ -1,15 +1,13 @@
+import type { SettingDoc } from "../platform/runtime/env-settings";
+import { SERVICE_MODULES } from "./services";
+
 /**
  * What each setting means, for the README's table (`npm run docs:settings` writes it). A test
  * reads every variable `readSettings` asks for and fails on one this list lacks, and on a README
  * table that differs from this list: the table cannot drift from the code.
  */
-export interface SettingDoc {
-  variables: string[];
-  embedded: string;
-  meaning: string;
-}
-
-export const SETTING_DOCS: SettingDoc[] = [
+/** The settings every node reads; each service's own follow, from its module. */
+const SHARED_SETTING_DOCS: SettingDoc[] = [
   {
     variables: ["TRANSPORTER"],
     embedded: "none: one process",
@@ -29,7 +27,8 @@ export const SETTING_DOCS: SettingDoc[] = [
   {
     variables: ["SERVICES"],
     embedded: "all",
-    meaning: "comma list of services this node hosts (`api,users`)",
+    meaning:
+      "comma list of services this node hosts (`api,users`) and node groups (`@catalog`: the services whose module names that group)",
   },
   { variables: ["NODE_ID"], embedded: "host name + pid", meaning: "node id in the cluster" },
   { variables: ["NAMESPACE"], embedded: "none", meaning: "separates clusters sharing a NATS" },
@@ -69,56 +68,6 @@ export const SETTING_DOCS: SettingDoc[] = [
   },
   { variables: ["JWT_TTL_SECONDS"], embedded: "3600", meaning: "access token lifetime" },
   {
-    variables: ["ADMIN_EMAIL", "ADMIN_PASSWORD"],
-    embedded: "unset",
-    meaning: "seed the first admin when none exists",
-  },
-  {
-    variables: ["RATE_LIMIT_AUTH"],
-    embedded: "20",
-    meaning: "requests a minute per client address on `/api/v1/auth/*`",
-  },
-  {
-    variables: ["RATE_LIMIT_API"],
-    embedded: "1200",
-    meaning: "requests a minute per user, API key or address elsewhere",
-  },
-  {
-    variables: ["TRUST_PROXY_HOPS"],
-    embedded: "0",
-    meaning: "proxies in front whose `X-Forwarded-For` entries are trusted",
-  },
-  {
-    variables: ["ADMIN_IP_ALLOWLIST"],
-    embedded: "unset: any address",
-    meaning: "IPs and CIDRs allowed on admin routes",
-  },
-  {
-    variables: ["CORS_ORIGINS"],
-    embedded: "none",
-    meaning: "comma list of allowed browser origins (`*` for any)",
-  },
-  {
-    variables: ["GATEWAY_MAX_IN_FLIGHT"],
-    embedded: "1000",
-    meaning: "requests a gateway holds at once; past it, 503",
-  },
-  {
-    variables: ["GATEWAY_MAX_IN_FLIGHT_PER_CLIENT"],
-    embedded: "50",
-    meaning: "requests one client address holds at once (slow bodies too); past it, 429",
-  },
-  {
-    variables: ["GATEWAY_HEADERS_TIMEOUT_MS"],
-    embedded: "10000",
-    meaning: "a request's headers must arrive by then, or 408",
-  },
-  {
-    variables: ["GATEWAY_REQUEST_TIMEOUT_MS"],
-    embedded: "30000",
-    meaning: "a request's headers and body must arrive by then, or 408",
-  },
-  {
     variables: ["REQUEST_TIMEOUT_MS"],
     embedded: "10000",
     meaning: "every call between services ends by then",
@@ -128,11 +77,6 @@ export const SETTING_DOCS: SettingDoc[] = [
     embedded: "1000",
     meaning:
       "on SIGTERM, readiness goes false and the other nodes stop routing here; the node keeps serving this long, then drains",
-  },
-  {
-    variables: ["ORDER_STALE_MS"],
-    embedded: "30000",
-    meaning: "a PENDING order untouched this long is finished or compensated by the recovery loop",
   },
   {
     variables: ["CHANNEL_ACK_WAIT_SECONDS"],
@@ -151,56 +95,6 @@ export const SETTING_DOCS: SettingDoc[] = [
     meaning: "how long JetStream keeps a channel's messages",
   },
   {
-    variables: ["WEBHOOK_ALLOW_PRIVATE"],
-    embedded: "false",
-    meaning: "allow webhook targets on private addresses",
-  },
-  {
-    variables: ["WEBHOOK_TIMEOUT_MS"],
-    embedded: "5000",
-    meaning: "one webhook attempt's time limit",
-  },
-  {
-    variables: ["WEBHOOK_MAX_ATTEMPTS"],
-    embedded: "6",
-    meaning: "attempts before a delivery is dead-lettered",
-  },
-  {
-    variables: ["WEBHOOK_RETRY_BASE_MS"],
-    embedded: "2000",
-    meaning: "first retry delay; each next one doubles, with jitter, up to an hour",
-  },
-  { variables: ["SMTP_URL"], embedded: "unset", meaning: "`smtp://…` for e-mail" },
-  {
-    variables: ["ANALYTICS_ALLOWED_LATENESS_SECONDS"],
-    embedded: "300",
-    meaning: "behaviour events older than their window's end plus this are dropped (and counted)",
-  },
-  {
-    variables: ["CART_ABANDON_MINUTES"],
-    embedded: "60",
-    meaning: "a cart untouched this long gets one reminder",
-  },
-  { variables: ["CART_TTL_DAYS"], embedded: "30", meaning: "a cart untouched this long is gone" },
-  {
-    variables: ["QUIET_HOURS"],
-    embedded: "21:00-08:00",
-    meaning:
-      "Bazaar's own messages (reminders, journeys) wait through these hours of each user's own zone; `off`: never",
-  },
-  {
-    variables: ["MAX_MESSAGES_PER_DAY"],
-    embedded: "3",
-    meaning:
-      "Bazaar's own messages a user gets a day, across all kinds and channels (account security excepted)",
-  },
-  {
-    variables: ["JOURNEY_LEASE_MS"],
-    embedded: "60000",
-    meaning:
-      "how long a node owns a journey step it took: a node that dies mid-step has its runs taken up by another after this long, and never sooner",
-  },
-  {
     variables: ["PUBLIC_URL"],
     embedded: "`http://localhost:PORT`",
     meaning: "where users reach the gateway: the address links in messages (unsubscribe) point to",
@@ -210,11 +104,6 @@ export const SETTING_DOCS: SettingDoc[] = [
     embedded: "`PUBLIC_URL`",
     meaning:
       "where shoppers browse the shop: templates link there as `shopUrl` (the cart reminder to `shopUrl/cart`)",
-  },
-  {
-    variables: ["SEARCH_CACHED_ANSWERS"],
-    embedded: "1000",
-    meaning: "search answers each node keeps until its index changes (0: none)",
   },
   {
     variables: ["SEED_DEMO_CATALOG"],
@@ -234,6 +123,11 @@ export const SETTING_DOCS: SettingDoc[] = [
     meaning:
       "tests only: points of the order saga and of journey sends where the node crashes on purpose",
   },
+];
+
+export const SETTING_DOCS: SettingDoc[] = [
+  ...SHARED_SETTING_DOCS,
+  ...SERVICE_MODULES.flatMap((m) => m.settings?.docs ?? []),
 ];
 
 const cell = (text: string) => text.replace(/\|/g, "\\|");

@@ -17,7 +17,8 @@ import {
   string,
 } from "../../platform/actions/openapi";
 import { countMetric } from "../../platform/observability/metrics";
-import { settingsOf } from "../../platform/runtime/settings-of";
+import { ownSettings, settingsOf } from "../../platform/runtime/settings-of";
+import { analyticsSettings } from "./settings";
 import { FOLD_BATCH, foldPending, sweepParts, type FoldStores } from "./fold";
 import { behaviourParts, insertNew, orderEventParts } from "./window-parts";
 import { PART_INDEXES, WINDOW_USER_INDEXES, type WindowPart, type WindowUser } from "./model";
@@ -83,7 +84,7 @@ const countOrders = consumes(
 
 const countBehaviour = consumes([Channel.ANALYTICS_EVENTS], "analytics", async function (message) {
   const self = this as AnalyticsThis;
-  const lateness = settingsOf(self.broker).analyticsLatenessSeconds * 1000;
+  const lateness = ownSettings(self.broker, analyticsSettings).analyticsLatenessSeconds * 1000;
   const { parts, dropped } = behaviourParts(message.id, message.data.events, Date.now(), lateness);
   await insertNew(self.repos.event_parts, parts);
   self.foldLoop.wake();

@@ -8,7 +8,13 @@ import {
   type Server,
   type ServerResponse,
 } from "node:http";
-import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
+import type {
+  Context,
+  Service,
+  ServiceBroker,
+  ServiceSchema,
+  ServiceSettingSchema,
+} from "moleculer";
 import ApiGateway from "moleculer-web";
 import type { CallerMeta, Principal } from "../../platform/actions/access";
 import {
@@ -31,7 +37,8 @@ import {
   string,
 } from "../../platform/actions/openapi";
 import { serviceRedis } from "../../platform/runtime/redis";
-import { settingsOf } from "../../platform/runtime/settings-of";
+import { ownSettings, serviceModulesOf, settingsOf } from "../../platform/runtime/settings-of";
+import { apiSettings, type ApiSettings } from "./settings";
 import type { Settings } from "../../contracts/settings";
 import { assertAllowed, type ActionAccess } from "./access-check";
 import { clientIp } from "./client-ip";
@@ -46,18 +53,7 @@ import { failFastListen } from "../../platform/runtime/port-in-use";
 import { DOCS_HEADERS, DOCS_PAGE, docsAssetType, isDocsAsset, readDocsAsset } from "./docs-page";
 import { openApiDocument, type OpenApiDocument } from "./openapi";
 import { packageVersion, publishedActions } from "./published-actions";
-import {
-  apiRoute,
-  authRoute,
-  docsRoute,
-  DOCUMENTED_ROUTES,
-  eventsRoute,
-  healthRoute,
-  homeRoute,
-  openApiRoute,
-  routedServices,
-  type Limiter,
-} from "./routes";
+import { gatewayRoutes, type GatewayRoutes, type Limiter } from "./routes";
 import { ShopMetric } from "../../contracts/metrics";
 import { Action } from "../../contracts/actions";
 
@@ -69,7 +65,8 @@ type Request = IncomingMessage & {
 type Route = { opts: { limiter?: Limiter } };
 
 type GatewayThis = Service & {
-  bazaar: Settings;
+  bazaar: GatewaySettings;
+  surface: GatewayRoutes;
   server: Server;
   rateLimits: RateLimitStore;
   inFlight: number;
@@ -85,6 +82,12 @@ type GatewayThis = Service & {
   identify(ctx: Context, req: Request): Promise<Principal | null>;
   applyRateLimit(limiter: Limiter, key: string, res: ServerResponse): Promise<void>;
 };
+
+type GatewaySettings = Settings & ApiSettings;
+const gatewaySettings = (broker: ServiceBroker): GatewaySettings => ({
+  ...settingsOf(broker),
+  ...ownSettings(broker, apiSettings),
+});
 
 const RATE_WINDOW_MS = 60_000;
 const DOCS_PATH = "/api/v1/docs";
@@ -114,7 +117,7 @@ const gatewayHttpHandler = (
 ).methods.httpHandler;
 
 function sendError(this: GatewayThis, req: Request, res: ServerResponse, err: unknown): void {
-  const error = toHttpError(err);
+  const error = toHttpError(err, this.surface?.errorTypes);
   const where = `${req.method} ${req.url} (request ${req.$ctx?.requestID ?? "-"})`;
   // One line a request. An ERROR is a fault in Bazaar, with its stack; a 503 (a processor that
   // did not answer, a service away) is an expected refusal the client retries, counted in the
@@ -132,7 +135,7 @@ function sendError(this: GatewayThis, req: Request, res: ServerResponse, err: un
   res.end(JSON.stringify(error));
 }
 
-function corsSettings(settings: Settings) {
+function corsSettings(settings: GatewaySettings) {
   if (settings.corsOrigins.length === 0) return undefined;
   return {
     origin: settings.corsOrigins.includes("*") ? "*" : settings.corsOrigins,
@@ -157,7 +160,6 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
   settings: {
     port: 3000,
     ip: "127.0.0.1",
-    routes: [healthRoute, authRoute, eventsRoute, openApiRoute, docsRoute, apiRoute, homeRoute],
     log4XXResponses: false,
     logRequest: "debug",
     logResponse: "debug",
@@ -209,7 +211,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
       },
       async handler(this: GatewayThis, ctx: Context<unknown, CallerMeta>) {
         const ready = (await this.actions.ready({}, { parentCtx: ctx })) as HealthReport;
-        const services = await routedServiceChecks(this.broker, routedServices());
+        const services = await routedServiceChecks(this.broker, this.surface.routedServices);
         const checks = { ...ready.checks, ...services };
         const degraded = Object.values(services).some((status) => status !== "up");
         if (ready.status !== "up") ctx.meta.$statusCode = 503;
@@ -243,9 +245,14 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
     openapi: {
       access: "public",
       async handler(this: GatewayThis) {
-        const loadSchemas = this.broker.options.serviceSchemas ?? (async () => []);
-        this.description ??= publishedActions(ApiService, loadSchemas).then((actions) =>
-          openApiDocument(DOCUMENTED_ROUTES, actions, packageVersion()),
+        const modules = serviceModulesOf(this.broker);
+        this.description ??= publishedActions(ApiService, modules).then((actions) =>
+          openApiDocument(
+            this.surface.documented,
+            actions,
+            packageVersion(),
+            this.surface.errorTypes,
+          ),
         );
         return this.description;
       },
@@ -317,7 +324,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
     createServer(this: GatewayThis) {
       if (this.server) return;
       // Called by moleculer-web's `created`, before ours has set `this.bazaar`.
-      const settings = settingsOf(this.broker);
+      const settings = gatewaySettings(this.broker);
       const server = createServer(
         {
           headersTimeout: settings.gatewayHeadersTimeoutMs,
@@ -463,9 +470,11 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
 
   /** Runs before moleculer-web's `created`, which builds the server and routes from settings. */
   merged(this: GatewayThis, schema: ServiceSchema) {
-    const settings = settingsOf(this.broker);
+    const settings = gatewaySettings(this.broker);
+    this.surface = gatewayRoutes(serviceModulesOf(this.broker));
     schema.settings = {
       ...schema.settings,
+      routes: this.surface.all,
       port: settings.port,
       ip: settings.host,
       cors: corsSettings(settings),
@@ -473,7 +482,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
   },
 
   created(this: GatewayThis) {
-    const settings = settingsOf(this.broker);
+    const settings = gatewaySettings(this.broker);
     // moleculer-web logs a server error with its stack; a port in use is said once, plainly.
     this.server.removeAllListeners("error");
     this.server.on("error", (err: NodeJS.ErrnoException) => {

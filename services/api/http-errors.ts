@@ -112,7 +112,10 @@ function validationProblems(data: unknown): unknown {
  * The one place where an error becomes an HTTP answer (architecture §4): client errors keep their
  * message and a documented type; everything else is a bare 500 or 503 with no internals.
  */
-export function toHttpError(error: unknown): ErrorBody {
+export function toHttpError(
+  error: unknown,
+  serviceTypes: ReadonlySet<string> = new Set(),
+): ErrorBody {
   const err = (error instanceof Error ? error : new Error(String(error))) as AnyError;
   const parsed = bodyParserError(err);
   if (parsed) return parsed;
@@ -127,7 +130,8 @@ export function toHttpError(error: unknown): ErrorBody {
       "ServiceUnavailableError",
     );
   if (code >= 400 && code < 500) {
-    const documented422 = code === 422 && DOCUMENTED_TYPES.has(type) && type !== "VALIDATION_ERROR";
+    const known = DOCUMENTED_TYPES.has(type) || serviceTypes.has(type);
+    const documented422 = code === 422 && known && type !== "VALIDATION_ERROR";
     if (!documented422 && (code === 422 || type === "VALIDATION_ERROR")) {
       const count = Array.isArray(err.data) ? err.data.length : 0;
       const listed =
@@ -142,9 +146,7 @@ export function toHttpError(error: unknown): ErrorBody {
         validationProblems(err.data),
       );
     }
-    const documented = DOCUMENTED_TYPES.has(type)
-      ? type
-      : (ownValue(TYPE_BY_STATUS, code) ?? ErrorType.BAD_REQUEST);
+    const documented = known ? type : (ownValue(TYPE_BY_STATUS, code) ?? ErrorType.BAD_REQUEST);
     const status = TYPE_BY_STATUS[code] || code === 402 ? code : 400;
     const data = TYPES_WITH_DATA.has(type) ? err.data : undefined;
     return body(status, documented, err.message, err.name, data);

@@ -14,17 +14,21 @@ import { ErrorType } from "../../platform/actions/errors";
 import { ShopError } from "../../contracts/errors";
 
 /** The error body every failure has (architecture §4): never a stack or an internal detail. */
-const ERROR_BODY = object(
-  {
-    name: string,
-    message: string,
-    code: integer,
-    type: oneOf([...Object.values(ErrorType), ...Object.values(ShopError)]),
-    data: {},
-  },
-  ["data"],
-  "Error",
-);
+const errorBody = (serviceTypes: Iterable<string> = []) =>
+  object(
+    {
+      name: string,
+      message: string,
+      code: integer,
+      type: oneOf([
+        ...new Set([...Object.values(ErrorType), ...Object.values(ShopError), ...serviceTypes]),
+      ]),
+      data: {},
+    },
+    ["data"],
+    "Error",
+  );
+const ERROR_BODY = errorBody();
 
 /**
  * The OpenAPI 3.1 description of the REST API, built from what serves it: the gateway's
@@ -224,10 +228,12 @@ export function hoistNamedSchemas(value: unknown, named: Record<string, JsonSche
   return { $ref: `#/components/schemas/${title}` };
 }
 
+/** `serviceTypes`: the error types services declare as their own (their modules' `errors`). */
 export function openApiDocument(
   routes: DocumentedRoute[],
   actions: Record<string, PublishedAction>,
   version: string,
+  serviceTypes: Iterable<string> = [],
 ): OpenApiDocument {
   const paths: OpenApiDocument["paths"] = {};
   for (const route of routes)
@@ -241,6 +247,7 @@ export function openApiDocument(
     }
   const schemas: Record<string, JsonSchema> = {};
   const hoisted = hoistNamedSchemas(paths, schemas) as OpenApiDocument["paths"];
+  if (schemas.Error) schemas.Error = errorBody(serviceTypes);
   return {
     openapi: "3.1.0",
     info: {

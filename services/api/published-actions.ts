@@ -16,9 +16,10 @@ type SchemaActions = Pick<ServiceSchema, "name"> & {
 
 export async function publishedActions(
   gateway: SchemaActions,
-  loadSchemas: () => Promise<SchemaActions[]>,
+  modules: readonly { load(): Promise<{ default: SchemaActions }> }[],
 ): Promise<Record<string, PublishedAction>> {
-  const others = (await loadSchemas()).filter((schema) => schema.name !== gateway.name);
+  const loaded = await Promise.all(modules.map(async (m) => (await m.load()).default));
+  const others = loaded.filter((schema) => schema.name !== gateway.name);
   const schemas: SchemaActions[] = [gateway, ...others];
   const actions: Record<string, PublishedAction> = {};
   for (const schema of schemas)

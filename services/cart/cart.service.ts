@@ -7,7 +7,8 @@ import { DbMixin, type DbService } from "../../mixins/db.mixin";
 import { invalid, notFound } from "../../platform/actions/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { serviceRedis } from "../../platform/runtime/redis";
-import { settingsOf } from "../../platform/runtime/settings-of";
+import { ownSettings, settingsOf } from "../../platform/runtime/settings-of";
+import { cartSettings } from "./settings";
 import { cartState, shouldRemind, type CartActivity } from "./abandonment";
 import { cartView } from "./cart-view";
 import { CART_VIEW_SHAPE, type CartView } from "./model";
@@ -139,7 +140,7 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
         await this.repos.cart_activity.deleteOne({ id: userId });
         return cart;
       }
-      const abandonMs = settingsOf(this.broker).cartAbandonMinutes * 60_000;
+      const abandonMs = ownSettings(this.broker, cartSettings).cartAbandonMinutes * 60_000;
       const now = Date.now();
       await this.repos.cart_activity.upsert(
         { id: userId },
@@ -156,7 +157,7 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
     },
 
     async tellAbandoned(this: CartThis) {
-      const abandonMs = settingsOf(this.broker).cartAbandonMinutes * 60_000;
+      const abandonMs = ownSettings(this.broker, cartSettings).cartAbandonMinutes * 60_000;
       const now = Date.now();
       const activities = this.repos.cart_activity;
       // Settled for this state (reminded, or nothing to remind of): not due again until it changes.
@@ -210,7 +211,7 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
   },
 
   started(this: CartThis) {
-    const abandonMs = settingsOf(this.broker).cartAbandonMinutes * 60_000;
+    const abandonMs = ownSettings(this.broker, cartSettings).cartAbandonMinutes * 60_000;
     this.reminders = new BackgroundLoop(
       "abandoned carts",
       Math.max(1000, Math.min(60_000, abandonMs / 3)),
@@ -219,7 +220,7 @@ const CartService: ServiceSchema<ServiceSettingSchema, CartThis> = {
     );
     this.reminders.start();
     const settings = settingsOf(this.broker);
-    const ttlSeconds = settings.cartTtlDays * 86_400;
+    const ttlSeconds = ownSettings(this.broker, cartSettings).cartTtlDays * 86_400;
     if (settings.redisUrl) {
       const { redis, ready } = serviceRedis(this, settings.redisUrl, "bazaar-cart");
       this.store = new RedisCartStore(redis, ttlSeconds);

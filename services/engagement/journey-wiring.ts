@@ -2,7 +2,8 @@ import { Action } from "../../contracts/actions";
 import type { SegmentMoved } from "../../contracts/channels";
 import { JourneyStatus, type JourneyStep, type MessageChannel } from "../../contracts/engagement";
 import { call } from "../../platform/actions/typed-call";
-import { settingsOf } from "../../platform/runtime/settings-of";
+import { ownSettings, settingsOf } from "../../platform/runtime/settings-of";
+import { engagementSettings } from "./settings";
 import type { EngagementThis } from "./engagement-this";
 import { ContentError } from "./content";
 import { journeyEventsOf } from "./journey-rules";
@@ -84,7 +85,7 @@ export function journeyDeps(self: EngagementThis): RunDeps {
     runs: self.repos.journey_runs,
     places: self.repos.journey_places,
     now: () => new Date(),
-    leaseMs: settingsOf(self.broker).journeyLeaseMs,
+    leaseMs: ownSettings(self.broker, engagementSettings).journeyLeaseMs,
     late: (ms) => setGauge(self.broker, ShopMetric.JOURNEY_TIMERS_LATE, ms / 1000),
     profileOf: (userId) => self.repos.profiles.findById(userId),
     async versionOf(journeyId, version) {

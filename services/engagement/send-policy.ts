@@ -2,14 +2,15 @@ import type { ServiceBroker } from "moleculer";
 import { PREFERENCE_CATEGORIES } from "../../contracts/engagement";
 import { ShopMetric } from "../../contracts/metrics";
 import { countMetric } from "../../platform/observability/metrics";
-import { settingsOf } from "../../platform/runtime/settings-of";
+import { ownSettings, settingsOf } from "../../platform/runtime/settings-of";
+import { engagementSettings } from "./settings";
 import type { SendPolicy } from "./decisions";
 import type { DecisionDoc } from "./model";
 import { unsubscribeToken } from "./unsubscribe-link";
 
 /** The shop's rules for its own messages, from the settings. */
 export function policyOf(broker: ServiceBroker): SendPolicy {
-  const settings = settingsOf(broker);
+  const settings = ownSettings(broker, engagementSettings);
   return {
     caps: [{ max: settings.maxMessagesPerDay, perMs: 24 * 3_600_000 }],
     ...(settings.quietHours ? { quietHours: settings.quietHours } : {}),

@@ -12,7 +12,8 @@ import { HealthMixin } from "../../mixins/health.mixin";
 import { pageOf } from "../../platform/actions/openapi";
 import { countMetric } from "../../platform/observability/metrics";
 import { findPage, ownPage, pageParams } from "../../platform/data/pagination";
-import { settingsOf } from "../../platform/runtime/settings-of";
+import { ownSettings, settingsOf } from "../../platform/runtime/settings-of";
+import { notificationsSettings, type NotificationsSettings } from "./settings";
 import type { Settings } from "../../contracts/settings";
 import { emailOnce, smtpMailer, type Mailer } from "./email";
 import { deliveryParams, type EmailDoc } from "./model";
@@ -53,7 +54,7 @@ type NotificationsThis = DbService<{
   webhooks: WebhookDoc;
   webhook_deliveries: DeliveryDoc;
 }> & {
-  bazaar: Settings;
+  bazaar: Settings & NotificationsSettings;
   mailer?: Mailer;
   deliveryLoop: BackgroundLoop;
   notify(
@@ -327,7 +328,10 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
   },
 
   created(this: NotificationsThis) {
-    this.bazaar = settingsOf(this.broker);
+    this.bazaar = {
+      ...settingsOf(this.broker),
+      ...ownSettings(this.broker, notificationsSettings),
+    };
     if (this.bazaar.smtpUrl) this.mailer = smtpMailer(this.bazaar.smtpUrl);
     this.deliveryLoop = new BackgroundLoop(
       "webhook deliveries",

@@ -11,7 +11,8 @@ import { countMetric, setGauge, PlatformMetric } from "../../platform/observabil
 import { pageOf } from "../../platform/actions/openapi";
 import { pendingEffects, pendingEvents, relayOutbox } from "../../platform/messaging/outbox";
 import { ownPage, pageParams } from "../../platform/data/pagination";
-import { settingsOf } from "../../platform/runtime/settings-of";
+import { ownSettings, settingsOf } from "../../platform/runtime/settings-of";
+import { ordersSettings } from "./settings";
 import {
   assertIdempotencyKey,
   IDEMPOTENCY_KEY,
@@ -197,11 +198,12 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersThis> = {
 
     sagaDeps(this: OrdersThis, ctx?: Context): SagaDeps {
       const settings = settingsOf(this.broker);
+      const { orderStaleMs } = ownSettings(this.broker, ordersSettings);
       return {
         orders: this.repos.orders,
         call: (action, params) => call(ctx ?? this.broker, action, params),
         nodeId: this.broker.nodeID,
-        staleMs: settings.orderStaleMs,
+        staleMs: orderStaleMs,
         fault: (point) => {
           if (!settings.faultInjection.includes(point)) return;
           this.logger.warn(`FAULT_INJECTION: dying at ${point}`);

@@ -14,7 +14,8 @@ import { HealthMixin } from "../../mixins/health.mixin";
 import { addHealthCheck, NotReadyYet } from "../../platform/runtime/health";
 import { Channel, type CourseListed } from "../../contracts/channels";
 import { SearchKind } from "../../contracts/search";
-import { settingsOf } from "../../platform/runtime/settings-of";
+import { ownSettings } from "../../platform/runtime/settings-of";
+import { searchSettings } from "./settings";
 import { fromCourse, fromProduct, hideRemovedLessons, store } from "./documents";
 import { SEARCH_DOC_INDEXES, SEARCH_PAGE_SHAPE, SUGGESTIONS_SHAPE, type SearchDoc } from "./model";
 import { SearchIndex, type SearchQuery } from "./search-index";
@@ -106,7 +107,7 @@ const SearchService: ServiceSchema<ServiceSettingSchema, SearchThis> = {
   mixins: [DbMixin({ search_docs: SEARCH_DOC_INDEXES }), ConsumerMixin, HealthMixin],
 
   created(this: SearchThis) {
-    this.index = new SearchIndex(settingsOf(this.broker).searchCachedAnswers);
+    this.index = new SearchIndex(ownSettings(this.broker, searchSettings).searchCachedAnswers);
     this.cursor = START_OF_TIME;
     this.syncLoop = new BackgroundLoop(
       "search index sync",

@@ -11,7 +11,8 @@ import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.m
 import { signAccessToken } from "../../platform/actions/jwt";
 import { countMetric } from "../../platform/observability/metrics";
 import { ownPage, pageParams } from "../../platform/data/pagination";
-import { settingsOf } from "../../platform/runtime/settings-of";
+import { ownSettings, settingsOf } from "../../platform/runtime/settings-of";
+import { usersSettings } from "./settings";
 import {
   checkCredentials,
   registerUser,
@@ -244,7 +245,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
   },
 
   async started(this: UsersThis) {
-    const { adminEmail, adminPassword } = settingsOf(this.broker);
+    const { adminEmail, adminPassword } = ownSettings(this.broker, usersSettings);
     if (adminEmail && adminPassword)
       await seedAdmin(this.repos.users, adminEmail, adminPassword, this.logger);
   },

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { servicesNamed } from "../../app/settings";
 import { client, type Client } from "./http";
 import { startNodeProcess, waitFor, type NodeProcess } from "./node-process";
 import { createDatabase, postgresAvailable, type TestDatabase } from "./postgres";
@@ -44,16 +45,23 @@ export function describeCluster(name: string, suite: () => void): void {
 
 export const ADMIN = { email: "cluster-admin@example.com", password: "cluster-admin-1" };
 
-/** A shop's cluster: two gateways, two catalog and two orders nodes, one of each other role. */
+/** A node's `SERVICES` with its groups named service by service, as tests compare them. */
+const hosting = (entries: string) => servicesNamed(entries).join(",");
+
+/**
+ * A shop's cluster: two gateways, two catalog and two orders nodes, one of each other role. By
+ * the layouts' groups (a new service joins its group's nodes), except that the saga's nodes host
+ * the orders service alone, so killing one kills no payment in flight.
+ */
 export const SHOP_NODES: NodeSpec[] = [
-  { id: "gateway-1", services: "api" },
-  { id: "gateway-2", services: "api" },
-  { id: "catalog-1", services: "catalog,courses,search" },
-  { id: "catalog-2", services: "catalog,courses,search" },
+  { id: "gateway-1", services: hosting("@gateway") },
+  { id: "gateway-2", services: hosting("@gateway") },
+  { id: "catalog-1", services: hosting("@catalog") },
+  { id: "catalog-2", services: hosting("@catalog") },
   { id: "orders-1", services: "orders" },
   { id: "orders-2", services: "orders" },
-  { id: "core-1", services: "users,cart,payments" },
-  { id: "consumers-1", services: "notifications,analytics,engagement" },
+  { id: "core-1", services: hosting("@core,payments") },
+  { id: "consumers-1", services: hosting("@consumers") },
 ];
 
 /** The cluster of architecture §2 on one machine: real NATS, Redis and PostgreSQL, one process a node. */

@@ -51,10 +51,13 @@ export interface NodeProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** A Bazaar node started the way `npm start` starts one, with its own environment. */
-export function startNodeProcess(env: Record<string, string>): NodeProcess {
-  const child = spawn(process.execPath, RUNNER_ARGS, {
-    cwd: ROOT,
+/**
+ * A Bazaar node started the way `npm start` starts one, with its own environment, from this
+ * checkout or from the one at `root`.
+ */
+export function startNodeProcess(env: Record<string, string>, root = ROOT): NodeProcess {
+  const child = spawn(process.execPath, root === ROOT ? RUNNER_ARGS : runnerArgs(root), {
+    cwd: root,
     env: { PATH: process.env.PATH, LOG_LEVEL: "info", ...env },
     stdio: "pipe",
   });

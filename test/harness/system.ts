@@ -6,6 +6,7 @@ import { ServiceBroker, type BrokerOptions } from "moleculer";
 import { createBrokerConfig } from "../../broker.config";
 import { ALL_SERVICES, type ServiceName } from "../../app/settings";
 import { createDatabase } from "./postgres";
+import { serviceFile } from "../../platform/runtime/service-module";
 
 export interface TestSystem {
   broker: ServiceBroker;
@@ -44,8 +45,7 @@ export async function startSystem(
   });
   const broker = new ServiceBroker({ ...config, ...overrides });
   const services = (config.bazaar?.services ?? ALL_SERVICES) as ServiceName[];
-  for (const name of services)
-    broker.loadService(path.join(SERVICES_DIR, name, `${name}.service.ts`));
+  for (const name of services) broker.loadService(serviceFile(SERVICES_DIR, name));
   await broker.start();
   let baseUrl = "";
   if (services.includes("api")) {

@@ -119,4 +119,14 @@ describe("errors as HTTP answers", () => {
       code: 400,
     });
   });
+
+  test("When a service declares its own error type, then the gateway keeps it; a type no module declares is replaced", () => {
+    const limit = new Errors.MoleculerClientError("Full", 409, "SHELF_LIMIT_REACHED");
+    expect(toHttpError(limit, new Set(["SHELF_LIMIT_REACHED"]))).toMatchObject({
+      code: 409,
+      type: "SHELF_LIMIT_REACHED",
+      message: "Full",
+    });
+    expect(toHttpError(limit)).toMatchObject({ code: 409, type: "DUPLICATE_KEY" });
+  });
 });

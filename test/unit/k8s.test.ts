@@ -90,10 +90,12 @@ describe("k8s/ manifests", () => {
   });
 
   test("When the Deployments are taken together, then every service is hosted, its count left to its autoscaler (two or more), with settings a node accepts", () => {
-    const hosted = bazaarNodes.flatMap((d) =>
-      container(d)
-        .env!.find((e) => e.name === "SERVICES")!
-        .value!.split(","),
+    const hosted = bazaarNodes.flatMap(
+      (d) =>
+        readSettings({
+          DATA_DIR: "/tmp",
+          SERVICES: container(d).env!.find((e) => e.name === "SERVICES")!.value,
+        }).services,
     );
     expect([...hosted].sort()).toEqual([...ALL_SERVICES].sort());
     const env = { ...config.data, ...secret.stringData, DATA_DIR: "/tmp" };

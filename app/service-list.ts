@@ -1,0 +1,12 @@
+// Every service, one line each: a new service is its folder, its contract file and a line here.
+export { default as analytics } from "../services/analytics";
+export { default as api } from "../services/api";
+export { default as cart } from "../services/cart";
+export { default as catalog } from "../services/catalog";
+export { default as courses } from "../services/courses";
+export { default as engagement } from "../services/engagement";
+export { default as notifications } from "../services/notifications";
+export { default as orders } from "../services/orders";
+export { default as payments } from "../services/payments";
+export { default as search } from "../services/search";
+export { default as users } from "../services/users";

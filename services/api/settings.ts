@@ -1,0 +1,108 @@
+import { BlockList, isIP } from "node:net";
+import {
+  integer,
+  SettingsError,
+  text,
+  type Env,
+  type ServiceSettings,
+} from "../../platform/runtime/env-settings";
+
+export interface ApiSettings {
+  rateLimitAuth: number;
+  rateLimitApi: number;
+  adminIpAllowlist?: BlockList;
+  trustProxyHops: number;
+  corsOrigins: string[];
+  gatewayMaxInFlight: number;
+  /** One client address may hold at most this many requests in flight (slow bodies included). */
+  gatewayMaxInFlightPerClient: number;
+  /** A request's headers must all arrive within this long. */
+  gatewayHeadersTimeoutMs: number;
+  /** A request, headers and body, must all arrive within this long. */
+  gatewayRequestTimeoutMs: number;
+}
+
+function ipAllowlist(env: Env): BlockList | undefined {
+  const raw = text(env, "ADMIN_IP_ALLOWLIST");
+  if (raw === undefined) return undefined;
+  const list = new BlockList();
+  for (const entry of raw.split(",").map((e) => e.trim())) {
+    const [address, prefix] = entry.split("/");
+    const family = isIP(address);
+    if (family === 0) throw new SettingsError("ADMIN_IP_ALLOWLIST", `"${entry}" is not an IP`);
+    const type = family === 6 ? "ipv6" : "ipv4";
+    if (prefix === undefined) list.addAddress(address, type);
+    else {
+      const bits = Number(prefix);
+      if (!Number.isInteger(bits) || bits < 0 || bits > (family === 6 ? 128 : 32))
+        throw new SettingsError("ADMIN_IP_ALLOWLIST", `"${entry}" has a bad prefix length`);
+      list.addSubnet(address, bits, type);
+    }
+  }
+  return list;
+}
+
+/** What only the gateway reads from the environment. */
+export const apiSettings: ServiceSettings<ApiSettings> = {
+  read: (env) => ({
+    rateLimitAuth: integer(env, "RATE_LIMIT_AUTH", 20, 1, 1_000_000),
+    rateLimitApi: integer(env, "RATE_LIMIT_API", 1200, 1, 10_000_000),
+    adminIpAllowlist: ipAllowlist(env),
+    trustProxyHops: integer(env, "TRUST_PROXY_HOPS", 0, 0, 10),
+    corsOrigins: (text(env, "CORS_ORIGINS") ?? "")
+      .split(",")
+      .map((o) => o.trim())
+      .filter(Boolean),
+    gatewayMaxInFlight: integer(env, "GATEWAY_MAX_IN_FLIGHT", 1000, 1, 1_000_000),
+    gatewayMaxInFlightPerClient: integer(env, "GATEWAY_MAX_IN_FLIGHT_PER_CLIENT", 50, 1, 1_000_000),
+    gatewayHeadersTimeoutMs: integer(env, "GATEWAY_HEADERS_TIMEOUT_MS", 10_000, 100, 600_000),
+    gatewayRequestTimeoutMs: integer(env, "GATEWAY_REQUEST_TIMEOUT_MS", 30_000, 100, 3_600_000),
+  }),
+  docs: [
+    {
+      variables: ["RATE_LIMIT_AUTH"],
+      embedded: "20",
+      meaning: "requests a minute per client address on `/api/v1/auth/*`",
+    },
+    {
+      variables: ["RATE_LIMIT_API"],
+      embedded: "1200",
+      meaning: "requests a minute per user, API key or address elsewhere",
+    },
+    {
+      variables: ["TRUST_PROXY_HOPS"],
+      embedded: "0",
+      meaning: "proxies in front whose `X-Forwarded-For` entries are trusted",
+    },
+    {
+      variables: ["ADMIN_IP_ALLOWLIST"],
+      embedded: "unset: any address",
+      meaning: "IPs and CIDRs allowed on admin routes",
+    },
+    {
+      variables: ["CORS_ORIGINS"],
+      embedded: "none",
+      meaning: "comma list of allowed browser origins (`*` for any)",
+    },
+    {
+      variables: ["GATEWAY_MAX_IN_FLIGHT"],
+      embedded: "1000",
+      meaning: "requests a gateway holds at once; past it, 503",
+    },
+    {
+      variables: ["GATEWAY_MAX_IN_FLIGHT_PER_CLIENT"],
+      embedded: "50",
+      meaning: "requests one client address holds at once (slow bodies too); past it, 429",
+    },
+    {
+      variables: ["GATEWAY_HEADERS_TIMEOUT_MS"],
+      embedded: "10000",
+      meaning: "a request's headers must arrive by then, or 408",
+    },
+    {
+      variables: ["GATEWAY_REQUEST_TIMEOUT_MS"],
+      embedded: "30000",
+      meaning: "a request's headers and body must arrive by then, or 408",
+    },
+  ],
+};
