@@ -1,3 +1,4 @@
+import { ClientErrorRegenerator } from "./platform/actions/error-regenerator";
 import { SERVICE_MODULES } from "./app/services";
 import { ActionPropertiesMiddleware } from "./platform/middlewares/action-properties";
 import type { BrokerOptions, MetricRegistryOptions, ServiceBroker } from "moleculer";
@@ -105,6 +106,9 @@ export function createBrokerConfig(env: Env = process.env): BrokerOptions {
       check: (err: Error & { code?: number }) => (err.code ?? 500) >= 500,
     },
     bulkhead: { enabled: true, concurrency: 100, maxQueueSize: 1000 },
+    // A refusal raised on another node arrives as the client error it was (the saga settles an
+    // order by that class).
+    errorRegenerator: new ClientErrorRegenerator(),
     // A crashed node is noticed by the NATS server at once (platform/runtime/fail-fast-nats.ts); heartbeats
     // are for what it cannot see: a node alive on NATS but hung, or cut off on another route.
     heartbeatInterval: 2,

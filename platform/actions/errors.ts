@@ -81,12 +81,16 @@ export function hasType(err: unknown, type: KnownErrorType): boolean {
 
 /**
  * A refusal of the request itself (bad input, not found, not allowed, a conflict), as opposed
- * to a failure to answer (down, slow, too busy): asking again cannot help.
+ * to a failure to answer (down, slow, too busy): asking again cannot help. Told by class: a client
+ * error, which `ClientErrorRegenerator` keeps one across nodes, that is neither marked retryable
+ * nor a rate limit (which says "later", not "no").
  */
 export function isRequestRefused(err: unknown): boolean {
-  const { code, retryable } = (err ?? {}) as { code?: unknown; retryable?: unknown };
-  if (retryable === true || typeof code !== "number") return false;
-  return code >= 400 && code < 500 && code !== 408 && code !== 429;
+  return (
+    err instanceof MoleculerClientError &&
+    err.retryable !== true &&
+    !hasType(err, ErrorType.RATE_LIMITED)
+  );
 }
 
 /**

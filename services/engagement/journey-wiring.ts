@@ -3,6 +3,7 @@ import type { SegmentMoved } from "../../contracts/channels";
 import { JourneyStatus, type JourneyStep, type MessageChannel } from "../../contracts/engagement";
 import { call } from "../../platform/actions/typed-call";
 import { ownSettings, settingsOf } from "../../platform/runtime/settings-of";
+import { faultHook } from "../../platform/runtime/fault-injection";
 import { engagementSettings } from "./settings";
 import type { EngagementThis } from "./engagement-this";
 import { ContentError } from "./content";
@@ -178,13 +179,6 @@ async function sharesOf(self: EngagementThis, template: TemplateDoc): Promise<nu
   return shares;
 }
 
-/** A test-only crash point (FAULT_INJECTION): the node dies as a SIGKILL would leave it. */
-function dieIfTold(self: EngagementThis, point: string): void {
-  if (!settingsOf(self.broker).faultInjection.includes(point)) return;
-  self.logger.warn(`FAULT_INJECTION: dying at ${point}`);
-  process.kill(process.pid, "SIGKILL");
-}
-
 /**
  * A journey's message: to the channels the user has, filled in first (a template that cannot be
  * filled in sends nothing and counts against no cap), then decided, then delivered, each keyed
@@ -259,7 +253,7 @@ async function sendStep(
     }
   for (const reason of suppressed)
     await countSuppressed(self.repos.counters, run.journeyId, reason);
-  dieIfTold(self, "journey-after-decide");
+  faultHook(self.broker, self.logger)("journey-after-decide");
   const deferred = decisions.find((d) => d.verdict === "defer");
   if (deferred) return { kind: "deferred", until: deferred.until! };
   const sending = decisions.filter((d) => d.verdict === "send").map((d) => d.channel);

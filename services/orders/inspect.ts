@@ -1,5 +1,5 @@
 import { invalid, notFound } from "../../platform/actions/errors";
-import type { Orders } from "./saga";
+import type { Orders } from "./order-moves";
 import type { OrderDoc } from "./model";
 
 const SHORTEST_PREFIX = 8;

@@ -11,17 +11,14 @@ import { countMetric, setGauge, PlatformMetric } from "../../platform/observabil
 import { pageOf } from "../../platform/actions/openapi";
 import { pendingEffects, pendingEvents, relayOutbox } from "../../platform/messaging/outbox";
 import { ownPage, pageParams } from "../../platform/data/pagination";
-import { ownSettings, settingsOf } from "../../platform/runtime/settings-of";
+import { ownSettings } from "../../platform/runtime/settings-of";
 import { ordersSettings } from "./settings";
-import {
-  assertIdempotencyKey,
-  IDEMPOTENCY_KEY,
-  createOrder,
-  moveOrder,
-  recoverStaleOrders,
-  runPendingEffects,
-  type SagaDeps,
-} from "./saga";
+import { faultHook } from "../../platform/runtime/fault-injection";
+import { createOrder } from "./saga";
+import { moveOrder, type SagaDeps } from "./order-moves";
+import { assertIdempotencyKey, IDEMPOTENCY_KEY } from "./idempotency";
+import { recoverStaleOrders } from "./recovery";
+import { runPendingEffects } from "./order-moves";
 import { findByIdOrPrefix } from "./inspect";
 import {
   createOrderParams,
@@ -197,18 +194,13 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersThis> = {
     },
 
     sagaDeps(this: OrdersThis, ctx?: Context): SagaDeps {
-      const settings = settingsOf(this.broker);
       const { orderStaleMs } = ownSettings(this.broker, ordersSettings);
       return {
         orders: this.repos.orders,
         call: (action, params) => call(ctx ?? this.broker, action, params),
         nodeId: this.broker.nodeID,
         staleMs: orderStaleMs,
-        fault: (point) => {
-          if (!settings.faultInjection.includes(point)) return;
-          this.logger.warn(`FAULT_INJECTION: dying at ${point}`);
-          process.kill(process.pid, "SIGKILL");
-        },
+        fault: faultHook(this.broker, this.logger),
         arrived: (order) => {
           countMetric(this.broker, ShopMetric.ORDERS, { status: order.status });
           if (order.status === OrderStatus.CONFIRMED)

@@ -50,24 +50,3 @@ export function eventOf(status: OrderStatus): OrderChannel | null {
       return null;
   }
 }
-
-export type Effect = "commitStock" | "releaseStock" | "clearCart" | "refund" | "restock";
-
-/** Work on other services that must follow an arrival, each step idempotent. */
-export function effectsOf(
-  status: OrderStatus,
-  order: { fromCart?: boolean; paymentId?: string },
-): Effect[] {
-  switch (status) {
-    case CONFIRMED:
-      return order.fromCart ? ["commitStock", "clearCart"] : ["commitStock"];
-    case REJECTED:
-    case PAYMENT_FAILED:
-      return ["releaseStock"];
-    case CANCELLED:
-      // A free order was never charged: nothing to refund.
-      return order.paymentId ? ["refund", "restock"] : ["restock"];
-    default:
-      return [];
-  }
-}

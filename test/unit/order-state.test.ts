@@ -1,10 +1,5 @@
-import {
-  canTransition,
-  effectsOf,
-  eventOf,
-  isSettled,
-  OrderStatus,
-} from "../../services/orders/state";
+import { canTransition, eventOf, isSettled, OrderStatus } from "../../services/orders/state";
+import { effectsOf } from "../../services/orders/saga-steps";
 
 const ALL = Object.values(OrderStatus);
 const ALLOWED: [OrderStatus, OrderStatus][] = [

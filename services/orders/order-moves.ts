@@ -1,0 +1,109 @@
+import type { Call } from "../../platform/actions/typed-call";
+import { callNamed } from "../../platform/actions/typed-call";
+import type { Repository } from "../../platform/data/repository";
+import { conflict, ErrorType, notFound } from "../../platform/actions/errors";
+import { markEffectDone, pendingEffects, withEvents } from "../../platform/messaging/outbox";
+import type { OrderDoc } from "./model";
+import { effectCall, effectsOf, type Effect } from "./saga-steps";
+import { canTransition, eventOf, OrderStatus } from "./state";
+
+export type Orders = Repository<OrderDoc>;
+
+/** What the saga needs from its service: the store, calls to others, and its hooks. */
+export interface SagaDeps {
+  orders: Orders;
+  call: Call;
+  nodeId: string;
+  staleMs: number;
+  /** Test-only crash points; a no-op unless FAULT_INJECTION names the point. */
+  fault(point: string): void;
+  /** An order arrived somewhere: count it, and wake the relay and effect loops. */
+  arrived(order: OrderDoc): void;
+}
+
+export function lease(deps: SagaDeps): { owner: string; until: string } {
+  return { owner: deps.nodeId, until: new Date(Date.now() + deps.staleMs).toISOString() };
+}
+
+/** Moves an order from the state it was read in, with its event and effects, atomically. */
+async function arrive(
+  deps: SagaDeps,
+  order: OrderDoc,
+  to: OrderStatus,
+  fields: Record<string, unknown> = {},
+): Promise<OrderDoc> {
+  if (!canTransition(order.status, to))
+    throw conflict(ErrorType.INVALID_STATE, `An order ${order.status} cannot become ${to}`);
+  const now = new Date().toISOString();
+  const event = eventOf(to);
+  const data = {
+    orderId: order.id,
+    userId: order.userId,
+    status: to,
+    items: order.items,
+    total: order.total,
+    currency: order.currency,
+    createdAt: order.createdAt,
+    ...fields,
+  };
+  const update = withEvents(
+    {
+      $set: { status: to, updatedAt: now, ...fields },
+      $push: { history: { status: to, at: now } },
+      ...(order.status === OrderStatus.PENDING
+        ? { $unset: { paymentToken: true, lease: true } as Record<string, true> }
+        : {}),
+    },
+    event ? [{ type: event, data }] : [],
+    effectsOf(to, order),
+  );
+  const moved = await deps.orders.findOneAndUpdate({ id: order.id, status: order.status }, update);
+  if (!moved) {
+    // Someone else moved it first (a twin request, the recovery loop): theirs stands.
+    const current = await deps.orders.findById(order.id);
+    if (!current) throw notFound("Order");
+    if (current.status === to) return current;
+    throw conflict(ErrorType.INVALID_STATE, `The order is ${current.status} now`);
+  }
+  deps.fault("after-confirm-write");
+  deps.arrived(moved);
+  return moved;
+}
+
+/**
+ * Moves an order and runs the effects of its arrival at once, so the client's answer already
+ * reflects them (stock back after a decline); if a service is down, the effect loop finishes.
+ */
+export async function moveOrder(
+  deps: SagaDeps,
+  order: OrderDoc,
+  to: OrderStatus,
+  fields: Record<string, unknown> = {},
+): Promise<OrderDoc> {
+  const moved = await arrive(deps, order, to, fields);
+  try {
+    await runEffects(deps, moved);
+  } catch {
+    // Left pending: the effect loop finishes it.
+  }
+  // Effects change only `effects.*`, which no answer shows: no need to read the order again.
+  return moved;
+}
+
+/** Runs an order's pending effects; each is idempotent, so a repeat after a crash is safe. */
+export async function runEffects(deps: SagaDeps, order: OrderDoc): Promise<void> {
+  for (const effect of pendingEffects(order) as Effect[]) {
+    await callNamed(deps.call, effectCall(effect, order));
+    await markEffectDone(deps.orders, order.id, effect);
+  }
+}
+
+export async function runPendingEffects(deps: SagaDeps, limit = 50): Promise<void> {
+  for (const order of await deps.orders.find({ effectsPending: { $gt: 0 } }, { limit })) {
+    try {
+      await runEffects(deps, order);
+    } catch {
+      // A service is down: the effect stays pending for the next pass.
+    }
+  }
+}
