@@ -1,6 +1,6 @@
 /**
  * Journey timers on the embedded store (SQLite), in process, without a broker: the engine of
- * `services/engagement/journey-runs.ts` against a real repository.
+ * `services/engagement/journeys/journey-runs.ts` against a real repository.
  *
  * - Waiting: N runs parked a day ahead. A node's look for due runs reads the `wakeAt` index
  *   and holds a page at most, so its heap and the time of a look should not grow with N.
@@ -26,7 +26,7 @@ import {
   type PlaceDoc,
   type RunDeps,
   type RunDoc,
-} from "../services/engagement/journey-runs";
+} from "../services/engagement/journeys/journey-runs";
 
 const WAITING = (process.env.WAITING ?? "0,10000,100000").split(",").map(Number);
 const DUE = Number(process.env.DUE ?? 5000);

@@ -1,6 +1,6 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import path from "node:path";
-import { StartupError } from "../../platform/runtime/startup-error";
+import { StartupError } from "../runtime/startup-error";
 
 /**
  * One process at a time owns an embedded data directory. Two processes writing the same files

@@ -1,6 +1,6 @@
 import type { Server } from "node:http";
 import { MetricReporters, type ServiceBroker } from "moleculer";
-import { StartupError } from "../../platform/runtime/startup-error";
+import { StartupError } from "./startup-error";
 
 /**
  * A port another process holds: one clear line naming the setting, never Node's raw EADDRINUSE

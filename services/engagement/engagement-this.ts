@@ -3,14 +3,14 @@ import type { DbService } from "../../mixins/db.mixin";
 import type { RelayService } from "../../mixins/outbox-relay.mixin";
 import type { BackgroundLoop } from "../../platform/messaging/background-loop";
 import type { GroupCommit } from "../../platform/messaging/group-commit";
-import type { JourneyDoc, VersionDoc } from "./journeys";
-import type { PlaceDoc, RunDoc } from "./journey-runs";
+import type { JourneyDoc, VersionDoc } from "./journeys/journeys";
+import type { PlaceDoc, RunDoc } from "./journeys/journey-runs";
 import type { DecisionDoc, PreferencesDoc, SendDoc } from "./model";
-import type { Profile } from "./profile-fold";
-import type { FoldableMessage } from "./profiles";
-import type { MemberDoc, SegmentDoc } from "./segments";
-import type { TemplateDoc } from "./templates";
-import type { CounterDoc, MessageDoc } from "./message-log";
+import type { Profile } from "./profiles/profile-fold";
+import type { FoldableMessage } from "./profiles/profiles";
+import type { MemberDoc, SegmentDoc } from "./segments/segments";
+import type { TemplateDoc } from "./content/templates";
+import type { CounterDoc, MessageDoc } from "./journeys/message-log";
 
 /** A list read again at most every few seconds: every message checks it whole. */
 export interface HeldList<T> {

@@ -24,19 +24,19 @@ import {
   PREFERENCE_CATEGORIES,
   type Preferences,
 } from "../../contracts/engagement";
-import { attributeOrder } from "./attribution-wiring";
+import { attributeOrder } from "./journeys/attribution-wiring";
 import type { EngagementThis } from "./engagement-this";
-import { JourneyActions } from "./journey-actions";
-import { fireDue, RUN_INDEXES } from "./journey-runs";
-import { seedJourneys } from "./journey-seeds";
+import { JourneyActions } from "./journeys/journey-actions";
+import { fireDue, RUN_INDEXES } from "./journeys/journey-runs";
+import { seedJourneys } from "./journeys/journey-seeds";
 import {
   DEFINITIONS_CHANGED,
   forgetDefinitions,
   enterSegmentJourneys,
   hearJourneyEvents,
   journeyDeps,
-} from "./journey-wiring";
-import { MESSAGE_INDEXES } from "./message-log";
+} from "./journeys/journey-wiring";
+import { MESSAGE_INDEXES } from "./journeys/message-log";
 import {
   BY_USER_AND_TIME,
   DECISION_SHAPE,
@@ -46,14 +46,19 @@ import {
   preferencesParams,
   type PreferencesDoc,
 } from "./model";
-import { preferencesOf, setPreferences, turnOff } from "./preferences";
-import { ProfileActions } from "./profile-actions";
-import { foldProfiles, foldTogether, isProfileChannel, sweepSegments } from "./profile-wiring";
-import { PROFILE_CHANNELS } from "./profiles";
-import { MEMBER_INDEXES } from "./segments";
-import { decideSends } from "./send-decisions";
-import { countDecision, policyOf, unsubscribeUrlFor } from "./send-policy";
-import { readUnsubscribeToken } from "./unsubscribe-link";
+import { preferencesOf, setPreferences, turnOff } from "./decisions/preferences";
+import { ProfileActions } from "./profiles/profile-actions";
+import {
+  foldProfiles,
+  foldTogether,
+  isProfileChannel,
+  sweepSegments,
+} from "./profiles/profile-wiring";
+import { PROFILE_CHANNELS } from "./profiles/profiles";
+import { MEMBER_INDEXES } from "./segments/segments";
+import { decideSends } from "./decisions/send-decisions";
+import { countDecision, policyOf, unsubscribeUrlFor } from "./decisions/send-policy";
+import { readUnsubscribeToken } from "./decisions/unsubscribe-link";
 
 const SWEEP_MS = 10 * 60_000;
 const TIMERS_MS = 1000;

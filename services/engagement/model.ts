@@ -7,7 +7,7 @@ import {
   type Preferences,
 } from "../../contracts/engagement";
 import type { IndexSpec } from "../../platform/data/repository";
-import type { SentMessage } from "./decisions";
+import type { SentMessage } from "./decisions/decisions";
 import { idRule } from "../../platform/actions/ids";
 import {
   arrayOf,

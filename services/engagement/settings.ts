@@ -5,7 +5,7 @@ import {
   type Env,
   type ServiceSettings,
 } from "../../platform/runtime/env-settings";
-import { clockMinutes } from "./quiet-hours";
+import { clockMinutes } from "./decisions/quiet-hours";
 
 export interface EngagementSettings {
   /** Bazaar's own messages wait through these local hours; undefined: never. */

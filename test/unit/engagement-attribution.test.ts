@@ -1,4 +1,4 @@
-import { renderMessage } from "../../services/engagement/content";
+import { renderMessage } from "../../services/engagement/content/content";
 import {
   attributeOrder,
   journeyOutcomes,
@@ -9,8 +9,8 @@ import {
   type CounterDoc,
   type MessageDoc,
   type MessageStores,
-} from "../../services/engagement/message-log";
-import { linkToken, readLinkToken } from "../../services/engagement/tracked-links";
+} from "../../services/engagement/journeys/message-log";
+import { linkToken, readLinkToken } from "../../services/engagement/content/tracked-links";
 import { useTempSqlite } from "../harness/temp-store";
 
 const SECRET = "a-shop-secret-of-enough-length-0123456789";

@@ -3,8 +3,8 @@ import {
   pickLocale,
   renderMessage,
   type ChannelContent,
-} from "../../services/engagement/content";
-import { templateProblems } from "../../services/engagement/templates";
+} from "../../services/engagement/content/content";
+import { templateProblems } from "../../services/engagement/content/templates";
 
 const cartReminder: ChannelContent = {
   subject: "{{ user.name }}, your cart is waiting",

@@ -3,8 +3,12 @@ import {
   decideAll,
   type Recipient,
   type SendPolicy,
-} from "../../services/engagement/decisions";
-import { clockMinutes, quietUntil, zoneOrDefault } from "../../services/engagement/quiet-hours";
+} from "../../services/engagement/decisions/decisions";
+import {
+  clockMinutes,
+  quietUntil,
+  zoneOrDefault,
+} from "../../services/engagement/decisions/quiet-hours";
 
 const NIGHT = { start: "21:00", end: "08:00" };
 const HOUR = 3_600_000;

@@ -4,7 +4,7 @@ import {
   journeyProblems,
   keptStep,
   runIdOf,
-} from "../../services/engagement/journey-rules";
+} from "../../services/engagement/journeys/journey-rules";
 import {
   enterRun,
   fireDue,
@@ -15,8 +15,8 @@ import {
   type RunDeps,
   type RunDoc,
   type SendOutcome,
-} from "../../services/engagement/journey-runs";
-import { emptyProfile, type Profile } from "../../services/engagement/profile-fold";
+} from "../../services/engagement/journeys/journey-runs";
+import { emptyProfile, type Profile } from "../../services/engagement/profiles/profile-fold";
 import { useTempSqlite } from "../harness/temp-store";
 
 const send = (template = "tpl_1"): JourneyStep => ({

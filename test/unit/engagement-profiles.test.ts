@@ -7,14 +7,14 @@ import {
   viewsIn,
   type Profile,
   type ProfileFact,
-} from "../../services/engagement/profile-fold";
+} from "../../services/engagement/profiles/profile-fold";
 import {
   absorbAnonymous,
   factsOf,
   foldAll,
   foldInto,
   profileView,
-} from "../../services/engagement/profiles";
+} from "../../services/engagement/profiles/profiles";
 import { useTempSqlite } from "../harness/temp-store";
 
 const now = new Date("2026-07-10T12:00:00Z");

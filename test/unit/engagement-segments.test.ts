@@ -1,7 +1,11 @@
 import type { SegmentRule } from "../../contracts/engagement";
-import { emptyProfile, foldMessage, type Profile } from "../../services/engagement/profile-fold";
-import { matches, ruleProblems } from "../../services/engagement/segment-rules";
-import { journeyProblems } from "../../services/engagement/journey-rules";
+import {
+  emptyProfile,
+  foldMessage,
+  type Profile,
+} from "../../services/engagement/profiles/profile-fold";
+import { matches, ruleProblems } from "../../services/engagement/segments/segment-rules";
+import { journeyProblems } from "../../services/engagement/journeys/journey-rules";
 import {
   createSegment,
   MAX_SEGMENTS,
@@ -9,7 +13,7 @@ import {
   reconcile,
   type MemberDoc,
   type SegmentDoc,
-} from "../../services/engagement/segments";
+} from "../../services/engagement/segments/segments";
 import { useTempSqlite } from "../harness/temp-store";
 import { pendingEvents } from "../../platform/messaging/outbox";
 

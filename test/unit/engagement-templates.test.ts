@@ -1,5 +1,9 @@
-import { ContentError } from "../../services/engagement/content";
-import { fillIn, templateProblems, type TemplateDoc } from "../../services/engagement/templates";
+import { ContentError } from "../../services/engagement/content/content";
+import {
+  fillIn,
+  templateProblems,
+  type TemplateDoc,
+} from "../../services/engagement/content/templates";
 
 const template: TemplateDoc = {
   id: "tpl_1",

@@ -1,4 +1,8 @@
-import { splitByResults, stablePoint, variantFor } from "../../services/engagement/variants";
+import {
+  splitByResults,
+  stablePoint,
+  variantFor,
+} from "../../services/engagement/content/variants";
 
 /** A seeded generator (mulberry32), so a split is the same on every run. */
 function seeded(seed: number): () => number {

@@ -1,7 +1,7 @@
 import { applyUpdate } from "../../platform/data/apply-update";
 import { PROTOTYPE_NAMES } from "../../platform/data/own-value";
-import { decide } from "../../services/engagement/decisions";
-import { turnOff } from "../../services/engagement/preferences";
+import { decide } from "../../services/engagement/decisions/decisions";
+import { turnOff } from "../../services/engagement/decisions/preferences";
 import type { PreferencesDoc } from "../../services/engagement/model";
 import { SimulatedProcessor } from "../../services/payments/processor";
 import { useTempSqlite } from "../harness/temp-store";

@@ -3,7 +3,7 @@ import {
   LINK_LIFETIME_MS,
   readUnsubscribeToken,
   unsubscribeToken,
-} from "../../services/engagement/unsubscribe-link";
+} from "../../services/engagement/decisions/unsubscribe-link";
 
 const SECRET = "s".repeat(40);
 const now = new Date("2026-07-01T12:00:00Z");

@@ -1,10 +1,10 @@
-import { Action } from "../../contracts/actions";
-import { Channel, type ChannelPayloads } from "../../contracts/channels";
-import { isId } from "../../platform/actions/ids";
-import { call, type Caller } from "../../platform/actions/typed-call";
-import { pageAfter } from "../../platform/data/pagination";
-import { replayChannel } from "../../platform/messaging/channel-replay";
-import type { EngagementThis } from "./engagement-this";
+import { Action } from "../../../contracts/actions";
+import { Channel, type ChannelPayloads } from "../../../contracts/channels";
+import { isId } from "../../../platform/actions/ids";
+import { call, type Caller } from "../../../platform/actions/typed-call";
+import { pageAfter } from "../../../platform/data/pagination";
+import { replayChannel } from "../../../platform/messaging/channel-replay";
+import type { EngagementThis } from "../engagement-this";
 import {
   absorbAnonymous,
   factsOf,
@@ -14,7 +14,7 @@ import {
   type FoldableMessage,
   type ProfileChannel,
 } from "./profiles";
-import { MAX_SEGMENTS, reconcile, type MemberDoc, type SegmentDoc } from "./segments";
+import { MAX_SEGMENTS, reconcile, type MemberDoc, type SegmentDoc } from "../segments/segments";
 import { anonymousProfileId, isAnonymousProfile, type Profile } from "./profile-fold";
 
 const LOOKUP_BATCH = 100;

@@ -3,13 +3,13 @@ import {
   MessageChannel,
   Priority,
   type JourneyTrigger,
-} from "../../contracts/engagement";
-import { isDuplicate } from "../../platform/actions/errors";
-import { insertIfAbsent } from "../../platform/data/insert-if-absent";
-import type { Repository } from "../../platform/data/repository";
+} from "../../../contracts/engagement";
+import { isDuplicate } from "../../../platform/actions/errors";
+import { insertIfAbsent } from "../../../platform/data/insert-if-absent";
+import type { Repository } from "../../../platform/data/repository";
 import { createJourney, type JourneyStores } from "./journeys";
-import type { SegmentDoc } from "./segments";
-import type { TemplateLocales, Templates } from "./templates";
+import type { SegmentDoc } from "../segments/segments";
+import type { TemplateLocales, Templates } from "../content/templates";
 
 type SeedStores = JourneyStores & { templates: Templates; segments: Repository<SegmentDoc> };
 

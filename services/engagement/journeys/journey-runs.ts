@@ -1,10 +1,10 @@
-import { RunStatus, type JourneyDefinition, type JourneyStep } from "../../contracts/engagement";
-import type { Repository } from "../../platform/data/repository";
-import type { IndexSpec } from "../../platform/data/repository";
-import { insertIfAbsent } from "../../platform/data/insert-if-absent";
-import type { Profile } from "./profile-fold";
+import { RunStatus, type JourneyDefinition, type JourneyStep } from "../../../contracts/engagement";
+import type { Repository } from "../../../platform/data/repository";
+import type { IndexSpec } from "../../../platform/data/repository";
+import { insertIfAbsent } from "../../../platform/data/insert-if-absent";
+import type { Profile } from "../profiles/profile-fold";
 import { MAX_STEPS, runIdOf, stepAfter, type EventFacts, type JourneyEvent } from "./journey-rules";
-import { matches } from "./segment-rules";
+import { matches } from "../segments/segment-rules";
 
 /**
  * One user's way through one version of a journey. `wakeAt` is its durable timer: a row, not a

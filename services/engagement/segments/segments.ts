@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
-import type { SegmentRule } from "../../contracts/engagement";
-import { conflict, ErrorType, invalid, notFound } from "../../platform/actions/errors";
-import { insertIfAbsent } from "../../platform/data/insert-if-absent";
-import type { Repository } from "../../platform/data/repository";
-import type { Profile } from "./profile-fold";
+import type { SegmentRule } from "../../../contracts/engagement";
+import { conflict, ErrorType, invalid, notFound } from "../../../platform/actions/errors";
+import { insertIfAbsent } from "../../../platform/data/insert-if-absent";
+import type { Repository } from "../../../platform/data/repository";
+import type { Profile } from "../profiles/profile-fold";
 import { matches, ruleProblems } from "./segment-rules";
-import { Channel } from "../../contracts/channels";
-import { withEvents, withNewEvents, type OutboxDoc } from "../../platform/messaging/outbox";
+import { Channel } from "../../../contracts/channels";
+import { withEvents, withNewEvents, type OutboxDoc } from "../../../platform/messaging/outbox";
 
 export interface SegmentDoc {
   id: string;

@@ -1,6 +1,6 @@
-import type { ChannelMessageOf } from "../../contracts/channels";
-import { isId } from "../../platform/actions/ids";
-import type { EngagementThis } from "./engagement-this";
+import type { ChannelMessageOf } from "../../../contracts/channels";
+import { isId } from "../../../platform/actions/ids";
+import type { EngagementThis } from "../engagement-this";
 import { attributeOrder as attribute } from "./message-log";
 import { outcomeStores } from "./journey-wiring";
 

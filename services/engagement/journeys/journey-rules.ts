@@ -1,7 +1,7 @@
-import { isCategory } from "./preferences";
-import { ownValue } from "../../platform/data/own-value";
+import { isCategory } from "../decisions/preferences";
+import { ownValue } from "../../../platform/data/own-value";
 import { createHash } from "node:crypto";
-import type { ChannelPayloads } from "../../contracts/channels";
+import type { ChannelPayloads } from "../../../contracts/channels";
 import {
   JOURNEY_CHANNELS,
   MessageChannel,
@@ -11,10 +11,10 @@ import {
   type JourneyDefinition,
   type JourneyStep,
   type StepTarget,
-} from "../../contracts/engagement";
-import type { FieldProblem } from "../../platform/actions/errors";
-import { isId } from "../../platform/actions/ids";
-import { ruleProblems } from "./segment-rules";
+} from "../../../contracts/engagement";
+import type { FieldProblem } from "../../../platform/actions/errors";
+import { isId } from "../../../platform/actions/ids";
+import { ruleProblems } from "../segments/segment-rules";
 
 export const MAX_STEPS = 20;
 /** A wait longer than a year is a mistake, not a plan. */

@@ -1,11 +1,11 @@
 import type { ServiceBroker } from "moleculer";
-import { PREFERENCE_CATEGORIES } from "../../contracts/engagement";
-import { ShopMetric } from "../../contracts/metrics";
-import { countMetric } from "../../platform/observability/metrics";
-import { ownSettings, settingsOf } from "../../platform/runtime/settings-of";
-import { engagementSettings } from "./settings";
+import { PREFERENCE_CATEGORIES } from "../../../contracts/engagement";
+import { ShopMetric } from "../../../contracts/metrics";
+import { countMetric } from "../../../platform/observability/metrics";
+import { ownSettings, settingsOf } from "../../../platform/runtime/settings-of";
+import { engagementSettings } from "../settings";
 import type { SendPolicy } from "./decisions";
-import type { DecisionDoc } from "./model";
+import type { DecisionDoc } from "../model";
 import { unsubscribeToken } from "./unsubscribe-link";
 
 /** The shop's rules for its own messages, from the settings. */

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { BehaviourEvent } from "../../contracts/channels";
+import type { BehaviourEvent } from "../../../contracts/channels";
 
 /** A course the user is taking, as far as their activity tells. */
 export interface CourseActivity {

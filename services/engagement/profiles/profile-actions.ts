@@ -1,15 +1,15 @@
 import type { ServiceSchema } from "moleculer";
-import type { Ctx } from "../../platform/actions/access";
-import type { Actions } from "../../platform/actions/action-properties";
-import { adminGet, adminList } from "../../platform/actions/admin-reads";
-import { conflict, ErrorType, notFound } from "../../platform/actions/errors";
-import { idRule } from "../../platform/actions/ids";
-import { pageOf } from "../../platform/actions/openapi";
-import { allOptional } from "../../platform/actions/validator";
-import { findPage, pageParams } from "../../platform/data/pagination";
-import { channelsKeepHistory } from "../../platform/messaging/channel-replay";
-import type { EngagementThis } from "./engagement-this";
-import { definitionsChanged } from "./journey-wiring";
+import type { Ctx } from "../../../platform/actions/access";
+import type { Actions } from "../../../platform/actions/action-properties";
+import { adminGet, adminList } from "../../../platform/actions/admin-reads";
+import { conflict, ErrorType, notFound } from "../../../platform/actions/errors";
+import { idRule } from "../../../platform/actions/ids";
+import { pageOf } from "../../../platform/actions/openapi";
+import { allOptional } from "../../../platform/actions/validator";
+import { findPage, pageParams } from "../../../platform/data/pagination";
+import { channelsKeepHistory } from "../../../platform/messaging/channel-replay";
+import type { EngagementThis } from "../engagement-this";
+import { definitionsChanged } from "../journeys/journey-wiring";
 import {
   MEMBER_SHAPE,
   PROFILE_SHAPE,
@@ -17,10 +17,10 @@ import {
   SEGMENT_SHAPE,
   segmentFields,
   segmentParams,
-} from "./model";
+} from "../model";
 import { rebuildProfiles, segmentsOf, setSegments } from "./profile-wiring";
 import { profileView } from "./profiles";
-import { createSegment, updateSegment } from "./segments";
+import { createSegment, updateSegment } from "../segments/segments";
 
 const noHistory = () =>
   conflict(

@@ -1,8 +1,8 @@
-import type { MessageChannel } from "../../contracts/engagement";
-import type { Repository } from "../../platform/data/repository";
-import type { IndexSpec } from "../../platform/data/repository";
-import { insertIfAbsent } from "../../platform/data/insert-if-absent";
-import { splitByResults, type VariantStats } from "./variants";
+import type { MessageChannel } from "../../../contracts/engagement";
+import type { Repository } from "../../../platform/data/repository";
+import type { IndexSpec } from "../../../platform/data/repository";
+import { insertIfAbsent } from "../../../platform/data/insert-if-absent";
+import { splitByResults, type VariantStats } from "../content/variants";
 
 /** A journey's message as sent (`<run>_<step>`): its variant, its links, what came of it. */
 export interface MessageDoc {

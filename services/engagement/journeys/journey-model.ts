@@ -1,5 +1,5 @@
-import { JourneyStatus, REENTRY, RunStatus } from "../../contracts/engagement";
-import { idRule } from "../../platform/actions/ids";
+import { JourneyStatus, REENTRY, RunStatus } from "../../../contracts/engagement";
+import { idRule } from "../../../platform/actions/ids";
 import {
   arrayOf,
   dateTime,
@@ -10,9 +10,9 @@ import {
   oneOf,
   string,
   type JsonSchema,
-} from "../../platform/actions/openapi";
+} from "../../../platform/actions/openapi";
 import { MAX_STEPS } from "./journey-rules";
-import { LOCALE_PATTERN } from "./templates";
+import { LOCALE_PATTERN } from "../content/templates";
 
 /** A step or a trigger is one of several forms: `journeyProblems` checks which, by place. */
 const anyObject: JsonSchema = { type: "object" };

@@ -1,11 +1,11 @@
-import { ownValue } from "../../platform/data/own-value";
+import { ownValue } from "../../../platform/data/own-value";
 import {
   Priority,
   SuppressReason,
   type Decision,
   type MessageChannel,
   type Preferences,
-} from "../../contracts/engagement";
+} from "../../../contracts/engagement";
 import { quietUntil, type QuietHours } from "./quiet-hours";
 
 /** At most `max` messages per `perMs`, counted across all journeys, or one channel or category. */

@@ -1,7 +1,7 @@
 import { isCategory } from "./preferences";
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { isId } from "../../platform/actions/ids";
-import { MessageChannel } from "../../contracts/engagement";
+import { isId } from "../../../platform/actions/ids";
+import { MessageChannel } from "../../../contracts/engagement";
 
 /** What a one-click unsubscribe link turns off: a category (or `*`, all), on one channel or all. */
 export interface Unsubscribe {

@@ -1,8 +1,8 @@
-import type { MessageChannel, SendAsk } from "../../contracts/engagement";
-import type { Repository } from "../../platform/data/repository";
-import { insertIfAbsent } from "../../platform/data/insert-if-absent";
+import type { MessageChannel, SendAsk } from "../../../contracts/engagement";
+import type { Repository } from "../../../platform/data/repository";
+import { insertIfAbsent } from "../../../platform/data/insert-if-absent";
 import { decideAll, type SendPolicy, type SendRequest } from "./decisions";
-import type { DecisionDoc, PreferencesDoc, SendDoc } from "./model";
+import type { DecisionDoc, PreferencesDoc, SendDoc } from "../model";
 import { zoneOrDefault } from "./quiet-hours";
 
 export interface DecisionStores {

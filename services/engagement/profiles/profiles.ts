@@ -1,6 +1,6 @@
-import { Channel, type ChannelPayloads } from "../../contracts/channels";
-import { insertIfAbsent } from "../../platform/data/insert-if-absent";
-import type { Repository } from "../../platform/data/repository";
+import { Channel, type ChannelPayloads } from "../../../contracts/channels";
+import { insertIfAbsent } from "../../../platform/data/insert-if-absent";
+import type { Repository } from "../../../platform/data/repository";
 import {
   anonymousProfileId,
   busiestHour,

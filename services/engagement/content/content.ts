@@ -1,6 +1,6 @@
-import { ownValue } from "../../platform/data/own-value";
+import { ownValue } from "../../../platform/data/own-value";
 import { Liquid, type LiquidOptions, type TagToken, type TopLevelToken } from "liquidjs";
-import { MessageChannel } from "../../contracts/engagement";
+import { MessageChannel } from "../../../contracts/engagement";
 
 /** One channel's words of a template, in one locale; every field is a Liquid template. */
 export interface ChannelContent {

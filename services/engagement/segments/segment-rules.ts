@@ -3,9 +3,9 @@ import {
   SegmentTrait,
   type SegmentCondition,
   type SegmentRule,
-} from "../../contracts/engagement";
-import type { FieldProblem } from "../../platform/actions/errors";
-import { VIEW_DAYS, viewsIn, type Profile } from "./profile-fold";
+} from "../../../contracts/engagement";
+import type { FieldProblem } from "../../../platform/actions/errors";
+import { VIEW_DAYS, viewsIn, type Profile } from "../profiles/profile-fold";
 
 export const MAX_CONDITIONS = 10;
 const DAY_MS = 86_400_000;

@@ -1,31 +1,23 @@
-import { Action } from "../../contracts/actions";
-import type { SegmentMoved } from "../../contracts/channels";
-import { JourneyStatus, type JourneyStep, type MessageChannel } from "../../contracts/engagement";
-import { call } from "../../platform/actions/typed-call";
-import { ownSettings, settingsOf } from "../../platform/runtime/settings-of";
-import { faultHook } from "../../platform/runtime/fault-injection";
-import { engagementSettings } from "./settings";
-import type { EngagementThis } from "./engagement-this";
-import { ContentError } from "./content";
+import { Action } from "../../../contracts/actions";
+import type { SegmentMoved } from "../../../contracts/channels";
+import { JourneyStatus } from "../../../contracts/engagement";
+import { call } from "../../../platform/actions/typed-call";
+import { ownSettings, settingsOf } from "../../../platform/runtime/settings-of";
+import { faultHook } from "../../../platform/runtime/fault-injection";
+import { engagementSettings } from "../settings";
+import type { EngagementThis } from "../engagement-this";
 import { journeyEventsOf } from "./journey-rules";
-import {
-  enterRun,
-  resumeWaiting,
-  type JourneyVersion,
-  type RunDeps,
-  type RunDoc,
-  type SendOutcome,
-} from "./journey-runs";
+import { enterRun, resumeWaiting, type JourneyVersion, type RunDeps } from "./journey-runs";
 import { MAX_JOURNEYS, versionId, type JourneyDoc } from "./journeys";
-import { emptyProfile } from "./profile-fold";
-import { decideSends } from "./send-decisions";
-import { countDecision, policyOf, unsubscribeUrlFor } from "./send-policy";
-import { fillIn, variablesOf, variantCount, type TemplateDoc } from "./templates";
-import { linkToken } from "./tracked-links";
+import { emptyProfile } from "../profiles/profile-fold";
+import { decideSends } from "../decisions/send-decisions";
+import { countDecision, policyOf, unsubscribeUrlFor } from "../decisions/send-policy";
+import { variantCount, type TemplateDoc } from "../content/templates";
+import { linkToken } from "../content/tracked-links";
 import { countSuppressed, recordMessage, variantShares, type MessageStores } from "./message-log";
-import { countMetric, setGauge } from "../../platform/observability/metrics";
-import { ShopMetric } from "../../contracts/metrics";
-import { variantFor } from "./variants";
+import { countMetric, setGauge } from "../../../platform/observability/metrics";
+import { ShopMetric } from "../../../contracts/metrics";
+import { sendStep, type SendStepDeps } from "./send-step";
 
 const JOURNEYS_FRESH_MS = 5000;
 
@@ -95,7 +87,7 @@ export function journeyDeps(self: EngagementThis): RunDeps {
       if (held) self.versions.set(id, held);
       return held;
     },
-    send: (run, step, index) => sendStep(self, run, step, index),
+    send: (run, step, index) => sendStep(sendStepDeps(self), run, step, index),
   };
 }
 
@@ -149,8 +141,6 @@ export async function enterSegmentJourneys(
   if (entered) self.journeyTimers.wake();
 }
 
-type SendStep = Extract<JourneyStep, { type: "send" }>;
-
 /** Links a message may track: the index in a link is two digits. */
 const MAX_LINKS = 20;
 
@@ -179,108 +169,30 @@ async function sharesOf(self: EngagementThis, template: TemplateDoc): Promise<nu
   return shares;
 }
 
-/**
- * A journey's message: to the channels the user has, filled in first (a template that cannot be
- * filled in sends nothing and counts against no cap), then decided, then delivered, each keyed
- * by run and step so that a repeat by another node is the same decision and the same message.
- */
-async function sendStep(
-  self: EngagementThis,
-  run: RunDoc,
-  step: SendStep,
-  index: number,
-): Promise<SendOutcome> {
-  const template = await self.repos.templates.findById(step.template);
-  if (!template) return { kind: "failed", reason: "the template is gone" };
-  const { userId } = run;
-  const { channels: reachable } = await call(self.broker, Action.notifications.reachable, {
-    userId,
-  });
-  const channels = step.channels.filter((c) => reachable.includes(c));
-  if (channels.length === 0) return { kind: "sent", channels: [] };
-  const contact = await call(self.broker, Action.users.contactOf, { userId });
-  if (!contact) return { kind: "failed", reason: "the user is gone" };
-  const unsubscribeUrl = unsubscribeUrlFor(self.broker, userId, step.category);
-  const profile = (await self.repos.profiles.findById(userId)) ?? emptyProfile(userId);
-  const messageId = `${run.id}_${index}`;
-  const variant = variantFor(userId, template.id, await sharesOf(self, template));
-  const links: string[] = [];
-  let filled;
-  try {
-    const variables = variablesOf({
-      userId,
-      contact: { name: contact.name, email: contact.email },
-      profile,
-      key: run.key ?? "",
-      event: run.event ?? {},
-      unsubscribeUrl: unsubscribeUrl ?? "",
-      shopUrl: settingsOf(self.broker).storefrontUrl,
-    });
-    const trackLink = (url: string) => trackedLink(self, messageId, links, url);
-    const { locale } = (await self.repos.preferences.findById(userId)) ?? {};
-    filled = await fillIn(template, channels, locale, variables, { variant, trackLink });
-  } catch (err) {
-    if (err instanceof ContentError) return { kind: "failed", reason: err.message.slice(0, 300) };
-    throw err;
-  }
-  // Reasons of the suppressions made now (not given back again), counted for the journey.
-  const suppressed: string[] = [];
-  const ask = (asked: MessageChannel[]) =>
-    decideSends(
-      self.repos,
-      {
-        userId,
-        category: step.category,
-        priority: step.priority,
-        dedupeKey: messageId,
-        channels: asked,
-      },
-      policyOf(self.broker),
-      "UTC",
-      new Date(),
-      (decision) => {
+/** The doors `sendStep` goes through, opened on this service. */
+export function sendStepDeps(self: EngagementThis): SendStepDeps {
+  return {
+    templateOf: (id) => self.repos.templates.findById(id),
+    reachable: async (userId) =>
+      (await call(self.broker, Action.notifications.reachable, { userId })).channels,
+    contactOf: (userId) => call(self.broker, Action.users.contactOf, { userId }),
+    profileOf: async (userId) =>
+      (await self.repos.profiles.findById(userId)) ?? emptyProfile(userId),
+    localeOf: async (userId) => (await self.repos.preferences.findById(userId))?.locale,
+    sharesOf: (template) => sharesOf(self, template),
+    unsubscribeUrl: (userId, category) => unsubscribeUrlFor(self.broker, userId, category),
+    shopUrl: settingsOf(self.broker).storefrontUrl,
+    trackedLink: (messageId, links, url) => trackedLink(self, messageId, links, url),
+    decide: (ask, decided) =>
+      decideSends(self.repos, ask, policyOf(self.broker), "UTC", new Date(), (decision) => {
         countDecision(self.broker)(decision);
-        if (decision.verdict === "suppress") suppressed.push(decision.reason);
-      },
-    );
-  // With fallback the first channel that may send is the only one asked about past it.
-  const decisions = step.fallback ? [] : await ask(channels);
-  if (step.fallback)
-    for (const channel of channels) {
-      const [decision] = await ask([channel]);
-      decisions.push(decision);
-      if (decision.verdict !== "suppress") break;
-    }
-  for (const reason of suppressed)
-    await countSuppressed(self.repos.counters, run.journeyId, reason);
-  faultHook(self.broker, self.logger)("journey-after-decide");
-  const deferred = decisions.find((d) => d.verdict === "defer");
-  if (deferred) return { kind: "deferred", until: deferred.until! };
-  const sending = decisions.filter((d) => d.verdict === "send").map((d) => d.channel);
-  const messages = sending.flatMap((channel) => {
-    const words = filled.messages[channel];
-    if (!words) return [];
-    const title = words.subject ?? words.title;
-    return [{ channel, body: words.body, ...(title ? { title } : {}) }];
-  });
-  if (messages.length === 0) return { kind: "sent", channels: [] };
-  await recordMessage(outcomeStores(self), {
-    id: messageId,
-    userId,
-    journeyId: run.journeyId,
-    templateId: template.id,
-    step: index,
-    variant,
-    channels: messages.map((m) => m.channel),
-    links,
-    sentAt: new Date().toISOString(),
-  });
-  await call(self.broker, Action.notifications.deliver, {
-    userId,
-    type: template.id,
-    key: messageId,
-    messages,
-    ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
-  });
-  return { kind: "sent", channels: messages.map((m) => m.channel) };
+        decided(decision);
+      }),
+    countSuppressed: (journeyId, reason) => countSuppressed(self.repos.counters, journeyId, reason),
+    fault: faultHook(self.broker, self.logger),
+    record: (message) => recordMessage(outcomeStores(self), message),
+    deliver: async (delivery) => {
+      await call(self.broker, Action.notifications.deliver, delivery);
+    },
+  };
 }

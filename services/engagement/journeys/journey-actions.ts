@@ -1,15 +1,19 @@
 import type { ServiceSchema } from "moleculer";
-import type { Ctx } from "../../platform/actions/access";
-import type { Actions } from "../../platform/actions/action-properties";
-import { invalid, notFound } from "../../platform/actions/errors";
-import { idRule } from "../../platform/actions/ids";
-import { pageOf } from "../../platform/actions/openapi";
-import { adminGet, adminList } from "../../platform/actions/admin-reads";
-import { allOptional } from "../../platform/actions/validator";
-import { findPage, pageParams } from "../../platform/data/pagination";
-import type { JourneyDefinition, JourneyStatus, MessageChannel } from "../../contracts/engagement";
-import { ContentError, pickLocale } from "./content";
-import type { EngagementThis } from "./engagement-this";
+import type { Ctx } from "../../../platform/actions/access";
+import type { Actions } from "../../../platform/actions/action-properties";
+import { invalid, notFound } from "../../../platform/actions/errors";
+import { idRule } from "../../../platform/actions/ids";
+import { pageOf } from "../../../platform/actions/openapi";
+import { adminGet, adminList } from "../../../platform/actions/admin-reads";
+import { allOptional } from "../../../platform/actions/validator";
+import { findPage, pageParams } from "../../../platform/data/pagination";
+import type {
+  JourneyDefinition,
+  JourneyStatus,
+  MessageChannel,
+} from "../../../contracts/engagement";
+import { ContentError, pickLocale } from "../content/content";
+import type { EngagementThis } from "../engagement-this";
 import { definitionsChanged, outcomeStores } from "./journey-wiring";
 import {
   JOURNEY_SHAPE,
@@ -25,7 +29,7 @@ import {
   templateParams,
 } from "./journey-model";
 import { createJourney, journeyStats, updateJourney } from "./journeys";
-import { emptyProfile } from "./profile-fold";
+import { emptyProfile } from "../profiles/profile-fold";
 import {
   createTemplate,
   fillIn,
@@ -33,12 +37,12 @@ import {
   variablesOf,
   variantCount,
   type TemplateDoc,
-} from "./templates";
+} from "../content/templates";
 import { journeyOutcomes, recordClick, variantShares, variantStats } from "./message-log";
-import { readLinkToken } from "./tracked-links";
-import { settingsOf } from "../../platform/runtime/settings-of";
-import { call } from "../../platform/actions/typed-call";
-import { Action } from "../../contracts/actions";
+import { readLinkToken } from "../content/tracked-links";
+import { settingsOf } from "../../../platform/runtime/settings-of";
+import { call } from "../../../platform/actions/typed-call";
+import { Action } from "../../../contracts/actions";
 
 type Paged = { page: number; pageSize: number };
 

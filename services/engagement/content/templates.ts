@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { ownValue } from "../../platform/data/own-value";
-import { MessageChannel } from "../../contracts/engagement";
-import { invalid, notFound, type FieldProblem } from "../../platform/actions/errors";
-import type { Repository } from "../../platform/data/repository";
-import type { Profile } from "./profile-fold";
-import { profileView } from "./profiles";
+import { ownValue } from "../../../platform/data/own-value";
+import { MessageChannel } from "../../../contracts/engagement";
+import { invalid, notFound, type FieldProblem } from "../../../platform/actions/errors";
+import type { Repository } from "../../../platform/data/repository";
+import type { Profile } from "../profiles/profile-fold";
+import { profileView } from "../profiles/profiles";
 import {
   CHANNEL_RULES,
   ContentError,

@@ -1,13 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { JourneyStatus, RunStatus, type JourneyDefinition } from "../../contracts/engagement";
+import { JourneyStatus, RunStatus, type JourneyDefinition } from "../../../contracts/engagement";
 import {
   conflict,
   ErrorType,
   invalid,
   notFound,
   type FieldProblem,
-} from "../../platform/actions/errors";
-import type { Repository } from "../../platform/data/repository";
+} from "../../../platform/actions/errors";
+import type { Repository } from "../../../platform/data/repository";
 import { journeyProblems, keptStep } from "./journey-rules";
 import type { JourneyVersion, Runs } from "./journey-runs";
 

@@ -1,9 +1,9 @@
-import { MessageChannel, type Preferences } from "../../contracts/engagement";
-import { ownValue } from "../../platform/data/own-value";
-import { insertIfAbsent } from "../../platform/data/insert-if-absent";
-import { conflict, ErrorType, invalid } from "../../platform/actions/errors";
+import { MessageChannel, type Preferences } from "../../../contracts/engagement";
+import { ownValue } from "../../../platform/data/own-value";
+import { insertIfAbsent } from "../../../platform/data/insert-if-absent";
+import { conflict, ErrorType, invalid } from "../../../platform/actions/errors";
 import { zoneOrDefault } from "./quiet-hours";
-import type { PreferencesDoc, PreferencesRepo } from "./model";
+import type { PreferencesDoc, PreferencesRepo } from "../model";
 
 /** Names a store refuses as a key (platform/data/repository.ts): no category may take one. */
 const RESERVED_NAMES = new Set(["constructor", "prototype"]);
