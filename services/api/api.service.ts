@@ -1,157 +1,49 @@
 import { call } from "../../platform/actions/typed-call";
 import type { Actions } from "../../platform/actions/action-properties";
 import { randomUUID } from "node:crypto";
-import {
-  createServer,
-  type IncomingMessage,
-  type RequestListener,
-  type Server,
-  type ServerResponse,
-} from "node:http";
-import type {
-  Context,
-  Service,
-  ServiceBroker,
-  ServiceSchema,
-  ServiceSettingSchema,
-} from "moleculer";
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import type { CallerMeta, Principal } from "../../platform/actions/access";
-import {
-  notFound,
-  tooManyRequests,
-  unauthorized,
-  unavailable,
-} from "../../platform/actions/errors";
+import { tooManyRequests } from "../../platform/actions/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
-import { type HealthReport } from "../../platform/runtime/health";
-import { verifyAccessToken } from "../../platform/actions/jwt";
 import { countMetric } from "../../platform/observability/metrics";
-import {
-  arrayOf,
-  boolean,
-  integer,
-  mapOf,
-  object,
-  oneOf,
-  string,
-} from "../../platform/actions/openapi";
+import { arrayOf, boolean, integer, object, string } from "../../platform/actions/openapi";
 import { serviceRedis } from "../../platform/runtime/redis";
-import { ownSettings, serviceModulesOf, settingsOf } from "../../platform/runtime/settings-of";
-import { apiSettings, type ApiSettings } from "./settings";
-import type { Settings } from "../../contracts/settings";
-import { assertAllowed, type ActionAccess } from "./access-check";
+import { serviceModulesOf } from "../../platform/runtime/settings-of";
+import { assertAllowed } from "./access-check";
 import { clientIp } from "./client-ip";
 import { clusterView, type ClusterView } from "./cluster-view";
-import { toHttpError } from "./http-errors";
-import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from "./rate-limit";
-import { coreWaitFrom, readiness, routedServiceChecks, type CoreWait } from "./readiness";
+import { MemoryRateLimitStore, RedisRateLimitStore } from "./rate-limit";
+import { coreWaitFrom } from "./readiness";
 import { SessionFloors, type SessionsEnded } from "./session-floors";
 import { BackgroundLoop } from "../../platform/messaging/background-loop";
 import { addHealthCheck, NotReadyYet } from "../../platform/runtime/health";
-import { failFastListen } from "../../platform/runtime/port-in-use";
-import { DOCS_HEADERS, DOCS_PAGE, docsAssetType, isDocsAsset, readDocsAsset } from "./docs-page";
-import { openApiDocument, type OpenApiDocument } from "./openapi";
-import { packageVersion, publishedActions } from "./published-actions";
-import { gatewayRoutes, type GatewayRoutes, type Limiter } from "./routes";
+import { gatewayServer } from "./http-server";
+import { Bulkhead } from "./bulkhead";
+import { identify } from "./identity";
+import { gatewayRoutes, type Limiter } from "./routes";
+import {
+  corsSettings,
+  gatewaySettings,
+  sendError,
+  type GatewayThis,
+  type Request,
+  type Route,
+} from "./gateway-this";
+import { healthActions } from "./health-actions";
+import { docsActions } from "./docs-actions";
 import { ShopMetric } from "../../contracts/metrics";
 import { Action } from "../../contracts/actions";
 
-type Request = IncomingMessage & {
-  $action?: ActionAccess;
-  $ctx?: Context;
-  $clientIp?: string;
-};
-type Route = { opts: { limiter?: Limiter } };
-
-type GatewayThis = Service & {
-  bazaar: GatewaySettings;
-  surface: GatewayRoutes;
-  server: Server;
-  rateLimits: RateLimitStore;
-  inFlight: number;
-  inFlightByClient: Map<string, number>;
-  redisReady?: Promise<void>;
-  description?: Promise<OpenApiDocument>;
-  docsAssets: Map<string, Promise<Buffer>>;
-  sessionFloors: SessionFloors;
-  sessionLoop: BackgroundLoop;
-  coreWait: CoreWait;
-  clientAddress(req: Request): string;
-  loadEndedSessions(): Promise<void>;
-  identify(ctx: Context, req: Request): Promise<Principal | null>;
-  applyRateLimit(limiter: Limiter, key: string, res: ServerResponse): Promise<void>;
-};
-
-type GatewaySettings = Settings & ApiSettings;
-const gatewaySettings = (broker: ServiceBroker): GatewaySettings => ({
-  ...settingsOf(broker),
-  ...ownSettings(broker, apiSettings),
-});
-
 const RATE_WINDOW_MS = 60_000;
-const DOCS_PATH = "/api/v1/docs";
 /** How stale a gateway's list of ended sessions may be when a broadcast was lost. */
 const SESSION_POLL_MS = 2000;
-const HEALTH_SHAPE = object(
-  { status: oneOf(["up", "down"]), checks: mapOf(oneOf(["up", "down"])) },
-  [],
-  "HealthReport",
-);
-const DETAILS_SHAPE = object(
-  {
-    status: {
-      ...oneOf(["up", "degraded", "down"]),
-      description: "degraded: this node serves, but some routed service is down or missing",
-    },
-    checks: mapOf(oneOf(["up", "down"])),
-    version: string,
-  },
-  [],
-  "HealthDetails",
-);
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 const gatewayHttpHandler = (
   ApiGateway as unknown as { methods: { httpHandler: (...a: unknown[]) => unknown } }
 ).methods.httpHandler;
-
-function sendError(this: GatewayThis, req: Request, res: ServerResponse, err: unknown): void {
-  const error = toHttpError(err, this.surface?.errorTypes);
-  const where = `${req.method} ${req.url} (request ${req.$ctx?.requestID ?? "-"})`;
-  // One line a request. An ERROR is a fault in Bazaar, with its stack; a 503 (a processor that
-  // did not answer, a service away) is an expected refusal the client retries, counted in the
-  // metrics and shown by /health, so it is no operator's alarm.
-  if (error.code === 500)
-    this.logger.error(`${where} failed:`, err instanceof Error ? (err.stack ?? err.message) : err);
-  else if (error.code > 500)
-    this.logger.info(`${where} answered ${error.code}:`, (err as Error)?.message);
-  if (res.headersSent) return void res.end();
-  const retryAfter = (error.data as { retryAfter?: number } | undefined)?.retryAfter;
-  if (error.code === 429 && retryAfter !== undefined) res.setHeader("Retry-After", retryAfter);
-  if (error.code === 503) res.setHeader("Retry-After", 1);
-  res.setHeader("Content-Type", "application/json; charset=utf-8");
-  res.writeHead(error.code);
-  res.end(JSON.stringify(error));
-}
-
-function corsSettings(settings: GatewaySettings) {
-  if (settings.corsOrigins.length === 0) return undefined;
-  return {
-    origin: settings.corsOrigins.includes("*") ? "*" : settings.corsOrigins,
-    methods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-    allowedHeaders: [
-      "Authorization",
-      "Content-Type",
-      "X-API-Key",
-      "X-Request-ID",
-      "Idempotency-Key",
-    ],
-    exposedHeaders: ["X-Request-ID", "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining"],
-    credentials: false,
-    maxAge: 600,
-  };
-}
 
 const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
   name: "api",
@@ -172,53 +64,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
   },
 
   actions: {
-    live: {
-      access: "public",
-      openapi: { summary: "Liveness: the process answers", response: HEALTH_SHAPE },
-      handler(): HealthReport {
-        return { status: "up", checks: {} };
-      },
-    },
-    ready: {
-      access: "public",
-      openapi: {
-        summary: "Readiness: this node can serve (broker, transporter, its stores and Redis)",
-        description:
-          "503, with the same report, while something it needs is down. At start-up it also waits, at most a minute, for the core services (users, catalog, orders). A service missing after that makes only its own routes answer 503 with `Retry-After`; `GET /health` shows it.",
-        response: HEALTH_SHAPE,
-        sameBodyOn: [503],
-      },
-      async handler(this: GatewayThis, ctx: Context<unknown, CallerMeta>) {
-        const report = await readiness(
-          this.broker,
-          () => this.actions.health({}, { parentCtx: ctx }) as Promise<HealthReport>,
-          this.coreWait,
-        );
-        if (report.status !== "up") ctx.meta.$statusCode = 503;
-        return report;
-      },
-    },
-    details: {
-      access: "public",
-      openapi: {
-        summary: "Readiness, each routed service, and the version this node runs",
-        description:
-          "`degraded` (still 200) while a routed service is down or missing: its routes answer 503 until it returns. " +
-          "Anonymous, so it names no host, process or address: a node's identity is on its own " +
-          "health port (HEALTH_PORT) and in GET /api/v1/cluster, for admins.",
-        response: DETAILS_SHAPE,
-        sameBodyOn: [503],
-      },
-      async handler(this: GatewayThis, ctx: Context<unknown, CallerMeta>) {
-        const ready = (await this.actions.ready({}, { parentCtx: ctx })) as HealthReport;
-        const services = await routedServiceChecks(this.broker, this.surface.routedServices);
-        const checks = { ...ready.checks, ...services };
-        const degraded = Object.values(services).some((status) => status !== "up");
-        if (ready.status !== "up") ctx.meta.$statusCode = 503;
-        const status = ready.status !== "up" ? "down" : degraded ? "degraded" : "up";
-        return { status, checks, version: packageVersion() };
-      },
-    },
+    ...healthActions,
     cluster: {
       access: "admin",
       openapi: {
@@ -241,72 +87,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
       },
     },
 
-    /** The OpenAPI 3.1 description, built once from the routes and the actions' rules. */
-    openapi: {
-      access: "public",
-      async handler(this: GatewayThis) {
-        const modules = serviceModulesOf(this.broker);
-        this.description ??= publishedActions(ApiService, modules).then((actions) =>
-          openApiDocument(
-            this.surface.documented,
-            actions,
-            packageVersion(),
-            this.surface.errorTypes,
-          ),
-        );
-        return this.description;
-      },
-    },
-
-    home: {
-      access: "public",
-      openapi: {
-        summary: "Where to read the API: sends a browser to the docs page",
-        status: 302,
-        response: object({ docs: string, openapi: string }),
-      },
-      handler(ctx: Context<unknown, CallerMeta>) {
-        ctx.meta.$statusCode = 302;
-        ctx.meta.$location = DOCS_PATH;
-        return { docs: DOCS_PATH, openapi: "/api/v1/openapi.json" };
-      },
-    },
-
-    docsPage: {
-      access: "public",
-      handler(ctx: Context<unknown, CallerMeta>) {
-        // The page's asset URLs are relative: from `/api/v1/docs/` they would miss (a blank page).
-        if (ctx.meta.trailingSlash) {
-          ctx.meta.$statusCode = 308;
-          ctx.meta.$location = "../docs";
-          return "";
-        }
-        ctx.meta.$responseType = "text/html; charset=utf-8";
-        ctx.meta.$responseHeaders = DOCS_HEADERS;
-        return DOCS_PAGE;
-      },
-    },
-
-    docsAsset: {
-      access: "public",
-      params: { file: { type: "string", max: 64 } },
-      async handler(this: GatewayThis, ctx: Context<{ file: string }, CallerMeta>) {
-        const { file } = ctx.params;
-        if (!isDocsAsset(file)) throw notFound("File");
-        // Read once; a failed read is not kept, so the next request tries again.
-        if (!this.docsAssets.has(file))
-          this.docsAssets.set(
-            file,
-            readDocsAsset(file).catch((err: unknown) => {
-              this.docsAssets.delete(file);
-              throw err;
-            }),
-          );
-        ctx.meta.$responseType = docsAssetType(file);
-        ctx.meta.$responseHeaders = { ...DOCS_HEADERS, "Cache-Control": "public, max-age=3600" };
-        return this.docsAssets.get(file);
-      },
-    },
+    ...docsActions,
   } satisfies Actions,
 
   methods: {
@@ -317,55 +98,28 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
     errorHandler(this: GatewayThis, req: Request, res: ServerResponse, err: unknown) {
       sendError.call(this, req, res, err);
     },
-    /**
-     * moleculer-web's server, with timeouts that a slow client cannot stretch: headers and the
-     * whole request must arrive in time, checked every second (Node checks every 30 s by default).
-     */
     createServer(this: GatewayThis) {
       if (this.server) return;
       // Called by moleculer-web's `created`, before ours has set `this.bazaar`.
       const settings = gatewaySettings(this.broker);
-      const server = createServer(
-        {
-          headersTimeout: settings.gatewayHeadersTimeoutMs,
-          requestTimeout: settings.gatewayRequestTimeoutMs,
-          connectionsCheckingInterval: 1000,
-        },
-        this.httpHandler as unknown as RequestListener,
-      );
-      this.server = failFastListen(server, settings.port, "PORT");
+      this.server = gatewayServer(settings, this.httpHandler as unknown as RequestListener);
       (this as unknown as { isHTTPS: boolean }).isHTTPS = false;
     },
 
-    /**
-     * A bulkhead in front of everything but the health routes: past the limit, 503 at once
-     * rather than a queue that grows until every request times out.
-     */
+    /** The bulkhead in front of everything; health probes are counted, never turned away. */
     httpHandler(this: GatewayThis, req: Request, res: ServerResponse) {
-      const limit = this.bazaar.gatewayMaxInFlight;
       const health = req.url?.startsWith("/health") === true;
-      if (this.inFlight >= limit && !health) {
-        return sendError.call(this, req, res, unavailable("Too many requests in flight"));
+      let place: { release(): void };
+      try {
+        place = this.bulkhead.admit(this.clientAddress(req), health);
+      } catch (err) {
+        return sendError.call(this, req, res, err);
       }
-      // This runs when the headers are in, before the body: one client sending slow bodies
-      // holds its own share of the bulkhead, not everyone's.
-      const client = this.clientAddress(req);
-      const ofClient = this.inFlightByClient.get(client) ?? 0;
-      if (ofClient >= this.bazaar.gatewayMaxInFlightPerClient && !health) {
-        return sendError.call(this, req, res, tooManyRequests(1, "Too many requests in flight"));
-      }
-      this.inFlightByClient.set(client, ofClient + 1);
-      res.once("close", () => {
-        const left = (this.inFlightByClient.get(client) ?? 1) - 1;
-        if (left > 0) this.inFlightByClient.set(client, left);
-        else this.inFlightByClient.delete(client);
-      });
+      res.once("close", () => place.release());
       // Leaving (SIGTERM, during SHUTDOWN_DELAY_MS): each answer closes its connection, so no
       // client still holds an idle pooled one, to send on, at the moment the server closes.
       if (!(this.broker as unknown as { started: boolean }).started)
         res.setHeader("Connection", "close");
-      this.inFlight++;
-      res.once("close", () => this.inFlight--);
       return gatewayHttpHandler.call(this, req, res);
     },
 
@@ -382,31 +136,16 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
       return req.$clientIp;
     },
 
-    async identify(this: GatewayThis, ctx: Context, req: Request): Promise<Principal | null> {
-      const authorization = req.headers.authorization;
-      const apiKey = req.headers["x-api-key"];
-      if (authorization !== undefined) {
-        const [scheme, token] = authorization.split(" ");
-        if (scheme !== "Bearer" || !token) throw unauthorized("Malformed Authorization header");
-        const subject = verifyAccessToken(token, this.bazaar.jwtSecret);
-        if (!subject) throw unauthorized("Invalid or expired token");
-        // A token that arrives before the first load waits for one try at it, then fails closed.
-        if (!this.sessionFloors.loaded) await this.loadEndedSessions().catch(() => undefined);
-        if (!this.sessionFloors.loaded)
-          throw unavailable("Sign-in state is still loading; try again shortly");
-        if (!this.sessionFloors.accepts(subject))
-          throw unauthorized("This session has ended; sign in again");
-        return { id: subject.id, roles: subject.roles };
-      }
-      if (apiKey !== undefined) {
-        const key = Array.isArray(apiKey) ? apiKey[0] : apiKey;
-        const principal = await call(ctx, Action.users.resolveApiKey, {
-          key: key.slice(0, 200),
-        });
-        if (!principal) throw unauthorized("Invalid API key");
-        return principal;
-      }
-      return null;
+    identify(this: GatewayThis, ctx: Context, req: Request): Promise<Principal | null> {
+      return identify(
+        {
+          jwtSecret: this.bazaar.jwtSecret,
+          sessionFloors: this.sessionFloors,
+          loadEndedSessions: () => this.loadEndedSessions(),
+          resolveApiKey: (key) => call(ctx, Action.users.resolveApiKey, { key }),
+        },
+        req,
+      );
     },
 
     async applyRateLimit(this: GatewayThis, limiter: Limiter, key: string, res: ServerResponse) {
@@ -489,8 +228,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
       if (err.code !== "EADDRINUSE") this.logger.error("Server error:", err.message);
     });
     this.bazaar = settings;
-    this.inFlight = 0;
-    this.inFlightByClient = new Map();
+    this.bulkhead = new Bulkhead(settings.gatewayMaxInFlight, settings.gatewayMaxInFlightPerClient);
     this.coreWait = coreWaitFrom(Date.now());
     this.docsAssets = new Map();
     this.sessionFloors = new SessionFloors(settings.jwtTtlSeconds);
