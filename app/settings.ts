@@ -103,6 +103,7 @@ export const SAGA_FAULT_POINTS = [
   "after-order-insert",
   "after-reserve",
   "after-charge",
+  "after-refusal",
   "after-confirm-write",
 ] as const;
 /** Every point a test may name: the saga's, and a journey send's (test/cluster/journey-timers). */

@@ -5,6 +5,7 @@ import { settingsOf } from "../platform/runtime/settings-of";
 import { instrument } from "../platform/data/instrument";
 import { closeStore, openStore } from "../platform/data/open-store";
 import type { Doc, IndexSpec, Repository } from "../platform/data/repository";
+import { channelsReady } from "../platform/messaging/channels";
 
 type LoopingService = Service & {
   $storeLoops?: BackgroundLoop[];
@@ -53,7 +54,9 @@ export function DbMixin(collections: Record<string, IndexSpec[]>): Partial<Servi
       // A loop may read any of the service's collections: it starts when the last mixin opened.
       const looping = this as LoopingService;
       looping.$storesOpening = (looping.$storesOpening ?? 1) - 1;
-      if (looping.$storesOpening === 0) for (const loop of looping.$storeLoops ?? []) loop.start();
+      // And after the node's channels are up (they connect once every service has started).
+      if (looping.$storesOpening === 0)
+        for (const loop of looping.$storeLoops ?? []) loop.startWhen(channelsReady(this.broker));
     },
     async stopped(this: Service) {
       await Promise.all(((this as LoopingService).$storeLoops ?? []).map((loop) => loop.stop()));

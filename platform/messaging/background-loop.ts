@@ -12,6 +12,8 @@ export class BackgroundLoop {
   private wokenEarly = false;
   /** Woken while a pass ran: what woke it may have come after the pass read its work. */
   private wokenDuringPass = false;
+  /** Bumped by every start asked for and every stop, so a late `startWhen` starts nothing. */
+  private starts = 0;
 
   constructor(
     private readonly name: string,
@@ -19,6 +21,17 @@ export class BackgroundLoop {
     private readonly pass: () => Promise<void>,
     private readonly logger: LoggerInstance,
   ) {}
+
+  /**
+   * Starts once `ready` settles (a node's channels connected), unless stopped before: a pass
+   * that publishes never runs ahead of what it publishes through.
+   */
+  startWhen(ready: Promise<unknown>): void {
+    const generation = ++this.starts;
+    void ready.then(() => {
+      if (generation === this.starts) this.start();
+    });
+  }
 
   start(): void {
     this.stopped = false;
@@ -51,6 +64,7 @@ export class BackgroundLoop {
   }
 
   async stop(): Promise<void> {
+    this.starts++;
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;

@@ -11,6 +11,25 @@ declare module "moleculer" {
 
 export const DEAD_LETTER_CHANNEL = "bazaar.dead_letters";
 
+const channelsUp = new WeakMap<ServiceBroker, { ready: Promise<void>; up(): void }>();
+
+/** Called as a node's channels middleware is created: its channels are not up yet. */
+export function channelsComing(broker: ServiceBroker): () => void {
+  let up!: () => void;
+  const ready = new Promise<void>((resolve) => (up = resolve));
+  channelsUp.set(broker, { ready, up });
+  return up;
+}
+
+/**
+ * Settles once this node's channel adapter is connected and its streams exist (at once on a
+ * broker without durable channels). Loops that publish start after it, so a restart logs no
+ * "Adapter not yet connected".
+ */
+export function channelsReady(broker: ServiceBroker): Promise<void> {
+  return channelsUp.get(broker)?.ready ?? Promise.resolve();
+}
+
 /** What every channel message is: `id` lets consumers drop a second delivery. */
 export interface ChannelMessage<D = Record<string, unknown>> {
   id: string;

@@ -2,6 +2,7 @@ import type { Middleware, Service, ServiceBroker } from "moleculer";
 import { Middleware as ChannelsMiddleware } from "@moleculer/channels";
 import type { Settings } from "../../contracts/settings";
 import {
+  channelsComing,
   createStreams,
   DEAD_LETTER_CHANNEL,
   MAX_DELIVERIES,
@@ -96,6 +97,7 @@ export function DurableChannelsMiddleware(
     started?: () => Promise<void>;
   };
   let broker: ServiceBroker;
+  let channelsUp: () => void = () => {};
   const created = (middleware as { created?: (b: ServiceBroker) => void }).created;
   const serviceCreated = (middleware as { serviceCreated?: (s: Service) => Promise<void> })
     .serviceCreated;
@@ -103,6 +105,7 @@ export function DurableChannelsMiddleware(
   return Object.assign(middleware, {
     created(b: ServiceBroker) {
       broker = b;
+      channelsUp = channelsComing(b);
       created?.call(middleware, b);
       if (!(adapter instanceof InProcessAdapter)) retryConsumerRace(b);
     },
@@ -113,6 +116,7 @@ export function DurableChannelsMiddleware(
     async started() {
       await started?.call(middleware);
       await createStreams(broker, channels);
+      channelsUp();
     },
   }) as unknown as Middleware;
 }

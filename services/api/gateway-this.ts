@@ -64,7 +64,8 @@ export function sendError(
     this.logger.info(`${where} answered ${error.code}:`, (err as Error)?.message);
   if (res.headersSent) return void res.end();
   const retryAfter = (error.data as { retryAfter?: number } | undefined)?.retryAfter;
-  if (error.code === 429 && retryAfter !== undefined) res.setHeader("Retry-After", retryAfter);
+  // Only the types whose data a client acts on keep it: a 429, or a 409 still processing.
+  if (retryAfter !== undefined) res.setHeader("Retry-After", retryAfter);
   if (error.code === 503) res.setHeader("Retry-After", 1);
   res.setHeader("Content-Type", "application/json; charset=utf-8");
   res.writeHead(error.code);

@@ -40,6 +40,7 @@ const DOCUMENTED_TYPES = new Set<string>([
  */
 const TYPES_WITH_DATA = new Set<string>([
   ErrorType.RATE_LIMITED,
+  ErrorType.STILL_PROCESSING,
   ShopError.PREREQUISITES_NOT_MET,
   ShopError.ALREADY_ENROLLED,
 ]);

@@ -71,7 +71,7 @@ const STATUS_TEXT: Record<number, string> = {
   402: "Payment declined",
   403: "Signed in but not allowed",
   404: "Not found (also another user's)",
-  409: "Conflict with the current state",
+  409: "Conflict with the current state; `STILL_PROCESSING`: accepted and not finished, retry after `Retry-After` seconds",
   413: "Body too large",
   422: "Validation failed: `data` lists each problem",
   429: "Rate limited: retry after `Retry-After` seconds",
@@ -185,7 +185,7 @@ function operation(
   for (const s of errorStatuses(route, action, method, pathNames.length > 0, hasInput))
     responses[s] = {
       description: ownValue(STATUS_TEXT, s) ?? String(s),
-      ...(s === 429 || s === 503 ? { headers: RETRY_AFTER } : {}),
+      ...(s === 409 || s === 429 || s === 503 ? { headers: RETRY_AFTER } : {}),
       content: json(ERROR_BODY),
     };
 
@@ -256,7 +256,10 @@ export function openApiDocument(
       description:
         "The REST API of Bazaar, a commerce backend. Errors share one shape (`Error`). Lists " +
         "are pages (`page`, `pageSize` ≤ 100). `POST /api/v1/orders` takes an optional " +
-        "`Idempotency-Key` header: a retry with the same key gets the same order.",
+        "`Idempotency-Key` header: a retry with the same key gets the same order, within a " +
+        "second; while the first request is still running it is 409 `STILL_PROCESSING` with " +
+        "`Retry-After`, so a client retries after that many seconds (and on any 503), with the " +
+        "same key, until it gets a final answer.",
     },
     servers: [{ url: "/" }],
     tags: [...new Set(tagsOf(hoisted))].map((name) => ({ name })),

@@ -128,6 +128,11 @@ export interface ReservationDoc {
   id: string;
   lines: StockLine[];
   state: ReservationState;
+  /**
+   * Why it was released, when the reservation itself let go (not enough stock): a repeat of the
+   * same reservation after a crash is told the same, not that it was released.
+   */
+  releasedFor?: "out_of_stock";
   /** Set when restocked: when its markers in the products can be cleared. */
   markersClearAfter?: string;
   createdAt: string;

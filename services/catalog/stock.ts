@@ -122,16 +122,19 @@ export async function reserveStock(
   const existing =
     (await reservations.findById(orderId)) ?? (await openReservation(reservations, orderId, lines));
   if (existing.state === "held" || existing.state === "committed") return existing;
+  if (existing.releasedFor === "out_of_stock") throw outOfStock();
   if (existing.state !== "holding")
     throw conflict(ErrorType.INVALID_STATE, `The reservation of order ${orderId} was released`);
   for (const line of existing.lines) {
     if (await holdLine(products, orderId, line)) continue;
-    await releaseStock(products, reservations, orderId);
-    throw conflict(ShopError.OUT_OF_STOCK, "Not enough stock for every line");
+    await releaseStock(products, reservations, orderId, "out_of_stock");
+    throw outOfStock();
   }
   await setState(reservations, orderId, ["holding"], "held");
   return { ...existing, state: "held" };
 }
+
+const outOfStock = () => conflict(ShopError.OUT_OF_STOCK, "Not enough stock for every line");
 
 /**
  * Gives back whatever the order holds. Releasing an order never reserved leaves a tombstone,
@@ -141,6 +144,7 @@ export async function releaseStock(
   products: Products,
   reservations: Reservations,
   orderId: string,
+  because?: ReservationDoc["releasedFor"],
 ): Promise<void> {
   const reservation = await reservations.findById(orderId);
   if (!reservation) {
@@ -152,7 +156,9 @@ export async function releaseStock(
   if (reservation.state === "committed" || reservation.state === "restocked")
     throw conflict(ErrorType.INVALID_STATE, `Order ${orderId} is confirmed: restock it instead`);
   for (const line of reservation.lines) await releaseLine(products, orderId, line.productId);
-  await setState(reservations, orderId, ["holding", "held"], "released");
+  await setState(reservations, orderId, ["holding", "held"], "released", {
+    ...(because ? { releasedFor: because } : {}),
+  });
 }
 
 /** The order is confirmed: its units are sold, and the hold markers can go. */

@@ -25,6 +25,22 @@ export function lease(deps: SagaDeps): { owner: string; until: string } {
   return { owner: deps.nodeId, until: new Date(Date.now() + deps.staleMs).toISOString() };
 }
 
+/**
+ * Whether this node still owns the order it runs: a lease past half its time is renewed, on
+ * condition that nobody took it meanwhile (a node that was cut off and came back stops here).
+ * A fresh lease costs nothing to check.
+ */
+export async function holdLease(deps: SagaDeps, order: OrderDoc): Promise<boolean> {
+  const until = order.lease ? Date.parse(order.lease.until) : 0;
+  if (order.lease?.owner === deps.nodeId && until - Date.now() > deps.staleMs / 2) return true;
+  const renewed = await deps.orders.findOneAndUpdate(
+    { id: order.id, status: OrderStatus.PENDING, "lease.owner": deps.nodeId },
+    { $set: { lease: lease(deps) } },
+  );
+  if (renewed) order.lease = renewed.lease;
+  return renewed !== null;
+}
+
 /** Moves an order from the state it was read in, with its event and effects, atomically. */
 async function arrive(
   deps: SagaDeps,
@@ -57,12 +73,18 @@ async function arrive(
     event ? [{ type: event, data }] : [],
     effectsOf(to, order),
   );
-  const moved = await deps.orders.findOneAndUpdate({ id: order.id, status: order.status }, update);
+  // An order in flight is settled only by the node that holds its lease.
+  const inFlight = order.status === OrderStatus.PENDING;
+  const moved = await deps.orders.findOneAndUpdate(
+    { id: order.id, status: order.status, ...(inFlight ? { "lease.owner": deps.nodeId } : {}) },
+    update,
+  );
   if (!moved) {
-    // Someone else moved it first (a twin request, the recovery loop): theirs stands.
+    // Someone else moved it first (a twin request, the node that took it over): theirs stands,
+    // and the saga's caller answers with it (still processing, or how it settled).
     const current = await deps.orders.findById(order.id);
     if (!current) throw notFound("Order");
-    if (current.status === to) return current;
+    if (current.status === to || inFlight) return current;
     throw conflict(ErrorType.INVALID_STATE, `The order is ${current.status} now`);
   }
   deps.fault("after-confirm-write");

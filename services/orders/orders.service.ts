@@ -4,20 +4,20 @@ import type { Actions } from "../../platform/actions/action-properties";
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { callerOf, isAdmin, type Ctx } from "../../platform/actions/access";
 import { BackgroundLoop } from "../../platform/messaging/background-loop";
-import { DbMixin, type DbService } from "../../mixins/db.mixin";
+import { addStoreLoop, DbMixin, type DbService } from "../../mixins/db.mixin";
 import { notFound } from "../../platform/actions/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { countMetric, setGauge, PlatformMetric } from "../../platform/observability/metrics";
 import { pageOf } from "../../platform/actions/openapi";
 import { pendingEffects, pendingEvents, relayOutbox } from "../../platform/messaging/outbox";
 import { ownPage, pageParams } from "../../platform/data/pagination";
-import { ownSettings } from "../../platform/runtime/settings-of";
+import { ownSettings, settingsOf } from "../../platform/runtime/settings-of";
 import { ordersSettings } from "./settings";
 import { faultHook } from "../../platform/runtime/fault-injection";
 import { createOrder } from "./saga";
 import { moveOrder, type SagaDeps } from "./order-moves";
 import { assertIdempotencyKey, IDEMPOTENCY_KEY } from "./idempotency";
-import { recoverStaleOrders } from "./recovery";
+import { recoverLeftBehind, recoverOrdersOf, recoverStaleOrders } from "./recovery";
 import { runPendingEffects } from "./order-moves";
 import { findByIdOrPrefix } from "./inspect";
 import {
@@ -35,6 +35,9 @@ import { ShopMetric } from "../../contracts/metrics";
 
 type OrdersThis = DbService<{ orders: OrderDoc }> & {
   keeper: BackgroundLoop;
+  /** When this process started: what was PENDING before it was left by an earlier one. */
+  startedAt: string;
+  leftBehindRecovered: boolean;
   sagaDeps(ctx?: Context): SagaDeps;
   visibleOrder(ctx: Ctx<{ id: string }>): Promise<OrderDoc>;
 };
@@ -76,7 +79,7 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersThis> = {
       openapi: {
         summary: "Place an order: reserve stock, charge, confirm",
         description:
-          "Items are given, or taken from the cart (`fromCart`). The answer is the CONFIRMED order; a declined card is 402, missing stock 409 OUT_OF_STOCK. Test cards: `tok_visa` succeeds, `tok_chargeDeclined` and `tok_insufficientFunds` decline, `tok_processingError` fails transiently. Send an `Idempotency-Key`: a retry with the same key and body gets the same order, with another body 422 IDEMPOTENCY_KEY_REUSED.",
+          "Items are given, or taken from the cart (`fromCart`). The answer is the CONFIRMED order; a declined card is 402, missing stock 409 OUT_OF_STOCK. Test cards: `tok_visa` succeeds, `tok_chargeDeclined` and `tok_insufficientFunds` decline, `tok_processingError` fails transiently. Send an `Idempotency-Key`: a retry with the same key and body gets the same order (409 STILL_PROCESSING with `Retry-After` while the first is still running), with another body 422 IDEMPOTENCY_KEY_REUSED.",
         status: 201,
         response: ORDER_SHAPE,
         errors: [402, 409],
@@ -211,7 +214,19 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersThis> = {
     },
   },
 
+  events: {
+    /** A node gone (crashed, cut off, or stopped): its orders in flight are taken over at once. */
+    async "$node.disconnected"(this: OrdersThis, ctx: Context<{ node: { id: string } }>) {
+      if (!this.repos?.orders) return;
+      await recoverOrdersOf(this.sagaDeps(), ctx.params.node.id).catch((err: Error) =>
+        this.logger.warn(`taking over the orders of ${ctx.params.node.id} failed:`, err.message),
+      );
+    },
+  },
+
   created(this: OrdersThis) {
+    this.startedAt = new Date().toISOString();
+    this.leftBehindRecovered = false;
     this.keeper = new BackgroundLoop(
       "orders keeper",
       KEEPER_INTERVAL_MS,
@@ -219,6 +234,14 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersThis> = {
         const deps = this.sagaDeps();
         await relayOutbox(this.repos.orders, this.broker, "orders");
         await runPendingEffects(deps);
+        if (!this.leftBehindRecovered) {
+          // Alone, every older PENDING order is orphaned; in a cluster, only what this node's id
+          // held (others take over a node that leaves as they see it go).
+          if (settingsOf(this.broker).transporter)
+            await recoverOrdersOf(deps, this.broker.nodeID, this.startedAt);
+          else await recoverLeftBehind(deps, this.startedAt);
+          this.leftBehindRecovered = true;
+        }
         await recoverStaleOrders(deps);
         setGauge(
           this.broker,
@@ -228,14 +251,8 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersThis> = {
       },
       this.logger,
     );
-  },
-
-  started(this: OrdersThis) {
-    this.keeper.start();
-  },
-
-  async stopped(this: OrdersThis) {
-    await this.keeper.stop();
+    // Runs while the store is open and once the channels it relays to are up.
+    addStoreLoop(this, this.keeper);
   },
 };
 

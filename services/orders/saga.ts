@@ -14,7 +14,7 @@ import { OrderStatus } from "./state";
 import { SAGA_STEPS } from "./saga-steps";
 import { assertSameRequest, idempotencyOf, type Idempotency } from "./idempotency";
 import { pricedOrder } from "./new-order";
-import { lease, moveOrder, type SagaDeps } from "./order-moves";
+import { holdLease, lease, moveOrder, type SagaDeps } from "./order-moves";
 
 export { isRefusal } from "./saga-steps";
 
@@ -43,11 +43,14 @@ export async function createOrder(
 export async function runSaga(deps: SagaDeps, order: OrderDoc): Promise<OrderDoc> {
   const kept: Partial<OrderDoc> = {};
   for (const step of SAGA_STEPS) {
+    // Taken over by another node: it finishes the order, and this one answers with its state.
+    if (!(await holdLease(deps, order))) return (await deps.orders.findById(order.id)) ?? order;
     try {
       Object.assign(kept, await step.run(deps.call, order));
     } catch (err) {
       const settled = step.settle(err);
       if (!settled) throw err;
+      deps.fault("after-refusal");
       return moveOrder(deps, order, settled.status, { failureReason: settled.failureReason });
     }
     deps.fault(step.after);
@@ -91,15 +94,19 @@ export function outcome(order: OrderDoc): OrderView {
       throw unavailable("The payment processor is not answering; the order was not charged");
     throw paymentRequired(PaymentDeclined, { orderId: order.id, reason: order.failureReason });
   }
-  if (order.status === OrderStatus.PENDING)
-    throw conflict(
-      ErrorType.INVALID_STATE,
-      "The order is still being processed; ask again shortly",
+  if (order.status === OrderStatus.PENDING) {
+    const error = conflict(
+      ErrorType.STILL_PROCESSING,
+      "The order is still being processed; ask again with the same Idempotency-Key",
     );
+    error.data = { orderId: order.id, retryAfter: 1 };
+    throw error;
+  }
   return toOrderView(order);
 }
 
-const REPLAY_WAIT_MS = 5000;
+/** A retry waits this long for a first request still running: well inside a client's patience. */
+const REPLAY_WAIT_MS = 1000;
 
 async function replay(
   deps: SagaDeps,

@@ -59,5 +59,15 @@ describeCluster("rolling restart: every node replaced by SIGTERM under load", ()
     const snap = await snapshot(front, admin, { [product.id]: STOCK });
     expect(invariantViolations(snap)).toEqual([]);
     expect(snap.orders.every((o) => o.status === "CONFIRMED")).toBe(true);
+
+    // Every node here was started into a running cluster: none ran a loop before its channels.
+    const failedPasses = [...cluster.nodes.values()].flatMap((node) =>
+      node.process
+        .output()
+        .split("\n")
+        .filter((line) => line.includes("pass failed"))
+        .map((line) => `${node.id}: ${line}`),
+    );
+    expect(failedPasses).toEqual([]);
   }, 300_000);
 });

@@ -70,6 +70,21 @@ describe("stock holds", () => {
     expect([await stock("a"), await stock("b")]).toEqual([5, 2]);
   });
 
+  test("When an order that ran out of stock is reserved again (a rerun after a crash), then it is out of stock again, and holds nothing", async () => {
+    const short = [
+      { productId: "a", quantity: 2 },
+      { productId: "b", quantity: 3 },
+    ];
+    await expect(reserveStock(products, reservations, "o9", short)).rejects.toMatchObject({
+      type: "OUT_OF_STOCK",
+    });
+    await products.updateOne({ id: "b" }, { $set: { stock: 10 } });
+    await expect(reserveStock(products, reservations, "o9", short)).rejects.toMatchObject({
+      type: "OUT_OF_STOCK",
+    });
+    expect([await stock("a"), await stock("b")]).toEqual([5, 10]);
+  });
+
   test("When a release is repeated, then stock comes back once; a later reservation is refused", async () => {
     await reserveStock(products, reservations, "o3", lines);
     await releaseStock(products, reservations, "o3");
