@@ -1,5 +1,9 @@
 import type { SettingDoc } from "../platform/runtime/env-settings";
 import { SERVICE_MODULES } from "./services";
+import { Channel } from "../contracts/channels";
+
+/** One JetStream stream a channel, and one for the dead letters. */
+const STREAMS = Object.values(Channel).length + 1;
 
 /**
  * What each setting means, for the README's table (`npm run docs:settings` writes it). A test
@@ -86,8 +90,7 @@ const SHARED_SETTING_DOCS: SettingDoc[] = [
   {
     variables: ["CHANNEL_STREAM_MAX_MB"],
     embedded: "64",
-    meaning:
-      "what one JetStream stream (a channel) may hold; the server reserves it, so 11 streams a namespace take 704 MB of its storage",
+    meaning: `what one JetStream stream (a channel) may hold; the server reserves it, so the ${STREAMS} streams of a namespace (one a channel, and the dead letters) take ${STREAMS * 64} MB of its storage`,
   },
   {
     variables: ["CHANNEL_STREAM_MAX_AGE_HOURS"],
