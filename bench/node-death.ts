@@ -8,9 +8,11 @@
  *
  *   npm run bench:node-death                 # 3 runs of 120 s
  *   RUNS=1 DURATION=60 npm run bench:node-death
+ *   SHOW_LOGS=1 npm run bench:node-death     # and the nodes' warnings
  */
 import { ALL_SERVICES } from "../app/settings";
 import { ADMIN, startCluster } from "../test/harness/cluster";
+import { client } from "../test/harness/http";
 import { everyOrderSettled, invariantViolations, snapshot } from "../test/harness/invariants";
 import { startRetryingClients, type OrderAttempts } from "../test/harness/retrying-clients";
 const DURATION = Number(process.env.DURATION ?? 120);
@@ -70,8 +72,9 @@ async function run(n: number) {
       await cluster.addNode(victim);
     }
     const orders = await clients.stop();
-    await everyOrderSettled(gw, admin, 120_000);
-    const violations = invariantViolations(await snapshot(gw, admin, { [product.id]: STOCK }));
+    const front = client(() => alive()[0]);
+    await everyOrderSettled(front, admin, 120_000);
+    const violations = invariantViolations(await snapshot(front, admin, { [product.id]: STOCK }));
     const settle = afterDeaths(orders, deaths).sort((a, b) => a - b);
     const result = {
       run: n,
@@ -89,6 +92,23 @@ async function run(n: number) {
       invariantViolations: violations.length,
     };
     console.log(JSON.stringify(result));
+    // The slowest orders, with when they started against the deaths, to read what held them.
+    const t0 = deaths[0] ?? 0;
+    for (const o of orders.filter((x) => (x.answeredAt ?? Infinity) - x.startedAt > 5000))
+      console.log(
+        `  slow ${o.key}: started ${o.startedAt - t0} ms, answered ${o.answeredAt ? o.answeredAt - t0 : "never"} ms, ` +
+          `${o.attempts} attempts, deaths at ${deaths.map((d) => d - t0).join(",")} ms`,
+      );
+    if (process.env.SHOW_LOGS)
+      for (const node of cluster.nodes.values())
+        console.log(
+          node.process
+            .output()
+            .split("\n")
+            .filter((l) => l.includes("WARN"))
+            .map((l) => `${node.id}: ${l}`)
+            .join("\n"),
+        );
     return result;
   } finally {
     await cluster.stop();

@@ -16,6 +16,13 @@ import type { NatsConnection, Msg } from "nats";
 const REPLY_ROOT = "_BAZAAR.UNDELIVERED";
 /** How often nodes with calls pending are pinged, so a node that dies mid-call is noticed quickly. */
 const PROBE_INTERVAL_MS = 250;
+const ALIVE_ROOT = "_BAZAAR.ALIVE";
+/**
+ * How often every other node's liveness subject is asked about. A node that calls nobody (every
+ * service local) would otherwise learn of a peer's death only from heartbeats, seconds later, and
+ * the orders that peer was running would wait that long to be taken over.
+ */
+const ALIVE_INTERVAL_MS = 500;
 
 interface PendingRequest {
   nodeID: string;
@@ -49,6 +56,7 @@ const fromToken = (value: string) => Buffer.from(value, "base64url").toString();
 
 export class FailFastNatsTransporter extends Transporters.NATS {
   private probe?: NodeJS.Timeout;
+  private aliveProbe?: NodeJS.Timeout;
   /** Calls pending at the last probe: only those still pending now are slow enough to ask about. */
   private pendingBefore = new Set<string>();
 
@@ -89,10 +97,15 @@ export class FailFastNatsTransporter extends Transporters.NATS {
     });
     this.probe = setInterval(() => this.pingNodesWithPendingCalls(), PROBE_INTERVAL_MS);
     this.probe.unref();
+    // Held, never answered: while this node lives, asking about it costs one delivery.
+    client?.subscribe(this.aliveSubject(nodeID));
+    this.aliveProbe = setInterval(() => this.askWhoIsAlive(), ALIVE_INTERVAL_MS);
+    this.aliveProbe.unref();
   }
 
   override async disconnect(): Promise<void> {
     clearInterval(this.probe);
+    clearInterval(this.aliveProbe);
     return super.disconnect();
   }
 
@@ -121,6 +134,25 @@ export class FailFastNatsTransporter extends Transporters.NATS {
     if (node?.available) {
       broker.logger.warn(`Node '${nodeID}' is gone: its subject has no subscriber.`);
       broker.registry.nodes.disconnected(nodeID, true);
+    }
+  }
+
+  private aliveSubject(nodeID: string): string {
+    return `${ALIVE_ROOT}.${token(this.internals.prefix)}.${token(nodeID)}`;
+  }
+
+  /**
+   * Publishes to each other available node's liveness subject with a reply subject: the server
+   * answers "503 no responders" at once for a node whose connection closed, and `undelivered`
+   * takes it out of the registry, as for a call.
+   */
+  private askWhoIsAlive(): void {
+    const { client, nodeID, broker } = this.internals;
+    if (!client || !this.internals.connected) return;
+    for (const node of broker.registry.nodes.toArray()) {
+      if (node.local || !node.available) continue;
+      const reply = `${REPLY_ROOT}.${token(nodeID)}.${token(node.id)}.${token("-")}`;
+      client.publish(this.aliveSubject(node.id), new Uint8Array(0), { reply });
     }
   }
 

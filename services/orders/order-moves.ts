@@ -25,6 +25,20 @@ export function lease(deps: SagaDeps): { owner: string; until: string } {
   return { owner: deps.nodeId, until: new Date(Date.now() + deps.staleMs).toISOString() };
 }
 
+/** How soon an order whose saga met a service down is tried again (by any node). */
+const RETRY_SOON_MS = 1000;
+
+/**
+ * A saga stopped by a service that is down or slow: the lease is cut short, so the recovery loop
+ * (of this node or another) tries again in a second, not when a whole lease has run out.
+ */
+export async function retrySoon(deps: SagaDeps, orderId: string): Promise<void> {
+  await deps.orders.updateOne(
+    { id: orderId, status: OrderStatus.PENDING, "lease.owner": deps.nodeId },
+    { $set: { "lease.until": new Date(Date.now() + RETRY_SOON_MS).toISOString() } },
+  );
+}
+
 /**
  * Whether this node still owns the order it runs: a lease past half its time is renewed, on
  * condition that nobody took it meanwhile (a node that was cut off and came back stops here).

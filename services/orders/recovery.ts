@@ -1,6 +1,6 @@
 import type { Filter } from "../../platform/data/repository";
 import type { OrderDoc } from "./model";
-import { lease, type SagaDeps } from "./order-moves";
+import { lease, retrySoon, type SagaDeps } from "./order-moves";
 import { runSaga } from "./saga";
 import { OrderStatus } from "./state";
 
@@ -23,7 +23,8 @@ async function takeOver(deps: SagaDeps, orphans: OrderDoc[]): Promise<number> {
       await runSaga(deps, taken);
       recovered++;
     } catch {
-      // Still blocked (a service down): the lease runs out and a later pass tries again.
+      // Still blocked (a service down, or routed to the node that just died): again soon.
+      await retrySoon(deps, taken.id).catch(() => undefined);
     }
   }
   return recovered;

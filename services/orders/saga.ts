@@ -14,7 +14,7 @@ import { OrderStatus } from "./state";
 import { SAGA_STEPS } from "./saga-steps";
 import { assertSameRequest, idempotencyOf, type Idempotency } from "./idempotency";
 import { pricedOrder } from "./new-order";
-import { holdLease, lease, moveOrder, type SagaDeps } from "./order-moves";
+import { holdLease, lease, moveOrder, retrySoon, type SagaDeps } from "./order-moves";
 
 export { isRefusal } from "./saga-steps";
 
@@ -36,7 +36,12 @@ export async function createOrder(
   if ("replayed" in written) return written.replayed;
   deps.arrived(written.inserted);
   deps.fault("after-order-insert");
-  return outcome(await runSaga(deps, written.inserted));
+  const settled = await runSaga(deps, written.inserted).catch(async (err: unknown) => {
+    // Not settled (a service down): the client is told so, and the order is tried again soon.
+    await retrySoon(deps, order.id).catch(() => undefined);
+    throw err;
+  });
+  return outcome(settled);
 }
 
 /** Each step in turn; a refusal settles the order there, anything else leaves it PENDING. */

@@ -2,6 +2,7 @@ import { ServiceBroker } from "moleculer";
 import { FailFastNatsTransporter } from "../../platform/runtime/fail-fast-nats";
 import { toHttpError } from "../../services/api/http-errors";
 import { describeWith, startNats, type RunningServer } from "../harness/servers";
+import { waitFor } from "../harness/node-process";
 import { RerouteUndeliveredMiddleware } from "../../platform/middlewares/reroute-undelivered";
 
 /** Three brokers on a real nats-server; one loses its connection the way a killed process does. */
@@ -133,5 +134,21 @@ describeWith(["nats-server"])("fail-fast NATS transporter", () => {
       (err as Error).constructor.name,
     );
     expect(toHttpError(err).code).toBe(503);
+  });
+
+  test("When a node nobody calls dies, then every other node learns of it and says so, long before a heartbeat would", async () => {
+    const [caller, worker1, worker2] = brokers;
+    const heard: string[] = [];
+    worker2.localBus.on("$node.disconnected", ({ node }: { node: { id: string } }) =>
+      heard.push(node.id),
+    );
+    await cutOff(worker1);
+    // Heartbeats here time out after 90 s: only the liveness probe can tell within the wait.
+    await waitFor(
+      async () => !caller.registry.nodes.get("worker-1")?.available && heard.includes("worker-1"),
+      10_000,
+      "worker-1 seen gone",
+    );
+    expect(worker2.registry.nodes.get("worker-1")?.available).toBe(false);
   });
 });
