@@ -4,12 +4,10 @@ import { asOperator, callerOf, type Ctx } from "../../platform/actions/access";
 import { settingsOf } from "../../platform/runtime/settings-of";
 import { randomBytes } from "node:crypto";
 import { seedDemoCourses } from "./demo-seed";
-import { conflict, notFound } from "../../platform/actions/errors";
-import { ShopError } from "../../contracts/errors";
 import { idRule } from "../../platform/actions/ids";
 import { pageOf } from "../../platform/actions/openapi";
 import { call, provide } from "../../platform/actions/typed-call";
-import { findPage, pageParams, keysetParams, pageAfter } from "../../platform/data/pagination";
+import { pageParams, keysetParams, pageAfter } from "../../platform/data/pagination";
 import { DbMixin, type DbService } from "../../mixins/db.mixin";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { consumes, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
@@ -27,7 +25,6 @@ import {
   MODULE_SHAPE,
   ENROLMENT_INDEXES,
   ENROLMENT_SHAPE,
-  enrolmentId,
   type EnrolmentDoc,
   createCourseParams,
   LESSON_SHAPE,
@@ -39,16 +36,17 @@ import {
   type NewCourse,
 } from "./model";
 import { addLesson, addModule, findLesson, reorderOutline, updateLesson } from "./outline";
-import { isAuthor } from "./ownership";
 import { admit, enrolFree, enrolFromOrder, revokeForOrder } from "./enrolment";
-import {
-  completeLesson,
-  enrolledLesson,
-  lessonStates,
-  toEnrolmentView,
-  withLessonStates,
-} from "./progress";
+import { completeLesson, toEnrolmentView } from "./progress";
 import { archiveCourse, listingOf, publishCourse } from "./publishing";
+import {
+  certificateOf,
+  courseFor,
+  enrolmentsOf,
+  lessonFor,
+  progressOf,
+  publishedCourses,
+} from "./reading";
 import { allOptional } from "../../platform/actions/validator";
 
 type CoursesThis = DbService<{ courses: CourseDoc; enrolments: EnrolmentDoc }> & RelayService;
@@ -284,16 +282,7 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
         this: CoursesThis,
         ctx: Ctx<{ category?: string; instructorId?: string; page: number; pageSize: number }>,
       ) {
-        const { category, instructorId, ...page } = ctx.params;
-        const filter: Record<string, unknown> = { status: CourseStatus.PUBLISHED };
-        if (category) filter.category = category;
-        if (instructorId) filter.instructorId = instructorId;
-        return findPage(
-          this.repos.courses,
-          filter,
-          { ...page, sort: { createdAt: -1 } },
-          toCourseView,
-        );
+        return publishedCourses(this.repos, ctx.params);
       },
     },
 
@@ -304,17 +293,8 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
       },
       access: "public",
       params: { $$strict: true, id: idRule },
-      async handler(this: CoursesThis, ctx: Ctx<{ id: string }>) {
-        const course = await this.repos.courses.findById(ctx.params.id);
-        if (!course) throw notFound("Course");
-        if (course.status !== CourseStatus.PUBLISHED && !isAuthor(course, ctx.meta.user))
-          throw notFound("Course");
-        const caller = ctx.meta.user;
-        const enrolment = caller
-          ? await this.repos.enrolments.findById(enrolmentId(course.id, caller.id))
-          : null;
-        if (!enrolment?.active) return toCourseView(course);
-        return withLessonStates(toCourseView(course), lessonStates(course, enrolment));
+      handler(this: CoursesThis, ctx: Ctx<{ id: string }>) {
+        return courseFor(this.repos, ctx.params.id, ctx.meta.user ?? undefined);
       },
     },
 
@@ -326,23 +306,8 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
         errors: [409],
       },
       params: { $$strict: true, id: idRule },
-      async handler(this: CoursesThis, ctx: Ctx<{ id: string }>) {
-        const caller = callerOf(ctx);
-        const authored = await this.repos.courses.findOne({ lessonIds: ctx.params.id });
-        let course = authored && isAuthor(authored, caller) ? authored : undefined;
-        if (!course) {
-          const enrolled = await enrolledLesson(
-            this.repos.courses,
-            this.repos.enrolments,
-            caller,
-            ctx.params.id,
-          );
-          if (enrolled.state.locked)
-            throw conflict(ShopError.LESSON_LOCKED, "Complete the lesson before this one first");
-          course = enrolled.course;
-        }
-        const found = findLesson(course, ctx.params.id)!;
-        return { ...found.lesson, courseId: course.id, moduleId: found.module.id };
+      handler(this: CoursesThis, ctx: Ctx<{ id: string }>) {
+        return lessonFor(this.repos, callerOf(ctx), ctx.params.id);
       },
     },
 
@@ -402,38 +367,16 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
     myEnrolments: {
       openapi: { summary: "The courses you are enrolled in", response: pageOf(ENROLMENT_SHAPE) },
       params: { $$strict: "remove", ...pageParams },
-      async handler(this: CoursesThis, ctx: Ctx<{ page: number; pageSize: number }>) {
-        const caller = callerOf(ctx);
-        const page = await findPage(
-          this.repos.enrolments,
-          { userId: caller.id, active: true },
-          { ...ctx.params, sort: { createdAt: -1 } },
-          (doc) => doc,
-        );
-        const courses = await this.repos.courses.find({
-          id: { $in: page.rows.map((e) => e.courseId) },
-        });
-        const byId = new Map(courses.map((c) => [c.id, c]));
-        return {
-          ...page,
-          rows: page.rows
-            .filter((e) => byId.has(e.courseId))
-            .map((e) => toEnrolmentView(e, byId.get(e.courseId)!)),
-        };
+      handler(this: CoursesThis, ctx: Ctx<{ page: number; pageSize: number }>) {
+        return enrolmentsOf(this.repos, callerOf(ctx), ctx.params);
       },
     },
 
     myProgress: {
       openapi: { summary: "Your progress in one course", response: ENROLMENT_SHAPE },
       params: { $$strict: true, id: idRule },
-      async handler(this: CoursesThis, ctx: Ctx<{ id: string }>) {
-        const caller = callerOf(ctx);
-        const [course, enrolment] = await Promise.all([
-          this.repos.courses.findById(ctx.params.id),
-          this.repos.enrolments.findById(enrolmentId(ctx.params.id, caller.id)),
-        ]);
-        if (!course || !enrolment?.active) throw notFound("Enrolment");
-        return toEnrolmentView(enrolment, course);
+      handler(this: CoursesThis, ctx: Ctx<{ id: string }>) {
+        return progressOf(this.repos, callerOf(ctx), ctx.params.id);
       },
     },
 
@@ -442,20 +385,10 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
       openapi: { summary: "Verify a course completion certificate", response: CERTIFICATE_SHAPE },
       access: "public",
       params: { $$strict: true, id: { type: "string", max: 64, pattern: /^cert_[0-9a-f]{32}$/ } },
-      async handler(this: CoursesThis, ctx: Ctx<{ id: string }>) {
-        const enrolment = await this.repos.enrolments.findOne({ certificateId: ctx.params.id });
-        if (!enrolment?.active || !enrolment.completedAt) throw notFound("Certificate");
-        const course = await this.repos.courses.findById(enrolment.courseId);
-        if (!course) throw notFound("Certificate");
-        // What a verifier needs, and no internal id: a public id must not lead to a user.
-        const holder = await call(ctx, Action.users.contactOf, { userId: enrolment.userId });
-        return {
-          id: ctx.params.id,
-          courseId: course.id,
-          courseTitle: course.title,
-          holderName: holder?.name ?? "",
-          completedAt: enrolment.completedAt,
-        };
+      handler(this: CoursesThis, ctx: Ctx<{ id: string }>) {
+        const nameOf = async (userId: string) =>
+          (await call(ctx, Action.users.contactOf, { userId }))?.name;
+        return certificateOf(this.repos, ctx.params.id, nameOf);
       },
     },
     /** Every course, drafts too, by id: how the search index is rebuilt from the courses. */
