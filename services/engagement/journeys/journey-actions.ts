@@ -1,18 +1,13 @@
 import type { ServiceSchema } from "moleculer";
 import type { Ctx } from "../../../platform/actions/access";
 import type { Actions } from "../../../platform/actions/action-properties";
-import { invalid, notFound } from "../../../platform/actions/errors";
+import { notFound } from "../../../platform/actions/errors";
 import { idRule } from "../../../platform/actions/ids";
 import { pageOf } from "../../../platform/actions/openapi";
 import { adminGet, adminList } from "../../../platform/actions/admin-reads";
 import { allOptional } from "../../../platform/actions/validator";
 import { findPage, pageParams } from "../../../platform/data/pagination";
-import type {
-  JourneyDefinition,
-  JourneyStatus,
-  MessageChannel,
-} from "../../../contracts/engagement";
-import { ContentError, pickLocale } from "../content/content";
+import type { JourneyDefinition, JourneyStatus } from "../../../contracts/engagement";
 import type { EngagementThis } from "../engagement-this";
 import { definitionsChanged, outcomeStores } from "./journey-wiring";
 import {
@@ -29,35 +24,15 @@ import {
   templateParams,
 } from "./journey-model";
 import { createJourney, journeyStats, updateJourney } from "./journeys";
-import { emptyProfile } from "../profiles/profile-fold";
-import {
-  createTemplate,
-  fillIn,
-  updateTemplate,
-  variablesOf,
-  variantCount,
-  type TemplateDoc,
-} from "../content/templates";
+import { createTemplate, updateTemplate, variantCount } from "../content/templates";
 import { journeyOutcomes, recordClick, variantShares, variantStats } from "./message-log";
 import { readLinkToken } from "../content/tracked-links";
+import { previewTemplate } from "../content/preview";
 import { settingsOf } from "../../../platform/runtime/settings-of";
 import { call } from "../../../platform/actions/typed-call";
 import { Action } from "../../../contracts/actions";
 
 type Paged = { page: number; pageSize: number };
-
-/** What a preview fills a template in with: a user's profile, and a trigger of each kind. */
-const SAMPLE = {
-  contact: { name: "Sam Sample", email: "sam@example.com" },
-  key: "sample",
-  event: {
-    items: [{ name: "Sample item", quantity: 2 }],
-    total: 4200,
-    currency: "USD",
-    courseId: "sample-course",
-  },
-  unsubscribeUrl: "https://example.invalid/unsubscribe",
-};
 
 /** What a template may name, as the API description tells an author. */
 const TEMPLATE_VARIABLES =
@@ -274,43 +249,19 @@ export const JourneyActions: Partial<ServiceSchema> = {
       },
       access: "admin",
       params: previewParams,
-      async handler(
+      handler(
         this: EngagementThis,
         ctx: Ctx<{ id: string; locale?: string; userId?: string; variant?: number }>,
       ) {
-        const { id, locale, userId, variant = 0 } = ctx.params;
-        const template: TemplateDoc | null = await this.repos.templates.findById(id);
-        if (!template) throw notFound("Template");
-        const who = userId ?? "sample";
-        const contact = userId
-          ? await call(ctx, Action.users.contactOf, { userId })
-          : SAMPLE.contact;
-        if (!contact) throw notFound("User");
-        const profile =
-          (userId && (await this.repos.profiles.findById(userId))) || emptyProfile(who);
-        if (variant >= variantCount(template))
-          throw invalid([
-            { field: "variant", message: "the template has no such variant", type: "template" },
-          ]);
-        const words = variant === 0 ? template.locales : template.variants![variant - 1].locales;
-        const chosen = pickLocale(Object.keys(words), locale, template.defaultLocale);
-        const channels = Object.keys(words[chosen]) as MessageChannel[];
-        try {
-          const variables = variablesOf({
-            ...SAMPLE,
-            contact: { name: contact.name, email: contact.email },
-            userId: who,
-            profile,
+        return previewTemplate(
+          {
+            templateOf: (id) => this.repos.templates.findById(id),
+            contactOf: (userId) => call(ctx, Action.users.contactOf, { userId }),
+            profileOf: (userId) => this.repos.profiles.findById(userId),
             shopUrl: settingsOf(this.broker).storefrontUrl,
-          });
-          return await fillIn(template, channels, chosen, variables, { variant });
-        } catch (err) {
-          if (!(err instanceof ContentError)) throw err;
-          throw invalid(
-            err.problems.map((p) => ({ ...p, type: "template" })),
-            "The template cannot be filled in",
-          );
-        }
+          },
+          ctx.params,
+        );
       },
     },
   } satisfies Actions,
