@@ -1,3 +1,4 @@
+import { isEndpointFault } from "./platform/actions/errors";
 import { ClientErrorRegenerator } from "./platform/actions/error-regenerator";
 import { SERVICE_MODULES } from "./app/services";
 import { ActionPropertiesMiddleware } from "./platform/middlewares/action-properties";
@@ -103,7 +104,7 @@ export function createBrokerConfig(env: Env = process.env): BrokerOptions {
       minRequestCount: 20,
       windowTime: 60,
       halfOpenTime: 10_000,
-      check: (err: Error & { code?: number }) => (err.code ?? 500) >= 500,
+      check: isEndpointFault as (err: Error) => boolean,
     },
     bulkhead: { enabled: true, concurrency: 100, maxQueueSize: 1000 },
     // A refusal raised on another node arrives as the client error it was (the saga settles an

@@ -132,12 +132,13 @@ async function main() {
     const cpuUs = median(runs.map((r) => r.cpuUs));
     summary.set(name, { rate, cpuUs });
     const p99 = median(runs.map((r) => r.result.latency.p99));
+    const rounds = runs.map((r) => Math.round(okPerSecond(r.result))).join(", ");
     const rss = Object.entries(runs[runs.length - 1].rss)
       .map(([id, mb]) => `${id} ${mb} MB`)
       .join(", ");
     console.log(
       `${name.padEnd(34)} ${Math.round(rate)} ok/s   p99 ${p99} ms   ratio ${(rate / bareRate).toFixed(3)}` +
-        `   ${Math.round(cpuUs)} µs CPU/req   RSS ${rss}`,
+        `   ${Math.round(cpuUs)} µs CPU/req   RSS ${rss}   rounds ${rounds} ok/s`,
     );
   }
   const off = summary.get("embedded, observability off")!;

@@ -96,6 +96,28 @@ export function isRequestRefused(err: unknown): boolean {
 }
 
 /**
+ * Failures of the way to a node, not of the node: the local transporter is away, or the node is
+ * gone or never got the call. They say nothing of the endpoint's health.
+ */
+const TRANSPORT_FAILURES = new Set([
+  "BAD_GATEWAY",
+  "UNDELIVERED",
+  "REQUEST_REJECTED",
+  "SERVICE_NOT_AVAILABLE",
+]);
+
+/**
+ * What a circuit breaker counts against an endpoint: a server error or a timeout of its own.
+ * A NATS outage fails every call as "bad gateway"; counted, it would open breakers on healthy
+ * endpoints, which then refuse for their whole half-open time after NATS is back.
+ */
+export function isEndpointFault(err: unknown): boolean {
+  const { code, type } = (err ?? {}) as { code?: unknown; type?: unknown };
+  const status = typeof code === "number" ? code : 500;
+  return status >= 500 && !(typeof type === "string" && TRANSPORT_FAILURES.has(type));
+}
+
+/**
  * A request refused until it is paid differently (a card declined): `kind` is the error's type,
  * message and name, declared once in contracts/, and `data` says what the client can act on.
  */

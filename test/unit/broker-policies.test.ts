@@ -5,6 +5,7 @@ import { Errors, ServiceBroker, type Context } from "moleculer";
 import { createBrokerConfig } from "../../broker.config";
 import { loggerConfig } from "../../platform/observability/logging";
 import { RequestContextMiddleware } from "../../platform/middlewares/request-context";
+import { UndeliveredError } from "../../platform/runtime/fail-fast-nats";
 
 describe("the broker's call policies", () => {
   const calls = { charge: 0, read: 0 };
@@ -43,6 +44,23 @@ describe("the broker's call policies", () => {
   test("When an idempotent action opted in, then retryable failures are retried until it succeeds", async () => {
     await expect(broker.call("flaky.read")).resolves.toBe("ok");
     expect(calls.read).toBe(3);
+  });
+
+  test("When calls fail for want of a way to the node (NATS away, node gone), then no breaker counts them; an endpoint's own errors and timeouts count", () => {
+    const counts = config.circuitBreaker!.check as (err: Error) => boolean;
+    expect(
+      counts(
+        new (
+          Errors as unknown as { BrokerDisconnectedError: new () => Error }
+        ).BrokerDisconnectedError(),
+      ),
+    ).toBe(false);
+    expect(counts(new Errors.RequestRejectedError({ action: "a", nodeID: "n" }))).toBe(false);
+    expect(counts(new UndeliveredError("n"))).toBe(false);
+    expect(counts(new Errors.MoleculerRetryableError("processor hiccup", 503))).toBe(true);
+    expect(counts(new Errors.RequestTimeoutError({ action: "a", nodeID: "n" }))).toBe(true);
+    expect(counts(new Error("a bug"))).toBe(true);
+    expect(counts(new Errors.MoleculerClientError("not found", 404, "NOT_FOUND"))).toBe(false);
   });
 
   test("When a handler is stuck, then the call ends at REQUEST_TIMEOUT_MS", async () => {
