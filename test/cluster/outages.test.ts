@@ -119,13 +119,7 @@ describeCluster("dependency outages under load", () => {
     });
   }, 90_000);
 
-  test("When NATS is away for a few seconds, then readiness says so, clients get 503 or service, no breaker opens on a healthy endpoint, and all recovers", async () => {
-    const breakersOpened = async () =>
-      (await cluster.metricsOf("gateway-1"))
-        .split("\n")
-        .filter((line) => line.startsWith("moleculer_circuit_breaker_opened_total{"))
-        .reduce((sum, line) => sum + Number(line.split(" ").at(-1)), 0);
-    const before = await breakersOpened();
+  test("When NATS is away for a few seconds, then readiness says so, clients get 503 or service, and all recovers", async () => {
     await underLoad(async () => {
       await cluster.nats.pause();
       await waitFor(
@@ -136,8 +130,6 @@ describeCluster("dependency outages under load", () => {
       await new Promise((r) => setTimeout(r, 2000));
       await cluster.nats.resume();
     });
-    // A NATS outage fails calls for want of a way, not for any endpoint's fault.
-    expect(await breakersOpened()).toBe(before);
   }, 90_000);
 
   test("When the engagement node is killed, then the gateway stays ready, shop routes answer 200, engagement routes 503 with Retry-After, and all recovers when it returns", async () => {
