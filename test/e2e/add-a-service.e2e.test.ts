@@ -11,9 +11,9 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { client, registerBuyer, type Client } from "../harness/http";
-import { ROOT, startNodeProcess, waitFor, type NodeProcess } from "../harness/node-process";
-import { freePort } from "../harness/servers";
+import { registerBuyer, type Client } from "../harness/http";
+import { ROOT, type NodeProcess } from "../harness/node-process";
+import { startServingNode } from "../harness/serving-node";
 
 /**
  * The promise of `templates/service/README.md`, kept in a copy of the repository: its steps add
@@ -118,25 +118,12 @@ test("When the new service is checked, then the compiler, lint, and the checks o
 
 describe("the new service on an embedded node", () => {
   beforeAll(async () => {
-    const port = await freePort();
-    node = startNodeProcess(
-      {
-        DATA_DIR: path.join(copy, "data"),
-        PORT: String(port),
-        METRICS_PORT: String(await freePort()),
-        SHELF_ITEMS_PER_USER: "2",
-        LOG_LEVEL: "warn",
-      },
-      copy,
+    const serving = await startServingNode(
+      { DATA_DIR: path.join(copy, "data"), SHELF_ITEMS_PER_USER: "2", LOG_LEVEL: "warn" },
+      { until: "up", root: copy },
     );
-    api = client(`http://127.0.0.1:${port}`);
-    await waitFor(
-      async () => (await api.get("/health")).body?.status === "up",
-      60_000,
-      "the node",
-    ).catch((err) => {
-      throw new Error(`${err.message}\n${node.output()}`);
-    });
+    node = serving;
+    api = serving.api;
     await api.followContract();
   }, 90_000);
 

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { client, uniqueEmail, type Client } from "../harness/http";
-import { startNodeProcess, waitFor, type NodeProcess } from "../harness/node-process";
-import { freePort } from "../harness/servers";
+import { uniqueEmail, type Client } from "../harness/http";
+import { waitFor } from "../harness/node-process";
+import { startServingNode } from "../harness/serving-node";
 
 /**
  * A crash changes nothing a client or a buyer can see: for each way an order can go (confirmed,
@@ -42,12 +42,9 @@ interface Seen {
   messages: string[];
 }
 
-async function startNode(dataDir: string, fault?: string): Promise<NodeProcess & { api: Client }> {
-  const port = await freePort();
-  const node = startNodeProcess({
+function startNode(dataDir: string, fault?: string) {
+  return startServingNode({
     DATA_DIR: dataDir,
-    PORT: String(port),
-    METRICS_PORT: String(await freePort()),
     JWT_SECRET: "outcome-test-secret-".padEnd(40, "x"),
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
@@ -55,15 +52,6 @@ async function startNode(dataDir: string, fault?: string): Promise<NodeProcess &
     QUIET_HOURS: "off",
     ...(fault ? { FAULT_INJECTION: fault } : {}),
   });
-  const api = client(`http://127.0.0.1:${port}`);
-  await waitFor(
-    async () => (await api.get("/health/ready")).status === 200,
-    30_000,
-    "the node",
-  ).catch((err) => {
-    throw new Error(`${err.message}\n${node.output()}`);
-  });
-  return Object.assign(node, { api });
 }
 
 /** A product, a buyer and the order's body and key, on a fresh store. */

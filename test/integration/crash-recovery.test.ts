@@ -3,25 +3,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { SAGA_FAULT_POINTS } from "../../app/settings";
-import { client, uniqueEmail, type Client } from "../harness/http";
+import { uniqueEmail } from "../harness/http";
 import { invariantViolations, snapshot } from "../harness/invariants";
-import { startNodeProcess, waitFor, type NodeProcess } from "../harness/node-process";
-import { freePort } from "../harness/servers";
+import { waitFor } from "../harness/node-process";
+import { startServingNode } from "../harness/serving-node";
 
 const ADMIN = { email: "crash-admin@example.com", password: "crash-admin-1" };
 const ADDRESS = { name: "C", line1: "1 Road", city: "Town", postalCode: "1", country: "DE" };
 
-interface Node {
-  process: NodeProcess;
-  api: Client;
-}
-
-async function startNode(dataDir: string, fault?: string): Promise<Node> {
-  const port = await freePort();
-  const node = startNodeProcess({
+async function startNode(dataDir: string, fault?: string) {
+  const node = await startServingNode({
     DATA_DIR: dataDir,
-    PORT: String(port),
-    METRICS_PORT: String(await freePort()),
     JWT_SECRET: "crash-test-secret-".padEnd(40, "x"),
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
@@ -29,15 +21,7 @@ async function startNode(dataDir: string, fault?: string): Promise<Node> {
     RATE_LIMIT_AUTH: "10000",
     ...(fault ? { FAULT_INJECTION: fault } : {}),
   });
-  const api = client(`http://127.0.0.1:${port}`);
-  await waitFor(
-    async () => (await api.get("/health/ready")).status === 200,
-    30_000,
-    "the node",
-  ).catch((err) => {
-    throw new Error(`${err.message}\n${node.output()}`);
-  });
-  return { process: node, api };
+  return { process: node, api: node.api };
 }
 
 interface StoredOrder {
