@@ -23,6 +23,11 @@ const ALIVE_ROOT = "_BAZAAR.ALIVE";
  * the orders that peer was running would wait that long to be taken over.
  */
 const ALIVE_INTERVAL_MS = 500;
+/**
+ * Said in this node's INFO: it holds a liveness subject. Only such nodes are asked after, so a
+ * node of an earlier version (a rolling deploy) is never taken for dead for lacking one.
+ */
+const ALIVE_METADATA = "bazaarLiveness";
 
 interface PendingRequest {
   nodeID: string;
@@ -59,6 +64,13 @@ export class FailFastNatsTransporter extends Transporters.NATS {
   private aliveProbe?: NodeJS.Timeout;
   /** Calls pending at the last probe: only those still pending now are slow enough to ask about. */
   private pendingBefore = new Set<string>();
+
+  /** Before the broker first says who it is: its INFO carries the liveness mark. */
+  override init(...args: Parameters<Transporters.Base["init"]>): void {
+    super.init(...args);
+    const broker = (this as unknown as { broker: { metadata: Record<string, unknown> } }).broker;
+    broker.metadata[ALIVE_METADATA] = true;
+  }
 
   private get internals(): TransportInternals {
     return this as unknown as TransportInternals;
@@ -150,7 +162,7 @@ export class FailFastNatsTransporter extends Transporters.NATS {
     const { client, nodeID, broker } = this.internals;
     if (!client || !this.internals.connected) return;
     for (const node of broker.registry.nodes.toArray()) {
-      if (node.local || !node.available) continue;
+      if (node.local || !node.available || !node.metadata?.[ALIVE_METADATA]) continue;
       const reply = `${REPLY_ROOT}.${token(nodeID)}.${token(node.id)}.${token("-")}`;
       client.publish(this.aliveSubject(node.id), new Uint8Array(0), { reply });
     }

@@ -151,4 +151,26 @@ describeWith(["nats-server"])("fail-fast NATS transporter", () => {
     );
     expect(worker2.registry.nodes.get("worker-1")?.available).toBe(false);
   });
+
+  test("When a node without the liveness subject (an earlier version, mid-deploy) is in the cluster, then nobody takes it for gone", async () => {
+    const [caller] = brokers;
+    const earlier = new ServiceBroker({
+      nodeID: "earlier-version",
+      logger: false,
+      transporter: nats.url,
+      heartbeatInterval: 30,
+      heartbeatTimeout: 90,
+    });
+    earlier.createService({ name: "old", actions: { where: () => "earlier-version" } });
+    await earlier.start();
+    try {
+      await caller.waitForServices(["old"], 10_000);
+      // Ten rounds of the probe: a node it asked after would have been dropped in the first.
+      await new Promise((r) => setTimeout(r, 5000));
+      expect(caller.registry.nodes.get("earlier-version")?.available).toBe(true);
+      expect(await caller.call("old.where")).toBe("earlier-version");
+    } finally {
+      await earlier.stop();
+    }
+  });
 });
