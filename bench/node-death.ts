@@ -11,7 +11,7 @@
  *   SHOW_LOGS=1 npm run bench:node-death     # and the nodes' warnings
  */
 import { ALL_SERVICES } from "../app/settings";
-import { ADMIN, startCluster } from "../test/harness/cluster";
+import { ADMIN, killOneAndRestart, liveGateways, startCluster } from "../test/harness/cluster";
 import { client } from "../test/harness/http";
 import { everyOrderSettled, invariantViolations, snapshot } from "../test/harness/invariants";
 import { startRetryingClients, type OrderAttempts } from "../test/harness/retrying-clients";
@@ -54,22 +54,13 @@ async function run(n: number) {
         { token: admin },
       )
     ).body;
-    const alive = () =>
-      [...cluster.nodes.values()]
-        .filter(
-          (x) => x.url && x.process.process.exitCode === null && !x.process.process.signalCode,
-        )
-        .map((x) => x.url!);
+    const alive = () => liveGateways(cluster);
     const clients = await startRetryingClients(alive, product.id, { count: 20 });
     const deaths: number[] = [];
     for (const end = Date.now() + DURATION * 1000; Date.now() < end;) {
       await sleep(KILL_EVERY_MS);
-      const running = NODES.filter((x) => alive().includes(cluster.nodes.get(x.id)!.url!));
-      const victim = running[Math.floor(Math.random() * running.length)];
       deaths.push(Date.now());
-      await cluster.nodes.get(victim.id)!.process.stop("SIGKILL");
-      await sleep(RESTART_AFTER_MS);
-      await cluster.addNode(victim);
+      await killOneAndRestart(cluster, NODES, RESTART_AFTER_MS);
     }
     const orders = await clients.stop();
     const front = client(() => alive()[0]);

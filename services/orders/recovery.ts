@@ -1,6 +1,6 @@
 import type { Filter } from "../../platform/data/repository";
 import type { OrderDoc } from "./model";
-import { lease, retrySoon, type SagaDeps } from "./order-moves";
+import { lease, type SagaDeps } from "./order-moves";
 import { runSaga } from "./saga";
 import { OrderStatus } from "./state";
 
@@ -23,8 +23,8 @@ async function takeOver(deps: SagaDeps, orphans: OrderDoc[]): Promise<number> {
       await runSaga(deps, taken);
       recovered++;
     } catch {
-      // Still blocked (a service down, or routed to the node that just died): again soon.
-      await retrySoon(deps, taken.id).catch(() => undefined);
+      // Still blocked (a service down, or routed to the node that just died): the saga has
+      // cut its lease short, and a pass in a second tries again.
     }
   }
   return recovered;

@@ -36,12 +36,7 @@ export async function createOrder(
   if ("replayed" in written) return written.replayed;
   deps.arrived(written.inserted);
   deps.fault("after-order-insert");
-  const settled = await runSaga(deps, written.inserted).catch(async (err: unknown) => {
-    // Not settled (a service down): the client is told so, and the order is tried again soon.
-    await retrySoon(deps, order.id).catch(() => undefined);
-    throw err;
-  });
-  return outcome(settled);
+  return outcome(await runSaga(deps, written.inserted));
 }
 
 /** Each step in turn; a refusal settles the order there, anything else leaves it PENDING. */
@@ -54,7 +49,11 @@ export async function runSaga(deps: SagaDeps, order: OrderDoc): Promise<OrderDoc
       Object.assign(kept, await step.run(deps.call, order));
     } catch (err) {
       const settled = step.settle(err);
-      if (!settled) throw err;
+      if (!settled) {
+        // A service down or slow: whoever ran it, the order is tried again in a second.
+        await retrySoon(deps, order.id).catch(() => undefined);
+        throw err;
+      }
       deps.fault("after-refusal");
       return moveOrder(deps, order, settled.status, { failureReason: settled.failureReason });
     }

@@ -1,5 +1,12 @@
 import { ALL_SERVICES } from "../../app/settings";
-import { ADMIN, type Cluster, startCluster, describeCluster } from "../harness/cluster";
+import {
+  ADMIN,
+  type Cluster,
+  describeCluster,
+  killOneAndRestart,
+  liveGateways,
+  startCluster,
+} from "../harness/cluster";
 import { everyOrderSettled, invariantViolations, snapshot } from "../harness/invariants";
 import { startRetryingClients } from "../harness/retrying-clients";
 import { client } from "../harness/http";
@@ -40,22 +47,12 @@ describeCluster("a node's death under retrying clients", () => {
         { token: admin },
       )
     ).body;
-    const alive = () =>
-      [...cluster.nodes.values()]
-        .filter(
-          (n) => n.url && n.process.process.exitCode === null && !n.process.process.signalCode,
-        )
-        .map((n) => n.url!);
+    const alive = () => liveGateways(cluster);
     const clients = await startRetryingClients(alive, product.id, { count: 6 });
     const kills: string[] = [];
     for (let k = 0; k < KILLS; k++) {
       await sleep(10_000);
-      const running = NODES.filter((n) => alive().includes(cluster.nodes.get(n.id)!.url!));
-      const victim = running[Math.floor(Math.random() * running.length)];
-      kills.push(victim.id);
-      await cluster.nodes.get(victim.id)!.process.stop("SIGKILL");
-      await sleep(3000);
-      await cluster.addNode(victim);
+      kills.push(await killOneAndRestart(cluster, NODES, 3000));
     }
     await sleep(5000);
     const orders = await clients.stop();

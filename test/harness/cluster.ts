@@ -179,6 +179,25 @@ export function frontDoor(cluster: Cluster): Client & { close(): void } {
 
 const alive = (node: ClusterNode) =>
   node.process.process.exitCode === null && node.process.process.signalCode === null;
+
+/** The REST addresses of the gateways running now. */
+export function liveGateways(cluster: Cluster): string[] {
+  return [...cluster.nodes.values()].filter((n) => n.url && alive(n)).map((n) => n.url!);
+}
+
+/** SIGKILLs one of `among` that is running, at random, and starts it again after `restartAfterMs`. */
+export async function killOneAndRestart(
+  cluster: Cluster,
+  among: NodeSpec[],
+  restartAfterMs: number,
+): Promise<string> {
+  const running = among.filter((spec) => alive(cluster.nodes.get(spec.id)!));
+  const victim = running[Math.floor(Math.random() * running.length)];
+  await cluster.nodes.get(victim.id)!.process.stop("SIGKILL");
+  await new Promise((r) => setTimeout(r, restartAfterMs));
+  await cluster.addNode(victim);
+  return victim.id;
+}
 let generation = 0;
 
 /** Waits until every running gateway lists the node as available. */
