@@ -4,6 +4,7 @@ export { default as api } from "../services/api";
 export { default as cart } from "../services/cart";
 export { default as catalog } from "../services/catalog";
 export { default as courses } from "../services/courses";
+export { default as documents } from "../services/documents";
 export { default as engagement } from "../services/engagement";
 export { default as notifications } from "../services/notifications";
 export { default as orders } from "../services/orders";

@@ -1,4 +1,5 @@
 import type { Cart } from "./cart";
+import type { PassagesAnswer, PassagesAsk } from "./documents";
 import type { CourseListed } from "./channels";
 import type { Listing, ProductView, StockLine } from "./catalog";
 import type { Delivery } from "./notifications";
@@ -47,6 +48,15 @@ export interface ActionContracts {
   "courses.indexPage": { params: { after?: string; limit: number }; answer: CourseListed[] };
   "search.products": { params: ProductSearch; answer: { ids: string[]; total: number } };
   "engagement.decide": { params: SendAsk; answer: SendAnswer };
+  /** Which of these courses the user learns (an active enrolment) or teaches. */
+  "courses.studiedBy": { params: { userId: string; courseIds: string[] }; answer: string[] };
+  /** A ready document the instructor may read becomes readable by the course's learners. */
+  "documents.attachToCourse": {
+    params: { documentId: string; courseId: string; instructorId: string };
+    answer: { attached: true };
+  };
+  /** The chunks of the ready documents the reader may read: what quizzes and the tutor use. */
+  "documents.passages": { params: PassagesAsk; answer: PassagesAnswer };
 }
 
 export type ActionName = keyof ActionContracts;
@@ -162,6 +172,7 @@ export const Action = {
     certificate: "courses.certificate",
     seed: "courses.seed",
     indexPage: "courses.indexPage",
+    studiedBy: "courses.studiedBy",
   },
   engagement: {
     myPreferences: "engagement.myPreferences",

@@ -1,4 +1,5 @@
 import type { ProductView } from "./catalog";
+import type { DocumentProcessed } from "./documents";
 import type { OrderLine, OrderStatus } from "./orders";
 import type { Role } from "./users";
 
@@ -21,6 +22,7 @@ export const Channel = {
   CART_ABANDONED: "cart.abandoned",
   ENGAGEMENT_SEGMENT_ENTERED: "engagement.segment_entered",
   ENGAGEMENT_SEGMENT_LEFT: "engagement.segment_left",
+  DOCUMENTS_PROCESSED: "documents.processed",
 } as const;
 export type ChannelName = (typeof Channel)[keyof typeof Channel];
 
@@ -145,6 +147,7 @@ export interface ChannelPayloads {
   "cart.abandoned": CartAbandoned;
   "engagement.segment_entered": SegmentMoved;
   "engagement.segment_left": SegmentMoved;
+  "documents.processed": DocumentProcessed;
 }
 
 /**

@@ -152,3 +152,15 @@ export function unavailable(message = "Service unavailable", data?: Record<strin
   const error = new MoleculerRetryableError(message, 503, ErrorType.SERVICE_UNAVAILABLE, data);
   return named(error, "ServiceUnavailableError");
 }
+
+export function payloadTooLarge(message: string) {
+  return named(
+    new MoleculerClientError(message, 413, ErrorType.PAYLOAD_TOO_LARGE),
+    "PayloadTooLarge",
+  );
+}
+
+/** 422 with a service's own type: the request was understood, and what it holds is refused. */
+export function unprocessable(type: string, message: string) {
+  return named(new MoleculerClientError(message, 422, type), "UnprocessableError");
+}

@@ -12,6 +12,7 @@ import {
 import { isRequired, objectSchema, ruleSchema, type Params } from "./validator-schema";
 import { ErrorType } from "../../platform/actions/errors";
 import { ShopError } from "../../contracts/errors";
+import { actionOf, UPLOAD } from "./routes";
 
 /** The error body every failure has (architecture §4): never a stack or an internal detail. */
 const errorBody = (serviceTypes: Iterable<string> = []) =>
@@ -59,6 +60,20 @@ export type OpenApiDocument = JsonSchema & {
 type Operation = JsonSchema & { responses: Record<string, JsonSchema> };
 
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
+
+/** An upload route's body: one file in a multipart form. */
+const FILE_UPLOAD: JsonSchema = {
+  required: true,
+  content: {
+    "multipart/form-data": {
+      schema: {
+        type: "object",
+        properties: { file: { type: "string", format: "binary" } },
+        required: ["file"],
+      },
+    },
+  },
+};
 
 const STATUS_TEXT: Record<number, string> = {
   200: "OK",
@@ -237,13 +252,15 @@ export function openApiDocument(
 ): OpenApiDocument {
   const paths: OpenApiDocument["paths"] = {};
   for (const route of routes)
-    for (const [alias, name] of Object.entries(route.aliases)) {
+    for (const [alias, target] of Object.entries(route.aliases)) {
       const [method, aliasPath] = alias.split(" ");
+      const name = actionOf(target);
       const action = actions[name];
       if (!action) throw new Error(`${alias} routes to ${name}, which no service publishes`);
       const { path, names } = openApiPath(joinPath(route.path, aliasPath));
       paths[path] ??= {};
       paths[path][method.toLowerCase()] = operation(route, method, names, name, action);
+      if (target.startsWith(UPLOAD)) paths[path][method.toLowerCase()].requestBody = FILE_UPLOAD;
     }
   const schemas: Record<string, JsonSchema> = {};
   const hoisted = hoistNamedSchemas(paths, schemas) as OpenApiDocument["paths"];

@@ -14,6 +14,16 @@ const JSON_BODY = {
 export type Limiter = "auth" | "api";
 
 /**
+ * A route whose body is a multipart upload names its action so (`multipart:documents.upload`):
+ * moleculer-web hands the action the file as a stream, never whole in memory.
+ */
+export const UPLOAD = "multipart:";
+
+/** The action a route target calls, whatever way its body is handed over. */
+export const actionOf = (target: string): string =>
+  target.startsWith(UPLOAD) ? target.slice(UPLOAD.length) : target;
+
+/**
  * Where what an action created lives, from its module's template (`/orders/:id`): `:id` is the
  * created id, any other `:field` that field of the answer.
  */
@@ -99,6 +109,8 @@ const apiRouteWith = (
   mappingPolicy: "restrict",
   ...JSON_BODY,
   aliases,
+  /** One file a request, and a part's fields short: a service caps the file's own size. */
+  busboyConfig: { limits: { files: 1, fields: 10, parts: 11, fieldSize: 4096 } },
   /** Headers an action needs, handed over as meta (actions never see the request). */
   onBeforeCall(ctx: { meta: CallerMeta }, _route: unknown, req: IncomingMessage) {
     const key = req.headers["idempotency-key"];
@@ -198,7 +210,7 @@ export function gatewayRoutes(services: readonly ServiceRoutes[]): GatewayRoutes
   const api = apiRouteWith(aliases, onAfterCall);
   const routed = new Set<string>();
   for (const route of [auth, api, events])
-    for (const action of Object.values(route.aliases)) routed.add(action.split(".")[0]);
+    for (const action of Object.values(route.aliases)) routed.add(actionOf(action).split(".")[0]);
   routed.delete("api");
   return {
     all: [healthRoute, auth, events, openApiRoute, docsRoute, api, homeRoute],

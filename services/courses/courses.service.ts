@@ -16,6 +16,7 @@ import { Channel } from "../../contracts/channels";
 import { Action } from "../../contracts/actions";
 import type { Listing } from "../../contracts/catalog";
 import { CourseStatus } from "../../contracts/courses";
+import { DocumentsAction } from "../../contracts/documents";
 import { createCourse, updateCourse } from "./authoring";
 import {
   courseChanged,
@@ -42,6 +43,7 @@ import { archiveCourse, listingOf, publishCourse } from "./publishing";
 import {
   certificateOf,
   courseFor,
+  coursesStudiedBy,
   enrolmentsOf,
   lessonFor,
   progressOf,
@@ -54,6 +56,14 @@ type CoursesThis = DbService<{ courses: CourseDoc; enrolments: EnrolmentDoc }> &
 /** Puts a course's product on sale through the catalog, as the caller. */
 const listingsThrough = (ctx: Ctx<object>) => (listing: Listing) =>
   call(ctx, Action.catalog.putListing, listing);
+
+/** A document lesson's document, vouched for and opened to the course's learners. */
+const attachThrough = (ctx: Ctx<object>) => (documentId: string, course: CourseDoc) =>
+  call(ctx, DocumentsAction.attachToCourse, {
+    documentId,
+    courseId: course.id,
+    instructorId: course.instructorId,
+  });
 
 function wakeRelay(this: CoursesThis, _ctx: unknown, answer: unknown) {
   this.outboxRelay.wake();
@@ -210,7 +220,13 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
       params: { $$strict: true, id: idRule, ...lessonFields },
       async handler(this: CoursesThis, ctx: Ctx<LessonInput & { id: string }>) {
         const { id, ...input } = ctx.params;
-        const { course, lesson } = await addLesson(this.repos.courses, callerOf(ctx), id, input);
+        const { course, lesson } = await addLesson(
+          this.repos.courses,
+          callerOf(ctx),
+          id,
+          input,
+          attachThrough(ctx),
+        );
         ctx.meta.$created = lesson.id;
         return { ...lesson, courseId: course.id, moduleId: id };
       },
@@ -230,6 +246,7 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
           callerOf(ctx),
           id,
           changes,
+          attachThrough(ctx),
         );
         const moduleId = findLesson(course, id)!.module.id;
         return { ...lesson, courseId: course.id, moduleId };
@@ -391,6 +408,18 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
         return certificateOf(this.repos, ctx.params.id, nameOf);
       },
     },
+    studiedBy: provide(Action.courses.studiedBy, {
+      visibility: "public",
+      params: {
+        $$strict: true,
+        userId: idRule,
+        courseIds: { type: "array", items: idRule, max: 100 },
+      },
+      handler(this: CoursesThis, ctx) {
+        return coursesStudiedBy(this.repos, ctx.params.userId, ctx.params.courseIds);
+      },
+    }),
+
     /** Every course, drafts too, by id: how the search index is rebuilt from the courses. */
     indexPage: provide(Action.courses.indexPage, {
       visibility: "public",

@@ -68,15 +68,31 @@ export async function addModule(
   return { course: await saveOutline(courses, course, modules), moduleId };
 }
 
+/**
+ * Vouches that a document lesson's document is ready and its course's instructor may read it,
+ * and makes it readable by the course's learners (the documents service's call); refuses otherwise.
+ */
+export type AttachDocument = (documentId: string, course: CourseDoc) => Promise<unknown>;
+
+/** Where no documents service vouches (the demo courses, rules run alone): none is accepted. */
+export const noDocuments: AttachDocument = () =>
+  Promise.reject(
+    invalid([
+      { field: "documentId", message: "No document can be vouched for here", type: "document" },
+    ]),
+  );
+
 export async function addLesson(
   courses: Courses,
   caller: Principal,
   moduleId: string,
   input: LessonInput,
+  attach: AttachDocument = noDocuments,
 ): Promise<{ course: CourseDoc; lesson: LessonDoc }> {
   const course = editable(await courses.findOne({ moduleIds: moduleId }), caller, "Module");
   if (course.lessonIds.length >= MAX_LESSONS)
     throw invalid([{ field: "title", message: "A course has at most 500 lessons", type: "max" }]);
+  if (input.kind === "document" && input.documentId) await attach(input.documentId, course);
   const lesson: LessonDoc = {
     id: newId("lsn"),
     title: input.title,
@@ -95,10 +111,12 @@ export async function updateLesson(
   caller: Principal,
   lessonId: string,
   changes: Partial<LessonInput>,
+  attach: AttachDocument = noDocuments,
 ): Promise<{ course: CourseDoc; lesson: LessonDoc }> {
   const course = editable(await courses.findOne({ lessonIds: lessonId }), caller, "Lesson");
   if (Object.keys(changes).length === 0)
     throw invalid([{ field: "title", message: "Nothing to change", type: "required" }]);
+  const before = findLesson(course, lessonId)?.lesson;
   let changed: LessonDoc | undefined;
   const modules = course.modules.map((m) => ({
     ...m,
@@ -126,6 +144,12 @@ export async function updateLesson(
     }),
   }));
   if (!changed) throw notFound("Lesson");
+  if (
+    changed.kind === "document" &&
+    changed.documentId &&
+    changed.documentId !== before?.documentId
+  )
+    await attach(changed.documentId, course);
   return { course: await saveOutline(courses, course, modules), lesson: changed };
 }
 

@@ -109,3 +109,19 @@ export async function certificateOf(
     completedAt: enrolment.completedAt,
   };
 }
+
+/** Which of these courses the user learns (an active enrolment) or teaches. */
+export async function coursesStudiedBy(
+  stores: CourseStores,
+  userId: string,
+  courseIds: string[],
+): Promise<string[]> {
+  const studied: string[] = [];
+  for (const courseId of new Set(courseIds)) {
+    const enrolment = await stores.enrolments.findById(enrolmentId(courseId, userId));
+    if (enrolment?.active) studied.push(courseId);
+    else if ((await stores.courses.findById(courseId))?.instructorId === userId)
+      studied.push(courseId);
+  }
+  return studied;
+}

@@ -27,8 +27,9 @@ export function client(baseUrl: string | (() => string | Promise<string>)) {
     const headers: Record<string, string> = { ...auth.headers };
     if (auth.token) headers.authorization = `Bearer ${auth.token}`;
     if (auth.apiKey) headers["x-api-key"] = auth.apiKey;
-    let payload: string | undefined;
-    if (body !== undefined) {
+    let payload: string | FormData | undefined;
+    if (body instanceof FormData) payload = body;
+    else if (body !== undefined) {
       headers["content-type"] ??= "application/json";
       payload = typeof body === "string" ? body : JSON.stringify(body);
     }
@@ -61,6 +62,18 @@ export function client(baseUrl: string | (() => string | Promise<string>)) {
       return contract;
     },
     get: <T = any>(path: string, auth?: Auth) => request<T>("GET", path, undefined, auth),
+    /** A multipart form with one file, as a browser's upload sends it. */
+    upload: <T = any>(
+      path: string,
+      file: Buffer,
+      name: string,
+      auth?: Auth,
+      type = "application/pdf",
+    ) => {
+      const form = new FormData();
+      form.append("file", new Blob([file], { type }), name);
+      return request<T>("POST", path, form, auth);
+    },
     post: <T = any>(path: string, body?: unknown, auth?: Auth) =>
       request<T>("POST", path, body, auth),
     patch: <T = any>(path: string, body?: unknown, auth?: Auth) =>

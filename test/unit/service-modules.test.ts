@@ -3,7 +3,7 @@ import path from "node:path";
 import { SERVICE_GROUPS, SERVICE_MODULES } from "../../app/services";
 import { readSettings, SettingsError } from "../../app/settings";
 import { serviceFile } from "../../platform/runtime/service-module";
-import { gatewayRoutes } from "../../services/api/routes";
+import { actionOf, gatewayRoutes } from "../../services/api/routes";
 import { SHOP_NODES } from "../harness/cluster";
 
 const SERVICES_DIR = path.join(__dirname, "..", "..", "services");
@@ -25,7 +25,7 @@ describe("a service is one folder, listed once", () => {
           Object.keys(part.actions ?? {}).map((action) => `${m.name}.${action}`),
         ),
       );
-      const foreign = Object.values(m.routes ?? {}).filter((action) => !own.has(action!));
+      const foreign = Object.values(m.routes ?? {}).filter((target) => !own.has(actionOf(target!)));
       expect({ service: m.name, foreign }).toEqual({ service: m.name, foreign: [] });
     }
   });

@@ -1,0 +1,83 @@
+import type { IndexSpec, Repository } from "../../platform/data/repository";
+import type { OutboxDoc } from "../../platform/messaging/outbox";
+import { arrayOf, dateTime, integer, object, oneOf, string } from "../../platform/actions/openapi";
+import { DocumentStatus, type DocumentView, type Passage } from "../../contracts/documents";
+
+export interface DocumentDoc extends OutboxDoc {
+  id: string;
+  ownerId: string;
+  /** The name it was uploaded as, made safe to show; never a path. */
+  name: string;
+  size: number;
+  pages: number;
+  status: DocumentStatus;
+  failure?: string;
+  chunks: number;
+  courseIds: string[];
+  createdAt: string;
+  processedAt?: string;
+  /** While processing: until when the node that took it holds it; past that, another resumes. */
+  leaseUntil?: string;
+  attempts: number;
+}
+export type Documents = Repository<DocumentDoc>;
+
+/** A few sentences of one page: what quizzes and the tutor read. Id `<documentId>-<index>`. */
+export interface ChunkDoc extends Omit<Passage, "documentName"> {
+  id: string;
+}
+export type Chunks = Repository<ChunkDoc>;
+
+/** One page's extracted text. Id `<documentId>-p<page>`. */
+export interface PageDoc {
+  id: string;
+  documentId: string;
+  page: number;
+  text: string;
+}
+export type Pages = Repository<PageDoc>;
+
+export const DOCUMENT_INDEXES: IndexSpec[] = [
+  { fields: ["ownerId", "createdAt"] },
+  { fields: ["status", "leaseUntil"] },
+  { fields: ["courseIds"], list: true },
+  { fields: ["outboxPending"], range: "number" },
+];
+export const CHUNK_INDEXES: IndexSpec[] = [{ fields: ["documentId", "index"] }];
+export const PAGE_INDEXES: IndexSpec[] = [{ fields: ["documentId", "page"] }];
+
+export const DOCUMENT_SHAPE = object(
+  {
+    id: string,
+    name: string,
+    size: integer,
+    pages: integer,
+    status: oneOf(Object.values(DocumentStatus)),
+    failure: string,
+    chunks: integer,
+    courseIds: arrayOf(string),
+    createdAt: dateTime,
+    processedAt: dateTime,
+  },
+  ["failure", "processedAt"],
+  "Document",
+);
+
+export const PAGE_SHAPE = object(
+  { documentId: string, page: integer, pages: integer, text: string },
+  [],
+  "DocumentPageText",
+);
+
+export const toDocumentView = (doc: DocumentDoc): DocumentView => ({
+  id: doc.id,
+  name: doc.name,
+  size: doc.size,
+  pages: doc.pages,
+  status: doc.status,
+  ...(doc.failure ? { failure: doc.failure } : {}),
+  chunks: doc.chunks,
+  courseIds: doc.courseIds,
+  createdAt: doc.createdAt,
+  ...(doc.processedAt ? { processedAt: doc.processedAt } : {}),
+});

@@ -1,0 +1,241 @@
+import { connect } from "node:net";
+import { client, uniqueEmail, type Client } from "../harness/http";
+import { startSystem, type TestSystem } from "../harness/system";
+import { waitFor } from "../harness/node-process";
+import * as pdfs from "../fixtures/pdfs";
+
+const ADMIN = { email: "docs-admin@example.com", password: "docs-admin-pass-1" };
+
+let system: TestSystem;
+let api: Client;
+let admin: string;
+
+beforeAll(async () => {
+  system = await startSystem({
+    RATE_LIMIT_AUTH: "100000",
+    RATE_LIMIT_API: "100000",
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    DOCUMENT_MAX_MB: "1",
+    DOCUMENT_MAX_PAGES: "40",
+  });
+  api = client(system.baseUrl);
+  await api.followContract();
+  admin = (await api.post("/api/v1/auth/login", ADMIN)).body.token;
+}, 60_000);
+afterAll(() => system.stop());
+
+async function account(label: string, roles?: string[]): Promise<{ id: string; token: string }> {
+  const email = uniqueEmail(label);
+  const res = await api.post("/api/v1/auth/register", {
+    email,
+    password: "correct-horse",
+    name: label,
+  });
+  if (!roles) return { id: res.body.user.id, token: res.body.token };
+  await api.put(`/api/v1/users/${res.body.user.id}/roles`, { roles }, { token: admin });
+  const login = await api.post("/api/v1/auth/login", { email, password: "correct-horse" });
+  return { id: res.body.user.id, token: login.body.token };
+}
+
+async function ready(id: string, token: string) {
+  let doc: any;
+  await waitFor(
+    async () => {
+      doc = (await api.get(`/api/v1/documents/${id}`, { token })).body;
+      return doc.status === "ready" || doc.status === "failed";
+    },
+    30_000,
+    `document ${id} read`,
+  );
+  return doc;
+}
+
+describe("Given a learner with study material", () => {
+  let learner: { id: string; token: string };
+  beforeAll(async () => {
+    learner = await account("learner");
+  });
+
+  test("When they upload a text PDF, then it is read page by page into chunks", async () => {
+    const res = await api.upload("/api/v1/documents", pdfs.textPdf(), "solar-system.pdf", learner);
+    expect(res.status).toBe(201);
+    expect(res.headers.get("location")).toBe(`/api/v1/documents/${res.body.id}`);
+    expect(res.body).toMatchObject({ name: "solar-system.pdf", pages: 4, status: "uploaded" });
+    const doc = await ready(res.body.id, learner.token);
+    expect(doc).toMatchObject({ status: "ready", pages: 4 });
+    expect(doc.chunks).toBeGreaterThanOrEqual(4);
+    const page = await api.get(`/api/v1/documents/${doc.id}/pages/3`, learner);
+    expect(page.status).toBe(200);
+    expect(page.body.text).toContain("Jupiter has 95 known moons");
+    expect((await api.get(`/api/v1/documents/${doc.id}/pages/9`, learner)).status).toBe(404);
+  });
+
+  test.each([
+    ["a password-protected PDF", pdfs.passwordPdf, "PDF_ENCRYPTED"],
+    ["an encrypted PDF that opens without a password", pdfs.encryptedPdf, "PDF_ENCRYPTED"],
+    ["a corrupt PDF", pdfs.corruptPdf, "PDF_CORRUPT"],
+    ["a PDF with no text layer", pdfs.noTextPdf, "PDF_NO_TEXT"],
+    ["a PNG named .pdf", pdfs.pngFile, "NOT_A_PDF"],
+    ["a ZIP named .pdf", pdfs.zipFile, "NOT_A_PDF"],
+    ["HTML named .pdf", pdfs.htmlFile, "NOT_A_PDF"],
+    ["more pages than allowed", () => pdfs.manyPagesPdf(41), "PDF_TOO_MANY_PAGES"],
+  ])(
+    "When they upload %s, then it is a 422 with its reason and nothing is kept",
+    async (_label, file, type) => {
+      const before = (await api.get("/api/v1/documents", learner)).body.total;
+      const res = await api.upload("/api/v1/documents", file(), "upload.pdf", learner);
+      expect(res.status).toBe(422);
+      expect(res.body.type).toBe(type);
+      expect(res.body.message).not.toMatch(/node_modules|\.[jt]s:\d+|\bat \w+ \(/);
+      expect((await api.get("/api/v1/documents", learner)).body.total).toBe(before);
+    },
+  );
+
+  test("When a PDF holds a stream that inflates to hundreds of megabytes, then it is refused and the node serves on", async () => {
+    const res = await api.upload(
+      "/api/v1/documents",
+      await pdfs.inflateBombPdf(200),
+      "bomb.pdf",
+      learner,
+    );
+    expect(res.status).toBe(422);
+    expect(res.body.type).toBe("PDF_TOO_COMPLEX");
+    expect((await api.get("/health/ready")).status).toBe(200);
+  });
+
+  test("When a PDF claims a billion pages or nests its objects 100,000 deep, then only what it holds is read", async () => {
+    const claim = await api.upload(
+      "/api/v1/documents",
+      pdfs.hugePageCountPdf(),
+      "claim.pdf",
+      learner,
+    );
+    expect(claim.status).toBe(201);
+    expect(claim.body.pages).toBe(1);
+    const deep = await api.upload("/api/v1/documents", pdfs.deeplyNestedPdf(), "deep.pdf", learner);
+    expect([201, 422]).toContain(deep.status);
+    expect((await api.get("/health/ready")).status).toBe(200);
+  });
+
+  test("When the file is larger than the limit, then it is a 413 and nothing is kept", async () => {
+    const before = (await api.get("/api/v1/documents", learner)).body.total;
+    const big = Buffer.concat([pdfs.textPdf(), Buffer.alloc(1024 * 1024 + 10, 0x20)]);
+    const res = await api.upload("/api/v1/documents", big, "big.pdf", learner);
+    expect(res.status).toBe(413);
+    expect(res.body.type).toBe("PAYLOAD_TOO_LARGE");
+    expect((await api.get("/api/v1/documents", learner)).body.total).toBe(before);
+  });
+
+  test("When the file's name has path parts and control characters, then only a clean last part is kept", async () => {
+    const res = await api.upload(
+      "/api/v1/documents",
+      pdfs.textPdf(),
+      "../../etc/\u0007notes\u202e.pdf",
+      learner,
+    );
+    expect(res.status).toBe(201);
+    expect(res.body.name).toBe("notes.pdf");
+  });
+
+  test("When an upload stops half way, then nothing is kept and the node serves on", async () => {
+    const before = (await api.get("/api/v1/documents", learner)).body.total;
+    const { port } = new URL(system.baseUrl);
+    const boundary = "----cut";
+    const head =
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="cut.pdf"\r\n` +
+      `Content-Type: application/pdf\r\n\r\n`;
+    const partial = Buffer.concat([Buffer.from(head), pdfs.textPdf().subarray(0, 500)]);
+    await new Promise<void>((resolve) => {
+      const socket = connect(Number(port), "127.0.0.1", () => {
+        socket.write(
+          `POST /api/v1/documents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${learner.token}\r\n` +
+            `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 100000\r\n\r\n`,
+        );
+        socket.write(partial);
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 300);
+      });
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await api.get("/api/v1/documents", learner)).body.total).toBe(before);
+    expect((await api.get("/health/ready")).status).toBe(200);
+  });
+
+  test("When someone else asks for the document, then it is not found to them, and only its owner removes it", async () => {
+    const res = await api.upload("/api/v1/documents", pdfs.textPdf(), "mine.pdf", learner);
+    const other = await account("other");
+    expect((await api.get(`/api/v1/documents/${res.body.id}`, other)).status).toBe(404);
+    expect((await api.get(`/api/v1/documents/${res.body.id}/pages/1`, other)).status).toBe(404);
+    expect(
+      (await api.request("DELETE", `/api/v1/documents/${res.body.id}`, undefined, other)).status,
+    ).toBe(404);
+    expect((await api.get(`/api/v1/documents/${res.body.id}`, { token: admin })).status).toBe(200);
+    expect(
+      (await api.request("DELETE", `/api/v1/documents/${res.body.id}`, undefined, learner)).status,
+    ).toBe(204);
+    expect((await api.get(`/api/v1/documents/${res.body.id}`, learner)).status).toBe(404);
+  });
+
+  test("When the id is hostile, then it is a 422 before anything is looked up", async () => {
+    const res = await api.get("/api/v1/documents/..%2F..%2Fetc%2Fpasswd", learner);
+    expect(res.status).toBe(422);
+  });
+});
+
+describe("Given an instructor's course with a document lesson", () => {
+  test("Then the lesson must name a ready document the instructor may read, and its learners may read it", async () => {
+    const teacher = await account("teacher", ["customer", "instructor"]);
+    const stranger = await account("stranger");
+    const learner = await account("course-learner");
+    const course = await api.post(
+      "/api/v1/courses",
+      {
+        title: "Planets",
+        slug: `planets-${Date.now()}`,
+        summary: "s",
+        category: "science",
+        price: 0,
+        currency: "EUR",
+      },
+      teacher,
+    );
+    expect(course.status).toBe(201);
+    const mod = await api.post(
+      `/api/v1/courses/${course.body.id}/modules`,
+      { title: "M" },
+      teacher,
+    );
+    const lessonOf = (documentId: string) =>
+      api.post(
+        `/api/v1/modules/${mod.body.id}/lessons`,
+        { title: "Read", kind: "document", documentId },
+        teacher,
+      );
+
+    const strangers = await api.upload("/api/v1/documents", pdfs.textPdf(), "theirs.pdf", stranger);
+    expect((await lessonOf(strangers.body.id)).status).toBe(404);
+    expect((await lessonOf("doc_nothing")).status).toBe(404);
+
+    const own = await api.upload("/api/v1/documents", pdfs.textPdf(), "planets.pdf", teacher);
+    await ready(own.body.id, teacher.token);
+    const lesson = await lessonOf(own.body.id);
+    expect(lesson.status).toBe(201);
+    expect((await api.get(`/api/v1/documents/${own.body.id}`, learner)).status).toBe(404);
+
+    expect((await api.post(`/api/v1/courses/${course.body.id}/publish`, {}, teacher)).status).toBe(
+      200,
+    );
+    expect((await api.post(`/api/v1/courses/${course.body.id}/enrol`, {}, learner)).status).toBe(
+      200,
+    );
+    const read = await api.get(`/api/v1/documents/${own.body.id}`, learner);
+    expect(read.status).toBe(200);
+    expect(read.body.courseIds).toEqual([course.body.id]);
+    expect(
+      (await api.get(`/api/v1/documents/${own.body.id}/pages/2`, learner)).body.text,
+    ).toContain("Mercury");
+  });
+});
