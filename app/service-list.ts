@@ -9,5 +9,6 @@ export { default as engagement } from "../services/engagement";
 export { default as notifications } from "../services/notifications";
 export { default as orders } from "../services/orders";
 export { default as payments } from "../services/payments";
+export { default as quizzes } from "../services/quizzes";
 export { default as search } from "../services/search";
 export { default as users } from "../services/users";

@@ -55,6 +55,11 @@ export interface ActionContracts {
     params: { documentId: string; courseId: string; instructorId: string };
     answer: { attached: true };
   };
+  /** A quiz its course's instructor may take becomes takeable by the course's learners. */
+  "quizzes.attachToCourse": {
+    params: { quizId: string; courseId: string; instructorId: string };
+    answer: { attached: true };
+  };
   /** The chunks of the ready documents the reader may read: what quizzes and the tutor use. */
   "documents.passages": { params: PassagesAsk; answer: PassagesAnswer };
 }

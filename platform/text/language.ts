@@ -37,6 +37,8 @@ export interface Word {
   stem: string;
   /** Universal part of speech: NOUN, PROPN, NUM, VERB, … */
   pos: string;
+  /** A word too common to tell sentences apart ("the", "is", "of"). */
+  stop: boolean;
 }
 
 const NUMERIC = /^[\d.,]+$/;
@@ -51,6 +53,7 @@ export function wordsOf(text: string): Word[] {
   const stems = tokens.out(its.stem as never) as string[];
   const kinds = tokens.out(its.type) as string[];
   const tags = tokens.out(its.pos) as string[];
+  const stops = tokens.out(its.stopWordFlag) as unknown as boolean[];
   const words: Word[] = [];
   values.forEach((value, i) => {
     if (kinds[i] === "punctuation" || kinds[i] === "symbol") return;
@@ -60,6 +63,7 @@ export function wordsOf(text: string): Word[] {
       normal,
       stem: NUMERIC.test(normal) ? normal : stems[i],
       pos: tags[i],
+      stop: stops[i],
     });
   });
   return words;
@@ -73,10 +77,9 @@ export interface Entity {
   kind: EntityKind;
 }
 
+/** Counts and dates; an amount of money or a percentage is not swapped with a count. */
 const KIND_OF: Record<string, EntityKind> = {
   CARDINAL: "number",
-  MONEY: "number",
-  PERCENT: "number",
   DATE: "date",
 };
 
@@ -94,18 +97,27 @@ export function entitiesOf(sentence: string): Entity[] {
   }
   const values = doc.tokens().out(its.value) as string[];
   const tags = doc.tokens().out(its.pos) as string[];
+  // A sentence's first word is capitalised whatever it is: alone, a name only if it stays one
+  // in lower case ("Light from the Sun" is not a name, "Jupiter has" is).
+  if (tags[0] === "PROPN" && tags[1] !== "PROPN" && !isProperInLowerCase(sentence))
+    tags[0] = "NOUN";
   let run: string[] = [];
   const endRun = () => {
-    if (run.length) found.push({ text: run.join(" "), kind: "name" });
+    if (run.length) found.push({ text: run.join(" ").replace(/[.,;:!?]+$/, ""), kind: "name" });
     run = [];
   };
   values.forEach((value, i) => {
-    // A sentence's first word is capitalised whatever it is: a name only if the model says so.
     if (tags[i] === "PROPN" && /^[A-Z]/.test(value) && !isMonth(value)) run.push(value);
     else endRun();
   });
   endRun();
   return found;
+}
+
+function isProperInLowerCase(sentence: string): boolean {
+  const its = engine().its;
+  const lowered = sentence.charAt(0).toLowerCase() + sentence.slice(1);
+  return (engine().readDoc(lowered).tokens().out(its.pos) as string[])[0] === "PROPN";
 }
 
 const MONTHS = new Set(

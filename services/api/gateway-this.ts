@@ -1,7 +1,8 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
-import type { Context, Service, ServiceBroker } from "moleculer";
+import { Errors, type Context, type Service, type ServiceBroker } from "moleculer";
 import type { Settings } from "../../contracts/settings";
 import type { Principal } from "../../platform/actions/access";
+import { badRequest } from "../../platform/actions/errors";
 import type { BackgroundLoop } from "../../platform/messaging/background-loop";
 import { ownSettings, settingsOf } from "../../platform/runtime/settings-of";
 import type { ActionAccess } from "./access-check";
@@ -19,6 +20,7 @@ export type Request = IncomingMessage & {
   $action?: ActionAccess;
   $ctx?: Context;
   $clientIp?: string;
+  $alias?: { type?: string };
 };
 export type Route = { opts: { limiter?: Limiter } };
 
@@ -46,6 +48,15 @@ export const gatewaySettings = (broker: ServiceBroker): GatewaySettings => ({
   ...ownSettings(broker, apiSettings),
 });
 
+/**
+ * The multipart parser refuses a body that is not a form (a wrong Content-Type, a cut or
+ * garbled part) with a plain error: the client's mistake, so a 400 and not a fault of ours.
+ */
+function malformedUpload(req: Request, err: unknown): Error | undefined {
+  if (req.$alias?.type !== "multipart" || err instanceof Errors.MoleculerError) return undefined;
+  return badRequest("Send the file as a multipart/form-data upload with one file part");
+}
+
 /** One line a failed request, and the documented error body with its retry headers. */
 export function sendError(
   this: GatewayThis,
@@ -53,7 +64,7 @@ export function sendError(
   res: ServerResponse,
   err: unknown,
 ): void {
-  const error = toHttpError(err, this.surface?.errorTypes);
+  const error = toHttpError(malformedUpload(req, err) ?? err, this.surface?.errorTypes);
   const where = `${req.method} ${req.url} (request ${req.$ctx?.requestID ?? "-"})`;
   // One line a request. An ERROR is a fault in Bazaar, with its stack; a 503 (a processor that
   // did not answer, a service away) is an expected refusal the client retries, counted in the

@@ -19,6 +19,8 @@ const KNOWN = new Set([
   "object",
   "any",
   "date",
+  "record",
+  "multi",
 ]);
 
 function asRule(name: string, rule: unknown): Rule {
@@ -80,6 +82,16 @@ export function ruleSchema(name: string, raw: unknown): JsonSchema {
       break;
     case "date":
       Object.assign(schema, { type: "string", format: "date-time" });
+      break;
+    case "record":
+      Object.assign(schema, { type: "object" });
+      if (rule.key !== undefined) schema.propertyNames = ruleSchema(`${name} key`, rule.key);
+      if (rule.value !== undefined)
+        schema.additionalProperties = ruleSchema(`${name}{}`, rule.value);
+      break;
+    case "multi":
+      if (!Array.isArray(rule.rules)) throw new Error(`'${name}': a multi rule needs rules`);
+      schema.oneOf = rule.rules.map((one, i) => ruleSchema(`${name}|${i}`, one));
       break;
   }
   if (rule.default !== undefined) schema.default = rule.default;

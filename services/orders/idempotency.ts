@@ -1,7 +1,5 @@
-import { createHash } from "node:crypto";
-import { Errors } from "moleculer";
 import type { Principal } from "../../platform/actions/access";
-import { ErrorType, invalid } from "../../platform/actions/errors";
+import { keyReused, requestHash } from "../../platform/actions/idempotency-key";
 import type { CreateOrderInput, OrderDoc } from "./model";
 
 /** A request's idempotency, when its client gave a key: where to find its order, and its body. */
@@ -12,21 +10,6 @@ export interface Idempotency {
   hash: string;
 }
 
-export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-
-export function assertIdempotencyKey(key: unknown): string | undefined {
-  if (key === undefined) return undefined;
-  if (typeof key !== "string" || !IDEMPOTENCY_KEY.test(key))
-    throw invalid([
-      {
-        field: "Idempotency-Key",
-        message: "1 to 255 visible ASCII characters",
-        type: "idempotencyKey",
-      },
-    ]);
-  return key;
-}
-
 export function idempotencyOf(
   caller: Principal,
   input: CreateOrderInput,
@@ -35,30 +18,7 @@ export function idempotencyOf(
   return key ? { ref: `${caller.id}:${key}`, hash: requestHash(input) } : undefined;
 }
 
-export function requestHash(input: CreateOrderInput): string {
-  const canonical = (value: unknown): unknown =>
-    Array.isArray(value)
-      ? value.map(canonical)
-      : value && typeof value === "object"
-        ? Object.fromEntries(
-            Object.keys(value)
-              .sort()
-              .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
-          )
-        : value;
-  return createHash("sha256")
-    .update(JSON.stringify(canonical(input)))
-    .digest("hex");
-}
-
 /** The same key with another body is the client's mistake, told as such. */
 export function assertSameRequest(first: OrderDoc, idempotency: Idempotency): void {
-  if (first.requestHash === idempotency.hash) return;
-  const error = new Errors.MoleculerClientError(
-    "This Idempotency-Key was used with a different request",
-    422,
-    ErrorType.IDEMPOTENCY_KEY_REUSED,
-  );
-  error.name = "IdempotencyKeyReusedError";
-  throw error;
+  if (first.requestHash !== idempotency.hash) throw keyReused();
 }

@@ -16,7 +16,7 @@ import { ordersSettings } from "./settings";
 import { faultHook } from "../../platform/runtime/fault-injection";
 import { createOrder } from "./saga";
 import { moveOrder, type SagaDeps } from "./order-moves";
-import { assertIdempotencyKey, IDEMPOTENCY_KEY } from "./idempotency";
+import { assertIdempotencyKey, IDEMPOTENCY_KEY } from "../../platform/actions/idempotency-key";
 import { recoverLeftBehind, recoverOrdersOf, recoverStaleOrders } from "./recovery";
 import { runPendingEffects } from "./order-moves";
 import { findByIdOrPrefix } from "./inspect";

@@ -179,6 +179,22 @@ describe("Given a learner with study material", () => {
     expect((await api.get(`/api/v1/documents/${res.body.id}`, learner)).status).toBe(404);
   });
 
+  test("When the body is not a multipart form, or a form without a file, then it is a 400", async () => {
+    const json = await api.post("/api/v1/documents", { file: "x" }, learner);
+    expect(json.status).toBe(400);
+    expect(json.body.type).toBe("BAD_REQUEST");
+    const form = new FormData();
+    form.append("title", "no file here");
+    const empty = await api.request("POST", "/api/v1/documents", form, learner);
+    expect(empty.status).toBe(400);
+    const garbled = await api.request("POST", "/api/v1/documents", "--x\r\nnot a part", {
+      ...learner,
+      headers: { "content-type": "multipart/form-data; boundary=x" },
+    });
+    expect(garbled.status).toBe(400);
+    expect((await api.get("/health/ready")).status).toBe(200);
+  });
+
   test("When the id is hostile, then it is a 422 before anything is looked up", async () => {
     const res = await api.get("/api/v1/documents/..%2F..%2Fetc%2Fpasswd", learner);
     expect(res.status).toBe(422);
