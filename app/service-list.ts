@@ -11,5 +11,6 @@ export { default as orders } from "../services/orders";
 export { default as payments } from "../services/payments";
 export { default as quizzes } from "../services/quizzes";
 export { default as search } from "../services/search";
+export { default as speech } from "../services/speech";
 export { default as tutor } from "../services/tutor";
 export { default as users } from "../services/users";

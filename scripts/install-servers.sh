@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the servers and tools the tests start for themselves (nats-server with JetStream,
-# redis-server, prometheus with promtool, chromium for the docs page), from Debian's packages,
-# when missing.
+# redis-server, prometheus with promtool, chromium for the docs page) and the study assistant's
+# offline speech engines (flite, pocketsphinx with its US English model, sox), from Debian's
+# packages, when missing.
 set -euo pipefail
 
 missing=()
@@ -9,7 +10,11 @@ command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-[ ${#missing[@]} -eq 0 ] && { echo "servers: nats-server, redis-server, prometheus and chromium present"; exit 0; }
+command -v flite >/dev/null 2>&1 || missing+=(flite)
+command -v pocketsphinx_continuous >/dev/null 2>&1 || missing+=(pocketsphinx)
+[ -f /usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict ] || missing+=(pocketsphinx-en-us)
+command -v sox >/dev/null 2>&1 || missing+=(sox)
+[ ${#missing[@]} -eq 0 ] && { echo "servers and engines: nats-server, redis-server, prometheus, chromium, flite, pocketsphinx, sox present"; exit 0; }
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then

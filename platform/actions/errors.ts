@@ -164,3 +164,11 @@ export function payloadTooLarge(message: string) {
 export function unprocessable(type: string, message: string) {
   return named(new MoleculerClientError(message, 422, type), "UnprocessableError");
 }
+
+/**
+ * 503 with a service's own type and words: a capability this node lacks (an engine not
+ * installed), said plainly, which retrying elsewhere may cure. Not retried by the broker.
+ */
+export function lacking(type: string, message: string) {
+  return named(new Errors.MoleculerError(message, 503, type), "ServiceUnavailableError");
+}

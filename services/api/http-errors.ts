@@ -123,6 +123,9 @@ export function toHttpError(
 
   const code = typeof err.code === "number" ? err.code : 500;
   const type = typeof err.type === "string" ? err.type : "";
+  // A service's own 503 says what this node lacks, in words it chose for clients.
+  if (code === 503 && serviceTypes.has(type))
+    return body(503, type, err.message.slice(0, 300), "ServiceUnavailableError");
   if (UNAVAILABLE_TYPES.has(type) || code === 503 || code === 504)
     return body(
       503,
