@@ -1,6 +1,6 @@
 import type { ProductView } from "./catalog";
 import type { DocumentProcessed } from "./documents";
-import type { QuizPassed } from "./quizzes";
+import type { QuizGraded } from "./quizzes";
 import type { OrderLine, OrderStatus } from "./orders";
 import type { Role } from "./users";
 
@@ -24,7 +24,7 @@ export const Channel = {
   ENGAGEMENT_SEGMENT_ENTERED: "engagement.segment_entered",
   ENGAGEMENT_SEGMENT_LEFT: "engagement.segment_left",
   DOCUMENTS_PROCESSED: "documents.processed",
-  QUIZZES_PASSED: "quizzes.passed",
+  QUIZZES_GRADED: "quizzes.graded",
 } as const;
 export type ChannelName = (typeof Channel)[keyof typeof Channel];
 
@@ -150,7 +150,7 @@ export interface ChannelPayloads {
   "engagement.segment_entered": SegmentMoved;
   "engagement.segment_left": SegmentMoved;
   "documents.processed": DocumentProcessed;
-  "quizzes.passed": QuizPassed;
+  "quizzes.graded": QuizGraded;
 }
 
 /**

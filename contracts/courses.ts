@@ -7,8 +7,16 @@ export const CourseStatus = {
 } as const;
 export type CourseStatus = (typeof CourseStatus)[keyof typeof CourseStatus];
 
-/** What a lesson is: markdown text, a video by its URL, or one of the learner's documents. */
-export const LessonKind = { TEXT: "text", VIDEO: "video", DOCUMENT: "document" } as const;
+/**
+ * What a lesson is: markdown text, a video by its URL, a study document, or a quiz, which the
+ * learner completes by passing it.
+ */
+export const LessonKind = {
+  TEXT: "text",
+  VIDEO: "video",
+  DOCUMENT: "document",
+  QUIZ: "quiz",
+} as const;
 export type LessonKind = (typeof LessonKind)[keyof typeof LessonKind];
 
 export const COURSE_LEVELS = ["beginner", "intermediate", "advanced"] as const;

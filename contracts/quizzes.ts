@@ -86,11 +86,15 @@ export interface AttemptResult {
   submittedAt: string;
 }
 
-/** `quizzes.passed`: a learner passed a quiz; courses completes the lessons it stands for. */
-export interface QuizPassed {
+/**
+ * `quizzes.graded`: an attempt at a quiz that courses use was graded; courses completes the quiz
+ * lessons whose pass mark it reached (each lesson sets its own).
+ */
+export interface QuizGraded {
   quizId: string;
   userId: string;
   courseIds: string[];
   percent: number;
+  passed: boolean;
   attemptId: string;
 }

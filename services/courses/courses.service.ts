@@ -17,6 +17,7 @@ import { Action } from "../../contracts/actions";
 import type { Listing } from "../../contracts/catalog";
 import { CourseStatus } from "../../contracts/courses";
 import { DocumentsAction } from "../../contracts/documents";
+import { QuizzesAction } from "../../contracts/quizzes";
 import { createCourse, updateCourse } from "./authoring";
 import {
   courseChanged,
@@ -36,9 +37,16 @@ import {
   type LessonInput,
   type NewCourse,
 } from "./model";
-import { addLesson, addModule, findLesson, reorderOutline, updateLesson } from "./outline";
+import {
+  addLesson,
+  addModule,
+  findLesson,
+  reorderOutline,
+  updateLesson,
+  type Attach,
+} from "./outline";
 import { admit, enrolFree, enrolFromOrder, revokeForOrder } from "./enrolment";
-import { completeLesson, toEnrolmentView } from "./progress";
+import { completeByQuiz, completeLesson, toEnrolmentView } from "./progress";
 import { archiveCourse, listingOf, publishCourse } from "./publishing";
 import {
   certificateOf,
@@ -57,13 +65,21 @@ type CoursesThis = DbService<{ courses: CourseDoc; enrolments: EnrolmentDoc }> &
 const listingsThrough = (ctx: Ctx<object>) => (listing: Listing) =>
   call(ctx, Action.catalog.putListing, listing);
 
-/** A document lesson's document, vouched for and opened to the course's learners. */
-const attachThrough = (ctx: Ctx<object>) => (documentId: string, course: CourseDoc) =>
-  call(ctx, DocumentsAction.attachToCourse, {
-    documentId,
-    courseId: course.id,
-    instructorId: course.instructorId,
-  });
+/** What a lesson names, vouched for by its own service and opened to the course's learners. */
+const attachThrough = (ctx: Ctx<object>): Attach => ({
+  document: (documentId, course) =>
+    call(ctx, DocumentsAction.attachToCourse, {
+      documentId,
+      courseId: course.id,
+      instructorId: course.instructorId,
+    }),
+  quiz: (quizId, course) =>
+    call(ctx, QuizzesAction.attachToCourse, {
+      quizId,
+      courseId: course.id,
+      instructorId: course.instructorId,
+    }),
+});
 
 function wakeRelay(this: CoursesThis, _ctx: unknown, answer: unknown) {
   this.outboxRelay.wake();
@@ -91,13 +107,16 @@ async function seedOnStart(service: CoursesThis): Promise<void> {
 
 /** A confirmed order enrols its buyer in the courses it bought; a cancelled one takes them back. */
 const enrolments = consumes(
-  [Channel.ORDERS_CONFIRMED, Channel.ORDERS_CANCELLED],
+  [Channel.ORDERS_CONFIRMED, Channel.ORDERS_CANCELLED, Channel.QUIZZES_GRADED],
   "courses",
   async function (message) {
     const self = this as unknown as CoursesThis;
     if (message.type === Channel.ORDERS_CONFIRMED)
       await enrolFromOrder(self.repos.courses, self.repos.enrolments, message.data);
-    else await revokeForOrder(self.repos.enrolments, message.data);
+    else if (message.type === Channel.ORDERS_CANCELLED)
+      await revokeForOrder(self.repos.enrolments, message.data);
+    else if (await completeByQuiz(self.repos.courses, self.repos.enrolments, message.data))
+      self.outboxRelay.wake();
   },
 );
 
@@ -213,7 +232,7 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
       openapi: {
         summary: "Add a lesson at the end of a module",
         description:
-          "A `text` lesson has a markdown `body`, a `video` lesson a `videoUrl`, a `document` lesson a `documentId`.",
+          "A `text` lesson has a markdown `body`, a `video` lesson a `videoUrl`, a `document` lesson a `documentId` (a ready document you may read; the course's learners may then read it), a `quiz` lesson a `quizId` (a quiz you made; passing it at `passPercent`, 70 by default, completes the lesson).",
         status: 201,
         response: LESSON_SHAPE,
       },

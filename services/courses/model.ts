@@ -5,6 +5,7 @@ import {
   boolean,
   dateTime,
   integer,
+  number,
   object,
   oneOf,
   string,
@@ -27,6 +28,9 @@ export interface LessonDoc extends LessonOutline {
   body?: string;
   videoUrl?: string;
   documentId?: string;
+  /** A quiz lesson: the quiz, and the percentage that passes it (and completes the lesson). */
+  quizId?: string;
+  passPercent?: number;
 }
 
 export interface ModuleDoc {
@@ -176,8 +180,10 @@ export const LESSON_SHAPE = object(
     body: { ...string, description: "Markdown, for a text lesson" },
     videoUrl: string,
     documentId: string,
+    quizId: string,
+    passPercent: number,
   },
-  ["body", "videoUrl", "documentId"],
+  ["body", "videoUrl", "documentId", "quizId", "passPercent"],
   "Lesson",
 );
 
@@ -240,6 +246,8 @@ export const lessonFields = {
   body: { type: "string", max: 100_000, optional: true },
   videoUrl: { type: "string", max: 2000, pattern: /^https?:\/\/\S+$/, optional: true },
   documentId: { ...idRule, optional: true },
+  quizId: { ...idRule, optional: true },
+  passPercent: { type: "number", min: 0, max: 100, optional: true },
   durationMinutes: { type: "number", integer: true, min: 0, max: 10_000, optional: true },
 } as const;
 
@@ -249,6 +257,8 @@ export type LessonInput = {
   body?: string;
   videoUrl?: string;
   documentId?: string;
+  quizId?: string;
+  passPercent?: number;
   durationMinutes?: number;
 };
 

@@ -38,20 +38,29 @@ async function saveOutline(
   return updated;
 }
 
+const CONTENT_FIELDS = ["body", "videoUrl", "documentId", "quizId", "passPercent"] as const;
+type ContentField = (typeof CONTENT_FIELDS)[number];
+const CONTENT_OF: Record<LessonInput["kind"], { needs: ContentField; may?: ContentField }> = {
+  text: { needs: "body" },
+  video: { needs: "videoUrl" },
+  document: { needs: "documentId" },
+  quiz: { needs: "quizId", may: "passPercent" },
+};
+
 /** A lesson's content must be what its kind says, and nothing else. */
 function lessonContent(kind: LessonInput["kind"], input: Partial<LessonInput>) {
-  const wanted = { text: "body", video: "videoUrl", document: "documentId" }[kind] as
-    "body" | "videoUrl" | "documentId";
-  if (input[wanted] === undefined)
-    throw invalid([
-      { field: wanted, message: `A ${kind} lesson needs ${wanted}`, type: "required" },
-    ]);
-  for (const other of ["body", "videoUrl", "documentId"] as const)
-    if (other !== wanted && input[other] !== undefined)
+  const { needs, may } = CONTENT_OF[kind];
+  if (input[needs] === undefined)
+    throw invalid([{ field: needs, message: `A ${kind} lesson needs ${needs}`, type: "required" }]);
+  for (const other of CONTENT_FIELDS)
+    if (other !== needs && other !== may && input[other] !== undefined)
       throw invalid([
         { field: other, message: `A ${kind} lesson has no ${other}`, type: "forbidden" },
       ]);
-  return { [wanted]: input[wanted] };
+  return {
+    [needs]: input[needs],
+    ...(may && input[may] !== undefined ? { [may]: input[may] } : {}),
+  };
 }
 
 export async function addModule(
@@ -69,30 +78,38 @@ export async function addModule(
 }
 
 /**
- * Vouches that a document lesson's document is ready and its course's instructor may read it,
- * and makes it readable by the course's learners (the documents service's call); refuses otherwise.
+ * Vouches that what a lesson names (a ready document the course's instructor may read, a quiz
+ * they may give) exists, and opens it to the course's learners: the documents and quizzes
+ * services' calls. Refuses otherwise.
  */
-export type AttachDocument = (documentId: string, course: CourseDoc) => Promise<unknown>;
+export interface Attach {
+  document(documentId: string, course: CourseDoc): Promise<unknown>;
+  quiz(quizId: string, course: CourseDoc): Promise<unknown>;
+}
 
-/** Where no documents service vouches (the demo courses, rules run alone): none is accepted. */
-export const noDocuments: AttachDocument = () =>
-  Promise.reject(
-    invalid([
-      { field: "documentId", message: "No document can be vouched for here", type: "document" },
-    ]),
-  );
+const refuse = (field: string) => () =>
+  Promise.reject(invalid([{ field, message: `No ${field} can be vouched for here`, type: field }]));
+
+/** Where no service vouches (the demo courses, rules run alone): nothing named is accepted. */
+export const attachNothing: Attach = { document: refuse("documentId"), quiz: refuse("quizId") };
+
+async function attachNamed(attach: Attach, lesson: Partial<LessonInput>, course: CourseDoc) {
+  if (lesson.kind === "document" && lesson.documentId)
+    await attach.document(lesson.documentId, course);
+  if (lesson.kind === "quiz" && lesson.quizId) await attach.quiz(lesson.quizId, course);
+}
 
 export async function addLesson(
   courses: Courses,
   caller: Principal,
   moduleId: string,
   input: LessonInput,
-  attach: AttachDocument = noDocuments,
+  attach: Attach = attachNothing,
 ): Promise<{ course: CourseDoc; lesson: LessonDoc }> {
   const course = editable(await courses.findOne({ moduleIds: moduleId }), caller, "Module");
   if (course.lessonIds.length >= MAX_LESSONS)
     throw invalid([{ field: "title", message: "A course has at most 500 lessons", type: "max" }]);
-  if (input.kind === "document" && input.documentId) await attach(input.documentId, course);
+  await attachNamed(attach, input, course);
   const lesson: LessonDoc = {
     id: newId("lsn"),
     title: input.title,
@@ -111,7 +128,7 @@ export async function updateLesson(
   caller: Principal,
   lessonId: string,
   changes: Partial<LessonInput>,
-  attach: AttachDocument = noDocuments,
+  attach: Attach = attachNothing,
 ): Promise<{ course: CourseDoc; lesson: LessonDoc }> {
   const course = editable(await courses.findOne({ lessonIds: lessonId }), caller, "Lesson");
   if (Object.keys(changes).length === 0)
@@ -127,7 +144,9 @@ export async function updateLesson(
         changes.kind !== undefined ||
         changes.body !== undefined ||
         changes.videoUrl !== undefined ||
-        changes.documentId !== undefined
+        changes.documentId !== undefined ||
+        changes.quizId !== undefined ||
+        changes.passPercent !== undefined
           ? lessonContent(kind, {
               ...(kind === lesson.kind ? contentOf(lesson) : {}),
               ...pick(changes),
@@ -144,12 +163,8 @@ export async function updateLesson(
     }),
   }));
   if (!changed) throw notFound("Lesson");
-  if (
-    changed.kind === "document" &&
-    changed.documentId &&
-    changed.documentId !== before?.documentId
-  )
-    await attach(changed.documentId, course);
+  if (changed.documentId !== before?.documentId || changed.quizId !== before?.quizId)
+    await attachNamed(attach, changed, course);
   return { course: await saveOutline(courses, course, modules), lesson: changed };
 }
 
@@ -159,6 +174,8 @@ function pick(from: Partial<LessonInput>) {
   if (from.body !== undefined) out.body = from.body;
   if (from.videoUrl !== undefined) out.videoUrl = from.videoUrl;
   if (from.documentId !== undefined) out.documentId = from.documentId;
+  if (from.quizId !== undefined) out.quizId = from.quizId;
+  if (from.passPercent !== undefined) out.passPercent = from.passPercent;
   return out;
 }
 

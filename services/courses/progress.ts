@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { Channel } from "../../contracts/channels";
-import type { CourseView, EnrolmentView } from "../../contracts/courses";
+import { LessonKind, type CourseView, type EnrolmentView } from "../../contracts/courses";
+import type { QuizGraded } from "../../contracts/quizzes";
 import { ShopError } from "../../contracts/errors";
 import type { Principal } from "../../contracts/users";
-import { conflict, notFound } from "../../platform/actions/errors";
+import { conflict, ErrorType, notFound } from "../../platform/actions/errors";
 import { withEvents } from "../../platform/messaging/outbox";
 import {
   enrolmentId,
@@ -12,6 +13,7 @@ import {
   type EnrolmentDoc,
   type Enrolments,
 } from "./model";
+import { findLesson } from "./outline";
 
 export interface LessonState {
   locked: boolean;
@@ -94,6 +96,52 @@ export async function completeLesson(
   const { course, enrolment, state } = await enrolledLesson(courses, enrolments, caller, lessonId);
   if (state.locked)
     throw conflict(ShopError.LESSON_LOCKED, "Complete the lesson before this one first");
+  if (findLesson(course, lessonId)?.lesson.kind === LessonKind.QUIZ)
+    throw conflict(ErrorType.INVALID_STATE, "A quiz lesson is completed by passing its quiz");
+  return markComplete(enrolments, caller.id, course, enrolment, lessonId);
+}
+
+/**
+ * A graded attempt completes the quiz lessons that use its quiz in each course the learner is
+ * enrolled in, where the lesson is open to them and the score reaches its pass mark. Safe to
+ * repeat.
+ */
+export async function completeByQuiz(
+  courses: Courses,
+  enrolments: Enrolments,
+  graded: QuizGraded,
+): Promise<number> {
+  let told = 0;
+  for (const courseId of graded.courseIds) {
+    const course = await courses.findById(courseId);
+    const enrolment = await enrolments.findById(enrolmentId(courseId, graded.userId));
+    if (!course || !enrolment?.active) continue;
+    const states = lessonStates(course, enrolment);
+    for (const lesson of course.modules.flatMap((m) => m.lessons))
+      if (
+        lesson.kind === LessonKind.QUIZ &&
+        lesson.quizId === graded.quizId &&
+        graded.percent >= (lesson.passPercent ?? DEFAULT_PASS_PERCENT) &&
+        !states.get(lesson.id)?.locked
+      ) {
+        const current = (await enrolments.findById(enrolment.id))!;
+        told += (await markComplete(enrolments, graded.userId, course, current, lesson.id)).told;
+      }
+  }
+  return told;
+}
+
+/** A quiz lesson without its own pass mark is passed at this percentage. */
+export const DEFAULT_PASS_PERCENT = 70;
+
+async function markComplete(
+  enrolments: Enrolments,
+  userId: string,
+  course: CourseDoc,
+  enrolment: EnrolmentDoc,
+  lessonId: string,
+): Promise<{ course: CourseDoc; enrolment: EnrolmentDoc; told: number }> {
+  const caller = { id: userId };
   const now = new Date().toISOString();
   const field = `completed.${lessonId}`;
   let told = 0;

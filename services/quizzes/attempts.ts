@@ -31,15 +31,17 @@ export async function submitAttempt(
   }
   assertAnswersFit(quiz.questions, answers);
   const result = grade(quiz, id, answers);
-  const passed = result.passed
+  // Only courses act on a grade, so only a quiz a course uses tells it.
+  const told = quiz.courseIds.length
     ? [
         {
-          type: Channel.QUIZZES_PASSED,
+          type: Channel.QUIZZES_GRADED,
           data: {
             quizId: quiz.id,
             userId: caller.id,
             courseIds: quiz.courseIds,
             percent: result.percent,
+            passed: result.passed,
             attemptId: id,
           },
         },
@@ -53,7 +55,7 @@ export async function submitAttempt(
     answers,
     result,
     createdAt: result.submittedAt,
-    ...withNewEvents(passed),
+    ...withNewEvents(told),
   };
   try {
     return { attempt: await attempts.insert(doc), graded: true };

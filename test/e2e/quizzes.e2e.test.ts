@@ -239,3 +239,78 @@ describe("Given an instructor writing questions by hand", () => {
     expect(refused.status).toBe(403);
   });
 });
+
+describe("Given a course with a quiz lesson", () => {
+  test("Then its learners take the quiz, only a pass at the lesson's mark completes the lesson, and another's quiz cannot be named", async () => {
+    const teacher = await account("course-teacher", ["customer", "instructor"]);
+    const quiz = await api.post(
+      "/api/v1/quizzes",
+      {
+        title: "Check",
+        questions: [
+          { kind: "true_false", prompt: "Jupiter is the largest planet.", truth: true },
+          { kind: "short", prompt: "The smallest planet?", accepted: ["Mercury"] },
+        ],
+      },
+      teacher,
+    );
+    const course = await api.post(
+      "/api/v1/courses",
+      { title: "Quizzed", slug: `quizzed-${Date.now()}`, category: "science" },
+      teacher,
+    );
+    const mod = await api.post(
+      `/api/v1/courses/${course.body.id}/modules`,
+      { title: "M" },
+      teacher,
+    );
+    const lessonsUrl = `/api/v1/modules/${mod.body.id}/lessons`;
+    const strangersQuiz = await api.post(
+      "/api/v1/quizzes",
+      { title: "Not yours", questions: [{ kind: "true_false", prompt: "?", truth: true }] },
+      await account("other-teacher", ["customer", "instructor"]),
+    );
+    const refused = await api.post(
+      lessonsUrl,
+      { title: "Q", kind: "quiz", quizId: strangersQuiz.body.id },
+      teacher,
+    );
+    expect(refused.status).toBe(404);
+    const lesson = await api.post(
+      lessonsUrl,
+      { title: "Check yourself", kind: "quiz", quizId: quiz.body.id, passPercent: 100 },
+      teacher,
+    );
+    expect(lesson.status).toBe(201);
+    expect(lesson.body).toMatchObject({ kind: "quiz", quizId: quiz.body.id, passPercent: 100 });
+    await api.post(`/api/v1/courses/${course.body.id}/publish`, {}, teacher);
+
+    const student = await account("course-student");
+    expect((await api.get(`/api/v1/quizzes/${quiz.body.id}`, student)).status).toBe(404);
+    await api.post(`/api/v1/courses/${course.body.id}/enrol`, {}, student);
+    expect((await api.get(`/api/v1/quizzes/${quiz.body.id}`, student)).status).toBe(200);
+    const byHand = await api.post(`/api/v1/lessons/${lesson.body.id}/complete`, {}, student);
+    expect(byHand.status).toBe(409);
+
+    const progress = () =>
+      api.get(`/api/v1/me/courses/${course.body.id}/progress`, student).then((r) => r.body);
+    const half = await api.post(
+      `/api/v1/quizzes/${quiz.body.id}/attempts`,
+      { answers: { q1: true, q2: "Mars" } },
+      student,
+    );
+    expect(half.body).toMatchObject({ percent: 50, passed: false });
+    const full = await api.post(
+      `/api/v1/quizzes/${quiz.body.id}/attempts`,
+      { answers: { q1: true, q2: "mercury" } },
+      student,
+    );
+    expect(full.body).toMatchObject({ percent: 100, passed: true });
+    await waitFor(
+      async () => (await progress()).completedLessons === 1,
+      15_000,
+      "the quiz lesson completed",
+    );
+    expect((await progress()).completedAt).toBeTruthy();
+  });
+});
