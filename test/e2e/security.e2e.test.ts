@@ -11,6 +11,16 @@ import {
 } from "../harness/http";
 import { freePort } from "../harness/servers";
 import { startSystem, type TestSystem } from "../harness/system";
+import { toneWav } from "../fixtures/audio";
+import {
+  deeplyNestedPdf,
+  hugePageCountPdf,
+  htmlFile,
+  inflateBombPdf,
+  pngFile,
+  textPdf,
+  zipFile,
+} from "../fixtures/pdfs";
 
 /**
  * What an outside review broke over HTTP, each as a user would meet it: one hostile request
@@ -299,6 +309,62 @@ describe("bodies built to be expensive", () => {
       expect(tracked._trackedContexts).toHaveLength(0);
     },
   );
+});
+
+describe("study material built to harm", () => {
+  const upload = (who: Customer, file: Buffer, name = "notes.pdf") =>
+    api.upload("/api/v1/documents", file, name, { token: who.token });
+
+  test.each([
+    ["a stream that inflates to 200 MB", () => inflateBombPdf(200), 422, "PDF_TOO_COMPLEX"],
+    ["a ZIP renamed .pdf", async () => zipFile(), 422, "NOT_A_PDF"],
+    ["HTML renamed .pdf", async () => htmlFile(), 422, "NOT_A_PDF"],
+    ["a PNG renamed .pdf", async () => pngFile(), 422, "NOT_A_PDF"],
+  ])(
+    "When a PDF upload holds %s, then it is refused with its reason, nothing is kept, and the node serves on",
+    async (_label, file, status, type) => {
+      const me = await newCustomer();
+      const res = await upload(me, await file());
+      expect(res.status).toBe(status);
+      expect(res.body.type).toBe(type);
+      expect((await api.get("/api/v1/documents", { token: me.token })).body.total).toBe(0);
+      expect((await api.get("/health/ready")).status).toBe(200);
+    },
+  );
+
+  test("When a PDF claims a billion pages, or nests 100,000 arrays deep, then only what it holds is read", async () => {
+    const me = await newCustomer();
+    expect((await upload(me, hugePageCountPdf())).body.pages).toBe(1);
+    expect([201, 422]).toContain((await upload(me, deeplyNestedPdf())).status);
+  });
+
+  test("When a file name carries path parts and control characters, then only a clean last part is kept, never a path", async () => {
+    const me = await newCustomer();
+    const res = await upload(me, textPdf(), "../../../jwt-secret\u0000\u202e.pdf");
+    expect(res.status).toBe(201);
+    expect(res.body.name).toBe("jwt-secret.pdf");
+  });
+
+  test("When a tutor question is 10 MB, then 413 before anything reads it", async () => {
+    const me = await newCustomer();
+    const huge = JSON.stringify({ question: "x".repeat(10 * 1024 * 1024) });
+    const res = await api.request("POST", "/api/v1/tutor/sessions/tut_any/messages", huge, {
+      token: me.token,
+    });
+    expect(res.status).toBe(413);
+  });
+
+  test("When a WAV's header claims two gigabytes, then the upload is taken for what it holds and the node serves on", async () => {
+    const me = await newCustomer();
+    const liar = toneWav(1);
+    liar.writeUInt32LE(0x7fffffff, 4);
+    liar.writeUInt32LE(0x7fffffff, 40);
+    const form = new FormData();
+    form.append("file", new Blob([liar], { type: "audio/wav" }), "../../answer.wav");
+    const res = await api.request("POST", "/api/v1/speech/transcribe", form, { token: me.token });
+    expect(res.status).toBe(202);
+    expect((await api.get("/health/ready")).status).toBe(200);
+  });
 });
 
 describe("API keys", () => {
