@@ -1,5 +1,5 @@
 import type { Cart } from "./cart";
-import type { PassagesAnswer, PassagesAsk } from "./documents";
+import type { DocumentIndexEntry, PassagesAnswer, PassagesAsk } from "./documents";
 import type { CourseListed } from "./channels";
 import type { Listing, ProductView, StockLine } from "./catalog";
 import type { Delivery } from "./notifications";
@@ -62,6 +62,10 @@ export interface ActionContracts {
   };
   /** The chunks of the ready documents the reader may read: what quizzes and the tutor use. */
   "documents.passages": { params: PassagesAsk; answer: PassagesAnswer };
+  /** A document's chunks and readers, for the search index; null once it is gone. */
+  "documents.indexOf": { params: { documentId: string }; answer: DocumentIndexEntry | null };
+  /** The courses a user learns (active enrolments) or teaches. */
+  "courses.coursesOf": { params: { userId: string }; answer: string[] };
 }
 
 export type ActionName = keyof ActionContracts;
@@ -178,6 +182,7 @@ export const Action = {
     seed: "courses.seed",
     indexPage: "courses.indexPage",
     studiedBy: "courses.studiedBy",
+    coursesOf: "courses.coursesOf",
   },
   engagement: {
     myPreferences: "engagement.myPreferences",

@@ -9,6 +9,7 @@ export const DocumentsAction = {
   page: "documents.page",
   remove: "documents.remove",
   passages: "documents.passages",
+  indexOf: "documents.indexOf",
   attachToCourse: "documents.attachToCourse",
 } as const;
 
@@ -31,6 +32,8 @@ export const DocumentStatus = {
   PROCESSING: "processing",
   READY: "ready",
   FAILED: "failed",
+  /** Removed by its owner: kept as a mark so the search forgets it too, never shown. */
+  REMOVED: "removed",
 } as const;
 export type DocumentStatus = (typeof DocumentStatus)[keyof typeof DocumentStatus];
 
@@ -61,11 +64,14 @@ export interface Passage {
   text: string;
 }
 
-/** `documents.processed`: a document is ready to quiz and to ask about, or failed. */
+/**
+ * `documents.processed`: a document is ready to quiz and to ask about, or failed; told again
+ * when who may read it changes (a course took it) and when it is removed.
+ */
 export interface DocumentProcessed {
   documentId: string;
   ownerId: string;
-  status: "ready" | "failed";
+  status: "ready" | "failed" | "removed";
   failure?: string;
   pages: number;
   chunks: number;
@@ -80,5 +86,18 @@ export interface PassagesAsk {
 
 export interface PassagesAnswer {
   documents: { id: string; name: string; pages: number }[];
+  passages: Passage[];
+}
+
+/** A document as the search indexes it: who may read it, and its chunks. */
+export interface DocumentIndexEntry {
+  document: {
+    id: string;
+    name: string;
+    ownerId: string;
+    courseIds: string[];
+    status: DocumentStatus;
+    updatedAt: string;
+  };
   passages: Passage[];
 }

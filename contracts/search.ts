@@ -1,6 +1,12 @@
-/** One search over products, courses and lessons. Types and constants only. */
+/** One search over products, courses, lessons and study passages. Types and constants only. */
 
-export const SearchKind = { PRODUCT: "product", COURSE: "course", LESSON: "lesson" } as const;
+/** A passage is a chunk of a study document, found only by those who may read the document. */
+export const SearchKind = {
+  PRODUCT: "product",
+  COURSE: "course",
+  LESSON: "lesson",
+  PASSAGE: "passage",
+} as const;
 export type SearchKind = (typeof SearchKind)[keyof typeof SearchKind];
 
 export interface SearchHit {
@@ -18,6 +24,8 @@ export interface SearchHit {
   courseId?: string;
   /** A course's product: what is bought to enrol. */
   productId?: string;
+  /** A passage's page in its document (the document is `refId`). */
+  page?: number;
   score: number;
   /** The matched words marked with `<mark>` in otherwise escaped text. */
   highlights: { title: string; summary: string };

@@ -26,9 +26,21 @@ export interface BlobStore {
 
 export interface PutOptions {
   maxBytes: number;
+  /**
+   * A source that gives nothing for this long is given up (an upload whose client went away
+   * without closing it would otherwise hold its request forever).
+   */
+  idleMs?: number;
   /** Called once with at least the first `headBytes` bytes (or all, if fewer). */
   inspect?: (head: Buffer) => void;
   headBytes?: number;
+}
+
+export class SourceIdle extends Error {
+  readonly code = "UPLOAD_IDLE";
+  constructor(idleMs: number) {
+    super(`nothing arrived for ${idleMs} ms`);
+  }
 }
 
 export class BlobTooLarge extends Error {
@@ -47,12 +59,25 @@ class Metered extends Transform {
   size = 0;
   private head: Buffer[] = [];
   private inspected = false;
+  private idle?: NodeJS.Timeout;
 
   constructor(private readonly options: PutOptions) {
     super();
+    this.watch();
+    this.once("close", () => clearTimeout(this.idle));
+  }
+
+  /** Restarts the wait for the next piece; the source is destroyed if it never comes. */
+  private watch(): void {
+    const idleMs = this.options.idleMs;
+    if (!idleMs) return;
+    clearTimeout(this.idle);
+    this.idle = setTimeout(() => this.destroy(new SourceIdle(idleMs)), idleMs);
+    this.idle.unref();
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.watch();
     this.size += chunk.length;
     if (this.size > this.options.maxBytes) return done(new BlobTooLarge(this.options.maxBytes));
     try {
@@ -64,6 +89,7 @@ class Metered extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
+    clearTimeout(this.idle);
     try {
       this.look(Buffer.alloc(0), true);
     } catch (err) {

@@ -51,6 +51,7 @@ import { archiveCourse, listingOf, publishCourse } from "./publishing";
 import {
   certificateOf,
   courseFor,
+  coursesOf,
   coursesStudiedBy,
   enrolmentsOf,
   lessonFor,
@@ -436,6 +437,14 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
       },
       handler(this: CoursesThis, ctx) {
         return coursesStudiedBy(this.repos, ctx.params.userId, ctx.params.courseIds);
+      },
+    }),
+
+    coursesOf: provide(Action.courses.coursesOf, {
+      visibility: "public",
+      params: { $$strict: true, userId: idRule },
+      handler(this: CoursesThis, ctx) {
+        return coursesOf(this.repos, ctx.params.userId);
       },
     }),
 

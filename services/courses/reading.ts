@@ -125,3 +125,10 @@ export async function coursesStudiedBy(
   }
   return studied;
 }
+
+/** Every course the user learns (an active enrolment) or teaches. */
+export async function coursesOf(stores: CourseStores, userId: string): Promise<string[]> {
+  const learning = await stores.enrolments.find({ userId, active: true });
+  const teaching = await stores.courses.find({ instructorId: userId });
+  return [...new Set([...learning.map((e) => e.courseId), ...teaching.map((c) => c.id)])];
+}

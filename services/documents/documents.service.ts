@@ -1,7 +1,7 @@
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
 import type { Readable } from "node:stream";
 import { Action } from "../../contracts/actions";
-import { DocumentsAction } from "../../contracts/documents";
+import { DocumentsAction, DocumentStatus } from "../../contracts/documents";
 import { DbMixin, addStoreLoop, type DbService } from "../../mixins/db.mixin";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
@@ -14,6 +14,7 @@ import { call, provide } from "../../platform/actions/typed-call";
 import { openBlobStore, type BlobStore } from "../../platform/data/blob-store";
 import { findPage, pageParams } from "../../platform/data/pagination";
 import { BackgroundLoop } from "../../platform/messaging/background-loop";
+import { withEvents } from "../../platform/messaging/outbox";
 import { ownSettings, settingsOf } from "../../platform/runtime/settings-of";
 import { assertOwner, assertReady, readable, upload } from "./library";
 import {
@@ -22,6 +23,7 @@ import {
   DOCUMENT_SHAPE,
   PAGE_INDEXES,
   PAGE_SHAPE,
+  processedEvent,
   toDocumentView,
   type ChunkDoc,
   type DocumentDoc,
@@ -45,6 +47,7 @@ function limitsOf(self: DocumentsThis) {
   return {
     maxBytes: own.documentMaxBytes,
     perUser: own.documentsPerUser,
+    idleMs: own.documentUploadIdleMs,
     maxPages: own.documentMaxPages,
     timeoutMs: own.documentExtractTimeoutMs,
     heapMb: own.documentExtractHeapMb,
@@ -98,7 +101,7 @@ const DocumentsService: ServiceSchema<ServiceSettingSchema, DocumentsThis> = {
       openapi: { summary: "Your documents, newest first", response: pageOf(DOCUMENT_SHAPE) },
       params: { $$strict: "remove", ...pageParams },
       handler(this: DocumentsThis, ctx: Ctx<{ page: number; pageSize: number }>) {
-        const filter = { ownerId: callerOf(ctx).id };
+        const filter = { ownerId: callerOf(ctx).id, status: { $ne: DocumentStatus.REMOVED } };
         const request = { ...ctx.params, sort: { createdAt: -1 as const } };
         return findPage(this.repos.documents, filter, request, toDocumentView);
       },
@@ -159,10 +162,18 @@ const DocumentsService: ServiceSchema<ServiceSettingSchema, DocumentsThis> = {
           studiesOf(ctx, caller.id),
         );
         assertOwner(doc, caller);
+        // A mark stays, carrying the event that makes the search forget it too.
+        const now = new Date().toISOString();
+        await this.repos.documents.updateOne(
+          { id: doc.id },
+          withEvents({ $set: { status: DocumentStatus.REMOVED, updatedAt: now, courseIds: [] } }, [
+            processedEvent(doc, DocumentStatus.REMOVED),
+          ]),
+        );
+        this.outboxRelay.wake();
         await this.repos.document_chunks.deleteMany({ documentId: doc.id });
         await this.repos.document_pages.deleteMany({ documentId: doc.id });
         await this.blobs.remove(doc.id);
-        await this.repos.documents.deleteOne({ id: doc.id });
         return null;
       },
     },
@@ -184,6 +195,25 @@ const DocumentsService: ServiceSchema<ServiceSettingSchema, DocumentsThis> = {
       },
     }),
 
+    /** A document's chunks and readers, for the search index. */
+    indexOf: provide(DocumentsAction.indexOf, {
+      visibility: "public",
+      params: { $$strict: true, documentId: idRule },
+      async handler(this: DocumentsThis, ctx) {
+        const doc = await this.repos.documents.findById(ctx.params.documentId);
+        if (!doc) return null;
+        const { id, name, ownerId, courseIds, status, updatedAt } = doc;
+        const chunks =
+          status === DocumentStatus.READY
+            ? await this.repos.document_chunks.find({ documentId: id }, { sort: { index: 1 } })
+            : [];
+        return {
+          document: { id, name, ownerId, courseIds, status, updatedAt },
+          passages: chunks.map(({ id: _id, ...chunk }) => ({ ...chunk, documentName: name })),
+        };
+      },
+    }),
+
     attachToCourse: provide(DocumentsAction.attachToCourse, {
       visibility: "public",
       params: { $$strict: true, documentId: idRule, courseId: idRule, instructorId: idRule },
@@ -197,8 +227,18 @@ const DocumentsService: ServiceSchema<ServiceSettingSchema, DocumentsThis> = {
           studiesOf(ctx, instructorId),
         );
         assertReady(doc);
-        if (!doc.courseIds.includes(courseId))
-          await this.repos.documents.updateOne({ id: doc.id }, { $push: { courseIds: courseId } });
+        if (!doc.courseIds.includes(courseId)) {
+          // Its new readers are told to the search with the change itself.
+          const update = {
+            $push: { courseIds: courseId },
+            $set: { updatedAt: new Date().toISOString() },
+          };
+          await this.repos.documents.updateOne(
+            { id: doc.id },
+            withEvents(update, [processedEvent(doc, DocumentStatus.READY)]),
+          );
+          this.outboxRelay.wake();
+        }
         return { attached: true as const };
       },
     }),

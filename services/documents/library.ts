@@ -16,7 +16,7 @@ export const PAGES_CHECKED_AT_UPLOAD = 5;
 export interface UploadDeps {
   documents: Documents;
   blobs: BlobStore;
-  limits: ExtractLimits & { maxBytes: number; perUser: number };
+  limits: ExtractLimits & { maxBytes: number; perUser: number; idleMs: number };
 }
 
 export const newDocumentId = () => `doc_${randomBytes(12).toString("hex")}`;
@@ -33,7 +33,8 @@ export async function upload(
   rawName: unknown,
 ): Promise<DocumentDoc> {
   const { documents, blobs, limits } = deps;
-  if ((await documents.count({ ownerId: caller.id })) >= limits.perUser) {
+  const kept = { ownerId: caller.id, status: { $ne: DocumentStatus.REMOVED } };
+  if ((await documents.count(kept)) >= limits.perUser) {
     source.resume();
     throw conflict(
       DocumentsError.DOCUMENT_LIMIT_REACHED,
@@ -45,6 +46,7 @@ export async function upload(
   try {
     ({ size } = await blobs.put(id, source, {
       maxBytes: limits.maxBytes,
+      idleMs: limits.idleMs,
       inspect: assertPdfHead,
       headBytes: 8,
     }));
@@ -77,6 +79,7 @@ export async function upload(
     chunks: 0,
     courseIds: [],
     createdAt: now,
+    updatedAt: now,
     attempts: 0,
   });
 }
@@ -106,7 +109,7 @@ export async function readable(
   studies: (courseIds: string[]) => Promise<string[]>,
 ): Promise<DocumentDoc> {
   const doc = await documents.findById(id);
-  if (!doc) throw notFound("Document");
+  if (!doc || doc.status === DocumentStatus.REMOVED) throw notFound("Document");
   if (doc.ownerId === caller.id || isAdmin(caller)) return doc;
   if (doc.courseIds.length && (await studies(doc.courseIds)).length) return doc;
   // Anyone else learns nothing, not even that it exists.

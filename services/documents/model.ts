@@ -1,7 +1,13 @@
 import type { IndexSpec, Repository } from "../../platform/data/repository";
 import type { OutboxDoc } from "../../platform/messaging/outbox";
 import { arrayOf, dateTime, integer, object, oneOf, string } from "../../platform/actions/openapi";
-import { DocumentStatus, type DocumentView, type Passage } from "../../contracts/documents";
+import { Channel } from "../../contracts/channels";
+import {
+  DocumentStatus,
+  type DocumentProcessed,
+  type DocumentView,
+  type Passage,
+} from "../../contracts/documents";
 
 export interface DocumentDoc extends OutboxDoc {
   id: string;
@@ -16,6 +22,8 @@ export interface DocumentDoc extends OutboxDoc {
   courseIds: string[];
   createdAt: string;
   processedAt?: string;
+  /** Its last change of state or of readers: the search keeps the newest telling. */
+  updatedAt: string;
   /** While processing: until when the node that took it holds it; past that, another resumes. */
   leaseUntil?: string;
   attempts: number;
@@ -68,6 +76,19 @@ export const PAGE_SHAPE = object(
   [],
   "DocumentPageText",
 );
+
+/** The event that tells the search (and anyone else) what became of a document. */
+export const processedEvent = (doc: DocumentDoc, status: DocumentProcessed["status"]) => ({
+  type: Channel.DOCUMENTS_PROCESSED,
+  data: {
+    documentId: doc.id,
+    ownerId: doc.ownerId,
+    status,
+    ...(doc.failure ? { failure: doc.failure } : {}),
+    pages: doc.pages,
+    chunks: doc.chunks,
+  },
+});
 
 export const toDocumentView = (doc: DocumentDoc): DocumentView => ({
   id: doc.id,

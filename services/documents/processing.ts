@@ -101,6 +101,7 @@ async function finish(
           pages: outcome.pages,
           chunks: outcome.chunks ?? 0,
           processedAt: new Date().toISOString(),
+          updatedAt: new Date().toISOString(),
           ...(outcome.failure ? { failure: outcome.failure } : {}),
         },
         $unset: { leaseUntil: true },

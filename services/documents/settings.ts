@@ -8,6 +8,8 @@ export interface DocumentsSettings {
   /** The heap of the thread that reads one PDF. */
   documentExtractHeapMb: number;
   documentsPerUser: number;
+  /** An upload that sends nothing for this long is given up. */
+  documentUploadIdleMs: number;
 }
 
 /** What only the documents service reads from the environment. */
@@ -18,6 +20,7 @@ export const documentsSettings: ServiceSettings<DocumentsSettings> = {
     documentExtractTimeoutMs: integer(env, "DOCUMENT_EXTRACT_TIMEOUT_MS", 60_000, 1000, 3_600_000),
     documentExtractHeapMb: integer(env, "DOCUMENT_EXTRACT_HEAP_MB", 256, 64, 8192),
     documentsPerUser: integer(env, "DOCUMENTS_PER_USER", 200, 1, 100_000),
+    documentUploadIdleMs: integer(env, "DOCUMENT_UPLOAD_IDLE_SECONDS", 15, 1, 3600) * 1000,
   }),
   docs: [
     {
@@ -46,6 +49,11 @@ export const documentsSettings: ServiceSettings<DocumentsSettings> = {
       variables: ["DOCUMENTS_PER_USER"],
       embedded: "200",
       meaning: "the most documents one user may keep",
+    },
+    {
+      variables: ["DOCUMENT_UPLOAD_IDLE_SECONDS"],
+      embedded: "15",
+      meaning: "an upload that sends nothing for this long is given up (422 `UPLOAD_INCOMPLETE`)",
     },
   ],
 };

@@ -1,4 +1,5 @@
 import type { CourseListed } from "../../contracts/channels";
+import type { DocumentIndexEntry } from "../../contracts/documents";
 import type { ProductView } from "../../contracts/catalog";
 import { CourseStatus } from "../../contracts/courses";
 import { SearchKind } from "../../contracts/search";
@@ -96,4 +97,49 @@ export async function hideRemovedLessons(docs: SearchDocs, course: CourseListed)
         },
       );
   return hidden;
+}
+
+/**
+ * A study document's chunks, each a hidden passage its readers find: its owner and the learners
+ * and teachers of the courses that use it. Gone or unreadable, it is forgotten (`forgetPassages`).
+ */
+export function fromStudyDocument(entry: DocumentIndexEntry): Told[] {
+  const { document, passages } = entry;
+  const readers = [`user:${document.ownerId}`, ...document.courseIds.map((c) => `course:${c}`)];
+  return passages.map((passage) => ({
+    id: `${SearchKind.PASSAGE}:${document.id}-${passage.index}`,
+    kind: SearchKind.PASSAGE,
+    refId: document.id,
+    title: `${document.name}, page ${passage.page}`,
+    summary: passage.text,
+    category: "document",
+    page: passage.page,
+    visible: false,
+    readers,
+    sourceUpdatedAt: document.updatedAt,
+  }));
+}
+
+/** Passages of a document that it no longer holds (or no longer is) lose their words and readers. */
+export async function forgetPassages(
+  docs: SearchDocs,
+  documentId: string,
+  keep: Set<string>,
+  updatedAt: string,
+): Promise<number> {
+  let forgotten = 0;
+  for (const doc of await docs.find({ refId: documentId, kind: SearchKind.PASSAGE }))
+    if (!keep.has(doc.id) && (doc.readers?.length || doc.summary))
+      forgotten += await docs.updateOne(
+        { id: doc.id, sourceUpdatedAt: { $lte: updatedAt } },
+        {
+          $set: {
+            summary: "",
+            readers: [],
+            sourceUpdatedAt: updatedAt,
+            syncedAt: new Date().toISOString(),
+          },
+        },
+      );
+  return forgotten;
 }

@@ -16,6 +16,7 @@ export interface SearchDoc extends Pick<
   | "currency"
   | "courseId"
   | "productId"
+  | "page"
 > {
   sku?: string;
   /**
@@ -25,6 +26,11 @@ export interface SearchDoc extends Pick<
   foundAs?: "course";
   /** On sale, or published: what anyone may find. Admins find the rest too. */
   visible: boolean;
+  /**
+   * Who else finds it, though hidden: `user:<id>` and `course:<id>` (its learners and teachers).
+   * A study passage is found by its document's readers only.
+   */
+  readers?: string[];
   /** The source's own `updatedAt`: an older message never overwrites a newer one. */
   sourceUpdatedAt: string;
   /** When this node's store took the change: every search node's index follows by it. */
@@ -38,6 +44,7 @@ export const SEARCH_DOC_INDEXES: IndexSpec[] = [
   // A bulk load shares one instant: the sync reads through it by id (`readInstant`).
   { fields: ["syncedAt", "id"] },
   { fields: ["courseId"] },
+  { fields: ["refId"] },
 ];
 
 const facet = arrayOf(object({ value: string, count: integer }, [], "FacetCount"));
@@ -54,10 +61,11 @@ export const SEARCH_HIT_SHAPE = object(
     currency: string,
     courseId: string,
     productId: string,
+    page: integer,
     score: number,
     highlights: object({ title: string, summary: string }, [], "Highlights"),
   },
-  ["price", "currency", "courseId", "productId"],
+  ["price", "currency", "courseId", "productId", "page"],
   "SearchHit",
 );
 

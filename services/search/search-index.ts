@@ -40,6 +40,8 @@ export interface SearchQuery {
   priceMax?: number;
   /** Admins find what is hidden too. */
   includeHidden: boolean;
+  /** The caller's reader marks (`user:<id>`, `course:<id>`): hidden passages they may read. */
+  readers?: string[];
   page: number;
   pageSize: number;
 }
@@ -151,11 +153,17 @@ export class SearchIndex {
   }
 
   /** Every word, where something has them all; otherwise the best of any word. */
-  private find(q: string, includeHidden: boolean, keep: (doc: Stored) => boolean): Found[] {
+  private find(
+    q: string,
+    includeHidden: boolean,
+    keep: (doc: Stored) => boolean,
+    readers: readonly string[] = [],
+  ): Found[] {
     const terms = limitTerms(q);
+    const reads = (doc: Stored) => !!doc.readers?.some((r) => readers.includes(r));
     const filter = (r: SearchResult) => {
       const doc = this.stored.get(r.id as string)!;
-      if (!(includeHidden || doc.visible) || !keep(doc)) return false;
+      if (!(includeHidden || doc.visible || reads(doc)) || !keep(doc)) return false;
       (r as Found).doc = doc;
       return true;
     };
@@ -173,7 +181,7 @@ export class SearchIndex {
     const priced = (r: Stored) =>
       (query.priceMin === undefined || (r.price ?? 0) >= query.priceMin) &&
       (query.priceMax === undefined || (r.price ?? 0) <= query.priceMax);
-    const found = this.find(query.q, query.includeHidden, priced);
+    const found = this.find(query.q, query.includeHidden, priced, query.readers);
     const facets = facetsOf(found.map((r) => r.doc));
     const rows = found.filter(
       ({ doc }) =>
@@ -237,7 +245,8 @@ function counted(values: string[]): FacetCount[] {
 function storedOf(doc: SearchDoc): Stored {
   const { kind, refId, title, summary, category, price, currency, courseId, productId, visible } =
     doc;
-  return { kind, refId, title, summary, category, price, currency, courseId, productId, visible };
+  const stored = { kind, refId, title, summary, category, price, currency, courseId, productId };
+  return { ...stored, visible, page: doc.page, readers: doc.readers };
 }
 
 function facetsOf(found: Stored[]): SearchFacets {
@@ -265,6 +274,7 @@ function toHit(r: Found): SearchHit {
     ...(s.price !== undefined ? { price: s.price, currency: s.currency } : {}),
     ...(s.courseId ? { courseId: s.courseId } : {}),
     ...(s.productId ? { productId: s.productId } : {}),
+    ...(s.page !== undefined ? { page: s.page } : {}),
     score: Math.round(r.score * 1000) / 1000,
     highlights: { title: highlight(s.title, words), summary: highlight(s.summary, words) },
   };

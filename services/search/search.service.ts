@@ -16,7 +16,15 @@ import { Channel, type CourseListed } from "../../contracts/channels";
 import { SearchKind } from "../../contracts/search";
 import { ownSettings } from "../../platform/runtime/settings-of";
 import { searchSettings } from "./settings";
-import { fromCourse, fromProduct, hideRemovedLessons, store } from "./documents";
+import {
+  forgetPassages,
+  fromCourse,
+  fromProduct,
+  fromStudyDocument,
+  hideRemovedLessons,
+  store,
+} from "./documents";
+import { DocumentsAction } from "../../contracts/documents";
 import { SEARCH_DOC_INDEXES, SEARCH_PAGE_SHAPE, SUGGESTIONS_SHAPE, type SearchDoc } from "./model";
 import { SearchIndex, type SearchQuery } from "./search-index";
 import { START_OF_TIME, syncIndex, untilHolds, type SyncCursor } from "./index-sync";
@@ -40,9 +48,9 @@ function lagOf(service: SearchThis, ts: string): void {
   setGauge(service.broker, ShopMetric.SEARCH_INDEX_LAG, seconds);
 }
 
-/** Products and courses, as their services tell of each change. */
+/** Products, courses and study documents, as their services tell of each change. */
 const indexChanges = consumes(
-  [Channel.CATALOG_PRODUCT_CHANGED, Channel.COURSES_COURSE_CHANGED],
+  [Channel.CATALOG_PRODUCT_CHANGED, Channel.COURSES_COURSE_CHANGED, Channel.DOCUMENTS_PROCESSED],
   "search",
   async function (message) {
     const self = this as unknown as SearchThis;
@@ -50,7 +58,9 @@ const indexChanges = consumes(
     const changed =
       message.type === Channel.CATALOG_PRODUCT_CHANGED
         ? await store(docs, fromProduct(message.data))
-        : await storeCourse(docs, message.data);
+        : message.type === Channel.COURSES_COURSE_CHANGED
+          ? await storeCourse(docs, message.data)
+          : await storeStudyDocument(self, message.data.documentId);
     if (changed) self.syncLoop.wake();
     lagOf(self, message.ts);
   },
@@ -58,6 +68,30 @@ const indexChanges = consumes(
 
 async function storeCourse(docs: SearchThis["repos"]["search_docs"], course: CourseListed) {
   return (await store(docs, fromCourse(course))) + (await hideRemovedLessons(docs, course));
+}
+
+/**
+ * A study document's passages, as its service holds them now (the message only says that it
+ * changed): a removed or failed one leaves nothing readable behind.
+ */
+async function storeStudyDocument(self: SearchThis, documentId: string): Promise<number> {
+  const entry = await call(self.broker, DocumentsAction.indexOf, { documentId });
+  if (!entry) return 0;
+  const told = fromStudyDocument(entry);
+  const keep = new Set(told.map((t) => t.id));
+  const docs = self.repos.search_docs;
+  return (
+    (await store(docs, told)) +
+    (await forgetPassages(docs, documentId, keep, entry.document.updatedAt))
+  );
+}
+
+/** What a signed-in caller may read though hidden: their own documents, their courses'. */
+async function readersOf(ctx: Ctx<{ kind?: SearchKind }>): Promise<string[]> {
+  const user = ctx.meta.user;
+  if (!user || (ctx.params.kind && ctx.params.kind !== SearchKind.PASSAGE)) return [];
+  const courses = await call(ctx, Action.courses.coursesOf, { userId: user.id });
+  return [`user:${user.id}`, ...courses.sort().map((c) => `course:${c}`)];
 }
 
 const REBUILD_PAGE = 500;
@@ -132,16 +166,21 @@ const SearchService: ServiceSchema<ServiceSettingSchema, SearchThis> = {
   actions: {
     query: {
       openapi: {
-        summary: "Search products, courses and lessons",
+        summary: "Search products, courses, lessons and your study passages",
         description:
-          "Ranked by field (title, then category and SKU, then description), tolerant of typos, the last word read as a prefix. Facets count kinds, categories and price ranges of everything the query found; `kind` and `category` then narrow the rows. Highlights mark the matched words in escaped text.",
+          "Passages (`kind=passage`) are chunks of study documents, found only by those who may read the document: its owner, and the learners and teachers of a course that uses it. Ranked by field (title, then category and SKU, then description), tolerant of typos, the last word read as a prefix. Facets count kinds, categories and price ranges of everything the query found; `kind` and `category` then narrow the rows. Highlights mark the matched words in escaped text.",
         response: SEARCH_PAGE_SHAPE,
       },
       access: "public",
       params: searchParams,
-      handler(this: SearchThis, ctx: Ctx<Omit<SearchQuery, "includeHidden">>) {
+      async handler(this: SearchThis, ctx: Ctx<Omit<SearchQuery, "includeHidden" | "readers">>) {
         const includeHidden = ctx.meta.user ? isAdmin(ctx.meta.user) : false;
-        return this.index.search({ ...ctx.params, includeHidden });
+        const readers = includeHidden ? [] : await readersOf(ctx);
+        return this.index.search({
+          ...ctx.params,
+          includeHidden,
+          ...(readers.length ? { readers } : {}),
+        });
       },
     },
 

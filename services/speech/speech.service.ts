@@ -39,6 +39,8 @@ type SpeechThis = DbService<{ speech_jobs: SpeechJobDoc }> & {
 };
 
 const WORK_POLL_MS = 1000;
+/** An audio upload that sends nothing for this long is given up. */
+const UPLOAD_IDLE_MS = 15_000;
 const DICTIONARY = "/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict";
 
 function own(self: SpeechThis) {
@@ -169,6 +171,7 @@ const SpeechService: ServiceSchema<ServiceSettingSchema, SpeechThis> = {
         try {
           await this.blobs.put(inputKey(id), ctx.params, {
             maxBytes: s.speechMaxAudioBytes,
+            idleMs: UPLOAD_IDLE_MS,
             headBytes: 12,
             inspect: (head) => void (format = audioFormatOf(head)),
           });

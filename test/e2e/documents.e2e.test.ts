@@ -18,6 +18,7 @@ beforeAll(async () => {
     ADMIN_PASSWORD: ADMIN.password,
     DOCUMENT_MAX_MB: "1",
     DOCUMENT_MAX_PAGES: "40",
+    DOCUMENT_UPLOAD_IDLE_SECONDS: "1",
   });
   api = client(system.baseUrl);
   await api.followContract();
@@ -120,7 +121,15 @@ describe("Given a learner with study material", () => {
         }, 300);
       });
     });
-    await new Promise((r) => setTimeout(r, 500));
+    // Its request is given up once nothing more arrives: nothing of it stays in flight.
+    const documents = system.broker.getLocalService("documents") as unknown as {
+      _trackedContexts: unknown[];
+    };
+    await waitFor(
+      async () => documents._trackedContexts.length === 0,
+      5000,
+      "the cut upload ended",
+    );
     expect((await api.get("/api/v1/documents", learner)).body.total).toBe(before);
     expect((await api.get("/health/ready")).status).toBe(200);
   });
@@ -214,5 +223,42 @@ describe("Given an instructor's course with a document lesson", () => {
     expect(
       (await api.get(`/api/v1/documents/${own.body.id}/pages/2`, learner)).body.text,
     ).toContain("Mercury");
+  });
+});
+
+describe("Given study passages in the search", () => {
+  const passages = (q: string, token?: string) =>
+    api.get(`/api/v1/search?q=${encodeURIComponent(q)}&kind=passage`, token ? { token } : {});
+
+  test("Then a document's readers find its passages with their pages, nobody else does, and a removed one is forgotten", async () => {
+    const owner = await account("searcher");
+    const stranger = await account("search-stranger");
+    const doc = await api.upload("/api/v1/documents", pdfs.textPdf(), "planets.pdf", owner);
+    await ready(doc.body.id, owner.token);
+    let hits: any[] = [];
+    await waitFor(
+      async () => {
+        hits = (await passages("Galilei moons", owner.token)).body.rows;
+        return hits.length > 0;
+      },
+      15_000,
+      "passages indexed",
+    );
+    expect(hits[0]).toMatchObject({ kind: "passage", refId: doc.body.id, page: 3 });
+    expect(hits[0].title).toBe("planets.pdf, page 3");
+    expect((await passages("Galilei moons")).body.rows).toEqual([]);
+    expect((await passages("Galilei moons", stranger.token)).body.rows).toEqual([]);
+    expect(
+      (await api.get("/api/v1/search?q=Galilei", {})).body.rows.some(
+        (r: any) => r.kind === "passage",
+      ),
+    ).toBe(false);
+
+    await api.request("DELETE", `/api/v1/documents/${doc.body.id}`, undefined, owner);
+    await waitFor(
+      async () => (await passages("Galilei moons", owner.token)).body.rows.length === 0,
+      15_000,
+      "passages forgotten",
+    );
   });
 });

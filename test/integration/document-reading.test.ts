@@ -43,6 +43,7 @@ async function kept(d: ProcessingDeps, fields: Partial<DocumentDoc> = {}): Promi
     chunks: 0,
     courseIds: [],
     createdAt: new Date().toISOString(),
+    updatedAt: new Date().toISOString(),
     attempts: 0,
     ...fields,
   });
