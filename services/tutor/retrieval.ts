@@ -26,15 +26,17 @@ export class PassageIndex {
   private readonly documentFrequency = new Map<string, number>();
 
   constructor(readonly passages: Passage[]) {
+    // Each passage is read into stems once; the index takes them as written.
+    const stems = passages.map((p) => stemsOf(p.text));
     this.search = new MiniSearch({
       fields: ["text"],
-      tokenize: stemsOf,
+      tokenize: (text) => text.split(" "),
       processTerm: (term) => term,
       searchOptions: { combineWith: "OR" },
     });
-    this.search.addAll(passages.map((p, id) => ({ id, text: p.text })));
-    for (const passage of passages)
-      for (const stem of new Set(stemsOf(passage.text)))
+    this.search.addAll(stems.map((words, id) => ({ id, text: words.join(" ") })));
+    for (const words of stems)
+      for (const stem of new Set(words))
         this.documentFrequency.set(stem, (this.documentFrequency.get(stem) ?? 0) + 1);
   }
 
