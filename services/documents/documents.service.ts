@@ -6,7 +6,7 @@ import { DbMixin, addStoreLoop, type DbService } from "../../mixins/db.mixin";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
 import type { Actions } from "../../platform/actions/action-properties";
-import { callerOf, type Ctx } from "../../platform/actions/access";
+import { callerOf, type Ctx, type Principal } from "../../platform/actions/access";
 import { notFound } from "../../platform/actions/errors";
 import { idRule } from "../../platform/actions/ids";
 import { pageOf } from "../../platform/actions/openapi";
@@ -58,6 +58,10 @@ function limitsOf(self: DocumentsThis) {
 /** The courses among these that the caller learns or teaches. */
 const studiesOf = (ctx: Ctx<object>, userId: string) => (courseIds: string[]) =>
   call(ctx, Action.courses.studiedBy, { userId, courseIds });
+
+/** A document the caller may read (`params.id`), or the 404 that hides it. */
+const readableHere = (self: DocumentsThis, ctx: Ctx<{ id: string }>, caller: Principal) =>
+  readable(self.repos.documents, caller, ctx.params.id, studiesOf(ctx, caller.id));
 
 /** Wiring only: the rules are in library.ts, processing.ts and passages.ts. */
 const DocumentsService: ServiceSchema<ServiceSettingSchema, DocumentsThis> = {
@@ -116,12 +120,7 @@ const DocumentsService: ServiceSchema<ServiceSettingSchema, DocumentsThis> = {
       params: { $$strict: true, id: idRule },
       async handler(this: DocumentsThis, ctx: Ctx<{ id: string }>) {
         const caller = callerOf(ctx);
-        const doc = await readable(
-          this.repos.documents,
-          caller,
-          ctx.params.id,
-          studiesOf(ctx, caller.id),
-        );
+        const doc = await readableHere(this, ctx, caller);
         return toDocumentView(doc);
       },
     },
@@ -136,12 +135,7 @@ const DocumentsService: ServiceSchema<ServiceSettingSchema, DocumentsThis> = {
       },
       async handler(this: DocumentsThis, ctx: Ctx<{ id: string; page: number }>) {
         const caller = callerOf(ctx);
-        const doc = await readable(
-          this.repos.documents,
-          caller,
-          ctx.params.id,
-          studiesOf(ctx, caller.id),
-        );
+        const doc = await readableHere(this, ctx, caller);
         assertReady(doc);
         const page = await this.repos.document_pages.findById(`${doc.id}-p${ctx.params.page}`);
         if (!page) throw notFound("Page");
@@ -155,12 +149,7 @@ const DocumentsService: ServiceSchema<ServiceSettingSchema, DocumentsThis> = {
       params: { $$strict: true, id: idRule },
       async handler(this: DocumentsThis, ctx: Ctx<{ id: string }>) {
         const caller = callerOf(ctx);
-        const doc = await readable(
-          this.repos.documents,
-          caller,
-          ctx.params.id,
-          studiesOf(ctx, caller.id),
-        );
+        const doc = await readableHere(this, ctx, caller);
         assertOwner(doc, caller);
         // A mark stays, carrying the event that makes the search forget it too.
         const now = new Date().toISOString();

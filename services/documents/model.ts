@@ -9,19 +9,11 @@ import {
   type Passage,
 } from "../../contracts/documents";
 
-export interface DocumentDoc extends OutboxDoc {
-  id: string;
+/** A document as kept: what its owner sees, and who owns it, and where its reading stands. */
+export interface DocumentDoc extends OutboxDoc, DocumentView {
   ownerId: string;
   /** The name it was uploaded as, made safe to show; never a path. */
   name: string;
-  size: number;
-  pages: number;
-  status: DocumentStatus;
-  failure?: string;
-  chunks: number;
-  courseIds: string[];
-  createdAt: string;
-  processedAt?: string;
   /** Its last change of state or of readers: the search keeps the newest telling. */
   updatedAt: string;
   /** While processing: until when the node that took it holds it; past that, another resumes. */

@@ -132,6 +132,26 @@ export function writtenQuestions(inputs: QuestionInput[]): QuestionDoc[] {
   return questions as QuestionDoc[];
 }
 
+/** A quiz written by hand, by an instructor or an admin; questions past `max` are not kept. */
+export async function writtenQuiz(
+  quizzes: Quizzes,
+  caller: Principal,
+  input: { title: string; passPercent: number; questions: QuestionInput[] },
+  max: number,
+): Promise<QuizDoc> {
+  assertMayWrite(caller);
+  return quizzes.insert({
+    id: newQuizId(),
+    ownerId: caller.id,
+    title: input.title,
+    documentIds: [],
+    courseIds: [],
+    passPercent: input.passPercent,
+    questions: writtenQuestions(input.questions.slice(0, max)),
+    createdAt: new Date().toISOString(),
+  });
+}
+
 /** Who writes quizzes by hand: instructors and admins. */
 export function assertMayWrite(caller: Principal): void {
   if (!isAdmin(caller) && !caller.roles.includes("instructor"))

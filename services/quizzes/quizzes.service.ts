@@ -19,11 +19,9 @@ import { call, provide } from "../../platform/actions/typed-call";
 import { ownSettings } from "../../platform/runtime/settings-of";
 import { submitAttempt } from "./attempts";
 import {
-  assertMayWrite,
-  newQuizId,
   quizFromDocument,
   takeable,
-  writtenQuestions,
+  writtenQuiz,
   type GenerateInput,
   type QuestionInput,
 } from "./authoring";
@@ -179,20 +177,8 @@ const QuizzesService: ServiceSchema<ServiceSettingSchema, QuizzesThis> = {
         this: QuizzesThis,
         ctx: Ctx<{ title: string; passPercent: number; questions: QuestionInput[] }>,
       ) {
-        const caller = callerOf(ctx);
-        assertMayWrite(caller);
         const max = ownSettings(this.broker, quizzesSettings).quizMaxQuestions;
-        const questions = writtenQuestions(ctx.params.questions.slice(0, max));
-        const quiz = await this.repos.quizzes.insert({
-          id: newQuizId(),
-          ownerId: caller.id,
-          title: ctx.params.title,
-          documentIds: [],
-          courseIds: [],
-          passPercent: ctx.params.passPercent,
-          questions,
-          createdAt: new Date().toISOString(),
-        });
+        const quiz = await writtenQuiz(this.repos.quizzes, callerOf(ctx), ctx.params, max);
         ctx.meta.$created = quiz.id;
         return toQuizView(quiz);
       },

@@ -5,22 +5,15 @@ import { DbMixin, addStoreLoop, type DbService } from "../../mixins/db.mixin";
 import { HealthMixin } from "../../mixins/health.mixin";
 import type { Actions } from "../../platform/actions/action-properties";
 import { callerOf, type Ctx } from "../../platform/actions/access";
-import {
-  conflict,
-  invalid,
-  lacking,
-  notFound,
-  payloadTooLarge,
-  unprocessable,
-} from "../../platform/actions/errors";
+import { conflict, lacking, notFound } from "../../platform/actions/errors";
 import { idRule } from "../../platform/actions/ids";
-import { BlobTooLarge, openBlobStore, type BlobStore } from "../../platform/data/blob-store";
+import { openBlobStore, type BlobStore } from "../../platform/data/blob-store";
 import { BackgroundLoop } from "../../platform/messaging/background-loop";
 import { addHealthCheck } from "../../platform/runtime/health";
 import { ownSettings, settingsOf } from "../../platform/runtime/settings-of";
-import { AudioRefused, audioFormatOf, grammarOf, type AudioFormat } from "./audio";
+import type { AudioFormat } from "./audio";
 import { missingEngines } from "./engines";
-import { expireJobs, newJob, newJobId, runWaiting } from "./jobs";
+import { expireJobs, runWaiting } from "./jobs";
 import {
   SPEECH_JOB_INDEXES,
   SPEECH_JOB_SHAPE,
@@ -29,7 +22,8 @@ import {
   type SpeechJobDoc,
 } from "./model";
 import { speechSettings } from "./settings";
-import { inputKey, loadDictionary, outputKey, type WorkDeps } from "./work";
+import { acceptRecording, acceptText, type IntakeLimits } from "./intake";
+import { loadDictionary, outputKey, type WorkDeps } from "./work";
 
 type SpeechThis = DbService<{ speech_jobs: SpeechJobDoc }> & {
   blobs: BlobStore;
@@ -39,8 +33,6 @@ type SpeechThis = DbService<{ speech_jobs: SpeechJobDoc }> & {
 };
 
 const WORK_POLL_MS = 1000;
-/** An audio upload that sends nothing for this long is given up. */
-const UPLOAD_IDLE_MS = 15_000;
 const DICTIONARY = "/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict";
 
 function own(self: SpeechThis) {
@@ -71,21 +63,13 @@ function assertEngines(self: SpeechThis): void {
     );
 }
 
-/** Expected phrases, sent as a form field before the file: a JSON list or one a line. */
-function phrasesFrom(field: unknown): string[] | undefined {
-  if (typeof field !== "string" || !field.trim()) return undefined;
-  let list: unknown;
-  try {
-    list = JSON.parse(field);
-  } catch {
-    list = field.split("\n");
-  }
-  if (!Array.isArray(list) || list.length > 50 || !list.every((p) => typeof p === "string"))
-    throw unprocessable(
-      SpeechError.PHRASE_UNKNOWN,
-      "Send at most 50 phrases, as a JSON list of strings",
-    );
-  return list.map((p: string) => p.trim()).filter(Boolean);
+function limitsOf(self: SpeechThis): IntakeLimits {
+  const s = own(self);
+  return {
+    maxText: s.speechMaxText,
+    maxAudioBytes: s.speechMaxAudioBytes,
+    ttlHours: s.speechJobTtlHours,
+  };
 }
 
 /** Wiring only: the rules are in jobs.ts, work.ts, audio.ts and engines.ts. */
@@ -115,24 +99,12 @@ const SpeechService: ServiceSchema<ServiceSettingSchema, SpeechThis> = {
         ctx: Ctx<{ text: string; voice: string; format: AudioFormat }>,
       ) {
         assertEngines(this);
-        const s = own(this);
-        if (ctx.params.text.length > s.speechMaxText)
-          throw invalid([
-            { field: "text", message: `At most ${s.speechMaxText} characters`, type: "stringMax" },
-          ]);
-        // Control characters say nothing aloud; the rest reaches flite as a file.
-        const text = ctx.params.text.replace(/[\p{Cc}\p{Cf}]+/gu, " ");
-        const job = newJob(
-          {
-            userId: callerOf(ctx).id,
-            kind: "synthesize",
-            format: ctx.params.format,
-            text,
-            voice: ctx.params.voice,
-          },
-          s.speechJobTtlHours,
+        const job = await acceptText(
+          this.repos.speech_jobs,
+          callerOf(ctx).id,
+          ctx.params,
+          limitsOf(this),
         );
-        await this.repos.speech_jobs.insert(job);
         this.worker.wake();
         return toJobView(job);
       },
@@ -152,52 +124,22 @@ const SpeechService: ServiceSchema<ServiceSettingSchema, SpeechThis> = {
         this: SpeechThis,
         ctx: Ctx<Readable, { $multipart?: Record<string, unknown> }>,
       ) {
-        const s = own(this);
         if (this.missing.length) {
           ctx.params.resume();
           assertEngines(this);
         }
-        let phrases: string[] | undefined;
-        try {
-          phrases = phrasesFrom(ctx.meta.$multipart?.phrases);
-          if (phrases?.length) grammarOf(phrases, (w) => this.dictionary.has(w));
-        } catch (err) {
-          ctx.params.resume();
-          if (err instanceof AudioRefused) throw unprocessable(err.reason, err.message);
-          throw err;
-        }
-        const id = newJobId();
-        let format: AudioFormat = "wav";
-        try {
-          await this.blobs.put(inputKey(id), ctx.params, {
-            maxBytes: s.speechMaxAudioBytes,
-            idleMs: UPLOAD_IDLE_MS,
-            headBytes: 12,
-            inspect: (head) => void (format = audioFormatOf(head)),
-          });
-        } catch (err) {
-          ctx.params.resume();
-          if (err instanceof AudioRefused) throw unprocessable(err.reason, err.message);
-          if (err instanceof BlobTooLarge)
-            throw payloadTooLarge(
-              `Audio is at most ${Math.round(s.speechMaxAudioBytes / 1048576)} MB`,
-            );
-          throw unprocessable(
-            SpeechError.AUDIO_INVALID,
-            "The upload stopped before the audio ended",
-          );
-        }
-        const job = newJob(
-          {
-            userId: callerOf(ctx).id,
-            kind: "transcribe",
-            format,
-            ...(phrases?.length ? { phrases } : {}),
-          },
-          s.speechJobTtlHours,
-          id,
+        const deps = {
+          jobs: this.repos.speech_jobs,
+          blobs: this.blobs,
+          knownWord: (w: string) => this.dictionary.has(w),
+        };
+        const job = await acceptRecording(
+          deps,
+          callerOf(ctx).id,
+          ctx.params,
+          ctx.meta.$multipart?.phrases,
+          limitsOf(this),
         );
-        await this.repos.speech_jobs.insert(job);
         this.worker.wake();
         return toJobView(job);
       },

@@ -1,5 +1,5 @@
 import { connect } from "node:net";
-import { client, uniqueEmail, type Client } from "../harness/http";
+import { client, newAccount, type Client } from "../harness/http";
 import { startSystem, type TestSystem } from "../harness/system";
 import { waitFor } from "../harness/node-process";
 import * as pdfs from "../fixtures/pdfs";
@@ -26,18 +26,8 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => system.stop());
 
-async function account(label: string, roles?: string[]): Promise<{ id: string; token: string }> {
-  const email = uniqueEmail(label);
-  const res = await api.post("/api/v1/auth/register", {
-    email,
-    password: "correct-horse",
-    name: label,
-  });
-  if (!roles) return { id: res.body.user.id, token: res.body.token };
-  await api.put(`/api/v1/users/${res.body.user.id}/roles`, { roles }, { token: admin });
-  const login = await api.post("/api/v1/auth/login", { email, password: "correct-horse" });
-  return { id: res.body.user.id, token: login.body.token };
-}
+const account = (label: string, roles?: string[]) =>
+  newAccount(api, label, roles ? { roles, admin } : undefined);
 
 async function ready(id: string, token: string) {
   let doc: any;

@@ -1,4 +1,4 @@
-import { client, uniqueEmail, type Client } from "../harness/http";
+import { client, newAccount, type Client } from "../harness/http";
 import { startSystem, type TestSystem } from "../harness/system";
 import { waitFor } from "../harness/node-process";
 import { textPdf } from "../fixtures/pdfs";
@@ -11,18 +11,8 @@ let admin: string;
 let learner: { id: string; token: string };
 let documentId: string;
 
-async function account(label: string, roles?: string[]): Promise<{ id: string; token: string }> {
-  const email = uniqueEmail(label);
-  const res = await api.post("/api/v1/auth/register", {
-    email,
-    password: "correct-horse",
-    name: label,
-  });
-  if (!roles) return { id: res.body.user.id, token: res.body.token };
-  await api.put(`/api/v1/users/${res.body.user.id}/roles`, { roles }, { token: admin });
-  const login = await api.post("/api/v1/auth/login", { email, password: "correct-horse" });
-  return { id: res.body.user.id, token: login.body.token };
-}
+const account = (label: string, roles?: string[]) =>
+  newAccount(api, label, roles ? { roles, admin } : undefined);
 
 beforeAll(async () => {
   system = await startSystem({

@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { client, uniqueEmail, type Client } from "../harness/http";
+import { client, newAccount, type Client } from "../harness/http";
 import { startSystem, type TestSystem } from "../harness/system";
 import { waitFor } from "../harness/node-process";
 import { noiseWav, silentWav, toneWav, wordErrorRate } from "../fixtures/audio";
@@ -13,14 +13,7 @@ let system: TestSystem;
 let api: Client;
 let user: { id: string; token: string };
 
-async function account(on: Client, label: string) {
-  const res = await on.post("/api/v1/auth/register", {
-    email: uniqueEmail(label),
-    password: "correct-horse",
-    name: label,
-  });
-  return { id: res.body.user.id as string, token: res.body.token as string };
-}
+const account = (on: Client, label: string) => newAccount(on, label);
 
 beforeAll(async () => {
   system = await startSystem({

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { client, uniqueEmail, type Client } from "../harness/http";
+import { client, newAccount, type Client } from "../harness/http";
 import { startSystem, type TestSystem } from "../harness/system";
 import { waitFor } from "../harness/node-process";
 import { ABSENT_QUESTIONS, STUDY_CORPUS, STUDY_QUESTIONS } from "../../samples/study/corpus";
@@ -12,14 +12,7 @@ let api: Client;
 let learner: { id: string; token: string };
 const documentIdOf = new Map<string, string>();
 
-async function account(label: string): Promise<{ id: string; token: string }> {
-  const res = await api.post("/api/v1/auth/register", {
-    email: uniqueEmail(label),
-    password: "correct-horse",
-    name: label,
-  });
-  return { id: res.body.user.id, token: res.body.token };
-}
+const account = (label: string) => newAccount(api, label);
 
 beforeAll(async () => {
   system = await startSystem({

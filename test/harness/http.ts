@@ -165,3 +165,29 @@ export async function untilServing(
 ): Promise<void> {
   await waitFor(async () => (await api.get("/health")).body?.status === "up", ms, what);
 }
+
+/**
+ * A new account, signed in; with `roles` and an admin's token, granted them and signed in
+ * again so its token carries them.
+ */
+export async function newAccount(
+  api: Client,
+  label: string,
+  grant?: { roles: string[]; admin: string },
+): Promise<{ id: string; token: string }> {
+  const email = uniqueEmail(label);
+  const res = await api.post("/api/v1/auth/register", {
+    email,
+    password: "correct-horse",
+    name: label,
+  });
+  if (res.status !== 201) throw new Error(`registering ${label} answered ${res.status}`);
+  if (!grant) return { id: res.body.user.id, token: res.body.token };
+  await api.put(
+    `/api/v1/users/${res.body.user.id}/roles`,
+    { roles: grant.roles },
+    { token: grant.admin },
+  );
+  const login = await api.post("/api/v1/auth/login", { email, password: "correct-horse" });
+  return { id: res.body.user.id, token: login.body.token };
+}
