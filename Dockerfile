@@ -16,6 +16,11 @@ ENV NODE_ENV=production \
     METRICS_PORT=3030 \
     HEALTH_PORT=3031
 WORKDIR /app
+# The study assistant's offline speech engines, from Debian's packages (a node without them
+# answers 503 on the speech routes only, and reports its speech service down).
+RUN apt-get update && apt-get install -y --no-install-recommends \
+      flite pocketsphinx pocketsphinx-en-us sox \
+    && rm -rf /var/lib/apt/lists/*
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json ./
 COPY contracts ./contracts
