@@ -17,7 +17,7 @@ const CLUSTER = {
   "gateway-1": "api",
   "orders-1": "orders,catalog,courses,search",
   "core-1": "users,cart,payments",
-  "consumers-1": "notifications,analytics,engagement",
+  "consumers-1": "@consumers",
 };
 
 async function checkout(name: string, nodes: Record<string, Record<string, string>>) {

@@ -1,6 +1,7 @@
 import {
   ADMIN,
   handledCalls,
+  hosting,
   startCluster,
   type Cluster,
   describeCluster,
@@ -19,7 +20,7 @@ const NODES = [
   { id: "catalog-2", services: "catalog,courses,search" },
   { id: "orders-1", services: "orders" },
   { id: "orders-2", services: "orders" },
-  { id: "core-1", services: "users,cart,payments,notifications,analytics,engagement" },
+  { id: "core-1", services: hosting("users,cart,payments,@consumers") },
 ];
 const HEARTBEAT_TIMEOUT_MS = 6000;
 

@@ -11,7 +11,10 @@ const NODES = [
   { id: "gateway-1", services: "api" },
   { id: "catalog-1", services: "catalog,courses,search" },
   { id: "orders-1", services: "orders" },
-  { id: "core-1", services: "users,cart,payments,notifications,analytics" },
+  {
+    id: "core-1",
+    services: "users,cart,payments,notifications,analytics,documents,quizzes,speech,tutor",
+  },
   {
     id: "engagement-1",
     services: "engagement",

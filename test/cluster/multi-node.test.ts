@@ -2,6 +2,7 @@ import { placeOrder, uniqueEmail } from "../harness/http";
 import {
   ADMIN,
   handledCalls,
+  hosting,
   startCluster,
   type Cluster,
   describeCluster,
@@ -18,7 +19,7 @@ const NODES = [
   { id: "users-1", services: "users" },
   { id: "cart-1", services: "cart" },
   { id: "payments-1", services: "payments" },
-  { id: "notifications-1", services: "notifications,engagement" },
+  { id: "notifications-1", services: hosting("@consumers") },
   { id: "analytics-1", services: "analytics" },
 ];
 

@@ -1,4 +1,4 @@
-import { ADMIN, startCluster, type Cluster, describeCluster } from "../harness/cluster";
+import { ADMIN, hosting, startCluster, type Cluster, describeCluster } from "../harness/cluster";
 import { uniqueEmail } from "../harness/http";
 import { everyOrderSettled, invariantViolations, snapshot } from "../harness/invariants";
 import { waitFor } from "../harness/node-process";
@@ -10,7 +10,7 @@ import { waitFor } from "../harness/node-process";
 const NODES = [
   { id: "gateway-1", services: "api" },
   { id: "services-1", services: "users,catalog,cart,orders,payments,courses,search" },
-  { id: "consumers-1", services: "notifications,analytics,engagement" },
+  { id: "consumers-1", services: hosting("@consumers") },
 ];
 const ADDRESS = { name: "O", line1: "1 Outage Way", city: "Town", postalCode: "1", country: "IT" };
 const TIMEOUT_MS = 3000;

@@ -213,6 +213,23 @@ describe("Given an instructor's course with a document lesson", () => {
     expect(
       (await api.get(`/api/v1/documents/${own.body.id}/pages/2`, learner)).body.text,
     ).toContain("Mercury");
+
+    // The tutor over the course reads the course's documents, for its learners only.
+    const chat = await api.post("/api/v1/tutor/sessions", { courseId: course.body.id }, learner);
+    expect(chat.status).toBe(201);
+    expect(chat.body.documents).toEqual([{ id: own.body.id, name: "planets.pdf" }]);
+    const answer = await api.post(
+      `/api/v1/tutor/sessions/${chat.body.id}/messages`,
+      { question: "Which planet is the smallest?" },
+      learner,
+    );
+    expect(answer.body.answer.passages[0]).toMatchObject({ documentId: own.body.id, page: 2 });
+    const outsider = await api.post(
+      "/api/v1/tutor/sessions",
+      { courseId: course.body.id },
+      stranger,
+    );
+    expect(outsider.status).toBe(404);
   });
 });
 

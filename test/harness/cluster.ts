@@ -46,7 +46,7 @@ export function describeCluster(name: string, suite: () => void): void {
 export const ADMIN = { email: "cluster-admin@example.com", password: "cluster-admin-1" };
 
 /** A node's `SERVICES` with its groups named service by service, as tests compare them. */
-const hosting = (entries: string) => servicesNamed(entries).join(",");
+export const hosting = (entries: string) => servicesNamed(entries).join(",");
 
 /**
  * A shop's cluster: two gateways, two catalog and two orders nodes, one of each other role. By
@@ -115,14 +115,35 @@ export async function startCluster(
   }
 
   // Nodes start side by side: on two cores, one at a time would take a minute.
-  await Promise.all(specs.map(addNode));
-  const gateways = [...nodes.values()].filter((n) => n.url).map((n) => client(n.url!));
-  for (const gateway of gateways)
-    await waitFor(
-      async () => (await gateway.get("/health")).body?.status === "up",
-      60_000,
-      "readiness",
-    );
+  async function stop() {
+    await Promise.all([...nodes.values()].map((n) => n.process.stop()));
+    await Promise.all([nats.stop(), redis.stop()]);
+    await database.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  const gateways: Client[] = [];
+  try {
+    await Promise.all(specs.map(addNode));
+    gateways.push(...[...nodes.values()].filter((n) => n.url).map((n) => client(n.url!)));
+    for (const gateway of gateways) {
+      let last: unknown;
+      await waitFor(
+        async () => {
+          last = (await gateway.get("/health")).body;
+          return (last as { status?: string } | undefined)?.status === "up";
+        },
+        60_000,
+        "readiness",
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}; the gateway said ${JSON.stringify(last)}`);
+      });
+    }
+  } catch (err) {
+    // A cluster that never became ready leaves no node behind to hold ports for the next suite.
+    await stop();
+    throw err;
+  }
 
   return {
     nats,
@@ -134,12 +155,7 @@ export async function startCluster(
     async metricsOf(id: string) {
       return (await fetch(`http://127.0.0.1:${nodes.get(id)!.metricsPort}/metrics`)).text();
     },
-    async stop() {
-      await Promise.all([...nodes.values()].map((n) => n.process.stop()));
-      await Promise.all([nats.stop(), redis.stop()]);
-      await database.drop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+    stop,
   };
 }
 

@@ -24,7 +24,7 @@ describeWith(["nats-server"])(
 
     async function startConsumers(): Promise<NodeProcess> {
       return startNodeProcess({
-        SERVICES: "notifications,analytics,engagement",
+        SERVICES: "@consumers",
         TRANSPORTER: nats.url,
         JWT_SECRET: SECRET,
         NODE_ID: "consumers-node",

@@ -40,7 +40,7 @@ describeWith(["nats-server"])("enrolment over real JetStream, its node killed mi
   beforeAll(async () => {
     nats = await startNats();
     core = await startSystem({
-      SERVICES: "api,users,catalog,cart,orders,payments,notifications,analytics,search,engagement",
+      SERVICES: "api,users,catalog,cart,orders,payments,search,@consumers",
       TRANSPORTER: nats.url,
       JWT_SECRET: SECRET,
       NODE_ID: "core-node",
