@@ -64,6 +64,8 @@ export interface ActionContracts {
   "documents.passages": { params: PassagesAsk; answer: PassagesAnswer };
   /** A document's chunks and readers, for the search index; null once it is gone. */
   "documents.indexOf": { params: { documentId: string }; answer: DocumentIndexEntry | null };
+  /** Every document's id, a page at a time after `after`: how the search index is rebuilt. */
+  "documents.indexPage": { params: { after?: string; limit: number }; answer: string[] };
   /** The courses a user learns (active enrolments) or teaches. */
   "courses.coursesOf": { params: { userId: string }; answer: string[] };
 }

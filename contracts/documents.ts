@@ -10,6 +10,7 @@ export const DocumentsAction = {
   remove: "documents.remove",
   passages: "documents.passages",
   indexOf: "documents.indexOf",
+  indexPage: "documents.indexPage",
   attachToCourse: "documents.attachToCourse",
 } as const;
 

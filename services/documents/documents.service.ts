@@ -12,7 +12,7 @@ import { idRule } from "../../platform/actions/ids";
 import { pageOf } from "../../platform/actions/openapi";
 import { call, provide } from "../../platform/actions/typed-call";
 import { openBlobStore, type BlobStore } from "../../platform/data/blob-store";
-import { findPage, pageParams } from "../../platform/data/pagination";
+import { findPage, keysetParams, pageAfter, pageParams } from "../../platform/data/pagination";
 import { BackgroundLoop } from "../../platform/messaging/background-loop";
 import { withEvents } from "../../platform/messaging/outbox";
 import { ownSettings, settingsOf } from "../../platform/runtime/settings-of";
@@ -200,6 +200,14 @@ const DocumentsService: ServiceSchema<ServiceSettingSchema, DocumentsThis> = {
           document: { id, name, ownerId, courseIds, status, updatedAt },
           passages: chunks.map(({ id: _id, ...chunk }) => ({ ...chunk, documentName: name })),
         };
+      },
+    }),
+
+    indexPage: provide(DocumentsAction.indexPage, {
+      visibility: "public",
+      params: keysetParams,
+      async handler(this: DocumentsThis, ctx) {
+        return (await pageAfter(this.repos.documents, ctx.params)).map((doc) => doc.id);
       },
     }),
 

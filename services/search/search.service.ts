@@ -103,7 +103,7 @@ const REBUILD_PAGE = 500;
 async function rebuild(
   service: SearchThis,
   ctx: Ctx,
-): Promise<{ products: number; courses: number }> {
+): Promise<{ products: number; courses: number; documents: number }> {
   const docs = service.repos.search_docs;
   let products = 0;
   let courses = 0;
@@ -121,8 +121,16 @@ async function rebuild(
     if (page.length < REBUILD_PAGE) break;
     after = page.at(-1)!.id;
   }
+  let documents = 0;
+  for (let after: string | undefined; ;) {
+    const page = await call(ctx, DocumentsAction.indexPage, { after, limit: REBUILD_PAGE });
+    for (const documentId of page) await storeStudyDocument(service, documentId);
+    documents += page.length;
+    if (page.length < REBUILD_PAGE) break;
+    after = page.at(-1)!;
+  }
   service.syncLoop.wake();
-  return { products, courses };
+  return { products, courses, documents };
 }
 
 const searchParams = {
@@ -221,8 +229,13 @@ const SearchService: ServiceSchema<ServiceSettingSchema, SearchThis> = {
     },
     rebuild: {
       openapi: {
-        summary: "Reindex every product and course from their services; search keeps answering",
-        response: object({ products: integer, courses: integer }, [], "Rebuilt"),
+        summary:
+          "Reindex every product, course and study document from their services; search keeps answering",
+        response: object(
+          { products: integer, courses: integer, documents: integer },
+          [],
+          "Rebuilt",
+        ),
       },
       access: "admin",
       timeout: 10 * 60_000,

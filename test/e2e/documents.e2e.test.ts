@@ -261,6 +261,11 @@ describe("Given study passages in the search", () => {
       ),
     ).toBe(false);
 
+    // A rebuild reads every document back from its service, and finds the same.
+    const rebuilt = await api.post("/api/v1/search/rebuild", {}, { token: admin });
+    expect(rebuilt.body.documents).toBeGreaterThanOrEqual(1);
+    expect((await passages("Galilei moons", owner.token)).body.rows[0].refId).toBe(doc.body.id);
+
     await api.request("DELETE", `/api/v1/documents/${doc.body.id}`, undefined, owner);
     await waitFor(
       async () => (await passages("Galilei moons", owner.token)).body.rows.length === 0,
