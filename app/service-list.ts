@@ -3,6 +3,7 @@ export { default as analytics } from "../services/analytics";
 export { default as api } from "../services/api";
 export { default as cart } from "../services/cart";
 export { default as catalog } from "../services/catalog";
+export { default as classroom } from "../services/classroom";
 export { default as courses } from "../services/courses";
 export { default as documents } from "../services/documents";
 export { default as engagement } from "../services/engagement";

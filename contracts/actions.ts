@@ -66,6 +66,8 @@ export interface ActionContracts {
   "documents.indexOf": { params: { documentId: string }; answer: DocumentIndexEntry | null };
   /** Every document's id, a page at a time after `after`: how the search index is rebuilt. */
   "documents.indexPage": { params: { after?: string; limit: number }; answer: string[] };
+  /** Who teaches a course; null when there is no such course. */
+  "courses.instructorOf": { params: { courseId: string }; answer: string | null };
   /** The courses a user learns (active enrolments) or teaches. */
   "courses.coursesOf": { params: { userId: string }; answer: string[] };
 }
@@ -185,6 +187,7 @@ export const Action = {
     indexPage: "courses.indexPage",
     studiedBy: "courses.studiedBy",
     coursesOf: "courses.coursesOf",
+    instructorOf: "courses.instructorOf",
   },
   engagement: {
     myPreferences: "engagement.myPreferences",

@@ -440,6 +440,14 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
       },
     }),
 
+    instructorOf: provide(Action.courses.instructorOf, {
+      visibility: "public",
+      params: { $$strict: true, courseId: idRule },
+      async handler(this: CoursesThis, ctx) {
+        return (await this.repos.courses.findById(ctx.params.courseId))?.instructorId ?? null;
+      },
+    }),
+
     coursesOf: provide(Action.courses.coursesOf, {
       visibility: "public",
       params: { $$strict: true, userId: idRule },

@@ -1,0 +1,31 @@
+import type { LiveSessionView } from "../../contracts/classroom";
+import type { IndexSpec, Repository } from "../../platform/data/repository";
+import { dateTime, integer, object, string } from "../../platform/actions/openapi";
+
+export interface LiveSessionDoc extends LiveSessionView {
+  /** Who scheduled it: the course's instructor, or an admin. */
+  scheduledBy: string;
+}
+export type LiveSessions = Repository<LiveSessionDoc>;
+
+export const LIVE_SESSION_INDEXES: IndexSpec[] = [{ fields: ["courseId", "startsAt"] }];
+
+export const LIVE_SESSION_SHAPE = object(
+  {
+    id: string,
+    courseId: string,
+    title: string,
+    startsAt: dateTime,
+    plannedMinutes: integer,
+    cap: integer,
+    opensAt: dateTime,
+    closesAt: dateTime,
+    endedAt: dateTime,
+    createdAt: dateTime,
+  },
+  ["endedAt"],
+  "LiveSession",
+);
+
+export const toLiveSessionView = ({ scheduledBy: _by, ...view }: LiveSessionDoc): LiveSessionView =>
+  view;

@@ -1,0 +1,193 @@
+import type {
+  ClientMessage,
+  Participant,
+  PollView,
+  RoomEvent,
+  RoomSnapshot,
+  SequencedEvent,
+} from "../../contracts/classroom";
+
+export interface RoomLimits {
+  /** Events kept for clients that reconnect and resume. */
+  buffer: number;
+  /** Chat messages one participant may send in a window. */
+  chatPerWindow: number;
+  chatWindowMs: number;
+}
+
+export const ROOM_LIMITS: RoomLimits = { buffer: 1000, chatPerWindow: 5, chatWindowMs: 10_000 };
+
+export type Refusal = {
+  error: "not_joined" | "muted" | "rate_limited" | "instructor_only" | "invalid";
+  message: string;
+};
+export type Outcome = { events: SequencedEvent[] } | Refusal;
+
+const refuse = (error: Refusal["error"], message: string): Refusal => ({ error, message });
+
+/**
+ * One live session's room, in the one place that numbers its events: who is in it, their
+ * hands, mutes and removals, the poll, and the last events for those who resume. Pure state;
+ * the sockets are the gateway's.
+ */
+export class Room {
+  private seq = 0;
+  private readonly kept: SequencedEvent[] = [];
+  private readonly present = new Map<string, { participant: Participant; connections: number }>();
+  private readonly hands = new Set<string>();
+  private readonly muted = new Set<string>();
+  private readonly removed = new Set<string>();
+  private readonly chats = new Map<string, number[]>();
+  private poll?: { view: PollView; answered: Set<string> };
+  private ended = false;
+  private polls = 0;
+
+  constructor(
+    private readonly limits: RoomLimits = ROOM_LIMITS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get size(): number {
+    return this.present.size;
+  }
+
+  isRemoved(userId: string): boolean {
+    return this.removed.has(userId);
+  }
+
+  /** A participant's connection joins; the room hears of them on their first. */
+  admit(participant: Participant): Outcome {
+    if (this.ended) return refuse("invalid", "This session has ended");
+    if (this.removed.has(participant.userId))
+      return refuse("instructor_only", "You were removed from this session");
+    const held = this.present.get(participant.userId);
+    if (held) {
+      held.connections++;
+      return { events: [] };
+    }
+    this.present.set(participant.userId, { participant, connections: 1 });
+    return this.tell({ type: "joined", participant });
+  }
+
+  /** A connection leaves; the room hears of it when the participant's last one goes. */
+  leave(userId: string): Outcome {
+    const held = this.present.get(userId);
+    if (!held || --held.connections > 0) return { events: [] };
+    this.present.delete(userId);
+    this.hands.delete(userId);
+    return this.tell({ type: "left", userId });
+  }
+
+  handle(userId: string, message: ClientMessage): Outcome {
+    const held = this.present.get(userId);
+    if (!held || this.ended) return refuse("not_joined", "Join the session first");
+    const instructor = held.participant.role === "instructor";
+    switch (message.type) {
+      case "chat":
+        if (this.muted.has(userId)) return refuse("muted", "The instructor muted your chat");
+        if (!this.mayChat(userId))
+          return refuse("rate_limited", "Too many messages; wait a little");
+        return this.tell({ type: "chat", from: userId, text: message.text });
+      case "hand":
+        if (this.hands.has(userId) === message.raised) return { events: [] };
+        if (message.raised) this.hands.add(userId);
+        else this.hands.delete(userId);
+        return this.tell({ type: "hand", userId, raised: message.raised });
+      case "react":
+        return this.tell({ type: "react", from: userId, emoji: message.emoji });
+      case "poll_answer":
+        return this.answer(userId, message.pollId, message.option);
+    }
+    if (!instructor) return refuse("instructor_only", "Only the instructor may do that");
+    switch (message.type) {
+      case "poll_open":
+        this.poll = {
+          view: {
+            id: `poll-${++this.polls}`,
+            question: message.question,
+            options: message.options,
+            counts: message.options.map(() => 0),
+            closed: false,
+          },
+          answered: new Set(),
+        };
+        return this.tell({ type: "poll", poll: { ...this.poll.view } });
+      case "poll_close":
+        if (!this.poll || this.poll.view.id !== message.pollId || this.poll.view.closed)
+          return refuse("invalid", "No such open poll");
+        this.poll.view.closed = true;
+        return this.tell({ type: "poll", poll: { ...this.poll.view } });
+      case "mute":
+        if (!this.present.has(message.userId)) return refuse("invalid", "No such participant");
+        if (message.muted) this.muted.add(message.userId);
+        else this.muted.delete(message.userId);
+        return this.tell({ type: "muted", userId: message.userId, muted: message.muted });
+      case "remove":
+        if (message.userId === userId) return refuse("invalid", "You cannot remove yourself");
+        this.removed.add(message.userId);
+        this.present.delete(message.userId);
+        this.hands.delete(message.userId);
+        return this.tell({ type: "removed", userId: message.userId });
+      case "end": {
+        const told = this.tell({ type: "ended" });
+        this.ended = true;
+        return told;
+      }
+    }
+  }
+
+  /**
+   * The events after `seq`, in order, for a client that reconnects; null when the room no
+   * longer keeps them all (the client takes a fresh snapshot) or `seq` is not one it told.
+   */
+  since(seq: number): SequencedEvent[] | null {
+    if (!Number.isInteger(seq) || seq < 0 || seq > this.seq) return null;
+    if (seq === this.seq) return [];
+    const oldest = this.kept[0]?.seq ?? this.seq + 1;
+    if (seq + 1 < oldest) return null;
+    return this.kept.slice(seq + 1 - oldest);
+  }
+
+  snapshot(): RoomSnapshot {
+    return {
+      seq: this.seq,
+      participants: [...this.present.values()].map((p) => p.participant),
+      hands: [...this.hands],
+      muted: [...this.muted],
+      ...(this.poll ? { poll: { ...this.poll.view } } : {}),
+      ended: this.ended,
+    };
+  }
+
+  private answer(userId: string, pollId: string, option: number): Outcome {
+    const poll = this.poll;
+    if (!poll || poll.view.id !== pollId || poll.view.closed)
+      return refuse("invalid", "No such open poll");
+    if (option < 0 || option >= poll.view.options.length)
+      return refuse("invalid", "No such option");
+    if (poll.answered.has(userId)) return refuse("invalid", "You answered this poll already");
+    poll.answered.add(userId);
+    poll.view.counts[option]++;
+    return this.tell({ type: "poll", poll: { ...poll.view, counts: [...poll.view.counts] } });
+  }
+
+  private mayChat(userId: string): boolean {
+    const now = this.now();
+    const recent = (this.chats.get(userId) ?? []).filter((t) => now - t < this.limits.chatWindowMs);
+    if (recent.length >= this.limits.chatPerWindow) return false;
+    recent.push(now);
+    this.chats.set(userId, recent);
+    return true;
+  }
+
+  private tell(event: RoomEvent): { events: SequencedEvent[] } {
+    const told = {
+      ...event,
+      seq: ++this.seq,
+      at: new Date(this.now()).toISOString(),
+    } as SequencedEvent;
+    this.kept.push(told);
+    if (this.kept.length > this.limits.buffer) this.kept.shift();
+    return { events: [told] };
+  }
+}
