@@ -33,6 +33,30 @@ export interface Participant {
   role: "instructor" | "learner";
 }
 
+/** Every type a participant may send, and every type the room tells: the protocol's words. */
+export const CLIENT_MESSAGE_TYPES = [
+  "chat",
+  "hand",
+  "react",
+  "poll_open",
+  "poll_answer",
+  "poll_close",
+  "mute",
+  "remove",
+  "end",
+] as const;
+export const ROOM_EVENT_TYPES = [
+  "joined",
+  "left",
+  "chat",
+  "hand",
+  "react",
+  "poll",
+  "muted",
+  "removed",
+  "ended",
+] as const;
+
 /** What a participant sends. */
 export type ClientMessage =
   | { type: "chat"; text: string }
