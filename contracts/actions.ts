@@ -1,4 +1,5 @@
 import type { Cart } from "./cart";
+import type { Admission } from "./classroom";
 import type { DocumentIndexEntry, PassagesAnswer, PassagesAsk } from "./documents";
 import type { CourseListed } from "./channels";
 import type { Listing, ProductView, StockLine } from "./catalog";
@@ -66,6 +67,14 @@ export interface ActionContracts {
   "documents.indexOf": { params: { documentId: string }; answer: DocumentIndexEntry | null };
   /** Every document's id, a page at a time after `after`: how the search index is rebuilt. */
   "documents.indexPage": { params: { after?: string; limit: number }; answer: string[] };
+  /** A participant joins a live session's room (the gateway asks, as the participant). */
+  "classroom.join": { params: { sessionId: string; lastSeq?: number }; answer: Admission };
+  /** A participant's message to the room: told to all, or refused to them alone. */
+  "classroom.send": {
+    params: { sessionId: string; frame: string };
+    answer: { told: number } | { error: string; message: string };
+  };
+  "classroom.leave": { params: { sessionId: string }; answer: { left: true } };
   /** Who teaches a course; null when there is no such course. */
   "courses.instructorOf": { params: { courseId: string }; answer: string | null };
   /** The courses a user learns (active enrolments) or teaches. */

@@ -5,11 +5,32 @@
 export const ClassroomAction = {
   schedule: "classroom.schedule",
   sessions: "classroom.sessions",
+  join: "classroom.join",
+  send: "classroom.send",
+  leave: "classroom.leave",
 } as const;
 
 export const ClassroomError = {
   SESSION_TIME_INVALID: "SESSION_TIME_INVALID",
+  SESSION_NOT_OPEN: "SESSION_NOT_OPEN",
+  SESSION_FULL: "SESSION_FULL",
+  REMOVED_FROM_SESSION: "REMOVED_FROM_SESSION",
 } as const;
+
+/** What every gateway hears from the room, to pass to its own sockets of that session. */
+export const ROOM_BROADCAST = "classroom.room";
+export interface RoomBroadcast {
+  sessionId: string;
+  events: SequencedEvent[];
+}
+
+/** A participant's way in: who they are in the room, the room as it is, and what they missed. */
+export interface Admission {
+  participant: Participant;
+  snapshot: RoomSnapshot;
+  /** After a reconnect: the events since the last one seen, or null when a snapshot must do. */
+  missed: SequencedEvent[] | null;
+}
 
 export interface LiveSessionView {
   id: string;

@@ -2,7 +2,7 @@ import { call } from "../../platform/actions/typed-call";
 import type { Actions } from "../../platform/actions/action-properties";
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
+import { Context, type ServiceSchema, type ServiceSettingSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import type { CallerMeta, Principal } from "../../platform/actions/access";
 import { tooManyRequests } from "../../platform/actions/errors";
@@ -35,6 +35,11 @@ import { healthActions } from "./health-actions";
 import { docsActions } from "./docs-actions";
 import { ShopMetric } from "../../contracts/metrics";
 import { Action } from "../../contracts/actions";
+import { ROOM_BROADCAST, type RoomBroadcast } from "../../contracts/classroom";
+import { ClassroomSockets } from "./classroom-socket";
+
+/** Live-classroom sockets one gateway node holds; past them, clients are told to try another. */
+const CLASSROOM_SOCKETS_PER_NODE = 10_000;
 
 const RATE_WINDOW_MS = 60_000;
 /** How stale a gateway's list of ended sessions may be when a broadcast was lost. */
@@ -251,6 +256,9 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
   },
 
   events: {
+    [ROOM_BROADCAST](this: GatewayThis, ctx: Context<RoomBroadcast>) {
+      this.classroom?.deliver(ctx.params);
+    },
     "users.sessions.ended"(this: GatewayThis, ctx: Context<SessionsEnded>) {
       this.sessionFloors.record(ctx.params);
     },
@@ -267,9 +275,20 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
     // Longer than a load balancer's idle timeout (60 s on most), so the balancer, not us,
     // closes idle connections and never sends on one we are closing.
     this.server.keepAliveTimeout = 65_000;
+    this.classroom = new ClassroomSockets({
+      broker: this.broker,
+      principalOf: (token) =>
+        this.identify(Context.create(this.broker), {
+          headers: { authorization: `Bearer ${token}` },
+        } as Request),
+      allowedOrigins: this.bazaar.corsOrigins,
+      maxSockets: CLASSROOM_SOCKETS_PER_NODE,
+    });
+    this.server.on("upgrade", (req, socket, head) => this.classroom.upgrade(req, socket, head));
   },
 
   async stopped(this: GatewayThis) {
+    this.classroom?.close();
     await this.sessionLoop.stop();
     this.rateLimits.close();
   },

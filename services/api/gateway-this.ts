@@ -7,6 +7,7 @@ import type { BackgroundLoop } from "../../platform/messaging/background-loop";
 import { ownSettings, settingsOf } from "../../platform/runtime/settings-of";
 import type { ActionAccess } from "./access-check";
 import type { Bulkhead } from "./bulkhead";
+import type { ClassroomSockets } from "./classroom-socket";
 import { toHttpError } from "./http-errors";
 import type { OpenApiDocument } from "./openapi";
 import type { RateLimitStore } from "./rate-limit";
@@ -35,6 +36,7 @@ export type GatewayThis = Service & {
   docsAssets: Map<string, Promise<Buffer>>;
   sessionFloors: SessionFloors;
   sessionLoop: BackgroundLoop;
+  classroom: ClassroomSockets;
   coreWait: CoreWait;
   clientAddress(req: Request): string;
   loadEndedSessions(): Promise<void>;

@@ -1,13 +1,19 @@
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { Action } from "../../contracts/actions";
+import {
+  ClassroomAction,
+  ClassroomError,
+  ROOM_BROADCAST,
+  type RoomBroadcast,
+} from "../../contracts/classroom";
 import { DbMixin, type DbService } from "../../mixins/db.mixin";
 import { HealthMixin } from "../../mixins/health.mixin";
 import type { Actions } from "../../platform/actions/action-properties";
 import { callerOf, isAdmin, type Ctx } from "../../platform/actions/access";
-import { notFound } from "../../platform/actions/errors";
+import { conflict, notFound } from "../../platform/actions/errors";
 import { idRule } from "../../platform/actions/ids";
 import { arrayOf, object } from "../../platform/actions/openapi";
-import { call } from "../../platform/actions/typed-call";
+import { call, provide } from "../../platform/actions/typed-call";
 import { ownSettings } from "../../platform/runtime/settings-of";
 import {
   LIVE_SESSION_INDEXES,
@@ -16,9 +22,39 @@ import {
   type LiveSessionDoc,
 } from "./model";
 import { schedule, type ScheduleInput } from "./scheduling";
+import { admit, type AdmissionDeps } from "./admission";
+import { Room, type Outcome } from "./room";
+import { MAX_FRAME_BYTES, parseFrame } from "./protocol";
 import { classroomSettings } from "./settings";
 
-type ClassroomThis = DbService<{ live_sessions: LiveSessionDoc }>;
+type ClassroomThis = DbService<{ live_sessions: LiveSessionDoc }> & {
+  /** The rooms this node numbers: embedded, every room; in a cluster, see the next step. */
+  rooms: Map<string, Room>;
+};
+
+function roomOf(self: ClassroomThis, sessionId: string): Room {
+  let room = self.rooms.get(sessionId);
+  if (!room) self.rooms.set(sessionId, (room = new Room()));
+  return room;
+}
+
+/** Tells every gateway what the room told, in order; each passes it to its own sockets. */
+async function tell(self: ClassroomThis, sessionId: string, outcome: Outcome): Promise<number> {
+  if (!("events" in outcome) || !outcome.events.length) return 0;
+  const told: RoomBroadcast = { sessionId, events: outcome.events };
+  await self.broker.broadcast(ROOM_BROADCAST, told);
+  return outcome.events.length;
+}
+
+const admissionThrough = (ctx: Ctx<object>): AdmissionDeps => ({
+  instructorOf: (courseId) => call(ctx, Action.courses.instructorOf, { courseId }),
+  learns: async (userId, courseId) =>
+    (await call(ctx, Action.courses.studiedBy, { userId, courseIds: [courseId] })).includes(
+      courseId,
+    ),
+  nameOf: async (userId) =>
+    (await call(ctx, Action.users.contactOf, { userId }))?.name ?? "Someone",
+});
 
 /** Wiring only: the rules are in scheduling.ts, and the room's in room.ts and protocol.ts. */
 const ClassroomService: ServiceSchema<ServiceSettingSchema, ClassroomThis> = {
@@ -86,7 +122,62 @@ const ClassroomService: ServiceSchema<ServiceSettingSchema, ClassroomThis> = {
         return { rows: rows.map(toLiveSessionView) };
       },
     },
+
+    join: provide(ClassroomAction.join, {
+      visibility: "public",
+      params: {
+        $$strict: true,
+        sessionId: idRule,
+        lastSeq: { type: "number", integer: true, min: 0, optional: true },
+      },
+      async handler(this: ClassroomThis, ctx) {
+        const { sessionId, lastSeq } = ctx.params;
+        const session = await this.repos.live_sessions.findById(sessionId);
+        const room = roomOf(this, sessionId);
+        const participant = await admit(session, room, callerOf(ctx), admissionThrough(ctx));
+        // The snapshot is taken before the join is told: the joiner's own arrival comes after it.
+        const snapshot = room.snapshot();
+        const missed = lastSeq === undefined ? null : room.since(lastSeq);
+        const outcome = room.admit(participant);
+        if ("error" in outcome)
+          throw conflict(ClassroomError.REMOVED_FROM_SESSION, outcome.message);
+        await tell(this, sessionId, outcome);
+        return { participant, snapshot, missed };
+      },
+    }),
+
+    send: provide(ClassroomAction.send, {
+      visibility: "public",
+      params: {
+        $$strict: true,
+        sessionId: idRule,
+        frame: { type: "string", max: MAX_FRAME_BYTES },
+      },
+      async handler(this: ClassroomThis, ctx) {
+        const parsed = parseFrame(ctx.params.frame);
+        if ("error" in parsed) return { error: "bad_frame", message: parsed.error };
+        const room = this.rooms.get(ctx.params.sessionId);
+        if (!room) return { error: "not_joined", message: "Join the session first" };
+        const outcome = room.handle(callerOf(ctx).id, parsed.message);
+        if ("error" in outcome) return outcome;
+        return { told: await tell(this, ctx.params.sessionId, outcome) };
+      },
+    }),
+
+    leave: provide(ClassroomAction.leave, {
+      visibility: "public",
+      params: { $$strict: true, sessionId: idRule },
+      async handler(this: ClassroomThis, ctx) {
+        const room = this.rooms.get(ctx.params.sessionId);
+        if (room) await tell(this, ctx.params.sessionId, room.leave(callerOf(ctx).id));
+        return { left: true as const };
+      },
+    }),
   } satisfies Actions,
+
+  created(this: ClassroomThis) {
+    this.rooms = new Map();
+  },
 };
 
 export default ClassroomService;

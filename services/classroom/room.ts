@@ -51,6 +51,10 @@ export class Room {
     return this.present.size;
   }
 
+  has(userId: string): boolean {
+    return this.present.has(userId);
+  }
+
   isRemoved(userId: string): boolean {
     return this.removed.has(userId);
   }

@@ -1,5 +1,7 @@
 import { client, newAccount, type Client } from "../harness/http";
 import { startSystem, type TestSystem } from "../harness/system";
+import { waitFor } from "../harness/node-process";
+import WebSocket from "ws";
 
 const ADMIN = { email: "class-admin@example.com", password: "class-admin-pass-1" };
 
@@ -108,5 +110,124 @@ describe("Given a course and its instructor", () => {
         )
       ).status,
     ).toBe(422);
+  });
+});
+
+/** A participant's socket, as a browser would open it, keeping what it heard. */
+async function seat(sessionId: string, token?: string, path = `/ws/classroom/${sessionId}`) {
+  const protocols = ["bazaar.classroom.v1", ...(token ? [`bearer.${token}`] : [])];
+  const ws = new WebSocket(`${system.baseUrl.replace("http", "ws")}${path}`, protocols);
+  const heard: any[] = [];
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  ws.on("message", (data) => heard.push(JSON.parse(data.toString())));
+  const failed = new Promise<number>((resolve) =>
+    ws.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0)),
+  );
+  ws.on("error", () => undefined);
+  const until = (what: (m: any) => boolean) =>
+    waitFor(async () => heard.find(what), 5000, "a message");
+  return {
+    ws,
+    heard,
+    closed,
+    failed,
+    until,
+    say: (m: object | string) => ws.send(typeof m === "string" ? m : JSON.stringify(m)),
+  };
+}
+
+describe("Given a live session open for joining", () => {
+  let teacher: { id: string; token: string };
+  let learner: { id: string; token: string };
+  let courseId: string;
+  const newSession = async () =>
+    (
+      await api.post(
+        `/api/v1/courses/${courseId}/sessions`,
+        { title: "Now", startsAt: inMinutes(5), plannedMinutes: 30 },
+        teacher,
+      )
+    ).body.id as string;
+
+  beforeAll(async () => {
+    teacher = await newAccount(api, "room-teacher", { roles: ["customer", "instructor"], admin });
+    learner = await newAccount(api, "room-learner");
+    const course = await api.post(
+      "/api/v1/courses",
+      { title: "Room", slug: `room-${Date.now()}`, category: "c" },
+      teacher,
+    );
+    courseId = course.body.id;
+    const mod = await api.post(`/api/v1/courses/${courseId}/modules`, { title: "M" }, teacher);
+    await api.post(
+      `/api/v1/modules/${mod.body.id}/lessons`,
+      { title: "L", kind: "text", body: "b" },
+      teacher,
+    );
+    await api.post(`/api/v1/courses/${courseId}/publish`, {}, teacher);
+    await api.post(`/api/v1/courses/${courseId}/enrol`, {}, learner);
+  });
+
+  test("Then its instructor and learners meet, and everyone sees the same messages in the same order", async () => {
+    const sessionId = await newSession();
+    const t = await seat(sessionId, teacher.token);
+    const welcome = await t.until((m) => m.type === "welcome");
+    expect(welcome.you).toMatchObject({ userId: teacher.id, role: "instructor" });
+    const l = await seat(sessionId, learner.token);
+    const seen = await l.until((m) => m.type === "welcome");
+    expect(seen.snapshot.participants.map((p: any) => p.userId)).toEqual([teacher.id]);
+    await t.until((m) => m.type === "joined" && m.participant.userId === learner.id);
+
+    l.say({ type: "chat", text: "Hello, room" });
+    t.say({ type: "hand", raised: true });
+    await l.until((m) => m.type === "hand");
+    await t.until((m) => m.type === "hand");
+    // From the learner's arrival on, both heard the same events with the same numbers.
+    const from = (heard: any[]) =>
+      heard.filter((m) => m.seq > seen.snapshot.seq).map((m) => `${m.seq}:${m.type}`);
+    expect(from(l.heard)).toEqual(from(t.heard));
+    expect(from(l.heard)).toEqual([
+      `${seen.snapshot.seq + 1}:joined`,
+      `${seen.snapshot.seq + 2}:chat`,
+      `${seen.snapshot.seq + 3}:hand`,
+    ]);
+
+    // A learner's instructor-only message is refused to them alone.
+    l.say({ type: "end" });
+    await l.until((m) => m.type === "error" && m.error === "instructor_only");
+    expect(t.heard.some((m) => m.type === "error")).toBe(false);
+
+    // Removed, a learner is closed and cannot come back; the end closes everyone.
+    t.say({ type: "remove", userId: learner.id });
+    expect((await l.closed).code).toBe(4410);
+    const again = await seat(sessionId, learner.token);
+    expect((await again.closed).code).toBe(4410);
+    t.say({ type: "end" });
+    expect((await t.closed).code).toBe(4000);
+  });
+
+  test("Then a stranger, a missing token, a token in the URL, no such session and a bad frame each get their refusal", async () => {
+    const sessionId = await newSession();
+    const stranger = await newAccount(api, "room-stranger");
+    expect((await (await seat(sessionId, stranger.token)).closed).code).toBe(4403);
+    expect((await (await seat(sessionId)).closed).code).toBe(4401);
+    const inUrl = await seat(
+      sessionId,
+      undefined,
+      `/ws/classroom/${sessionId}?token=${learner.token}`,
+    );
+    expect(await inUrl.failed).toBe(400);
+    expect((await (await seat("live_none", learner.token)).closed).code).toBe(4404);
+    const l = await seat(sessionId, learner.token);
+    await l.until((m) => m.type === "welcome");
+    l.say("{not json");
+    expect((await l.closed).code).toBe(4400);
+    const big = await seat(sessionId, learner.token);
+    await big.until((m) => m.type === "welcome");
+    big.say(JSON.stringify({ type: "chat", text: "x".repeat(1024 * 1024) }));
+    expect((await big.closed).code).toBe(1009);
+    expect((await api.get("/health/ready")).status).toBe(200);
   });
 });

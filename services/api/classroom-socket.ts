@@ -1,0 +1,198 @@
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { Context, type ServiceBroker } from "moleculer";
+import { WebSocketServer, type WebSocket } from "ws";
+import {
+  ClassroomAction,
+  ClassroomError,
+  RoomClose,
+  type Admission,
+  type RoomBroadcast,
+  type SequencedEvent,
+} from "../../contracts/classroom";
+import type { Principal } from "../../contracts/users";
+import { isId } from "../../platform/actions/ids";
+import { call } from "../../platform/actions/typed-call";
+
+export const PROTOCOL = "bazaar.classroom.v1";
+const PATH = /^\/ws\/classroom\/([^/?#]+)$/;
+/** Frames past this close the socket (the room's own limit is checked by the room). */
+const MAX_FRAME_BYTES = 16 * 1024;
+/** A socket whose unsent output passes this is a reader too slow to keep: it is closed. */
+export const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+interface Seat {
+  ws: WebSocket;
+  user: Principal;
+  /** Events that came while the join was answered: sent after the snapshot, if newer. */
+  waiting?: SequencedEvent[];
+  seen: number;
+}
+
+export interface ClassroomSocketDeps {
+  broker: ServiceBroker;
+  /** The bearer token's principal, or a refusal (expired, ended session). */
+  principalOf(token: string): Promise<Principal | null>;
+  allowedOrigins: string[];
+  maxSockets: number;
+}
+
+/**
+ * The live classroom on this gateway: WebSockets at `/ws/classroom/:sessionId`, each a seat
+ * of one participant in one session. The room's order is the classroom service's; this only
+ * passes frames in and events out, and closes what misbehaves with its code.
+ */
+export class ClassroomSockets {
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_FRAME_BYTES,
+    handleProtocols: (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false),
+  });
+  private readonly seats = new Map<string, Set<Seat>>();
+  private count = 0;
+
+  constructor(private readonly deps: ClassroomSocketDeps) {}
+
+  /** Takes an upgrade that is ours; answers anything else with a plain refusal. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = req.url ?? "";
+    const [pathname, query = ""] = url.split("?");
+    const match = PATH.exec(pathname);
+    if (!match) return refuseUpgrade(socket, 404, "Not Found");
+    // A token in the URL lands in logs: refused, and the URL is never written anywhere.
+    if (/(^|&)(token|access_token|jwt)=/i.test(query))
+      return refuseUpgrade(socket, 400, "Bad Request");
+    const origin = req.headers.origin;
+    if (
+      origin &&
+      !this.deps.allowedOrigins.includes("*") &&
+      !this.deps.allowedOrigins.includes(origin)
+    )
+      return refuseUpgrade(socket, 403, "Forbidden");
+    if (this.count >= this.deps.maxSockets) {
+      this.wss.handleUpgrade(req, socket, head, (ws) =>
+        ws.close(RoomClose.NODE_FULL, "This node is full; try another"),
+      );
+      return;
+    }
+    const sessionId = decodeURIComponent(match[1]);
+    const token = bearerOf(req.headers["sec-websocket-protocol"]);
+    this.wss.handleUpgrade(req, socket, head, (ws) => void this.seat(ws, sessionId, token));
+  }
+
+  /** What the room told, to this node's seats of that session, in order. */
+  deliver(told: RoomBroadcast): void {
+    for (const seat of this.seats.get(told.sessionId) ?? []) {
+      if (seat.waiting) {
+        seat.waiting.push(...told.events);
+        continue;
+      }
+      for (const event of told.events) this.send(seat, event);
+      for (const event of told.events) this.follow(seat, told.sessionId, event);
+    }
+  }
+
+  get sockets(): number {
+    return this.count;
+  }
+
+  close(): void {
+    for (const seats of this.seats.values())
+      for (const seat of seats) seat.ws.close(1001, "The node is stopping");
+    this.wss.close();
+  }
+
+  private async seat(ws: WebSocket, sessionId: string, token: string | undefined): Promise<void> {
+    this.count++;
+    ws.once("close", () => this.count--);
+    // A frame past the limit or a broken connection is an error on the socket, which then
+    // closes (1009, 1006): nothing for the node to do, and never a crash.
+    ws.on("error", () => undefined);
+    if (!isId(sessionId)) return ws.close(RoomClose.NOT_FOUND, "No such session");
+    const user = token ? await this.deps.principalOf(token).catch(() => null) : null;
+    if (!user)
+      return ws.close(RoomClose.UNAUTHORIZED, "Send a valid token in Sec-WebSocket-Protocol");
+    const seat: Seat = { ws, user, waiting: [], seen: 0 };
+    const seats = this.seats.get(sessionId) ?? new Set<Seat>();
+    this.seats.set(sessionId, seats.add(seat));
+    const ctx = this.contextOf(user);
+    let admission: Admission;
+    try {
+      admission = await call(ctx, ClassroomAction.join, { sessionId });
+    } catch (err) {
+      seats.delete(seat);
+      const [code, reason] = closeFor(err);
+      return ws.close(code, reason);
+    }
+    this.send(seat, { type: "welcome", you: admission.participant, snapshot: admission.snapshot });
+    seat.seen = admission.snapshot.seq;
+    const waiting = seat.waiting ?? [];
+    seat.waiting = undefined;
+    for (const event of waiting) if (event.seq > seat.seen) this.send(seat, event);
+    ws.on("message", (data: Buffer) => void this.received(seat, sessionId, data));
+    ws.on("close", () => {
+      seats.delete(seat);
+      void call(ctx, ClassroomAction.leave, { sessionId }).catch(() => undefined);
+    });
+  }
+
+  private async received(seat: Seat, sessionId: string, data: Buffer): Promise<void> {
+    const answer = await call(this.contextOf(seat.user), ClassroomAction.send, {
+      sessionId,
+      frame: data.toString("utf8"),
+    }).catch(() => ({ error: "unavailable", message: "The room did not answer; try again" }));
+    if (!("error" in answer)) return;
+    if (answer.error === "bad_frame")
+      return seat.ws.close(RoomClose.BAD_FRAME, answer.message.slice(0, 100));
+    this.send(seat, { type: "error", ...answer });
+  }
+
+  private send(seat: Seat, message: object): void {
+    if (seat.ws.readyState !== seat.ws.OPEN) return;
+    // A reader that does not keep up is let go; it never slows the others.
+    if (seat.ws.bufferedAmount > MAX_BUFFERED_BYTES)
+      return seat.ws.close(RoomClose.TOO_SLOW, "Too far behind");
+    if ("seq" in message) seat.seen = (message as SequencedEvent).seq;
+    seat.ws.send(JSON.stringify(message));
+  }
+
+  /** Removal and the end close the seats they concern. */
+  private follow(seat: Seat, _sessionId: string, event: SequencedEvent): void {
+    if (event.type === "ended") seat.ws.close(RoomClose.ENDED, "The session ended");
+    if (event.type === "removed" && event.userId === seat.user.id)
+      seat.ws.close(RoomClose.REMOVED, "You were removed from this session");
+  }
+
+  private contextOf(user: Principal): Context {
+    const ctx = Context.create(this.deps.broker);
+    ctx.meta = { user };
+    return ctx;
+  }
+}
+
+function bearerOf(header: string | undefined): string | undefined {
+  for (const protocol of (header ?? "").split(",").map((p) => p.trim()))
+    if (protocol.startsWith("bearer.")) return protocol.slice("bearer.".length);
+  return undefined;
+}
+
+function refuseUpgrade(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+const CLOSE_BY_TYPE: Record<string, number> = {
+  [ClassroomError.SESSION_NOT_OPEN]: RoomClose.NOT_OPEN,
+  [ClassroomError.SESSION_FULL]: RoomClose.FULL,
+  [ClassroomError.REMOVED_FROM_SESSION]: RoomClose.REMOVED,
+};
+
+/** A refused join as its close code and a short reason; internals stay inside. */
+function closeFor(err: unknown): [number, string] {
+  const e = err as { code?: number; type?: string; message?: string };
+  const reason = (e.message ?? "").slice(0, 100);
+  if (e.type && CLOSE_BY_TYPE[e.type]) return [CLOSE_BY_TYPE[e.type], reason];
+  if (e.code === 404) return [RoomClose.NOT_FOUND, "No such session"];
+  if (e.code === 403) return [RoomClose.FORBIDDEN, reason];
+  if (e.code === 401) return [RoomClose.UNAUTHORIZED, reason];
+  return [1011, "The room is not available; try again"];
+}
