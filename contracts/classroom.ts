@@ -5,6 +5,7 @@
 export const ClassroomAction = {
   schedule: "classroom.schedule",
   sessions: "classroom.sessions",
+  attendance: "classroom.attendance",
   join: "classroom.join",
   send: "classroom.send",
   leave: "classroom.leave",

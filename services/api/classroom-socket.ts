@@ -77,7 +77,13 @@ export class ClassroomSockets {
     }
     const sessionId = decodeURIComponent(match[1]);
     const token = bearerOf(req.headers["sec-websocket-protocol"]);
-    this.wss.handleUpgrade(req, socket, head, (ws) => void this.seat(ws, sessionId, token));
+    const lastSeq = lastSeqOf(query);
+    this.wss.handleUpgrade(
+      req,
+      socket,
+      head,
+      (ws) => void this.seat(ws, sessionId, token, lastSeq),
+    );
   }
 
   /** What the room told, to this node's seats of that session, in order. */
@@ -102,7 +108,12 @@ export class ClassroomSockets {
     this.wss.close();
   }
 
-  private async seat(ws: WebSocket, sessionId: string, token: string | undefined): Promise<void> {
+  private async seat(
+    ws: WebSocket,
+    sessionId: string,
+    token: string | undefined,
+    lastSeq: number | undefined,
+  ): Promise<void> {
     this.count++;
     ws.once("close", () => this.count--);
     // A frame past the limit or a broken connection is an error on the socket, which then
@@ -118,14 +129,19 @@ export class ClassroomSockets {
     const ctx = this.contextOf(user);
     let admission: Admission;
     try {
-      admission = await call(ctx, ClassroomAction.join, { sessionId });
+      admission = await call(ctx, ClassroomAction.join, {
+        sessionId,
+        ...(lastSeq !== undefined ? { lastSeq } : {}),
+      });
     } catch (err) {
       seats.delete(seat);
       const [code, reason] = closeFor(err);
       return ws.close(code, reason);
     }
-    this.send(seat, { type: "welcome", you: admission.participant, snapshot: admission.snapshot });
-    seat.seen = admission.snapshot.seq;
+    // After a reconnect: what was missed, in order, or (too far behind) the snapshot alone.
+    const { participant, snapshot, missed } = admission;
+    this.send(seat, { type: "welcome", you: participant, snapshot, missed });
+    seat.seen = snapshot.seq;
     const waiting = seat.waiting ?? [];
     seat.waiting = undefined;
     for (const event of waiting) if (event.seq > seat.seen) this.send(seat, event);
@@ -168,6 +184,12 @@ export class ClassroomSockets {
     ctx.meta = { user };
     return ctx;
   }
+}
+
+/** `?lastSeq=<n>`: the last event a reconnecting client saw (not a secret, unlike a token). */
+function lastSeqOf(query: string): number | undefined {
+  const match = /(?:^|&)lastSeq=(\d{1,12})(?:&|$)/.exec(query);
+  return match ? Number(match[1]) : undefined;
 }
 
 function bearerOf(header: string | undefined): string | undefined {

@@ -24,10 +24,17 @@ import {
 import { schedule, type ScheduleInput } from "./scheduling";
 import { admit, type AdmissionDeps } from "./admission";
 import { Room, type Outcome } from "./room";
+import {
+  ATTENDANCE_INDEXES,
+  ATTENDANCE_SHAPE,
+  recordAttendance,
+  toAttendee,
+  type AttendanceDoc,
+} from "./attendance";
 import { MAX_FRAME_BYTES, parseFrame } from "./protocol";
 import { classroomSettings } from "./settings";
 
-type ClassroomThis = DbService<{ live_sessions: LiveSessionDoc }> & {
+type ClassroomThis = DbService<{ live_sessions: LiveSessionDoc; attendance: AttendanceDoc }> & {
   /** The rooms this node numbers: embedded, every room; in a cluster, see the next step. */
   rooms: Map<string, Room>;
 };
@@ -41,6 +48,7 @@ function roomOf(self: ClassroomThis, sessionId: string): Room {
 /** Tells every gateway what the room told, in order; each passes it to its own sockets. */
 async function tell(self: ClassroomThis, sessionId: string, outcome: Outcome): Promise<number> {
   if (!("events" in outcome) || !outcome.events.length) return 0;
+  await recordAttendance(self.repos.attendance, sessionId, outcome.events);
   const told: RoomBroadcast = { sessionId, events: outcome.events };
   await self.broker.broadcast(ROOM_BROADCAST, told);
   return outcome.events.length;
@@ -59,7 +67,10 @@ const admissionThrough = (ctx: Ctx<object>): AdmissionDeps => ({
 /** Wiring only: the rules are in scheduling.ts, and the room's in room.ts and protocol.ts. */
 const ClassroomService: ServiceSchema<ServiceSettingSchema, ClassroomThis> = {
   name: "classroom",
-  mixins: [DbMixin({ live_sessions: LIVE_SESSION_INDEXES }), HealthMixin],
+  mixins: [
+    DbMixin({ live_sessions: LIVE_SESSION_INDEXES, attendance: ATTENDANCE_INDEXES }),
+    HealthMixin,
+  ],
 
   actions: {
     schedule: {
@@ -120,6 +131,30 @@ const ClassroomService: ServiceSchema<ServiceSettingSchema, ClassroomThis> = {
         }
         const rows = await this.repos.live_sessions.find({ courseId }, { sort: { startsAt: 1 } });
         return { rows: rows.map(toLiveSessionView) };
+      },
+    },
+
+    attendance: {
+      access: "user",
+      openapi: {
+        summary: "Who attended a live session, and for how long (its instructor and admins)",
+        response: object({ rows: arrayOf(ATTENDANCE_SHAPE) }, [], "Attendance"),
+      },
+      params: { $$strict: true, id: idRule },
+      async handler(this: ClassroomThis, ctx: Ctx<{ id: string }>) {
+        const caller = callerOf(ctx);
+        const session = await this.repos.live_sessions.findById(ctx.params.id);
+        const leads =
+          session &&
+          (isAdmin(caller) ||
+            (await call(ctx, Action.courses.instructorOf, { courseId: session.courseId })) ===
+              caller.id);
+        if (!leads) throw notFound("Live session");
+        const rows = await this.repos.attendance.find(
+          { sessionId: session.id },
+          { sort: { firstJoinedAt: 1 } },
+        );
+        return { rows: rows.map((row) => toAttendee(row)) };
       },
     },
 

@@ -10,6 +10,7 @@ export default defineService({
   routes: {
     "POST /courses/:id/sessions": ClassroomAction.schedule,
     "GET /courses/:id/sessions": ClassroomAction.sessions,
+    "GET /sessions/:id/attendance": ClassroomAction.attendance,
   },
   createdAt: { [ClassroomAction.schedule]: "/courses/:courseId/sessions" },
   settings: classroomSettings,

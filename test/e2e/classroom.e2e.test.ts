@@ -208,6 +208,46 @@ describe("Given a live session open for joining", () => {
     expect((await t.closed).code).toBe(4000);
   });
 
+  test("Then a learner who reconnects with the last number seen gets what was missed, in order, and attendance counts both stays", async () => {
+    const sessionId = await newSession();
+    const t = await seat(sessionId, teacher.token);
+    await t.until((m) => m.type === "welcome");
+    const l = await seat(sessionId, learner.token);
+    await l.until((m) => m.type === "welcome");
+    await t.until((m) => m.type === "joined" && m.participant.userId === learner.id);
+    await l.until((m) => m.type === "joined");
+    const lastSeen = Math.max(...l.heard.filter((m) => m.seq).map((m) => m.seq));
+    l.ws.close();
+    await l.closed;
+    await t.until((m) => m.type === "left");
+    for (const text of ["one", "two", "three"]) t.say({ type: "chat", text });
+    await waitFor(async () => t.heard.filter((m) => m.type === "chat").length === 3, 5000, "chats");
+
+    const back = await seat(
+      sessionId,
+      learner.token,
+      `/ws/classroom/${sessionId}?lastSeq=${lastSeen}`,
+    );
+    const welcome = await back.until((m) => m.type === "welcome");
+    expect(welcome.missed.map((m: any) => [m.seq, m.type, m.text])).toEqual([
+      [lastSeen + 1, "left", undefined],
+      [lastSeen + 2, "chat", "one"],
+      [lastSeen + 3, "chat", "two"],
+      [lastSeen + 4, "chat", "three"],
+    ]);
+    const far = await seat(sessionId, learner.token, `/ws/classroom/${sessionId}?lastSeq=99999`);
+    expect((await far.until((m) => m.type === "welcome")).missed).toBeNull();
+
+    const attendance = await api.get(`/api/v1/sessions/${sessionId}/attendance`, teacher);
+    expect(attendance.status).toBe(200);
+    const byUser = Object.fromEntries(attendance.body.rows.map((r: any) => [r.userId, r]));
+    expect(byUser[teacher.id]).toMatchObject({ role: "instructor", joins: 1, present: true });
+    expect(byUser[learner.id]).toMatchObject({ role: "learner", joins: 2, present: true });
+    expect(byUser[learner.id].lastLeftAt).toBeTruthy();
+    expect((await api.get(`/api/v1/sessions/${sessionId}/attendance`, learner)).status).toBe(404);
+    for (const s of [t, back, far]) s.ws.close();
+  });
+
   test("Then a stranger, a missing token, a token in the URL, no such session and a bad frame each get their refusal", async () => {
     const sessionId = await newSession();
     const stranger = await newAccount(api, "room-stranger");
