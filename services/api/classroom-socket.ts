@@ -12,12 +12,14 @@ import {
 } from "../../contracts/classroom";
 import type { Principal } from "../../contracts/users";
 import { isId } from "../../platform/actions/ids";
-import { call } from "../../platform/actions/typed-call";
+import { nodesHosting, placeOf } from "./room-placement";
 
 export const PROTOCOL = "bazaar.classroom.v1";
 const PATH = /^\/ws\/classroom\/([^/?#]+)$/;
 /** Frames past this close the socket (the room's own limit is checked by the room). */
 const MAX_FRAME_BYTES = 16 * 1024;
+/** Frames a client may send before its join is answered; later ones wait no more. */
+const EARLY_FRAMES = 20;
 /** A socket whose unsent output passes this is a reader too slow to keep: it is closed. */
 export const MAX_BUFFERED_BYTES = 1024 * 1024;
 
@@ -123,16 +125,20 @@ export class ClassroomSockets {
     const user = token ? await this.deps.principalOf(token).catch(() => null) : null;
     if (!user)
       return ws.close(RoomClose.UNAUTHORIZED, "Send a valid token in Sec-WebSocket-Protocol");
+    // Frames sent before the join is answered wait for it (a few; more are a client's fault).
+    const early: Buffer[] = [];
+    const hold = (data: Buffer) => void (early.length < EARLY_FRAMES && early.push(data));
+    ws.on("message", hold);
     const seat: Seat = { ws, user, waiting: [], seen: 0 };
     const seats = this.seats.get(sessionId) ?? new Set<Seat>();
     this.seats.set(sessionId, seats.add(seat));
     const ctx = this.contextOf(user);
     let admission: Admission;
     try {
-      admission = await call(ctx, ClassroomAction.join, {
+      admission = (await this.room(ctx, ClassroomAction.join, {
         sessionId,
         ...(lastSeq !== undefined ? { lastSeq } : {}),
-      });
+      })) as Admission;
     } catch (err) {
       seats.delete(seat);
       const [code, reason] = closeFor(err);
@@ -145,18 +151,30 @@ export class ClassroomSockets {
     const waiting = seat.waiting ?? [];
     seat.waiting = undefined;
     for (const event of waiting) if (event.seq > seat.seen) this.send(seat, event);
+    ws.off("message", hold);
     ws.on("message", (data: Buffer) => void this.received(seat, sessionId, data));
+    for (const data of early) await this.received(seat, sessionId, data);
     ws.on("close", () => {
       seats.delete(seat);
-      void call(ctx, ClassroomAction.leave, { sessionId }).catch(() => undefined);
+      void this.room(ctx, ClassroomAction.leave, { sessionId }).catch(() => undefined);
     });
   }
 
   private async received(seat: Seat, sessionId: string, data: Buffer): Promise<void> {
-    const answer = await call(this.contextOf(seat.user), ClassroomAction.send, {
-      sessionId,
-      frame: data.toString("utf8"),
-    }).catch(() => ({ error: "unavailable", message: "The room did not answer; try again" }));
+    const ctx = this.contextOf(seat.user);
+    const send = () =>
+      this.room(ctx, ClassroomAction.send, { sessionId, frame: data.toString("utf8") }) as Promise<
+        { told: number } | { error: string; message: string }
+      >;
+    let answer = await send().catch(() => ({
+      error: "unavailable",
+      message: "The room did not answer; try again",
+    }));
+    // The room moved (its node left the cluster): seated again there, the frame goes once more.
+    if ("error" in answer && answer.error === "not_joined") {
+      const rejoined = await this.room(ctx, ClassroomAction.join, { sessionId }).catch(() => null);
+      if (rejoined) answer = await send().catch(() => answer);
+    }
     if (!("error" in answer)) return;
     if (answer.error === "bad_frame")
       return seat.ws.close(RoomClose.BAD_FRAME, answer.message.slice(0, 100));
@@ -177,6 +195,16 @@ export class ClassroomSockets {
     if (event.type === "ended") seat.ws.close(RoomClose.ENDED, "The session ended");
     if (event.type === "removed" && event.userId === seat.user.id)
       seat.ws.close(RoomClose.REMOVED, "You were removed from this session");
+  }
+
+  /** A call to the node that holds the session's room, whichever gateway asks. */
+  private room(
+    ctx: Context,
+    action: string,
+    params: { sessionId: string } & Record<string, unknown>,
+  ): Promise<unknown> {
+    const nodeID = placeOf(params.sessionId, nodesHosting(this.deps.broker, "classroom"));
+    return ctx.call(action, params, nodeID ? { nodeID } : {});
   }
 
   private contextOf(user: Principal): Context {

@@ -248,6 +248,15 @@ describe("Given a live session open for joining", () => {
     for (const s of [t, back, far]) s.ws.close();
   });
 
+  test("Then a frame sent before the welcome is held for the join, not lost", async () => {
+    const sessionId = await newSession();
+    const t = await seat(sessionId, teacher.token);
+    await new Promise((resolve) => t.ws.once("open", resolve));
+    t.say({ type: "chat", text: "early bird" });
+    await t.until((m) => m.type === "chat" && m.text === "early bird");
+    t.ws.close();
+  });
+
   test("Then a stranger, a missing token, a token in the URL, no such session and a bad frame each get their refusal", async () => {
     const sessionId = await newSession();
     const stranger = await newAccount(api, "room-stranger");
