@@ -20,6 +20,9 @@ export const ShopMetric = {
   ENGAGEMENT_DECISIONS: "bazaar.engagement.decisions.total",
   JOURNEY_MESSAGES: "bazaar.engagement.journey.messages.total",
   JOURNEY_TIMERS_LATE: "bazaar.engagement.journey.timers.late.seconds",
+  CLASSROOM_SOCKETS: "bazaar.classroom.sockets",
+  CLASSROOM_FRAMES: "bazaar.classroom.frames.total",
+  CLASSROOM_DROPPED: "bazaar.classroom.dropped.total",
 } as const;
 export type ShopMetric = (typeof ShopMetric)[keyof typeof ShopMetric];
 
@@ -71,6 +74,22 @@ export const SHOP_METRICS: readonly {
     name: ShopMetric.EVENTS_DROPPED_LATE,
     description: "Behaviour events too late for their window",
     labelNames: [],
+  },
+  {
+    name: ShopMetric.CLASSROOM_SOCKETS,
+    description: "Live-classroom sockets open on this gateway node",
+    labelNames: [],
+    type: "gauge",
+  },
+  {
+    name: ShopMetric.CLASSROOM_FRAMES,
+    description: "Live-classroom frames, by direction (in from clients, out to them)",
+    labelNames: ["direction"],
+  },
+  {
+    name: ShopMetric.CLASSROOM_DROPPED,
+    description: "Live-classroom sockets closed for their client's fault, by reason",
+    labelNames: ["reason"],
   },
   {
     name: ShopMetric.SEARCH_INDEX_LAG,

@@ -38,9 +38,6 @@ import { Action } from "../../contracts/actions";
 import { ROOM_BROADCAST, type RoomBroadcast } from "../../contracts/classroom";
 import { ClassroomSockets } from "./classroom-socket";
 
-/** Live-classroom sockets one gateway node holds; past them, clients are told to try another. */
-const CLASSROOM_SOCKETS_PER_NODE = 10_000;
-
 const RATE_WINDOW_MS = 60_000;
 /** How stale a gateway's list of ended sessions may be when a broadcast was lost. */
 const SESSION_POLL_MS = 2000;
@@ -282,7 +279,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
           headers: { authorization: `Bearer ${token}` },
         } as Request),
       allowedOrigins: this.bazaar.corsOrigins,
-      maxSockets: CLASSROOM_SOCKETS_PER_NODE,
+      maxSockets: this.bazaar.classroomSocketsPerNode,
     });
     this.server.on("upgrade", (req, socket, head) => this.classroom.upgrade(req, socket, head));
   },

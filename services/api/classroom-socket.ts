@@ -11,7 +11,9 @@ import {
   type SequencedEvent,
 } from "../../contracts/classroom";
 import type { Principal } from "../../contracts/users";
+import { ShopMetric } from "../../contracts/metrics";
 import { isId } from "../../platform/actions/ids";
+import { countMetric, setGauge } from "../../platform/observability/metrics";
 import { nodesHosting, placeOf } from "./room-placement";
 
 export const PROTOCOL = "bazaar.classroom.v1";
@@ -53,7 +55,14 @@ export class ClassroomSockets {
   private readonly seats = new Map<string, Set<Seat>>();
   private count = 0;
 
-  constructor(private readonly deps: ClassroomSocketDeps) {}
+  constructor(private readonly deps: ClassroomSocketDeps) {
+    // Every series from the start, so a panel shows 0 rather than no data.
+    setGauge(deps.broker, ShopMetric.CLASSROOM_SOCKETS, 0);
+    for (const direction of ["in", "out"])
+      countMetric(deps.broker, ShopMetric.CLASSROOM_FRAMES, { direction }, 0);
+    for (const reason of [...Object.values(DROPPED), "node_full"])
+      countMetric(deps.broker, ShopMetric.CLASSROOM_DROPPED, { reason }, 0);
+  }
 
   /** Takes an upgrade that is ours; answers anything else with a plain refusal. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -72,6 +81,7 @@ export class ClassroomSockets {
     )
       return refuseUpgrade(socket, 403, "Forbidden");
     if (this.count >= this.deps.maxSockets) {
+      countMetric(this.deps.broker, ShopMetric.CLASSROOM_DROPPED, { reason: "node_full" });
       this.wss.handleUpgrade(req, socket, head, (ws) =>
         ws.close(RoomClose.NODE_FULL, "This node is full; try another"),
       );
@@ -117,7 +127,13 @@ export class ClassroomSockets {
     lastSeq: number | undefined,
   ): Promise<void> {
     this.count++;
-    ws.once("close", () => this.count--);
+    setGauge(this.deps.broker, ShopMetric.CLASSROOM_SOCKETS, this.count);
+    ws.once("close", (code) => {
+      this.count--;
+      setGauge(this.deps.broker, ShopMetric.CLASSROOM_SOCKETS, this.count);
+      const reason = DROPPED[code];
+      if (reason) countMetric(this.deps.broker, ShopMetric.CLASSROOM_DROPPED, { reason });
+    });
     // A frame past the limit or a broken connection is an error on the socket, which then
     // closes (1009, 1006): nothing for the node to do, and never a crash.
     ws.on("error", () => undefined);
@@ -161,6 +177,7 @@ export class ClassroomSockets {
   }
 
   private async received(seat: Seat, sessionId: string, data: Buffer): Promise<void> {
+    countMetric(this.deps.broker, ShopMetric.CLASSROOM_FRAMES, { direction: "in" });
     const ctx = this.contextOf(seat.user);
     const send = () =>
       this.room(ctx, ClassroomAction.send, { sessionId, frame: data.toString("utf8") }) as Promise<
@@ -188,6 +205,7 @@ export class ClassroomSockets {
       return seat.ws.close(RoomClose.TOO_SLOW, "Too far behind");
     if ("seq" in message) seat.seen = (message as SequencedEvent).seq;
     seat.ws.send(JSON.stringify(message));
+    countMetric(this.deps.broker, ShopMetric.CLASSROOM_FRAMES, { direction: "out" });
   }
 
   /** Removal and the end close the seats they concern. */
@@ -229,6 +247,13 @@ function bearerOf(header: string | undefined): string | undefined {
 function refuseUpgrade(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
+
+/** Closes that are the client's fault, counted by reason. */
+const DROPPED: Record<number, string> = {
+  [RoomClose.BAD_FRAME]: "bad_frame",
+  [RoomClose.TOO_SLOW]: "too_slow",
+  1009: "frame_too_large",
+};
 
 const CLOSE_BY_TYPE: Record<string, number> = {
   [ClassroomError.SESSION_NOT_OPEN]: RoomClose.NOT_OPEN,

@@ -16,6 +16,8 @@ export interface ApiSettings {
   gatewayMaxInFlight: number;
   /** One client address may hold at most this many requests in flight (slow bodies included). */
   gatewayMaxInFlightPerClient: number;
+  /** Live-classroom sockets one gateway node holds. */
+  classroomSocketsPerNode: number;
   /** A request's headers must all arrive within this long. */
   gatewayHeadersTimeoutMs: number;
   /** A request, headers and body, must all arrive within this long. */
@@ -55,6 +57,7 @@ export const apiSettings: ServiceSettings<ApiSettings> = {
       .filter(Boolean),
     gatewayMaxInFlight: integer(env, "GATEWAY_MAX_IN_FLIGHT", 1000, 1, 1_000_000),
     gatewayMaxInFlightPerClient: integer(env, "GATEWAY_MAX_IN_FLIGHT_PER_CLIENT", 50, 1, 1_000_000),
+    classroomSocketsPerNode: integer(env, "CLASSROOM_SOCKETS_PER_NODE", 10_000, 1, 1_000_000),
     gatewayHeadersTimeoutMs: integer(env, "GATEWAY_HEADERS_TIMEOUT_MS", 10_000, 100, 600_000),
     gatewayRequestTimeoutMs: integer(env, "GATEWAY_REQUEST_TIMEOUT_MS", 30_000, 100, 3_600_000),
   }),
@@ -93,6 +96,12 @@ export const apiSettings: ServiceSettings<ApiSettings> = {
       variables: ["GATEWAY_MAX_IN_FLIGHT_PER_CLIENT"],
       embedded: "50",
       meaning: "requests one client address holds at once (slow bodies too); past it, 429",
+    },
+    {
+      variables: ["CLASSROOM_SOCKETS_PER_NODE"],
+      embedded: "10000",
+      meaning:
+        "live-classroom sockets one gateway node holds; past it, close 4503 (try another node)",
     },
     {
       variables: ["GATEWAY_HEADERS_TIMEOUT_MS"],

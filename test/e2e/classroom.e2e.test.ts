@@ -1,18 +1,23 @@
 import { client, newAccount, type Client } from "../harness/http";
 import { startSystem, type TestSystem } from "../harness/system";
 import { waitFor } from "../harness/node-process";
+import { freePort } from "../harness/servers";
 import WebSocket from "ws";
 
 const ADMIN = { email: "class-admin@example.com", password: "class-admin-pass-1" };
 
 let system: TestSystem;
+let metricsPort: number;
 let api: Client;
 let admin: string;
 
 beforeAll(async () => {
+  metricsPort = await freePort();
   system = await startSystem({
+    METRICS_PORT: String(metricsPort),
     RATE_LIMIT_AUTH: "100000",
     RATE_LIMIT_API: "100000",
+    CLASSROOM_SOCKETS_PER_NODE: "12",
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
   });
@@ -278,5 +283,27 @@ describe("Given a live session open for joining", () => {
     big.say(JSON.stringify({ type: "chat", text: "x".repeat(1024 * 1024) }));
     expect((await big.closed).code).toBe(1009);
     expect((await api.get("/health/ready")).status).toBe(200);
+  });
+
+  test("Then past its sockets a node tells clients to try another, and its metrics count sockets, frames and drops", async () => {
+    const sessionId = await newSession();
+    const open = [];
+    let refused: number | undefined;
+    for (let i = 0; i <= 12 && refused === undefined; i++) {
+      const s = await seat(sessionId, teacher.token);
+      const first = await Promise.race([
+        s.until((m) => m.type === "welcome").then(() => "welcome"),
+        s.closed.then((c) => c.code),
+      ]);
+      if (first === "welcome") open.push(s);
+      else refused = first as number;
+    }
+    expect(refused).toBe(4503);
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(new RegExp(`^bazaar_classroom_sockets\\S* ${open.length}$`, "m"));
+    expect(metrics).toMatch(/^bazaar_classroom_dropped_total\{[^}]*reason="node_full"[^}]*\} 1$/m);
+    expect(metrics).toMatch(/^bazaar_classroom_frames_total\{[^}]*direction="out"[^}]*\} \d+$/m);
+    for (const s of open) s.ws.close();
+    await Promise.all(open.map((s) => s.closed));
   });
 });
