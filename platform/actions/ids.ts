@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+
 /**
  * The one rule for every id a client or a message hands a service: letters, digits, `_` and
  * `-`, starting with a letter or a digit, at most 64 characters, and never a name JavaScript
@@ -14,3 +16,7 @@ export const optionalIdRule = { ...idRule, optional: true } as const;
 export function isId(value: unknown): value is string {
   return typeof value === "string" && value.length <= 64 && ID_PATTERN.test(value);
 }
+
+/** A new id: its kind's prefix and random hex, which the id rule above always accepts. */
+export const newId = (prefix: string, bytes = 12): string =>
+  `${prefix}_${randomBytes(bytes).toString("hex")}`;

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { newId } from "../../platform/actions/ids";
 import { ClassroomError } from "../../contracts/classroom";
 import type { Principal } from "../../contracts/users";
 import { isAdmin } from "../../platform/actions/access";
@@ -36,7 +36,7 @@ export async function schedule(
     throw unprocessable(ClassroomError.SESSION_TIME_INVALID, "A session starts in the future");
   const ends = starts + input.plannedMinutes * 60_000;
   return sessions.insert({
-    id: `live_${randomBytes(12).toString("hex")}`,
+    id: newId("live"),
     courseId,
     title: input.title,
     startsAt: new Date(starts).toISOString(),

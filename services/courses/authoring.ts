@@ -3,11 +3,13 @@ import type { Principal } from "../../contracts/users";
 import { CourseStatus } from "../../contracts/courses";
 import { conflict, ErrorType, hasType, invalid } from "../../platform/actions/errors";
 import { ShopError } from "../../contracts/errors";
+import { newId as newPlatformId } from "../../platform/actions/ids";
 import { courseChanged, type CourseDoc, type Courses, type NewCourse } from "./model";
 import { withEvents, withNewEvents } from "../../platform/messaging/outbox";
 import { assertMayTeach, editable } from "./ownership";
 
-export const newId = (prefix: string) => `${prefix}_${randomBytes(8).toString("hex")}`;
+/** Course, module and lesson ids: the platform's, eight random bytes long as they always were. */
+export const newId = (prefix: string) => newPlatformId(prefix, 8);
 
 const SLUG_MAX = 80;
 

@@ -59,6 +59,8 @@ function inWorker(ask: ExtractAsk, limits: ExtractLimits): Promise<ExtractAnswer
     const worker = new Worker(BOOT, {
       eval: true,
       workerData: ask,
+      // The parser gets the file and nothing else: no secret, no store address in its reach.
+      env: {},
       resourceLimits: { maxOldGenerationSizeMb: limits.heapMb, stackSizeMb: 4 },
       stdout: true,
       stderr: true,

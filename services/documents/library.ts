@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { newId } from "../../platform/actions/ids";
 import type { Readable } from "node:stream";
 import { DocumentsError, DocumentStatus } from "../../contracts/documents";
 import type { Principal } from "../../contracts/users";
@@ -19,7 +19,7 @@ export interface UploadDeps {
   limits: ExtractLimits & { maxBytes: number; perUser: number; idleMs: number };
 }
 
-export const newDocumentId = () => `doc_${randomBytes(12).toString("hex")}`;
+export const newDocumentId = () => newId("doc");
 
 /**
  * Keeps an upload as a new document, `uploaded`, once its bytes are a PDF that opens, is not

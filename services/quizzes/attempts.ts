@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
+import { newId } from "../../platform/actions/ids";
 import { Channel } from "../../contracts/channels";
 import type { AnswerValue, AttemptResult } from "../../contracts/quizzes";
 import type { Principal } from "../../contracts/users";
@@ -22,9 +23,7 @@ export async function submitAttempt(
   key: string | undefined,
 ): Promise<{ attempt: AttemptDoc; graded: boolean }> {
   const answersHash = requestHash(answers);
-  const id = key
-    ? `att_${sha(`${caller.id}:${quiz.id}:${key}`)}`
-    : `att_${randomBytes(16).toString("hex")}`;
+  const id = key ? `att_${sha(`${caller.id}:${quiz.id}:${key}`)}` : newId("att", 16);
   if (key) {
     const first = await attempts.findById(id);
     if (first) return { attempt: sameOrRefused(first, answersHash), graded: false };

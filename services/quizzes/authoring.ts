@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { newId } from "../../platform/actions/ids";
 import type { PassagesAnswer } from "../../contracts/documents";
 import { QuestionKind, QuizzesError } from "../../contracts/quizzes";
 import type { Principal } from "../../contracts/users";
@@ -13,7 +14,7 @@ import {
 import { BLANK, generateQuestions } from "./generation";
 import type { QuestionDoc, QuizDoc, Quizzes } from "./model";
 
-export const newQuizId = () => `quiz_${randomBytes(12).toString("hex")}`;
+export const newQuizId = () => newId("quiz");
 
 export interface GenerateInput {
   count: number;

@@ -160,7 +160,8 @@ export class SearchIndex {
     readers: readonly string[] = [],
   ): Found[] {
     const terms = limitTerms(q);
-    const reads = (doc: Stored) => !!doc.readers?.some((r) => readers.includes(r));
+    const mine = new Set(readers);
+    const reads = (doc: Stored) => !!doc.readers?.some((r) => mine.has(r));
     const filter = (r: SearchResult) => {
       const doc = this.stored.get(r.id as string)!;
       if (!(includeHidden || doc.visible || reads(doc)) || !keep(doc)) return false;

@@ -1,10 +1,10 @@
-import { randomBytes } from "node:crypto";
+import { newId } from "../../platform/actions/ids";
 import { SpeechJobStatus } from "../../contracts/speech";
 import type { BlobStore } from "../../platform/data/blob-store";
 import { inputKey, outputKey, runJob, type WorkDeps } from "./work";
 import type { SpeechJobDoc, SpeechJobs } from "./model";
 
-export const newJobId = () => `sj_${randomBytes(12).toString("hex")}`;
+export const newJobId = () => newId("sj");
 
 /** A job that stopped its node this often is failed rather than tried again. */
 export const MAX_ATTEMPTS = 3;

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { DocumentsAction } from "../../contracts/documents";
@@ -8,7 +7,7 @@ import { HealthMixin } from "../../mixins/health.mixin";
 import type { Actions } from "../../platform/actions/action-properties";
 import { callerOf, type Ctx } from "../../platform/actions/access";
 import { notFound, tooManyRequests, unprocessable } from "../../platform/actions/errors";
-import { idRule } from "../../platform/actions/ids";
+import { idRule, newId } from "../../platform/actions/ids";
 import { pageOf } from "../../platform/actions/openapi";
 import { call } from "../../platform/actions/typed-call";
 import { findPage, pageParams } from "../../platform/data/pagination";
@@ -100,7 +99,7 @@ const TutorService: ServiceSchema<ServiceSettingSchema, TutorThis> = {
         });
         const now = new Date().toISOString();
         const session = await this.repos.tutor_sessions.insert({
-          id: `tut_${randomBytes(12).toString("hex")}`,
+          id: newId("tut"),
           userId: caller.id,
           documentIds: material.documents.map((d) => d.id),
           ...(courseId ? { courseId } : {}),
