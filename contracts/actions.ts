@@ -79,6 +79,11 @@ export interface ActionContracts {
   "courses.instructorOf": { params: { courseId: string }; answer: string | null };
   /** The courses a user learns (active enrolments) or teaches. */
   "courses.coursesOf": { params: { userId: string }; answer: string[] };
+  /** A page of a course's learners (active enrolments), by user id, after `after`. */
+  "courses.learnersOf": {
+    params: { courseId: string; after?: string; limit: number };
+    answer: string[];
+  };
 }
 
 export type ActionName = keyof ActionContracts;
@@ -197,6 +202,7 @@ export const Action = {
     studiedBy: "courses.studiedBy",
     coursesOf: "courses.coursesOf",
     instructorOf: "courses.instructorOf",
+    learnersOf: "courses.learnersOf",
   },
   engagement: {
     myPreferences: "engagement.myPreferences",

@@ -1,4 +1,6 @@
 import type { ProductView } from "./catalog";
+import type { LiveSessionEnded } from "./classroom";
+import type { EnrolmentRevoked } from "./courses";
 import type { DocumentProcessed } from "./documents";
 import type { QuizGraded } from "./quizzes";
 import type { OrderLine, OrderStatus } from "./orders";
@@ -25,6 +27,8 @@ export const Channel = {
   ENGAGEMENT_SEGMENT_LEFT: "engagement.segment_left",
   DOCUMENTS_PROCESSED: "documents.processed",
   QUIZZES_GRADED: "quizzes.graded",
+  COURSES_ENROLMENT_REVOKED: "courses.enrolment_revoked",
+  CLASSROOM_SESSION_ENDED: "classroom.session_ended",
 } as const;
 export type ChannelName = (typeof Channel)[keyof typeof Channel];
 
@@ -151,6 +155,8 @@ export interface ChannelPayloads {
   "engagement.segment_left": SegmentMoved;
   "documents.processed": DocumentProcessed;
   "quizzes.graded": QuizGraded;
+  "courses.enrolment_revoked": EnrolmentRevoked;
+  "classroom.session_ended": LiveSessionEnded;
 }
 
 /**

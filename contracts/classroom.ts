@@ -6,6 +6,7 @@ export const ClassroomAction = {
   schedule: "classroom.schedule",
   sessions: "classroom.sessions",
   attendance: "classroom.attendance",
+  chat: "classroom.chat",
   join: "classroom.join",
   send: "classroom.send",
   leave: "classroom.leave",
@@ -23,6 +24,16 @@ export const ROOM_BROADCAST = "classroom.room";
 export interface RoomBroadcast {
   sessionId: string;
   events: SequencedEvent[];
+}
+
+/**
+ * Told to every classroom node when a learner may no longer be in a course's rooms (their
+ * enrolment was taken back): the node holding such a room lets them go.
+ */
+export const ROOM_EXPEL = "classroom.expel";
+export interface RoomExpel {
+  courseId: string;
+  userId: string;
 }
 
 /** A participant's way in: who they are in the room, the room as it is, and what they missed. */
@@ -103,7 +114,8 @@ export interface PollView {
 /** What the room tells everyone, in order: each with the session's next sequence number. */
 export type RoomEvent =
   | { type: "joined"; participant: Participant }
-  | { type: "left"; userId: string }
+  /** `revoked`: their enrolment was taken back, and their sockets are closed. */
+  | { type: "left"; userId: string; reason?: "revoked" }
   | { type: "chat"; from: string; text: string }
   | { type: "hand"; userId: string; raised: boolean }
   | { type: "react"; from: string; emoji: string }
@@ -137,3 +149,41 @@ export const RoomClose = {
   NODE_FULL: 4503,
   ENDED: 4000,
 } as const;
+
+/** A chat message as kept after the session, for its participants to read back. */
+export interface ChatLine {
+  seq: number;
+  from: string;
+  name: string;
+  text: string;
+  at: string;
+}
+
+/** Who came to a session and for how long, or an enrolled learner who missed it. */
+export interface SessionPerson {
+  userId: string;
+  role: Participant["role"];
+  minutes: number;
+  attended: boolean;
+}
+
+/**
+ * A session ended (its instructor ended it, or its time ran out), with its attendance. A
+ * course with many learners tells it in parts of at most `PEOPLE_PER_PART` people each; the
+ * totals are the session's in every part.
+ */
+export interface LiveSessionEnded {
+  sessionId: string;
+  courseId: string;
+  title: string;
+  startsAt: string;
+  endedAt: string;
+  endedBy: "instructor" | "schedule";
+  /** Learners who came, and the course's learners in all. */
+  attended: number;
+  enrolled: number;
+  part: number;
+  parts: number;
+  people: SessionPerson[];
+}
+export const PEOPLE_PER_PART = 500;

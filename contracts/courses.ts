@@ -84,3 +84,11 @@ export interface CertificateView {
   userId: string;
   completedAt: string;
 }
+
+/** An enrolment taken back (its order was cancelled): its learner no longer studies the course. */
+export interface EnrolmentRevoked {
+  userId: string;
+  courseId: string;
+  orderId?: string;
+  revokedAt: string;
+}

@@ -83,6 +83,10 @@ export const SegmentTrait = {
   DAYS_SINCE_LAST_PURCHASE: "daysSinceLastPurchase",
   /** Courses in progress with no activity for `days` days. */
   STALLED_COURSES: "stalledCourses",
+  /** Courses whose latest live session the user, enrolled, missed. */
+  MISSED_LAST_LIVE_SESSION: "missedLastLiveSession",
+  /** Live sessions missed, over all courses. */
+  LIVE_SESSIONS_MISSED: "liveSessionsMissed",
 } as const;
 export type SegmentTrait = (typeof SegmentTrait)[keyof typeof SegmentTrait];
 

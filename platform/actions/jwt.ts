@@ -16,6 +16,8 @@ export interface TokenSubject {
   roles: Role[];
   /** The user's session version when the token was issued; a later one ends this token. */
   sessionVersion?: number;
+  /** When the token stops being taken, in epoch seconds. */
+  expiresAt?: number;
 }
 
 export function signAccessToken(subject: TokenSubject, secret: string, ttlSeconds: number): string {
@@ -50,7 +52,8 @@ export function verifyAccessToken(token: string, secret: string): TokenSubject |
     if (typeof claims !== "object" || typeof claims.sub !== "string") return null;
     const roles = Array.isArray(claims.roles) ? (claims.roles as Role[]) : [];
     const sessionVersion = typeof claims.sv === "number" ? claims.sv : 0;
-    return { id: claims.sub, roles, sessionVersion };
+    const expiresAt = typeof claims.exp === "number" ? claims.exp : undefined;
+    return { id: claims.sub, roles, sessionVersion, ...(expiresAt ? { expiresAt } : {}) };
   } catch {
     return null;
   }

@@ -37,6 +37,7 @@ import { ShopMetric } from "../../contracts/metrics";
 import { Action } from "../../contracts/actions";
 import { ROOM_BROADCAST, type RoomBroadcast } from "../../contracts/classroom";
 import { ClassroomSockets } from "./classroom-socket";
+import { verifyAccessToken } from "../../platform/actions/jwt";
 
 const RATE_WINDOW_MS = 60_000;
 /** How stale a gateway's list of ended sessions may be when a broadcast was lost. */
@@ -258,6 +259,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
     },
     "users.sessions.ended"(this: GatewayThis, ctx: Context<SessionsEnded>) {
       this.sessionFloors.record(ctx.params);
+      this.classroom?.signedOut(ctx.params.userId);
     },
     // A node starting beside its users service reads ended sessions as soon as it appears.
     "$services.changed"(this: GatewayThis) {
@@ -278,8 +280,15 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
         this.identify(Context.create(this.broker), {
           headers: { authorization: `Bearer ${token}` },
         } as Request),
+      expiryOf: (token) => {
+        const expiresAt = verifyAccessToken(token, this.bazaar.jwtSecret)?.expiresAt;
+        return expiresAt === undefined ? undefined : expiresAt * 1000;
+      },
+      addressOf: (req) => this.clientAddress(req as Request),
       allowedOrigins: this.bazaar.corsOrigins,
       maxSockets: this.bazaar.classroomSocketsPerNode,
+      maxSocketsPerAddress: this.bazaar.classroomSocketsPerAddress,
+      pingMs: this.bazaar.classroomPingMs,
     });
     this.server.on("upgrade", (req, socket, head) => this.classroom.upgrade(req, socket, head));
   },

@@ -28,6 +28,8 @@ export const MAX_BUFFERED_BYTES = 1024 * 1024;
 interface Seat {
   ws: WebSocket;
   user: Principal;
+  /** Answered the last ping: a socket that did not by the next is half-open, and closed. */
+  alive: boolean;
   /** Events that came while the join was answered: sent after the snapshot, if newer. */
   waiting?: SequencedEvent[];
   seen: number;
@@ -37,8 +39,14 @@ export interface ClassroomSocketDeps {
   broker: ServiceBroker;
   /** The bearer token's principal, or a refusal (expired, ended session). */
   principalOf(token: string): Promise<Principal | null>;
+  /** When the token stops being good (epoch ms); none for a key that does not expire. */
+  expiryOf(token: string): number | undefined;
+  /** The client's address, as the gateway's rate limits read it. */
+  addressOf(req: IncomingMessage): string;
   allowedOrigins: string[];
   maxSockets: number;
+  maxSocketsPerAddress: number;
+  pingMs: number;
 }
 
 /**
@@ -53,14 +61,18 @@ export class ClassroomSockets {
     handleProtocols: (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false),
   });
   private readonly seats = new Map<string, Set<Seat>>();
+  private readonly perAddress = new Map<string, number>();
   private count = 0;
+  private readonly pinger: NodeJS.Timeout;
 
   constructor(private readonly deps: ClassroomSocketDeps) {
+    this.pinger = setInterval(() => this.ping(), deps.pingMs);
+    this.pinger.unref();
     // Every series from the start, so a panel shows 0 rather than no data.
     setGauge(deps.broker, ShopMetric.CLASSROOM_SOCKETS, 0);
     for (const direction of ["in", "out"])
       countMetric(deps.broker, ShopMetric.CLASSROOM_FRAMES, { direction }, 0);
-    for (const reason of [...Object.values(DROPPED), "node_full"])
+    for (const reason of [...Object.values(DROPPED), "node_full", "address_full", "no_pong"])
       countMetric(deps.broker, ShopMetric.CLASSROOM_DROPPED, { reason }, 0);
   }
 
@@ -80,6 +92,11 @@ export class ClassroomSockets {
       !this.deps.allowedOrigins.includes(origin)
     )
       return refuseUpgrade(socket, 403, "Forbidden");
+    const address = this.deps.addressOf(req);
+    if ((this.perAddress.get(address) ?? 0) >= this.deps.maxSocketsPerAddress) {
+      countMetric(this.deps.broker, ShopMetric.CLASSROOM_DROPPED, { reason: "address_full" });
+      return refuseUpgrade(socket, 429, "Too Many Requests");
+    }
     if (this.count >= this.deps.maxSockets) {
       countMetric(this.deps.broker, ShopMetric.CLASSROOM_DROPPED, { reason: "node_full" });
       this.wss.handleUpgrade(req, socket, head, (ws) =>
@@ -90,12 +107,15 @@ export class ClassroomSockets {
     const sessionId = decodeURIComponent(match[1]);
     const token = bearerOf(req.headers["sec-websocket-protocol"]);
     const lastSeq = lastSeqOf(query);
-    this.wss.handleUpgrade(
-      req,
-      socket,
-      head,
-      (ws) => void this.seat(ws, sessionId, token, lastSeq),
-    );
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
+      ws.once("close", () => {
+        const held = (this.perAddress.get(address) ?? 1) - 1;
+        if (held > 0) this.perAddress.set(address, held);
+        else this.perAddress.delete(address);
+      });
+      void this.seat(ws, sessionId, token, lastSeq);
+    });
   }
 
   /** What the room told, to this node's seats of that session, in order. */
@@ -114,7 +134,30 @@ export class ClassroomSockets {
     return this.count;
   }
 
+  /** The user signed out or changed their password: their sockets go with their tokens. */
+  signedOut(userId: string): void {
+    for (const seats of this.seats.values())
+      for (const seat of seats)
+        if (seat.user.id === userId)
+          seat.ws.close(RoomClose.UNAUTHORIZED, "Your session ended; sign in again");
+  }
+
+  /** A socket that left the last ping unanswered is half-open: it is let go, the rest pinged. */
+  private ping(): void {
+    for (const seats of this.seats.values())
+      for (const seat of seats) {
+        if (!seat.alive) {
+          countMetric(this.deps.broker, ShopMetric.CLASSROOM_DROPPED, { reason: "no_pong" });
+          seat.ws.terminate();
+          continue;
+        }
+        seat.alive = false;
+        seat.ws.ping();
+      }
+  }
+
   close(): void {
+    clearInterval(this.pinger);
     for (const seats of this.seats.values())
       for (const seat of seats) seat.ws.close(1001, "The node is stopping");
     this.wss.close();
@@ -145,7 +188,19 @@ export class ClassroomSockets {
     const early: Buffer[] = [];
     const hold = (data: Buffer) => void (early.length < EARLY_FRAMES && early.push(data));
     ws.on("message", hold);
-    const seat: Seat = { ws, user, waiting: [], seen: 0 };
+    const seat: Seat = { ws, user, alive: true, waiting: [], seen: 0 };
+    ws.on("pong", () => (seat.alive = true));
+    // A token that runs out closes its socket; the client reconnects with a fresh one.
+    const expiresAt = token ? this.deps.expiryOf(token) : undefined;
+    const expiry =
+      expiresAt === undefined
+        ? undefined
+        : setTimeout(
+            () => ws.close(RoomClose.UNAUTHORIZED, "Your token expired; reconnect with a new one"),
+            Math.min(2 ** 31 - 1, Math.max(0, expiresAt - Date.now())),
+          );
+    expiry?.unref();
+    ws.once("close", () => clearTimeout(expiry));
     const seats = this.seats.get(sessionId) ?? new Set<Seat>();
     this.seats.set(sessionId, seats.add(seat));
     const ctx = this.contextOf(user);
@@ -208,11 +263,13 @@ export class ClassroomSockets {
     countMetric(this.deps.broker, ShopMetric.CLASSROOM_FRAMES, { direction: "out" });
   }
 
-  /** Removal and the end close the seats they concern. */
+  /** Removal, a revoked enrolment and the end close the seats they concern. */
   private follow(seat: Seat, _sessionId: string, event: SequencedEvent): void {
     if (event.type === "ended") seat.ws.close(RoomClose.ENDED, "The session ended");
     if (event.type === "removed" && event.userId === seat.user.id)
       seat.ws.close(RoomClose.REMOVED, "You were removed from this session");
+    if (event.type === "left" && event.reason === "revoked" && event.userId === seat.user.id)
+      seat.ws.close(RoomClose.FORBIDDEN, "Your enrolment in this course ended");
   }
 
   /** A call to the node that holds the session's room, whichever gateway asks. */

@@ -18,6 +18,10 @@ export interface ApiSettings {
   gatewayMaxInFlightPerClient: number;
   /** Live-classroom sockets one gateway node holds. */
   classroomSocketsPerNode: number;
+  /** Live-classroom sockets one client address holds on one node. */
+  classroomSocketsPerAddress: number;
+  /** How often a live-classroom socket is pinged; one unanswered ping closes it. */
+  classroomPingMs: number;
   /** A request's headers must all arrive within this long. */
   gatewayHeadersTimeoutMs: number;
   /** A request, headers and body, must all arrive within this long. */
@@ -58,6 +62,8 @@ export const apiSettings: ServiceSettings<ApiSettings> = {
     gatewayMaxInFlight: integer(env, "GATEWAY_MAX_IN_FLIGHT", 1000, 1, 1_000_000),
     gatewayMaxInFlightPerClient: integer(env, "GATEWAY_MAX_IN_FLIGHT_PER_CLIENT", 50, 1, 1_000_000),
     classroomSocketsPerNode: integer(env, "CLASSROOM_SOCKETS_PER_NODE", 10_000, 1, 1_000_000),
+    classroomSocketsPerAddress: integer(env, "CLASSROOM_SOCKETS_PER_ADDRESS", 200, 1, 1_000_000),
+    classroomPingMs: integer(env, "CLASSROOM_PING_SECONDS", 30, 1, 600) * 1000,
     gatewayHeadersTimeoutMs: integer(env, "GATEWAY_HEADERS_TIMEOUT_MS", 10_000, 100, 600_000),
     gatewayRequestTimeoutMs: integer(env, "GATEWAY_REQUEST_TIMEOUT_MS", 30_000, 100, 3_600_000),
   }),
@@ -102,6 +108,18 @@ export const apiSettings: ServiceSettings<ApiSettings> = {
       embedded: "10000",
       meaning:
         "live-classroom sockets one gateway node holds; past it, close 4503 (try another node)",
+    },
+    {
+      variables: ["CLASSROOM_SOCKETS_PER_ADDRESS"],
+      embedded: "200",
+      meaning:
+        "live-classroom sockets one client address holds on one node (a school behind one address needs room); past it, 429 at the handshake",
+    },
+    {
+      variables: ["CLASSROOM_PING_SECONDS"],
+      embedded: "30",
+      meaning:
+        "how often a live-classroom socket is pinged; a socket that left the last ping unanswered is closed (a half-open connection)",
     },
     {
       variables: ["GATEWAY_HEADERS_TIMEOUT_MS"],

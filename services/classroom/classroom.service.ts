@@ -1,18 +1,25 @@
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { Action } from "../../contracts/actions";
+import { Channel } from "../../contracts/channels";
 import {
   ClassroomAction,
   ClassroomError,
   ROOM_BROADCAST,
+  ROOM_EXPEL,
+  type LiveSessionEnded,
   type RoomBroadcast,
+  type RoomExpel,
 } from "../../contracts/classroom";
-import { DbMixin, type DbService } from "../../mixins/db.mixin";
+import { consumes, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
+import { DbMixin, addStoreLoop, type DbService } from "../../mixins/db.mixin";
 import { HealthMixin } from "../../mixins/health.mixin";
+import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
 import type { Actions } from "../../platform/actions/action-properties";
 import { callerOf, isAdmin, type Ctx } from "../../platform/actions/access";
 import { conflict, notFound } from "../../platform/actions/errors";
 import { idRule } from "../../platform/actions/ids";
 import { arrayOf, object } from "../../platform/actions/openapi";
+import { BackgroundLoop } from "../../platform/messaging/background-loop";
 import { call, provide } from "../../platform/actions/typed-call";
 import { ownSettings } from "../../platform/runtime/settings-of";
 import {
@@ -31,28 +38,82 @@ import {
   toAttendee,
   type AttendanceDoc,
 } from "./attendance";
+import { CHAT_INDEXES, CHAT_SHAPE, chatAfter, recordChat, type ChatDoc } from "./chat";
+import { SUMMARY_INDEXES, endDue, endSession, summarizeEnded, type SummaryDoc } from "./ending";
 import { MAX_FRAME_BYTES, parseFrame } from "./protocol";
 import { classroomSettings } from "./settings";
 
-type ClassroomThis = DbService<{ live_sessions: LiveSessionDoc; attendance: AttendanceDoc }> & {
-  /** The rooms this node numbers: embedded, every room; in a cluster, see the issue's next step. */
-  rooms: Map<string, Room>;
-};
+/** A room this node numbers, with its course (for expulsions) and its closing time. */
+interface HeldRoom {
+  room: Room;
+  courseId: string;
+  closing: NodeJS.Timeout;
+}
 
-function roomOf(self: ClassroomThis, sessionId: string): Room {
-  let room = self.rooms.get(sessionId);
-  if (!room) self.rooms.set(sessionId, (room = new Room()));
+type ClassroomThis = DbService<{
+  live_sessions: LiveSessionDoc;
+  attendance: AttendanceDoc;
+  chats: ChatDoc;
+  session_summaries: SummaryDoc;
+}> &
+  RelayService & {
+    /** The rooms this node numbers: embedded, every room; in a cluster, those placed here. */
+    rooms: Map<string, HeldRoom>;
+    closer: BackgroundLoop;
+  };
+
+const CLOSER_POLL_MS = 5000;
+/** setTimeout's longest wait; a session closing later is ended by the closer's pass. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function roomOf(self: ClassroomThis, session: LiveSessionDoc): Room {
+  const held = self.rooms.get(session.id);
+  if (held) return held.room;
+  const room = new Room();
+  const closing = setTimeout(
+    () => void endRoom(self, session.id, "schedule").catch(() => undefined),
+    Math.min(MAX_TIMER_MS, Math.max(0, Date.parse(session.closesAt) - Date.now())),
+  );
+  closing.unref();
+  self.rooms.set(session.id, { room, courseId: session.courseId, closing });
   return room;
+}
+
+/** The room's end, told to everyone, then kept: the session is ended once, its summary owed. */
+async function endRoom(
+  self: ClassroomThis,
+  sessionId: string,
+  endedBy: LiveSessionEnded["endedBy"],
+): Promise<void> {
+  const held = self.rooms.get(sessionId);
+  if (held) {
+    await tell(self, sessionId, held.room.end());
+    clearTimeout(held.closing);
+    self.rooms.delete(sessionId);
+  }
+  if (await endSession(self.repos.live_sessions, sessionId, endedBy)) self.closer.wake();
 }
 
 /** Tells every gateway what the room told, in order; each passes it to its own sockets. */
 async function tell(self: ClassroomThis, sessionId: string, outcome: Outcome): Promise<number> {
   if (!("events" in outcome) || !outcome.events.length) return 0;
+  const room = self.rooms.get(sessionId)?.room;
+  await recordChat(self.repos.chats, sessionId, outcome.events, (id) => room?.nameOf(id) ?? "");
   await recordAttendance(self.repos.attendance, sessionId, outcome.events);
   const told: RoomBroadcast = { sessionId, events: outcome.events };
   await self.broker.broadcast(ROOM_BROADCAST, told);
   return outcome.events.length;
 }
+
+/** A learner whose enrolment was taken back: every classroom node lets them go from its rooms. */
+const revocations = consumes(
+  [Channel.COURSES_ENROLMENT_REVOKED],
+  "classroom",
+  async function (message) {
+    const expel: RoomExpel = { courseId: message.data.courseId, userId: message.data.userId };
+    await this.broker.broadcast(ROOM_EXPEL, expel, "classroom");
+  },
+);
 
 const admissionThrough = (ctx: Ctx<object>): AdmissionDeps => ({
   instructorOf: (courseId) => call(ctx, Action.courses.instructorOf, { courseId }),
@@ -68,7 +129,14 @@ const admissionThrough = (ctx: Ctx<object>): AdmissionDeps => ({
 const ClassroomService: ServiceSchema<ServiceSettingSchema, ClassroomThis> = {
   name: "classroom",
   mixins: [
-    DbMixin({ live_sessions: LIVE_SESSION_INDEXES, attendance: ATTENDANCE_INDEXES }),
+    DbMixin({
+      live_sessions: LIVE_SESSION_INDEXES,
+      attendance: ATTENDANCE_INDEXES,
+      chats: CHAT_INDEXES,
+      session_summaries: SUMMARY_INDEXES,
+    }),
+    ConsumerMixin,
+    OutboxRelayMixin("session_summaries"),
     HealthMixin,
   ],
 
@@ -158,6 +226,38 @@ const ClassroomService: ServiceSchema<ServiceSettingSchema, ClassroomThis> = {
       },
     },
 
+    chat: {
+      access: "user",
+      openapi: {
+        summary: "A live session's chat, in the room's order (its participants, during and after)",
+        description:
+          "The course's instructor and learners, and admins, read it. Pages of up to 200 after the message numbered `after`.",
+        response: object({ rows: arrayOf(CHAT_SHAPE) }, [], "ChatHistory"),
+      },
+      params: {
+        $$strict: true,
+        id: idRule,
+        after: { type: "number", integer: true, min: 0, convert: true, default: 0 },
+        limit: { type: "number", integer: true, min: 1, max: 200, convert: true, default: 100 },
+      },
+      async handler(this: ClassroomThis, ctx: Ctx<{ id: string; after: number; limit: number }>) {
+        const caller = callerOf(ctx);
+        const session = await this.repos.live_sessions.findById(ctx.params.id);
+        const member =
+          session &&
+          (isAdmin(caller) ||
+            (
+              await call(ctx, Action.courses.studiedBy, {
+                userId: caller.id,
+                courseIds: [session.courseId],
+              })
+            ).length > 0);
+        if (!member) throw notFound("Live session");
+        const { after, limit } = ctx.params;
+        return { rows: await chatAfter(this.repos.chats, session.id, after, limit) };
+      },
+    },
+
     join: provide(ClassroomAction.join, {
       visibility: "public",
       params: {
@@ -168,8 +268,14 @@ const ClassroomService: ServiceSchema<ServiceSettingSchema, ClassroomThis> = {
       async handler(this: ClassroomThis, ctx) {
         const { sessionId, lastSeq } = ctx.params;
         const session = await this.repos.live_sessions.findById(sessionId);
-        const room = roomOf(this, sessionId);
-        const participant = await admit(session, room, callerOf(ctx), admissionThrough(ctx));
+        const held = this.rooms.get(sessionId)?.room;
+        const participant = await admit(
+          session,
+          held ?? new Room(),
+          callerOf(ctx),
+          admissionThrough(ctx),
+        );
+        const room = roomOf(this, session!);
         // The snapshot is taken before the join is told: the joiner's own arrival comes after it.
         const snapshot = room.snapshot();
         const missed = lastSeq === undefined ? null : room.since(lastSeq);
@@ -191,10 +297,15 @@ const ClassroomService: ServiceSchema<ServiceSettingSchema, ClassroomThis> = {
       async handler(this: ClassroomThis, ctx) {
         const parsed = parseFrame(ctx.params.frame);
         if ("error" in parsed) return { error: "bad_frame", message: parsed.error };
-        const room = this.rooms.get(ctx.params.sessionId);
+        const room = this.rooms.get(ctx.params.sessionId)?.room;
         if (!room) return { error: "not_joined", message: "Join the session first" };
         const outcome = room.handle(callerOf(ctx).id, parsed.message);
         if ("error" in outcome) return outcome;
+        if (parsed.message.type === "end") {
+          const told = await tell(this, ctx.params.sessionId, outcome);
+          await endRoom(this, ctx.params.sessionId, "instructor");
+          return { told };
+        }
         return { told: await tell(this, ctx.params.sessionId, outcome) };
       },
     }),
@@ -203,15 +314,53 @@ const ClassroomService: ServiceSchema<ServiceSettingSchema, ClassroomThis> = {
       visibility: "public",
       params: { $$strict: true, sessionId: idRule },
       async handler(this: ClassroomThis, ctx) {
-        const room = this.rooms.get(ctx.params.sessionId);
+        const room = this.rooms.get(ctx.params.sessionId)?.room;
         if (room) await tell(this, ctx.params.sessionId, room.leave(callerOf(ctx).id));
         return { left: true as const };
       },
     }),
   } satisfies Actions,
 
+  channels: revocations,
+
+  events: {
+    [ROOM_EXPEL]: {
+      async handler(this: ClassroomThis, ctx: Ctx<RoomExpel>) {
+        const { courseId, userId } = ctx.params;
+        for (const [sessionId, held] of this.rooms)
+          if (held.courseId === courseId) await tell(this, sessionId, held.room.expel(userId));
+      },
+    },
+  },
+
   created(this: ClassroomThis) {
     this.rooms = new Map();
+    // Sessions nobody ended close by their schedule; every ended one tells its summary once.
+    this.closer = new BackgroundLoop(
+      "live session closing",
+      CLOSER_POLL_MS,
+      async () => {
+        await endDue(this.repos.live_sessions);
+        const told = await summarizeEnded({
+          sessions: this.repos.live_sessions,
+          attendance: this.repos.attendance,
+          summaries: this.repos.session_summaries,
+          learnersOf: (courseId, after, limit) =>
+            call(this.broker, Action.courses.learnersOf, {
+              courseId,
+              limit,
+              ...(after ? { after } : {}),
+            }),
+        });
+        if (told > 0) this.outboxRelay.wake();
+      },
+      this.logger,
+    );
+    addStoreLoop(this, this.closer);
+  },
+
+  stopped(this: ClassroomThis) {
+    for (const held of this.rooms.values()) clearTimeout(held.closing);
   },
 };
 

@@ -11,6 +11,7 @@ export default defineService({
     "POST /courses/:id/sessions": ClassroomAction.schedule,
     "GET /courses/:id/sessions": ClassroomAction.sessions,
     "GET /sessions/:id/attendance": ClassroomAction.attendance,
+    "GET /sessions/:id/chat": ClassroomAction.chat,
   },
   createdAt: { [ClassroomAction.schedule]: "/courses/:courseId/sessions" },
   settings: classroomSettings,

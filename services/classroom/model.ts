@@ -5,10 +5,16 @@ import { dateTime, integer, object, string } from "../../platform/actions/openap
 export interface LiveSessionDoc extends LiveSessionView {
   /** Who scheduled it: the course's instructor, or an admin. */
   scheduledBy: string;
+  /** `ended` owes its summary (`classroom.session_ended`); `summarized` has told it. */
+  state: "scheduled" | "ended" | "summarized";
+  endedBy?: "instructor" | "schedule";
 }
 export type LiveSessions = Repository<LiveSessionDoc>;
 
-export const LIVE_SESSION_INDEXES: IndexSpec[] = [{ fields: ["courseId", "startsAt"] }];
+export const LIVE_SESSION_INDEXES: IndexSpec[] = [
+  { fields: ["courseId", "startsAt"] },
+  { fields: ["state", "closesAt"] },
+];
 
 export const LIVE_SESSION_SHAPE = object(
   {
@@ -27,5 +33,9 @@ export const LIVE_SESSION_SHAPE = object(
   "LiveSession",
 );
 
-export const toLiveSessionView = ({ scheduledBy: _by, ...view }: LiveSessionDoc): LiveSessionView =>
-  view;
+export const toLiveSessionView = ({
+  scheduledBy: _by,
+  state: _state,
+  endedBy: _endedBy,
+  ...view
+}: LiveSessionDoc): LiveSessionView => view;

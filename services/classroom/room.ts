@@ -132,12 +132,29 @@ export class Room {
         this.present.delete(message.userId);
         this.hands.delete(message.userId);
         return this.tell({ type: "removed", userId: message.userId });
-      case "end": {
-        const told = this.tell({ type: "ended" });
-        this.ended = true;
-        return told;
-      }
+      case "end":
+        return this.end();
     }
+  }
+
+  /** The session ends: its instructor ended it, or its time ran out. */
+  end(): Outcome {
+    if (this.ended) return { events: [] };
+    const told = this.tell({ type: "ended" });
+    this.ended = true;
+    return told;
+  }
+
+  /** A participant who may no longer be here (their enrolment was taken back) is let go. */
+  expel(userId: string): Outcome {
+    if (!this.present.delete(userId)) return { events: [] };
+    this.hands.delete(userId);
+    return this.tell({ type: "left", userId, reason: "revoked" });
+  }
+
+  /** A present participant's name, as the chat history keeps it. */
+  nameOf(userId: string): string {
+    return this.present.get(userId)?.participant.name ?? "Someone";
   }
 
   /**

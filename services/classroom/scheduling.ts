@@ -46,6 +46,7 @@ export async function schedule(
     closesAt: new Date(ends + CLOSES_AFTER_MS).toISOString(),
     createdAt: new Date(now).toISOString(),
     scheduledBy: caller.id,
+    state: "scheduled",
   });
 }
 

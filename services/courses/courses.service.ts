@@ -4,7 +4,7 @@ import { asOperator, callerOf, type Ctx } from "../../platform/actions/access";
 import { settingsOf } from "../../platform/runtime/settings-of";
 import { randomBytes } from "node:crypto";
 import { seedDemoCourses } from "./demo-seed";
-import { idRule } from "../../platform/actions/ids";
+import { idRule, optionalIdRule } from "../../platform/actions/ids";
 import { pageOf } from "../../platform/actions/openapi";
 import { call, provide } from "../../platform/actions/typed-call";
 import { pageParams, keysetParams, pageAfter } from "../../platform/data/pagination";
@@ -54,6 +54,7 @@ import {
   coursesOf,
   coursesStudiedBy,
   enrolmentsOf,
+  learnersOf,
   lessonFor,
   progressOf,
   publishedCourses,
@@ -114,9 +115,9 @@ const enrolments = consumes(
     const self = this as unknown as CoursesThis;
     if (message.type === Channel.ORDERS_CONFIRMED)
       await enrolFromOrder(self.repos.courses, self.repos.enrolments, message.data);
-    else if (message.type === Channel.ORDERS_CANCELLED)
-      await revokeForOrder(self.repos.enrolments, message.data);
-    else if (await completeByQuiz(self.repos.courses, self.repos.enrolments, message.data))
+    else if (message.type === Channel.ORDERS_CANCELLED) {
+      if ((await revokeForOrder(self.repos.enrolments, message.data)) > 0) self.outboxRelay.wake();
+    } else if (await completeByQuiz(self.repos.courses, self.repos.enrolments, message.data))
       self.outboxRelay.wake();
   },
 );
@@ -445,6 +446,20 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
       params: { $$strict: true, courseId: idRule },
       async handler(this: CoursesThis, ctx) {
         return (await this.repos.courses.findById(ctx.params.courseId))?.instructorId ?? null;
+      },
+    }),
+
+    learnersOf: provide(Action.courses.learnersOf, {
+      visibility: "public",
+      params: {
+        $$strict: true,
+        courseId: idRule,
+        after: optionalIdRule,
+        limit: { type: "number", integer: true, min: 1, max: 1000 },
+      },
+      handler(this: CoursesThis, ctx) {
+        const { courseId, after, limit } = ctx.params;
+        return learnersOf(this.repos.enrolments, courseId, after, limit);
       },
     }),
 

@@ -1,9 +1,10 @@
-import type { OrderMoved } from "../../contracts/channels";
+import { Channel, type ChannelEvent, type OrderMoved } from "../../contracts/channels";
 import { CourseStatus } from "../../contracts/courses";
 import { ShopError } from "../../contracts/errors";
 import type { Principal } from "../../contracts/users";
 import { conflict, ErrorType, notFound } from "../../platform/actions/errors";
 import { insertIfAbsent } from "../../platform/data/insert-if-absent";
+import { withEvents } from "../../platform/messaging/outbox";
 import {
   enrolmentId,
   type CourseDoc,
@@ -144,9 +145,14 @@ export async function revokeForOrder(enrolments: Enrolments, order: OrderMoved):
     const courseId = courseIdOfProduct(line.productId);
     if (!courseId) continue;
     const id = enrolmentId(courseId, order.userId);
+    // Told in the same write, so a learner's live classes let them go (classroom).
+    const told: ChannelEvent = {
+      type: Channel.COURSES_ENROLMENT_REVOKED,
+      data: { userId: order.userId, courseId, orderId: order.orderId, revokedAt: now },
+    };
     revoked += await enrolments.updateOne(
       { id, orderId: order.orderId, active: true },
-      { $set: { active: false, updatedAt: now } },
+      withEvents({ $set: { active: false, updatedAt: now } }, [told]),
     );
     await insertIfAbsent(enrolments, {
       id,

@@ -286,6 +286,7 @@ export const ENROLMENT_INDEXES: IndexSpec[] = [
   { fields: ["outboxPending"], range: "number" },
   { fields: ["userId", "createdAt"] },
   { fields: ["certificateId"] },
+  { fields: ["courseId", "active"] },
 ];
 
 export const ENROLMENT_SHAPE = object(

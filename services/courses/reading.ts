@@ -4,7 +4,13 @@ import type { Principal } from "../../platform/actions/access";
 import { conflict, notFound } from "../../platform/actions/errors";
 import type { Repository } from "../../platform/data/repository";
 import { findPage } from "../../platform/data/pagination";
-import { enrolmentId, toCourseView, type CourseDoc, type EnrolmentDoc } from "./model";
+import {
+  enrolmentId,
+  toCourseView,
+  type CourseDoc,
+  type EnrolmentDoc,
+  type Enrolments,
+} from "./model";
 import { findLesson } from "./outline";
 import { isAuthor } from "./ownership";
 import { enrolledLesson, lessonStates, toEnrolmentView, withLessonStates } from "./progress";
@@ -131,4 +137,18 @@ export async function coursesOf(stores: CourseStores, userId: string): Promise<s
   const learning = await stores.enrolments.find({ userId, active: true });
   const teaching = await stores.courses.find({ instructorId: userId });
   return [...new Set([...learning.map((e) => e.courseId), ...teaching.map((c) => c.id)])];
+}
+
+/** A page of a course's learners, by user id after `after`: everyone, for a large course. */
+export async function learnersOf(
+  enrolments: Enrolments,
+  courseId: string,
+  after: string | undefined,
+  limit: number,
+): Promise<string[]> {
+  const rows = await enrolments.find(
+    { courseId, active: true, ...(after ? { id: { $gt: enrolmentId(courseId, after) } } : {}) },
+    { sort: { id: 1 }, limit },
+  );
+  return rows.map((row) => row.userId);
 }

@@ -103,7 +103,18 @@ const courseActivity = {
   lessonsCompleted: integer,
   lastActivityAt: dateTime,
   completed: boolean,
+  liveMinutes: integer,
+  liveSessionsMissed: integer,
+  lastLiveSessionAt: dateTime,
+  missedLastLiveSession: boolean,
 };
+/** Live-session traits come with the first session a course ends. */
+const LIVE_TRAITS = [
+  "liveMinutes",
+  "liveSessionsMissed",
+  "lastLiveSessionAt",
+  "missedLastLiveSession",
+];
 
 export const PROFILE_SHAPE = object(
   {
@@ -115,14 +126,14 @@ export const PROFILE_SHAPE = object(
     purchases: integer,
     spent: mapOf(integer),
     lastPurchaseAt: dateTime,
-    courses: mapOf(object(courseActivity, [], "CourseActivity")),
+    courses: mapOf(object(courseActivity, LIVE_TRAITS, "CourseActivity")),
     activeHours: arrayOf(integer),
     timeZone: string,
     locale: string,
     updatedAt: dateTime,
     viewsLast7Days: mapOf(integer),
     coursesInProgress: arrayOf(
-      object({ courseId: string, ...courseActivity }, [], "CourseInProgress"),
+      object({ courseId: string, ...courseActivity }, LIVE_TRAITS, "CourseInProgress"),
     ),
     busiestHourOfWeek: { type: ["integer", "null"] },
   },

@@ -1,10 +1,18 @@
-import { client, newAccount, type Client } from "../harness/http";
+import { signAccessToken } from "../../platform/actions/jwt";
+import {
+  inMinutes,
+  learnerOf,
+  liveCourse,
+  openSession,
+  seat as openSeat,
+} from "../harness/classroom-client";
+import { client, newAccount, TEST_ADDRESS, type Client } from "../harness/http";
 import { startSystem, type TestSystem } from "../harness/system";
 import { waitFor } from "../harness/node-process";
 import { freePort } from "../harness/servers";
-import WebSocket from "ws";
 
 const ADMIN = { email: "class-admin@example.com", password: "class-admin-pass-1" };
+const JWT_SECRET = "classroom-e2e-secret-".padEnd(48, "x");
 
 let system: TestSystem;
 let metricsPort: number;
@@ -20,14 +28,13 @@ beforeAll(async () => {
     CLASSROOM_SOCKETS_PER_NODE: "12",
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
+    JWT_SECRET,
   });
   api = client(system.baseUrl);
   await api.followContract();
   admin = (await api.post("/api/v1/auth/login", ADMIN)).body.token;
 });
 afterAll(() => system.stop());
-
-const inMinutes = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
 
 describe("Given a course and its instructor", () => {
   test("Then the instructor schedules live sessions, its learners list them, and no one else does either", async () => {
@@ -118,30 +125,9 @@ describe("Given a course and its instructor", () => {
   });
 });
 
-/** A participant's socket, as a browser would open it, keeping what it heard. */
-async function seat(sessionId: string, token?: string, path = `/ws/classroom/${sessionId}`) {
-  const protocols = ["bazaar.classroom.v1", ...(token ? [`bearer.${token}`] : [])];
-  const ws = new WebSocket(`${system.baseUrl.replace("http", "ws")}${path}`, protocols);
-  const heard: any[] = [];
-  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-    ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() })),
-  );
-  ws.on("message", (data) => heard.push(JSON.parse(data.toString())));
-  const failed = new Promise<number>((resolve) =>
-    ws.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0)),
-  );
-  ws.on("error", () => undefined);
-  const until = (what: (m: any) => boolean) =>
-    waitFor(async () => heard.find(what), 5000, "a message");
-  return {
-    ws,
-    heard,
-    closed,
-    failed,
-    until,
-    say: (m: object | string) => ws.send(typeof m === "string" ? m : JSON.stringify(m)),
-  };
-}
+/** A participant's socket on this system's gateway. */
+const seat = async (sessionId: string, token?: string, path?: string) =>
+  openSeat(system.baseUrl, sessionId, token, path);
 
 describe("Given a live session open for joining", () => {
   let teacher: { id: string; token: string };
@@ -305,5 +291,121 @@ describe("Given a live session open for joining", () => {
     expect(metrics).toMatch(/^bazaar_classroom_frames_total\{[^}]*direction="out"[^}]*\} \d+$/m);
     for (const s of open) s.ws.close();
     await Promise.all(open.map((s) => s.closed));
+  });
+});
+
+describe("Given a live session that ends", () => {
+  test("Then its chat stays readable by the course's people, and engagement learns who came and who missed it", async () => {
+    const { teacher, courseId } = await liveCourse(api, admin, "ending");
+    const came = await learnerOf(api, courseId, "came");
+    const missed = await learnerOf(api, courseId, "missed");
+    const sessionId = await openSession(api, courseId, teacher);
+    const t = await seat(sessionId, teacher.token);
+    await t.until((m) => m.type === "welcome");
+    const l = await seat(sessionId, came.token);
+    await l.until((m) => m.type === "welcome");
+    l.say({ type: "chat", text: "first words" });
+    await t.until((m) => m.type === "chat");
+    t.say({ type: "chat", text: "second words" });
+    await l.until((m) => m.type === "chat" && m.text === "second words");
+    t.say({ type: "end" });
+    expect((await l.closed).code).toBe(4000);
+    expect((await t.closed).code).toBe(4000);
+
+    const url = `/api/v1/sessions/${sessionId}/chat`;
+    const chat = await api.get(url, missed);
+    expect(chat.status).toBe(200);
+    expect(chat.body.rows.map((r: any) => [r.from, r.name, r.text])).toEqual([
+      [came.id, "came", "first words"],
+      [teacher.id, "ending-teacher", "second words"],
+    ]);
+    const later = await api.get(`${url}?after=${chat.body.rows[0].seq}`, came);
+    expect(later.body.rows.map((r: any) => r.text)).toEqual(["second words"]);
+    expect((await api.get(url, await newAccount(api, "chat-stranger"))).status).toBe(404);
+    expect((await api.get(`${url}?after=-1`, came)).status).toBe(422);
+    expect((await api.get("/api/v1/sessions/live_nothing/chat", came)).status).toBe(404);
+
+    const [listed] = (await api.get(`/api/v1/courses/${courseId}/sessions`, came)).body.rows;
+    expect(listed.endedAt).toBeTruthy();
+    expect((await (await seat(sessionId, came.token)).closed).code).toBe(4409);
+
+    // The summary reaches the learners' profiles: the one who missed it is in the seeded segment.
+    const profileOf = async (userId: string) =>
+      (await api.get(`/api/v1/engagement/profiles/${userId}`, { token: admin })).body;
+    await waitFor(
+      async () => (await profileOf(missed.id)).courses?.[courseId]?.missedLastLiveSession === true,
+      15_000,
+      "the missed session in the profile",
+    );
+    expect((await profileOf(missed.id)).courses[courseId]).toMatchObject({ liveSessionsMissed: 1 });
+    expect((await profileOf(came.id)).courses[courseId]).toMatchObject({
+      missedLastLiveSession: false,
+      liveMinutes: 0,
+    });
+    const members = async () =>
+      (
+        await api.get("/api/v1/engagement/segments/seg_missed_live/members?pageSize=100", {
+          token: admin,
+        })
+      ).body.rows.map((r: any) => r.userId);
+    await waitFor(async () => (await members()).includes(missed.id), 15_000, "the segment");
+    expect(await members()).not.toContain(came.id);
+    const journey = await api.get("/api/v1/engagement/journeys/jrn_missed_live", { token: admin });
+    expect(journey.body).toMatchObject({
+      status: "paused",
+      trigger: { segment: "seg_missed_live" },
+    });
+  });
+
+  test("Then a token that runs out closes its socket, and a fresh token comes back in", async () => {
+    const { teacher, courseId } = await liveCourse(api, admin, "expiry");
+    const learner = await learnerOf(api, courseId, "expiring");
+    const sessionId = await openSession(api, courseId, teacher);
+    const short = signAccessToken({ id: learner.id, roles: ["customer"] }, JWT_SECRET, 2);
+    const s = await seat(sessionId, short);
+    await s.until((m) => m.type === "welcome");
+    const closed = await s.closed;
+    expect(closed.code).toBe(4401);
+    expect(closed.reason).toMatch(/expired/);
+    const back = await seat(sessionId, learner.token);
+    await back.until((m) => m.type === "welcome");
+    back.ws.close();
+  });
+
+  test("Then a learner whose order is cancelled is let go from the room at once, and cannot come back", async () => {
+    const { teacher, courseId } = await liveCourse(api, admin, "revoked", { price: 2500 });
+    const buyer = await newAccount(api, "revoked-buyer");
+    const order = await api.post(
+      "/api/v1/orders",
+      {
+        items: [{ productId: `course-${courseId}`, quantity: 1 }],
+        shippingAddress: TEST_ADDRESS,
+        payment: { token: "tok_visa" },
+      },
+      buyer,
+    );
+    const sessionId = await openSession(api, courseId, teacher);
+    const s = await waitFor(
+      async () => {
+        const attempt = await seat(sessionId, buyer.token);
+        const first = await Promise.race([
+          attempt.until((m) => m.type === "welcome").then(() => attempt),
+          attempt.closed.then(() => undefined),
+        ]);
+        return first;
+      },
+      15_000,
+      "the enrolment",
+    );
+    const t = await seat(sessionId, teacher.token);
+    await t.until((m) => m.type === "welcome");
+    expect(
+      (await api.post(`/api/v1/orders/${order.body.id}/cancel`, {}, { token: admin })).status,
+    ).toBe(200);
+    const closed = await s.closed;
+    expect(closed.code).toBe(4403);
+    await t.until((m) => m.type === "left" && m.userId === buyer.id && m.reason === "revoked");
+    expect((await (await seat(sessionId, buyer.token)).closed).code).toBe(4403);
+    t.ws.close();
   });
 });

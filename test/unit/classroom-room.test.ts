@@ -136,4 +136,16 @@ describe("A client's frame", () => {
       error: expect.stringContaining("at most"),
     });
   });
+
+  test("A learner whose enrolment was taken back is let go with the reason, once; the room's end is told once", () => {
+    const r = room();
+    expect(events(r.expel("a1"))).toEqual([
+      expect.objectContaining({ type: "left", userId: "a1", reason: "revoked" }),
+    ]);
+    expect(events(r.expel("a1"))).toEqual([]);
+    expect(r.snapshot().participants.map((p) => p.userId)).toEqual(["t1", "b1"]);
+    expect(events(r.end())).toEqual([expect.objectContaining({ type: "ended" })]);
+    expect(events(r.end())).toEqual([]);
+    expect(r.nameOf("b1")).toBe("Bob");
+  });
 });

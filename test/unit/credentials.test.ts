@@ -33,11 +33,11 @@ describe("passwords", () => {
 describe("access tokens", () => {
   test("When a token is signed, then it verifies to its subject and roles", () => {
     const token = signAccessToken({ id: "u1", roles: ["admin"] }, SECRET, 60);
-    expect(verifyAccessToken(token, SECRET)).toEqual({
-      id: "u1",
-      roles: ["admin"],
-      sessionVersion: 0,
-    });
+    const subject = verifyAccessToken(token, SECRET);
+    expect(subject).toMatchObject({ id: "u1", roles: ["admin"], sessionVersion: 0 });
+    // Its expiry is read back, so a live socket can close when the token stops being good.
+    expect(subject!.expiresAt! - Date.now() / 1000).toBeGreaterThan(55);
+    expect(subject!.expiresAt! - Date.now() / 1000).toBeLessThanOrEqual(60);
   });
 
   test("When a token uses another algorithm, secret, issuer or is expired, then it is refused", () => {

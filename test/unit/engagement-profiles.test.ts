@@ -16,6 +16,9 @@ import {
   profileView,
 } from "../../services/engagement/profiles/profiles";
 import { useTempSqlite } from "../harness/temp-store";
+import { Channel } from "../../contracts/channels";
+import type { SegmentRule } from "../../contracts/engagement";
+import { matches } from "../../services/engagement/segments/segment-rules";
 
 const now = new Date("2026-07-10T12:00:00Z");
 const view = (ts: string, productId = "p-lamp") => ({ type: "product_view", ts, productId });
@@ -115,6 +118,61 @@ describe("a profile folded from what a user does", () => {
       at: "2026-07-05T08:00:00Z",
     });
     expect(profileView(p, now).coursesInProgress.map((c) => c.courseId)).toEqual(["c2"]);
+  });
+
+  test("When a course's live sessions end, then its learners' minutes and misses are folded, the latest deciding whether the last was missed", () => {
+    const ended = (sessionId: string, endedAt: string, minutes: number, attended: boolean) =>
+      factsOf(
+        Channel.CLASSROOM_SESSION_ENDED,
+        {
+          sessionId,
+          courseId: "c1",
+          title: "Live",
+          startsAt: endedAt,
+          endedAt,
+          endedBy: "instructor",
+          attended: 1,
+          enrolled: 2,
+          part: 1,
+          parts: 1,
+          people: [
+            { userId: "t1", role: "instructor", minutes: 60, attended: true },
+            { userId: "u1", role: "learner", minutes, attended },
+          ],
+        },
+        endedAt,
+      );
+    const missed: SegmentRule = {
+      match: "all",
+      conditions: [{ trait: "missedLastLiveSession", op: "gte", value: 1 }],
+    };
+    const first = ended("s1", "2026-07-01T10:00:00Z", 42, true);
+    // The instructor teaches the course: no profile of theirs gains it.
+    expect([...first.keys()]).toEqual(["u1"]);
+    let p = fold(emptyProfile("u1"), "m1", ...first.get("u1")!);
+    expect(matches(missed, p, now)).toBe(false);
+    p = fold(p, "m2", ...ended("s2", "2026-07-08T10:00:00Z", 0, false).get("u1")!);
+    expect(p.courses.c1).toMatchObject({
+      liveMinutes: 42,
+      liveSessionsMissed: 1,
+      missedLastLiveSession: true,
+      lastActivityAt: "2026-07-01T10:00:00Z",
+    });
+    expect(matches(missed, p, now)).toBe(true);
+    // An older session told late changes the counts, not which session was the last.
+    p = fold(p, "m3", ...ended("s0", "2026-06-20T10:00:00Z", 0, false).get("u1")!);
+    expect(p.courses.c1).toMatchObject({ liveSessionsMissed: 2, missedLastLiveSession: true });
+    expect(
+      matches(
+        { match: "all", conditions: [{ trait: "liveSessionsMissed", op: "gte", value: 2 }] },
+        p,
+        now,
+      ),
+    ).toBe(true);
+    // Attending the next one takes the learner out of the segment.
+    p = fold(p, "m4", ...ended("s3", "2026-07-09T10:00:00Z", 30, true).get("u1")!);
+    expect(p.courses.c1).toMatchObject({ liveMinutes: 72, missedLastLiveSession: false });
+    expect(matches(missed, p, now)).toBe(false);
   });
 
   test("When a user is active mostly on Monday mornings, then that is their busiest hour of the week", () => {

@@ -34,8 +34,8 @@ const inboxAndEmail = (title: string, body: string) => ({
 
 /**
  * The journeys every shop starts with. The abandoned-cart reminder is on, as the shop always
- * had it; a learner whose course stalled and a customer who stopped buying wait, paused, for an
- * admin to read, reword and turn on. A node that starts later finds them and writes nothing.
+ * had it; a learner whose course stalled, one who missed a live class and a customer who
+ * stopped buying wait, paused, for an admin to read, reword and turn on. A node that starts later finds them and writes nothing.
  */
 const SEEDS: Seed[] = [
   {
@@ -78,6 +78,31 @@ const SEEDS: Seed[] = [
       category: "courses",
       status: JourneyStatus.PAUSED,
       trigger: { segment: "seg_course_stalled" },
+    },
+  },
+  {
+    segment: {
+      id: "seg_missed_live",
+      name: "Enrolled, missed the last live session",
+      rule: {
+        match: "all",
+        conditions: [{ trait: "missedLastLiveSession", op: "gte", value: 1 }],
+      },
+    },
+    template: {
+      id: "missed_live",
+      name: "You missed the live class",
+      locales: inboxAndEmail(
+        "You missed the live class",
+        "The last live session of your course went ahead without you. Its chat is still there to read, and the next session is on the course page: {{ shopUrl | track }}",
+      ),
+    },
+    journey: {
+      id: "jrn_missed_live",
+      name: "Missed the live class",
+      category: "courses",
+      status: JourneyStatus.PAUSED,
+      trigger: { segment: "seg_missed_live" },
     },
   },
   {

@@ -6,6 +6,11 @@ export interface CourseActivity {
   lessonsCompleted: number;
   lastActivityAt: string;
   completed: boolean;
+  /** Live sessions: minutes attended, sessions missed, and whether the latest was missed. */
+  liveMinutes?: number;
+  liveSessionsMissed?: number;
+  lastLiveSessionAt?: string;
+  missedLastLiveSession?: boolean;
 }
 
 /** One user's traits, folded from what they did. Everything a segment or a journey reads. */
@@ -47,6 +52,8 @@ export type ProfileFact =
   | { kind: "purchase_undone"; total: number; currency: string; at: string }
   | { kind: "lesson"; courseId: string; at: string }
   | { kind: "course_completed"; courseId: string; at: string }
+  /** A live session of the course ended: the learner came for `minutes`, or missed it. */
+  | { kind: "live_session"; courseId: string; attended: boolean; minutes: number; at: string }
   /** What an anonymous visitor did, taken in when they sign in as this user. */
   | { kind: "absorb"; from: Profile };
 
@@ -195,9 +202,35 @@ function foldFact(profile: Profile, fact: ProfileFact): void {
       seen(profile, fact.at);
       return;
     }
+    case "live_session":
+      foldLiveSession(profile, fact);
+      return;
     case "absorb":
       absorb(profile, fact.from);
       return;
+  }
+}
+
+function foldLiveSession(
+  profile: Profile,
+  fact: Extract<ProfileFact, { kind: "live_session" }>,
+): void {
+  const course = entry(
+    profile.courses,
+    fact.courseId,
+    (): CourseActivity => ({ lessonsCompleted: 0, lastActivityAt: fact.at, completed: false }),
+  );
+  if (!course) return;
+  course.liveMinutes = (course.liveMinutes ?? 0) + fact.minutes;
+  if (!fact.attended) course.liveSessionsMissed = (course.liveSessionsMissed ?? 0) + 1;
+  // Sessions may be told out of order: the latest one says whether the last was missed.
+  if (course.lastLiveSessionAt === undefined || fact.at >= course.lastLiveSessionAt) {
+    course.lastLiveSessionAt = fact.at;
+    course.missedLastLiveSession = !fact.attended;
+  }
+  if (fact.attended) {
+    course.lastActivityAt = later(course.lastActivityAt, fact.at);
+    seen(profile, fact.at);
   }
 }
 

@@ -20,6 +20,7 @@ export const PROFILE_CHANNELS = [
   Channel.ORDERS_CANCELLED,
   Channel.COURSES_LESSON_COMPLETED,
   Channel.COURSES_COMPLETED,
+  Channel.CLASSROOM_SESSION_ENDED,
 ] as const;
 export type ProfileChannel = (typeof PROFILE_CHANNELS)[number];
 
@@ -60,6 +61,20 @@ export function factsOf<C extends ProfileChannel>(
     case Channel.COURSES_COMPLETED: {
       const done = data as ChannelPayloads["courses.completed"];
       add(done.userId, { kind: "course_completed", courseId: done.courseId, at: done.completedAt });
+      break;
+    }
+    case Channel.CLASSROOM_SESSION_ENDED: {
+      // Learners only: a profile's courses are those the user takes, not those they teach.
+      const ended = data as ChannelPayloads["classroom.session_ended"];
+      for (const person of ended.people)
+        if (person.role === "learner")
+          add(person.userId, {
+            kind: "live_session",
+            courseId: ended.courseId,
+            attended: person.attended,
+            minutes: person.minutes,
+            at: ended.endedAt,
+          });
       break;
     }
   }

@@ -20,6 +20,8 @@ const FIELDS_OF: Record<SegmentTrait, ("category" | "currency" | "days")[]> = {
   daysSinceLastSeen: [],
   daysSinceLastPurchase: [],
   stalledCourses: ["days"],
+  missedLastLiveSession: [],
+  liveSessionsMissed: [],
 };
 /** Ten conditions with their fields take about a kilobyte; this leaves room, not a flood. */
 export const MAX_RULE_BYTES = 8192;
@@ -120,6 +122,10 @@ export function traitValue(condition: SegmentCondition, profile: Profile, now: D
       return Object.values(profile.courses).filter(
         (c) => !c.completed && daysSince(c.lastActivityAt, now) >= condition.days!,
       ).length;
+    case SegmentTrait.MISSED_LAST_LIVE_SESSION:
+      return Object.values(profile.courses).filter((c) => c.missedLastLiveSession === true).length;
+    case SegmentTrait.LIVE_SESSIONS_MISSED:
+      return Object.values(profile.courses).reduce((n, c) => n + (c.liveSessionsMissed ?? 0), 0);
   }
 }
 
