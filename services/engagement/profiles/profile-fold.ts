@@ -215,11 +215,11 @@ function foldLiveSession(
   profile: Profile,
   fact: Extract<ProfileFact, { kind: "live_session" }>,
 ): void {
-  const course = entry(
-    profile.courses,
-    fact.courseId,
-    (): CourseActivity => ({ lessonsCompleted: 0, lastActivityAt: fact.at, completed: false }),
-  );
+  const course = entry(profile.courses, fact.courseId, (): CourseActivity => ({
+    lessonsCompleted: 0,
+    lastActivityAt: fact.at,
+    completed: false,
+  }));
   if (!course) return;
   course.liveMinutes = (course.liveMinutes ?? 0) + fact.minutes;
   if (!fact.attended) course.liveSessionsMissed = (course.liveSessionsMissed ?? 0) + 1;
