@@ -296,7 +296,8 @@ const ClassroomService: ServiceSchema<ServiceSettingSchema, ClassroomThis> = {
       },
       async handler(this: ClassroomThis, ctx) {
         const parsed = parseFrame(ctx.params.frame);
-        if ("error" in parsed) return { error: "bad_frame", message: parsed.error };
+        if ("error" in parsed)
+          return { error: parsed.malformed ? "bad_frame" : "invalid", message: parsed.error };
         const room = this.rooms.get(ctx.params.sessionId)?.room;
         if (!room) return { error: "not_joined", message: "Join the session first" };
         const outcome = room.handle(callerOf(ctx).id, parsed.message);

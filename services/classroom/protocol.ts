@@ -5,7 +5,12 @@ import { isId } from "../../platform/actions/ids";
 export const MAX_FRAME_BYTES = 16 * 1024;
 export const MAX_CHAT = 1000;
 
-export type Parsed = { message: ClientMessage } | { error: string };
+/**
+ * `malformed`: not one JSON object of the allowed size, a broken client the socket closes on;
+ * otherwise a message the room does not take (an unknown type, a field out of range), told to
+ * its sender, who stays: a newer client's new type does not cost its connection.
+ */
+export type Parsed = { message: ClientMessage } | { error: string; malformed: boolean };
 
 const text = (value: unknown, min: number, max: number): value is string =>
   typeof value === "string" && value.trim().length >= min && value.length <= max;
@@ -16,20 +21,21 @@ const text = (value: unknown, min: number, max: number): value is string =>
  */
 export function parseFrame(frame: string | Buffer): Parsed {
   const size = typeof frame === "string" ? Buffer.byteLength(frame) : frame.length;
-  if (size > MAX_FRAME_BYTES) return { error: `A frame is at most ${MAX_FRAME_BYTES} bytes` };
+  if (size > MAX_FRAME_BYTES)
+    return { error: `A frame is at most ${MAX_FRAME_BYTES} bytes`, malformed: true };
   let data: unknown;
   try {
     data = JSON.parse(frame.toString());
   } catch {
-    return { error: "A frame is one JSON object" };
+    return { error: "A frame is one JSON object", malformed: true };
   }
   if (typeof data !== "object" || data === null || Array.isArray(data))
-    return { error: "A frame is one JSON object" };
+    return { error: "A frame is one JSON object", malformed: true };
   const m = data as Record<string, unknown>;
   const message = messageOf(m);
   return message
     ? { message }
-    : { error: `Not a message the room takes: ${String(m.type).slice(0, 40)}` };
+    : { error: `Not a message the room takes: ${String(m.type).slice(0, 40)}`, malformed: false };
 }
 
 function messageOf(m: Record<string, unknown>): ClientMessage | null {

@@ -11,6 +11,8 @@ export interface Seat {
   closed: Promise<{ code: number; reason: string }>;
   /** The HTTP status of a handshake the gateway refused. */
   failed: Promise<number>;
+  /** The welcome, when it comes (no polling: a thousand seats wait on it cheaply). */
+  welcomed: Promise<any>;
   until(what: (m: any) => boolean, ms?: number): Promise<any>;
   say(message: object | string): void;
   /** The events heard, as `seq:type`, after a sequence number. */
@@ -35,11 +37,18 @@ export function seat(
     ws.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0)),
   );
   ws.on("error", () => undefined);
+  const welcomed = new Promise((resolve) =>
+    ws.on("message", (data) => {
+      const message = JSON.parse(data.toString());
+      if (message.type === "welcome") resolve(message);
+    }),
+  );
   return {
     ws,
     heard,
     closed,
     failed,
+    welcomed,
     until: (what, ms = 5000) => waitFor(async () => heard.find(what), ms, "a message"),
     say: (m) => ws.send(typeof m === "string" ? m : JSON.stringify(m)),
     sequence: (after = 0) => heard.filter((m) => m.seq > after).map((m) => `${m.seq}:${m.type}`),
@@ -49,7 +58,7 @@ export function seat(
 /** The first thing a seat hears: its welcome, or the close that refused it. */
 export const firstWord = (s: Seat) =>
   Promise.race([
-    s.until((m) => m.type === "welcome").then((m) => ({ welcome: m })),
+    s.welcomed.then((m) => ({ welcome: m })),
     s.closed.then((c) => ({ closed: c.code })),
   ]);
 

@@ -120,20 +120,21 @@ describe("A client's frame", () => {
   });
 
   test.each([
-    ["not json", "one JSON object"],
-    ["[1,2]", "one JSON object"],
-    ['{"type":"shout"}', "Not a message"],
-    [JSON.stringify({ type: "chat", text: "x".repeat(1001) }), "Not a message"],
-    [JSON.stringify({ type: "mute", userId: "../x", muted: true }), "Not a message"],
-    [JSON.stringify({ type: "poll_open", question: "q", options: ["one"] }), "Not a message"],
-    ["[".repeat(20_000) + "]".repeat(20_000), "at most"],
-  ])("%s is refused", (frame, reason) => {
-    expect(parseFrame(frame)).toEqual({ error: expect.stringContaining(reason) });
+    ["not json", "one JSON object", true],
+    ["[1,2]", "one JSON object", true],
+    ['{"type":"shout"}', "Not a message", false],
+    [JSON.stringify({ type: "chat", text: "x".repeat(1001) }), "Not a message", false],
+    [JSON.stringify({ type: "mute", userId: "../x", muted: true }), "Not a message", false],
+    [JSON.stringify({ type: "poll_open", question: "q", options: ["one"] }), "Not a message", false],
+    ["[".repeat(20_000) + "]".repeat(20_000), "at most", true],
+  ])("%s is refused (malformed: %s)", (frame, reason, malformed) => {
+    expect(parseFrame(frame)).toEqual({ error: expect.stringContaining(reason), malformed });
   });
 
   test("A frame past the size limit is refused before it is parsed", () => {
     expect(parseFrame(Buffer.alloc(MAX_FRAME_BYTES + 1, 0x20))).toEqual({
       error: expect.stringContaining("at most"),
+      malformed: true,
     });
   });
 
