@@ -125,7 +125,11 @@ describe("A client's frame", () => {
     ['{"type":"shout"}', "Not a message", false],
     [JSON.stringify({ type: "chat", text: "x".repeat(1001) }), "Not a message", false],
     [JSON.stringify({ type: "mute", userId: "../x", muted: true }), "Not a message", false],
-    [JSON.stringify({ type: "poll_open", question: "q", options: ["one"] }), "Not a message", false],
+    [
+      JSON.stringify({ type: "poll_open", question: "q", options: ["one"] }),
+      "Not a message",
+      false,
+    ],
     ["[".repeat(20_000) + "]".repeat(20_000), "at most", true],
   ])("%s is refused (malformed: %s)", (frame, reason, malformed) => {
     expect(parseFrame(frame)).toEqual({ error: expect.stringContaining(reason), malformed });
