@@ -264,6 +264,8 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
     // A node starting beside its users service reads ended sessions as soon as it appears.
     "$services.changed"(this: GatewayThis) {
       if (!this.sessionFloors.loaded) this.sessionLoop.wake();
+      // A classroom node came or went: the rooms it won or held are seated again.
+      this.classroom?.roomsMoved();
     },
   },
 

@@ -62,6 +62,8 @@ export class ClassroomSockets {
   });
   private readonly seats = new Map<string, Set<Seat>>();
   private readonly perAddress = new Map<string, number>();
+  /** Where each session's room was when its seats joined it. */
+  private readonly placed = new Map<string, string | undefined>();
   private count = 0;
   private readonly pinger: NodeJS.Timeout;
 
@@ -125,8 +127,10 @@ export class ClassroomSockets {
         seat.waiting.push(...told.events);
         continue;
       }
-      for (const event of told.events) this.send(seat, event);
-      for (const event of told.events) this.follow(seat, told.sessionId, event);
+      // A room left behind by a move may still speak: what is not newer than seen is old news.
+      const fresh = told.events.filter((event) => event.seq > seat.seen);
+      for (const event of fresh) this.send(seat, event);
+      for (const event of fresh) this.follow(seat, told.sessionId, event);
     }
   }
 
@@ -202,6 +206,8 @@ export class ClassroomSockets {
     expiry?.unref();
     ws.once("close", () => clearTimeout(expiry));
     const seats = this.seats.get(sessionId) ?? new Set<Seat>();
+    if (!this.seats.has(sessionId))
+      this.placed.set(sessionId, placeOf(sessionId, nodesHosting(this.deps.broker, "classroom")));
     this.seats.set(sessionId, seats.add(seat));
     const ctx = this.contextOf(user);
     let admission: Admission;
@@ -215,20 +221,58 @@ export class ClassroomSockets {
       const [code, reason] = closeFor(err);
       return ws.close(code, reason);
     }
-    // After a reconnect: what was missed, in order, or (too far behind) the snapshot alone.
-    const { participant, snapshot, missed } = admission;
-    this.send(seat, { type: "welcome", you: participant, snapshot, missed });
-    seat.seen = snapshot.seq;
-    const waiting = seat.waiting ?? [];
-    seat.waiting = undefined;
-    for (const event of waiting) if (event.seq > seat.seen) this.send(seat, event);
+    this.welcome(seat, admission);
     ws.off("message", hold);
     ws.on("message", (data: Buffer) => void this.received(seat, sessionId, data));
     for (const data of early) await this.received(seat, sessionId, data);
     ws.on("close", () => {
       seats.delete(seat);
+      if (seats.size === 0 && this.seats.get(sessionId) === seats) {
+        this.seats.delete(sessionId);
+        this.placed.delete(sessionId);
+      }
       void this.room(ctx, ClassroomAction.leave, { sessionId }).catch(() => undefined);
     });
+  }
+
+  /**
+   * The room's answer to a join: who you are, the room, and (after a reconnect) what was
+   * missed, in order, or the snapshot alone when too far behind; then what came meanwhile.
+   */
+  private welcome(seat: Seat, { participant, snapshot, missed }: Admission): void {
+    this.send(seat, { type: "welcome", you: participant, snapshot, missed });
+    seat.seen = Math.max(snapshot.seq, ...(missed ?? []).map((event) => event.seq));
+    const waiting = seat.waiting ?? [];
+    seat.waiting = undefined;
+    for (const event of waiting) if (event.seq > seat.seen) this.send(seat, event);
+  }
+
+  /**
+   * The nodes hosting rooms changed (one died, one joined): each session whose room now
+   * lives elsewhere seats its participants there again, and they are welcomed anew.
+   */
+  roomsMoved(): void {
+    const nodes = nodesHosting(this.deps.broker, "classroom");
+    for (const [sessionId, seats] of this.seats) {
+      const place = placeOf(sessionId, nodes);
+      if (place === this.placed.get(sessionId)) continue;
+      this.placed.set(sessionId, place);
+      for (const seat of seats) if (!seat.waiting) void this.reseat(seat, sessionId);
+    }
+  }
+
+  private async reseat(seat: Seat, sessionId: string): Promise<void> {
+    seat.waiting = [];
+    try {
+      const admission = (await this.room(this.contextOf(seat.user), ClassroomAction.join, {
+        sessionId,
+        lastSeq: seat.seen,
+      })) as Admission;
+      this.welcome(seat, admission);
+    } catch (err) {
+      const [code, reason] = closeFor(err);
+      seat.ws.close(code, reason);
+    }
   }
 
   private async received(seat: Seat, sessionId: string, data: Buffer): Promise<void> {

@@ -15,6 +15,9 @@ export interface AttendanceDoc {
   joins: number;
   firstJoinedAt: string;
   lastLeftAt?: string;
+  /** Moderation outlives the room's memory: a room opened again still keeps them out or quiet. */
+  removed?: boolean;
+  muted?: boolean;
 }
 export type Attendance = Repository<AttendanceDoc>;
 
@@ -68,6 +71,16 @@ export async function recordAttendance(
       else await attendance.updateOne({ id }, { $set: { since: event.at }, $inc: { joins: 1 } });
     } else if (event.type === "left" || event.type === "removed") {
       await closeStay(attendance, `${sessionId}:${event.userId}`, event.at);
+      if (event.type === "removed")
+        await attendance.updateOne(
+          { id: `${sessionId}:${event.userId}` },
+          { $set: { removed: true } },
+        );
+    } else if (event.type === "muted") {
+      await attendance.updateOne(
+        { id: `${sessionId}:${event.userId}` },
+        { $set: { muted: event.muted } },
+      );
     } else if (event.type === "ended") {
       for (const held of await attendance.find({ sessionId }))
         if (held.since) await closeStay(attendance, held.id, event.at);

@@ -30,7 +30,8 @@ import {
 } from "./model";
 import { schedule, type ScheduleInput } from "./scheduling";
 import { admit, type AdmissionDeps } from "./admission";
-import { Room, type Outcome } from "./room";
+import { ROOM_LIMITS, Room, type Outcome } from "./room";
+import { isOpen } from "./scheduling";
 import {
   ATTENDANCE_INDEXES,
   ATTENDANCE_SHAPE,
@@ -59,6 +60,8 @@ type ClassroomThis = DbService<{
   RelayService & {
     /** The rooms this node numbers: embedded, every room; in a cluster, those placed here. */
     rooms: Map<string, HeldRoom>;
+    /** Rooms being opened: joins that arrive together share one. */
+    opening: Map<string, Promise<Room>>;
     closer: BackgroundLoop;
   };
 
@@ -66,10 +69,30 @@ const CLOSER_POLL_MS = 5000;
 /** setTimeout's longest wait; a session closing later is ended by the closer's pass. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-function roomOf(self: ClassroomThis, session: LiveSessionDoc): Room {
+/** A session's room on this node, opened at its first join here. */
+async function roomOf(self: ClassroomThis, session: LiveSessionDoc): Promise<Room> {
   const held = self.rooms.get(session.id);
   if (held) return held.room;
-  const room = new Room();
+  let opening = self.opening.get(session.id);
+  if (!opening) {
+    opening = openRoom(self, session).finally(() => self.opening.delete(session.id));
+    self.opening.set(session.id, opening);
+  }
+  return opening;
+}
+
+/** A room's numbers per opening: a room opened again (its node died) starts past them all. */
+const SEQ_PER_EPOCH = 1_000_000_000;
+
+async function openRoom(self: ClassroomThis, session: LiveSessionDoc): Promise<Room> {
+  await self.repos.live_sessions.updateOne({ id: session.id }, { $inc: { roomEpoch: 1 } });
+  const epoch = (await self.repos.live_sessions.findById(session.id))?.roomEpoch ?? 1;
+  const room = new Room(ROOM_LIMITS, Date.now, (epoch - 1) * SEQ_PER_EPOCH);
+  const kept = await self.repos.attendance.find({ sessionId: session.id });
+  room.restore({
+    removed: kept.filter((row) => row.removed).map((row) => row.userId),
+    muted: kept.filter((row) => row.muted).map((row) => row.userId),
+  });
   const closing = setTimeout(
     () => void endRoom(self, session.id, "schedule").catch(() => undefined),
     Math.min(MAX_TIMER_MS, Math.max(0, Date.parse(session.closesAt) - Date.now())),
@@ -268,20 +291,21 @@ const ClassroomService: ServiceSchema<ServiceSettingSchema, ClassroomThis> = {
       async handler(this: ClassroomThis, ctx) {
         const { sessionId, lastSeq } = ctx.params;
         const session = await this.repos.live_sessions.findById(sessionId);
-        const held = this.rooms.get(sessionId)?.room;
-        const participant = await admit(
-          session,
-          held ?? new Room(),
-          callerOf(ctx),
-          admissionThrough(ctx),
-        );
-        const room = roomOf(this, session!);
+        const room = session && isOpen(session) ? await roomOf(this, session) : new Room();
+        const participant = await admit(session, room, callerOf(ctx), admissionThrough(ctx));
         // The snapshot is taken before the join is told: the joiner's own arrival comes after it.
         const snapshot = room.snapshot();
         const missed = lastSeq === undefined ? null : room.since(lastSeq);
-        const outcome = room.admit(participant);
+        const outcome = room.admit(participant, ctx.nodeID ?? this.broker.nodeID, session!.cap);
         if ("error" in outcome)
-          throw conflict(ClassroomError.REMOVED_FROM_SESSION, outcome.message);
+          throw conflict(
+            outcome.error === "full"
+              ? ClassroomError.SESSION_FULL
+              : outcome.error === "invalid"
+                ? ClassroomError.SESSION_NOT_OPEN
+                : ClassroomError.REMOVED_FROM_SESSION,
+            outcome.message,
+          );
         await tell(this, sessionId, outcome);
         return { participant, snapshot, missed };
       },
@@ -316,7 +340,8 @@ const ClassroomService: ServiceSchema<ServiceSettingSchema, ClassroomThis> = {
       params: { $$strict: true, sessionId: idRule },
       async handler(this: ClassroomThis, ctx) {
         const room = this.rooms.get(ctx.params.sessionId)?.room;
-        if (room) await tell(this, ctx.params.sessionId, room.leave(callerOf(ctx).id));
+        const via = ctx.nodeID ?? this.broker.nodeID;
+        if (room) await tell(this, ctx.params.sessionId, room.leave(callerOf(ctx).id, via));
         return { left: true as const };
       },
     }),
@@ -325,6 +350,11 @@ const ClassroomService: ServiceSchema<ServiceSettingSchema, ClassroomThis> = {
   channels: revocations,
 
   events: {
+    // A gateway node gone without a word: whoever was connected only through it leaves.
+    "$node.disconnected"(this: ClassroomThis, ctx: Ctx<{ node: { id: string } }>) {
+      for (const [sessionId, held] of this.rooms)
+        void tell(this, sessionId, held.room.dropNode(ctx.params.node.id)).catch(() => undefined);
+    },
     [ROOM_EXPEL]: {
       async handler(this: ClassroomThis, ctx: Ctx<RoomExpel>) {
         const { courseId, userId } = ctx.params;
@@ -336,6 +366,7 @@ const ClassroomService: ServiceSchema<ServiceSettingSchema, ClassroomThis> = {
 
   created(this: ClassroomThis) {
     this.rooms = new Map();
+    this.opening = new Map();
     // Sessions nobody ended close by their schedule; every ended one tells its summary once.
     this.closer = new BackgroundLoop(
       "live session closing",

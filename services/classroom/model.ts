@@ -8,6 +8,8 @@ export interface LiveSessionDoc extends LiveSessionView {
   /** `ended` owes its summary (`classroom.session_ended`); `summarized` has told it. */
   state: "scheduled" | "ended" | "summarized";
   endedBy?: "instructor" | "schedule";
+  /** How many times its room was opened: each opening numbers its events past the last's. */
+  roomEpoch?: number;
 }
 export type LiveSessions = Repository<LiveSessionDoc>;
 
@@ -37,5 +39,6 @@ export const toLiveSessionView = ({
   scheduledBy: _by,
   state: _state,
   endedBy: _endedBy,
+  roomEpoch: _epoch,
   ...view
 }: LiveSessionDoc): LiveSessionView => view;

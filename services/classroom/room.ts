@@ -18,7 +18,7 @@ export interface RoomLimits {
 export const ROOM_LIMITS: RoomLimits = { buffer: 1000, chatPerWindow: 5, chatWindowMs: 10_000 };
 
 export type Refusal = {
-  error: "not_joined" | "muted" | "rate_limited" | "instructor_only" | "invalid";
+  error: "not_joined" | "muted" | "rate_limited" | "instructor_only" | "invalid" | "full";
   message: string;
 };
 export type Outcome = { events: SequencedEvent[] } | Refusal;
@@ -33,7 +33,11 @@ const refuse = (error: Refusal["error"], message: string): Refusal => ({ error, 
 export class Room {
   private seq = 0;
   private readonly kept: SequencedEvent[] = [];
-  private readonly present = new Map<string, { participant: Participant; connections: number }>();
+  /** Who is here, and their connections by the gateway node that holds them. */
+  private readonly present = new Map<
+    string,
+    { participant: Participant; connections: Map<string, number> }
+  >();
   private readonly hands = new Set<string>();
   private readonly muted = new Set<string>();
   private readonly removed = new Set<string>();
@@ -42,10 +46,14 @@ export class Room {
   private ended = false;
   private polls = 0;
 
+  /** `firstSeq`: a room opened again numbers on past every number its earlier self told. */
   constructor(
     private readonly limits: RoomLimits = ROOM_LIMITS,
     private readonly now: () => number = Date.now,
-  ) {}
+    firstSeq = 0,
+  ) {
+    this.seq = firstSeq;
+  }
 
   get size(): number {
     return this.present.size;
@@ -59,24 +67,46 @@ export class Room {
     return this.removed.has(userId);
   }
 
-  /** A participant's connection joins; the room hears of them on their first. */
-  admit(participant: Participant): Outcome {
+  /** A participant's connection joins through a gateway node; the room hears of their first. */
+  admit(participant: Participant, via = "local", cap = Number.POSITIVE_INFINITY): Outcome {
     if (this.ended) return refuse("invalid", "This session has ended");
     if (this.removed.has(participant.userId))
       return refuse("instructor_only", "You were removed from this session");
     const held = this.present.get(participant.userId);
     if (held) {
-      held.connections++;
+      held.connections.set(via, (held.connections.get(via) ?? 0) + 1);
       return { events: [] };
     }
-    this.present.set(participant.userId, { participant, connections: 1 });
+    // Checked here too, where joins are one at a time: two that were let in side by side
+    // while their enrolments were looked up do not make the room one too many.
+    if (this.present.size >= cap) return refuse("full", "This session is full");
+    this.present.set(participant.userId, { participant, connections: new Map([[via, 1]]) });
     return this.tell({ type: "joined", participant });
   }
 
   /** A connection leaves; the room hears of it when the participant's last one goes. */
-  leave(userId: string): Outcome {
+  leave(userId: string, via = "local"): Outcome {
     const held = this.present.get(userId);
-    if (!held || --held.connections > 0) return { events: [] };
+    if (!held) return { events: [] };
+    const left = (held.connections.get(via) ?? 0) - 1;
+    if (left > 0) held.connections.set(via, left);
+    else held.connections.delete(via);
+    return held.connections.size > 0 ? { events: [] } : this.gone(userId);
+  }
+
+  /**
+   * A gateway node died: its sockets are gone without a word. Whoever was connected only
+   * through it leaves; whoever reconnected through another node already stays.
+   */
+  dropNode(via: string): Outcome {
+    const events: SequencedEvent[] = [];
+    for (const [userId, held] of [...this.present])
+      if (held.connections.delete(via) && held.connections.size === 0)
+        events.push(...(this.gone(userId) as { events: SequencedEvent[] }).events);
+    return { events };
+  }
+
+  private gone(userId: string): Outcome {
     this.present.delete(userId);
     this.hands.delete(userId);
     return this.tell({ type: "left", userId });
@@ -150,6 +180,12 @@ export class Room {
     if (!this.present.delete(userId)) return { events: [] };
     this.hands.delete(userId);
     return this.tell({ type: "left", userId, reason: "revoked" });
+  }
+
+  /** What a room opened again keeps of its earlier self: who was removed, who was muted. */
+  restore(moderation: { removed: string[]; muted: string[] }): void {
+    for (const userId of moderation.removed) this.removed.add(userId);
+    for (const userId of moderation.muted) this.muted.add(userId);
   }
 
   /** A present participant's name, as the chat history keeps it. */

@@ -153,4 +153,35 @@ describe("A client's frame", () => {
     expect(events(r.end())).toEqual([]);
     expect(r.nameOf("b1")).toBe("Bob");
   });
+
+  test("A gateway node that dies takes with it only those connected through it alone", () => {
+    const r = new Room();
+    r.admit(teacher, "gw-1");
+    r.admit(ann, "gw-2");
+    r.admit(bob, "gw-2");
+    // Bob reconnected through the other gateway before the dead one was noticed.
+    r.admit(bob, "gw-1");
+    expect(events(r.dropNode("gw-2"))).toEqual([
+      expect.objectContaining({ type: "left", userId: "a1" }),
+    ]);
+    expect(r.snapshot().participants.map((p) => p.userId)).toEqual(["t1", "b1"]);
+    expect(events(r.dropNode("gw-2"))).toEqual([]);
+    // Leaving through a node is counted on that node.
+    expect(events(r.leave("b1", "gw-1"))).toEqual([
+      expect.objectContaining({ type: "left", userId: "b1" }),
+    ]);
+  });
+
+  test("The cap is checked where joins are one at a time, and a room opened again numbers on past its earlier self", () => {
+    const r = new Room(undefined, undefined, 2_000_000_000);
+    expect(events(r.admit(teacher, "gw", 2))).toEqual([
+      expect.objectContaining({ seq: 2_000_000_001 }),
+    ]);
+    r.admit(ann, "gw", 2);
+    expect(r.admit(bob, "gw", 2)).toEqual({ error: "full", message: expect.any(String) });
+    // Someone already in comes back on a second connection, full or not.
+    expect(events(r.admit(ann, "gw", 2))).toEqual([]);
+    expect(r.since(5)).toBeNull();
+    expect(r.since(2_000_000_001)).toEqual([expect.objectContaining({ type: "joined" })]);
+  });
 });
