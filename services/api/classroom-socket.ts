@@ -223,8 +223,11 @@ export class ClassroomSockets {
     }
     this.welcome(seat, admission);
     ws.off("message", hold);
-    ws.on("message", (data: Buffer) => void this.received(seat, sessionId, data));
-    for (const data of early) await this.received(seat, sessionId, data);
+    // One frame at a time per socket: a participant's messages reach the room in the order sent.
+    let inbox = Promise.resolve();
+    const take = (data: Buffer) => (inbox = inbox.then(() => this.received(seat, sessionId, data)));
+    for (const data of early) void take(data);
+    ws.on("message", (data: Buffer) => void take(data));
     ws.on("close", () => {
       seats.delete(seat);
       if (seats.size === 0 && this.seats.get(sessionId) === seats) {

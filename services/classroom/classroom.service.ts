@@ -8,6 +8,7 @@ import {
   ROOM_EXPEL,
   type LiveSessionEnded,
   type RoomBroadcast,
+  type SequencedEvent,
   type RoomExpel,
 } from "../../contracts/classroom";
 import { consumes, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
@@ -49,6 +50,9 @@ interface HeldRoom {
   room: Room;
   courseId: string;
   closing: NodeJS.Timeout;
+  /** Numbered, not yet told; and the batch being told now. */
+  pending: SequencedEvent[];
+  flushing?: Promise<void>;
 }
 
 type ClassroomThis = DbService<{
@@ -98,7 +102,7 @@ async function openRoom(self: ClassroomThis, session: LiveSessionDoc): Promise<R
     Math.min(MAX_TIMER_MS, Math.max(0, Date.parse(session.closesAt) - Date.now())),
   );
   closing.unref();
-  self.rooms.set(session.id, { room, courseId: session.courseId, closing });
+  self.rooms.set(session.id, { room, courseId: session.courseId, closing, pending: [] });
   return room;
 }
 
@@ -117,15 +121,48 @@ async function endRoom(
   if (await endSession(self.repos.live_sessions, sessionId, endedBy)) self.closer.wake();
 }
 
-/** Tells every gateway what the room told, in order; each passes it to its own sockets. */
+/**
+ * Tells every gateway what the room told, in the room's order; each passes it to its own
+ * sockets. Events numbered while a batch is being kept and told wait and go together next, so
+ * a room is told in order however its writes interleave, and a busy room writes in groups.
+ */
 async function tell(self: ClassroomThis, sessionId: string, outcome: Outcome): Promise<number> {
   if (!("events" in outcome) || !outcome.events.length) return 0;
-  const room = self.rooms.get(sessionId)?.room;
-  await recordChat(self.repos.chats, sessionId, outcome.events, (id) => room?.nameOf(id) ?? "");
-  await recordAttendance(self.repos.attendance, sessionId, outcome.events);
-  const told: RoomBroadcast = { sessionId, events: outcome.events };
-  await self.broker.broadcast(ROOM_BROADCAST, told);
+  const held = self.rooms.get(sessionId);
+  if (!held) {
+    await publish(self, sessionId, outcome.events);
+    return outcome.events.length;
+  }
+  held.pending.push(...outcome.events);
+  held.flushing ??= (async () => {
+    try {
+      while (held.pending.length) await publish(self, sessionId, held.pending.splice(0), held.room);
+    } finally {
+      held.flushing = undefined;
+    }
+  })();
+  await held.flushing;
   return outcome.events.length;
+}
+
+async function publish(
+  self: ClassroomThis,
+  sessionId: string,
+  events: SequencedEvent[],
+  room?: Room,
+): Promise<void> {
+  // The record is kept before it is told; a store that fails it does not silence the room.
+  try {
+    await recordChat(self.repos.chats, sessionId, events, (id) => room?.nameOf(id) ?? "");
+    await recordAttendance(self.repos.attendance, sessionId, events);
+  } catch (err) {
+    self.logger.warn(
+      `live session ${sessionId}: keeping its events failed:`,
+      (err as Error).message,
+    );
+  }
+  const told: RoomBroadcast = { sessionId, events };
+  await self.broker.broadcast(ROOM_BROADCAST, told);
 }
 
 /** A learner whose enrolment was taken back: every classroom node lets them go from its rooms. */
