@@ -31,35 +31,35 @@ async function run(share: ClientShare): Promise<ShareResult> {
   const slowest: Record<string, number> = {};
   const closed: number[] = [];
   let refused = 0;
-  const sockets = await Promise.all(
-    share.seats.map(
-      (seat) =>
-        new Promise<WebSocket>((resolve, reject) => {
-          const ws = new WebSocket(
-            `${seat.url.replace("http", "ws")}/ws/classroom/${share.sessionId}`,
-            ["bazaar.classroom.v1", `bearer.${seat.token}`],
-          );
-          ws.on("message", (data) => {
-            const text = data.toString();
-            // Only chats are timed; their text is `m:<id>:<sent at>`.
-            const at = text.indexOf('"text":"m:');
-            if (at < 0) {
-              if (text.startsWith('{"type":"welcome"')) resolve(ws);
-              else if (text.startsWith('{"type":"error"')) refused++;
-              return;
-            }
-            const [, id, sentAt] = text.slice(at + 8, text.indexOf('"', at + 8)).split(":");
-            const late = now() - Number(sentAt);
-            if (!(slowest[id] >= late)) slowest[id] = late;
-          });
-          ws.on("close", (code) => {
-            closed.push(code);
-            reject(new Error(`closed ${code} before the welcome`));
-          });
-          ws.on("error", () => undefined);
-        }),
-    ),
-  );
+  const open = (seat: ClientShare["seats"][number]) =>
+    new Promise<WebSocket>((resolve, reject) => {
+      const ws = new WebSocket(
+        `${seat.url.replace("http", "ws")}/ws/classroom/${share.sessionId}`,
+        ["bazaar.classroom.v1", `bearer.${seat.token}`],
+      );
+      ws.on("message", (data) => {
+        const text = data.toString();
+        // Only chats are timed; their text is `m:<id>:<sent at>`.
+        const at = text.indexOf('"text":"m:');
+        if (at < 0) {
+          if (text.startsWith('{"type":"welcome"')) resolve(ws);
+          else if (text.startsWith('{"type":"error"')) refused++;
+          return;
+        }
+        const [, id, sentAt] = text.slice(at + 8, text.indexOf('"', at + 8)).split(":");
+        const late = now() - Number(sentAt);
+        if (!(slowest[id] >= late)) slowest[id] = late;
+      });
+      ws.on("close", (code) => {
+        closed.push(code);
+        reject(new Error(`closed ${code} before the welcome`));
+      });
+      ws.on("error", () => undefined);
+    });
+  // In waves, as a class arrives: 1,500 handshakes in one instant overflow the listen backlog.
+  const sockets: WebSocket[] = [];
+  for (let i = 0; i < share.seats.length; i += 50)
+    sockets.push(...(await Promise.all(share.seats.slice(i, i + 50).map(open))));
   let sent = 0;
   const chatters = sockets.filter((_, i) => share.seats[i].chats);
   const timers = chatters.map((ws, i) =>

@@ -89,8 +89,11 @@ async function session(
   }));
   const pids = Object.fromEntries(Object.entries(nodes.children).map(([id, c]) => [id, c.pid!]));
   const peak: Record<string, number> = {};
+  const alive = (id: string) =>
+    nodes.children[id].exitCode === null && !nodes.children[id].signalCode;
   const sample = setInterval(() => {
-    for (const [id, pid] of Object.entries(pids)) peak[id] = Math.max(peak[id] ?? 0, rssMb(pid));
+    for (const [id, pid] of Object.entries(pids))
+      if (alive(id)) peak[id] = Math.max(peak[id] ?? 0, rssMb(pid));
   }, 250);
   const cpuBefore = Object.fromEntries(Object.entries(pids).map(([id, pid]) => [id, cpuMs(pid)]));
   const started = Date.now();
@@ -107,6 +110,8 @@ async function session(
   );
   const wall = Date.now() - started;
   clearInterval(sample);
+  for (const [id, child] of Object.entries(nodes.children))
+    if (!alive(id)) throw new Error(`${id} died: ${child.exitCode ?? child.signalCode}`);
   const slowest: Record<string, number> = {};
   for (const result of results)
     for (const [id, late] of Object.entries(result.slowest))

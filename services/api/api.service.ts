@@ -291,6 +291,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
       maxSockets: this.bazaar.classroomSocketsPerNode,
       maxSocketsPerAddress: this.bazaar.classroomSocketsPerAddress,
       pingMs: this.bazaar.classroomPingMs,
+      maxBufferedBytes: this.bazaar.classroomMaxBufferedBytes,
     });
     this.server.on("upgrade", (req, socket, head) => this.classroom.upgrade(req, socket, head));
   },

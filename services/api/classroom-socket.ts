@@ -22,8 +22,6 @@ const PATH = /^\/ws\/classroom\/([^/?#]+)$/;
 const MAX_FRAME_BYTES = 16 * 1024;
 /** Frames a client may send before its join is answered; later ones wait no more. */
 const EARLY_FRAMES = 20;
-/** A socket whose unsent output passes this is a reader too slow to keep: it is closed. */
-export const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 interface Seat {
   ws: WebSocket;
@@ -47,6 +45,8 @@ export interface ClassroomSocketDeps {
   maxSockets: number;
   maxSocketsPerAddress: number;
   pingMs: number;
+  /** A socket whose unsent output passes this is a reader too slow to keep: it is closed. */
+  maxBufferedBytes: number;
 }
 
 /**
@@ -122,16 +122,26 @@ export class ClassroomSockets {
 
   /** What the room told, to this node's seats of that session, in order. */
   deliver(told: RoomBroadcast): void {
+    // Each event is written once for every socket: at a thousand seats, serialising per seat
+    // was most of the node's work.
+    const frames = told.events.map((event) => Buffer.from(JSON.stringify(event)));
+    let sent = 0;
     for (const seat of this.seats.get(told.sessionId) ?? []) {
       if (seat.waiting) {
         seat.waiting.push(...told.events);
         continue;
       }
-      // A room left behind by a move may still speak: what is not newer than seen is old news.
-      const fresh = told.events.filter((event) => event.seq > seat.seen);
-      for (const event of fresh) this.send(seat, event);
-      for (const event of fresh) this.follow(seat, told.sessionId, event);
+      told.events.forEach((event, i) => {
+        // A room left behind by a move may still speak: what is not newer than seen is old news.
+        if (event.seq <= seat.seen || !this.ready(seat)) return;
+        seat.seen = event.seq;
+        seat.ws.send(frames[i], { binary: false });
+        sent++;
+        this.follow(seat, told.sessionId, event);
+      });
     }
+    if (sent)
+      countMetric(this.deps.broker, ShopMetric.CLASSROOM_FRAMES, { direction: "out" }, sent);
   }
 
   get sockets(): number {
@@ -301,13 +311,18 @@ export class ClassroomSockets {
   }
 
   private send(seat: Seat, message: object): void {
-    if (seat.ws.readyState !== seat.ws.OPEN) return;
-    // A reader that does not keep up is let go; it never slows the others.
-    if (seat.ws.bufferedAmount > MAX_BUFFERED_BYTES)
-      return seat.ws.close(RoomClose.TOO_SLOW, "Too far behind");
+    if (!this.ready(seat)) return;
     if ("seq" in message) seat.seen = (message as SequencedEvent).seq;
     seat.ws.send(JSON.stringify(message));
     countMetric(this.deps.broker, ShopMetric.CLASSROOM_FRAMES, { direction: "out" });
+  }
+
+  /** Open and keeping up; a reader that does not is let go, and never slows the others. */
+  private ready(seat: Seat): boolean {
+    if (seat.ws.readyState !== seat.ws.OPEN) return false;
+    if (seat.ws.bufferedAmount <= this.deps.maxBufferedBytes) return true;
+    seat.ws.close(RoomClose.TOO_SLOW, "Too far behind");
+    return false;
   }
 
   /** Removal, a revoked enrolment and the end close the seats they concern. */

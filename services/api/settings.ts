@@ -22,6 +22,8 @@ export interface ApiSettings {
   classroomSocketsPerAddress: number;
   /** How often a live-classroom socket is pinged; one unanswered ping closes it. */
   classroomPingMs: number;
+  /** Unsent output past which a live-classroom socket is a reader too slow to keep. */
+  classroomMaxBufferedBytes: number;
   /** A request's headers must all arrive within this long. */
   gatewayHeadersTimeoutMs: number;
   /** A request, headers and body, must all arrive within this long. */
@@ -64,6 +66,7 @@ export const apiSettings: ServiceSettings<ApiSettings> = {
     classroomSocketsPerNode: integer(env, "CLASSROOM_SOCKETS_PER_NODE", 10_000, 1, 1_000_000),
     classroomSocketsPerAddress: integer(env, "CLASSROOM_SOCKETS_PER_ADDRESS", 200, 1, 1_000_000),
     classroomPingMs: integer(env, "CLASSROOM_PING_SECONDS", 30, 1, 600) * 1000,
+    classroomMaxBufferedBytes: integer(env, "CLASSROOM_MAX_BUFFERED_KB", 1024, 16, 65_536) * 1024,
     gatewayHeadersTimeoutMs: integer(env, "GATEWAY_HEADERS_TIMEOUT_MS", 10_000, 100, 600_000),
     gatewayRequestTimeoutMs: integer(env, "GATEWAY_REQUEST_TIMEOUT_MS", 30_000, 100, 3_600_000),
   }),
@@ -114,6 +117,12 @@ export const apiSettings: ServiceSettings<ApiSettings> = {
       embedded: "200",
       meaning:
         "live-classroom sockets one client address holds on one node (a school behind one address needs room); past it, 429 at the handshake",
+    },
+    {
+      variables: ["CLASSROOM_MAX_BUFFERED_KB"],
+      embedded: "1024",
+      meaning:
+        "unsent output past which a live-classroom socket is a reader too slow to keep: closed 4408, the others never wait for it",
     },
     {
       variables: ["CLASSROOM_PING_SECONDS"],

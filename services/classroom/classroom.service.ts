@@ -91,7 +91,13 @@ const SEQ_PER_EPOCH = 1_000_000_000;
 async function openRoom(self: ClassroomThis, session: LiveSessionDoc): Promise<Room> {
   await self.repos.live_sessions.updateOne({ id: session.id }, { $inc: { roomEpoch: 1 } });
   const epoch = (await self.repos.live_sessions.findById(session.id))?.roomEpoch ?? 1;
-  const room = new Room(ROOM_LIMITS, Date.now, (epoch - 1) * SEQ_PER_EPOCH);
+  const own = ownSettings(self.broker, classroomSettings);
+  const limits = {
+    ...ROOM_LIMITS,
+    chatPerWindow: own.classroomChatPer10s,
+    messagesPerWindow: own.classroomMessagesPer10s,
+  };
+  const room = new Room(limits, Date.now, (epoch - 1) * SEQ_PER_EPOCH);
   const kept = await self.repos.attendance.find({ sessionId: session.id });
   room.restore({
     removed: kept.filter((row) => row.removed).map((row) => row.userId),

@@ -12,10 +12,17 @@ export interface RoomLimits {
   buffer: number;
   /** Chat messages one participant may send in a window. */
   chatPerWindow: number;
+  /** Messages of any kind one participant may send in a window (reactions, hands, answers). */
+  messagesPerWindow: number;
   chatWindowMs: number;
 }
 
-export const ROOM_LIMITS: RoomLimits = { buffer: 1000, chatPerWindow: 5, chatWindowMs: 10_000 };
+export const ROOM_LIMITS: RoomLimits = {
+  buffer: 1000,
+  chatPerWindow: 5,
+  messagesPerWindow: 30,
+  chatWindowMs: 10_000,
+};
 
 export type Refusal = {
   error: "not_joined" | "muted" | "rate_limited" | "instructor_only" | "invalid" | "full";
@@ -42,6 +49,7 @@ export class Room {
   private readonly muted = new Set<string>();
   private readonly removed = new Set<string>();
   private readonly chats = new Map<string, number[]>();
+  private readonly sent = new Map<string, number[]>();
   private poll?: { view: PollView; answered: Set<string> };
   private ended = false;
   private polls = 0;
@@ -116,10 +124,12 @@ export class Room {
     const held = this.present.get(userId);
     if (!held || this.ended) return refuse("not_joined", "Join the session first");
     const instructor = held.participant.role === "instructor";
+    if (!this.within(this.sent, userId, this.limits.messagesPerWindow))
+      return refuse("rate_limited", "Too many messages; wait a little");
     switch (message.type) {
       case "chat":
         if (this.muted.has(userId)) return refuse("muted", "The instructor muted your chat");
-        if (!this.mayChat(userId))
+        if (!this.within(this.chats, userId, this.limits.chatPerWindow))
           return refuse("rate_limited", "Too many messages; wait a little");
         return this.tell({ type: "chat", from: userId, text: message.text });
       case "hand":
@@ -228,12 +238,13 @@ export class Room {
     return this.tell({ type: "poll", poll: { ...poll.view, counts: [...poll.view.counts] } });
   }
 
-  private mayChat(userId: string): boolean {
+  /** Whether one more fits the participant's window of `times`; if so, it is counted. */
+  private within(times: Map<string, number[]>, userId: string, max: number): boolean {
     const now = this.now();
-    const recent = (this.chats.get(userId) ?? []).filter((t) => now - t < this.limits.chatWindowMs);
-    if (recent.length >= this.limits.chatPerWindow) return false;
+    const recent = (times.get(userId) ?? []).filter((t) => now - t < this.limits.chatWindowMs);
+    if (recent.length >= max) return false;
     recent.push(now);
-    this.chats.set(userId, recent);
+    times.set(userId, recent);
     return true;
   }
 

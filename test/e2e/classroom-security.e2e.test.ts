@@ -11,9 +11,9 @@ import {
   type Account,
   type Seat,
 } from "../harness/classroom-client";
-import { client, type Client } from "../harness/http";
-import { startNodeProcess, waitFor, type NodeProcess } from "../harness/node-process";
-import { freePort } from "../harness/servers";
+import type { Client } from "../harness/http";
+import { waitFor, type NodeProcess } from "../harness/node-process";
+import { startServingNode } from "../harness/serving-node";
 
 /**
  * Hostile clients of the live classroom, on a node started as in production (its own process,
@@ -24,7 +24,7 @@ const ADMIN = { email: "room-review@example.com", password: "room-review-1" };
 const ALLOWED_ORIGIN = "https://shop.example";
 const PER_ADDRESS = 40;
 
-let node: NodeProcess;
+let node: NodeProcess & { api: Client; url: string };
 let dataDir: string;
 let baseUrl: string;
 let api: Client;
@@ -35,31 +35,24 @@ let courseId: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), "bazaar-room-review-"));
-  const port = await freePort();
-  node = startNodeProcess({
-    DATA_DIR: dataDir,
-    PORT: String(port),
-    METRICS_PORT: String(await freePort()),
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-    RATE_LIMIT_AUTH: "100000",
-    RATE_LIMIT_API: "100000",
-    CORS_ORIGINS: ALLOWED_ORIGIN,
-    CLASSROOM_SOCKETS_PER_ADDRESS: String(PER_ADDRESS),
-    CLASSROOM_PING_SECONDS: "1",
-    // The flood below comes from one address behind the proxy; the room's people from another.
-    TRUST_PROXY_HOPS: "1",
-    LOG_LEVEL: "debug",
-  });
-  baseUrl = `http://127.0.0.1:${port}`;
-  api = client(baseUrl);
-  await waitFor(
-    async () => (await api.get("/health")).body?.status === "up",
-    60_000,
-    "the node",
-  ).catch((err) => {
-    throw new Error(`${err.message}\n${node.output()}`);
-  });
+  node = await startServingNode(
+    {
+      DATA_DIR: dataDir,
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      RATE_LIMIT_AUTH: "100000",
+      RATE_LIMIT_API: "100000",
+      CORS_ORIGINS: ALLOWED_ORIGIN,
+      CLASSROOM_SOCKETS_PER_ADDRESS: String(PER_ADDRESS),
+      CLASSROOM_PING_SECONDS: "1",
+      // The flood below comes from one address behind the proxy; the room's people from another.
+      TRUST_PROXY_HOPS: "1",
+      LOG_LEVEL: "debug",
+    },
+    { until: "up" },
+  );
+  baseUrl = node.url;
+  api = node.api;
   admin = (await api.post("/api/v1/auth/login", ADMIN)).body.token;
   ({ teacher, courseId } = await liveCourse(api, admin, "hostile"));
   learner = await learnerOf(api, courseId, "hostile-learner");

@@ -26,6 +26,10 @@ beforeAll(async () => {
     RATE_LIMIT_AUTH: "100000",
     RATE_LIMIT_API: "100000",
     CLASSROOM_SOCKETS_PER_NODE: "12",
+    CLASSROOM_MAX_BUFFERED_KB: "64",
+    // The slow reader below needs more than the kernel's 4 MB of buffers to fall behind.
+    CLASSROOM_CHAT_PER_10S: "100000",
+    CLASSROOM_MESSAGES_PER_10S: "100000",
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
     JWT_SECRET,
@@ -270,6 +274,36 @@ describe("Given a live session open for joining", () => {
     expect((await big.closed).code).toBe(1009);
     expect((await api.get("/health/ready")).status).toBe(200);
   });
+
+  test("Then a reader that stops reading is let go once its unsent output passes the limit, and the others hear everything", async () => {
+    const sessionId = await newSession();
+    const t = await seat(sessionId, teacher.token);
+    await t.until((m) => m.type === "welcome");
+    const slow = await seat(sessionId, learner.token);
+    await slow.until((m) => m.type === "welcome");
+    // It stops reading: the kernel takes about 4 MB of what is sent, then the node holds it.
+    const raw = (slow.ws as unknown as { _socket: import("node:net").Socket })._socket;
+    raw.pause();
+    const steady = await seat(sessionId, (await learnerOf(api, courseId, "steady")).token);
+    await steady.until((m) => m.type === "welcome");
+    const lines = 6000;
+    for (let n = 0; n < lines; n++) t.say({ type: "chat", text: `${n} ${"x".repeat(990)}` });
+    const last = `${lines - 1} `;
+    await t.until((m) => m.type === "chat" && m.text.startsWith(last), 30_000);
+    await steady.until((m) => m.type === "chat" && m.text.startsWith(last), 30_000);
+    t.say({ type: "hand", raised: true });
+    await t.until((m) => m.type === "hand");
+    await steady.until((m) => m.type === "hand");
+    raw.resume();
+    expect((await slow.closed).code).toBe(4408);
+    expect(slow.heard.some((m) => m.type === "hand")).toBe(false);
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/^bazaar_classroom_dropped_total\{[^}]*reason="too_slow"[^}]*\} 1$/m);
+    t.say({ type: "hand", raised: false });
+    await t.until((m) => m.type === "hand" && !m.raised);
+    t.ws.close();
+    steady.ws.close();
+  }, 60_000);
 
   test("Then past its sockets a node tells clients to try another, and its metrics count sockets, frames and drops", async () => {
     const sessionId = await newSession();

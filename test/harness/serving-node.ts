@@ -9,7 +9,7 @@ import { freePort } from "./servers";
 export async function startServingNode(
   env: Record<string, string>,
   options: { until?: "ready" | "up"; root?: string; timeoutMs?: number } = {},
-): Promise<NodeProcess & { api: Client }> {
+): Promise<NodeProcess & { api: Client; url: string }> {
   const { until = "ready", root = ROOT, timeoutMs = 60_000 } = options;
   const port = await freePort();
   const node = startNodeProcess(
@@ -24,5 +24,5 @@ export async function startServingNode(
   await waitFor(serves, timeoutMs, "the node").catch((err: Error) => {
     throw new Error(`${err.message}\n${node.output()}`);
   });
-  return Object.assign(node, { api });
+  return Object.assign(node, { api, url: `http://127.0.0.1:${port}` });
 }

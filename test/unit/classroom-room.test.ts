@@ -7,7 +7,10 @@ const ann: Participant = { userId: "a1", name: "Ann", role: "learner" };
 const bob: Participant = { userId: "b1", name: "Bob", role: "learner" };
 
 function room(clock = { now: 0 }) {
-  const r = new Room({ buffer: 5, chatPerWindow: 2, chatWindowMs: 1000 }, () => clock.now);
+  const r = new Room(
+    { buffer: 5, chatPerWindow: 2, messagesPerWindow: 6, chatWindowMs: 1000 },
+    () => clock.now,
+  );
   r.admit(teacher);
   r.admit(ann);
   r.admit(bob);
@@ -183,5 +186,20 @@ describe("A client's frame", () => {
     expect(events(r.admit(ann, "gw", 2))).toEqual([]);
     expect(r.since(5)).toBeNull();
     expect(r.since(2_000_000_001)).toEqual([expect.objectContaining({ type: "joined" })]);
+  });
+
+  test("Every kind of message counts against one budget a window, so reactions and hands cannot flood the room either", () => {
+    const clock = { now: 0 };
+    const r = room(clock);
+    for (let i = 0; i < 6; i++)
+      expect(events(r.handle("a1", { type: "react", emoji: "👏" }))).toHaveLength(1);
+    expect(r.handle("a1", { type: "hand", raised: true })).toEqual({
+      error: "rate_limited",
+      message: expect.any(String),
+    });
+    // Another participant has a budget of their own, and a new window a new one.
+    expect(events(r.handle("b1", { type: "react", emoji: "👏" }))).toHaveLength(1);
+    clock.now = 1000;
+    expect(events(r.handle("a1", { type: "hand", raised: true }))).toHaveLength(1);
   });
 });
