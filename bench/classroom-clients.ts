@@ -50,9 +50,14 @@ async function run(share: ClientShare): Promise<ShareResult> {
         const late = now() - Number(sentAt);
         if (!(slowest[id] >= late)) slowest[id] = late;
       });
+      let refusedWith = "";
+      ws.on("unexpected-response", (_req, res) => {
+        refusedWith = ` (HTTP ${res.statusCode})`;
+        ws.terminate();
+      });
       ws.on("close", (code) => {
         closed.push(code);
-        reject(new Error(`closed ${code} before the welcome`));
+        reject(new Error(`closed ${code}${refusedWith} before the welcome`));
       });
       ws.on("error", () => undefined);
     });
