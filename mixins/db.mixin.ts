@@ -2,6 +2,7 @@ import type { Service, ServiceSchema } from "moleculer";
 import type { BackgroundLoop } from "../platform/messaging/background-loop";
 import { addHealthCheck } from "../platform/runtime/health";
 import { settingsOf } from "../platform/runtime/settings-of";
+import { appendOnly } from "../platform/data/append-only";
 import { instrument } from "../platform/data/instrument";
 import { closeStore, openStore } from "../platform/data/open-store";
 import type { Doc, IndexSpec, Repository } from "../platform/data/repository";
@@ -33,7 +34,10 @@ export type DbService<R extends Record<string, Doc>> = Service & {
  * Gives a service `this.repos`, one repository a collection it names, with the indexes it
  * declares, and reports the store in its `health` action.
  */
-export function DbMixin(collections: Record<string, IndexSpec[]>): Partial<ServiceSchema> {
+export function DbMixin(
+  collections: Record<string, IndexSpec[]>,
+  options: { appendOnly?: string[] } = {},
+): Partial<ServiceSchema> {
   return {
     created(this: Service) {
       const self = this as LoopingService;
@@ -44,7 +48,11 @@ export function DbMixin(collections: Record<string, IndexSpec[]>): Partial<Servi
       const store = openStore(settings);
       const repos: Record<string, Repository<Doc>> = {};
       for (const [collection, indexes] of Object.entries(collections)) {
-        const repo = await store.repository<Doc>(collection, indexes);
+        let repo = await store.repository<Doc>(collection, indexes);
+        if (options.appendOnly?.includes(collection)) {
+          await store.refuseChanges?.(collection);
+          repo = appendOnly(repo, collection);
+        }
         repos[collection] = instrument(repo, collection, this.broker, (err) => store.isOutage(err));
       }
       // A service may take the mixin more than once (its own collections, a consumer's).

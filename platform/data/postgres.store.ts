@@ -320,6 +320,26 @@ export class PostgresStore implements Store {
     return this.functionsReady;
   }
 
+  async refuseChanges(collection: string): Promise<void> {
+    assertTableName(collection);
+    await inTransaction(this.pool, async (client) => {
+      await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [
+        `bazaar-schema:${collection}`,
+      ]);
+      await client.query(
+        `CREATE OR REPLACE FUNCTION bazaar_refuse_change() RETURNS trigger LANGUAGE plpgsql AS ` +
+          `$$ BEGIN RAISE EXCEPTION '% is append-only (% refused)', TG_TABLE_NAME, TG_OP; END $$`,
+      );
+      const name = `${collection}__append_only`;
+      const held = await client.query("SELECT 1 FROM pg_trigger WHERE tgname = $1", [name]);
+      if (held.rowCount === 0)
+        await client.query(
+          `CREATE TRIGGER "${name}" BEFORE UPDATE OR DELETE OR TRUNCATE ON "${collection}" ` +
+            `FOR EACH STATEMENT EXECUTE FUNCTION bazaar_refuse_change()`,
+        );
+    });
+  }
+
   async repository<T extends Doc>(collection: string, indexes: IndexSpec[]) {
     assertTableName(collection);
     await this.createFunctions();

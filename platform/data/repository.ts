@@ -101,6 +101,11 @@ export interface Store {
   close(): Promise<void>;
   /** Whether an error means the store cannot be reached (a 503), not a fault in the call. */
   isOutage(err: unknown): boolean;
+  /**
+   * Makes the store itself refuse every update and delete of a collection (a trigger), for a
+   * collection that only grows. Stores without triggers leave it to `appendOnly()`.
+   */
+  refuseChanges?(collection: string): Promise<void>;
 }
 
 /**

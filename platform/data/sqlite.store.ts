@@ -277,6 +277,18 @@ export class SqliteStore implements Store {
     this.statements = new StatementCache(this.db);
   }
 
+  async refuseChanges(collection: string): Promise<void> {
+    assertTableName(collection);
+    for (const [op, suffix] of [
+      ["UPDATE", "nu"],
+      ["DELETE", "nd"],
+    ])
+      this.db.exec(
+        `CREATE TRIGGER IF NOT EXISTS "${collection}__${suffix}" BEFORE ${op} ON "${collection}" ` +
+          `BEGIN SELECT RAISE(ABORT, '${collection} is append-only'); END`,
+      );
+  }
+
   async repository<T extends Doc>(collection: string, indexes: IndexSpec[]) {
     assertTableName(collection);
     this.db.exec(

@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { appendOnly, AppendOnlyError } from "../../platform/data/append-only";
+import { NedbStore } from "../../platform/data/nedb.store";
+import { PostgresStore } from "../../platform/data/postgres.store";
+import { SqliteStore } from "../../platform/data/sqlite.store";
+import type { Doc, Store } from "../../platform/data/repository";
+import { createDatabase, postgresAvailable } from "../harness/postgres";
+
+/**
+ * The audit log's collection only grows: the repository refuses every change, and the SQL
+ * stores refuse them again themselves, so no other path through the store changes a record.
+ */
+interface Record extends Doc {
+  action: string;
+  at: string;
+}
+
+interface StoreCase {
+  name: string;
+  /** Whether the store itself refuses (a trigger), beneath the repository. */
+  refusesItself: boolean;
+  open(): Promise<{ store: Store; cleanup(): Promise<void> }>;
+}
+
+const inDir = (make: (dir: string) => Store) => async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "bazaar-append-only-"));
+  const store = make(dir);
+  return {
+    store,
+    async cleanup() {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+};
+
+const cases: StoreCase[] = [
+  { name: "NeDB", refusesItself: false, open: inDir((dir) => new NedbStore(dir)) },
+  { name: "SQLite", refusesItself: true, open: inDir((dir) => new SqliteStore(dir)) },
+];
+if (postgresAvailable())
+  cases.push({
+    name: "PostgreSQL",
+    refusesItself: true,
+    async open() {
+      const database = await createDatabase();
+      const store = new PostgresStore(database.uri);
+      return {
+        store,
+        async cleanup() {
+          await store.close();
+          await database.drop();
+        },
+      };
+    },
+  });
+
+describe.each(cases)("an append-only collection on $name", ({ open, refusesItself }) => {
+  let store: Store;
+  let cleanup: () => Promise<void>;
+  beforeAll(async () => ({ store, cleanup } = await open()));
+  afterAll(() => cleanup());
+
+  test("Records are added and read, and every change or removal is refused, the record unchanged", async () => {
+    const raw = await store.repository<Record>("audit_like", [{ fields: ["at"], range: "string" }]);
+    await store.refuseChanges?.("audit_like");
+    const log = appendOnly(raw, "audit_like");
+    await log.insert({ id: "r1", action: "users.roles_set", at: "2026-12-06T10:00:00.000Z" });
+    await log.insert({ id: "r2", action: "catalog.price_changed", at: "2026-12-06T10:01:00.000Z" });
+    expect((await log.find({}, { sort: { at: -1 } })).map((r) => r.id)).toEqual(["r2", "r1"]);
+
+    for (const change of [
+      () => log.updateOne({ id: "r1" }, { $set: { action: "nothing" } }),
+      () => log.updateMany({}, { $set: { action: "nothing" } }),
+      () => log.findOneAndUpdate({ id: "r1" }, { $set: { action: "nothing" } }),
+      () => log.upsert({ id: "r1" }, { $set: { action: "nothing" } }),
+      () => log.deleteOne({ id: "r1" }),
+      () => log.deleteMany({}),
+    ])
+      await expect(change()).rejects.toBeInstanceOf(AppendOnlyError);
+
+    // Beneath the repository, the store itself says no.
+    if (refusesItself) {
+      await expect(raw.updateOne({ id: "r1" }, { $set: { action: "nothing" } })).rejects.toThrow(
+        /append-only/,
+      );
+      await expect(raw.deleteMany({})).rejects.toThrow(/append-only/);
+    }
+    expect(await log.findById("r1")).toMatchObject({ action: "users.roles_set" });
+    expect(await log.count({})).toBe(2);
+  });
+});
