@@ -1,6 +1,7 @@
 // Every service, one line each: a new service is its folder, its contract file and a line here.
 export { default as analytics } from "../services/analytics";
 export { default as api } from "../services/api";
+export { default as audit } from "../services/audit";
 export { default as cart } from "../services/cart";
 export { default as catalog } from "../services/catalog";
 export { default as classroom } from "../services/classroom";

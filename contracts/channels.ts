@@ -1,4 +1,5 @@
 import type { ProductView } from "./catalog";
+import type { AuditAct } from "./audit";
 import type { LiveSessionEnded } from "./classroom";
 import type { EnrolmentRevoked } from "./courses";
 import type { DocumentProcessed } from "./documents";
@@ -29,6 +30,7 @@ export const Channel = {
   QUIZZES_GRADED: "quizzes.graded",
   COURSES_ENROLMENT_REVOKED: "courses.enrolment_revoked",
   CLASSROOM_SESSION_ENDED: "classroom.session_ended",
+  AUDIT_RECORDED: "audit.recorded",
 } as const;
 export type ChannelName = (typeof Channel)[keyof typeof Channel];
 
@@ -157,6 +159,7 @@ export interface ChannelPayloads {
   "quizzes.graded": QuizGraded;
   "courses.enrolment_revoked": EnrolmentRevoked;
   "classroom.session_ended": LiveSessionEnded;
+  "audit.recorded": AuditAct;
 }
 
 /**

@@ -43,6 +43,8 @@ import { idRule } from "../../platform/actions/ids";
 import { ShopMetric } from "../../contracts/metrics";
 import { ShopError } from "../../contracts/errors";
 import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
+import { AuditedAct } from "../../contracts/audit";
+import { auditEvent } from "../../platform/audit/audit-act";
 
 type CatalogThis = DbService<{ products: ProductDoc; reservations: ReservationDoc }> &
   RelayService & {
@@ -211,7 +213,9 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
       params: updateProductParams,
       async handler(this: CatalogThis, ctx: Ctx<Partial<NewProduct> & { id: string }>) {
         const { id, ...changes } = ctx.params;
-        const product = await updateProduct(this.repos.products, id, changes);
+        const product = await updateProduct(this.repos.products, id, changes, (change) =>
+          auditEvent(ctx, AuditedAct.PRICE_CHANGED, { kind: "product", id }, change),
+        );
         await this.productsEdited([id]);
         return toProductView(product);
       },

@@ -34,6 +34,8 @@ export async function updateProduct(
   products: Products,
   id: string,
   changes: Partial<NewProduct>,
+  /** A price change's audit record, written with the change. */
+  priceAudit?: (change: { before: object; after: object }) => ChannelEvent,
 ): Promise<ProductDoc> {
   if (Object.keys(changes).length === 0)
     throw invalid([{ field: "name", message: "Nothing to change", type: "required" }]);
@@ -44,9 +46,19 @@ export async function updateProduct(
     if (!current) throw notFound("Product");
     const $set: Record<string, unknown> = { ...changes, updatedAt: new Date().toISOString() };
     const next = { ...current, ...$set } as ProductDoc;
+    const repriced = next.price !== current.price || next.currency !== current.currency;
+    const record =
+      repriced && priceAudit
+        ? [
+            priceAudit({
+              before: { price: current.price, currency: current.currency },
+              after: { price: next.price, currency: next.currency },
+            }),
+          ]
+        : [];
     const updated = await products.findOneAndUpdate(
       { id, updatedAt: current.updatedAt },
-      withEvents({ $set }, [changed(next)]),
+      withEvents({ $set }, [changed(next), ...record]),
     );
     if (updated) return updated;
   }

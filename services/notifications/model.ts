@@ -1,3 +1,4 @@
+import type { OutboxDoc } from "../../platform/messaging/outbox";
 import { idRule } from "../../platform/actions/ids";
 import type { IndexSpec } from "../../platform/data/repository";
 import type { ChannelMessage } from "../../platform/messaging/channels";
@@ -46,7 +47,7 @@ export function toNotificationView(doc: NotificationDoc): NotificationView {
   return { id, type, title, body, ...(orderId ? { orderId } : {}), read, createdAt };
 }
 
-export interface WebhookDoc {
+export interface WebhookDoc extends OutboxDoc {
   id: string;
   url: string;
   events: string[];
@@ -77,7 +78,10 @@ export interface DeliveryDoc {
   updatedAt: string;
 }
 
-export const WEBHOOK_INDEXES = [{ fields: ["active"] }];
+export const WEBHOOK_INDEXES: IndexSpec[] = [
+  { fields: ["active"] },
+  { fields: ["outboxPending"], range: "number" },
+];
 export const DELIVERY_INDEXES: IndexSpec[] = [
   { fields: ["webhookId"] },
   { fields: ["status"] },

@@ -9,6 +9,9 @@ import { channelMessage, type ChannelMessage } from "../../platform/messaging/ch
 import { DbMixin, type DbService } from "../../mixins/db.mixin";
 import { notFound } from "../../platform/actions/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
+import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
+import { AuditedAct } from "../../contracts/audit";
+import { auditEvent } from "../../platform/audit/audit-act";
 import { pageOf } from "../../platform/actions/openapi";
 import { countMetric } from "../../platform/observability/metrics";
 import { findPage, ownPage, pageParams } from "../../platform/data/pagination";
@@ -53,19 +56,20 @@ type NotificationsThis = DbService<{
   emails: EmailDoc;
   webhooks: WebhookDoc;
   webhook_deliveries: DeliveryDoc;
-}> & {
-  bazaar: Settings & NotificationsSettings;
-  mailer?: Mailer;
-  deliveryLoop: BackgroundLoop;
-  notify(
-    key: string,
-    userId: string,
-    message: Message,
-    email?: string,
-    off?: MessageChannel[],
-  ): Promise<void>;
-  counted(channel: string, result: string): void;
-};
+}> &
+  RelayService & {
+    bazaar: Settings & NotificationsSettings;
+    mailer?: Mailer;
+    deliveryLoop: BackgroundLoop;
+    notify(
+      key: string,
+      userId: string,
+      message: Message,
+      email?: string,
+      off?: MessageChannel[],
+    ): Promise<void>;
+    counted(channel: string, result: string): void;
+  };
 
 const CHANNELS = [MessageChannel.INBOX, MessageChannel.EMAIL];
 
@@ -112,6 +116,7 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
       webhook_deliveries: DELIVERY_INDEXES,
     }),
     ConsumerMixin,
+    OutboxRelayMixin("webhooks"),
     HealthMixin,
   ],
 
@@ -226,7 +231,10 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
           this.repos.webhooks,
           ctx.params,
           this.bazaar.webhookAllowPrivate,
+          (id, change) =>
+            auditEvent(ctx, AuditedAct.WEBHOOK_CREATED, { kind: "webhook", id }, change),
         );
+        this.outboxRelay.wake();
         ctx.meta.$created = webhook.id;
         return { ...toWebhookView(webhook), secret: webhook.secret };
       },
@@ -251,7 +259,10 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsThi
       access: "admin",
       params: { $$strict: true, id: idRule },
       async handler(this: NotificationsThis, ctx: Ctx<{ id: string }>) {
-        await removeWebhook(this.repos.webhooks, ctx.params.id);
+        await removeWebhook(this.repos.webhooks, ctx.params.id, (id, change) =>
+          auditEvent(ctx, AuditedAct.WEBHOOK_REMOVED, { kind: "webhook", id }, change),
+        );
+        this.outboxRelay.wake();
         return null;
       },
     },

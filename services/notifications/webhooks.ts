@@ -1,3 +1,6 @@
+import { randomUUID } from "node:crypto";
+import type { ChannelEvent } from "../../contracts/channels";
+import { withEvents, withNewEvents } from "../../platform/messaging/outbox";
 import type { Repository } from "../../platform/data/repository";
 import { invalid, notFound } from "../../platform/actions/errors";
 import type { ChannelMessage } from "../../platform/messaging/channels";
@@ -16,24 +19,43 @@ const PROBLEMS = {
 } as const;
 
 /** Registers a target; the secret is made here when none is given, and shown only now. */
+/** A webhook change's audit record, made by the caller that knows who acts. */
+export type WebhookAudit = (
+  id: string,
+  change: { before?: object; after?: object },
+) => ChannelEvent;
+
 export async function registerWebhook(
   webhooks: Repository<WebhookDoc>,
   input: { url: string; events: string[]; secret?: string },
   allowPrivate: boolean,
+  audit: WebhookAudit,
 ): Promise<WebhookDoc> {
   const vetted = await vetTarget(input.url, allowPrivate);
   if (isProblem(vetted)) throw invalid([{ field: "url", message: PROBLEMS[vetted], type: vetted }]);
+  const id = randomUUID();
+  const fields = { url: input.url, events: [...new Set(input.events)], active: true };
   return webhooks.insert({
-    url: input.url,
-    events: [...new Set(input.events)],
+    id,
+    ...fields,
     secret: input.secret ?? newWebhookSecret(),
-    active: true,
     createdAt: new Date().toISOString(),
+    ...withNewEvents([audit(id, { after: fields })]),
   });
 }
 
-export async function removeWebhook(webhooks: Repository<WebhookDoc>, id: string): Promise<void> {
-  if (!(await webhooks.updateOne({ id, active: true }, { $set: { active: false } })))
+export async function removeWebhook(
+  webhooks: Repository<WebhookDoc>,
+  id: string,
+  audit: WebhookAudit,
+): Promise<void> {
+  const told = audit(id, { before: { active: true }, after: { active: false } });
+  if (
+    !(await webhooks.updateOne(
+      { id, active: true },
+      withEvents({ $set: { active: false } }, [told]),
+    ))
+  )
     throw notFound("Webhook");
 }
 

@@ -1,3 +1,4 @@
+import type { ChannelEvent } from "../../contracts/channels";
 import type { Call } from "../../platform/actions/typed-call";
 import { callNamed } from "../../platform/actions/typed-call";
 import type { Repository } from "../../platform/data/repository";
@@ -61,6 +62,8 @@ async function arrive(
   order: OrderDoc,
   to: OrderStatus,
   fields: Record<string, unknown> = {},
+  /** More events the move carries (its audit record), told only if the move is made. */
+  also: ChannelEvent[] = [],
 ): Promise<OrderDoc> {
   if (!canTransition(order.status, to))
     throw conflict(ErrorType.INVALID_STATE, `An order ${order.status} cannot become ${to}`);
@@ -84,7 +87,7 @@ async function arrive(
         ? { $unset: { paymentToken: true, lease: true } as Record<string, true> }
         : {}),
     },
-    event ? [{ type: event, data }] : [],
+    [...(event ? [{ type: event, data } as ChannelEvent] : []), ...also],
     effectsOf(to, order),
   );
   // An order in flight is settled only by the node that holds its lease.
@@ -115,8 +118,9 @@ export async function moveOrder(
   order: OrderDoc,
   to: OrderStatus,
   fields: Record<string, unknown> = {},
+  also: ChannelEvent[] = [],
 ): Promise<OrderDoc> {
-  const moved = await arrive(deps, order, to, fields);
+  const moved = await arrive(deps, order, to, fields, also);
   try {
     await runEffects(deps, moved);
   } catch {

@@ -2,6 +2,8 @@ import { Action } from "../../contracts/actions";
 import { call, provide } from "../../platform/actions/typed-call";
 import type { Actions } from "../../platform/actions/action-properties";
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
+import { AuditedAct } from "../../contracts/audit";
+import { auditEvent } from "../../platform/audit/audit-act";
 import { callerOf, isAdmin, type Ctx } from "../../platform/actions/access";
 import { BackgroundLoop } from "../../platform/messaging/background-loop";
 import { addStoreLoop, DbMixin, type DbService } from "../../mixins/db.mixin";
@@ -64,7 +66,17 @@ function moveAction(to: OrderStatus, summary: string, access?: "admin") {
     params: { $$strict: true, id: orderIdParam },
     async handler(this: OrdersThis, ctx: Ctx<{ id: string }>) {
       const order = await this.visibleOrder(ctx);
-      return toOrderView(await moveOrder(this.sagaDeps(ctx), order, to));
+      // An admin cancelling someone else's order is a privileged act: recorded with the move.
+      const byAdmin = to === OrderStatus.CANCELLED && callerOf(ctx).id !== order.userId;
+      const record = auditEvent(
+        ctx,
+        AuditedAct.ORDER_CANCELLED_BY_ADMIN,
+        { kind: "order", id: order.id },
+        { before: { status: order.status }, after: { status: to } },
+      );
+      return toOrderView(
+        await moveOrder(this.sagaDeps(ctx), order, to, {}, byAdmin ? [record] : []),
+      );
     },
   };
 }

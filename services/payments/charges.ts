@@ -9,7 +9,7 @@ import { withEvents } from "../../platform/messaging/outbox";
 import { TransientProcessorError, type PaymentProcessor } from "./processor";
 import type { ChargeInput, PaymentStatus, PaymentView } from "../../contracts/payments";
 import { PaymentDeclined } from "../../contracts/errors";
-import { Channel } from "../../contracts/channels";
+import { Channel, type ChannelEvent } from "../../contracts/channels";
 import { PaymentFailureReason } from "../../contracts/payments";
 import { PaymentDoc, Payments } from "./model";
 import { insertIfAbsent } from "../../platform/data/insert-if-absent";
@@ -127,6 +127,8 @@ async function settle(
 export async function refundOrder(
   payments: Payments,
   processor: PaymentProcessor,
+  /** The refund's audit record, written with the refund's own mark of done. */
+  audit: (change: { before: object; after: object }) => ChannelEvent,
   orderId: string,
   refundKey: string,
   amount?: number,
@@ -190,6 +192,10 @@ export async function refundOrder(
             currency: pending.currency,
           },
         },
+        audit({
+          before: { refunded: pending.refunded - entry.amount },
+          after: { refunded: pending.refunded, amount: entry.amount, refundKey, refundId },
+        }),
       ],
     );
     await payments.updateOne({ id: pending.id, [`refunds.${refundKey}.state`]: "pending" }, update);

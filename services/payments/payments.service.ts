@@ -9,6 +9,8 @@ import { HealthMixin } from "../../mixins/health.mixin";
 import { pageOf } from "../../platform/actions/openapi";
 import { countMetric } from "../../platform/observability/metrics";
 import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
+import { AuditedAct } from "../../contracts/audit";
+import { auditEvent } from "../../platform/audit/audit-act";
 import { ownPage, pageParams } from "../../platform/data/pagination";
 import { chargeOrder, refundOrder } from "./charges";
 import { PAYMENT_INDEXES, PAYMENT_SHAPE, toPaymentView, type PaymentDoc } from "./model";
@@ -82,6 +84,7 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsThis> = {
         const payment = await refundOrder(
           this.repos.payments,
           this.processor,
+          (change) => auditEvent(ctx, AuditedAct.PAYMENT_REFUNDED, { kind: "order", id }, change),
           id,
           refundKey,
           amount,

@@ -1,12 +1,19 @@
 import { randomUUID } from "node:crypto";
 import type { LoggerInstance } from "moleculer";
-import { withNewEvents } from "../../platform/messaging/outbox";
-import { invalid, notFound, unauthorized, hasType } from "../../platform/actions/errors";
+import { withEvents, withNewEvents } from "../../platform/messaging/outbox";
+import {
+  conflict,
+  ErrorType,
+  invalid,
+  notFound,
+  unauthorized,
+  hasType,
+} from "../../platform/actions/errors";
 import type { Role } from "../../platform/actions/jwt";
 import { hashPassword, spendPasswordCheck, verifyPassword } from "./passwords";
 import type { UserDoc } from "./model";
 import { ShopError } from "../../contracts/errors";
-import { Channel } from "../../contracts/channels";
+import { Channel, type ChannelEvent } from "../../contracts/channels";
 import { Users } from "./model";
 
 /**
@@ -114,15 +121,26 @@ export async function updateProfile(
 }
 
 /** An admin's change of a user's roles; it ends the sessions issued under the old roles. */
-export async function setRoles(users: Users, userId: string, roles: Role[]): Promise<UserDoc> {
-  const now = new Date().toISOString();
-  const ended = endSessions(now);
-  const updated = await users.findOneAndUpdate(
-    { id: userId },
-    { $set: { roles, updatedAt: now, ...ended.$set }, $inc: ended.$inc },
-  );
-  if (!updated) throw notFound("User");
-  return updated;
+export async function setRoles(
+  users: Users,
+  userId: string,
+  roles: Role[],
+  audit: (change: { before: object; after: object }) => ChannelEvent,
+): Promise<UserDoc> {
+  // The record says what the roles were: the write holds only if nobody changed them since.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const held = await users.findById(userId);
+    if (!held) throw notFound("User");
+    const now = new Date().toISOString();
+    const ended = endSessions(now);
+    const told = audit({ before: { roles: held.roles }, after: { roles } });
+    const updated = await users.findOneAndUpdate(
+      { id: userId, updatedAt: held.updatedAt },
+      withEvents({ $set: { roles, updatedAt: now, ...ended.$set }, $inc: ended.$inc }, [told]),
+    );
+    if (updated) return updated;
+  }
+  throw conflict(ErrorType.INVALID_STATE, "The user changed meanwhile; try again");
 }
 
 /**

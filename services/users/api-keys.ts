@@ -1,3 +1,6 @@
+import { randomUUID } from "node:crypto";
+import type { ChannelEvent } from "../../contracts/channels";
+import { withEvents, withNewEvents } from "../../platform/messaging/outbox";
 import { apiKeyRoles, type Principal } from "../../platform/actions/access";
 import type { Repository } from "../../platform/data/repository";
 import { invalid, notFound } from "../../platform/actions/errors";
@@ -11,10 +14,14 @@ import {
 import type { ApiKeyDoc, UserDoc } from "./model";
 import { ApiKeys, MAX_KEYS_PER_USER } from "./model";
 
+/** An act's audit record, made by the caller that knows who acts (services/users). */
+export type AuditOf = (target: string, change: { before?: object; after?: object }) => ChannelEvent;
+
 export async function createApiKey(
   keys: ApiKeys,
   owner: Principal,
   input: { name: string; scopes?: string[] },
+  audit: AuditOf,
 ): Promise<{ doc: ApiKeyDoc; key: string }> {
   const scopes = input.scopes ?? DEFAULT_SCOPES;
   const adminOnly = scopes.find((scope) => ADMIN_ONLY_SCOPES.includes(scope));
@@ -31,13 +38,15 @@ export async function createApiKey(
       },
     ]);
   const { key, prefix, hash } = generateApiKey();
+  const id = randomUUID();
+  const fields = { userId: owner.id, name: input.name, prefix, scopes };
   const doc = await keys.insert({
-    userId: owner.id,
-    name: input.name,
-    prefix,
+    id,
+    ...fields,
     hash,
-    scopes,
     createdAt: new Date().toISOString(),
+    // The key's record is written with the key: never one without the other.
+    ...withNewEvents([audit(id, { after: fields })]),
   });
   return { doc, key };
 }
@@ -58,10 +67,16 @@ export async function resolveApiKey(
   return { id: owner.id, roles, apiKeyId: record.id, scopes: record.scopes };
 }
 
-export async function revokeApiKey(keys: ApiKeys, ownerId: string, id: string): Promise<void> {
+export async function revokeApiKey(
+  keys: ApiKeys,
+  ownerId: string,
+  id: string,
+  audit: AuditOf,
+): Promise<void> {
+  const revokedAt = new Date().toISOString();
   const revoked = await keys.updateOne(
     { id, userId: ownerId, revokedAt: { $exists: false } },
-    { $set: { revokedAt: new Date().toISOString() } },
+    withEvents({ $set: { revokedAt } }, [audit(id, { after: { revokedAt } })]),
   );
   if (!revoked) throw notFound("API key");
 }

@@ -28,7 +28,7 @@ export interface UserDoc extends OutboxDoc {
   sessionsEndedAt?: string;
 }
 
-export interface ApiKeyDoc {
+export interface ApiKeyDoc extends OutboxDoc {
   id: string;
   userId: string;
   name: string;
@@ -150,5 +150,9 @@ export const USER_INDEXES: IndexSpec[] = [
 
 export type ApiKeys = Repository<ApiKeyDoc>;
 
-export const API_KEY_INDEXES = [{ fields: ["prefix"], unique: true }, { fields: ["userId"] }];
+export const API_KEY_INDEXES = [
+  { fields: ["prefix"], unique: true },
+  { fields: ["userId"] },
+  { fields: ["outboxPending"], range: "number" as const },
+];
 export const MAX_KEYS_PER_USER = 50;

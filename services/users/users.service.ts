@@ -8,6 +8,8 @@ import { notFound } from "../../platform/actions/errors";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { pageOf } from "../../platform/actions/openapi";
 import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
+import { AuditedAct } from "../../contracts/audit";
+import { auditEvent } from "../../platform/audit/audit-act";
 import { signAccessToken } from "../../platform/actions/jwt";
 import { countMetric } from "../../platform/observability/metrics";
 import { ownPage, pageParams } from "../../platform/data/pagination";
@@ -59,7 +61,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
   name: "users",
   mixins: [
     DbMixin({ users: USER_INDEXES, api_keys: API_KEY_INDEXES }),
-    OutboxRelayMixin("users"),
+    OutboxRelayMixin(["users", "api_keys"]),
     HealthMixin,
   ],
 
@@ -141,7 +143,10 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
       access: "admin",
       params: setRolesParams,
       async handler(this: UsersThis, ctx) {
-        const user = await setRoles(this.repos.users, ctx.params.id, ctx.params.roles);
+        const user = await setRoles(this.repos.users, ctx.params.id, ctx.params.roles, (change) =>
+          auditEvent(ctx, AuditedAct.ROLES_SET, { kind: "user", id: ctx.params.id }, change),
+        );
+        this.outboxRelay.wake();
         await this.sessionsEnded(user);
         await this.broker.broadcast(API_KEYS_CHANGED);
         return toUserView(user);
@@ -167,7 +172,14 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
       sessionOnly: true,
       params: createApiKeyParams,
       async handler(this: UsersThis, ctx: Ctx<{ name: string; scopes?: string[] }>) {
-        const { doc, key } = await createApiKey(this.repos.api_keys, callerOf(ctx), ctx.params);
+        const { doc, key } = await createApiKey(
+          this.repos.api_keys,
+          callerOf(ctx),
+          ctx.params,
+          (id, change) =>
+            auditEvent(ctx, AuditedAct.API_KEY_CREATED, { kind: "api_key", id }, change),
+        );
+        this.outboxRelay.wake();
         countMetric(this.broker, ShopMetric.API_KEYS_CREATED);
         ctx.meta.$created = doc.id;
         return { ...toApiKeyView(doc), key };
@@ -191,7 +203,10 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
       sessionOnly: true,
       params: { $$strict: true, id: idRule },
       async handler(this: UsersThis, ctx: Ctx<{ id: string }>) {
-        await revokeApiKey(this.repos.api_keys, callerOf(ctx).id, ctx.params.id);
+        await revokeApiKey(this.repos.api_keys, callerOf(ctx).id, ctx.params.id, (id, change) =>
+          auditEvent(ctx, AuditedAct.API_KEY_REVOKED, { kind: "api_key", id }, change),
+        );
+        this.outboxRelay.wake();
         await this.broker.broadcast(API_KEYS_CHANGED);
         return null;
       },
