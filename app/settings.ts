@@ -106,8 +106,15 @@ export const SAGA_FAULT_POINTS = [
   "after-refusal",
   "after-confirm-write",
 ] as const;
-/** Every point a test may name: the saga's, and a journey send's (test/cluster/journey-timers). */
-export const FAULT_POINTS = [...SAGA_FAULT_POINTS, "journey-after-decide"] as const;
+/**
+ * Every point a test may name: the saga's, a journey send's (test/cluster/journey-timers), and
+ * an audited act's (test/cluster/audit.test.ts).
+ */
+export const FAULT_POINTS = [
+  ...SAGA_FAULT_POINTS,
+  "journey-after-decide",
+  "after-audited-write",
+] as const;
 
 function faultPoints(env: Env): string[] {
   const raw = text(env, "FAULT_INJECTION");

@@ -10,6 +10,7 @@ import { pageOf } from "../../platform/actions/openapi";
 import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
 import { AuditedAct } from "../../contracts/audit";
 import { auditEvent } from "../../platform/audit/audit-act";
+import { faultHook } from "../../platform/runtime/fault-injection";
 import { signAccessToken } from "../../platform/actions/jwt";
 import { countMetric } from "../../platform/observability/metrics";
 import { ownPage, pageParams } from "../../platform/data/pagination";
@@ -146,6 +147,8 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersThis> = {
         const user = await setRoles(this.repos.users, ctx.params.id, ctx.params.roles, (change) =>
           auditEvent(ctx, AuditedAct.ROLES_SET, { kind: "user", id: ctx.params.id }, change),
         );
+        // A test's crash point: the grant is written, its record not yet told.
+        faultHook(this.broker, this.logger)("after-audited-write");
         this.outboxRelay.wake();
         await this.sessionsEnded(user);
         await this.broker.broadcast(API_KEYS_CHANGED);
