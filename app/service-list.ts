@@ -8,6 +8,7 @@ export { default as classroom } from "../services/classroom";
 export { default as courses } from "../services/courses";
 export { default as documents } from "../services/documents";
 export { default as engagement } from "../services/engagement";
+export { default as flags } from "../services/flags";
 export { default as notifications } from "../services/notifications";
 export { default as orders } from "../services/orders";
 export { default as payments } from "../services/payments";

@@ -18,6 +18,7 @@ export const AuditedAct = {
   PRICE_CHANGED: "catalog.price_changed",
   WEBHOOK_CREATED: "notifications.webhook_created",
   WEBHOOK_REMOVED: "notifications.webhook_removed",
+  FLAG_CHANGED: "flags.flag_changed",
 } as const;
 export type AuditedAct = (typeof AuditedAct)[keyof typeof AuditedAct];
 

@@ -1,36 +1,12 @@
 import { createHash } from "node:crypto";
-
-/** What a flag serves: on or off, a variant's name, a number, or a JSON object (configuration). */
-export type FlagValue = boolean | string | number | { [key: string]: unknown };
-export type FlagKind = "boolean" | "string" | "number" | "object";
+import type { FlagDefinition, FlagKind, FlagRule, FlagValue } from "../../contracts/flags";
+export type { FlagDefinition, FlagKind, FlagRule, FlagValue };
 
 /** Who a flag is asked about. */
 export interface FlagSubject {
   userId?: string;
   roles?: string[];
   country?: string;
-}
-
-/** Serves `serve` to a subject whose attribute is one of `in`. */
-export interface FlagRule {
-  attribute: "role" | "country" | "userId";
-  in: string[];
-  serve: FlagValue;
-}
-
-export interface FlagDefinition {
-  key: string;
-  kind: FlagKind;
-  description?: string;
-  /** Off, every subject gets the default. */
-  enabled: boolean;
-  default: FlagValue;
-  /** The first rule that matches decides. */
-  rules: FlagRule[];
-  /** After the rules: this share of users, the same ones every time, get `serve`. */
-  rollout?: { percent: number; serve: FlagValue };
-  version: number;
-  updatedAt: string;
 }
 
 export type EvaluationReason = "DISABLED" | "TARGETING_MATCH" | "SPLIT" | "DEFAULT";

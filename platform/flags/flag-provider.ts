@@ -21,19 +21,22 @@ import {
  */
 export class FlagSet {
   private flags = new Map<string, FlagDefinition>();
-  /** The highest version among the flags held; a newer one anywhere means a reload. */
+  /**
+   * The set's version: every change numbers the whole set on. A change told out of turn is
+   * taken but leaves the version, so the next check finds the set behind and reloads it.
+   */
   version = 0;
 
-  replace(flags: FlagDefinition[]): void {
+  replace(flags: FlagDefinition[], version = Math.max(0, ...flags.map((flag) => flag.version))) {
     this.flags = new Map(flags.map((flag) => [flag.key, flag]));
-    this.version = Math.max(0, ...flags.map((flag) => flag.version));
+    this.version = version;
   }
 
   put(flag: FlagDefinition): void {
     const held = this.flags.get(flag.key);
     if (held && held.version >= flag.version) return;
     this.flags.set(flag.key, flag);
-    this.version = Math.max(this.version, flag.version);
+    if (flag.version === this.version + 1) this.version = flag.version;
   }
 
   get(key: string): FlagDefinition | undefined {
