@@ -203,6 +203,55 @@ describe("Given a live session open for joining", () => {
     expect((await t.closed).code).toBe(4000);
   });
 
+  test("Then a poll runs its course, mutes and reactions reach everyone, and each refusal reaches only its sender", async () => {
+    const sessionId = await newSession();
+    const t = await seat(sessionId, teacher.token);
+    await t.until((m) => m.type === "welcome");
+    const l = await seat(sessionId, learner.token);
+    await l.until((m) => m.type === "welcome");
+    const other = await learnerOf(api, courseId, "poll-voter");
+    const o = await seat(sessionId, other.token);
+    await o.until((m) => m.type === "welcome");
+
+    t.say({
+      type: "poll_open",
+      question: "Which planet is largest?",
+      options: ["Mars", "Jupiter"],
+    });
+    const opened = await l.until((m) => m.type === "poll");
+    expect(opened.poll).toMatchObject({ counts: [0, 0], closed: false });
+    const pollId = opened.poll.id;
+    l.say({ type: "poll_answer", pollId, option: 1 });
+    await o.until((m) => m.type === "poll" && m.poll.counts[1] === 1);
+    // Once each: a second answer is refused to its sender alone.
+    l.say({ type: "poll_answer", pollId, option: 0 });
+    await l.until((m) => m.type === "error" && m.error === "invalid");
+    o.say({ type: "poll_answer", pollId, option: 0 });
+    await t.until((m) => m.type === "poll" && m.poll.counts.join() === "1,1");
+    t.say({ type: "poll_close", pollId });
+    const closed = await o.until((m) => m.type === "poll" && m.poll.closed);
+    expect(closed.poll.counts).toEqual([1, 1]);
+    o.say({ type: "poll_answer", pollId, option: 1 });
+    await o.until((m) => m.type === "error" && m.message.includes("poll"));
+
+    t.say({ type: "mute", userId: learner.id, muted: true });
+    await o.until((m) => m.type === "muted" && m.muted);
+    l.say({ type: "chat", text: "can you hear me?" });
+    await l.until((m) => m.type === "error" && m.error === "muted");
+    t.say({ type: "mute", userId: learner.id, muted: false });
+    await l.until((m) => m.type === "muted" && !m.muted);
+    l.say({ type: "chat", text: "back again" });
+    await o.until((m) => m.type === "chat" && m.text === "back again");
+    o.say({ type: "react", emoji: "🎉" });
+    await t.until((m) => m.type === "react" && m.from === other.id);
+    await l.until((m) => m.type === "react");
+
+    expect(t.heard.some((m) => m.type === "error")).toBe(false);
+    expect(o.heard.filter((m) => m.type === "error")).toHaveLength(1);
+    expect(l.heard.some((m) => m.type === "chat" && m.text === "can you hear me?")).toBe(false);
+    for (const s of [t, l, o]) s.ws.close();
+  });
+
   test("Then a learner who reconnects with the last number seen gets what was missed, in order, and attendance counts both stays", async () => {
     const sessionId = await newSession();
     const t = await seat(sessionId, teacher.token);
