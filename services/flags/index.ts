@@ -5,7 +5,7 @@ export default defineService({
   name: "flags",
   actions: FlagsAction,
   errors: FlagsError,
-  group: "core",
+  group: "consumers",
   routes: {
     "GET /flags": FlagsAction.list,
     "GET /flags/:key": FlagsAction.get,

@@ -83,10 +83,12 @@ describe.each(cases)("an append-only collection on $name", ({ open, refusesItsel
 
     // Beneath the repository, the store itself says no.
     if (refusesItself) {
-      await expect(raw.updateOne({ id: "r1" }, { $set: { action: "nothing" } })).rejects.toThrow(
-        /append-only/,
-      );
-      await expect(raw.deleteMany({})).rejects.toThrow(/append-only/);
+      // Matched by message: the driver's error class is of another realm inside a jest worker.
+      const refusal = { message: expect.stringMatching(/append-only/) };
+      await expect(
+        raw.updateOne({ id: "r1" }, { $set: { action: "nothing" } }),
+      ).rejects.toMatchObject(refusal);
+      await expect(raw.deleteMany({})).rejects.toMatchObject(refusal);
     }
     expect(await log.findById("r1")).toMatchObject({ action: "users.roles_set" });
     expect(await log.count({})).toBe(2);
