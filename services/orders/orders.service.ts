@@ -68,15 +68,17 @@ function moveAction(to: OrderStatus, summary: string, access?: "admin") {
       const order = await this.visibleOrder(ctx);
       // An admin cancelling someone else's order is a privileged act: recorded with the move.
       const byAdmin = to === OrderStatus.CANCELLED && callerOf(ctx).id !== order.userId;
-      const record = auditEvent(
-        ctx,
-        AuditedAct.ORDER_CANCELLED_BY_ADMIN,
-        { kind: "order", id: order.id },
-        { before: { status: order.status }, after: { status: to } },
-      );
-      return toOrderView(
-        await moveOrder(this.sagaDeps(ctx), order, to, {}, byAdmin ? [record] : []),
-      );
+      const records = byAdmin
+        ? [
+            auditEvent(
+              ctx,
+              AuditedAct.ORDER_CANCELLED_BY_ADMIN,
+              { kind: "order", id: order.id },
+              { before: { status: order.status }, after: { status: to } },
+            ),
+          ]
+        : [];
+      return toOrderView(await moveOrder(this.sagaDeps(ctx), order, to, {}, records));
     },
   };
 }

@@ -1,13 +1,6 @@
-import {
-  client,
-  createProduct,
-  loginToken,
-  newAccount,
-  placeOrder,
-  type Client,
-} from "../harness/http";
+import { createProduct, newAccount, placeOrder, type Client } from "../harness/http";
 import { waitFor } from "../harness/node-process";
-import { startSystem, type TestSystem } from "../harness/system";
+import { startWithAdmin, type TestSystem } from "../harness/system";
 
 /**
  * The audit log, as an admin reads it: every privileged or money-moving act leaves exactly one
@@ -21,16 +14,13 @@ let admin: string;
 let adminId: string;
 
 beforeAll(async () => {
-  system = await startSystem({
-    RATE_LIMIT_AUTH: "100000",
-    RATE_LIMIT_API: "100000",
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
+  ({
+    system,
+    api,
+    adminToken: admin,
+  } = await startWithAdmin(ADMIN, {
     WEBHOOK_ALLOW_PRIVATE: "true",
-  });
-  api = client(system.baseUrl);
-  await api.followContract();
-  admin = await loginToken(api, ADMIN);
+  }));
   adminId = (await api.get("/api/v1/users/me", { token: admin })).body.id;
 });
 afterAll(() => system.stop());

@@ -1,7 +1,7 @@
 import { bucketOf } from "../../platform/flags/flag-engine";
-import { client, loginToken, newAccount, type Client } from "../harness/http";
+import { newAccount, type Client } from "../harness/http";
 import { waitFor } from "../harness/node-process";
-import { startSystem, type TestSystem } from "../harness/system";
+import { startWithAdmin, type TestSystem } from "../harness/system";
 
 /** Feature flags over HTTP: an admin writes them, users read their own, the audit log keeps each change. */
 const ADMIN = { email: "flags-admin@example.com", password: "flags-admin-pass-1" };
@@ -11,15 +11,9 @@ let api: Client;
 let admin: { token: string };
 
 beforeAll(async () => {
-  system = await startSystem({
-    RATE_LIMIT_AUTH: "100000",
-    RATE_LIMIT_API: "100000",
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-  });
-  api = client(system.baseUrl);
-  await api.followContract();
-  admin = { token: await loginToken(api, ADMIN) };
+  let adminToken: string;
+  ({ system, api, adminToken } = await startWithAdmin(ADMIN));
+  admin = { token: adminToken };
 });
 afterAll(() => system.stop());
 

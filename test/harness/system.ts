@@ -7,6 +7,7 @@ import { createBrokerConfig } from "../../broker.config";
 import { ALL_SERVICES, type ServiceName } from "../../app/settings";
 import { createDatabase } from "./postgres";
 import { serviceFile } from "../../platform/runtime/service-module";
+import { client, loginToken, type Client } from "./http";
 
 export interface TestSystem {
   broker: ServiceBroker;
@@ -63,4 +64,25 @@ export async function startSystem(
       if (!env.DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * One process with every service, its first admin signed in, and a client that checks every
+ * answer against the OpenAPI contract: the start of most e2e suites. Rate limits are lifted, as
+ * a suite signs up many users from one address.
+ */
+export async function startWithAdmin(
+  admin: { email: string; password: string },
+  env: Record<string, string> = {},
+): Promise<{ system: TestSystem; api: Client; adminToken: string }> {
+  const system = await startSystem({
+    RATE_LIMIT_AUTH: "100000",
+    RATE_LIMIT_API: "100000",
+    ADMIN_EMAIL: admin.email,
+    ADMIN_PASSWORD: admin.password,
+    ...env,
+  });
+  const api = client(system.baseUrl);
+  await api.followContract();
+  return { system, api, adminToken: await loginToken(api, admin) };
 }

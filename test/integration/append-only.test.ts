@@ -1,12 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { appendOnly, AppendOnlyError } from "../../platform/data/append-only";
-import { NedbStore } from "../../platform/data/nedb.store";
-import { PostgresStore } from "../../platform/data/postgres.store";
-import { SqliteStore } from "../../platform/data/sqlite.store";
 import type { Doc, Store } from "../../platform/data/repository";
-import { createDatabase, postgresAvailable } from "../harness/postgres";
+import { storeCases } from "../harness/store-cases";
 
 /**
  * The audit log's collection only grows: the repository refuses every change, and the SQL
@@ -17,45 +11,8 @@ interface Record extends Doc {
   at: string;
 }
 
-interface StoreCase {
-  name: string;
-  /** Whether the store itself refuses (a trigger), beneath the repository. */
-  refusesItself: boolean;
-  open(): Promise<{ store: Store; cleanup(): Promise<void> }>;
-}
-
-const inDir = (make: (dir: string) => Store) => async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "bazaar-append-only-"));
-  const store = make(dir);
-  return {
-    store,
-    async cleanup() {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-};
-
-const cases: StoreCase[] = [
-  { name: "NeDB", refusesItself: false, open: inDir((dir) => new NedbStore(dir)) },
-  { name: "SQLite", refusesItself: true, open: inDir((dir) => new SqliteStore(dir)) },
-];
-if (postgresAvailable())
-  cases.push({
-    name: "PostgreSQL",
-    refusesItself: true,
-    async open() {
-      const database = await createDatabase();
-      const store = new PostgresStore(database.uri);
-      return {
-        store,
-        async cleanup() {
-          await store.close();
-          await database.drop();
-        },
-      };
-    },
-  });
+/** The SQL stores refuse changes themselves (a trigger), beneath the repository. */
+const cases = storeCases().map((c) => ({ ...c, refusesItself: c.name !== "NeDB" }));
 
 describe.each(cases)("an append-only collection on $name", ({ open, refusesItself }) => {
   let store: Store;

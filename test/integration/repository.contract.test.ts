@@ -1,15 +1,9 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { ServiceBroker } from "moleculer";
 import { instrument } from "../../platform/data/instrument";
 import { findPage } from "../../platform/data/pagination";
 import { MongoStore } from "../../platform/data/mongo.store";
-import { NedbStore } from "../../platform/data/nedb.store";
-import { PostgresStore } from "../../platform/data/postgres.store";
-import { SqliteStore } from "../../platform/data/sqlite.store";
-import { createDatabase, postgresAvailable } from "../harness/postgres";
 import type { Doc, Repository, Store } from "../../platform/data/repository";
+import { storeCases, type StoreCase } from "../harness/store-cases";
 import { isDuplicate } from "../../platform/actions/errors";
 
 /**
@@ -27,57 +21,14 @@ interface Product extends Doc {
   [key: string]: unknown;
 }
 
-interface StoreCase {
-  name: string;
-  open(): Promise<{ store: Store; cleanup(): Promise<void> }>;
-}
-
-const cases: StoreCase[] = [
-  {
-    name: "NeDB (embedded)",
-    async open() {
-      const dir = mkdtempSync(path.join(tmpdir(), "bazaar-contract-"));
-      const store = new NedbStore(dir);
-      return {
-        store,
-        async cleanup() {
-          await store.close();
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    },
-  },
-  {
-    name: "SQLite (embedded)",
-    async open() {
-      const dir = mkdtempSync(path.join(tmpdir(), "bazaar-contract-sqlite-"));
-      const store = new SqliteStore(dir);
-      return {
-        store,
-        async cleanup() {
-          await store.close();
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    },
-  },
-];
-
-if (postgresAvailable())
-  cases.push({
-    name: "PostgreSQL",
-    async open() {
-      const database = await createDatabase();
-      const store = new PostgresStore(database.uri);
-      return {
-        store,
-        async cleanup() {
-          await store.close();
-          await database.drop();
-        },
-      };
-    },
-  });
+/** NeDB stands for the embedded store's contract here; SQLite has its own suites too. */
+const cases: StoreCase[] = storeCases().map((c) =>
+  c.name === "NeDB"
+    ? { ...c, name: "NeDB (embedded)" }
+    : c.name === "SQLite"
+      ? { ...c, name: "SQLite (embedded)" }
+      : c,
+);
 
 const mongoUri = process.env.DB_URI;
 const mongoCase: StoreCase = {
