@@ -5,8 +5,9 @@ import type { Filter, IndexSpec, Repository } from "../../platform/data/reposito
 /** One act, as kept: its id is the message's, so a redelivered act is one record. */
 export interface AuditRecordDoc extends AuditAct {
   id: string;
-  /** Flat copies of what the log is searched by. */
+  /** Flat copies of what the log is searched by, each indexed: the user, the key, the target. */
   actorId: string;
+  keyId?: string;
   targetId: string;
   recordedAt: string;
 }
@@ -15,6 +16,7 @@ export type AuditRecords = Repository<AuditRecordDoc>;
 export const AUDIT_RECORD_INDEXES: IndexSpec[] = [
   { fields: ["at"], range: "string" },
   { fields: ["actorId"] },
+  { fields: ["keyId"] },
   { fields: ["action"] },
   { fields: ["targetId"] },
 ];
@@ -23,11 +25,13 @@ export const toRecord = (id: string, act: AuditAct, now = new Date()): AuditReco
   ...act,
   id,
   actorId: act.actor.kind === "api_key" ? (act.actor.userId ?? act.actor.id) : act.actor.id,
+  ...(act.actor.kind === "api_key" ? { keyId: act.actor.id } : {}),
   targetId: act.target.id,
   recordedAt: now.toISOString(),
 });
 
-export const toRecordView = ({ actorId: _a, targetId: _t, ...view }: AuditRecordDoc) => view;
+export const toRecordView = ({ actorId: _a, keyId: _k, targetId: _t, ...view }: AuditRecordDoc) =>
+  view;
 
 export interface AuditQuery {
   actor?: string;
@@ -43,7 +47,7 @@ export function filterOf(query: AuditQuery): Filter {
   if (query.from) at.$gte = new Date(query.from).toISOString();
   if (query.to) at.$lt = new Date(query.to).toISOString();
   return {
-    ...(query.actor ? { $or: [{ actorId: query.actor }, { "actor.id": query.actor }] } : {}),
+    ...(query.actor ? { $or: [{ actorId: query.actor }, { keyId: query.actor }] } : {}),
     ...(query.action ? { action: query.action } : {}),
     ...(query.target ? { targetId: query.target } : {}),
     ...(Object.keys(at).length ? { at } : {}),

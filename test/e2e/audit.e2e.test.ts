@@ -96,6 +96,30 @@ describe("Given an admin and the acts the audit log keeps", () => {
     });
   });
 
+  test("When an admin's API key changes a price, then the record names the key and its owner, and either finds it", async () => {
+    const product = await createProduct(api, admin, { sku: "AUDIT-KEY", price: 300 });
+    const made = await api.post(
+      "/api/v1/api-keys",
+      { name: "pricing", scopes: ["read", "write", "admin"] },
+      asAdminNow(),
+    );
+    const changed = await api.patch(
+      `/api/v1/products/${product.id}`,
+      { price: 350 },
+      { apiKey: made.body.key },
+    );
+    expect(changed.status).toBe(200);
+    const [record] = await recordsOf("catalog.price_changed", product.id);
+    expect(record.actor).toEqual({ kind: "api_key", id: made.body.id, userId: adminId });
+    for (const actor of [made.body.id, adminId]) {
+      const found = await api.get(
+        `/api/v1/audit?actor=${actor}&action=catalog.price_changed&target=${product.id}`,
+        asAdminNow(),
+      );
+      expect([actor, found.body.rows.map((r: any) => r.id)]).toEqual([actor, [record.id]]);
+    }
+  });
+
   test("When an admin cancels a customer's order, then the cancellation and its refund are one record each; the customer's own cancel is none", async () => {
     const product = await createProduct(api, admin, { sku: "AUDIT-ORDER", price: 700 });
     const buyer = await newAccount(api, "audited-buyer");
@@ -147,7 +171,8 @@ describe("Given an admin and the acts the audit log keeps", () => {
     const mine = await api.get(`/api/v1/audit?actor=${adminId}&pageSize=100`, asAdminNow());
     expect(mine.status).toBe(200);
     expect(mine.body.rows.length).toBeGreaterThan(3);
-    expect(mine.body.rows.every((r: any) => r.actor.id === adminId)).toBe(true);
+    // The admin's acts, whether signed in or through their key.
+    expect(mine.body.rows.every((r: any) => (r.actor.userId ?? r.actor.id) === adminId)).toBe(true);
     const times = mine.body.rows.map((r: any) => r.at);
     expect(times).toEqual([...times].sort().reverse());
     const future = await api.get(
