@@ -12,6 +12,7 @@ export { default as flags } from "../services/flags";
 export { default as notifications } from "../services/notifications";
 export { default as orders } from "../services/orders";
 export { default as payments } from "../services/payments";
+export { default as policies } from "../services/policies";
 export { default as quizzes } from "../services/quizzes";
 export { default as search } from "../services/search";
 export { default as speech } from "../services/speech";

@@ -19,6 +19,7 @@ export const AuditedAct = {
   WEBHOOK_CREATED: "notifications.webhook_created",
   WEBHOOK_REMOVED: "notifications.webhook_removed",
   FLAG_CHANGED: "flags.flag_changed",
+  POLICY_ACTIVATED: "policies.activated",
 } as const;
 export type AuditedAct = (typeof AuditedAct)[keyof typeof AuditedAct];
 

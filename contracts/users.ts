@@ -1,7 +1,10 @@
 /** Accounts as other services see them. Types and constants only. */
 
-/** An instructor manages their own courses; an admin grants the role. */
-export const ROLES = ["customer", "instructor", "admin"] as const;
+/**
+ * An instructor manages their own courses; `support` reads customers' orders; `finance` makes
+ * large refunds (policies/shipped); an admin grants every role.
+ */
+export const ROLES = ["customer", "instructor", "support", "finance", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 
 /**

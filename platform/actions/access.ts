@@ -18,6 +18,8 @@ export type { Access } from "./action-properties";
  */
 export interface CallerMeta {
   user?: Principal | null;
+  /** The caller's address as the gateway saw it (behind trusted proxies, the client's). */
+  clientIp?: string;
   /** The request's `Idempotency-Key` header as it came; the orders service checks its form. */
   idempotencyKey?: string | string[];
   /** Whether the docs page was asked for with a trailing slash (its links are relative). */

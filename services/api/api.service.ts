@@ -12,6 +12,8 @@ import { arrayOf, boolean, integer, object, string } from "../../platform/action
 import { serviceRedis } from "../../platform/runtime/redis";
 import { serviceModulesOf } from "../../platform/runtime/settings-of";
 import { assertAllowed } from "./access-check";
+import { assertPolicyAllows } from "./policy-gate";
+import { nodePolicies, PolicyClientMixin } from "../../mixins/policy-client.mixin";
 import { clientIp } from "./client-ip";
 import { clusterView, type ClusterView } from "./cluster-view";
 import { MemoryRateLimitStore, RedisRateLimitStore } from "./rate-limit";
@@ -50,7 +52,7 @@ const gatewayHttpHandler = (
 
 const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
   name: "api",
-  mixins: [ApiGateway as unknown as Partial<ServiceSchema>, HealthMixin],
+  mixins: [ApiGateway as unknown as Partial<ServiceSchema>, PolicyClientMixin, HealthMixin],
 
   settings: {
     port: 3000,
@@ -200,13 +202,21 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
     },
 
     authorize(this: GatewayThis, ctx: Context<unknown, CallerMeta>, _route: Route, req: Request) {
+      const ip = this.clientAddress(req);
+      const method = req.method ?? "GET";
       assertAllowed(
         req.$action ?? {},
         ctx.meta.user ?? null,
-        req.method ?? "GET",
-        this.clientAddress(req),
+        method,
+        ip,
         this.bazaar.adminIpAllowlist,
       );
+      ctx.meta.clientIp = ip;
+      assertPolicyAllows(nodePolicies(this.broker), req.$action ?? {}, ctx.meta.user ?? null, {
+        ip,
+        method,
+        requestId: ctx.requestID ?? undefined,
+      });
     },
   },
 

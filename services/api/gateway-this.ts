@@ -18,7 +18,7 @@ import { apiSettings, type ApiSettings } from "./settings";
 
 /** The gateway service as its handlers see it: what `created` sets up, and its methods. */
 export type Request = IncomingMessage & {
-  $action?: ActionAccess;
+  $action?: ActionAccess & { name?: string };
   $ctx?: Context;
   $clientIp?: string;
   $alias?: { type?: string };

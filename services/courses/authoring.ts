@@ -6,7 +6,7 @@ import { ShopError } from "../../contracts/errors";
 import { newId as newPlatformId } from "../../platform/actions/ids";
 import { courseChanged, type CourseDoc, type Courses, type NewCourse } from "./model";
 import { withEvents, withNewEvents } from "../../platform/messaging/outbox";
-import { assertMayTeach, editable } from "./ownership";
+import { assertMayTeach, editable, type Editor } from "./ownership";
 
 /** Course, module and lesson ids: the platform's, eight random bytes long as they always were. */
 export const newId = (prefix: string) => newPlatformId(prefix, 8);
@@ -128,7 +128,7 @@ function insertCourse(
 
 export async function updateCourse(
   courses: Courses,
-  caller: Principal,
+  caller: Editor,
   id: string,
   changes: Partial<NewCourse>,
 ): Promise<CourseDoc> {

@@ -10,6 +10,8 @@ import { call, provide } from "../../platform/actions/typed-call";
 import { pageParams, keysetParams, pageAfter } from "../../platform/data/pagination";
 import { DbMixin, type DbService } from "../../mixins/db.mixin";
 import { HealthMixin } from "../../mixins/health.mixin";
+import { PolicyClientMixin, policyAllows } from "../../mixins/policy-client.mixin";
+import type { Editor } from "./ownership";
 import { consumes, ConsumerMixin } from "../../mixins/channel-consumer.mixin";
 import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
 import { Channel } from "../../contracts/channels";
@@ -62,6 +64,17 @@ import {
 import { allOptional } from "../../platform/actions/validator";
 
 type CoursesThis = DbService<{ courses: CourseDoc; enrolments: EnrolmentDoc }> & RelayService;
+
+/** The caller as an editor of courses: the policies decide which they may change. */
+const editorOf = (self: CoursesThis, ctx: Ctx<object>): Editor => ({
+  ...callerOf(ctx),
+  mayEdit: (course) =>
+    policyAllows(self.broker, ctx, "courses.edit", {
+      type: "Course",
+      id: course.id,
+      attrs: { instructorId: course.instructorId, status: course.status },
+    }),
+});
 
 /** Puts a course's product on sale through the catalog, as the caller. */
 const listingsThrough = (ctx: Ctx<object>) => (listing: Listing) =>
@@ -130,6 +143,7 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
     DbMixin({ courses: COURSE_INDEXES, enrolments: ENROLMENT_INDEXES }),
     ConsumerMixin,
     OutboxRelayMixin(["enrolments", "courses"]),
+    PolicyClientMixin,
     HealthMixin,
   ],
 
@@ -175,7 +189,7 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
       params: updateCourseParams,
       async handler(this: CoursesThis, ctx: Ctx<Partial<NewCourse> & { id: string }>) {
         const { id, ...changes } = ctx.params;
-        const course = await updateCourse(this.repos.courses, callerOf(ctx), id, changes);
+        const course = await updateCourse(this.repos.courses, editorOf(this, ctx), id, changes);
         if (course.status === CourseStatus.PUBLISHED)
           await listingsThrough(ctx)(listingOf(course, true));
         return toCourseView(course);
@@ -191,7 +205,12 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
       params: { $$strict: true, id: idRule },
       async handler(this: CoursesThis, ctx: Ctx<{ id: string }>) {
         const put = listingsThrough(ctx);
-        const course = await publishCourse(this.repos.courses, put, callerOf(ctx), ctx.params.id);
+        const course = await publishCourse(
+          this.repos.courses,
+          put,
+          editorOf(this, ctx),
+          ctx.params.id,
+        );
         return toCourseView(course);
       },
     },
@@ -204,7 +223,12 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
       params: { $$strict: true, id: idRule },
       async handler(this: CoursesThis, ctx: Ctx<{ id: string }>) {
         const put = listingsThrough(ctx);
-        const course = await archiveCourse(this.repos.courses, put, callerOf(ctx), ctx.params.id);
+        const course = await archiveCourse(
+          this.repos.courses,
+          put,
+          editorOf(this, ctx),
+          ctx.params.id,
+        );
         return toCourseView(course);
       },
     },
@@ -221,7 +245,7 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
       async handler(this: CoursesThis, ctx: Ctx<{ id: string; title: string }>) {
         const { course, moduleId } = await addModule(
           this.repos.courses,
-          callerOf(ctx),
+          editorOf(this, ctx),
           ctx.params.id,
           ctx.params.title,
         );
@@ -243,7 +267,7 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
         const { id, ...input } = ctx.params;
         const { course, lesson } = await addLesson(
           this.repos.courses,
-          callerOf(ctx),
+          editorOf(this, ctx),
           id,
           input,
           attachThrough(ctx),
@@ -264,7 +288,7 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
         const { id, ...changes } = ctx.params;
         const { course, lesson } = await updateLesson(
           this.repos.courses,
-          callerOf(ctx),
+          editorOf(this, ctx),
           id,
           changes,
           attachThrough(ctx),
@@ -299,7 +323,7 @@ const CoursesService: ServiceSchema<ServiceSettingSchema, CoursesThis> = {
       ) {
         const course = await reorderOutline(
           this.repos.courses,
-          callerOf(ctx),
+          editorOf(this, ctx),
           ctx.params.id,
           ctx.params.modules,
         );

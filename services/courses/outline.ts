@@ -1,4 +1,3 @@
-import type { Principal } from "../../contracts/users";
 import { conflict, ErrorType, invalid, notFound } from "../../platform/actions/errors";
 import {
   courseChanged,
@@ -9,7 +8,7 @@ import {
   type ModuleDoc,
 } from "./model";
 import { withEvents } from "../../platform/messaging/outbox";
-import { editable } from "./ownership";
+import { editable, type Editor } from "./ownership";
 import { newId } from "./authoring";
 
 export const MAX_MODULES = 100;
@@ -65,7 +64,7 @@ function lessonContent(kind: LessonInput["kind"], input: Partial<LessonInput>) {
 
 export async function addModule(
   courses: Courses,
-  caller: Principal,
+  caller: Editor,
   courseId: string,
   title: string,
 ): Promise<{ course: CourseDoc; moduleId: string }> {
@@ -101,7 +100,7 @@ async function attachNamed(attach: Attach, lesson: Partial<LessonInput>, course:
 
 export async function addLesson(
   courses: Courses,
-  caller: Principal,
+  caller: Editor,
   moduleId: string,
   input: LessonInput,
   attach: Attach = attachNothing,
@@ -125,7 +124,7 @@ export async function addLesson(
 
 export async function updateLesson(
   courses: Courses,
-  caller: Principal,
+  caller: Editor,
   lessonId: string,
   changes: Partial<LessonInput>,
   attach: Attach = attachNothing,
@@ -185,7 +184,7 @@ function pick(from: Partial<LessonInput>) {
  */
 export async function reorderOutline(
   courses: Courses,
-  caller: Principal,
+  caller: Editor,
   courseId: string,
   order: { id: string; lessons: string[] }[],
 ): Promise<CourseDoc> {

@@ -1,10 +1,9 @@
-import type { Principal } from "../../contracts/users";
 import type { Listing } from "../../contracts/catalog";
 import { CourseStatus } from "../../contracts/courses";
 import { conflict, ErrorType } from "../../platform/actions/errors";
 import { courseChanged, type CourseDoc, type Courses } from "./model";
 import { withEvents } from "../../platform/messaging/outbox";
-import { editable } from "./ownership";
+import { editable, type Editor } from "./ownership";
 
 /** The catalog's id for a course's product: the same every time, so publishing is idempotent. */
 export const productIdOf = (courseId: string) => `course-${courseId}`;
@@ -33,7 +32,7 @@ export type PutListing = (listing: Listing) => Promise<unknown>;
 export async function publishCourse(
   courses: Courses,
   putListing: PutListing,
-  caller: Principal,
+  caller: Editor,
   id: string,
 ): Promise<CourseDoc> {
   const course = editable(await courses.findById(id), caller);
@@ -50,7 +49,7 @@ export async function publishCourse(
 export async function archiveCourse(
   courses: Courses,
   putListing: PutListing,
-  caller: Principal,
+  caller: Editor,
   id: string,
 ): Promise<CourseDoc> {
   const course = editable(await courses.findById(id), caller);

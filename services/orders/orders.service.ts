@@ -4,7 +4,9 @@ import type { Actions } from "../../platform/actions/action-properties";
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { AuditedAct } from "../../contracts/audit";
 import { auditEvent } from "../../platform/audit/audit-act";
-import { callerOf, isAdmin, type Ctx } from "../../platform/actions/access";
+import { callerOf, type Ctx } from "../../platform/actions/access";
+import type { PolicyEntity } from "../../contracts/policies";
+import { PolicyClientMixin, policyAllows, policyDenied } from "../../mixins/policy-client.mixin";
 import { BackgroundLoop } from "../../platform/messaging/background-loop";
 import { addStoreLoop, DbMixin, type DbService } from "../../mixins/db.mixin";
 import { notFound } from "../../platform/actions/errors";
@@ -66,6 +68,7 @@ function moveAction(to: OrderStatus, summary: string, access?: "admin") {
     params: { $$strict: true, id: orderIdParam },
     async handler(this: OrdersThis, ctx: Ctx<{ id: string }>) {
       const order = await this.visibleOrder(ctx);
+      if (to === OrderStatus.CANCELLED) assertMayCancel(this, ctx, order);
       // An admin cancelling someone else's order is a privileged act: recorded with the move.
       const byAdmin = to === OrderStatus.CANCELLED && callerOf(ctx).id !== order.userId;
       const records = byAdmin
@@ -83,9 +86,27 @@ function moveAction(to: OrderStatus, summary: string, access?: "admin") {
   };
 }
 
+/** An order as the policies see it. */
+function orderEntity(order: OrderDoc): PolicyEntity {
+  const { userId: ownerId, total, currency, status } = order;
+  return { type: "Order", id: order.id, attrs: { ownerId, total, currency, status } };
+}
+
+/** Cancelling is the policies' to allow, and so is the refund a confirmed order's cancel makes. */
+function assertMayCancel(self: OrdersThis, ctx: Ctx<unknown>, order: OrderDoc): void {
+  if (!policyAllows(self.broker, ctx, "orders.cancel", orderEntity(order))) throw policyDenied();
+  if (order.status !== OrderStatus.CONFIRMED) return;
+  const refund = {
+    type: "Refund",
+    id: order.id,
+    attrs: { ownerId: order.userId, amount: order.total, currency: order.currency },
+  };
+  if (!policyAllows(self.broker, ctx, "payments.refund", refund)) throw policyDenied();
+}
+
 const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersThis> = {
   name: "orders",
-  mixins: [DbMixin({ orders: ORDER_INDEXES }), HealthMixin],
+  mixins: [DbMixin({ orders: ORDER_INDEXES }), PolicyClientMixin, HealthMixin],
 
   actions: {
     /** POST /orders: runs the saga; 201 CONFIRMED, 409 OUT_OF_STOCK, 402 PAYMENT_DECLINED. */
@@ -204,9 +225,9 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersThis> = {
   methods: {
     /** Another user's order is 404, as if it did not exist. */
     async visibleOrder(this: OrdersThis, ctx: Ctx<{ id: string }>): Promise<OrderDoc> {
-      const caller = callerOf(ctx);
       const order = await this.repos.orders.findById(ctx.params.id);
-      if (!order || (order.userId !== caller.id && !isAdmin(caller))) throw notFound("Order");
+      if (!order || !policyAllows(this.broker, ctx, "orders.read", orderEntity(order)))
+        throw notFound("Order");
       return order;
     },
 

@@ -2,7 +2,11 @@ import type { Principal } from "../../contracts/users";
 import { COURSE_INDEXES, type CourseDoc, type Courses } from "../../services/courses/model";
 import { assertPrerequisites, createCourse, slugFrom } from "../../services/courses/authoring";
 import { addLesson, addModule, reorderOutline, updateLesson } from "../../services/courses/outline";
-import { editable } from "../../services/courses/ownership";
+import { editable, type Editor } from "../../services/courses/ownership";
+import { POLICY_SCHEMA } from "../../contracts/policies";
+import { principalEntity } from "../../mixins/policy-client.mixin";
+import { PolicyEngine } from "../../platform/policy/policy-engine";
+import { SHIPPED_POLICIES } from "../../services/policies/shipped";
 import { enrolFromOrder, grant, revokeForOrder } from "../../services/courses/enrolment";
 import { completeLesson } from "../../services/courses/progress";
 import { pendingEvents } from "../../platform/messaging/outbox";
@@ -12,9 +16,25 @@ import { useTempSqlite } from "../harness/temp-store";
 const temp = useTempSqlite("courses");
 
 let courses: Courses;
-const teacher: Principal = { id: "t1", roles: ["customer", "instructor"] };
-const otherTeacher: Principal = { id: "t2", roles: ["instructor"] };
-const admin: Principal = { id: "a1", roles: ["admin"] };
+/** Who may edit a course is the shipped policies' answer, asked of a real engine. */
+const engine = new PolicyEngine(POLICY_SCHEMA);
+engine.load(SHIPPED_POLICIES, 1);
+const editor = (principal: Principal): Editor => ({
+  ...principal,
+  mayEdit: (c) =>
+    engine.decide({
+      principal: principalEntity(principal),
+      action: "courses.edit",
+      resource: {
+        type: "Course",
+        id: c.id,
+        attrs: { instructorId: c.instructorId, status: c.status },
+      },
+    }).decision === "allow",
+});
+const teacher = editor({ id: "t1", roles: ["customer", "instructor"] });
+const otherTeacher = editor({ id: "t2", roles: ["instructor"] });
+const admin = editor({ id: "a1", roles: ["admin"] });
 let n = 0;
 
 beforeEach(async () => {
@@ -79,7 +99,7 @@ describe("course rules", () => {
     expect(editable(mine, teacher).id).toBe(mine.id);
     expect(editable(mine, admin).id).toBe(mine.id);
     expect(() => editable(mine, otherTeacher)).toThrow(/not found/);
-    expect(() => editable(mine, { id: "t1", roles: ["customer"] })).toThrow(/not found/);
+    expect(() => editable(mine, editor({ id: "t1", roles: ["customer"] }))).toThrow(/not found/);
   });
 
   test("When a lesson's kind changes, then its content must change with it", async () => {

@@ -1,0 +1,17 @@
+import { PoliciesAction, PoliciesError } from "../../contracts/policies";
+import { defineService } from "../../platform/runtime/service-module";
+
+export default defineService({
+  name: "policies",
+  actions: PoliciesAction,
+  errors: PoliciesError,
+  group: "consumers",
+  routes: {
+    "GET /policies": PoliciesAction.list,
+    "POST /policies": PoliciesAction.create,
+    "POST /policies/:id/activate": PoliciesAction.activate,
+    "POST /policies/evaluate": PoliciesAction.evaluate,
+    "GET /policies/decisions": PoliciesAction.decisions,
+  },
+  load: () => import("./policies.service"),
+});

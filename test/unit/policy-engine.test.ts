@@ -1,0 +1,107 @@
+import { POLICY_SCHEMA, type PolicyQuery } from "../../contracts/policies";
+import { principalEntity } from "../../mixins/policy-client.mixin";
+import { ipValue, PolicyEngine, policyProblems } from "../../platform/policy/policy-engine";
+import { judgeActivation } from "../../services/policies/activation";
+import { SHIPPED_POLICIES } from "../../services/policies/shipped";
+
+/** The engine and the activation rules, with Cedar itself and the shipped set, no broker. */
+const adminRoute = (ip: string): PolicyQuery => ({
+  principal: principalEntity({ id: "usr_a", roles: ["admin"] }),
+  action: "request",
+  resource: {
+    type: "Route",
+    id: "policies.activate",
+    attrs: { access: "admin", service: "policies" },
+  },
+  context: { ip: ipValue(ip), method: "POST" },
+});
+const versioned = (id: string, text: string, cases = [] as never[]) => ({
+  id,
+  version: 1,
+  text,
+  cases,
+  createdAt: "",
+  createdBy: "",
+});
+
+describe("Given a node's policy engine", () => {
+  test("When no set is loaded, or the set loaded is broken, then every question is denied", () => {
+    const engine = new PolicyEngine(POLICY_SCHEMA);
+    expect(engine.ready).toBe(false);
+    expect(engine.decide(adminRoute("127.0.0.1")).decision).toBe("deny");
+    expect(engine.load(SHIPPED_POLICIES, 1)).toEqual([]);
+    expect(engine.decide(adminRoute("127.0.0.1"))).toEqual({
+      decision: "allow",
+      reasons: ["routes-by-role"],
+      errors: [],
+    });
+    expect(engine.load([{ id: "broken", text: "permit (principal" }], 2)).not.toEqual([]);
+    expect([engine.ready, engine.version]).toEqual([false, 2]);
+    expect(engine.decide(adminRoute("127.0.0.1")).decision).toBe("deny");
+  });
+
+  test("When a policy names what the schema lacks, then the engine's message says what and where", () => {
+    const problems = policyProblems(POLICY_SCHEMA, [
+      {
+        id: "typo",
+        text: `permit (principal, action == Action::"orders.read", resource) when { resource.owner == "x" };`,
+      },
+    ]);
+    expect(problems).toEqual([
+      expect.stringMatching(/^typo: .*attribute `owner` on entity type `Order` not found/),
+    ]);
+    expect(
+      policyProblems(POLICY_SCHEMA, [
+        { id: "x", text: `permit (principal, action == Action::"orders.fly", resource);` },
+      ]),
+    ).toHaveLength(1);
+  });
+
+  test("When an API key acts, then it is its own principal, with its owner's id and its scopes", () => {
+    expect(
+      principalEntity({ id: "usr_1", roles: ["customer"], apiKeyId: "key_1", scopes: ["read"] }),
+    ).toEqual({
+      type: "ApiKey",
+      id: "key_1",
+      attrs: { userId: "usr_1", roles: ["customer"], scopes: ["read"] },
+    });
+    expect(principalEntity(null).type).toBe("Visitor");
+  });
+});
+
+describe("Given a change to the active set", () => {
+  const shipped = SHIPPED_POLICIES.map((p) => ({ ...p, version: 1, createdAt: "", createdBy: "" }));
+
+  test("When the shipped set is judged, then it is valid, its cases pass and nobody is locked out", () => {
+    expect(judgeActivation(POLICY_SCHEMA, shipped, [adminRoute("127.0.0.1")])).toEqual({
+      invalid: [],
+      failedCases: [],
+      lockedOut: [],
+    });
+  });
+
+  test("When a new forbid breaks another policy's case, then the case is named", () => {
+    const blunt = versioned(
+      "no-refunds",
+      `forbid (principal, action == Action::"payments.refund", resource);`,
+    );
+    const verdict = judgeActivation(POLICY_SCHEMA, [...shipped, blunt], []);
+    expect(verdict.failedCases).toEqual([
+      'refunds-by-owner-and-admin v1, "an admin refunds a small order": expected allow, got deny (by no-refunds)',
+      'large-refunds-need-finance v1, "an admin with finance refunds a large order": expected allow, got deny (by no-refunds)',
+    ]);
+  });
+
+  test("When a set would refuse its author the policy routes, then it is a lock-out", () => {
+    const fence = versioned(
+      "fence",
+      `forbid (principal, action == Action::"request", resource) unless { context.ip.isInRange(ip("10.0.0.0/8")) };`,
+    );
+    expect(
+      judgeActivation(POLICY_SCHEMA, [...shipped, fence], [adminRoute("127.0.0.1")]).lockedOut,
+    ).toEqual(["policies.activate"]);
+    expect(
+      judgeActivation(POLICY_SCHEMA, [...shipped, fence], [adminRoute("10.1.2.3")]).lockedOut,
+    ).toEqual([]);
+  });
+});
