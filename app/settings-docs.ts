@@ -72,6 +72,12 @@ const SHARED_SETTING_DOCS: SettingDoc[] = [
   },
   { variables: ["JWT_TTL_SECONDS"], embedded: "3600", meaning: "access token lifetime" },
   {
+    variables: ["BAZAAR_PROFILE"],
+    embedded: "production",
+    meaning:
+      "`development` (rate limits ×10, timeouts ×3), `staging` (×2, ×1.5) or `production` (×1): scales `RATE_LIMIT_*` and `REQUEST_TIMEOUT_MS` at start-up; admins see it in `GET /health`",
+  },
+  {
     variables: ["REQUEST_TIMEOUT_MS"],
     embedded: "10000",
     meaning: "every call between services ends by then",

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
-import type { Settings } from "../contracts/settings";
+import { PROFILES, type ProfileName, type Settings } from "../contracts/settings";
 import {
   address,
   flag,
@@ -133,6 +133,20 @@ function faultPoints(env: Env): string[] {
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
 
+/**
+ * `BAZAAR_PROFILE`: development, staging or production (the default), whose multipliers scale
+ * the rate limits and timeouts read here; the values set are production's.
+ */
+function profileOf(env: Env): Settings["profile"] {
+  const name = text(env, "BAZAAR_PROFILE") ?? "production";
+  if (!Object.hasOwn(PROFILES, name))
+    throw new SettingsError(
+      "BAZAAR_PROFILE",
+      `expected one of ${Object.keys(PROFILES).join(", ")}`,
+    );
+  return { name: name as ProfileName, ...PROFILES[name as ProfileName] };
+}
+
 export function readSettings(env: Env = process.env): NodeSettings {
   const warnings: string[] = [];
   const production = env.NODE_ENV === "production";
@@ -146,8 +160,10 @@ export function readSettings(env: Env = process.env): NodeSettings {
   if (!storefront && transporter)
     warnings.push("STOREFRONT_URL is not set: links in messages lead to the gateway's address");
 
+  const profile = profileOf(env);
   const shared: Settings = {
     production,
+    profile,
     nodeId: text(env, "NODE_ID") ?? `${hostname()}-${process.pid}`,
     namespace: text(env, "NAMESPACE") ?? "",
     transporter,
@@ -173,7 +189,9 @@ export function readSettings(env: Env = process.env): NodeSettings {
     jwtSecret: jwtSecret(env, dataDir, transporter !== undefined, warnings),
     jwtTtlSeconds: integer(env, "JWT_TTL_SECONDS", 3600, 60, 30 * 86400),
     dataDir,
-    requestTimeoutMs: integer(env, "REQUEST_TIMEOUT_MS", 10_000, 100, 600_000),
+    requestTimeoutMs: Math.round(
+      integer(env, "REQUEST_TIMEOUT_MS", 10_000, 100, 600_000) * profile.timeouts,
+    ),
     shutdownDelayMs: integer(env, "SHUTDOWN_DELAY_MS", 1000, 0, 60_000),
     logLevel: logLevel as Settings["logLevel"],
     seedDemoCatalog: flag(env, "SEED_DEMO_CATALOG", false),
@@ -188,5 +206,8 @@ export function readSettings(env: Env = process.env): NodeSettings {
   // Every service's own settings, hosted here or not: a layout that would fail on one node fails
   // on all, at once.
   const own = SERVICE_MODULES.map((m) => m.settings?.read(env) ?? {});
-  return Object.assign(shared, ...own) as NodeSettings;
+  const settings = Object.assign(shared, ...own) as NodeSettings;
+  settings.rateLimitApi = Math.round(settings.rateLimitApi * profile.rateLimits);
+  settings.rateLimitAuth = Math.round(settings.rateLimitAuth * profile.rateLimits);
+  return settings;
 }

@@ -3,8 +3,22 @@
  * validated once. Services read it through `settingsOf(broker)`; a setting only one service reads
  * is that service's own (`services/<name>/settings.ts`, read through `ownSettings`).
  */
+/** What an environment profile scales: every rate limit, and every timeout. */
+export interface ProfileMultipliers {
+  rateLimits: number;
+  timeouts: number;
+}
+export const PROFILES = {
+  development: { rateLimits: 10, timeouts: 3 },
+  staging: { rateLimits: 2, timeouts: 1.5 },
+  production: { rateLimits: 1, timeouts: 1 },
+} as const satisfies Record<string, ProfileMultipliers>;
+export type ProfileName = keyof typeof PROFILES;
+
 export interface Settings {
   production: boolean;
+  /** `BAZAAR_PROFILE`: the environment's multipliers, applied to the values read here. */
+  profile: { name: ProfileName } & ProfileMultipliers;
   nodeId: string;
   namespace: string;
   transporter?: string;

@@ -3,6 +3,7 @@ import type { Service, ServiceBroker, ServiceSchema } from "moleculer";
 import { FLAG_CHANGED, FlagsAction, type FlagDefinition } from "../contracts/flags";
 import { FlagSet, flagClient } from "../platform/flags/flag-provider";
 import { BackgroundLoop } from "../platform/messaging/background-loop";
+import { untraced } from "../platform/observability/untraced";
 
 interface NodeFlags {
   set: FlagSet;
@@ -49,7 +50,11 @@ const schema: Partial<ServiceSchema<Record<string, never>, FlagsClientService>> 
         const registry = this.broker.registry as unknown as { hasService(n: string): boolean };
         if (!registry.hasService("flags")) return;
         const { set } = nodeFlags(this.broker);
-        const answer = (await this.broker.call(FlagsAction.all, { known: set.version })) as {
+        const answer = (await this.broker.call(
+          FlagsAction.all,
+          { known: set.version },
+          untraced(),
+        )) as {
           version: number;
           flags?: FlagDefinition[];
         };

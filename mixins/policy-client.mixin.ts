@@ -15,6 +15,7 @@ import type { Principal } from "../contracts/users";
 import type { Ctx } from "../platform/actions/access";
 import { unavailable } from "../platform/actions/errors";
 import { BackgroundLoop } from "../platform/messaging/background-loop";
+import { untraced } from "../platform/observability/untraced";
 import { PolicyEngine, type Decision } from "../platform/policy/policy-engine";
 import { addHealthCheck, NotReadyYet } from "../platform/runtime/health";
 
@@ -89,9 +90,11 @@ export class NodePolicies {
       this.broker.emit(POLICY_DECISIONS, { decisions, dropped: this.dropped });
       this.dropped = 0;
     }
-    const answer = (await this.broker.call(PoliciesAction.active, {
-      known: this.engine.version,
-    })) as { version: number; set?: ActivePolicySet };
+    const answer = (await this.broker.call(
+      PoliciesAction.active,
+      { known: this.engine.version },
+      untraced(),
+    )) as { version: number; set?: ActivePolicySet };
     if (answer.set) this.take(answer.set);
   }
 }

@@ -14,6 +14,7 @@ import { serviceModulesOf } from "../../platform/runtime/settings-of";
 import { assertAllowed } from "./access-check";
 import { assertPolicyAllows } from "./policy-gate";
 import { nodePolicies, PolicyClientMixin } from "../../mixins/policy-client.mixin";
+import { FlagsClientMixin } from "../../mixins/flags-client.mixin";
 import { clientIp } from "./client-ip";
 import { clusterView, type ClusterView } from "./cluster-view";
 import { MemoryRateLimitStore, RedisRateLimitStore } from "./rate-limit";
@@ -52,7 +53,12 @@ const gatewayHttpHandler = (
 
 const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
   name: "api",
-  mixins: [ApiGateway as unknown as Partial<ServiceSchema>, PolicyClientMixin, HealthMixin],
+  mixins: [
+    ApiGateway as unknown as Partial<ServiceSchema>,
+    PolicyClientMixin,
+    FlagsClientMixin,
+    HealthMixin,
+  ],
 
   settings: {
     port: 3000,
@@ -180,6 +186,8 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
       res: ServerResponse,
     ): Promise<Principal | null> {
       const ip = this.clientAddress(req);
+      const credentials = req.headers.authorization ?? req.headers["x-api-key"];
+      if (route.opts.limiter === "probe" && credentials === undefined) return null;
       if (route.opts.limiter === "auth") {
         await this.applyRateLimit("auth", `ip:${ip}`, res);
         return null;

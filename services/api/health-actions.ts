@@ -1,7 +1,18 @@
 import type { Context } from "moleculer";
 import type { Actions } from "../../platform/actions/action-properties";
 import type { CallerMeta } from "../../platform/actions/access";
-import { mapOf, object, oneOf, string } from "../../platform/actions/openapi";
+import {
+  boolean,
+  integer,
+  mapOf,
+  number,
+  object,
+  oneOf,
+  string,
+} from "../../platform/actions/openapi";
+import { nodeFlags } from "../../mixins/flags-client.mixin";
+import { nodePolicies } from "../../mixins/policy-client.mixin";
+import { settingsOf } from "../../platform/runtime/settings-of";
 import type { HealthReport } from "../../platform/runtime/health";
 import type { GatewayThis } from "./gateway-this";
 import { packageVersion } from "./published-actions";
@@ -20,10 +31,35 @@ const DETAILS_SHAPE = object(
     },
     checks: mapOf(oneOf(["up", "down"])),
     version: string,
+    node: object(
+      {
+        id: string,
+        profile: object(
+          { name: string, rateLimits: number, timeouts: number },
+          [],
+          "EnvironmentProfile",
+        ),
+        policies: object({ version: integer, ready: boolean }),
+        flags: object({ version: integer }),
+      },
+      [],
+      "NodeDetails",
+    ),
   },
-  [],
+  ["node"],
   "HealthDetails",
 );
+/** What an admin learns of the node that answered: who it is and what it decides with. */
+function nodeDetails(gateway: GatewayThis) {
+  const { engine } = nodePolicies(gateway.broker);
+  return {
+    id: gateway.broker.nodeID,
+    profile: settingsOf(gateway.broker).profile,
+    policies: { version: engine.version, ready: engine.ready },
+    flags: { version: nodeFlags(gateway.broker).set.version },
+  };
+}
+
 /** Liveness, readiness and the routed services' health, for probes and people. */
 export const healthActions = {
   live: {
@@ -58,8 +94,9 @@ export const healthActions = {
       summary: "Readiness, each routed service, and the version this node runs",
       description:
         "`degraded` (still 200) while a routed service is down or missing: its routes answer 503 until it returns. " +
-        "Anonymous, so it names no host, process or address: a node's identity is on its own " +
-        "health port (HEALTH_PORT) and in GET /api/v1/cluster, for admins.",
+        "Anonymous, it names no host, process or address: a node's identity is on its own " +
+        "health port (HEALTH_PORT) and in GET /api/v1/cluster, for admins. With an admin's token, " +
+        "`node` tells this node's id, its environment profile (BAZAAR_PROFILE) and the versions of the policy set and the flags it decides with.",
       response: DETAILS_SHAPE,
       sameBodyOn: [503],
     },
@@ -70,7 +107,13 @@ export const healthActions = {
       const degraded = Object.values(services).some((status) => status !== "up");
       if (ready.status !== "up") ctx.meta.$statusCode = 503;
       const status = ready.status !== "up" ? "down" : degraded ? "degraded" : "up";
-      return { status, checks, version: packageVersion() };
+      const admin = ctx.meta.user?.roles.includes("admin") === true;
+      return {
+        status,
+        checks,
+        version: packageVersion(),
+        ...(admin ? { node: nodeDetails(this) } : {}),
+      };
     },
   },
 } satisfies Actions;

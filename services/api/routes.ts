@@ -11,7 +11,8 @@ const JSON_BODY = {
   bodyParsers: { json: { strict: true, limit: "1MB", verify: refuseDeepJson }, urlencoded: false },
 };
 
-export type Limiter = "auth" | "api";
+/** `probe`: anyone, unlimited, unless credentials come: then identified and limited as `api`. */
+export type Limiter = "auth" | "api" | "probe";
 
 /**
  * A route whose body is a multipart upload names its action so (`multipart:documents.upload`):
@@ -71,7 +72,9 @@ const answerStatus = (createdAt: CreatedAt) =>
 
 export const healthRoute = {
   path: "/health",
-  authentication: false,
+  // An admin's token shows this node's profile and policy and flag versions in `GET /health`.
+  authentication: true,
+  limiter: "probe" as Limiter,
   authorization: false,
   mappingPolicy: "restrict",
   bodyParsers: { json: false, urlencoded: false },

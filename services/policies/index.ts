@@ -13,5 +13,7 @@ export default defineService({
     "POST /policies/evaluate": PoliciesAction.evaluate,
     "GET /policies/decisions": PoliciesAction.decisions,
   },
+  // A version has no route of its own: it is listed with its policy.
+  createdAt: { [PoliciesAction.create]: "/policies" },
   load: () => import("./policies.service"),
 });

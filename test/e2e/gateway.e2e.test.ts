@@ -173,7 +173,10 @@ describe("a gateway with small limits", () => {
     expect(ready.status).toBe(200);
     const services = ALL_SERVICES.filter((name) => name !== "api");
     // Ready is this node: no probe calls every service in the cluster.
-    expect(ready.body).toEqual({ status: "up", checks: { broker: "up", sessions: "up" } });
+    expect(ready.body).toEqual({
+      status: "up",
+      checks: { broker: "up", policies: "up", sessions: "up" },
+    });
     const details = await api.get("/health");
     expect(details.status).toBe(200);
     expect(details.body).toEqual({
@@ -181,6 +184,7 @@ describe("a gateway with small limits", () => {
       version: expect.any(String),
       checks: {
         broker: "up",
+        policies: "up",
         sessions: "up",
         ...Object.fromEntries(services.map((name) => [`service:${name}`, "up"])),
       },

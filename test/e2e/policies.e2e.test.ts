@@ -156,6 +156,22 @@ describe("Given the shipped policies", () => {
   });
 });
 
+describe("Given a node's health page", () => {
+  test("When an admin reads it, then it tells the node's profile and the policy and flag versions it decides with; others see none of it", async () => {
+    const { version } = (await api.get("/api/v1/policies", admin)).body;
+    const seen = await api.get("/health", admin);
+    expect(seen.body.node).toMatchObject({
+      profile: { name: "production", rateLimits: 1, timeouts: 1 },
+      policies: { version, ready: true },
+      flags: { version: expect.any(Number) },
+    });
+    expect((await api.get("/health")).body.node).toBeUndefined();
+    const customer = await newAccount(api, "curious");
+    expect((await api.get("/health", customer)).body.node).toBeUndefined();
+    expect((await api.get("/health", { token: "not-a-token" })).status).toBe(401);
+  });
+});
+
 describe("Given an admin who writes policies", () => {
   test("When a policy is invalid, then it is refused with the engine's message and nothing is stored", async () => {
     const typo = await api.post(

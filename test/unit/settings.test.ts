@@ -55,6 +55,8 @@ describe("settings from the environment", () => {
     ["WEBHOOK_ALLOW_PRIVATE", "maybe", /WEBHOOK_ALLOW_PRIVATE: expected true or false/],
     ["TRACING_SAMPLE_RATE", "2", /TRACING_SAMPLE_RATE/],
     ["LOG_LEVEL", "loud", /LOG_LEVEL/],
+    ["BAZAAR_PROFILE", "qa", /BAZAAR_PROFILE: expected one of development, staging, production/],
+    ["BAZAAR_PROFILE", "constructor", /BAZAAR_PROFILE/],
     ["JWT_SECRET", "short", /JWT_SECRET: must be at least 32 characters/],
     ["ADMIN_IP_ALLOWLIST", "10.0.0.0/99", /ADMIN_IP_ALLOWLIST/],
     ["ADMIN_IP_ALLOWLIST", "example.com", /ADMIN_IP_ALLOWLIST/],
@@ -100,6 +102,22 @@ describe("settings from the environment", () => {
     ).toThrow(/JWT_SECRET: is required/);
     const s = readSettings({ TRANSPORTER: "nats://127.0.0.1:4222", JWT_SECRET: SECRET });
     expect(s.jwtSecret).toBe(SECRET);
+  });
+
+  test("When a profile is chosen, then it scales the rate limits and timeouts set, and production keeps them", () => {
+    const env = {
+      DATA_DIR: dataDir(),
+      RATE_LIMIT_API: "100",
+      RATE_LIMIT_AUTH: "10",
+      REQUEST_TIMEOUT_MS: "2000",
+    };
+    const scaled = (profile?: string) => {
+      const s = readSettings({ ...env, ...(profile ? { BAZAAR_PROFILE: profile } : {}) });
+      return [s.profile.name, s.rateLimitApi, s.rateLimitAuth, s.requestTimeoutMs];
+    };
+    expect(scaled()).toEqual(["production", 100, 10, 2000]);
+    expect(scaled("staging")).toEqual(["staging", 200, 20, 3000]);
+    expect(scaled("development")).toEqual(["development", 1000, 100, 6000]);
   });
 
   test("When only one of ADMIN_EMAIL and ADMIN_PASSWORD is set, then start-up stops", () => {
