@@ -29,6 +29,8 @@ COPY mixins ./mixins
 COPY app ./app
 COPY moleculer.config.ts broker.config.ts ./
 COPY services ./services
+COPY migrations ./migrations
+COPY scripts/migrate.ts ./scripts/migrate.ts
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 3000 3030 3031

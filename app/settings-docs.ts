@@ -72,6 +72,12 @@ const SHARED_SETTING_DOCS: SettingDoc[] = [
   },
   { variables: ["JWT_TTL_SECONDS"], embedded: "3600", meaning: "access token lifetime" },
   {
+    variables: ["DB_MIGRATE"],
+    embedded: "true",
+    meaning:
+      "with PostgreSQL, apply the pending migrations at start under an advisory lock; `false` when a Job runs `npm run migrate` first (nodes then only check)",
+  },
+  {
     variables: ["BAZAAR_PROFILE"],
     embedded: "production",
     meaning:

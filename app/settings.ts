@@ -176,6 +176,7 @@ export function readSettings(env: Env = process.env): NodeSettings {
       "nedb",
     ]),
     redisUrl: url(env, "REDIS_URL", ["redis", "rediss"]),
+    dbMigrate: flag(env, "DB_MIGRATE", true),
     services: serviceList(env),
     port: integer(env, "PORT", 3000, 0, 65535),
     host: address(env, "HOST", transporter ? "0.0.0.0" : "127.0.0.1"),

@@ -34,6 +34,37 @@ export const Channel = {
 } as const;
 export type ChannelName = (typeof Channel)[keyof typeof Channel];
 
+/**
+ * The version each channel's messages are published at now. Its JSON Schema is
+ * `contracts/events/<channel>.v<version>.json` (`npm run events:schemas`); consumers still read
+ * every earlier version, raised to this one by the upcasters (docs/event-evolution.md).
+ */
+export const EVENT_VERSIONS: Record<EventName, number> = {
+  "engagement.message": 1,
+  "users.registered": 1,
+  "orders.confirmed": 1,
+  "orders.cancelled": 1,
+  "orders.shipped": 1,
+  "orders.delivered": 1,
+  "orders.failed": 1,
+  "payments.succeeded": 1,
+  "payments.failed": 1,
+  "payments.refunded": 2,
+  "analytics.events": 1,
+  "courses.lesson_completed": 1,
+  "courses.completed": 1,
+  "catalog.product_changed": 1,
+  "courses.course_changed": 1,
+  "cart.abandoned": 1,
+  "engagement.segment_entered": 1,
+  "engagement.segment_left": 1,
+  "documents.processed": 1,
+  "quizzes.graded": 1,
+  "courses.enrolment_revoked": 1,
+  "classroom.session_ended": 1,
+  "audit.recorded": 1,
+};
+
 export interface UserRegistered {
   userId: string;
   email: string;
@@ -65,12 +96,19 @@ export interface PaymentSettled {
   reason?: string;
 }
 
+/**
+ * v2: `refundedAt`, when the processor refunded (the message's `ts` is when it was told, which a
+ * crash can delay), and the processor's `refundId`. A v1 message is read with `refundedAt` =
+ * its `ts` and no `refundId`.
+ */
 export interface PaymentRefunded {
   paymentId: string;
   orderId: string;
   userId: string;
   amount: number;
   currency: string;
+  refundedAt: string;
+  refundId?: string;
 }
 
 /** A behaviour event as ingested (`POST /events`), its time filled in. */
@@ -162,12 +200,29 @@ export interface ChannelPayloads {
   "audit.recorded": AuditAct;
 }
 
+/** A message on the webhook channel, for the shop's own sender (SMS, chat): only webhooks hear it. */
+export interface EngagementMessage {
+  userId: string;
+  /** The template's id. */
+  type: string;
+  /** The send's key: a retry of the same send has the same. */
+  key: string;
+  body: string;
+}
+
+/** Messages told to webhooks alone (not a channel between services), versioned like the channels. */
+export interface WebhookOnlyPayloads {
+  "engagement.message": EngagementMessage;
+}
+export type EventPayloads = ChannelPayloads & WebhookOnlyPayloads;
+export type EventName = keyof EventPayloads;
+
 /**
  * A message of one of the channels `C`, told apart by its `type`: checking the type narrows
  * `data` to that channel's payload, so a consumer reads its payloads with no cast.
  */
 export type ChannelMessageOf<C extends ChannelName> = {
-  [K in C]: { id: string; type: K; ts: string; data: ChannelPayloads[K] };
+  [K in C]: { id: string; type: K; version: number; ts: string; data: ChannelPayloads[K] };
 }[C];
 
 /** A fact ready to be told: a channel and the payload that channel carries. */

@@ -24,6 +24,8 @@ export interface Settings {
   transporter?: string;
   dbUri?: string;
   redisUrl?: string;
+  /** With PostgreSQL: apply pending migrations at start (true), or only check them (a Job runs them). */
+  dbMigrate: boolean;
   /** The services this node hosts (`SERVICES`), names of folders under services/. */
   services: string[];
   port: number;

@@ -9,6 +9,8 @@ import { channelLag } from "../platform/messaging/channels";
 import { countMetric, setGauge, PlatformMetric } from "../platform/observability/metrics";
 import { runInContext } from "../platform/observability/request-context";
 import { insertIfAbsent } from "../platform/data/insert-if-absent";
+import { upcastMessage } from "../platform/messaging/event-schemas";
+import { EVENT_UPCASTERS } from "./event-upcasters";
 
 interface ProcessedDoc {
   id: string;
@@ -151,7 +153,9 @@ export function consumer<D>(group: string, handle: ChannelHandler<D>) {
     ctx: Context<ChannelMessage<D>>,
     raw?: unknown,
   ): Promise<void> {
-    const message = ctx.params;
+    // Every version still in use is read as the current one; one this node cannot read fails
+    // like a handler would, and waits in the dead letters for an upgrade and a replay.
+    const message = upcastMessage(ctx.params, EVENT_UPCASTERS) as ChannelMessage<D>;
     const processed = this.repos.processed_messages;
     const key = `${group}:${message.id}`;
     if (await processed.findById(key)) return;

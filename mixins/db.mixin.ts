@@ -30,6 +30,13 @@ export type DbService<R extends Record<string, Doc>> = Service & {
   repos: { [K in keyof R]: Repository<R[K]> };
 };
 
+/** Where a DbMixin keeps what it declares, for the migrations to read (app/store-schema.ts). */
+export const DECLARED_COLLECTIONS = Symbol("bazaar.collections");
+export interface DeclaredCollections {
+  collections: Record<string, IndexSpec[]>;
+  appendOnly: string[];
+}
+
 /**
  * Gives a service `this.repos`, one repository a collection it names, with the indexes it
  * declares, and reports the store in its `health` action.
@@ -38,7 +45,9 @@ export function DbMixin(
   collections: Record<string, IndexSpec[]>,
   options: { appendOnly?: string[] } = {},
 ): Partial<ServiceSchema> {
+  const declared: DeclaredCollections = { collections, appendOnly: options.appendOnly ?? [] };
   return {
+    [DECLARED_COLLECTIONS]: declared,
     created(this: Service) {
       const self = this as LoopingService;
       self.$storesOpening = (self.$storesOpening ?? 0) + 1;

@@ -24,7 +24,7 @@ export function openStore(settings: Settings): Store {
     const store = uri?.startsWith("mongodb")
       ? new MongoStore(uri)
       : uri?.startsWith("postgres")
-        ? new PostgresStore(uri)
+        ? new PostgresStore(uri, settings.dbMigrate ? "migrate" : "verify")
         : uri?.startsWith("nedb")
           ? new NedbStore(settings.dataDir)
           : new SqliteStore(settings.dataDir);

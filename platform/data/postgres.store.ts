@@ -2,15 +2,15 @@ import { isDuplicate } from "../actions/errors";
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { applyUpdate, applyUpdateInPlace } from "./apply-update";
+import { orderOf, SqlParams, whereOf } from "./postgres-sql";
 import {
-  APPLY_UPDATE_FUNCTION,
-  indexExpressions,
-  listIndexExpression,
-  orderOf,
-  rangeIndexExpression,
-  SqlParams,
-  whereOf,
-} from "./postgres-sql";
+  appendOnlyStatement,
+  appendOnlyTrigger,
+  FUNCTION_STATEMENTS,
+  indexStatements,
+  tableStatement,
+} from "./postgres-ddl";
+import { migrate } from "./migrate";
 import {
   duplicateKeyError,
   equalityFields,
@@ -296,84 +296,92 @@ function pinsOneRow(filter: Filter): boolean {
   return typeof filter.id === "string";
 }
 
+/**
+ * How a store comes by its schema. `migrate` (a node, by default): it applies the pending
+ * migrations, then checks each collection it opens is there with every index. `verify` (a node
+ * when a Job migrates): it only checks. `create` (the store's own tests and benches, over
+ * collections no migration knows): it creates what is missing.
+ */
+export type SchemaMode = "migrate" | "verify" | "create";
+
+/** The database lacks what this code expects: its migrations are behind the code. */
+function behind(what: string): Error {
+  return new Error(
+    `The database lacks ${what}: its migrations are behind this code (run npm run migrate, or start a node with DB_MIGRATE=on-start)`,
+  );
+}
+
 export class PostgresStore implements Store {
   private readonly pool: pg.Pool;
 
-  constructor(uri: string) {
+  constructor(
+    private readonly uri: string,
+    private readonly schemaMode: SchemaMode = "create",
+  ) {
     this.pool = new pg.Pool({ connectionString: uri, max: 10, connectionTimeoutMillis: 5000 });
     // An idle client losing its server is reported here; the next query reconnects.
     this.pool.on("error", () => undefined);
   }
 
-  /** Creates the table and its indexes once, even with several nodes starting together. */
-  private functionsReady?: Promise<void>;
+  /** The migrations, run once a store before its first collection opens. */
+  private migrated?: Promise<unknown>;
 
-  /** The update function, made once a store; nodes starting together take turns. */
+  private schemaReady(): Promise<unknown> {
+    if (this.schemaMode === "migrate")
+      this.migrated ??= migrate(this.uri).catch((err: unknown) => {
+        this.migrated = undefined;
+        throw err;
+      });
+    if (this.schemaMode === "create") this.migrated ??= this.createFunctions();
+    return this.migrated ?? Promise.resolve();
+  }
+
+  /** The functions every collection uses, made once a store; nodes starting together take turns. */
   private createFunctions(): Promise<void> {
-    this.functionsReady ??= inTransaction(this.pool, async (client) => {
+    return inTransaction(this.pool, async (client) => {
       await client.query("SELECT pg_advisory_xact_lock(hashtext('bazaar-schema:functions'))");
-      await client.query(APPLY_UPDATE_FUNCTION);
-    }).catch((err: unknown) => {
-      this.functionsReady = undefined;
-      throw err;
+      for (const statement of FUNCTION_STATEMENTS) await client.query(statement);
     });
-    return this.functionsReady;
   }
 
   async refuseChanges(collection: string): Promise<void> {
     assertTableName(collection);
+    const trigger = appendOnlyTrigger(collection);
+    if (this.schemaMode !== "create") {
+      const held = await this.pool.query("SELECT 1 FROM pg_trigger WHERE tgname = $1", [trigger]);
+      if (held.rowCount === 0) throw behind(`the append-only trigger of ${collection}`);
+      return;
+    }
     await inTransaction(this.pool, async (client) => {
       await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [
         `bazaar-schema:${collection}`,
       ]);
-      await client.query(
-        `CREATE OR REPLACE FUNCTION bazaar_refuse_change() RETURNS trigger LANGUAGE plpgsql AS ` +
-          `$$ BEGIN RAISE EXCEPTION '% is append-only (% refused)', TG_TABLE_NAME, TG_OP; END $$`,
-      );
-      const name = `${collection}__append_only`;
-      const held = await client.query("SELECT 1 FROM pg_trigger WHERE tgname = $1", [name]);
-      if (held.rowCount === 0)
-        await client.query(
-          `CREATE TRIGGER "${name}" BEFORE UPDATE OR DELETE OR TRUNCATE ON "${collection}" ` +
-            `FOR EACH STATEMENT EXECUTE FUNCTION bazaar_refuse_change()`,
-        );
+      const held = await client.query("SELECT 1 FROM pg_trigger WHERE tgname = $1", [trigger]);
+      if (held.rowCount === 0) await client.query(appendOnlyStatement(collection));
     });
   }
 
   async repository<T extends Doc>(collection: string, indexes: IndexSpec[]) {
     assertTableName(collection);
-    await this.createFunctions();
+    await this.schemaReady();
+    const wanted = indexStatements(collection, indexes);
+    if (this.schemaMode !== "create") {
+      const { rows } = await this.pool.query<{ indexname: string }>(
+        "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1",
+        [collection],
+      );
+      if (rows.length === 0) throw behind(`the table ${collection}`);
+      const held = new Set(rows.map((r) => r.indexname));
+      const missing = wanted.filter(([name]) => !held.has(name)).map(([name]) => name);
+      if (missing.length) throw behind(`the indexes ${missing.join(", ")}`);
+      return new PostgresRepository<T>(this.pool, collection, indexes);
+    }
     await inTransaction(this.pool, async (client) => {
       await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [
         `bazaar-schema:${collection}`,
       ]);
-      await client.query(
-        `CREATE TABLE IF NOT EXISTS "${collection}" (id text PRIMARY KEY, doc jsonb NOT NULL)`,
-      );
-      await client.query(
-        `CREATE INDEX IF NOT EXISTS "${collection}__doc" ON "${collection}" USING gin (doc jsonb_path_ops)`,
-      );
-      for (const index of indexes.filter((i) => i.range && !i.unique))
-        for (const field of index.fields.filter((f) => f !== "id"))
-          await client.query(
-            // NULLS FIRST: read forwards it is the ascending sort, backwards the descending one.
-            `CREATE INDEX IF NOT EXISTS "${indexName(collection, { fields: [field] }, index.range![0])}" ON "${collection}" (${rangeIndexExpression(field, index.range!)} NULLS FIRST)`,
-          );
-      for (const index of indexes.filter(
-        (i) => i.unique && !(i.fields.length === 1 && i.fields[0] === "id"),
-      ))
-        await client.query(
-          `CREATE UNIQUE INDEX IF NOT EXISTS "${indexName(collection, index)}" ON "${collection}" (${indexExpressions(index.fields)})`,
-        );
-      for (const index of indexes.filter((i) => i.list && !i.unique))
-        await client.query(
-          `CREATE INDEX IF NOT EXISTS "${indexName(collection, index, "l")}" ON "${collection}" USING gin (${listIndexExpression(index.fields[0])})`,
-        );
-      // Plain indexes answer equality (`status`, `category`) from a B-tree, not the GIN's guess.
-      for (const index of indexes.filter((i) => !i.unique && !i.range && !i.list))
-        await client.query(
-          `CREATE INDEX IF NOT EXISTS "${indexName(collection, index, "i")}" ON "${collection}" (${indexExpressions(index.fields)})`,
-        );
+      await client.query(tableStatement(collection));
+      for (const [, statement] of wanted) await client.query(statement);
     });
     return new PostgresRepository<T>(this.pool, collection, indexes);
   }

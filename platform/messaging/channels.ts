@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
 import type { ChannelName, ChannelPayloads } from "../../contracts/channels";
 import type { Settings } from "../../contracts/settings";
+import { assertEvent, countInvalidEvent, currentVersion } from "./event-schemas";
 
 declare module "moleculer" {
   interface ServiceBroker {
@@ -34,16 +35,21 @@ export function channelsReady(broker: ServiceBroker): Promise<void> {
 export interface ChannelMessage<D = Record<string, unknown>> {
   id: string;
   type: string;
+  /** Its payload's schema version (contracts/events); absent on messages older than versions. */
+  version?: number;
   ts: string;
   data: D;
 }
 
+/** A message at its channel's current version, its payload checked against that schema. */
 export function channelMessage<D>(
   type: string,
   data: D,
   id: string = randomUUID(),
 ): ChannelMessage<D> {
-  return { id, type, ts: new Date().toISOString(), data };
+  const version = currentVersion(type);
+  assertEvent(type, version, data);
+  return { id, type, version, ts: new Date().toISOString(), data };
 }
 
 /**
@@ -56,7 +62,9 @@ export function publish<C extends ChannelName>(
   data: ChannelPayloads[C],
   id?: string,
 ): Promise<void> {
-  return broker.sendToChannel(channel, channelMessage(channel, data, id));
+  const message = channelMessage(channel, data, id);
+  countInvalidEvent(broker, message);
+  return broker.sendToChannel(channel, message);
 }
 
 export const SECOND_NS = 1_000_000_000;

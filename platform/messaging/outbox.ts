@@ -2,6 +2,7 @@ import type { ChannelEvent } from "../../contracts/channels";
 import { randomBytes } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
 import { channelMessage, type ChannelMessage } from "./channels";
+import { countInvalidEvent } from "./event-schemas";
 import type { Doc, Repository, Update } from "../data/repository";
 import { CONSUMERS_AWAY } from "./in-process-channels";
 import { setGauge, PlatformMetric } from "../observability/metrics";
@@ -169,6 +170,7 @@ async function publish(
   message: ChannelMessage<unknown>,
   trace?: TraceParent,
 ) {
+  countInvalidEvent(broker, message);
   if (!trace || !broker.isTracingEnabled()) return broker.sendToChannel(message.type, message);
   const span = broker.tracer.startSpan(`publish ${message.type}`, {
     traceID: trace.requestID,

@@ -15,9 +15,15 @@ export const PlatformMetric = {
   CHANNEL_DEAD_LETTERS: "bazaar.channels.dead_letters.total",
   CHANNEL_LAG: "bazaar.channels.lag",
   OUTBOX_LAG: "bazaar.outbox.lag.seconds",
+  EVENT_SCHEMA_VIOLATIONS: "bazaar.events.schema_violations.total",
 } as const;
 
 export const PLATFORM_METRICS: readonly MetricDefinition[] = [
+  {
+    name: PlatformMetric.EVENT_SCHEMA_VIOLATIONS,
+    description: "Channel messages sent although their schema refused them (a producer's bug)",
+    labelNames: ["channel"],
+  },
   {
     name: PlatformMetric.OUTBOX_PENDING,
     description: "Events written but not yet published, as the relay last saw them",

@@ -174,11 +174,12 @@ export async function refundOrder(
         amount: entry.amount,
       }),
     );
+    const refundedAt = new Date().toISOString();
     const update = withEvents(
       {
         $set: {
           [`refunds.${refundKey}`]: { ...entry, state: "done", refundId },
-          updatedAt: new Date().toISOString(),
+          updatedAt: refundedAt,
         },
       },
       [
@@ -190,6 +191,8 @@ export async function refundOrder(
             userId: pending.userId,
             amount: entry.amount,
             currency: pending.currency,
+            refundedAt,
+            refundId,
           },
         },
         audit({

@@ -77,13 +77,15 @@ afterAll(async () => {
   if (copy) rmSync(copy, { recursive: true, force: true });
 });
 
-test("When the template's steps are followed, then only the service's folder, its contract file, one line of the service list and the README's generated tables change", () => {
+test("When the template's steps are followed, then only the service's folder, its contract file, one line of the service list, the README's generated tables and its migration change", () => {
   const after = filesOf(copy);
   const changed = [...after.keys()].filter((f) => before.get(f) !== after.get(f)).sort();
   expect(changed).toEqual([
     "README.md",
     "app/service-list.ts",
     "contracts/shelf.ts",
+    expect.stringMatching(/^migrations\/\d+_add_shelf\.sql$/),
+    "migrations/schema.json",
     "services/shelf/index.ts",
     "services/shelf/items.ts",
     "services/shelf/model.ts",
@@ -96,7 +98,7 @@ test("When the template's steps are followed, then only the service's folder, it
   expect(added).toEqual(['export { default as shelf } from "../services/shelf";']);
 });
 
-test("When the new service is checked, then the compiler, lint, and the checks of the action names, routes, settings, compose and k8s files pass", () => {
+test("When the new service is checked, then the compiler, lint, and the checks of the action names, routes, settings, compose and k8s files and PostgreSQL's migrations pass", () => {
   inCopy(process.execPath, ["node_modules/typescript/bin/tsc", "--noEmit"]);
   inCopy(process.execPath, [
     "node_modules/eslint/bin/eslint.js",
@@ -113,6 +115,7 @@ test("When the new service is checked, then the compiler, lint, and the checks o
     "test/unit/settings-docs.test.ts",
     "test/unit/compose.test.ts",
     "test/unit/k8s.test.ts",
+    "test/integration/migrations.test.ts",
   ]);
 }, 300_000);
 

@@ -1,3 +1,4 @@
+import { OrderStatus } from "../../contracts/orders";
 import { channelMessage } from "../../platform/messaging/channels";
 import { verifySignature } from "../../services/notifications/webhook-signing";
 import { client, uniqueEmail, type Client } from "../harness/http";
@@ -133,7 +134,15 @@ describe("notifications", () => {
     );
     const again = channelMessage(
       "orders.confirmed",
-      { orderId: placed.body.id, userId: me.id, total: 1999, currency: "USD", items: [] },
+      {
+        orderId: placed.body.id,
+        userId: me.id,
+        status: OrderStatus.CONFIRMED,
+        total: 1999,
+        currency: "USD",
+        items: [],
+        createdAt: placed.body.createdAt,
+      },
       (await inbox(me.token)).rows
         .find((n: { type: string }) => n.type === "order_confirmed")
         .id.slice(4),

@@ -1,3 +1,4 @@
+import { orderMoved } from "../harness/messages";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -81,7 +82,7 @@ describeWith(["nats-server"])("durable channels over real NATS JetStream", () =>
   });
 
   test("When messages are published before any consumer exists, then none is lost", async () => {
-    const early = channelMessage(Channel.ORDERS_CONFIRMED, { n: -1 });
+    const early = channelMessage(Channel.ORDERS_CONFIRMED, orderMoved({ n: -1 }));
     await publisher.sendToChannel(Channel.ORDERS_CONFIRMED, early);
     const recorder = startRecorder();
     try {
@@ -94,7 +95,7 @@ describeWith(["nats-server"])("durable channels over real NATS JetStream", () =>
 
   test("When the consumer is killed mid-stream and restarted, then every message arrives", async () => {
     const messages = Array.from({ length: 300 }, (_, n) =>
-      channelMessage(Channel.ORDERS_CONFIRMED, { n }),
+      channelMessage(Channel.ORDERS_CONFIRMED, orderMoved({ n })),
     );
     let recorder = startRecorder();
     const startsBefore = starts();
@@ -129,7 +130,7 @@ describeWith(["nats-server"])("durable channels over real NATS JetStream", () =>
     // Published while no member of the group runs: all of it waits in JetStream. The recorder
     // then takes 8 s (10 in flight, 1 s each), so the lag, read every 5 s, is seen falling.
     const backlog = Array.from({ length: 80 }, (_, n) =>
-      channelMessage(Channel.ORDERS_CONFIRMED, { n }),
+      channelMessage(Channel.ORDERS_CONFIRMED, orderMoved({ n })),
     );
     for (const m of backlog) await publisher.sendToChannel(Channel.ORDERS_CONFIRMED, m);
     recorderMetricsPort = await freePort();
@@ -177,7 +178,7 @@ describeWith(["nats-server"])("durable channels over real NATS JetStream", () =>
     recorderMetricsPort = await freePort();
     const recorder = startRecorder();
     try {
-      const poison = channelMessage(Channel.ORDERS_CONFIRMED, { n: 0, poison: true });
+      const poison = channelMessage(Channel.ORDERS_CONFIRMED, orderMoved({ n: 0, poison: true }));
       await publisher.sendToChannel(Channel.ORDERS_CONFIRMED, poison);
       await waitFor(
         async () => deadLetters.some((d) => d.id === poison.id),

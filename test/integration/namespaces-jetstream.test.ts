@@ -1,3 +1,4 @@
+import { orderMoved } from "../harness/messages";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -73,8 +74,8 @@ describeWith(["nats-server"])("two namespaces on one NATS server", () => {
 
   test("When each publishes, then only its own consumers receive it", async () => {
     const [a, b] = brokers;
-    const first = channelMessage(Channel.ORDERS_CONFIRMED, { orderId: "a1" });
-    const second = channelMessage(Channel.ORDERS_CONFIRMED, { orderId: "b1" });
+    const first = channelMessage(Channel.ORDERS_CONFIRMED, orderMoved({ orderId: "a1" }));
+    const second = channelMessage(Channel.ORDERS_CONFIRMED, orderMoved({ orderId: "b1" }));
     await a.sendToChannel(Channel.ORDERS_CONFIRMED, first);
     await b.sendToChannel(Channel.ORDERS_CONFIRMED, second);
     await waitFor(

@@ -9,7 +9,7 @@ import {
   processedRetentionMs,
   sweepProcessed,
 } from "../../mixins/channel-consumer.mixin";
-import { channelMessage } from "../../platform/messaging/channels";
+import { rawMessage } from "../harness/messages";
 
 describe("a channel consumer", () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "bazaar-consumer-"));
@@ -40,7 +40,7 @@ describe("a channel consumer", () => {
   const settle = () => new Promise((r) => setTimeout(r, 300));
 
   test("When the same message is delivered twice, then it is handled once", async () => {
-    const message = channelMessage("orders.confirmed", { n: 1 });
+    const message = rawMessage("orders.confirmed", { n: 1 });
     await broker.sendToChannel("orders.confirmed", message);
     await settle();
     await broker.sendToChannel("orders.confirmed", message);
@@ -50,14 +50,14 @@ describe("a channel consumer", () => {
 
   test("When the handler fails twice, then back-off retries get it handled, once", async () => {
     failuresLeft = 2;
-    const message = channelMessage("orders.confirmed", { n: 2 });
+    const message = rawMessage("orders.confirmed", { n: 2 });
     await broker.sendToChannel("orders.confirmed", message);
     await new Promise((r) => setTimeout(r, 1200));
     expect(handled.filter((id) => id === message.id)).toHaveLength(1);
   });
 
   test("When a handled message's record outlives the channel's retention, then the sweep drops it", async () => {
-    const message = channelMessage("orders.confirmed", { n: 3 });
+    const message = rawMessage("orders.confirmed", { n: 3 });
     await broker.sendToChannel("orders.confirmed", message);
     await settle();
     const service = broker.getLocalService("counter") as unknown as {

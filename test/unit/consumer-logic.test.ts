@@ -1,4 +1,4 @@
-import { channelMessage } from "../../platform/messaging/channels";
+import { rawMessage } from "../harness/messages";
 import { validateBatch, MAX_BATCH } from "../../services/analytics/behaviour";
 import {
   decodeKey,
@@ -20,7 +20,7 @@ describe("notification templates", () => {
 
   test("When an order is confirmed, then the message lists its lines and total", () => {
     const message = render(
-      channelMessage("orders.confirmed", {
+      rawMessage("orders.confirmed", {
         orderId: "ord_0123456789abcdef",
         userId: "u",
         total: 2500,
@@ -35,7 +35,7 @@ describe("notification templates", () => {
   test("When an order fails for a payment reason, then only payments.failed tells it", () => {
     const failed = (failureReason: string) =>
       render(
-        channelMessage("orders.failed", {
+        rawMessage("orders.failed", {
           orderId: "o",
           userId: "u",
           total: 1,
@@ -47,7 +47,7 @@ describe("notification templates", () => {
     expect(failed("out_of_stock")).toMatchObject({ type: "order_failed" });
     expect(
       render(
-        channelMessage("payments.failed", {
+        rawMessage("payments.failed", {
           orderId: "o",
           userId: "u",
           amount: 1,
@@ -146,7 +146,7 @@ describe("one-minute windows", () => {
 
 describe("money in messages", () => {
   test('When a payment failure carries no amount, then no message is made: never "$NaN"', () => {
-    const message = channelMessage("payments.failed", {
+    const message = rawMessage("payments.failed", {
       orderId: "o",
       userId: "u",
       total: 1999,
@@ -155,8 +155,7 @@ describe("money in messages", () => {
     });
     expect(() => render(message)).toThrow(/minor units/);
     expect(
-      render(channelMessage("payments.failed", { orderId: "o", amount: 1999, currency: "USD" }))
-        ?.body,
+      render(rawMessage("payments.failed", { orderId: "o", amount: 1999, currency: "USD" }))?.body,
     ).toContain("payment of $19.99:");
   });
 });

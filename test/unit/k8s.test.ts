@@ -21,6 +21,7 @@ type Probe = { httpGet?: { path: string; port: string | number }; tcpSocket?: { 
 type Container = {
   name: string;
   image: string;
+  command?: string[];
   env?: { name: string; value?: string }[];
   envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
   ports?: Port[];
@@ -108,6 +109,21 @@ describe("k8s/ manifests", () => {
       );
       expect(hpa?.spec!.minReplicas).toBeGreaterThanOrEqual(2);
     }
+  });
+
+  test("When a rollout is prepared, then a hardened Job applies PostgreSQL's migrations with the nodes' settings", () => {
+    const [job] = ofKind("Job");
+    const c = container(job);
+    expect(c.command).toEqual(["node", "--import", "tsx", "scripts/migrate.ts"]);
+    expect(c.envFrom).toEqual([
+      { configMapRef: { name: "bazaar-config" } },
+      { secretRef: { name: "bazaar-secrets" } },
+    ]);
+    expect(c.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+    });
+    expect(job.spec!.template!.spec.securityContext?.runAsNonRoot).toBe(true);
   });
 
   test("When a pod is described, then it is hardened, bounded, probed on a port it opens, and given time to drain", () => {

@@ -1,3 +1,4 @@
+import { orderMoved, paymentSettled } from "../harness/messages";
 import { pendingEffects, pendingEvents, withEvents } from "../../platform/messaging/outbox";
 
 describe("the outbox inside a document", () => {
@@ -5,8 +6,8 @@ describe("the outbox inside a document", () => {
     const update = withEvents(
       { $set: { status: "CONFIRMED" }, $inc: { version: 1 } },
       [
-        { type: "orders.confirmed", data: { orderId: "o1" } as never },
-        { type: "payments.succeeded", data: { orderId: "o1" } as never },
+        { type: "orders.confirmed", data: orderMoved({ orderId: "o1" }) },
+        { type: "payments.succeeded", data: paymentSettled({ orderId: "o1" }) },
       ],
       ["commitStock"],
     );

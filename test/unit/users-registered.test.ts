@@ -31,7 +31,7 @@ describe("the users.registered channel", () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  test("When someone registers, then users.registered carries them, once, in the message shape of §6", async () => {
+  test("When someone registers, then users.registered carries them, once, in the message shape of §6, with its version", async () => {
     const { user } = await broker.call<{ user: { id: string } }, object>("users.register", {
       email: "heard@example.com",
       password: "correct-horse",
@@ -43,6 +43,7 @@ describe("the users.registered channel", () => {
       {
         id: expect.stringMatching(/^evt_/),
         type: "users.registered",
+        version: 1,
         ts: expect.any(String),
         data: {
           userId: user.id,

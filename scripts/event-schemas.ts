@@ -1,0 +1,13 @@
+/**
+ * Publishes the JSON Schema of each channel's current version (`npm run events:schemas`):
+ * `contracts/events/<channel>.v<version>.json`, from the payload types in contracts/channels.ts.
+ * Earlier versions' files are never rewritten: they are what old messages were checked against.
+ */
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { currentEventSchemas, schemaFile } from "./event-schema-source";
+
+for (const [file, schema] of currentEventSchemas()) {
+  writeFileSync(schemaFile(file), `${JSON.stringify(schema, null, 2)}\n`);
+  process.stdout.write(`wrote ${path.relative(process.cwd(), schemaFile(file))}\n`);
+}
