@@ -40,6 +40,30 @@ describe("Given a node's policy engine", () => {
     expect(engine.decide(adminRoute("127.0.0.1")).decision).toBe("deny");
   });
 
+  test("When the set changes, then no remembered answer outlives it, and a policy for any action still applies to each", () => {
+    const engine = new PolicyEngine(POLICY_SCHEMA);
+    engine.load(SHIPPED_POLICIES, 1);
+    const asked = adminRoute("127.0.0.1");
+    expect(engine.decide(asked).decision).toBe("allow");
+    expect(engine.decide(asked).decision).toBe("allow");
+    const everywhere = versioned(
+      "maintenance",
+      `forbid (principal, action, resource) unless { principal.roles.contains("support") };`,
+    );
+    engine.load([...SHIPPED_POLICIES, everywhere], 2);
+    expect(engine.decide(asked)).toEqual({
+      decision: "deny",
+      reasons: ["maintenance"],
+      errors: [],
+    });
+    const refundOnly = versioned(
+      "no-refunds",
+      `forbid (principal, action == Action::"payments.refund", resource);`,
+    );
+    engine.load([...SHIPPED_POLICIES, refundOnly], 3);
+    expect(engine.decide(asked).decision).toBe("allow");
+  });
+
   test("When a policy names what the schema lacks, then the engine's message says what and where", () => {
     const problems = policyProblems(POLICY_SCHEMA, [
       {
