@@ -6,8 +6,13 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { currentEventSchemas, schemaFile } from "./event-schema-source";
+import { formatted } from "./formatted";
 
-for (const [file, schema] of currentEventSchemas()) {
-  writeFileSync(schemaFile(file), `${JSON.stringify(schema, null, 2)}\n`);
-  process.stdout.write(`wrote ${path.relative(process.cwd(), schemaFile(file))}\n`);
+async function main(): Promise<void> {
+  for (const [file, schema] of currentEventSchemas()) {
+    writeFileSync(schemaFile(file), await formatted(schemaFile(file), JSON.stringify(schema)));
+    process.stdout.write(`wrote ${path.relative(process.cwd(), schemaFile(file))}\n`);
+  }
 }
+
+void main();

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { storeSchema, type StoreSchema } from "../app/store-schema";
+import { formatted } from "./formatted";
 import { MIGRATIONS_DIR } from "../platform/data/migrate";
 import {
   appendOnlyStatement,
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
   const file = path.join(MIGRATIONS_DIR, `${Date.now()}_${name}.sql`);
   const sql = (lines: string[]) => lines.map((line) => `${line};\n`).join("\n");
   writeFileSync(file, `-- Up Migration\n${sql(up)}\n-- Down Migration\n${sql(down)}`);
-  writeFileSync(SNAPSHOT, `${JSON.stringify({ ...next, functions }, null, 2)}\n`);
+  writeFileSync(SNAPSHOT, await formatted(SNAPSHOT, JSON.stringify({ ...next, functions })));
   process.stdout.write(`wrote ${path.relative(process.cwd(), file)}\n`);
 }
 
