@@ -23,6 +23,8 @@ import { addHealthCheck, NotReadyYet } from "../platform/runtime/health";
 const POLICY_SYNC_MS = 500;
 /** The share of allows kept in the decision log (every denial is kept). */
 export const ALLOW_SAMPLE_RATE = 0.01;
+/** How long a node waits for a policies service to appear before it says none is there. */
+const ALONE_WARNING_MS = 15_000;
 /** Decisions held for the log at most; beyond, the oldest are dropped (and counted). */
 const MAX_PENDING_DECISIONS = 2000;
 
@@ -82,9 +84,21 @@ export class NodePolicies {
     this.sync = undefined;
   }
 
+  private readonly since = Date.now();
+  private warnedAlone = false;
+
   private async syncOnce(): Promise<void> {
     const registry = this.broker.registry as unknown as { hasService(n: string): boolean };
-    if (!registry.hasService("policies")) return;
+    if (!registry.hasService("policies")) {
+      // A layout without the policies service anywhere: say why this node never gets ready.
+      if (!this.engine.ready && !this.warnedAlone && Date.now() - this.since > ALONE_WARNING_MS) {
+        this.warnedAlone = true;
+        this.broker.logger.warn(
+          "No node hosts the policies service: this node refuses every request until one does (SERVICES must include policies, or @consumers, somewhere)",
+        );
+      }
+      return;
+    }
     if (this.pending.length) {
       const decisions = this.pending.splice(0);
       this.broker.emit(POLICY_DECISIONS, { decisions, dropped: this.dropped });
