@@ -138,3 +138,12 @@ export const toVersionView = ({
   id: policyId,
   ...view,
 });
+
+/** Sweeps decisions older than `days`; answers how many went. */
+export function sweepDecisions(
+  decisions: { deleteMany(filter: object): Promise<number> },
+  days: number,
+  now = Date.now(),
+): Promise<number> {
+  return decisions.deleteMany({ at: { $lt: new Date(now - days * 86_400_000).toISOString() } });
+}

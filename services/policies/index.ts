@@ -1,11 +1,13 @@
 import { PoliciesAction, PoliciesError } from "../../contracts/policies";
 import { defineService } from "../../platform/runtime/service-module";
+import { policiesSettings } from "./settings";
 
 export default defineService({
   name: "policies",
   actions: PoliciesAction,
   errors: PoliciesError,
   group: "consumers",
+  settings: policiesSettings,
   routes: {
     "GET /policies": PoliciesAction.list,
     "POST /policies": PoliciesAction.create,

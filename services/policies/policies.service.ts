@@ -11,7 +11,10 @@ import {
   type PolicyQuery,
   type PolicyVersion,
 } from "../../contracts/policies";
-import { DbMixin, type DbService } from "../../mixins/db.mixin";
+import { addStoreLoop, DbMixin, type DbService } from "../../mixins/db.mixin";
+import { BackgroundLoop } from "../../platform/messaging/background-loop";
+import { ownSettings } from "../../platform/runtime/settings-of";
+import { policiesSettings } from "./settings";
 import { HealthMixin } from "../../mixins/health.mixin";
 import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
 import { nodePolicies, PolicyClientMixin, principalEntity } from "../../mixins/policy-client.mixin";
@@ -37,6 +40,7 @@ import {
   QUERY_PROPS,
   VERSION_SHAPE,
   policyIdRule,
+  sweepDecisions,
   toVersionView,
   versionKey,
   type PolicyDecisionDoc,
@@ -51,6 +55,8 @@ type PoliciesThis = DbService<{
   policy_decisions: PolicyDecisionDoc;
 }> &
   RelayService & { activeSet(): Promise<ActivePolicySet> };
+
+const SWEEP_INTERVAL_MS = 3600_000;
 
 /** Longer than this, a message of problems is cut: the engine's words, not a whole report. */
 const MAX_MESSAGE = 1500;
@@ -335,6 +341,19 @@ const PoliciesService: ServiceSchema<ServiceSettingSchema, PoliciesThis> = {
         policies: versions.map(({ id, version, text }) => ({ id, version, text })),
       };
     },
+  },
+
+  created(this: PoliciesThis) {
+    const sweep = new BackgroundLoop(
+      "policy decision log retention",
+      SWEEP_INTERVAL_MS,
+      async () => {
+        const { policyDecisionsRetentionDays } = ownSettings(this.broker, policiesSettings);
+        await sweepDecisions(this.repos.policy_decisions, policyDecisionsRetentionDays);
+      },
+      this.logger,
+    );
+    addStoreLoop(this, sweep);
   },
 
   async started(this: PoliciesThis) {
