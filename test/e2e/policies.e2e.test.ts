@@ -211,6 +211,48 @@ describe("Given an admin who writes policies", () => {
     expect(ids).not.toContain("two");
   });
 
+  test("When a request is wrong, then it is a clear 4xx and nothing changes", async () => {
+    const before = (await api.get("/api/v1/policies", admin)).body;
+    const customer = await newAccount(api, "not-an-admin");
+    const text = `permit (principal, action == Action::"request", resource);`;
+    expect((await api.post("/api/v1/policies", { id: "mine", text }, customer)).status).toBe(403);
+    const badCase = await api.post(
+      "/api/v1/policies",
+      {
+        id: "bad-case",
+        text,
+        cases: [
+          {
+            name: "a route without its attributes",
+            principal: { type: "User", id: "u", attrs: { userId: "u", roles: [] } },
+            action: "request",
+            resource: { type: "Route", id: "users.me" },
+            expect: "allow",
+          },
+        ],
+      },
+      admin,
+    );
+    expect([badCase.status, badCase.body.type]).toEqual([422, "POLICY_INVALID"]);
+    expect(badCase.body.message).toMatch(
+      /^These cases do not fit the schema: "a route without its attributes"/,
+    );
+    const unknown = await api.post("/api/v1/policies/no-such-policy/activate", {}, admin);
+    expect(unknown.status).toBe(404);
+    const noVersion = await api.post(
+      "/api/v1/policies/routes-by-role/activate",
+      { version: 99 },
+      admin,
+    );
+    expect(noVersion.status).toBe(404);
+    expect((await api.post("/api/v1/policies/Bad%20Id/activate", {}, admin)).status).toBe(422);
+    expect((await api.get("/api/v1/policies/decisions?from=2026-13-45", admin)).status).toBe(422);
+    expect((await api.get("/api/v1/policies/decisions", customer)).status).toBe(403);
+    const after = (await api.get("/api/v1/policies", admin)).body;
+    expect(after.version).toBe(before.version);
+    expect(after.rows.map((r: any) => r.id)).toEqual(before.rows.map((r: any) => r.id));
+  });
+
   test("When a version's test cases fail, then it cannot be activated and the active set is unchanged", async () => {
     const before = (await api.get("/api/v1/policies", admin)).body;
     const forgetful = await api.post(
