@@ -2,7 +2,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { EVENT_VERSIONS } from "../../contracts/channels";
 import { EVENT_UPCASTERS } from "../../mixins/event-upcasters";
 import { channelMessage } from "../../platform/messaging/channels";
-import { eventProblems, upcastMessage } from "../../platform/messaging/event-schemas";
+import {
+  countInvalidEvent,
+  eventProblems,
+  upcastMessage,
+} from "../../platform/messaging/event-schemas";
+import { PlatformMetric } from "../../platform/observability/metrics";
+import { ServiceBroker } from "moleculer";
+import { rawMessage } from "../harness/messages";
 import { breakingChanges } from "../../platform/messaging/schema-compat";
 import { currentEventSchemas, fileOf, schemaFile } from "../../scripts/event-schema-source";
 
@@ -85,6 +92,39 @@ describe("Given the published event schemas", () => {
         completedAt: "t",
       }),
     ).toThrow("courses.lesson_completed v1 does not match its schema: /courseId must be string");
+  });
+});
+
+describe("Given a node in production", () => {
+  test("When a message its schema refuses is sent, then it goes, and the violation is counted by channel", async () => {
+    const broker = new ServiceBroker({ logger: false, metrics: { enabled: true } });
+    broker.metrics.register({
+      name: PlatformMetric.EVENT_SCHEMA_VIOLATIONS,
+      type: "counter",
+      labelNames: ["channel"],
+    });
+    const mode = process.env.NODE_ENV;
+    process.env.NODE_ENV = "production";
+    try {
+      const bad = rawMessage("courses.lesson_completed", { userId: "u", courseId: 7 });
+      expect(() => channelMessage("courses.lesson_completed", bad.data)).not.toThrow();
+      countInvalidEvent(broker, bad);
+      countInvalidEvent(
+        broker,
+        rawMessage("courses.completed", {
+          userId: "u",
+          courseId: "c",
+          certificateId: "z",
+          completedAt: "t",
+        }),
+      );
+    } finally {
+      process.env.NODE_ENV = mode;
+    }
+    const counted = broker.metrics.getMetric(PlatformMetric.EVENT_SCHEMA_VIOLATIONS)!.snapshot();
+    expect(counted).toEqual([
+      expect.objectContaining({ labels: { channel: "courses.lesson_completed" }, value: 1 }),
+    ]);
   });
 });
 
