@@ -60,9 +60,13 @@ export class NodePolicies {
     return decision;
   }
 
-  /** Takes a set told by the policies service, unless this node already holds a newer one. */
-  take(set: ActivePolicySet): void {
-    if (set.version < this.engine.version) return;
+  /**
+   * Takes a set told by the policies service. A broadcast older than the set held is one that
+   * came late and is dropped; the version check's answer is the service's word and is taken
+   * whatever its number (a store restored from a backup numbers from where it was).
+   */
+  take(set: ActivePolicySet, authoritative = false): void {
+    if (!authoritative && set.version < this.engine.version) return;
     const problems = this.engine.load(set.policies, set.version);
     if (problems.length)
       this.broker.logger.error(
@@ -109,7 +113,7 @@ export class NodePolicies {
       { known: this.engine.version },
       untraced(),
     )) as { version: number; set?: ActivePolicySet };
-    if (answer.set) this.take(answer.set);
+    if (answer.set) this.take(answer.set, true);
   }
 }
 

@@ -1,5 +1,6 @@
 import { POLICY_SCHEMA, type PolicyQuery } from "../../contracts/policies";
-import { principalEntity } from "../../mixins/policy-client.mixin";
+import { ServiceBroker } from "moleculer";
+import { NodePolicies, principalEntity } from "../../mixins/policy-client.mixin";
 import { ipValue, PolicyEngine, policyProblems } from "../../platform/policy/policy-engine";
 import { judgeActivation } from "../../services/policies/activation";
 import { SHIPPED_POLICIES } from "../../services/policies/shipped";
@@ -90,6 +91,30 @@ describe("Given a node's policy engine", () => {
       attrs: { userId: "usr_1", roles: ["customer"], scopes: ["read"] },
     });
     expect(principalEntity(null).type).toBe("Visitor");
+  });
+});
+
+describe("Given a node that follows the policies service", () => {
+  test("When a broadcast comes late it is dropped, and the version check's answer is taken whatever its number", () => {
+    const node = new NodePolicies(new ServiceBroker({ logger: false }));
+    const set = (version: number, text: string) => ({
+      version,
+      policies: [{ id: "only", version: 1, text }],
+    });
+    const allowAll = `permit (principal, action, resource);`;
+    const denyAll = `forbid (principal, action, resource);`;
+    node.take(set(5, allowAll));
+    node.take(set(4, denyAll));
+    expect([node.engine.version, node.engine.decide(adminRoute("127.0.0.1")).decision]).toEqual([
+      5,
+      "allow",
+    ]);
+    // A store restored from a backup numbers its set from where it was: the service's word wins.
+    node.take(set(2, denyAll), true);
+    expect([node.engine.version, node.engine.decide(adminRoute("127.0.0.1")).decision]).toEqual([
+      2,
+      "deny",
+    ]);
   });
 });
 
