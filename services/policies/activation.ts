@@ -1,5 +1,5 @@
 import type { PolicyCase, PolicyQuery, PolicyVersion } from "../../contracts/policies";
-import { decideOnce, policyProblems, type PolicyText } from "../../platform/policy/policy-engine";
+import { decideOnce, PolicyEngine, type PolicyText } from "../../platform/policy/policy-engine";
 
 /**
  * The rules of a change to the active set, checked before it is made: the set still validates,
@@ -14,17 +14,32 @@ export interface ActivationVerdict {
   lockedOut: string[];
 }
 
+/**
+ * One engine a schema for judging candidates, prepared once a judgement: asking Cedar each case
+ * with the set as text parsed the whole set again every time (a second for 100 policies and
+ * their cases, the service's event loop held). Judging is synchronous, so one engine serves.
+ */
+const judges = new Map<string, PolicyEngine>();
+function judgeFor(schema: string): PolicyEngine {
+  let judge = judges.get(schema);
+  if (!judge) judges.set(schema, (judge = new PolicyEngine(schema, 0)));
+  return judge;
+}
+
 export function judgeActivation(
   schema: string,
   candidate: PolicyVersion[],
   lockout: PolicyQuery[],
 ): ActivationVerdict {
-  const texts: PolicyText[] = candidate.map(({ id, text }) => ({ id, text }));
-  const invalid = policyProblems(schema, texts);
+  const judge = judgeFor(schema);
+  const invalid = judge.load(
+    candidate.map(({ id, text }) => ({ id, text })),
+    0,
+  );
   if (invalid.length) return { invalid, failedCases: [], lockedOut: [] };
   const failedCases = candidate.flatMap((policy) =>
     policy.cases
-      .map((test) => ({ test, got: decideOnce(schema, texts, test) }))
+      .map((test) => ({ test, got: judge.decide(test) }))
       .filter(({ test, got }) => got.decision !== test.expect)
       .map(
         ({ test, got }) =>
@@ -33,7 +48,7 @@ export function judgeActivation(
       ),
   );
   const lockedOut = lockout
-    .filter((query) => decideOnce(schema, texts, query).decision !== "allow")
+    .filter((query) => judge.decide(query).decision !== "allow")
     .map((query) => query.resource.id);
   return { invalid, failedCases, lockedOut };
 }
