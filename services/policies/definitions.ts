@@ -99,7 +99,7 @@ export const VERSION_SHAPE = object(
   "PolicyVersion",
 );
 export const POLICY_SHAPE = object(
-  { id: string, activeVersion: integer, versions: arrayOf(VERSION_SHAPE) },
+  { id: string, activeVersion: integer, latestVersion: integer, versions: arrayOf(VERSION_SHAPE) },
   ["activeVersion"],
   "Policy",
 );

@@ -87,20 +87,34 @@ const PoliciesService: ServiceSchema<ServiceSettingSchema, PoliciesThis> = {
     list: {
       access: "admin",
       openapi: {
-        summary: "Every policy, its versions (newest first) and the one that is active",
+        summary:
+          "Every policy with its active and newest versions; with `id`, one policy's every version",
+        description:
+          "`versions` is newest first. Without `id` it holds only the active version and the newest (which may be the same), so the list stays small however many versions were written; `latestVersion` says how many there are.",
         response: object({ version: integer, rows: arrayOf(POLICY_SHAPE) }, [], "Policies"),
       },
-      async handler(this: PoliciesThis) {
+      params: { $$strict: "remove", id: { ...policyIdRule, optional: true } },
+      async handler(this: PoliciesThis, ctx: Ctx<{ id?: string }>) {
+        const { id: only } = ctx.params;
         const state = await this.repos.policy_state.findById("active");
-        const versions = await this.repos.policy_versions.find({}, { sort: { id: 1 } });
+        const docs = await this.repos.policy_versions.find(only ? { policyId: only } : {});
         const byPolicy = new Map<string, PolicyVersion[]>();
-        for (const doc of versions)
-          byPolicy.set(doc.policyId, [toVersionView(doc), ...(byPolicy.get(doc.policyId) ?? [])]);
-        const rows = [...byPolicy].map(([id, all]) => ({
-          id,
-          ...(ownValue(state?.active, id) ? { activeVersion: ownValue(state?.active, id) } : {}),
-          versions: all.sort((a, b) => b.version - a.version),
-        }));
+        for (const doc of docs)
+          byPolicy.set(doc.policyId, [...(byPolicy.get(doc.policyId) ?? []), toVersionView(doc)]);
+        const rows = [...byPolicy].map(([id, all]) => {
+          const active = ownValue(state?.active, id);
+          const latest = Math.max(...all.map((v) => v.version));
+          const shown = only
+            ? all
+            : all.filter((v) => v.version === latest || v.version === active);
+          return {
+            id,
+            ...(active ? { activeVersion: active } : {}),
+            latestVersion: latest,
+            versions: shown.sort((a, b) => b.version - a.version),
+          };
+        });
+        rows.sort((a, b) => a.id.localeCompare(b.id));
         return { version: state?.version ?? 0, rows };
       },
     },

@@ -346,6 +346,19 @@ unless { principal.roles.contains("finance") };`,
       before: { version: raised.body.version },
       after: { version: 1 },
     });
+
+    // The list shows the active version and the newest; one policy's history shows them all.
+    const versionsOf = (rows: any[]) =>
+      rows.find((r) => r.id === "large-refunds-need-finance").versions.map((v: any) => v.version);
+    const listed = (await api.get("/api/v1/policies", admin)).body.rows;
+    expect(versionsOf(listed)).toEqual([raised.body.version, 1]);
+    const history = await api.get("/api/v1/policies?id=large-refunds-need-finance", admin);
+    expect(history.body.rows).toHaveLength(1);
+    expect(versionsOf(history.body.rows)).toEqual([raised.body.version, 2, 1]);
+    expect(history.body.rows[0]).toMatchObject({
+      activeVersion: 1,
+      latestVersion: raised.body.version,
+    });
   });
 
   test("When admin routes are allowed only from one network, then an admin elsewhere is refused, and a set that would lock its author out is refused", async () => {
