@@ -2,7 +2,7 @@ import type { Client } from "@openfeature/server-sdk";
 import type { Service, ServiceBroker, ServiceSchema } from "moleculer";
 import { FLAG_CHANGED, FlagsAction, type FlagDefinition } from "../contracts/flags";
 import { FlagSet, flagClient } from "../platform/flags/flag-provider";
-import { BackgroundLoop } from "../platform/messaging/background-loop";
+import { joinNodeLoop, leaveNodeLoop } from "../platform/runtime/node-loop";
 import { untraced } from "../platform/observability/untraced";
 
 interface NodeFlags {
@@ -28,49 +28,44 @@ export function nodeFlags(broker: ServiceBroker): NodeFlags {
 /** How often a node asks whether it missed a change (a lost broadcast, a node that came late). */
 const VERSION_CHECK_MS = 1000;
 
-type FlagsClientService = Service & { flagCheck: BackgroundLoop };
+const FLAG_CHECK = "flag version check";
+
+/** Reloads this node's flags when the flags service holds a newer set. */
+async function checkFlags(broker: ServiceBroker): Promise<void> {
+  const registry = broker.registry as unknown as { hasService(n: string): boolean };
+  if (!registry.hasService("flags")) return;
+  const { set } = nodeFlags(broker);
+  const answer = (await broker.call(FlagsAction.all, { known: set.version }, untraced())) as {
+    version: number;
+    flags?: FlagDefinition[];
+  };
+  if (answer.flags) set.replace(answer.flags, answer.version);
+}
 
 /**
  * Keeps this node's flags current: each change as its broadcast tells it, and a version check
- * every second that reloads the set when the flags service has a newer one. Evaluation never
- * leaves the node.
+ * every second (one a node, whichever of its services follow the flags) that reloads the set
+ * when the flags service has a newer one. Evaluation never leaves the node.
  */
-const schema: Partial<ServiceSchema<Record<string, never>, FlagsClientService>> = {
+const schema: Partial<ServiceSchema<Record<string, never>, Service>> = {
   events: {
     [FLAG_CHANGED](this: Service, ctx: { params: { flag: FlagDefinition } }) {
       nodeFlags(this.broker).set.put(ctx.params.flag);
     },
   },
 
-  created(this: FlagsClientService) {
-    this.flagCheck = new BackgroundLoop(
-      "flag version check",
+  started(this: Service) {
+    joinNodeLoop(
+      this.broker,
+      FLAG_CHECK,
       VERSION_CHECK_MS,
-      async () => {
-        const registry = this.broker.registry as unknown as { hasService(n: string): boolean };
-        if (!registry.hasService("flags")) return;
-        const { set } = nodeFlags(this.broker);
-        const answer = (await this.broker.call(
-          FlagsAction.all,
-          { known: set.version },
-          untraced(),
-        )) as {
-          version: number;
-          flags?: FlagDefinition[];
-        };
-        if (answer.flags) set.replace(answer.flags, answer.version);
-      },
+      () => checkFlags(this.broker),
       this.logger,
     );
   },
 
-  started(this: FlagsClientService) {
-    this.flagCheck.start();
-    this.flagCheck.wake();
-  },
-
-  async stopped(this: FlagsClientService) {
-    await this.flagCheck.stop();
+  stopped(this: Service) {
+    return leaveNodeLoop(this.broker, FLAG_CHECK);
   },
 };
 

@@ -14,13 +14,14 @@ import {
 import type { Principal } from "../contracts/users";
 import type { Ctx } from "../platform/actions/access";
 import { unavailable } from "../platform/actions/errors";
-import { BackgroundLoop } from "../platform/messaging/background-loop";
+import { joinNodeLoop, leaveNodeLoop } from "../platform/runtime/node-loop";
 import { untraced } from "../platform/observability/untraced";
 import { PolicyEngine, type Decision } from "../platform/policy/policy-engine";
 import { addHealthCheck, NotReadyYet } from "../platform/runtime/health";
 
 /** How often a node asks whether it missed a change, and sends its decisions to the log. */
 const POLICY_SYNC_MS = 500;
+const POLICY_SYNC = "policy sync";
 /** The share of allows kept in the decision log (every denial is kept). */
 export const ALLOW_SAMPLE_RATE = 0.01;
 /** How long a node waits for a policies service to appear before it says none is there. */
@@ -33,8 +34,6 @@ export class NodePolicies {
   readonly engine = new PolicyEngine(POLICY_SCHEMA);
   pending: PolicyDecisionRecord[] = [];
   dropped = 0;
-  private followers = 0;
-  private sync?: BackgroundLoop;
 
   constructor(private readonly broker: ServiceBroker) {}
 
@@ -61,12 +60,13 @@ export class NodePolicies {
   }
 
   /**
-   * Takes a set told by the policies service. A broadcast older than the set held is one that
-   * came late and is dropped; the version check's answer is the service's word and is taken
-   * whatever its number (a store restored from a backup numbers from where it was).
+   * Takes a set told by the policies service. A broadcast of the set held (every service of the
+   * node hears it) or of an older one (it came late) is dropped; the version check's answer is
+   * the service's word and is taken whatever its number (a store restored from a backup
+   * numbers from where it was).
    */
   take(set: ActivePolicySet, authoritative = false): void {
-    if (!authoritative && set.version < this.engine.version) return;
+    if (!authoritative && set.version <= this.engine.version) return;
     const problems = this.engine.load(set.policies, set.version);
     if (problems.length)
       this.broker.logger.error(
@@ -76,16 +76,11 @@ export class NodePolicies {
   }
 
   follow(logger: Service["logger"]): void {
-    if (this.followers++ > 0) return;
-    this.sync = new BackgroundLoop("policy sync", POLICY_SYNC_MS, () => this.syncOnce(), logger);
-    this.sync.start();
-    this.sync.wake();
+    joinNodeLoop(this.broker, POLICY_SYNC, POLICY_SYNC_MS, () => this.syncOnce(), logger);
   }
 
-  async unfollow(): Promise<void> {
-    if (--this.followers > 0) return;
-    await this.sync?.stop();
-    this.sync = undefined;
+  unfollow(): Promise<void> {
+    return leaveNodeLoop(this.broker, POLICY_SYNC);
   }
 
   private readonly since = Date.now();

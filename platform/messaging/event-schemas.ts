@@ -94,6 +94,8 @@ export function upcastMessage<
   let version = message.version ?? 1;
   if (version > target)
     throw new Error(`${message.type} v${version} is newer than this node reads (v${target})`);
+  // Almost every message is current: it is handed on as it came, nothing copied.
+  if (message.version === target) return message as M & { version: number };
   let data = message.data as Record<string, unknown>;
   for (; version < target; version++) {
     const raise = upcasters[message.type]?.[version];
