@@ -1,26 +1,17 @@
 import { LRUCache } from "lru-cache";
-import MiniSearch, { type SearchResult } from "minisearch";
+import MiniSearch from "minisearch";
 import {
   SearchKind,
-  type FacetCount,
   type ProductSearch,
   type SearchFacets,
   type SearchHit,
 } from "../../contracts/search";
+import { DocColumns } from "./doc-columns";
 import type { SearchDoc } from "./model";
+import { best, TextIndex, type Matches, type QueryWord } from "./text-index";
 
 /** Field weights: a title match outranks a category or SKU match, which outranks the summary. */
 const BOOST = { title: 6, sku: 3, category: 3, summary: 1 };
-const FIELDS = Object.keys(BOOST);
-
-/** Price ranges of the price facet, in minor units: [from, below). */
-export const PRICE_RANGES: [string, number, number][] = [
-  ["free", 0, 1],
-  ["under-25", 1, 2500],
-  ["25-100", 2500, 10_000],
-  ["100-500", 10_000, 50_000],
-  ["500-and-more", 50_000, Number.MAX_SAFE_INTEGER],
-];
 
 /**
  * Typo tolerance: none under four letters (a short word is too easily another word), one edit
@@ -57,37 +48,35 @@ export interface SearchAnswer {
 
 /** What a hit shows and a filter reads: the document without what only the index and sync use. */
 type Stored = Omit<SearchDoc, "id" | "sku" | "foundAs" | "sourceUpdatedAt" | "syncedAt">;
-type Found = SearchResult & { doc: Stored };
+/** A query's matches that passed its filters: positions into `matches`, in the order found. */
+interface Found {
+  matches: Matches;
+  kept: number[];
+}
 type ProductIds = { ids: string[]; total: number };
 
 const MAX_QUERY_TERMS = 10;
 
-/** The in-process index: MiniSearch, kept equal to the store by `upsert`. */
+/** The in-process index: a TextIndex kept equal to the store by `upsert`. */
 export class SearchIndex {
-  private readonly mini = new MiniSearch<SearchDoc>({
-    fields: FIELDS,
-    // What a hit shows is kept beside the index, not copied into every match it scores.
-    storeFields: [],
-    searchOptions: {
-      boost: BOOST,
-      // The word being typed is a prefix; the words before it are whole (as typed, or a typo).
-      prefix: (_term, i, terms) => i === terms.length - 1,
-      fuzzy: (term) => editsAllowed(term),
-    },
-  });
+  private readonly text = new TextIndex(BOOST);
 
   constructor(cachedAnswers = 0) {
     if (cachedAnswers > 0) this.answers = new LRUCache({ max: cachedAnswers });
   }
 
   get size(): number {
-    return this.mini.documentCount;
+    return this.text.size;
   }
 
   /** When each document was last taken into the store, as this index holds it. */
   private readonly held = new Map<string, string>();
-  /** What each hit shows, by document id. */
-  private readonly stored = new Map<string, Stored>();
+  /** By slot: a document's id and what its hit shows. */
+  private readonly ids: string[] = [];
+  private readonly stored: Stored[] = [];
+  private readonly columns = new DocColumns();
+  /** Slots in title order, for the empty query; made when first asked after a change. */
+  private titleOrder?: number[];
   /**
    * Answers kept: shoppers ask the same few queries most of the time. Any change to the index
    * empties it, so an answer is never older than the index.
@@ -104,9 +93,12 @@ export class SearchIndex {
       this.productsAsOf = doc.sourceUpdatedAt;
     this.held.set(doc.id, doc.syncedAt);
     if (doc.foundAs) return;
-    if (held !== undefined) this.mini.replace(doc);
-    else this.mini.add(doc);
-    this.stored.set(doc.id, storedOf(doc));
+    const { title, sku, category, summary } = doc;
+    const slot = this.text.set(doc.id, { title, sku, category, summary });
+    this.ids[slot] = doc.id;
+    this.stored[slot] = storedOf(doc);
+    this.columns.set(slot, doc);
+    this.titleOrder = undefined;
     this.answers?.clear();
   }
 
@@ -125,15 +117,22 @@ export class SearchIndex {
    */
   productIds(query: Omit<ProductSearch, "freshAsOf">): ProductIds {
     return this.cached(["products", query], () => {
-      const ids = this.find(query.q, query.includeHidden, () => true)
-        .filter(
-          ({ doc }) =>
-            (doc.kind === SearchKind.PRODUCT ||
-              (doc.kind === SearchKind.COURSE && doc.productId)) &&
-            (!query.category || doc.category === query.category),
-        )
-        .map(({ doc }) => (doc.kind === SearchKind.PRODUCT ? doc.refId : doc.productId!));
-      return { ids: ids.slice(query.offset, query.offset + query.limit), total: ids.length };
+      const narrowed = this.columns.narrowed(undefined, query.category);
+      const listed = (slot: number) => {
+        const doc = this.stored[slot];
+        const kind =
+          doc.kind === SearchKind.PRODUCT || (doc.kind === SearchKind.COURSE && !!doc.productId);
+        return kind && (!narrowed || narrowed(slot));
+      };
+      const found = this.find(query.q, query.includeHidden, () => true);
+      const slots = found.matches.slots;
+      found.kept = found.kept.filter((i) => listed(slots[i]));
+      const page = this.page(found, query.q, query.offset, query.limit);
+      const ids = page.map((i) => {
+        const doc = this.stored[found.matches.slots[i]];
+        return doc.kind === SearchKind.PRODUCT ? doc.refId : doc.productId!;
+      });
+      return { ids, total: found.kept.length };
     });
   }
 
@@ -156,43 +155,58 @@ export class SearchIndex {
   private find(
     q: string,
     includeHidden: boolean,
-    keep: (doc: Stored) => boolean,
+    keep: (slot: number) => boolean,
     readers: readonly string[] = [],
-  ): Found[] {
-    const terms = limitTerms(q);
+  ): Found {
     const mine = new Set(readers);
-    const reads = (doc: Stored) => !!doc.readers?.some((r) => mine.has(r));
-    const filter = (r: SearchResult) => {
-      const doc = this.stored.get(r.id as string)!;
-      if (!(includeHidden || doc.visible || reads(doc)) || !keep(doc)) return false;
-      (r as Found).doc = doc;
-      return true;
+    const words = queryWords(limitTerms(q));
+    const matches = words.length > 0 ? this.text.match(words) : this.everything();
+    // A match holding every word scores as it would with all words required, so the all-words
+    // answer is read out of the any-word pass, not searched for again.
+    const all = new Set(words.map((w) => w.term)).size;
+    const kept: number[] = [];
+    const every: number[] = [];
+    for (let i = 0; i < matches.count; i++) {
+      const slot = matches.slots[i];
+      if (!this.columns.sees(slot, includeHidden, mine) || !keep(slot)) continue;
+      kept.push(i);
+      if (matches.words[i] === all) every.push(i);
+    }
+    return { matches, kept: every.length > 0 ? every : kept };
+  }
+
+  /** The empty query: everything, in title order, every score 1. */
+  private everything(): Matches {
+    this.titleOrder ??= this.ids
+      .map((_, slot) => slot)
+      .sort((a, b) => this.stored[a].title.localeCompare(this.stored[b].title));
+    const count = this.titleOrder.length;
+    return {
+      count,
+      slots: Int32Array.from(this.titleOrder),
+      scores: new Float64Array(count).fill(1),
+      words: new Uint8Array(count),
+      terms: new Set(),
     };
-    if (terms === "") return this.mini.search(MiniSearch.wildcard, { filter }) as Found[];
-    // One pass with any word: a match holding every word scores as it would with all words
-    // required, so the all-words answer is read out of it, not searched for again.
-    const any = this.mini.search(terms, { combineWith: "OR", filter }) as Found[];
-    const words = distinctWords(terms);
-    const every = any.filter((r) => r.queryTerms.length === words);
-    return every.length > 0 ? every : any;
+  }
+
+  /** Positions of the page's rows, best first (the empty query: in title order). */
+  private page(found: Found, q: string, offset: number, limit: number): number[] {
+    if (limitTerms(q) === "") return found.kept.slice(offset, offset + limit);
+    return best(found.kept, found.matches.scores, offset + limit).slice(offset);
   }
 
   private answer(query: SearchQuery): SearchAnswer {
-    const terms = limitTerms(query.q);
-    const priced = (r: Stored) =>
-      (query.priceMin === undefined || (r.price ?? 0) >= query.priceMin) &&
-      (query.priceMax === undefined || (r.price ?? 0) <= query.priceMax);
+    const priced = this.columns.priced(query.priceMin, query.priceMax);
     const found = this.find(query.q, query.includeHidden, priced, query.readers);
-    const facets = facetsOf(found.map((r) => r.doc));
-    const rows = found.filter(
-      ({ doc }) =>
-        (!query.kind || doc.kind === query.kind) &&
-        (!query.category || doc.category === query.category),
-    );
-    if (terms === "") rows.sort((a, b) => a.doc.title.localeCompare(b.doc.title));
+    const slots = found.matches.slots;
+    const facets = this.columns.facets(found.kept, slots);
+    const narrowed = this.columns.narrowed(query.kind, query.category);
+    const rows = narrowed ? found.kept.filter((i) => narrowed(slots[i])) : found.kept;
     const start = (query.page - 1) * query.pageSize;
+    const page = this.page({ ...found, kept: rows }, query.q, start, query.pageSize);
     return {
-      rows: rows.slice(start, start + query.pageSize).map((r) => toHit(r)),
+      rows: page.map((i) => this.hit(found.matches, i)),
       total: rows.length,
       page: query.page,
       pageSize: query.pageSize,
@@ -201,27 +215,51 @@ export class SearchIndex {
     };
   }
 
+  private hit(matches: Matches, i: number): SearchHit {
+    const slot = matches.slots[i];
+    return toHit(this.ids[slot], this.stored[slot], matches.scores[i], matches.terms);
+  }
+
   /** Words that complete what was typed, from what the caller may find. */
   suggest(prefix: string, includeHidden: boolean, limit = 8): string[] {
-    return this.mini
-      .autoSuggest(limitTerms(prefix), {
-        fields: ["title"],
-        prefix: true,
-        fuzzy: (term) => editsAllowed(term),
-        filter: (r) => includeHidden || this.stored.get(r.id as string)!.visible,
-      })
+    const words = queryWords(limitTerms(prefix)).map((w) => ({ ...w, prefix: true }));
+    if (words.length === 0) return [];
+    const matches = this.text.match(words, ["title"], true);
+    const all = new Set(words.map((w) => w.term)).size;
+    // As MiniSearch's autoSuggest: every word matched, grouped by the title words that matched,
+    // a group scored by its mean.
+    const phrases = new Map<string, { score: number; count: number }>();
+    for (let i = 0; i < matches.count; i++) {
+      if (matches.words[i] !== all) continue;
+      if (!includeHidden && !this.stored[matches.slots[i]].visible) continue;
+      const phrase = matches.matchedTerms![i].join(" ");
+      const group = phrases.get(phrase) ?? { score: 0, count: 0 };
+      group.score += matches.scores[i];
+      group.count += 1;
+      phrases.set(phrase, group);
+    }
+    return [...phrases]
+      .map(([phrase, { score, count }]) => ({ phrase, score: score / count }))
+      .sort((a, b) => b.score - a.score)
       .slice(0, limit)
-      .map((s) => s.suggestion);
+      .map((s) => s.phrase);
   }
+}
+
+/** A query's words as the index reads them: the last one is being typed (a prefix). */
+function queryWords(terms: string): QueryWord[] {
+  const words = tokenize(terms)
+    .map(processTerm)
+    .filter((t): t is string => !!t);
+  return words.map((term, i) => ({
+    term,
+    prefix: i === words.length - 1,
+    edits: editsAllowed(term),
+  }));
 }
 
 const tokenize = MiniSearch.getDefault("tokenize") as (text: string) => string[];
 const processTerm = MiniSearch.getDefault("processTerm") as (term: string) => string | null;
-
-/** How many different words the index reads in a query, as it splits and folds them. */
-function distinctWords(q: string): number {
-  return new Set(tokenize(q).map(processTerm).filter(Boolean)).size;
-}
 
 /**
  * A query's words, at most ten, counted as the index splits them (on punctuation too, so
@@ -235,14 +273,6 @@ export function limitTerms(q: string): string {
     .join(" ");
 }
 
-function counted(values: string[]): FacetCount[] {
-  const counts = new Map<string, number>();
-  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-  return [...counts]
-    .map(([value, count]) => ({ value, count }))
-    .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
-}
-
 function storedOf(doc: SearchDoc): Stored {
   const { kind, refId, title, summary, category, price, currency, courseId, productId, visible } =
     doc;
@@ -250,23 +280,9 @@ function storedOf(doc: SearchDoc): Stored {
   return { ...stored, visible, page: doc.page, readers: doc.readers };
 }
 
-function facetsOf(found: Stored[]): SearchFacets {
-  const priced = found.filter((r) => r.price !== undefined);
+function toHit(id: string, s: Stored, score: number, words: Set<string>): SearchHit {
   return {
-    kind: counted(found.map((r) => r.kind)),
-    category: counted(found.map((r) => r.category)),
-    price: PRICE_RANGES.map(([value, from, below]) => ({
-      value,
-      count: priced.filter((r) => r.price! >= from && r.price! < below).length,
-    })).filter((f) => f.count > 0),
-  };
-}
-
-function toHit(r: Found): SearchHit {
-  const s = r.doc;
-  const words = new Set(r.terms.map((t) => t.toLowerCase()));
-  return {
-    id: String(r.id),
+    id,
     kind: s.kind,
     refId: s.refId,
     title: s.title,
@@ -276,7 +292,7 @@ function toHit(r: Found): SearchHit {
     ...(s.courseId ? { courseId: s.courseId } : {}),
     ...(s.productId ? { productId: s.productId } : {}),
     ...(s.page !== undefined ? { page: s.page } : {}),
-    score: Math.round(r.score * 1000) / 1000,
+    score: Math.round(score * 1000) / 1000,
     highlights: { title: highlight(s.title, words), summary: highlight(s.summary, words) },
   };
 }
