@@ -44,3 +44,12 @@ export interface StockLine {
   productId: string;
   quantity: number;
 }
+
+/**
+ * Broadcast by the catalog when products change (stock moves included) to every node's catalog
+ * and gateway: their held reads of these products go. No id: any product may have changed.
+ */
+export const PRODUCTS_CHANGED = "catalog.cache.clean";
+export interface ProductsChanged {
+  ids: string[];
+}

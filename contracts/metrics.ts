@@ -8,6 +8,7 @@ export const ShopMetric = {
   USERS_REGISTERED: "bazaar.users.registered.total",
   API_KEYS_CREATED: "bazaar.api_keys.created.total",
   RATE_LIMIT_REJECTIONS: "bazaar.gateway.rate_limited.total",
+  READY_ANSWERS: "bazaar.gateway.ready_answers.total",
   ORDERS: "bazaar.orders.total",
   REVENUE: "bazaar.revenue.total",
   PAYMENTS: "bazaar.payments.total",
@@ -39,6 +40,11 @@ export const SHOP_METRICS: readonly {
   },
   { name: ShopMetric.USERS_REGISTERED, description: "Accounts created", labelNames: [] },
   { name: ShopMetric.API_KEYS_CREATED, description: "API keys created", labelNames: [] },
+  {
+    name: ShopMetric.READY_ANSWERS,
+    description: "Reads a gateway answered from the answer it held, without a call, by route",
+    labelNames: ["route"],
+  },
   {
     name: ShopMetric.RATE_LIMIT_REJECTIONS,
     description: "Requests refused by a rate limit, by limit",

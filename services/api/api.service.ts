@@ -1,6 +1,5 @@
 import { call } from "../../platform/actions/typed-call";
 import type { Actions } from "../../platform/actions/action-properties";
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { Context, type ServiceSchema, type ServiceSettingSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
@@ -17,7 +16,7 @@ import { nodePolicies, PolicyClientMixin } from "../../mixins/policy-client.mixi
 import { FlagsClientMixin } from "../../mixins/flags-client.mixin";
 import { clientIp } from "./client-ip";
 import { clusterView, type ClusterView } from "./cluster-view";
-import { MemoryRateLimitStore, RedisRateLimitStore } from "./rate-limit";
+import { MemoryRateLimitStore, RedisRateLimitStore, type WindowCount } from "./rate-limit";
 import { coreWaitFrom } from "./readiness";
 import { SessionFloors, type SessionsEnded } from "./session-floors";
 import { BackgroundLoop } from "../../platform/messaging/background-loop";
@@ -41,11 +40,16 @@ import { Action } from "../../contracts/actions";
 import { ROOM_BROADCAST, type RoomBroadcast } from "../../contracts/classroom";
 import { ClassroomSockets } from "./classroom-socket";
 import { verifyAccessToken } from "../../platform/actions/jwt";
+import { requestIdOf } from "./request-id";
+import { ReadyAnswers } from "./ready-answers";
+import { answerReadyRead, keepReadyAnswer, type ReadyRequest } from "./ready-read";
+import { PRODUCTS_CHANGED, type ProductsChanged } from "../../contracts/catalog";
 
 const RATE_WINDOW_MS = 60_000;
+/** The catalog's own cache keeps a read this long when a change's broadcast is lost. */
+const READY_ANSWER_TTL_MS = 60_000;
 /** How stale a gateway's list of ended sessions may be when a broadcast was lost. */
 const SESSION_POLL_MS = 2000;
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 const gatewayHttpHandler = (
   ApiGateway as unknown as { methods: { httpHandler: (...a: unknown[]) => unknown } }
@@ -67,9 +71,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
     logRequest: "debug",
     logResponse: "debug",
     rootCallOptions(options: { requestID?: string }, req: IncomingMessage) {
-      const given = req.headers["x-request-id"];
-      options.requestID =
-        typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+      options.requestID = requestIdOf(req);
     },
     onError: sendError,
   },
@@ -131,7 +133,24 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
       // client still holds an idle pooled one, to send on, at the moment the server closes.
       if (!(this.broker as unknown as { started: boolean }).started)
         res.setHeader("Connection", "close");
-      return gatewayHttpHandler.call(this, req, res);
+      const answered = req.method === "GET" && answerReadyRead(this, this.readyAnswers, req, res);
+      if (answered === true) return;
+      if (answered === false) return gatewayHttpHandler.call(this, req, res);
+      return answered.then(
+        (done) => done || gatewayHttpHandler.call(this, req, res),
+        (err: unknown) => sendError.call(this, req, res, err),
+      );
+    },
+
+    /** A routed answer, about to be sent: a product read's is kept to be answered again. */
+    answered(
+      this: GatewayThis,
+      req: ReadyRequest,
+      res: ServerResponse,
+      caller: Principal | null,
+      data: unknown,
+    ) {
+      keepReadyAnswer(this.readyAnswers, req, res, caller, data);
     },
 
     async loadEndedSessions(this: GatewayThis): Promise<void> {
@@ -159,18 +178,22 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
       );
     },
 
-    async applyRateLimit(this: GatewayThis, limiter: Limiter, key: string, res: ServerResponse) {
+    /** Spends a request of the caller's budget; over it, 429. At once when the store is local. */
+    applyRateLimit(this: GatewayThis, limiter: Limiter, key: string, res: ServerResponse) {
       const settings = this.bazaar;
       const limit = limiter === "auth" ? settings.rateLimitAuth : settings.rateLimitApi;
-      const { count, resetInMs } = await this.rateLimits.hit(`${limiter}:${key}`, RATE_WINDOW_MS);
-      const resetSeconds = Math.max(1, Math.ceil(resetInMs / 1000));
-      res.setHeader("X-RateLimit-Limit", limit);
-      res.setHeader("X-RateLimit-Remaining", Math.max(0, limit - count));
-      res.setHeader("X-RateLimit-Reset", resetSeconds);
-      if (count > limit) {
-        countMetric(this.broker, ShopMetric.RATE_LIMIT_REJECTIONS, { limit: limiter });
-        throw tooManyRequests(resetSeconds);
-      }
+      const spend = ({ count, resetInMs }: WindowCount) => {
+        const resetSeconds = Math.max(1, Math.ceil(resetInMs / 1000));
+        res.setHeader("X-RateLimit-Limit", limit);
+        res.setHeader("X-RateLimit-Remaining", Math.max(0, limit - count));
+        res.setHeader("X-RateLimit-Reset", resetSeconds);
+        if (count > limit) {
+          countMetric(this.broker, ShopMetric.RATE_LIMIT_REJECTIONS, { limit: limiter });
+          throw tooManyRequests(resetSeconds);
+        }
+      };
+      const hit = this.rateLimits.hit(`${limiter}:${key}`, RATE_WINDOW_MS);
+      return hit instanceof Promise ? hit.then(spend) : spend(hit);
     },
 
     /**
@@ -249,6 +272,7 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
       if (err.code !== "EADDRINUSE") this.logger.error("Server error:", err.message);
     });
     this.bazaar = settings;
+    this.readyAnswers = new ReadyAnswers(settings.gatewayReadyAnswers, READY_ANSWER_TTL_MS);
     this.bulkhead = new Bulkhead(settings.gatewayMaxInFlight, settings.gatewayMaxInFlightPerClient);
     this.coreWait = coreWaitFrom(Date.now());
     this.docsAssets = new Map();
@@ -274,6 +298,9 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
   events: {
     [ROOM_BROADCAST](this: GatewayThis, ctx: Context<RoomBroadcast>) {
       this.classroom?.deliver(ctx.params);
+    },
+    [PRODUCTS_CHANGED](this: GatewayThis, ctx: Context<ProductsChanged>) {
+      this.readyAnswers.changed(ctx.params.ids);
     },
     "users.sessions.ended"(this: GatewayThis, ctx: Context<SessionsEnded>) {
       this.sessionFloors.record(ctx.params);

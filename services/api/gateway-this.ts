@@ -11,6 +11,7 @@ import type { ClassroomSockets } from "./classroom-socket";
 import { toHttpError } from "./http-errors";
 import type { OpenApiDocument } from "./openapi";
 import type { RateLimitStore } from "./rate-limit";
+import type { ReadyAnswers } from "./ready-answers";
 import type { CoreWait } from "./readiness";
 import type { GatewayRoutes, Limiter } from "./routes";
 import type { SessionFloors } from "./session-floors";
@@ -31,6 +32,7 @@ export type GatewayThis = Service & {
   server: Server;
   rateLimits: RateLimitStore;
   bulkhead: Bulkhead;
+  readyAnswers: ReadyAnswers;
   redisReady?: Promise<void>;
   description?: Promise<OpenApiDocument>;
   docsAssets: Map<string, Promise<Buffer>>;
@@ -41,7 +43,7 @@ export type GatewayThis = Service & {
   clientAddress(req: Request): string;
   loadEndedSessions(): Promise<void>;
   identify(ctx: Context, req: Request): Promise<Principal | null>;
-  applyRateLimit(limiter: Limiter, key: string, res: ServerResponse): Promise<void>;
+  applyRateLimit(limiter: Limiter, key: string, res: ServerResponse): void | Promise<void>;
 };
 
 export type GatewaySettings = Settings & ApiSettings;

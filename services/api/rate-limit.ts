@@ -9,7 +9,8 @@ export interface WindowCount {
 
 /** Fixed one-minute windows: the limits of architecture §2 are "requests a minute". */
 export interface RateLimitStore {
-  hit(key: string, windowMs: number): Promise<WindowCount>;
+  /** A store in this process answers at once; a shared one, when its server has. */
+  hit(key: string, windowMs: number): WindowCount | Promise<WindowCount>;
   close(): void;
 }
 
@@ -21,7 +22,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
     this.sweeper = setInterval(() => this.sweep(), sweepEveryMs).unref();
   }
 
-  async hit(key: string, windowMs: number): Promise<WindowCount> {
+  hit(key: string, windowMs: number): WindowCount {
     const now = Date.now();
     let window = this.windows.get(key);
     if (!window || window.endsAt <= now) {

@@ -1,5 +1,5 @@
-import type { IncomingMessage } from "node:http";
-import type { CallerMeta } from "../../platform/actions/access";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { CallerMeta, Principal } from "../../platform/actions/access";
 import { refuseDeepJson } from "./json-depth";
 import { Action } from "../../contracts/actions";
 
@@ -45,6 +45,16 @@ function locationFrom(template: string): (id: string, answer: unknown) => string
 const ownField = (fields: object, field: string): unknown =>
   Object.getOwnPropertyDescriptor(fields, field)?.value;
 
+/** The gateway, told of each answer before it is sent (it may keep it, and tag it). */
+interface AnswerSeen {
+  answered?(
+    req: IncomingMessage,
+    res: ServerResponse,
+    caller: Principal | null,
+    data: unknown,
+  ): void;
+}
+
 /**
  * The status of a success is HTTP, so the gateway's: a call that created something is answered
  * 201 with its Location; an action whose API note says 202 (accepted, done later) or 204 (no
@@ -52,16 +62,18 @@ const ownField = (fields: object, field: string): unknown =>
  */
 const answerStatus = (createdAt: CreatedAt) =>
   function answerStatus(
+    this: AnswerSeen | undefined,
     ctx: { meta: CallerMeta },
     _route: unknown,
     req: IncomingMessage & { $action?: { name?: string; openapi?: { status?: number } } },
-    _res: unknown,
+    res: ServerResponse,
     data: unknown,
   ) {
     const created = ctx.meta.$created;
     if (created === undefined) {
       const status = req.$action?.openapi?.status;
       if (status === 202 || status === 204) ctx.meta.$statusCode = status;
+      else this?.answered?.(req, res, ctx.meta.user ?? null, data);
       return data;
     }
     ctx.meta.$statusCode = 201;

@@ -16,6 +16,8 @@ export interface ApiSettings {
   gatewayMaxInFlight: number;
   /** One client address may hold at most this many requests in flight (slow bodies included). */
   gatewayMaxInFlightPerClient: number;
+  /** Product reads a gateway node answers itself, held ready to send (0: none). */
+  gatewayReadyAnswers: number;
   /** Live-classroom sockets one gateway node holds. */
   classroomSocketsPerNode: number;
   /** Live-classroom sockets one client address holds on one node. */
@@ -63,6 +65,7 @@ export const apiSettings: ServiceSettings<ApiSettings> = {
       .filter(Boolean),
     gatewayMaxInFlight: integer(env, "GATEWAY_MAX_IN_FLIGHT", 1000, 1, 1_000_000),
     gatewayMaxInFlightPerClient: integer(env, "GATEWAY_MAX_IN_FLIGHT_PER_CLIENT", 50, 1, 1_000_000),
+    gatewayReadyAnswers: integer(env, "GATEWAY_READY_ANSWERS", 10_000, 0, 1_000_000),
     classroomSocketsPerNode: integer(env, "CLASSROOM_SOCKETS_PER_NODE", 10_000, 1, 1_000_000),
     classroomSocketsPerAddress: integer(env, "CLASSROOM_SOCKETS_PER_ADDRESS", 200, 1, 1_000_000),
     classroomPingMs: integer(env, "CLASSROOM_PING_SECONDS", 30, 1, 600) * 1000,
@@ -105,6 +108,11 @@ export const apiSettings: ServiceSettings<ApiSettings> = {
       variables: ["GATEWAY_MAX_IN_FLIGHT_PER_CLIENT"],
       embedded: "50",
       meaning: "requests one client address holds at once (slow bodies too); past it, 429",
+    },
+    {
+      variables: ["GATEWAY_READY_ANSWERS"],
+      embedded: "10000",
+      meaning: "product reads a gateway answers from the answer it holds (0: every read is routed)",
     },
     {
       variables: ["CLASSROOM_SOCKETS_PER_NODE"],

@@ -44,6 +44,7 @@ import { ShopMetric } from "../../contracts/metrics";
 import { ShopError } from "../../contracts/errors";
 import { OutboxRelayMixin, type RelayService } from "../../mixins/outbox-relay.mixin";
 import { AuditedAct } from "../../contracts/audit";
+import { PRODUCTS_CHANGED, type ProductsChanged } from "../../contracts/catalog";
 import { auditEvent } from "../../platform/audit/audit-act";
 
 type CatalogThis = DbService<{ products: ProductDoc; reservations: ReservationDoc }> &
@@ -53,7 +54,6 @@ type CatalogThis = DbService<{ products: ProductDoc; reservations: ReservationDo
     productsEdited(ids: string[]): Promise<void>;
   };
 
-const CACHE_CLEAN_EVENT = "catalog.cache.clean";
 /** Order ids become field names in hold markers, so they are plain words. */
 const orderId = idRule;
 const stockLines = {
@@ -305,7 +305,7 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
 
   events: {
     // Moleculer events may be lost; a lost one leaves a node's cache stale for its TTL at most.
-    async [CACHE_CLEAN_EVENT](this: CatalogThis, ctx: Context<{ ids: string[] }>) {
+    async [PRODUCTS_CHANGED](this: CatalogThis, ctx: Context<ProductsChanged>) {
       await cleanCachedReads(this, ctx.params.ids);
     },
   },
@@ -323,7 +323,8 @@ const CatalogService: ServiceSchema<ServiceSettingSchema, CatalogThis> = {
      */
     async productsChanged(this: CatalogThis, ids: string[]) {
       await cleanCachedReads(this, ids);
-      await this.broker.broadcast(CACHE_CLEAN_EVENT, { ids }, "catalog");
+      const changed: ProductsChanged = { ids };
+      await this.broker.broadcast(PRODUCTS_CHANGED, changed, ["catalog", "api"]);
     },
   },
 
