@@ -38,8 +38,8 @@ export class NodePolicies {
   constructor(private readonly broker: ServiceBroker) {}
 
   /** Decides, and keeps the decision for the log: every denial, a sample of allows. */
-  decide(query: PolicyQuery, requestId?: string): Decision {
-    const decision = this.engine.decide(query);
+  decide(query: PolicyQuery, requestId?: string, key?: string): Decision {
+    const decision = this.engine.decide(query, key);
     if (decision.decision === "deny" || Math.random() < ALLOW_SAMPLE_RATE) {
       if (this.pending.length >= MAX_PENDING_DECISIONS) {
         this.pending.shift();

@@ -184,9 +184,13 @@ export class PolicyEngine {
     return problems;
   }
 
-  decide(query: PolicyQuery): Decision {
+  /**
+   * `key`, when given, names the question as surely as the question itself (the gateway's
+   * route questions have a short one): remembering it then costs no serialisation.
+   */
+  decide(query: PolicyQuery, key?: string): Decision {
     if (!this.loaded) return { decision: "deny", reasons: [], errors: [this.problem ?? ""] };
-    const key = this.cacheSize > 0 ? JSON.stringify(query) : "";
+    key = this.cacheSize > 0 ? (key ?? JSON.stringify(query)) : "";
     const known = this.remembered.get(key);
     if (known) return known;
     const decision = Object.freeze(

@@ -55,6 +55,12 @@ const gatewayHttpHandler = (
   ApiGateway as unknown as { methods: { httpHandler: (...a: unknown[]) => unknown } }
 ).methods.httpHandler;
 
+type PlacedResponse = ServerResponse & { $place: { release(): void } };
+/** One listener for every response, not a closure each. */
+function releasePlace(this: ServerResponse): void {
+  (this as PlacedResponse).$place.release();
+}
+
 const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
   name: "api",
   mixins: [
@@ -122,13 +128,12 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
     /** The bulkhead in front of everything; health probes are counted, never turned away. */
     httpHandler(this: GatewayThis, req: Request, res: ServerResponse) {
       const health = req.url?.startsWith("/health") === true;
-      let place: { release(): void };
       try {
-        place = this.bulkhead.admit(this.clientAddress(req), health);
+        (res as PlacedResponse).$place = this.bulkhead.admit(this.clientAddress(req), health);
       } catch (err) {
         return sendError.call(this, req, res, err);
       }
-      res.once("close", () => place.release());
+      res.once("close", releasePlace);
       // Leaving (SIGTERM, during SHUTDOWN_DELAY_MS): each answer closes its connection, so no
       // client still holds an idle pooled one, to send on, at the moment the server closes.
       if (!(this.broker as unknown as { started: boolean }).started)
@@ -180,20 +185,23 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
 
     /** Spends a request of the caller's budget; over it, 429. At once when the store is local. */
     applyRateLimit(this: GatewayThis, limiter: Limiter, key: string, res: ServerResponse) {
+      const hit = this.rateLimits.hit(`${limiter}:${key}`, RATE_WINDOW_MS);
+      return hit instanceof Promise
+        ? hit.then((window) => this.spendRateLimit(limiter, window, res))
+        : this.spendRateLimit(limiter, hit, res);
+    },
+
+    spendRateLimit(this: GatewayThis, limiter: Limiter, window: WindowCount, res: ServerResponse) {
       const settings = this.bazaar;
       const limit = limiter === "auth" ? settings.rateLimitAuth : settings.rateLimitApi;
-      const spend = ({ count, resetInMs }: WindowCount) => {
-        const resetSeconds = Math.max(1, Math.ceil(resetInMs / 1000));
-        res.setHeader("X-RateLimit-Limit", limit);
-        res.setHeader("X-RateLimit-Remaining", Math.max(0, limit - count));
-        res.setHeader("X-RateLimit-Reset", resetSeconds);
-        if (count > limit) {
-          countMetric(this.broker, ShopMetric.RATE_LIMIT_REJECTIONS, { limit: limiter });
-          throw tooManyRequests(resetSeconds);
-        }
-      };
-      const hit = this.rateLimits.hit(`${limiter}:${key}`, RATE_WINDOW_MS);
-      return hit instanceof Promise ? hit.then(spend) : spend(hit);
+      const resetSeconds = Math.max(1, Math.ceil(window.resetInMs / 1000));
+      res.setHeader("X-RateLimit-Limit", limit);
+      res.setHeader("X-RateLimit-Remaining", Math.max(0, limit - window.count));
+      res.setHeader("X-RateLimit-Reset", resetSeconds);
+      if (window.count > limit) {
+        countMetric(this.broker, ShopMetric.RATE_LIMIT_REJECTIONS, { limit: limiter });
+        throw tooManyRequests(resetSeconds);
+      }
     },
 
     /**

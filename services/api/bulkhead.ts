@@ -26,16 +26,30 @@ export class Bulkhead {
       throw tooManyRequests(1, "Too many requests in flight");
     this.byClient.set(client, ofClient + 1);
     this.inFlight++;
-    let released = false;
-    return {
-      release: () => {
-        if (released) return;
-        released = true;
-        this.inFlight--;
-        const left = (this.byClient.get(client) ?? 1) - 1;
-        if (left > 0) this.byClient.set(client, left);
-        else this.byClient.delete(client);
-      },
-    };
+    return new Place(this, client);
+  }
+
+  /** @internal */
+  leave(client: string): void {
+    this.inFlight--;
+    const left = (this.byClient.get(client) ?? 1) - 1;
+    if (left > 0) this.byClient.set(client, left);
+    else this.byClient.delete(client);
+  }
+}
+
+/** A request's place, given back once; a class, so a request makes no closure for it. */
+class Place {
+  private released = false;
+
+  constructor(
+    private readonly bulkhead: Bulkhead,
+    private readonly client: string,
+  ) {}
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.bulkhead.leave(this.client);
   }
 }

@@ -10,7 +10,7 @@ import type { Bulkhead } from "./bulkhead";
 import type { ClassroomSockets } from "./classroom-socket";
 import { toHttpError } from "./http-errors";
 import type { OpenApiDocument } from "./openapi";
-import type { RateLimitStore } from "./rate-limit";
+import type { RateLimitStore, WindowCount } from "./rate-limit";
 import type { ReadyAnswers } from "./ready-answers";
 import type { CoreWait } from "./readiness";
 import type { GatewayRoutes, Limiter } from "./routes";
@@ -44,6 +44,7 @@ export type GatewayThis = Service & {
   loadEndedSessions(): Promise<void>;
   identify(ctx: Context, req: Request): Promise<Principal | null>;
   applyRateLimit(limiter: Limiter, key: string, res: ServerResponse): void | Promise<void>;
+  spendRateLimit(limiter: Limiter, window: WindowCount, res: ServerResponse): void;
 };
 
 export type GatewaySettings = Settings & ApiSettings;

@@ -28,6 +28,24 @@ export function assertPolicyAllows(
       context: { ip: ipValue(request.ip), method: request.method },
     },
     request.requestId,
+    routeQuestionKey(caller, name, access, request),
   );
   if (decision.decision !== "allow") throw policyDenied();
+}
+
+/**
+ * The route question's own short name, for a visitor or a signed-in user: every part of the
+ * question is in it, split by characters none of the parts can hold (ids, role names, action
+ * names, an address and a method). An API key's question (with its scopes) is named by its
+ * whole serialisation instead.
+ */
+export function routeQuestionKey(
+  caller: Principal | null,
+  route: string,
+  access: string,
+  request: { ip: string; method: string },
+): string | undefined {
+  if (caller?.apiKeyId !== undefined) return undefined;
+  const who = caller ? `user ${caller.id} ${caller.roles.join(",")}` : "visitor";
+  return `request|${who}|${route}|${access}|${request.ip}|${request.method}`;
 }

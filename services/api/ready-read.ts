@@ -76,34 +76,9 @@ function answerHeld(
     req.$ready = { id, ticket };
     return false;
   }
-  const action = endpoint.action;
   const requestId = requestIdOf(req);
   res.setHeader("X-Request-ID", requestId);
-  const span = startSpan(gateway.broker, req, requestId);
-  const refuse = (err: unknown) => {
-    sendError.call(gateway, req, res, err);
-    span?.addTags({ http: { statusCode: res.statusCode } });
-    span?.finish();
-    return true;
-  };
-  const send = () => {
-    try {
-      const ip = gateway.clientAddress(req);
-      assertAllowed(action, caller, "GET", ip, gateway.bazaar.adminIpAllowlist);
-      assertPolicyAllows(nodePolicies(gateway.broker), action, caller, {
-        ip,
-        method: "GET",
-        requestId,
-      });
-    } catch (err) {
-      return refuse(err);
-    }
-    sendHeld(req, res, ready);
-    countAnswer(gateway.broker);
-    span?.addTags({ http: { statusCode: res.statusCode } });
-    span?.finish();
-    return true;
-  };
+  const read = new HeldRead(gateway, req, res, ready, endpoint.action, caller, requestId);
   const ip = gateway.clientAddress(req);
   const key = caller?.apiKeyId
     ? `key:${caller.apiKeyId}`
@@ -114,9 +89,64 @@ function answerHeld(
   try {
     spent = gateway.applyRateLimit("api", key, res);
   } catch (err) {
-    return refuse(err);
+    return read.refuse(err);
   }
-  return spent instanceof Promise ? spent.then(send, refuse) : send();
+  return spent instanceof Promise
+    ? spent.then(
+        () => read.send(),
+        (err: unknown) => read.refuse(err),
+      )
+    : read.send();
+}
+
+/**
+ * One held answer on its way: a class, so that a request answered at once makes no closures
+ * for its steps (each costs a definition of its name when the code runs under tsx).
+ */
+class HeldRead {
+  private readonly span;
+
+  constructor(
+    private readonly gateway: GatewayThis,
+    private readonly req: ReadyRequest,
+    private readonly res: ServerResponse,
+    private readonly ready: ReadyAnswer,
+    private readonly action: ActionAccess & { name?: string },
+    private readonly caller: Principal | null,
+    private readonly requestId: string,
+  ) {
+    this.span = startSpan(gateway.broker, req, requestId);
+  }
+
+  send(): true {
+    const { gateway, req, res, action, caller } = this;
+    try {
+      const ip = gateway.clientAddress(req);
+      assertAllowed(action, caller, "GET", ip, gateway.bazaar.adminIpAllowlist);
+      assertPolicyAllows(nodePolicies(gateway.broker), action, caller, {
+        ip,
+        method: "GET",
+        requestId: this.requestId,
+      });
+    } catch (err) {
+      return this.refuse(err);
+    }
+    sendHeld(req, res, this.ready);
+    countAnswer(gateway.broker);
+    this.finish();
+    return true;
+  }
+
+  refuse(err: unknown): true {
+    sendError.call(this.gateway, this.req, this.res, err);
+    this.finish();
+    return true;
+  }
+
+  private finish(): void {
+    this.span?.addTags({ http: { statusCode: this.res.statusCode } });
+    this.span?.finish();
+  }
 }
 
 function sendHeld(req: Request, res: ServerResponse, ready: ReadyAnswer): void {

@@ -4,6 +4,7 @@ import { NodePolicies, principalEntity } from "../../mixins/policy-client.mixin"
 import { ipValue, PolicyEngine, policyProblems } from "../../platform/policy/policy-engine";
 import { judgeActivation } from "../../services/policies/activation";
 import { SHIPPED_POLICIES } from "../../services/policies/shipped";
+import { routeQuestionKey } from "../../services/api/policy-gate";
 
 /** The engine and the activation rules, with Cedar itself and the shipped set, no broker. */
 const adminRoute = (ip: string): PolicyQuery => ({
@@ -63,6 +64,43 @@ describe("Given a node's policy engine", () => {
     );
     engine.load([...SHIPPED_POLICIES, refundOnly], 3);
     expect(engine.decide(asked).decision).toBe("allow");
+  });
+
+  test("When the gateway names its route questions, then a name stands for one question only", () => {
+    const engine = new PolicyEngine(POLICY_SCHEMA);
+    const adminsOnly = versioned(
+      "admins-only",
+      `forbid (principal, action == Action::"request", resource) unless { principal.roles.contains("admin") };`,
+    );
+    engine.load([...SHIPPED_POLICIES, adminsOnly], 1);
+    const admin = { id: "usr_a", roles: ["admin"] };
+    const customer = { id: "usr_a", roles: ["customer"] };
+    const keyOf = (caller: typeof admin | null, ip = "127.0.0.1", method = "POST") =>
+      routeQuestionKey(caller, "policies.activate", "admin", { ip, method });
+    const keys = [
+      keyOf(admin),
+      keyOf(customer),
+      keyOf(null),
+      keyOf(admin, "10.0.0.1"),
+      keyOf(admin, "127.0.0.1", "GET"),
+      keyOf({ id: "usr_b", roles: ["admin"] }),
+      routeQuestionKey(admin, "policies.write", "admin", { ip: "127.0.0.1", method: "POST" }),
+    ];
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(
+      routeQuestionKey({ ...admin, apiKeyId: "key_1" }, "a.b", "user", { ip: "", method: "" }),
+    ).toBeUndefined();
+    // Asked under its name, each question gets the answer it gets asked in full.
+    const asAdmin = engine.decide(adminRoute("127.0.0.1"), keyOf(admin));
+    const asCustomer = engine.decide(
+      { ...adminRoute("127.0.0.1"), principal: principalEntity(customer) },
+      keyOf(customer),
+    );
+    expect([asAdmin.decision, asCustomer.decision]).toEqual([
+      engine.decide(adminRoute("127.0.0.1")).decision,
+      "deny",
+    ]);
+    expect(asAdmin.decision).toBe("allow");
   });
 
   test("When a policy names what the schema lacks, then the engine's message says what and where", () => {
