@@ -5,6 +5,7 @@ import { ipValue, PolicyEngine, policyProblems } from "../../platform/policy/pol
 import { judgeActivation } from "../../services/policies/activation";
 import { SHIPPED_POLICIES } from "../../services/policies/shipped";
 import { routeQuestionKey } from "../../services/api/policy-gate";
+import type { Principal } from "../../platform/actions/access";
 
 /** The engine and the activation rules, with Cedar itself and the shipped set, no broker. */
 const adminRoute = (ip: string): PolicyQuery => ({
@@ -73,9 +74,9 @@ describe("Given a node's policy engine", () => {
       `forbid (principal, action == Action::"request", resource) unless { principal.roles.contains("admin") };`,
     );
     engine.load([...SHIPPED_POLICIES, adminsOnly], 1);
-    const admin = { id: "usr_a", roles: ["admin"] };
-    const customer = { id: "usr_a", roles: ["customer"] };
-    const keyOf = (caller: typeof admin | null, ip = "127.0.0.1", method = "POST") =>
+    const admin: Principal = { id: "usr_a", roles: ["admin"] };
+    const customer: Principal = { id: "usr_a", roles: ["customer"] };
+    const keyOf = (caller: Principal | null, ip = "127.0.0.1", method = "POST") =>
       routeQuestionKey(caller, "policies.activate", "admin", { ip, method });
     const keys = [
       keyOf(admin),
@@ -83,7 +84,7 @@ describe("Given a node's policy engine", () => {
       keyOf(null),
       keyOf(admin, "10.0.0.1"),
       keyOf(admin, "127.0.0.1", "GET"),
-      keyOf({ id: "usr_b", roles: ["admin"] }),
+      keyOf({ ...admin, id: "usr_b" }),
       routeQuestionKey(admin, "policies.write", "admin", { ip: "127.0.0.1", method: "POST" }),
     ];
     expect(new Set(keys).size).toBe(keys.length);
