@@ -1,10 +1,10 @@
 import { ADMIN, describeCluster, hosting, startCluster, type Cluster } from "../harness/cluster";
-import { loginToken, newAccount, untilServing, type Client } from "../harness/http";
+import { createProduct, loginToken, newAccount, untilServing, type Client } from "../harness/http";
 
 /**
- * A governance change is a node's own answer within a second: three nodes, each with a
- * gateway, decide with the new policy set and evaluate the new flags within 1 s of the change,
- * without a restart.
+ * A change is every node's own answer within a second: three nodes, each with a gateway, decide
+ * with the new policy set, evaluate the new flags, and stop giving a product read they held,
+ * within 1 s of the change, without a restart.
  */
 const NODES = [
   { id: "gov-1", services: hosting("@gateway,@core") },
@@ -31,7 +31,7 @@ async function arrivalOnEvery(
   );
 }
 
-describeCluster("governance: a policy or flag change reaches every node within a second", () => {
+describeCluster("a change (a policy, a flag, a product) reaches every node within a second", () => {
   let cluster: Cluster;
   let admin: { token: string };
 
@@ -86,5 +86,26 @@ describeCluster("governance: a policy or flag change reaches every node within a
       since,
       async (api) => (await api.get("/health", admin)).body.node.flags.version >= put.body.version,
     );
+  });
+
+  test("When a product changes, then no gateway gives the read it held past a second, and all give the same bytes", async () => {
+    const [first, second, third] = cluster.gateways;
+    const product = await createProduct(first, admin.token, { sku: "HELD-1", price: 1000 });
+    const path = `/api/v1/products/${product.id}`;
+    for (const api of cluster.gateways) for (let i = 0; i < 2; i++) await api.get(path);
+    const held = await Promise.all(cluster.gateways.map((api) => api.get(path)));
+    expect(new Set(held.map((r) => JSON.stringify(r.body))).size).toBe(1);
+    expect(new Set(held.map((r) => r.headers.get("etag"))).size).toBe(1);
+    const changed = await third.patch(path, { price: 1234 }, admin);
+    const since = Date.now();
+    expect(changed.status).toBe(200);
+    await arrivalOnEvery(
+      [first, second, third],
+      since,
+      async (api) => (await api.get(path)).body.price === 1234,
+    );
+    const after = await Promise.all(cluster.gateways.map((api) => api.get(path)));
+    expect(new Set(after.map((r) => r.headers.get("etag"))).size).toBe(1);
+    expect(after[0].headers.get("etag")).not.toBe(held[0].headers.get("etag"));
   });
 });
