@@ -10,6 +10,8 @@ describeWith(["redis-server"])("two gateways sharing a real Redis", () => {
   let second: TestSystem;
   let a: Client;
   let b: Client;
+  /** A product read gateway `a` holds the answer of. */
+  let heldPath = "";
 
   beforeAll(async () => {
     redis = await startRedis();
@@ -46,6 +48,24 @@ describeWith(["redis-server"])("two gateways sharing a real Redis", () => {
     expect(limitedOnA.status).toBe(429);
     expect(limitedOnB.status).toBe(429);
     expect(Number(limitedOnB.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+
+  test("When a gateway answers a read it holds, then the shared budget is spent all the same", async () => {
+    const product = await first.broker.call<{ id: string }, object>(
+      "catalog.create",
+      { sku: "REDIS-HELD", name: "Held thing", price: 100, category: "c", stock: 3 },
+      { meta: { user: { id: "admin", roles: ["admin"] } } },
+    );
+    const path = (heldPath = `/api/v1/products/${product.id}`);
+    const routed = await a.get(path);
+    const held = await a.get(path);
+    const elsewhere = await b.get("/api/v1/products?pageSize=1");
+    expect([routed.status, held.status, elsewhere.status]).toEqual([200, 200, 200]);
+    expect(held.headers.get("etag")).toBe(routed.headers.get("etag"));
+    const remaining = [routed, held, elsewhere].map((r) =>
+      Number(r.headers.get("x-ratelimit-remaining")),
+    );
+    expect(remaining).toEqual([remaining[0], remaining[0] - 1, remaining[0] - 2]);
   });
 
   test("When REDIS_URL is set, then a cart lives in Redis and expires after CART_TTL_DAYS", async () => {
@@ -94,6 +114,9 @@ describeWith(["redis-server"])("two gateways sharing a real Redis", () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(res.status).toBe(503);
     expect(res.body.type).toBe("SERVICE_UNAVAILABLE");
+    // A read the gateway holds still spends the budget first: with no budget to spend, 503.
+    const held = await a.get(heldPath);
+    expect([held.status, held.body.type]).toEqual([503, "SERVICE_UNAVAILABLE"]);
     const ready = await a.get("/health/ready");
     expect(ready.status).toBe(503);
     expect(ready.body.checks.redis).toBe("down");
