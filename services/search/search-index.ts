@@ -1,5 +1,4 @@
 import { LRUCache } from "lru-cache";
-import MiniSearch from "minisearch";
 import {
   SearchKind,
   type ProductSearch,
@@ -8,7 +7,7 @@ import {
 } from "../../contracts/search";
 import { DocColumns } from "./doc-columns";
 import type { SearchDoc } from "./model";
-import { best, TextIndex, type Matches, type QueryWord } from "./text-index";
+import { best, processTerm, TextIndex, tokenize, type Matches, type QueryWord } from "./text-index";
 
 /** Field weights: a title match outranks a category or SKU match, which outranks the summary. */
 const BOOST = { title: 6, sku: 3, category: 3, summary: 1 };
@@ -257,9 +256,6 @@ function queryWords(terms: string): QueryWord[] {
     edits: editsAllowed(term),
   }));
 }
-
-const tokenize = MiniSearch.getDefault("tokenize") as (text: string) => string[];
-const processTerm = MiniSearch.getDefault("processTerm") as (term: string) => string | null;
 
 /**
  * A query's words, at most ten, counted as the index splits them (on punctuation too, so

@@ -11,8 +11,9 @@ import SearchableMap from "minisearch/SearchableMap";
  * word matches, and sorted them all.
  */
 
-const tokenize = MiniSearch.getDefault("tokenize") as (text: string) => string[];
-const processTerm = MiniSearch.getDefault("processTerm") as (term: string) => string | null;
+/** How MiniSearch splits text into words, and folds a word into a term (null: not indexed). */
+export const tokenize = MiniSearch.getDefault("tokenize") as (text: string) => string[];
+export const processTerm = MiniSearch.getDefault("processTerm") as (term: string) => string | null;
 
 /** MiniSearch's defaults, kept so a score means what it meant. */
 const BM25 = { k: 1.2, b: 0.7, d: 0.5 };
