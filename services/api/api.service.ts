@@ -171,7 +171,9 @@ const ApiService: ServiceSchema<ServiceSettingSchema, GatewayThis> = {
       return req.$clientIp;
     },
 
+    /** Once a request: a held read that could not be answered has told who the caller is. */
     identify(this: GatewayThis, ctx: Context, req: Request): Promise<Principal | null> {
+      if (req.$caller !== undefined) return Promise.resolve(req.$caller);
       return identify(
         {
           jwtSecret: this.bazaar.jwtSecret,

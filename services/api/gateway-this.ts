@@ -22,6 +22,8 @@ export type Request = IncomingMessage & {
   $action?: ActionAccess & { name?: string };
   $ctx?: Context;
   $clientIp?: string;
+  /** The caller, once identified (null: nobody); a failed identification is not kept. */
+  $caller?: Principal | null;
   $alias?: { type?: string };
 };
 export type Route = { opts: { limiter?: Limiter } };

@@ -56,7 +56,10 @@ export function answerReadyRead(
   if (req.headers.authorization === undefined && req.headers["x-api-key"] === undefined)
     return answerHeld(gateway, answers, req, res, { id, ticket, caller: null });
   return gateway.identify(Context.create(gateway.broker), req).then(
-    (caller) => answerHeld(gateway, answers, req, res, { id, ticket, caller }),
+    (caller) => {
+      req.$caller = caller;
+      return answerHeld(gateway, answers, req, res, { id, ticket, caller });
+    },
     () => false,
   );
 }

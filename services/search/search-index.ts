@@ -51,6 +51,8 @@ type Stored = Omit<SearchDoc, "id" | "sku" | "foundAs" | "sourceUpdatedAt" | "sy
 interface Found {
   matches: Matches;
   kept: number[];
+  /** Already in the order shown (the empty query's title order), not to be ranked. */
+  ordered: boolean;
 }
 type ProductIds = { ids: string[]; total: number };
 
@@ -74,8 +76,8 @@ export class SearchIndex {
   private readonly ids: string[] = [];
   private readonly stored: Stored[] = [];
   private readonly columns = new DocColumns();
-  /** Slots in title order, for the empty query; made when first asked after a change. */
-  private titleOrder?: number[];
+  /** The empty query's matches (everything, in title order); made when first asked after a change. */
+  private everything?: Matches;
   /**
    * Answers kept: shoppers ask the same few queries most of the time. Any change to the index
    * empties it, so an answer is never older than the index.
@@ -97,7 +99,7 @@ export class SearchIndex {
     this.ids[slot] = doc.id;
     this.stored[slot] = storedOf(doc);
     this.columns.set(slot, doc);
-    this.titleOrder = undefined;
+    this.everything = undefined;
     this.answers?.clear();
   }
 
@@ -126,7 +128,7 @@ export class SearchIndex {
       const found = this.find(query.q, query.includeHidden, () => true);
       const slots = found.matches.slots;
       found.kept = found.kept.filter((i) => listed(slots[i]));
-      const page = this.page(found, query.q, query.offset, query.limit);
+      const page = this.page(found, query.offset, query.limit);
       const ids = page.map((i) => {
         const doc = this.stored[found.matches.slots[i]];
         return doc.kind === SearchKind.PRODUCT ? doc.refId : doc.productId!;
@@ -159,7 +161,7 @@ export class SearchIndex {
   ): Found {
     const mine = new Set(readers);
     const words = queryWords(limitTerms(q));
-    const matches = words.length > 0 ? this.text.match(words) : this.everything();
+    const matches = words.length > 0 ? this.text.match(words) : this.allInTitleOrder();
     // A match holding every word scores as it would with all words required, so the all-words
     // answer is read out of the any-word pass, not searched for again.
     const all = new Set(words.map((w) => w.term)).size;
@@ -171,27 +173,27 @@ export class SearchIndex {
       kept.push(i);
       if (matches.words[i] === all) every.push(i);
     }
-    return { matches, kept: every.length > 0 ? every : kept };
+    return { matches, kept: every.length > 0 ? every : kept, ordered: words.length === 0 };
   }
 
   /** The empty query: everything, in title order, every score 1. */
-  private everything(): Matches {
-    this.titleOrder ??= this.ids
+  private allInTitleOrder(): Matches {
+    if (this.everything) return this.everything;
+    const order = this.ids
       .map((_, slot) => slot)
       .sort((a, b) => this.stored[a].title.localeCompare(this.stored[b].title));
-    const count = this.titleOrder.length;
-    return {
-      count,
-      slots: Int32Array.from(this.titleOrder),
-      scores: new Float64Array(count).fill(1),
-      words: new Uint8Array(count),
+    return (this.everything = {
+      count: order.length,
+      slots: Int32Array.from(order),
+      scores: new Float64Array(order.length).fill(1),
+      words: new Uint8Array(order.length),
       terms: new Set(),
-    };
+    });
   }
 
-  /** Positions of the page's rows, best first (the empty query: in title order). */
-  private page(found: Found, q: string, offset: number, limit: number): number[] {
-    if (limitTerms(q) === "") return found.kept.slice(offset, offset + limit);
+  /** Positions of the page's rows, best first (the empty query's are in order already). */
+  private page(found: Found, offset: number, limit: number): number[] {
+    if (found.ordered) return found.kept.slice(offset, offset + limit);
     return best(found.kept, found.matches.scores, offset + limit).slice(offset);
   }
 
@@ -203,7 +205,7 @@ export class SearchIndex {
     const narrowed = this.columns.narrowed(query.kind, query.category);
     const rows = narrowed ? found.kept.filter((i) => narrowed(slots[i])) : found.kept;
     const start = (query.page - 1) * query.pageSize;
-    const page = this.page({ ...found, kept: rows }, query.q, start, query.pageSize);
+    const page = this.page({ ...found, kept: rows }, start, query.pageSize);
     return {
       rows: page.map((i) => this.hit(found.matches, i)),
       total: rows.length,

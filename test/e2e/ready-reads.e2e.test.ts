@@ -119,6 +119,23 @@ describe("Given a held answer, the gateway's checks still stand", () => {
     }
   });
 
+  test("When an API key reads, then it gets the held answer; a key that is not one gets 401", async () => {
+    const owner = await newAccount(api, "ready-key-owner");
+    const created = await api.post(
+      "/api/v1/api-keys",
+      { name: "reader", scopes: ["read"] },
+      { token: owner.token },
+    );
+    expect(created.status).toBe(201);
+    const held = await api.get(`/api/v1/products/${productId}`);
+    const keyed = await api.get(`/api/v1/products/${productId}`, { apiKey: created.body.key });
+    expect([keyed.status, keyed.headers.get("etag")]).toEqual([200, held.headers.get("etag")]);
+    const forged = await api.get(`/api/v1/products/${productId}`, {
+      apiKey: `${created.body.prefix}-not-the-key`,
+    });
+    expect([forged.status, forged.body.type]).toEqual([401, "UNAUTHORIZED"]);
+  });
+
   test("When a client is over its rate limit, then 429 with Retry-After, held answer or not", async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 42; i++)
