@@ -41,8 +41,18 @@ export interface Matches {
   matchedTerms?: string[][];
 }
 
-/** The documents holding a term in a field, and how often: slot, count, slot, count, … */
-type Postings = number[];
+/**
+ * The documents holding a term in a field: slot, count, generation, slot, count, generation, …
+ * An entry whose generation is not its slot's current one was left by an earlier version of
+ * the document and is skipped. Taking entries out at once cost a scan of the list each time a
+ * document changed, so re-telling 20,000 documents took 4.4 s (and grew with the square):
+ * stale entries wait until they outnumber live ones, then the list is compacted.
+ */
+interface Postings {
+  entries: number[];
+  live: number;
+  stale: number;
+}
 
 export class TextIndex {
   private readonly fields: string[];
@@ -55,6 +65,8 @@ export class TextIndex {
   private readonly lengths: number[][];
   /** By slot: the texts indexed, read again to take them out when the document changes. */
   private readonly texts: Record<string, string | undefined>[] = [];
+  /** By slot: how many times the document was set (its postings' current generation). */
+  private readonly generation: number[] = [];
   /** By field: the mean length, kept as MiniSearch keeps it (a running mean over documents). */
   private readonly meanLength: number[];
   private documents = 0;
@@ -90,7 +102,11 @@ export class TextIndex {
       slot = this.slotById.size;
       this.slotById.set(id, slot);
       this.grow(slot + 1);
-    } else this.unindex(slot);
+      this.generation[slot] = 0;
+    } else {
+      this.generation[slot]++;
+      this.unindex(slot);
+    }
     this.texts[slot] = texts;
     this.documents++;
     this.fields.forEach((field, f) => {
@@ -107,7 +123,9 @@ export class TextIndex {
           this.vocabulary.set(term, termId);
           this.postings.push([]);
         }
-        (this.postings[termId][f] ??= []).push(slot, count);
+        const postings = (this.postings[termId][f] ??= { entries: [], live: 0, stale: 0 });
+        postings.entries.push(slot, count, this.generation[slot]);
+        postings.live++;
       }
     });
     return slot;
@@ -122,12 +140,25 @@ export class TextIndex {
       this.meanLength[f] = count === 1 ? 0 : (this.meanLength[f] * count - length) / (count - 1);
       for (const term of counts.keys()) {
         const postings = this.postings[this.vocabulary.get(term)!][f]!;
-        let at = 0;
-        while (postings[at] !== slot) at += 2;
-        postings.splice(at, 2);
+        postings.live--;
+        if (++postings.stale > postings.live) this.compact(postings);
       }
     });
     this.documents--;
+  }
+
+  /** Drops the entries earlier versions of documents left. */
+  private compact(postings: Postings): void {
+    const { entries } = postings;
+    let kept = 0;
+    for (let i = 0; i < entries.length; i += 3) {
+      if (entries[i + 2] !== this.generation[entries[i]]) continue;
+      entries[kept++] = entries[i];
+      entries[kept++] = entries[i + 1];
+      entries[kept++] = entries[i + 2];
+    }
+    entries.length = kept;
+    postings.stale = 0;
   }
 
   /**
@@ -149,18 +180,19 @@ export class TextIndex {
     const add = (term: string, termId: number, weight: number) => {
       terms.add(term);
       const byField = this.postings[termId];
-      const { wordSeen, wordScore, wordTouched, wordEpoch } = this;
+      const { wordSeen, wordScore, wordTouched, wordEpoch, generation } = this;
       for (const f of fieldIds) {
         const postings = byField[f];
-        if (!postings) continue;
-        const df = postings.length / 2;
+        if (!postings || postings.live === 0) continue;
+        const { entries, live: df } = postings;
         const idf = Math.log(1 + (total - df + 0.5) / (df + 0.5));
         const avg = this.meanLength[f];
         const lengths = this.lengths[f];
         const factor = weight * this.boosts[f];
-        for (let i = 0; i < postings.length; i += 2) {
-          const slot = postings[i];
-          const tf = postings[i + 1];
+        for (let i = 0; i < entries.length; i += 3) {
+          const slot = entries[i];
+          if (entries[i + 2] !== generation[slot]) continue;
+          const tf = entries[i + 1];
           const raw = idf * (d + (tf * (k + 1)) / (tf + k * (1 - b + (b * lengths[slot]) / avg)));
           if (wordSeen[slot] !== wordEpoch) {
             wordSeen[slot] = wordEpoch;
