@@ -25,7 +25,8 @@ type Tracer = {
   shouldSample(span: object): boolean;
   startSpan(name: string, opts: object): { finish(): void; addTags(tags: object): void };
 };
-type Endpoint = { action?: ActionAccess & { name?: string } };
+type Endpoint = { isAvailable: boolean; action?: ActionAccess & { name?: string } };
+type Registry = { getActionEndpoints(name: string): { endpoints: Endpoint[] } | undefined };
 
 const READ = Action.catalog.get;
 const ROUTE_LABEL = { route: "GET /products/:id" };
@@ -64,6 +65,16 @@ export function answerReadyRead(
   );
 }
 
+/**
+ * The product read's definition (its roles and policies), while some catalog node can take it.
+ * Read from the registry, not through `findNextActionEndpoint`: that advances the balancer, and
+ * with two catalog nodes every read the gateway then routed went to the same one.
+ */
+function availableAction(gateway: GatewayThis): Endpoint["action"] {
+  const list = (gateway.broker.registry as unknown as Registry).getActionEndpoints(READ);
+  return list?.endpoints.find((endpoint) => endpoint.isAvailable)?.action;
+}
+
 function answerHeld(
   gateway: GatewayThis,
   answers: ReadyAnswers,
@@ -72,16 +83,14 @@ function answerHeld(
   { id, ticket, caller }: { id: string; ticket: number; caller: Principal | null },
 ): boolean | Promise<boolean> {
   const ready = answers.get(id, audienceOf(caller));
-  const endpoint = (
-    gateway.broker as unknown as { findNextActionEndpoint(name: string): Endpoint | Error }
-  ).findNextActionEndpoint(READ);
-  if (!ready || endpoint instanceof Error || !endpoint.action) {
+  const action = ready && availableAction(gateway);
+  if (!ready || !action) {
     req.$ready = { id, ticket };
     return false;
   }
   const requestId = requestIdOf(req);
   res.setHeader("X-Request-ID", requestId);
-  const read = new HeldRead(gateway, req, res, ready, endpoint.action, caller, requestId);
+  const read = new HeldRead(gateway, req, res, ready, action, caller, requestId);
   const ip = gateway.clientAddress(req);
   const key = caller?.apiKeyId
     ? `key:${caller.apiKeyId}`

@@ -83,6 +83,22 @@ describeCluster("a cluster of 11 nodes over NATS, Redis and PostgreSQL", () => {
       expect(handledCalls(await cluster.metricsOf(id), "orders.create")).toBeGreaterThan(0);
   });
 
+  test("When a gateway routes product reads it does not hold, then both catalog nodes take a share", async () => {
+    const [gw1] = cluster.gateways;
+    const readsOn = async () =>
+      Promise.all(
+        ["catalog-1", "catalog-2"].map(async (id) =>
+          handledCalls(await cluster.metricsOf(id), "catalog.get"),
+        ),
+      );
+    const before = await readsOn();
+    for (let i = 0; i < 20; i++)
+      expect((await gw1.get(`/api/v1/products/never-made-${i}`)).status).toBe(404);
+    const taken = (await readsOn()).map((n, i) => n - before[i]);
+    expect(taken[0] + taken[1]).toBe(20);
+    expect(Math.min(...taken)).toBeGreaterThanOrEqual(5);
+  });
+
   test("When an admin changes a product through one gateway, then the other gateway shows it at once", async () => {
     const [gw1, gw2] = cluster.gateways;
     for (let i = 0; i < 4; i++) await gw2.get(`/api/v1/products/${product.id}`); // cached on both catalog nodes
