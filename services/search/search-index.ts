@@ -141,14 +141,15 @@ export class SearchIndex {
     [what, query]: [string, { q: string }],
     answer: () => T,
   ): T {
+    if (!this.answers) return answer();
     // The same question asked with its parameters in another order is the same answer.
     const rest = Object.entries(query).filter(([name]) => name !== "q");
     rest.sort(([a], [b]) => a.localeCompare(b));
     const key = JSON.stringify([what, limitTerms(query.q.toLowerCase()), rest]);
-    const held = this.answers?.get(key);
+    const held = this.answers.get(key);
     if (held) return held as T;
     const fresh = answer();
-    this.answers?.set(key, fresh);
+    this.answers.set(key, fresh);
     return fresh;
   }
 
@@ -302,15 +303,24 @@ const ESCAPES: Record<string, string> = {
   '"': "&quot;",
   "'": "&#39;",
 };
-const escape = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
+const MARKUP = /[&<>"']/;
+const escape = (text: string) =>
+  MARKUP.test(text) ? text.replace(/[&<>"']/g, (c) => ESCAPES[c]) : text;
+const WORDS = /([\p{L}\p{N}]+)/u;
 
 /**
  * The text, escaped, with the matched words in `<mark>`: the only markup in the answer is
- * ours. Words are split as the index splits them (on anything but letters and digits).
+ * ours. Words are split as the index splits them (on anything but letters and digits), so
+ * only what lies between them can hold a character to escape.
  */
 export function highlight(text: string, words: Set<string>): string {
-  return text
-    .split(/([\p{L}\p{N}]+)/u)
-    .map((part) => (words.has(part.toLowerCase()) ? `<mark>${escape(part)}</mark>` : escape(part)))
-    .join("");
+  const parts = text.split(WORDS);
+  const plain = !MARKUP.test(text);
+  let marked = "";
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    if (i % 2 === 0) marked += plain ? part : escape(part);
+    else marked += words.has(part.toLowerCase()) ? `<mark>${part}</mark>` : part;
+  }
+  return marked;
 }

@@ -108,6 +108,13 @@ describe("highlights and documents", () => {
     );
   });
 
+  test("When a matched word is capitalised or sits against punctuation, then it is marked as written and the rest escaped", () => {
+    expect(highlight(`Desk-Lamp's "lamp" 2 <lamps>`, new Set(["lamp", "2"]))).toBe(
+      "Desk-<mark>Lamp</mark>&#39;s &quot;<mark>lamp</mark>&quot; <mark>2</mark> &lt;lamps&gt;",
+    );
+    expect(highlight("Lampe à poser", new Set(["à"]))).toBe("Lampe <mark>à</mark> poser");
+  });
+
   test("When a course is told, then it and its lessons are found only while published; its product is not indexed twice", () => {
     const course = {
       id: "c1",
