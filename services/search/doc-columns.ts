@@ -94,7 +94,7 @@ export class DocColumns {
   }
 
   /** Facets of the matches at `positions` (into `slots`). */
-  facets(positions: readonly number[], slots: Int32Array): SearchFacets {
+  facets(positions: ArrayLike<number>, slots: Int32Array): SearchFacets {
     const kinds = new Array<number>(this.kinds.values.length).fill(0);
     const categories = new Array<number>(this.categories.values.length).fill(0);
     const prices = PRICE_RANGES.map(() => 0);

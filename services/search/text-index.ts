@@ -319,12 +319,18 @@ function popcount(bits: number): number {
  * first; ties keep the order matches were found, as MiniSearch's stable sort does. Only `k` are
  * kept while scanning, so a page of a common word's thousands of matches sorts twenty.
  */
-export function best(candidates: number[], scores: Float64Array, k: number): number[] {
+export function best(
+  candidates: ArrayLike<number> & Iterable<number>,
+  scores: Float64Array,
+  k: number,
+): number[] {
   const before = (a: number, b: number) =>
     scores[a] > scores[b] || (scores[a] === scores[b] && a < b);
   if (k <= 0) return [];
   if (k * 4 >= candidates.length)
-    return [...candidates].sort((a, b) => (before(a, b) ? -1 : 1)).slice(0, k);
+    return Array.from(candidates)
+      .sort((a, b) => (before(a, b) ? -1 : 1))
+      .slice(0, k);
   const top: number[] = [];
   for (const c of candidates) {
     if (top.length === k && !before(c, top[k - 1])) continue;

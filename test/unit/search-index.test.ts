@@ -51,6 +51,28 @@ describe("search relevance on a fixed corpus", () => {
     expect(rows.some((r) => r.refId === "p-lamp")).toBe(true);
   });
 
+  test("When queries of every size follow one another on one index, then each gets the answer it gets alone", () => {
+    const queries = [
+      { q: "lamp", pageSize: 5 },
+      { q: "", pageSize: 50 },
+      { q: "desk lamp", pageSize: 10 },
+      { q: "photosynth", pageSize: 10 },
+      { q: "lamp photosynthesis", pageSize: 10 },
+      { q: "plant", pageSize: 10 },
+      { q: "lamp", category: "lighting", pageSize: 3 },
+    ].map((query) => ({ includeHidden: false, page: 1, ...query }));
+    const alone = queries.map((query) => corpusIndex().search(query));
+    const shared = corpusIndex();
+    for (const round of [0, 1])
+      queries.forEach((query, i) =>
+        expect([round, shared.search(query)]).toEqual([round, alone[i]]),
+      );
+    const ids = { q: "lamp", includeHidden: false, offset: 0, limit: 4 };
+    const idsAlone = corpusIndex().productIds(ids);
+    shared.search(queries[1]);
+    expect(shared.productIds(ids)).toEqual(idsAlone);
+  });
+
   test("When results are faceted and filtered, then facets count everything found and rows narrow", () => {
     const all = index.search({ q: "lamp", includeHidden: false, page: 1, pageSize: 5 });
     const kinds = Object.fromEntries(all.facets.kind.map((f) => [f.value, f.count]));
