@@ -19,7 +19,7 @@ import { SqliteStore } from "../platform/data/sqlite.store";
 import { baseline, load, okPerSecond, startNodes } from "../test/harness/load";
 import { waitFor } from "../test/harness/node-process";
 import { createDatabase } from "../test/harness/postgres";
-import { preloadSearch } from "../test/harness/preload";
+import { BENCH_QUERIES, preloadSearch } from "../test/harness/preload";
 
 const SIZES = (process.env.ITEMS ?? "10000,100000").split(",").map(Number);
 const STORES = (process.env.STORES ?? "sqlite,postgres").split(",") as ("sqlite" | "postgres")[];
@@ -27,16 +27,7 @@ const ROUNDS = Number(process.env.ROUNDS ?? 2);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 20);
 /** SEARCH_CACHED_ANSWERS of each configuration. */
 const CACHED = (process.env.CACHED ?? "1000,0").split(",");
-const QUERIES = [
-  "lamp",
-  "copper vase",
-  "lamb",
-  "blankett",
-  "walnut cl",
-  "oak table 120",
-  "bras",
-  "kitchen towel",
-];
+const QUERIES = BENCH_QUERIES;
 
 interface Place {
   env: Record<string, string>;

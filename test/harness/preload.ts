@@ -117,36 +117,45 @@ const NOUNS = [
 ];
 const CATEGORIES = ["home", "kitchen", "lighting", "garden", "bath", "biology", "photography"];
 
+/** What the search benches ask, in turn: exact words, typos, prefixes and several words. */
+export const BENCH_QUERIES = [
+  "lamp",
+  "copper vase",
+  "lamb",
+  "blankett",
+  "walnut cl",
+  "oak table 120",
+  "bras",
+  "kitchen towel",
+];
+
 /**
- * `count` searchable documents in the search store, as the change channels would have written
- * them: mostly products, one in ten a course, titles made of common words and a number.
+ * The `i`th of the bench's searchable documents, written at `at`: mostly products, one in ten a
+ * course, titles made of common words and a number.
  */
+export function searchDocAt(i: number, at: string): SearchDoc {
+  const kind: SearchDoc["kind"] = i % 10 === 0 ? "course" : "product";
+  const title = `${ADJECTIVES[i % ADJECTIVES.length]} ${NOUNS[(i * 7) % NOUNS.length]} ${i}`;
+  return {
+    id: `${kind}:s${i}`,
+    kind,
+    refId: `s${i}`,
+    title,
+    summary: `A ${title.toLowerCase()} that pairs with a ${NOUNS[(i * 3) % NOUNS.length]}.`,
+    category: CATEGORIES[i % CATEGORIES.length],
+    price: (i * 7919) % 60_000,
+    currency: "USD",
+    visible: i % 50 !== 0,
+    sourceUpdatedAt: at,
+    syncedAt: at,
+  };
+}
+
+/** `count` searchable documents in the search store, as the change channels would have written them. */
 export async function preloadSearch(store: Store, count: number, parallel = 1): Promise<void> {
   const docs = await store.repository<SearchDoc>("search_docs", SEARCH_DOC_INDEXES);
   // Written over time, a millisecond apart, as the consumer writes them: no two share an
   // instant (that case, a bulk load, is the index sync's unit test).
   const start = Date.now() - count;
-  await insertAll(
-    docs,
-    count,
-    (i) => {
-      const at = new Date(start + i).toISOString();
-      const kind: SearchDoc["kind"] = i % 10 === 0 ? "course" : "product";
-      const title = `${ADJECTIVES[i % ADJECTIVES.length]} ${NOUNS[(i * 7) % NOUNS.length]} ${i}`;
-      return {
-        id: `${kind}:s${i}`,
-        kind,
-        refId: `s${i}`,
-        title,
-        summary: `A ${title.toLowerCase()} that pairs with a ${NOUNS[(i * 3) % NOUNS.length]}.`,
-        category: CATEGORIES[i % CATEGORIES.length],
-        price: (i * 7919) % 60_000,
-        currency: "USD",
-        visible: i % 50 !== 0,
-        sourceUpdatedAt: at,
-        syncedAt: at,
-      };
-    },
-    parallel,
-  );
+  await insertAll(docs, count, (i) => searchDocAt(i, new Date(start + i).toISOString()), parallel);
 }
