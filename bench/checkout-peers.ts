@@ -22,6 +22,7 @@ import { DURATION, load, loadCheckout, okPerSecond, startNodes } from "../test/h
 import { createDatabase } from "../test/harness/postgres";
 import { cpuMs } from "../test/harness/process-stats";
 import { startPeer } from "./peer";
+import { median } from "../test/harness/stats";
 
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -212,8 +213,6 @@ async function bazaarRun(store: "sqlite" | "postgres"): Promise<Run> {
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
 
 async function main() {
   const sides: [string, () => Promise<Run>][] = [

@@ -22,6 +22,7 @@ import { createDatabase, postgresAvailable } from "../test/harness/postgres";
 import { cpuMs, rssMb } from "../test/harness/process-stats";
 import { startNats, startRedis } from "../test/harness/servers";
 import type { ClientShare, ShareResult } from "./classroom-clients";
+import { median } from "../test/harness/stats";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const SECONDS = Number(process.env.SECONDS ?? 20);
@@ -143,11 +144,6 @@ function inWorker(share: ClientShare): Promise<ShareResult> {
     worker.once("error", reject);
   });
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-};
 
 function report(name: string, runs: Run[]): void {
   const ms = (v: number) => `${v.toFixed(1)} ms`;

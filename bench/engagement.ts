@@ -25,6 +25,7 @@ import { client } from "../test/harness/http";
 import { adminToken, startNodes } from "../test/harness/load";
 import { createDatabase } from "../test/harness/postgres";
 import { startNats, startRedis, type RunningServer } from "../test/harness/servers";
+import { median } from "../test/harness/stats";
 
 const USERS = Number(process.env.USERS ?? 1000);
 const BATCH = Number(process.env.BATCH ?? 500);
@@ -38,8 +39,6 @@ const METRICS_PORT = 3976;
 const NATS = process.env.TRANSPORT === "nats";
 /** `STORE=postgres`: the node's documents in a fresh database a round on the local server. */
 const POSTGRES = process.env.STORE === "postgres";
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
 
 /** The profile lag gauge as the node exports it now, in seconds (undefined before any fold). */
 async function profileLag(): Promise<number | undefined> {

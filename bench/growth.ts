@@ -17,6 +17,7 @@ import { PostgresStore } from "../platform/data/postgres.store";
 import { createDatabase, type TestDatabase } from "../test/harness/postgres";
 import { preloadShop } from "../test/harness/preload";
 import { DURATION, loadCheckout, okPerSecond, startNodes } from "../test/harness/load";
+import { median } from "../test/harness/stats";
 
 const ORDERS = Number(process.env.ORDERS ?? 100_000);
 const PRODUCTS = 20_000;
@@ -77,8 +78,6 @@ async function measure(place: Place): Promise<Measure> {
     await node.stop();
   }
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
 
 async function main() {
   const results = new Map<string, Measure[]>();

@@ -27,13 +27,13 @@ import {
   type RunDeps,
   type RunDoc,
 } from "../services/engagement/journeys/journey-runs";
+import { median } from "../test/harness/stats";
 
 const WAITING = (process.env.WAITING ?? "0,10000,100000").split(",").map(Number);
 const DUE = Number(process.env.DUE ?? 5000);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const LOOKS = 50;
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 
 const journey = (minutes: number): JourneyVersion => ({

@@ -23,6 +23,7 @@ import {
   type PolicyText,
 } from "../platform/policy/policy-engine";
 import { SHIPPED_POLICIES } from "../services/policies/shipped";
+import { median } from "../test/harness/stats";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const DECISIONS = Number(process.env.DECISIONS ?? 10_000);
@@ -84,9 +85,6 @@ function decide(engine: PolicyEngine, asked: PolicyQuery[]): { p50: number; p99:
   times.sort((a, b) => a - b);
   return { p50: percentile(times, 50), p99: percentile(times, 99) };
 }
-
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function flagsPerSecond(): Promise<{ client: number; engine: number }> {
   const set = new FlagSet();

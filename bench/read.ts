@@ -24,6 +24,7 @@ import { client } from "../test/harness/http";
 import { startPeer } from "./peer";
 import { startNats } from "../test/harness/servers";
 import { adminToken, DURATION, load, okPerSecond, startNodes } from "../test/harness/load";
+import { median } from "../test/harness/stats";
 
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 
@@ -128,8 +129,6 @@ function configurations(natsUrl: string): Configuration[] {
     ),
   ];
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
 
 async function main() {
   // Runs of each configuration alternate, round after round, and each figure is the median

@@ -12,6 +12,7 @@ import { Session } from "node:inspector/promises";
 import path from "node:path";
 import type { SearchIndex, SearchQuery } from "../services/search/search-index";
 import { BENCH_QUERIES, searchDocAt } from "../test/harness/preload";
+import { median } from "../test/harness/stats";
 
 const ITEMS = Number(process.env.ITEMS ?? 10_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
@@ -21,7 +22,6 @@ const REPEATS = Number(process.env.REPEATS ?? 100);
 type Side = { name: string; index: SearchIndex; means: number[] };
 
 const question = (q: string): SearchQuery => ({ q, includeHidden: false, page: 1, pageSize: 20 });
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
 
 async function indexOf(root: string): Promise<SearchIndex> {
   const module = (await import(path.resolve(root, "services/search/search-index.ts"))) as {

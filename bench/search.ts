@@ -20,6 +20,7 @@ import { baseline, load, okPerSecond, startNodes } from "../test/harness/load";
 import { waitFor } from "../test/harness/node-process";
 import { createDatabase } from "../test/harness/postgres";
 import { BENCH_QUERIES, preloadSearch } from "../test/harness/preload";
+import { median } from "../test/harness/stats";
 
 const SIZES = (process.env.ITEMS ?? "10000,100000").split(",").map(Number);
 const STORES = (process.env.STORES ?? "sqlite,postgres").split(",") as ("sqlite" | "postgres")[];
@@ -89,8 +90,6 @@ async function measure(name: string, place: Place, items: number, cached: string
     await node.stop();
   }
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
 
 async function main() {
   const places = new Map<string, Place>();

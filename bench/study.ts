@@ -25,6 +25,7 @@ import { runEngine } from "../services/speech/engines";
 import { RECOGNISER_FORMAT, secondsOf, wordsHeard } from "../services/speech/audio";
 import { SOLAR_SYSTEM, STUDY_QUESTIONS } from "../samples/study/corpus";
 import { wordErrorRate } from "../test/fixtures/audio";
+import { median } from "../test/harness/stats";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const LIMITS = { maxPages: 1000, timeoutMs: 120_000, heapMb: 512, maxStreamBytes: 64 << 20 };
@@ -77,10 +78,6 @@ function syntheticPages(count: number, seed: string): string[] {
   );
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-};
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
