@@ -60,6 +60,8 @@ export class TextIndex {
   private readonly vocabulary = new SearchableMap<number>();
   /** By term id, then field: the documents holding the term and how often. */
   private readonly postings: (Postings | undefined)[][] = [];
+  /** Ids of terms no document holds any more, to be given to new terms. */
+  private readonly freeTermIds: number[] = [];
   private readonly slotById = new Map<string, number>();
   /** By field, then slot: the field's length (its distinct words). */
   private readonly lengths: number[][];
@@ -95,9 +97,15 @@ export class TextIndex {
     return this.slotById.size;
   }
 
+  /** How many distinct terms some document holds. */
+  get terms(): number {
+    return this.vocabulary.size;
+  }
+
   /** Indexes (or re-indexes) a document's fields; returns its slot, which stays its own. */
   set(id: string, texts: Record<string, string | undefined>): number {
     let slot = this.slotById.get(id);
+    let unheld: string[] = [];
     if (slot === undefined) {
       slot = this.slotById.size;
       this.slotById.set(id, slot);
@@ -105,7 +113,7 @@ export class TextIndex {
       this.generation[slot] = 0;
     } else {
       this.generation[slot]++;
-      this.unindex(slot);
+      unheld = this.unindex(slot);
     }
     this.texts[slot] = texts;
     this.documents++;
@@ -119,19 +127,22 @@ export class TextIndex {
       for (const [term, count] of counts) {
         let termId = this.vocabulary.get(term);
         if (termId === undefined) {
-          termId = this.postings.length;
+          termId = this.freeTermIds.pop() ?? this.postings.length;
           this.vocabulary.set(term, termId);
-          this.postings.push([]);
+          this.postings[termId] = [];
         }
         const postings = (this.postings[termId][f] ??= { entries: [], live: 0, stale: 0 });
         postings.entries.push(slot, count, this.generation[slot]);
         postings.live++;
       }
     });
+    this.forgetUnheld(unheld);
     return slot;
   }
 
-  private unindex(slot: number): void {
+  /** Takes a document's words out; answers the terms some field of it was the last to hold. */
+  private unindex(slot: number): string[] {
+    const unheld: string[] = [];
     this.fields.forEach((field, f) => {
       const text = this.texts[slot][field];
       if (text == null) return;
@@ -139,12 +150,35 @@ export class TextIndex {
       const count = this.documents;
       this.meanLength[f] = count === 1 ? 0 : (this.meanLength[f] * count - length) / (count - 1);
       for (const term of counts.keys()) {
-        const postings = this.postings[this.vocabulary.get(term)!][f]!;
+        const termId = this.vocabulary.get(term)!;
+        const byField = this.postings[termId];
+        const postings = byField[f]!;
         postings.live--;
-        if (++postings.stale > postings.live) this.compact(postings);
+        if (postings.live > 0) {
+          if (++postings.stale > postings.live) this.compact(postings);
+          continue;
+        }
+        byField[f] = undefined;
+        unheld.push(term);
       }
     });
     this.documents--;
+    return unheld;
+  }
+
+  /**
+   * As MiniSearch does, a term no document holds leaves the vocabulary, so the words a node
+   * once saw (renamed products, forgotten passages) neither grow it nor slow every prefix and
+   * typo expansion. Asked after the new version is indexed, so a word it keeps stays put.
+   */
+  private forgetUnheld(terms: string[]): void {
+    for (const term of terms) {
+      const termId = this.vocabulary.get(term);
+      if (termId === undefined || this.postings[termId].some((held) => held !== undefined))
+        continue;
+      this.vocabulary.delete(term);
+      this.freeTermIds.push(termId);
+    }
   }
 
   /** Drops the entries earlier versions of documents left. */

@@ -109,6 +109,22 @@ describe("scoring as MiniSearch scores", () => {
       expect(order.map((i) => fresh.ids[found.slots[i]])).toEqual(expected.map((r) => r.id));
       order.forEach((i, n) => expect(found.scores[i]).toBe(expected[n].score));
     }
+    // The words no document holds any more are gone from both vocabularies.
+    expect(fresh.text.terms).toBe(fresh.mini.termCount);
+  });
+
+  test("When one document's words change a thousand times, then the vocabulary holds only its words of now, and its old words find nothing", () => {
+    const text = new TextIndex(BOOST);
+    text.set("other", { title: "Walnut shelf" });
+    for (let i = 0; i < 1000; i++)
+      text.set("churn", { title: `Lamp edition${i}`, summary: "Warm" });
+    expect(text.terms).toBe(5); // walnut, shelf, lamp, edition999, warm
+    expect(text.match(words("edition998")).count).toBe(1); // a typo away from edition999
+    expect(text.match([{ term: "edition5", prefix: false, edits: 0 }]).count).toBe(0);
+    text.set("churn", { title: "Walnut" });
+    expect(text.terms).toBe(2); // walnut, shelf
+    expect(text.match(words("lamp")).count).toBe(0);
+    expect(text.match(words("walnut")).count).toBe(2);
   });
 });
 
