@@ -127,9 +127,12 @@ describe("Given a held answer, the gateway's checks still stand", () => {
       { token: owner.token },
     );
     expect(created.status).toBe(201);
+    const before = await readyAnswers();
     const held = await api.get(`/api/v1/products/${productId}`);
     const keyed = await api.get(`/api/v1/products/${productId}`, { apiKey: created.body.key });
     expect([keyed.status, keyed.headers.get("etag")]).toEqual([200, held.headers.get("etag")]);
+    // Both answered from what the gateway holds (a routed read carries the same tag).
+    await waitFor(async () => (await readyAnswers()) >= before + 2, 5000, "both answers counted");
     const forged = await api.get(`/api/v1/products/${productId}`, {
       apiKey: `${created.body.prefix}-not-the-key`,
     });
