@@ -198,7 +198,7 @@ export function keepReadyAnswer(
   data: unknown,
 ): void {
   const ready = req.$ready;
-  if (!ready || res.statusCode !== 200) return;
+  if (!ready) return;
   const kept = answers.keep(ready.ticket, ready.id, audienceOf(caller), data);
   if (kept) res.setHeader("ETag", kept.etag);
 }

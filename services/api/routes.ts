@@ -60,7 +60,7 @@ interface AnswerSeen {
  * 201 with its Location; an action whose API note says 202 (accepted, done later) or 204 (no
  * body) is answered so. Services only say what happened.
  */
-const answerStatus = (createdAt: CreatedAt) =>
+export const answerStatus = (createdAt: CreatedAt) =>
   function answerStatus(
     this: AnswerSeen | undefined,
     ctx: { meta: CallerMeta },
@@ -73,7 +73,9 @@ const answerStatus = (createdAt: CreatedAt) =>
     if (created === undefined) {
       const status = req.$action?.openapi?.status;
       if (status === 202 || status === 204) ctx.meta.$statusCode = status;
-      else this?.answered?.(req, res, ctx.meta.user ?? null, data);
+      // Only a plain 200 may be answered again; a status the action chose is applied later.
+      else if (ctx.meta.$statusCode === undefined)
+        this?.answered?.(req, res, ctx.meta.user ?? null, data);
       return data;
     }
     ctx.meta.$statusCode = 201;

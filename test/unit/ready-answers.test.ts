@@ -4,6 +4,7 @@ import {
   productReadOf,
   ReadyAnswers,
 } from "../../services/api/ready-answers";
+import { answerStatus } from "../../services/api/routes";
 
 describe("which reads the gateway may answer itself", () => {
   test("When the URL is a plain product read, then its id; anything else is routed", () => {
@@ -83,5 +84,31 @@ describe("held answers", () => {
     expect(answers.get("p1", "public")).toBeDefined();
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect(answers.get("p1", "public")).toBeUndefined();
+  });
+});
+
+describe("which routed answers the gateway keeps", () => {
+  const kept: unknown[] = [];
+  const gateway = {
+    answered: (_req: unknown, _res: unknown, _who: unknown, data: unknown) => kept.push(data),
+  };
+  const onAfterCall = answerStatus({});
+  const after = (meta: Record<string, unknown>, status?: number) =>
+    onAfterCall.call(
+      gateway,
+      { meta } as never,
+      undefined,
+      { $action: { name: "catalog.get", openapi: { status } } } as never,
+      {} as never,
+      { id: "p1" },
+    );
+
+  test("When an action answers a plain 200, then its answer is offered to be kept; with a status of its own, a 202 or a creation, it is not", () => {
+    after({});
+    expect(kept).toEqual([{ id: "p1" }]);
+    after({ $statusCode: 203 });
+    after({}, 202);
+    after({ $created: "p2" });
+    expect(kept).toHaveLength(1);
   });
 });
