@@ -3,10 +3,13 @@
  * the search bench's queries takes over ITEMS documents, and how much a query allocates. With
  * BEFORE=<another checkout of the project> (its node_modules installed or linked), that
  * checkout's index is measured too, the two alternating round by round, and each round's
- * ratio is taken.
+ * ratio is taken. CHURN=n first tells documents again n times, each with a word never seen
+ * before (renamed products, forgotten passages), as a node that has run a long while has: the
+ * heap an index keeps is given then too.
  *
  *   npm run bench:search-index
  *   ITEMS=100000 ROUNDS=5 BEFORE=../before npm run bench:search-index
+ *   CHURN=200000 BEFORE=../before npm run bench:search-index
  */
 import { Session } from "node:inspector/promises";
 import path from "node:path";
@@ -18,19 +21,31 @@ const ITEMS = Number(process.env.ITEMS ?? 10_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 /** Each query asked this many times a round, so a round's time is not one timer tick. */
 const REPEATS = Number(process.env.REPEATS ?? 100);
+const CHURN = Number(process.env.CHURN ?? 0);
 
-type Side = { name: string; index: SearchIndex; means: number[] };
+type Side = { name: string; index: SearchIndex; means: number[]; heapMb: number };
 
 const question = (q: string): SearchQuery => ({ q, includeHidden: false, page: 1, pageSize: 20 });
 
-async function indexOf(root: string): Promise<SearchIndex> {
+/** Heap in use after a full collection (the script runs with --expose-gc), in MB. */
+function heapMb(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed / 2 ** 20;
+}
+
+async function sideOf(name: string, root: string): Promise<Side> {
   const module = (await import(path.resolve(root, "services/search/search-index.ts"))) as {
     SearchIndex: new (cachedAnswers?: number) => SearchIndex;
   };
+  const heapBefore = heapMb();
   const index = new module.SearchIndex(0);
-  const start = Date.now() - ITEMS;
+  const start = Date.now() - ITEMS - CHURN;
   for (let i = 0; i < ITEMS; i++) index.upsert(searchDocAt(i, new Date(start + i).toISOString()));
-  return index;
+  for (let n = 0; n < CHURN; n++) {
+    const doc = searchDocAt(n % ITEMS, new Date(start + ITEMS + n).toISOString());
+    index.upsert({ ...doc, summary: `${doc.summary} Note${n}.` });
+  }
+  return { name, index, means: [], heapMb: heapMb() - heapBefore };
 }
 
 /** The mean over the queries of each query's time, in µs. */
@@ -62,9 +77,9 @@ async function allocatedKb(index: SearchIndex): Promise<number> {
 }
 
 async function main() {
-  const sides: Side[] = [{ name: "this checkout", index: await indexOf("."), means: [] }];
-  if (process.env.BEFORE)
-    sides.unshift({ name: "before", index: await indexOf(process.env.BEFORE), means: [] });
+  const sides: Side[] = [];
+  if (process.env.BEFORE) sides.push(await sideOf("before", process.env.BEFORE));
+  sides.push(await sideOf("this checkout", "."));
   for (const side of sides) round(side.index); // warm
   const ratios: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
@@ -74,10 +89,12 @@ async function main() {
       `round ${r + 1}: ${sides.map((s) => s.means[r].toFixed(0)).join(" / ")} µs\n`,
     );
   }
-  console.log(`\n${ITEMS} documents, ${BENCH_QUERIES.length} queries, median of ${ROUNDS} rounds`);
+  console.log(
+    `\n${ITEMS} documents${CHURN ? `, told again ${CHURN} times` : ""}, ${BENCH_QUERIES.length} queries, median of ${ROUNDS} rounds`,
+  );
   for (const side of sides)
     console.log(
-      `${side.name.padEnd(14)} ${median(side.means).toFixed(0)} µs a query   ${(await allocatedKb(side.index)).toFixed(0)} KB allocated a query`,
+      `${side.name.padEnd(14)} ${median(side.means).toFixed(0)} µs a query   ${(await allocatedKb(side.index)).toFixed(0)} KB allocated a query   heap kept ${side.heapMb.toFixed(0)} MB`,
     );
   if (ratios.length) console.log(`this checkout / before: ${median(ratios).toFixed(2)}× the time`);
 }
